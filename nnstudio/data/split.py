@@ -41,6 +41,8 @@ class Split:
     """A data set cut into train / validation / test, standardized with train statistics.
 
     ``y_*`` are class indices (classification) or float targets (regression), shape (n,).
+    Regression targets are standardized with the training mean and scale too
+    (``target_mean``, ``target_scale``); multiply back to get the original units.
     """
 
     dataset: Dataset
@@ -51,6 +53,8 @@ class Split:
     X_test: np.ndarray
     y_test: np.ndarray
     scaler: Standardizer
+    target_mean: float = 0.0
+    target_scale: float = 1.0
 
     @property
     def task(self) -> str:
@@ -110,8 +114,12 @@ def split_dataset(ds: Dataset, val_fraction: float = 0.15, test_fraction: float 
     X = ds.X
     scaler = Standardizer.fit(X[train_idx]) if standardize else Standardizer.identity(ds.n_features)
     t = scaler.transform
-    return Split(ds, t(X[train_idx]), ds.y[train_idx], t(X[val_idx]), ds.y[val_idx],
-                 t(X[test_idx]), ds.y[test_idx], scaler)
+    y, y_mean, y_scale = ds.y, 0.0, 1.0
+    if not classify:
+        y_mean, y_scale = float(y[train_idx].mean()), float(y[train_idx].std()) or 1.0
+        y = (y - y_mean) / y_scale
+    return Split(ds, t(X[train_idx]), y[train_idx], t(X[val_idx]), y[val_idx],
+                 t(X[test_idx]), y[test_idx], scaler, y_mean, y_scale)
 
 
 def load_split(data: DataConfig) -> Split:

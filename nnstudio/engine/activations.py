@@ -1,0 +1,131 @@
+"""Activation functions, each with its derivative beside it.
+
+Derivatives are written in terms of the activation's *output* ``a`` (as scikit-learn does),
+so the backward pass needs no copy of the pre-activation.  Every function accepts an ``out``
+array so the hot loop can work in place.
+
+For softmax the derivative is a Jacobian; it is used through :func:`softmax_vjp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..registry import Registry
+
+
+@dataclass(frozen=True)
+class Activation:
+    """``forward(z, out) -> a`` and ``grad(a, grad_a) -> grad_z`` (grad_a may be modified in place)."""
+
+    name: str
+    forward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    formula: str
+    hidden: bool = True  # may be used in hidden layers
+
+
+ACTIVATIONS: Registry[Activation] = Registry("activation")
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+
+def _sigmoid(z, out):
+    # 0.5 * (1 + tanh(z / 2)) is the logistic function without overflow for large |z|.
+    np.multiply(z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
+
+
+def _sigmoid_grad(a, g):
+    g *= a
+    g *= 1.0 - a
+    return g
+
+
+def _tanh(z, out):
+    return np.tanh(z, out=out)
+
+
+def _tanh_grad(a, g):
+    g *= 1.0 - a * a
+    return g
+
+
+def _relu(z, out):
+    return np.maximum(z, 0.0, out=out)
+
+
+def _relu_grad(a, g):
+    g *= a > 0
+    return g
+
+
+def _leaky_relu(z, out):
+    return np.maximum(z, LEAKY_SLOPE * z, out=out)  # for a slope below 1 this is the leaky relu
+
+
+def _leaky_relu_grad(a, g):
+    g[a <= 0] *= LEAKY_SLOPE
+    return g
+
+
+def _elu(z, out):
+    neg = z < 0
+    out[...] = z
+    out[neg] = ELU_ALPHA * np.expm1(z[neg])
+    return out
+
+
+def _elu_grad(a, g):
+    neg = a < 0
+    g[neg] *= a[neg] + ELU_ALPHA  # d/dz alpha*(e^z - 1) = alpha*e^z = a + alpha
+    return g
+
+
+def _linear(z, out):
+    if out is not z:
+        out[...] = z
+    return out
+
+
+def _linear_grad(a, g):
+    return g
+
+
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise softmax; subtracts the row max so exp never overflows.  Shape (n, k)."""
+    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def softmax_vjp(a: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """grad_z = a * (g - sum(g * a, axis=1)): the softmax Jacobian applied to g."""
+    dot = np.einsum("ij,ij->i", g, a)[:, None]
+    g -= dot
+    g *= a
+    return g
+
+
+for _a in (
+    Activation("sigmoid", _sigmoid, _sigmoid_grad, "σ(z) = 1 / (1 + e^(−z));  σ' = σ(1 − σ)"),
+    Activation("tanh", _tanh, _tanh_grad, "tanh(z);  tanh' = 1 − tanh²"),
+    Activation("relu", _relu, _relu_grad, "max(0, z);  derivative 1 for z > 0, else 0"),
+    Activation("leaky_relu", _leaky_relu, _leaky_relu_grad,
+               f"z for z > 0, {LEAKY_SLOPE}·z otherwise;  derivative 1 or {LEAKY_SLOPE}"),
+    Activation("elu", _elu, _elu_grad, f"z for z > 0, {ELU_ALPHA}·(e^z − 1) otherwise;  derivative 1 or a + {ELU_ALPHA}"),
+    Activation("linear", _linear, _linear_grad, "z;  derivative 1"),
+    Activation("softmax", softmax, softmax_vjp, "e^(z_i) / Σ_j e^(z_j), row-wise (output layer only)", hidden=False),
+):
+    ACTIVATIONS.register(_a.name, _a)
+
+
+def hidden_activation_names() -> list[str]:
+    return [name for name, act in ACTIVATIONS.items() if act.hidden]

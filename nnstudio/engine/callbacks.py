@@ -1,0 +1,44 @@
+"""Early stopping on the validation loss, holding *copies* of the best state."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class EarlyStopping:
+    """Stop after ``patience`` epochs without the validation loss improving by more than ``min_delta``.
+
+    ``update`` stores an independent copy of the network state (all parameters and batch-norm
+    buffers) whenever the loss improves; ``restore`` writes that copy back.  The best state is
+    tracked even with ``enabled=False`` so that a diverging run can fall back to it.
+    """
+
+    def __init__(self, patience: int = 20, min_delta: float = 0.0, enabled: bool = True):
+        self.patience, self.min_delta, self.enabled = patience, min_delta, enabled
+        self.best_loss = math.inf
+        self.best_epoch = 0
+        self.best_state: tuple[np.ndarray, np.ndarray] | None = None
+        self.waited = 0
+
+    def update(self, epoch: int, val_loss: float, state_fn) -> bool:
+        """Record this epoch; return True if it is a new best.  ``state_fn()`` returns a copy."""
+        if val_loss < self.best_loss - self.min_delta or self.best_state is None:
+            if math.isfinite(val_loss):
+                self.best_loss, self.best_epoch = val_loss, epoch
+                self.best_state = state_fn()
+                self.waited = 0
+                return True
+        self.waited += 1
+        return False
+
+    @property
+    def should_stop(self) -> bool:
+        return self.enabled and self.waited >= self.patience
+
+    def restore(self, network) -> bool:
+        if self.best_state is None:
+            return False
+        network.load_state(self.best_state)
+        return True

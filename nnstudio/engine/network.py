@@ -1,0 +1,358 @@
+"""A fully-connected network: Dense -> [BatchNorm] -> activation -> [inverted dropout] per hidden layer.
+
+All parameters live in one flat array (``Network.flat``) and all gradients in another
+(``Network.flat_grad``); each weight matrix and bias vector is a *view* into them.  Optimizers,
+clipping and early-stopping copies therefore work on a single vector.
+
+Parameter order (``get_params`` / ``set_params`` / ``param_names``), for hidden layers 1..L and
+then the output layer::
+
+    layer1.W (n_in, u1), layer1.b (u1,), [layer1.gamma (u1,), layer1.beta (u1,) if batch norm],
+    ...,
+    output.W (u_L, n_out), output.b (n_out,)
+
+Batch-norm running statistics are *buffers*, not parameters (``get_buffers``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from ..config import ExperimentConfig, LayerConfig
+from .activations import ACTIVATIONS, Activation
+from .initializers import INITIALIZERS
+from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
+
+BN_EPS = 1e-5
+BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
+
+
+@dataclass
+class _Layer:
+    """One dense block and the caches its backward pass needs."""
+
+    name: str
+    W: np.ndarray
+    b: np.ndarray
+    gW: np.ndarray
+    gb: np.ndarray
+    activation: Activation
+    dropout_rate: float = 0.0
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    ggamma: np.ndarray | None = None
+    gbeta: np.ndarray | None = None
+    running_mean: np.ndarray | None = None
+    running_var: np.ndarray | None = None
+    span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
+    # caches from the last training forward pass
+    x: np.ndarray | None = None
+    a: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    x_hat: np.ndarray | None = None
+    inv_std: np.ndarray | None = None
+
+    @property
+    def batch_norm(self) -> bool:
+        return self.gamma is not None
+
+
+class Network:
+    """A multilayer perceptron with an explicit, documented parameter layout.
+
+    Args:
+        n_inputs: features per sample.
+        hidden: the hidden layers (units, activation, dropout_rate, batch_norm).
+        n_outputs: output units.
+        output_activation, loss_func, init_method: registry names.
+        rng: the generator used for initial weights.
+        dtype: float32 or float64.
+        l1, l2: penalties on weights (not biases): ``l1 Σ|W| + l2 Σ W²``.
+    """
+
+    def __init__(self, n_inputs: int, hidden: Sequence[LayerConfig], n_outputs: int, *,
+                 output_activation: str = "softmax", loss_func: str = "categorical_crossentropy",
+                 init_method: str = "he_normal", rng: np.random.Generator | None = None,
+                 dtype="float32", l1: float = 0.0, l2: float = 0.0):
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.dtype = np.dtype(dtype)
+        self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
+        self.hidden_config = tuple(hidden)
+        self.output_activation = ACTIVATIONS[output_activation]
+        self.loss = LOSSES[loss_func]
+        self.init_method = INITIALIZERS[init_method]
+        self.l1, self.l2 = float(l1), float(l2)
+        for layer in self.hidden_config:
+            if not ACTIVATIONS[layer.activation].hidden:
+                raise ValueError(f"activation {layer.activation!r} can only be used on the output layer")
+        self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
+        self._allocate()
+        self.initialize(rng)
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig, n_inputs: int, n_outputs: int,
+                    rng: np.random.Generator | None = None) -> "Network":
+        if rng is None:
+            rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(1)[0])
+        return cls(n_inputs, config.layers, n_outputs, output_activation=config.output_activation,
+                   loss_func=config.loss_func, init_method=config.init_method, rng=rng,
+                   dtype=config.dtype, l1=config.l1, l2=config.l2)
+
+    # -- layout --------------------------------------------------------------------
+    def _allocate(self) -> None:
+        sizes = [self.n_inputs] + [l.units for l in self.hidden_config] + [self.n_outputs]
+        shapes, names = [], []
+        for i, cfg in enumerate(self.hidden_config + (None,)):
+            prefix = "output" if cfg is None else f"layer{i + 1}"
+            fan_in, fan_out = sizes[i], sizes[i + 1]
+            shapes += [(fan_in, fan_out), (fan_out,)]
+            names += [f"{prefix}.W", f"{prefix}.b"]
+            if cfg is not None and cfg.batch_norm:
+                shapes += [(fan_out,), (fan_out,)]
+                names += [f"{prefix}.gamma", f"{prefix}.beta"]
+        counts = [int(np.prod(s)) for s in shapes]
+        self.flat = np.zeros(sum(counts), dtype=self.dtype)
+        self.flat_grad = np.zeros_like(self.flat)
+        self.weight_mask = np.zeros_like(self.flat)
+        self.param_names = tuple(names)
+        self.params: list[np.ndarray] = []
+        self.grads: list[np.ndarray] = []
+        offset = 0
+        for shape, count, name in zip(shapes, counts, names):
+            self.params.append(self.flat[offset:offset + count].reshape(shape))
+            self.grads.append(self.flat_grad[offset:offset + count].reshape(shape))
+            if name.endswith(".W"):
+                self.weight_mask[offset:offset + count] = 1
+            offset += count
+        n_bn = sum(l.units for l in self.hidden_config if l.batch_norm)
+        self.buffers_flat = np.zeros(2 * n_bn, dtype=self.dtype)
+        self._build_layers(sizes)
+
+    def _build_layers(self, sizes) -> None:
+        p, g = iter(self.params), iter(self.grads)
+        self.layers: list[_Layer] = []
+        offset, buf = 0, 0
+        for i, cfg in enumerate(self.hidden_config + (None,)):
+            act = self.output_activation if cfg is None else ACTIVATIONS[cfg.activation]
+            layer = _Layer("output" if cfg is None else f"layer{i + 1}", next(p), next(p), next(g), next(g), act)
+            size = layer.W.size + layer.b.size
+            if cfg is not None:
+                layer.dropout_rate = float(cfg.dropout_rate)
+                if cfg.batch_norm:
+                    layer.gamma, layer.beta, layer.ggamma, layer.gbeta = next(p), next(p), next(g), next(g)
+                    u = cfg.units
+                    layer.running_mean = self.buffers_flat[buf:buf + u]
+                    layer.running_var = self.buffers_flat[buf + u:buf + 2 * u]
+                    buf += 2 * u
+                    size += 2 * u
+            layer.span = slice(offset, offset + size)
+            offset += size
+            self.layers.append(layer)
+
+    def initialize(self, rng: np.random.Generator) -> None:
+        """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
+        for layer in self.layers:
+            layer.W[...] = self.init_method.draw(layer.W.shape[0], layer.W.shape[1], rng, self.dtype)
+            layer.b[...] = 0
+            if layer.batch_norm:
+                layer.gamma[...] = 1
+                layer.beta[...] = 0
+                layer.running_mean[...] = 0
+                layer.running_var[...] = 1
+
+    # -- parameters ----------------------------------------------------------------
+    @property
+    def n_params(self) -> int:
+        return int(self.flat.size)
+
+    def get_params(self) -> list[np.ndarray]:
+        """Copies of the parameters, in the documented order."""
+        return [p.copy() for p in self.params]
+
+    def set_params(self, values: Sequence[np.ndarray]) -> None:
+        """Overwrite the parameters (same order and shapes as :meth:`get_params`)."""
+        if len(values) != len(self.params):
+            raise ValueError(f"expected {len(self.params)} arrays ({', '.join(self.param_names)}), got {len(values)}")
+        for name, dst, src in zip(self.param_names, self.params, values):
+            src = np.asarray(src)
+            if src.shape != dst.shape:
+                raise ValueError(f"{name}: expected shape {dst.shape}, got {src.shape}")
+            dst[...] = src
+
+    def get_buffers(self) -> list[np.ndarray]:
+        """Copies of the batch-norm running statistics: [mean1, var1, mean2, var2, ...]."""
+        out = []
+        for layer in self.layers:
+            if layer.batch_norm:
+                out += [layer.running_mean.copy(), layer.running_var.copy()]
+        return out
+
+    def set_buffers(self, values: Sequence[np.ndarray]) -> None:
+        targets = [arr for layer in self.layers if layer.batch_norm
+                   for arr in (layer.running_mean, layer.running_var)]
+        if len(values) != len(targets):
+            raise ValueError(f"expected {len(targets)} batch-norm buffers, got {len(values)}")
+        for dst, src in zip(targets, values):
+            dst[...] = src
+
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """An independent copy of everything that defines predictions (parameters and buffers)."""
+        return self.flat.copy(), self.buffers_flat.copy()
+
+    def load_state(self, state: tuple[np.ndarray, np.ndarray]) -> None:
+        self.flat[...] = state[0]
+        self.buffers_flat[...] = state[1]
+
+    # -- forward ---------------------------------------------------------------------
+    def forward(self, X: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Output activations, shape (n, n_outputs).
+
+        In training mode batch norm uses batch statistics (and updates its running ones), and
+        hidden layers with ``dropout_rate`` p keep each unit with probability 1 − p and scale
+        kept units by 1 / (1 − p) (inverted dropout), drawing the mask from ``rng``.
+        Evaluation mode uses running statistics and no dropout, so no rescaling is needed.
+        """
+        a = np.asarray(X, dtype=self.dtype)
+        for layer in self.layers[:-1]:
+            layer.x = a
+            z = a @ layer.W
+            z += layer.b
+            if layer.batch_norm:
+                z = self._bn_forward(layer, z, training)
+            a = layer.activation.forward(z, z)
+            layer.a = a
+            layer.mask = None
+            if training and layer.dropout_rate > 0.0:
+                if rng is None:
+                    raise ValueError("training with dropout needs an rng for the masks")
+                keep = 1.0 - layer.dropout_rate
+                layer.mask = (rng.random(a.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
+                a = a * layer.mask
+        out = self.layers[-1]
+        out.x = a
+        z = a @ out.W
+        z += out.b
+        out.a = out.activation.forward(z, z)
+        return out.a
+
+    def _bn_forward(self, layer: _Layer, z: np.ndarray, training: bool) -> np.ndarray:
+        if training:
+            mean = z.mean(axis=0)
+            var = z.var(axis=0)
+            layer.running_mean *= BN_MOMENTUM
+            layer.running_mean += (1 - BN_MOMENTUM) * mean
+            layer.running_var *= BN_MOMENTUM
+            layer.running_var += (1 - BN_MOMENTUM) * var
+        else:
+            mean, var = layer.running_mean, layer.running_var
+        inv_std = 1.0 / np.sqrt(var + BN_EPS)
+        x_hat = (z - mean) * inv_std
+        layer.x_hat, layer.inv_std = x_hat, inv_std
+        return x_hat * layer.gamma + layer.beta
+
+    # -- loss and backward --------------------------------------------------------------
+    def penalty(self) -> float:
+        """The L1/L2 term added to the training objective: l1 Σ|W| + l2 Σ W²."""
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(self.flat * self.weight_mask).sum())
+        if self.l2:
+            w = self.flat * self.weight_mask
+            total += self.l2 * float(w @ w)
+        return total
+
+    def backward(self, Y: np.ndarray) -> None:
+        """Fill ``grads`` with d(loss + penalty)/d(params) for the last training forward pass.
+
+        ``Y`` is the encoded target, shape (n, n_outputs).
+        """
+        out = self.layers[-1]
+        p = out.a
+        if self._fused is not None:
+            dz = self._fused(p, Y, np.empty_like(p))
+        else:
+            dz = out.activation.grad(p, self.loss.grad(p, Y).astype(self.dtype, copy=False))
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            np.matmul(layer.x.T, dz, out=layer.gW)
+            dz.sum(axis=0, out=layer.gb)
+            if i == 0:
+                break
+            da = dz @ layer.W.T
+            below = self.layers[i - 1]
+            if below.mask is not None:
+                da *= below.mask
+            dz = below.activation.grad(below.a, da)
+            if below.batch_norm:
+                dz = self._bn_backward(below, dz)
+        if self.l1 or self.l2:
+            self._add_penalty_grad()
+
+    def _bn_backward(self, layer: _Layer, dy: np.ndarray) -> np.ndarray:
+        x_hat, n = layer.x_hat, dy.shape[0]
+        np.sum(dy * x_hat, axis=0, out=layer.ggamma)
+        np.sum(dy, axis=0, out=layer.gbeta)
+        dx_hat = dy * layer.gamma
+        return (layer.inv_std / n) * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+
+    def _add_penalty_grad(self) -> None:
+        if self.l1:
+            self.flat_grad += self.l1 * np.sign(self.flat) * self.weight_mask
+        if self.l2:
+            self.flat_grad += (2.0 * self.l2) * self.flat * self.weight_mask
+
+    def loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
+                           training: bool = True) -> tuple[float, list[np.ndarray]]:
+        """The training objective (data loss + penalty) on a batch and copies of its gradients.
+
+        ``rng`` draws the dropout masks; pass a fresh generator with the same seed to get the
+        same masks again (as a numerical gradient check does).
+        """
+        p = self.forward(X, training=training, rng=rng)
+        loss = self.loss.value(p, Y) + self.penalty()
+        self.backward(Y)
+        return loss, [g.copy() for g in self.grads]
+
+    # -- prediction ----------------------------------------------------------------------
+    def predict_output(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """Evaluation-mode outputs (probabilities for classifiers), shape (n, n_outputs)."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"expected input of shape (n, {self.n_inputs}), got {X.shape}")
+        if len(X) <= batch_size:
+            return self.forward(X).copy()
+        return np.concatenate([self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)])
+
+    def predict_classes(self, X: np.ndarray) -> np.ndarray:
+        """Class indices, shape (n,): argmax, or p > 0.5 for a single sigmoid unit."""
+        return decode_classes(self.predict_output(X))
+
+    def describe(self) -> str:
+        sizes = [self.n_inputs] + [l.units for l in self.hidden_config] + [self.n_outputs]
+        return f"Network({' -> '.join(map(str, sizes))}, {self.n_params} parameters)"
+
+    __repr__ = describe
+
+
+def decode_classes(output: np.ndarray) -> np.ndarray:
+    """Class indices from network outputs of shape (n, k)."""
+    if output.shape[1] == 1:
+        return (output[:, 0] > 0.5).astype(np.int64)
+    return output.argmax(axis=1)
+
+
+def encode_targets(y: np.ndarray, n_outputs: int, classification: bool, dtype="float32") -> np.ndarray:
+    """Targets as the network sees them, shape (n, n_outputs).
+
+    Classification: one-hot rows, or a single 0/1 column for one sigmoid unit.
+    Regression: the values as one column.
+    """
+    y = np.asarray(y)
+    if not classification or n_outputs == 1:
+        return y.reshape(-1, 1).astype(dtype)
+    Y = np.zeros((len(y), n_outputs), dtype=dtype)
+    Y[np.arange(len(y)), y.astype(np.int64)] = 1
+    return Y

@@ -1,0 +1,146 @@
+"""Optimizers that update one flat parameter vector in place.
+
+Each optimizer is built as ``OPTIMIZERS[name](size, dtype, **settings)`` and applied with
+``opt.step(params, grads, lr)``.  Updates (g: gradient, t: step count from 1):
+
+* ``sgd``       θ ← θ − lr·g
+* ``momentum``  v ← μ·v − lr·g;  θ ← θ + v
+* ``nesterov``  v ← μ·v − lr·g;  θ ← θ + μ·v − lr·g          (the look-ahead form)
+* ``rmsprop``   s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (sqrt(s) + ε)
+* ``adam``      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+                θ ← θ − lr·m̂ / (sqrt(v̂) + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
+* ``adamw``     adam, plus decoupled weight decay θ ← θ − lr·λ·θ on weights only
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import Registry
+
+OPTIMIZERS: Registry[type] = Registry("optimizer")
+
+
+class Optimizer:
+    formula = ""
+
+    def __init__(self, size: int, dtype=np.float32, **settings):
+        self.t = 0
+        self.dtype = np.dtype(dtype)
+
+    def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+        raise NotImplementedError
+
+
+@OPTIMIZERS("sgd")
+class SGD(Optimizer):
+    formula = "θ ← θ − lr·g"
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        params -= lr * grads
+
+
+@OPTIMIZERS("momentum")
+class Momentum(Optimizer):
+    formula = "v ← μ·v − lr·g;  θ ← θ + v"
+
+    def __init__(self, size, dtype=np.float32, momentum=0.9, **settings):
+        super().__init__(size, dtype)
+        self.mu = momentum
+        self.velocity = np.zeros(size, dtype=dtype)
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        self.velocity *= self.mu
+        self.velocity -= lr * grads
+        params += self.velocity
+
+
+@OPTIMIZERS("nesterov")
+class Nesterov(Momentum):
+    formula = "v ← μ·v − lr·g;  θ ← θ + μ·v − lr·g"
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        self.velocity *= self.mu
+        self.velocity -= lr * grads
+        params += self.mu * self.velocity - lr * grads
+
+
+@OPTIMIZERS("rmsprop")
+class RMSprop(Optimizer):
+    formula = "s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (√s + ε)"
+
+    def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8, **settings):
+        super().__init__(size, dtype)
+        self.rho, self.eps = rho, epsilon
+        self.square = np.zeros(size, dtype=dtype)
+        self._buf = np.zeros(size, dtype=dtype)
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        self.square *= self.rho
+        np.multiply(grads, grads, out=self._buf)
+        self._buf *= 1.0 - self.rho
+        self.square += self._buf
+        np.sqrt(self.square, out=self._buf)
+        self._buf += self.eps
+        np.divide(grads, self._buf, out=self._buf)
+        self._buf *= lr
+        params -= self._buf
+
+
+@OPTIMIZERS("adam")
+class Adam(Optimizer):
+    formula = "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε)"
+
+    def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8, **settings):
+        super().__init__(size, dtype)
+        self.beta1, self.beta2, self.eps = beta1, beta2, epsilon
+        self.m = np.zeros(size, dtype=dtype)
+        self.v = np.zeros(size, dtype=dtype)
+        self._buf = np.zeros(size, dtype=dtype)
+
+    def step(self, params, grads, lr):
+        self.t += 1
+        b1, b2, buf = self.beta1, self.beta2, self._buf
+        self.m *= b1
+        np.multiply(grads, 1.0 - b1, out=buf)
+        self.m += buf
+        self.v *= b2
+        np.multiply(grads, grads, out=buf)
+        buf *= 1.0 - b2
+        self.v += buf
+        # Fold both bias corrections into the step size, as the Adam paper's final form does:
+        # lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), eps scaled to match m̂ / (sqrt(v̂) + eps).
+        c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
+        np.sqrt(self.v, out=buf)
+        buf += self.eps * np.sqrt(c2)
+        np.divide(self.m, buf, out=buf)
+        buf *= lr * np.sqrt(c2) / c1
+        params -= buf
+
+
+@OPTIMIZERS("adamw")
+class AdamW(Adam):
+    formula = "adam, then θ ← θ − lr·λ·θ on weights (decoupled weight decay)"
+
+    def __init__(self, size, dtype=np.float32, weight_decay=0.01, decay_mask=None, **settings):
+        super().__init__(size, dtype, **settings)
+        self.weight_decay = weight_decay
+        self.decay_mask = decay_mask  # 1 where the parameter is a weight matrix entry
+
+    def step(self, params, grads, lr):
+        if self.weight_decay:
+            decay = lr * self.weight_decay
+            if self.decay_mask is None:
+                params -= decay * params
+            else:
+                params -= decay * params * self.decay_mask
+        super().step(params, grads, lr)
+
+
+def make_optimizer(name: str, size: int, dtype, **settings) -> Optimizer:
+    """Build a registered optimizer; settings it does not use are ignored."""
+    return OPTIMIZERS[name](size, dtype, **settings)

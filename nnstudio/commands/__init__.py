@@ -1,0 +1,1 @@
+"""Subcommands of the ``nnstudio`` command line, one module each (discovered automatically)."""

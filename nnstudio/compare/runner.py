@@ -33,7 +33,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ..config import ConfigError, DataConfig
+import numpy as np
+
+from ..config import ConfigError, DataConfig, ExperimentConfig
 from ..data import DataError, Split, load_split
 from ..engine import EpochRecord, Histogram, LayerSnapshot, Trainer, TrainingSummary
 from ..registry import Registry
@@ -93,40 +95,42 @@ def layer_snapshots(trainer: Trainer) -> tuple[LayerSnapshot, ...]:
 
 # -- one run (in a worker) ---------------------------------------------------------------
 
-_SPLITS: dict[str, Split] = {}
+_SPLITS: dict[DataConfig, Split] = {}
 _SPLITS_LOCK = threading.Lock()
 
 
 def cached_split(data: DataConfig) -> Split:
     """The split for ``data``, loaded once per process (every run of a comparison shares it)."""
-    key = DataConfig.__name__ + repr(sorted(dataclasses.asdict(data).items(), key=lambda kv: kv[0]))
     with _SPLITS_LOCK:
-        if key not in _SPLITS:
-            _SPLITS[key] = load_split(data)
-        return _SPLITS[key]
+        if data not in _SPLITS:
+            _SPLITS[data] = load_split(data)
+        return _SPLITS[data]
 
 
 def run_job(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool],
             max_snapshots: int = MAX_SNAPSHOTS) -> None:
     """Train one run and ``emit`` its events; any exception becomes an error event for this run."""
-    from ..config import ExperimentConfig
-
     key = (job.variant, job.seed_index)
     if stop():
         emit(RunEvent(*key, cancelled=True))
         return
     try:
-        config = ExperimentConfig.from_json(job.config_json)
-        trainer = Trainer(config, cached_split(config.data), histograms=False)
-        trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)  # caches epoch-0 activations
-        emit(RunEvent(*key, initial=layer_snapshots(trainer)))
-        for record in trainer.run(stop=stop):
-            if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots):
-                record = dataclasses.replace(record, layers=layer_snapshots(trainer))
-            emit(RunEvent(*key, record=record))
+        with np.errstate(all="ignore"):  # a diverging run is reported by its stop reason, not by warnings
+            _train(job, emit, stop, max_snapshots)
     except Exception as exc:  # one failing run must not end the comparison
         emit(RunEvent(*key, error=describe_error(exc)))
-        return
+
+
+def _train(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool], max_snapshots: int) -> None:
+    key = (job.variant, job.seed_index)
+    config = ExperimentConfig.from_json(job.config_json)
+    trainer = Trainer(config, cached_split(config.data), histograms=False)
+    trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)  # caches epoch-0 activations
+    emit(RunEvent(*key, initial=layer_snapshots(trainer)))
+    for record in trainer.run(stop=stop):
+        if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots):
+            record = dataclasses.replace(record, layers=layer_snapshots(trainer))
+        emit(RunEvent(*key, record=record))
     emit(RunEvent(*key, summary=trainer.summary))
 
 

@@ -51,6 +51,7 @@ class ParamSpec:
     minimum: float | None = None
     maximum: float | None = None
     help: str = ""
+    choices: tuple = ()  # the allowed values, when the option is a choice
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class DatasetSpec:
                 raise ValueError(f"{self.name}.{p.name}: {value!r} is below the minimum {p.minimum}")
             if p.maximum is not None and isinstance(value, (int, float)) and value > p.maximum:
                 raise ValueError(f"{self.name}.{p.name}: {value!r} is above the maximum {p.maximum}")
+            if p.choices and value not in p.choices:
+                raise ValueError(f"{self.name}.{p.name}: {value!r} is not valid; choose one of "
+                                 f"{', '.join(map(str, p.choices))}")
             out[p.name] = value
         return out
 

@@ -35,6 +35,12 @@ class Standardizer:
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean) / self.scale
 
+    def transform_inplace(self, X: np.ndarray) -> np.ndarray:
+        """Standardize a float array in place (no temporary of its size); return it."""
+        X -= self.mean
+        X /= self.scale
+        return X
+
 
 @dataclass(frozen=True)
 class Split:
@@ -111,15 +117,18 @@ def split_dataset(ds: Dataset, val_fraction: float = 0.15, test_fraction: float 
         if len(idx) == 0:
             raise DataError(f"{ds.name}: the {part} split is empty with {ds.n_samples} rows; "
                             "lower the validation/test fractions or add rows")
-    X = ds.X
-    scaler = Standardizer.fit(X[train_idx]) if standardize else Standardizer.identity(ds.n_features)
-    t = scaler.transform
+    def rows(idx):  # fancy indexing copies, so each part can be standardized in place
+        return ds.X[idx].astype(np.float64, copy=False)
+
+    X_train = rows(train_idx)
+    scaler = Standardizer.fit(X_train) if standardize else Standardizer.identity(ds.n_features)
     y, y_mean, y_scale = ds.y, 0.0, 1.0
     if not classify:
         y_mean, y_scale = float(y[train_idx].mean()), float(y[train_idx].std()) or 1.0
         y = (y - y_mean) / y_scale
-    return Split(ds, t(X[train_idx]), y[train_idx], t(X[val_idx]), y[val_idx],
-                 t(X[test_idx]), y[test_idx], scaler, y_mean, y_scale)
+    return Split(ds, scaler.transform_inplace(X_train), y[train_idx],
+                 scaler.transform_inplace(rows(val_idx)), y[val_idx],
+                 scaler.transform_inplace(rows(test_idx)), y[test_idx], scaler, y_mean, y_scale)
 
 
 def load_split(data: DataConfig) -> Split:

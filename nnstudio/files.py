@@ -1,21 +1,53 @@
-"""Saving and loading experiment files (``.json``) safely.
+"""Saving and loading experiment files (``.json``) and model files (``.npz``) safely.
 
 Writes are atomic: the data goes to a temporary file in the same folder, is flushed to disk,
 and then replaces the target in one rename, so a crash mid-save never destroys the previous
 file.  Loading never runs code; a corrupt, truncated or foreign file raises
 :class:`FileFormatError` with a message that names the file and says what is wrong.
+
+A model file is a NumPy ``.npz`` archive of plain arrays, read with ``allow_pickle=False``:
+
+=======================  ==================================================================
+key                      content
+=======================  ==================================================================
+``nnstudio_format``      the marker ``"nnstudio-model"``
+``format_version``       :data:`MODEL_FORMAT_VERSION` (int)
+``config``               the experiment config as JSON text
+``info``                 facts about the run (data set, metrics) as JSON text
+``task``                 ``"classification"`` or ``"regression"``
+``n_inputs/n_outputs``   network input and output sizes
+``param/<name>``         each parameter, e.g. ``param/layer1.W`` (n_in, units)
+``buffer/<layer>.*``     batch-norm running ``mean`` and ``var`` (units,)
+``scaler_mean/scale``    the training split's feature statistics (n_features,)
+``target_mean/scale``    regression target statistics (scalars; 0 and 1 for classifiers)
+``class_labels``         the original labels as text, with ``class_label_type``
+                         (``str``, ``int``, ``float`` or ``bool``) to restore their type
+``feature_names``        column names (n_features,), and ``target_name``
+=======================  ==================================================================
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .config import ConfigError, ExperimentConfig
 
+if TYPE_CHECKING:
+    from .model import TrainedModel
+
 EXPERIMENT_SUFFIX = ".json"
+MODEL_SUFFIX = ".npz"
+MODEL_FORMAT = "nnstudio-model"
+MODEL_FORMAT_VERSION = 1
 
 
 class FileFormatError(ValueError):
@@ -87,3 +119,219 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
         raise FileFormatError(f"{path}: {exc}") from None
     except TypeError as exc:
         raise FileFormatError(f"{path}: unexpected content ({exc})") from None
+
+
+# -- model files -------------------------------------------------------------------------
+
+_LABEL_TYPES = {"bool": lambda s: s == "True", "int": int, "float": float, "str": str}
+
+
+def _label_type(labels: tuple) -> str:
+    """How to turn the stored text of ``labels`` back into values of their type."""
+    def every(types, but=()):
+        return bool(labels) and all(isinstance(v, types) and not isinstance(v, but) for v in labels)
+
+    if every((bool, np.bool_)):
+        return "bool"
+    if every((int, np.integer), but=(bool, np.bool_)):
+        return "int"
+    if every((float, np.floating)):
+        return "float"
+    return "str"
+
+
+def _label_text(value) -> str:
+    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+
+
+def model_arrays(model: "TrainedModel") -> dict[str, np.ndarray]:
+    """The arrays of a model file, by key (see the module docstring)."""
+    net = model.network
+    labels = tuple(model.class_labels)
+    arrays: dict[str, np.ndarray] = {
+        "nnstudio_format": np.array(MODEL_FORMAT),
+        "format_version": np.array(MODEL_FORMAT_VERSION),
+        "config": np.array(model.config.to_json()),
+        "info": np.array(json.dumps(model.info, default=str)),
+        "task": np.array(model.task),
+        "n_inputs": np.array(net.n_inputs),
+        "n_outputs": np.array(net.n_outputs),
+        "scaler_mean": np.asarray(model.scaler.mean, dtype=np.float64),
+        "scaler_scale": np.asarray(model.scaler.scale, dtype=np.float64),
+        "target_mean": np.array(float(model.target_mean)),
+        "target_scale": np.array(float(model.target_scale)),
+        "class_labels": np.array([_label_text(v) for v in labels], dtype=str),
+        "class_label_type": np.array(_label_type(labels)),
+        "feature_names": np.array(list(model.feature_names), dtype=str),
+        "target_name": np.array(model.target_name),
+    }
+    for name, value in zip(net.param_names, net.params):
+        arrays[f"param/{name}"] = value
+    for name, value in zip(_buffer_names(net), net.get_buffers()):
+        arrays[f"buffer/{name}"] = value
+    return arrays
+
+
+def _buffer_names(net) -> list[str]:
+    return [f"{layer.name}.{stat}" for layer in net.layers if layer.batch_norm for stat in ("mean", "var")]
+
+
+def save_model(path: str | os.PathLike, model) -> None:
+    """Write a :class:`~nnstudio.model.TrainedModel` (or a finished ``Trainer``) to ``path``, atomically."""
+    from .model import TrainedModel
+
+    if not isinstance(model, TrainedModel):
+        model = TrainedModel.from_network(model.config, model.network, model.split)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **model_arrays(model))
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_model(path: str | os.PathLike) -> "TrainedModel":
+    """Read a model file written by :func:`save_model`; it predicts exactly as before saving.
+
+    Never unpickles anything.  Raises :class:`FileFormatError` for a missing, foreign,
+    truncated or damaged file and for a model written by a newer nnstudio.
+    """
+    path = Path(path)
+    with _open_npz(path) as archive:
+        arrays = _ModelArrays(path, archive)
+        return arrays.build()
+
+
+def _open_npz(path: Path):
+    try:
+        head = path.read_bytes()[:4]
+    except FileNotFoundError:
+        raise FileFormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileFormatError(f"{path}: is a folder, not a model file") from None
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head:
+        raise FileFormatError(f"{path}: is empty")
+    if head != b"PK\x03\x04":
+        what = "a single NumPy array" if head == b"\x93NUM" else "not a NumPy .npz archive"
+        raise FileFormatError(f"{path}: is not an nnstudio model file ({what})")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise FileFormatError(f"{path}: is truncated or damaged ({_reason(exc)}); save the model again") from None
+    return archive
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+class _ModelArrays:
+    """Typed, checked access to the arrays of an open model archive."""
+
+    def __init__(self, path: Path, archive):
+        self.path, self.archive = path, archive
+        if "nnstudio_format" not in archive.files or self.text("nnstudio_format") != MODEL_FORMAT:
+            raise FileFormatError(f"{path}: is a NumPy archive but not an nnstudio model file "
+                                  "(no nnstudio_format marker)")
+        version = self.integer("format_version")
+        if version > MODEL_FORMAT_VERSION:
+            raise FileFormatError(f"{path}: model format version {version} was written by a newer nnstudio; "
+                                  "upgrade to open it")
+        if version < 1:
+            raise FileFormatError(f"{path}: is damaged (format version {version})")
+
+    def get(self, key: str) -> np.ndarray:
+        try:
+            return self.archive[key]
+        except KeyError:
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is missing") from None
+        except ValueError as exc:
+            if "allow_pickle" in str(exc):
+                raise FileFormatError(f"{self.path}: the entry {key!r} holds pickled Python objects, which "
+                                      "nnstudio never loads (they could run code); this is not an nnstudio "
+                                      "model file") from None
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} cannot be read "
+                                  f"({_reason(exc)})") from None
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise FileFormatError(f"{self.path}: is truncated or damaged ({_reason(exc)}); "
+                                  "save the model again") from None
+
+    def text(self, key: str) -> str:
+        value = self.get(key)
+        if value.shape != () or value.dtype.kind != "U":
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not text")
+        return str(value)
+
+    def texts(self, key: str) -> list[str]:
+        value = self.get(key)
+        if value.ndim != 1 or (value.size and value.dtype.kind != "U"):
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not a list of text")
+        return [str(v) for v in value]
+
+    def integer(self, key: str) -> int:
+        value = self.get(key)
+        if value.shape != () or value.dtype.kind not in "iu":
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not an integer")
+        return int(value)
+
+    def number(self, key: str) -> float:
+        value = self.get(key)
+        if value.shape != () or value.dtype.kind != "f":
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not a number")
+        return float(value)
+
+    def vector(self, key: str, size: int) -> np.ndarray:
+        value = self.get(key)
+        if value.shape != (size,) or value.dtype.kind != "f":
+            raise FileFormatError(f"{self.path}: is damaged: {key!r} should hold {size} numbers, "
+                                  f"not an array of shape {value.shape}")
+        return value.astype(np.float64)
+
+    def build(self) -> "TrainedModel":
+        from .data.split import Standardizer
+        from .engine.network import Network
+        from .model import TrainedModel
+
+        try:
+            config = ExperimentConfig.from_json(self.text("config"))
+        except ConfigError as exc:
+            raise FileFormatError(f"{self.path}: its config is not valid ({exc})") from None
+        n_in, n_out = self.integer("n_inputs"), self.integer("n_outputs")
+        if n_in < 1 or n_out < 1:
+            raise FileFormatError(f"{self.path}: is damaged (network size {n_in} -> {n_out})")
+        try:
+            net = Network.from_config(config, n_in, n_out)
+        except (ValueError, KeyError) as exc:
+            raise FileFormatError(f"{self.path}: its network cannot be rebuilt ({_reason(exc)})") from None
+        self._fill(net)
+        label_type = self.text("class_label_type")
+        if label_type not in _LABEL_TYPES:
+            raise FileFormatError(f"{self.path}: is damaged: unknown class label type {label_type!r}")
+        try:
+            labels = tuple(_LABEL_TYPES[label_type](s) for s in self.texts("class_labels"))
+        except ValueError:
+            raise FileFormatError(f"{self.path}: is damaged: class labels do not match their type") from None
+        try:
+            info = json.loads(self.text("info"))
+        except json.JSONDecodeError:
+            raise FileFormatError(f"{self.path}: is damaged: its info is not JSON") from None
+        scaler = Standardizer(self.vector("scaler_mean", n_in), self.vector("scaler_scale", n_in))
+        names = tuple(self.texts("feature_names"))
+        return TrainedModel(config, net, scaler, self.text("task"), labels, names, self.text("target_name"),
+                            self.number("target_mean"), self.number("target_scale"),
+                            info if isinstance(info, dict) else {})
+
+    def _fill(self, net) -> None:
+        for name, dst in zip(net.param_names, net.params):
+            self._copy(f"param/{name}", dst)
+        for layer in net.layers:
+            if layer.batch_norm:
+                self._copy(f"buffer/{layer.name}.mean", layer.running_mean)
+                self._copy(f"buffer/{layer.name}.var", layer.running_var)
+
+    def _copy(self, key: str, dst: np.ndarray) -> None:
+        value = self.get(key)
+        if value.shape != dst.shape or value.dtype.kind != "f":
+            raise FileFormatError(f"{self.path}: is damaged: {key!r} has shape {value.shape}, "
+                                  f"expected {dst.shape}")
+        dst[...] = value

@@ -1,0 +1,429 @@
+"""``nnstudio tune``: search hyperparameters with Optuna, on this machine or on many.
+
+    nnstudio tune CONFIG.json --trials 100            # new study, one worker per core
+    nnstudio tune --preset NAME --storage URL --study S
+    nnstudio tune --join --storage URL --study S      # one more worker for a running study
+    nnstudio tune --list | --delete S                 # the studies in a store
+
+Trials are scored on the validation split; the best config is then trained once more and its
+test accuracy reported (the only time the test split is used), and it is written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from ..cli import EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..progress import ProgressBar, format_seconds
+
+EXIT_FAILED = 1
+POLL_S = 0.5
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", metavar="CONFIG", help="experiment file (.json) to start from")
+    p.add_argument("--preset", metavar="NAME", help="start from a built-in preset instead of a file")
+    p.add_argument("--trials", type=int, metavar="N",
+                   help="finished trials to add (default 100); with --join: trials this worker runs")
+    p.add_argument("--timeout", type=float, metavar="S", help="stop starting trials after S seconds")
+    p.add_argument("--workers", type=int, metavar="K",
+                   help="worker processes on this machine (default: one per core; 1 with --join)")
+    p.add_argument("--storage", metavar="URL",
+                   help="SQLAlchemy database URL shared by all workers (default: the local study store)")
+    p.add_argument("--study", metavar="NAME", help="study name: new, or existing to add trials (default: "
+                                                   "CONFIG name and the time)")
+    p.add_argument("--sampler", help="tpe (default), random, qmc" + (", cmaes" if _has_cmaes() else ""))
+    p.add_argument("--pruner", help="median (default), hyperband, none")
+    p.add_argument("--space", metavar="FILE", help="search space (.json); default: the article's space")
+    p.add_argument("--metric", choices=("accuracy", "loss"),
+                   help="validation accuracy (maximized; default for classification) or loss (minimized)")
+    p.add_argument("--epochs", type=int, metavar="E", help="epochs per trial (default 100); early stopping stays on")
+    p.add_argument("--seed", type=int, metavar="S", help="sampler seed (default 0)")
+    p.add_argument("--output", metavar="FILE", help="where to write the best config (default: STUDY-best.json)")
+    p.add_argument("--no-test", action="store_true", help="skip the final training of the best config on the test split")
+    p.add_argument("--join", action="store_true", help="add a worker to an existing study (needs --study)")
+    p.add_argument("--list", action="store_true", help="list the studies in the store and exit")
+    p.add_argument("--delete", metavar="NAME", help="delete a study and its trials, then exit")
+    p.add_argument("--write-space", metavar="FILE", help="write the default search space as JSON (to edit) and exit")
+    # Set by a launcher for its child workers.
+    p.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+
+
+def _has_cmaes() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("cmaes") is not None
+
+
+@command("tune", "search hyperparameters with Optuna (validation split; test accuracy of the best, once)",
+         add_arguments)
+def run(args: argparse.Namespace) -> int:
+    _quiet_optuna(getattr(args, "verbose", False))
+    _check_numbers(args)
+    if args.write_space:
+        return _write_space(args.write_space)
+    if args.list:
+        return _list(args)
+    if args.delete:
+        return _delete(args)
+    if args.join:
+        return _join(args)
+    return _launch(args)
+
+
+# -- input -------------------------------------------------------------------------------
+
+def _check_numbers(args) -> None:
+    for name, lo in (("trials", 1), ("workers", 1), ("epochs", 1), ("seed", 0)):
+        value = getattr(args, name)
+        if value is not None and value < lo:
+            raise UserError(f"--{name} must be at least {lo}, not {value}")
+    if args.timeout is not None and not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise UserError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+
+
+def _quiet_optuna(verbose: bool) -> None:
+    import optuna
+
+    # The progress bar and the summary say what matters; Optuna's per-trial lines would bury
+    # them, and the reason every pruned or failed trial ended is kept in its "message" attribute.
+    optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.ERROR)
+
+
+def _load_config(args):
+    from ..files import load_experiment
+
+    if args.config and args.preset:
+        raise UserError("give either CONFIG or --preset, not both")
+    if args.config:
+        return load_experiment(args.config)
+    if args.preset:
+        try:
+            from .. import presets
+        except ImportError:
+            raise UserError("presets are not available in this installation; give a CONFIG file") from None
+        try:
+            return presets.load_preset(args.preset)
+        except KeyError as exc:
+            raise UserError(str(exc).strip("'\"")) from None
+    raise UserError("give an experiment file (CONFIG) or --preset NAME, or --join --study NAME to add a worker")
+
+
+def _load_space(path: str | None):
+    from ..tuning import SearchSpace, SpaceError
+
+    if path is None:
+        return SearchSpace()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return SearchSpace.from_json(text)
+    except SpaceError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def _settings(args, task: str):
+    from ..tuning import TuneSettings, default_metric
+
+    changes = {k: v for k, v in (("sampler", args.sampler), ("pruner", args.pruner), ("epochs", args.epochs),
+                                  ("seed", args.seed)) if v is not None}
+    return TuneSettings(metric=args.metric or default_metric(task), **changes).validate()
+
+
+def _tuning_errors() -> tuple[type[BaseException], ...]:
+    from ..tuning import SpaceError, StorageError
+
+    return (StorageError, SpaceError)
+
+
+def _user_errors(fn):
+    """Storage and space errors are user errors too: one line, exit status 2."""
+    def wrapper(args):
+        try:
+            return fn(args)
+        except _tuning_errors() as exc:
+            raise UserError(str(exc)) from None
+    return wrapper
+
+
+# -- stop on Ctrl-C ----------------------------------------------------------------------
+
+@contextmanager
+def _stop_on_signals(stop, on_second=None) -> Iterator[None]:
+    """SIGINT/SIGTERM set ``stop`` (the running trial is aborted and ends as FAIL); a second
+    Ctrl-C calls ``on_second`` (kill the workers at once)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    count = {"n": 0}
+
+    def handler(signum, frame):
+        count["n"] += 1
+        stop.set()
+        if count["n"] == 2 and on_second is not None:
+            on_second()
+
+    names = ("SIGINT", "SIGTERM") if os.name == "posix" else ("SIGINT",)
+    previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
+    try:
+        yield
+    finally:
+        for name, old in previous.items():
+            signal.signal(getattr(signal, name), old)
+
+
+# -- subcommands -------------------------------------------------------------------------
+
+def _write_space(path: str) -> int:
+    from ..files import atomic_write_text
+    from ..tuning import SearchSpace
+
+    atomic_write_text(path, SearchSpace().to_json() + "\n")
+    print(f"Wrote the default search space to {path}")
+    return EXIT_OK
+
+
+@_user_errors
+def _list(args) -> int:
+    from ..tuning import display_url, list_studies, open_storage
+
+    storage = open_storage(args.storage)
+    studies = list_studies(storage)
+    where = display_url(storage.url)
+    if not studies:
+        print(f"No studies in {where}")
+        return EXIT_OK
+    print(f"Studies in {where}:")
+    width = max(len(s.name) for s in studies)
+    for s in studies:
+        best = "-" if s.best_value is None else f"{s.best_value:.4f}"
+        started = s.started.strftime("%Y-%m-%d %H:%M") if s.started else "-"
+        print(f"  {s.name:<{width}}  {s.n_trials:>5} trials  best {best:>8} ({s.direction})  started {started}")
+    return EXIT_OK
+
+
+@_user_errors
+def _delete(args) -> int:
+    from ..tuning import delete_study, display_url, open_storage
+
+    storage = open_storage(args.storage)
+    delete_study(storage, args.delete)
+    print(f"Deleted study {args.delete!r} from {display_url(storage.url)}")
+    return EXIT_OK
+
+
+@_user_errors
+def _join(args) -> int:
+    from ..tuning import StopFlag, open_study
+
+    if args.config or args.preset:
+        raise UserError("--join reads the config from the study; do not give CONFIG or --preset")
+    if not args.study:
+        raise UserError("--join needs --study NAME (and --storage URL for a shared database)")
+    tuning = open_study(args.storage, args.study, worker_index=args.worker_index)
+    child = args.worker_index is not None
+    workers = args.workers or 1
+    if workers > 1:
+        return _run_pool(tuning, workers, args.timeout, max_trials_each=args.trials, show=not child,
+                         final_test=False, output=None)
+    stop = StopFlag(parent_pid=args.parent_pid)
+    with _stop_on_signals(stop):
+        if child:
+            result = _run_here(tuning, stop, args.trials, args.timeout, show=False)
+        else:
+            print(_describe_join(tuning, args.trials), file=sys.stderr)
+            result = _run_here(tuning, stop, args.trials, args.timeout, show=True)
+    if not child:
+        print(f"This worker ran {result.trials} trials ({result.complete} complete, {result.pruned} pruned, "
+              f"{result.failed} failed); {_reason_text(result.reason)}.")
+        _print_best(tuning)
+    return EXIT_INTERRUPTED if result.reason == "stopped" else EXIT_OK
+
+
+def _describe_join(tuning, max_trials) -> str:
+    from ..tuning import display_url
+
+    goal = (f"{max_trials} trials" if max_trials else
+            f"until it has {tuning.target} finished trials" if tuning.target else "until stopped")
+    return f"Joining study {tuning.name!r} in {display_url(tuning.storage_url)}: {goal}"
+
+
+def _run_here(tuning, stop, max_trials, timeout, show: bool):
+    """One worker in this process, with a progress bar over the study's target or our own trials."""
+    from ..tuning import run_worker
+
+    use_target = max_trials is None
+    total = max_trials or tuning.target or 0
+    bar = ProgressBar(total, "tune") if show and total else None
+    base_done = tuning.n_finished() if use_target else 0
+    mine = {"n": 0}
+
+    def on_trial(trial) -> None:
+        mine["n"] += 1
+        if bar is not None:
+            done = tuning.n_finished() - base_done if use_target else mine["n"]
+            bar.update(min(done, total) if use_target else done, _bar_info(tuning))
+
+    if bar is not None:
+        bar.update(0, "starting")
+    result = run_worker(tuning, stop, max_trials=max_trials, timeout=timeout, use_target=use_target,
+                        on_trial=on_trial)
+    if bar is not None:
+        bar.close(_bar_info(tuning))
+    return result
+
+
+@_user_errors
+def _launch(args) -> int:
+    from ..tuning import cached_split, create_study, default_workers, display_url
+
+    config = _load_config(args)
+    space = _load_space(args.space)
+    split = cached_split(config.data)
+    settings = _settings(args, split.task)
+    name = args.study or f"{_slug(config.name)}-{datetime.now():%Y%m%d-%H%M%S}"
+    tuning = create_study(args.storage, name, config, space, settings)
+    done_before = tuning.n_finished()
+    n_trials = args.trials if args.trials is not None else (None if args.timeout else 100)
+    tuning.set_target(None if n_trials is None else done_before + n_trials)
+    workers = args.workers or default_workers()
+    resumed = f", resuming after {done_before} finished trials" if done_before else ""
+    goal = "maximizing" if settings.direction == "maximize" else "minimizing"
+    print(f"Study {name!r} in {display_url(tuning.storage_url)}{resumed}: {n_trials or 'unlimited'} trials, "
+          f"{workers} worker{'s' if workers > 1 else ''}, {settings.sampler} sampler, {settings.pruner} pruner, "
+          f"{goal} {_metric_label(settings)}.")
+    output = args.output or f"{_slug(name)}-best.json"
+    if workers == 1:
+        from ..tuning import StopFlag
+
+        stop = StopFlag()
+        with _stop_on_signals(stop):
+            result = _run_here(tuning, stop, None, args.timeout, show=True)
+        interrupted = result.reason == "stopped"
+        return _finish(tuning, interrupted, output, final_test=not args.no_test)
+    return _run_pool(tuning, workers, args.timeout, max_trials_each=None, show=True,
+                     final_test=not args.no_test, output=output)
+
+
+def _run_pool(tuning, workers: int, timeout, *, max_trials_each, show: bool, final_test: bool, output) -> int:
+    from ..tuning import StopFlag, WorkerPool
+
+    pool = WorkerPool(tuning.storage_url, tuning.name, workers, timeout=timeout, max_trials_each=max_trials_each)
+    stop = StopFlag()
+    total = tuning.target - tuning.n_finished() if tuning.target else (max_trials_each or 0) * workers
+    base_done = tuning.n_finished()
+    bar = ProgressBar(total, "tune") if show and total else None
+    shown = None
+    with _stop_on_signals(stop, on_second=pool.kill):
+        pool.start()
+        try:
+            while pool.alive() and not stop.is_set():
+                stop.wait(POLL_S)
+                pool.release_trials(tuning.study)
+                progress = (min(max(tuning.n_finished() - base_done, 0), total), _bar_info(tuning))
+                if bar is not None and progress != shown:
+                    shown = progress
+                    bar.update(*progress)
+        finally:
+            if stop.is_set() and show:
+                print("\nStopping: the workers abort their trials (press Ctrl-C again to kill them) ...",
+                      file=sys.stderr)
+            pool.shutdown(grace=30.0)
+            released = pool.release_trials(tuning.study)
+            errors = pool.errors()
+            pool.close()
+    if bar is not None:
+        bar.close(_bar_info(tuning))
+    for line in errors:
+        print(f"nnstudio tune: {line}", file=sys.stderr)
+    if released and show:
+        print(f"Marked trials {', '.join(map(str, released))} FAIL: their worker ended during the trial.",
+              file=sys.stderr)
+    if output is None:
+        _print_best(tuning)
+        return EXIT_INTERRUPTED if stop.is_set() else (EXIT_FAILED if errors else EXIT_OK)
+    status = _finish(tuning, stop.is_set(), output, final_test)
+    return status if status != EXIT_OK or not errors else EXIT_FAILED
+
+
+def _finish(tuning, interrupted: bool, output: str, final_test: bool) -> int:
+    """Print the summary, evaluate the best config on the test split once, write it as JSON."""
+    from ..files import atomic_write_text
+    from ..tuning import config_of_trial, evaluate_on_test
+    from ..tuning.results import format_params
+
+    counts = tuning.counts()
+    print(f"{'Stopped' if interrupted else 'Finished'}: {counts['COMPLETE']} complete, {counts['PRUNED']} pruned, "
+          f"{counts['FAIL']} failed trials in study {tuning.name!r}.")
+    best = tuning.best_trial()
+    if best is None:
+        print("No trial completed, so there is no best config.")
+        return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
+    print(f"Best trial: #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}")
+    print(f"Best parameters: {format_params(best.params)}")
+    config = config_of_trial(best)
+    if final_test and interrupted:
+        print("Skipped the test evaluation because the run was stopped; "
+              f"train {output} to see its test accuracy.")
+    elif final_test:
+        started = time.perf_counter()
+        summary = evaluate_on_test(config)
+        if math.isnan(summary.test_accuracy):
+            print(f"Test loss of the best config: {summary.test_loss:.4f} (RMSE {summary.test_rmse:.4g}), "
+                  f"evaluated once ({format_seconds(time.perf_counter() - started)})")
+        else:
+            print(f"Test accuracy of the best config: {summary.test_accuracy:.4f} (loss {summary.test_loss:.4f}), "
+                  f"evaluated once ({format_seconds(time.perf_counter() - started)})")
+    try:
+        atomic_write_text(output, config.to_json() + "\n")
+    except Exception as exc:  # the study is saved; only the copy failed
+        print(f"nnstudio tune: could not write {output}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Best config written to {Path(output).resolve()}")
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _print_best(tuning) -> None:
+    from ..tuning.results import format_params
+
+    best = tuning.best_trial()
+    if best is not None:
+        print(f"Best so far: trial #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}: "
+              f"{format_params(best.params)}")
+
+
+def _bar_info(tuning) -> str:
+    best = tuning.best_trial()
+    counts = tuning.counts()
+    text = f"pruned {counts['PRUNED']}"
+    if counts["FAIL"]:
+        text += f", failed {counts['FAIL']}"
+    return (f"best {best.value:.4f} | " if best is not None else "") + text
+
+
+def _metric_label(settings) -> str:
+    from ..tuning import METRICS
+
+    return METRICS[settings.metric].label
+
+
+def _reason_text(reason: str) -> str:
+    return {"target": "the study has all its trials", "max_trials": "it ran the trials asked for",
+            "timeout": "the time limit was reached", "stopped": "it was stopped"}.get(reason, reason)
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in text.strip())
+    return keep.strip("-") or "study"

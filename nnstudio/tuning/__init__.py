@@ -1,0 +1,32 @@
+"""Hyperparameter tuning with Optuna (no Qt).
+
+* :mod:`.space`     the search space (the article's by default), editable and JSON-serializable
+* :mod:`.objective` trial -> config, and the objective scored on the validation split
+* :mod:`.samplers`  samplers and pruners by name
+* :mod:`.storage`   the local study store and database URLs
+* :mod:`.study`     a study with its base config, space and settings
+* :mod:`.worker`    the trial loop of one worker process
+* :mod:`.pool`      worker processes on this machine
+* :mod:`.results`   rows, best-so-far curves and importances for display
+"""
+
+from .objective import (CONFIG_ATTR, METRICS, Objective, TrialInterrupted, cached_split, config_from_params,
+                        config_from_trial, config_of_trial, default_metric, evaluate_on_test)
+from .pool import WorkerPool, default_workers
+from .results import TrialRow, best_so_far, param_importances, trial_rows
+from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
+from .space import DIMENSIONS, Dimension, SearchSpace, SpaceError
+from .storage import (StorageError, StudyInfo, StudyNotFoundError, default_storage_url, delete_study,
+                      display_url, list_studies, open_storage, user_data_dir)
+from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_base
+from .worker import StopFlag, WorkerResult, run_worker
+
+__all__ = [
+    "CONFIG_ATTR", "METRICS", "Objective", "TrialInterrupted", "cached_split", "config_from_params",
+    "config_from_trial", "config_of_trial", "default_metric", "evaluate_on_test", "WorkerPool",
+    "default_workers", "TrialRow", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
+    "make_pruner", "make_sampler", "DIMENSIONS", "Dimension", "SearchSpace", "SpaceError", "StorageError",
+    "StudyInfo", "StudyNotFoundError", "default_storage_url", "delete_study", "display_url", "list_studies",
+    "open_storage", "user_data_dir", "TuneSettings", "TuningStudy", "create_study", "open_study",
+    "prepare_base", "StopFlag", "WorkerResult", "run_worker",
+]

@@ -1,0 +1,107 @@
+"""Reading a study's progress: plain rows for tables, best-so-far curves and importances.
+
+These are plain values (no Optuna objects) so the tuning tab's worker thread can hand them to
+the window and the command line can print them.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from .objective import DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR
+from .worker import SURPLUS_ATTR
+
+MIN_COMPLETE_FOR_IMPORTANCE = 4
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One trial as the table shows it.  ``duration`` in seconds (None while unknown)."""
+
+    number: int
+    state: str                      # COMPLETE, PRUNED, FAIL, RUNNING, WAITING
+    label: str                      # state with the reason: "PRUNED (diverged)", "FAIL (stopped)"
+    value: float | None
+    duration: float | None
+    params: dict[str, Any]
+    intermediate: tuple[tuple[int, float], ...] = ()  # (epoch, value), sorted by epoch
+    message: str = ""
+    has_config: bool = False
+    flags: frozenset = field(default_factory=frozenset)
+
+
+def state_label(trial: FrozenTrial) -> str:
+    """The state, with why a trial was pruned or failed."""
+    attrs = trial.user_attrs
+    reason = ("diverged" if attrs.get(DIVERGED_ATTR) else "stopped" if attrs.get(INTERRUPTED_ATTR)
+              else "not needed" if attrs.get(SURPLUS_ATTR) else "")
+    return f"{trial.state.name} ({reason})" if reason else trial.state.name
+
+
+def trial_row(trial: FrozenTrial) -> TrialRow:
+    duration = None
+    if trial.datetime_start is not None and trial.datetime_complete is not None:
+        duration = (trial.datetime_complete - trial.datetime_start).total_seconds()
+    value = trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None
+    attrs = trial.user_attrs
+    flags = frozenset(k for k in (DIVERGED_ATTR, INTERRUPTED_ATTR, SURPLUS_ATTR) if attrs.get(k))
+    return TrialRow(trial.number, trial.state.name, state_label(trial), value, duration, dict(trial.params),
+                    tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
+                    "config" in attrs, flags)
+
+
+def trial_rows(trials: Iterable[FrozenTrial]) -> list[TrialRow]:
+    return sorted((trial_row(t) for t in trials), key=lambda r: r.number)
+
+
+def best_so_far(rows: Sequence[TrialRow], direction: str) -> tuple[list[int], list[float], list[float]]:
+    """(trial numbers, values, running best) over COMPLETE trials in trial order."""
+    better = max if direction == "maximize" else min
+    numbers, values, best = [], [], []
+    for row in rows:
+        if row.state != "COMPLETE" or row.value is None or not math.isfinite(row.value):
+            continue
+        numbers.append(row.number)
+        values.append(row.value)
+        best.append(row.value if not best else better(best[-1], row.value))
+    return numbers, values, best
+
+
+def param_importances(study: optuna.Study) -> dict[str, float]:
+    """PED-ANOVA importances (normalized to sum 1), most important first; {} with too few trials.
+
+    Only parameters present in every complete trial are rated (``hidden_size_5`` exists only in
+    deep networks, so it cannot be compared across all trials).
+    """
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if len(complete) < MIN_COMPLETE_FOR_IMPORTANCE:
+        return {}
+    shared = set.intersection(*(set(t.params) for t in complete))
+    if not shared:
+        return {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importances = optuna.importance.get_param_importances(
+                study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), params=sorted(shared),
+                normalize=True)
+    except (ValueError, RuntimeError, ZeroDivisionError, FloatingPointError):
+        return {}
+    return {k: float(v) for k, v in importances.items() if math.isfinite(v)}
+
+
+def format_params(params: dict[str, Any]) -> str:
+    """``n_layers=3, learning_rate=0.0123, ...`` with short floats."""
+    return ", ".join(f"{k}={_short(v)}" for k, v in params.items())
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)

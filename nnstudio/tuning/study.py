@@ -1,0 +1,236 @@
+"""A tuning study: an Optuna study plus what nnstudio needs to run trials for it.
+
+The study's user attributes hold its base config, its search space and its settings
+(``"nnstudio"``), and the number of finished trials it aims for (``"target_trials"``).
+So a worker that joins from another shell or machine needs only the storage URL and the study
+name: it reads everything else from the study itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from ..config import ConfigError, ExperimentConfig
+from ..data import CLASSIFICATION
+from ..engine import validate_config
+from .objective import METRICS, cached_split, default_metric
+from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
+from .space import SearchSpace
+from .storage import StorageError, display_url, not_found, open_storage
+
+META_ATTR = "nnstudio"
+TARGET_ATTR = "target_trials"
+META_SCHEMA_VERSION = 1
+
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    """How trials are run and judged; stored with the study so every worker agrees.
+
+    ``epochs`` (per trial) and ``early_stopping`` override the base config's; ``seed`` seeds
+    the sampler (worker ``i`` uses ``seed + i``).  A worker records a heartbeat every
+    ``heartbeat_interval`` seconds; a RUNNING trial without one for ``grace_period`` seconds
+    is marked FAIL.
+    """
+
+    metric: str = "accuracy"
+    sampler: str = "tpe"
+    pruner: str = "median"
+    seed: int = 0
+    epochs: int = 100
+    early_stopping: bool = True
+    heartbeat_interval: int = 5
+    grace_period: int = 30
+
+    def validate(self) -> "TuneSettings":
+        """Return self; raise :class:`ConfigError` for an unknown name or a bad number."""
+        for name, registry in (("metric", METRICS), ("sampler", SAMPLERS), ("pruner", PRUNERS)):
+            if getattr(self, name) not in registry:
+                raise ConfigError(name, getattr(self, name), f"one of {', '.join(registry.names())}")
+        for name, lo in (("seed", 0), ("epochs", 1), ("heartbeat_interval", 1), ("grace_period", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+                raise ConfigError(name, value, f"an integer >= {lo}")
+        if self.grace_period <= self.heartbeat_interval:
+            raise ConfigError("grace_period", self.grace_period,
+                              f"more than heartbeat_interval ({self.heartbeat_interval} s)")
+        if not isinstance(self.early_stopping, bool):
+            raise ConfigError("early_stopping", self.early_stopping, "true or false")
+        return self
+
+    @property
+    def direction(self) -> str:
+        return METRICS[self.metric].direction
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "TuneSettings":
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            name = sorted(unknown)[0]
+            raise ConfigError(name, raw[name], f"a known setting ({', '.join(sorted(known))})")
+        return cls(**raw).validate()
+
+
+def prepare_base(config: ExperimentConfig, settings: TuneSettings) -> ExperimentConfig:
+    """The base config every trial starts from: ``config`` with the trial budget of ``settings``."""
+    return config.replace(epochs=settings.epochs, early_stopping=settings.early_stopping)
+
+
+def check_setup(base: ExperimentConfig, space: SearchSpace, settings: TuneSettings) -> None:
+    """Raise a one-line error if this setup cannot run: bad space, config, data or metric."""
+    settings.validate()
+    space.validate()
+    split = cached_split(base.data)  # DataError if the data cannot be loaded
+    validate_config(base, split)
+    metric = METRICS[settings.metric]
+    if metric.classification_only and split.task != CLASSIFICATION:
+        raise ConfigError("metric", settings.metric,
+                          f"{default_metric(split.task)} for a {split.task} data set (accuracy needs classes)")
+
+
+@dataclass
+class TuningStudy:
+    """An Optuna study with its base config, search space and settings."""
+
+    study: optuna.Study
+    base: ExperimentConfig
+    space: SearchSpace
+    settings: TuneSettings
+    storage_url: str
+
+    @property
+    def name(self) -> str:
+        return self.study.study_name
+
+    @property
+    def target(self) -> int | None:
+        """How many finished (complete or pruned) trials the study aims for; None: no limit."""
+        value = self.study.user_attrs.get(TARGET_ATTR)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def set_target(self, n: int | None) -> None:
+        self.study.set_user_attr(TARGET_ATTR, n)
+
+    def trials(self, states=None) -> list[FrozenTrial]:
+        return self.study.get_trials(deepcopy=False, states=states)
+
+    def counts(self) -> dict[str, int]:
+        """Number of trials per state name (``COMPLETE``, ``PRUNED``, ``FAIL``, ``RUNNING``, ``WAITING``)."""
+        out = {state.name: 0 for state in TrialState}
+        for t in self.trials():
+            out[t.state.name] += 1
+        return out
+
+    def n_finished(self) -> int:
+        return len(self.trials(states=FINISHED))
+
+    def best_trial(self) -> FrozenTrial | None:
+        """The best COMPLETE trial, or None before the first one."""
+        complete = [t for t in self.trials(states=(TrialState.COMPLETE,)) if t.value is not None
+                    and math.isfinite(t.value)]
+        if not complete:
+            return None
+        pick = max if self.settings.direction == "maximize" else min
+        return pick(complete, key=lambda t: t.value)
+
+    def worker_sampler(self, worker_index: int | None) -> optuna.samplers.BaseSampler:
+        """The sampler of worker ``worker_index`` (seed + index); None: an unseeded one."""
+        seed = None if worker_index is None else self.settings.seed + worker_index
+        return make_sampler(self.settings.sampler, seed)
+
+
+def _meta(base: ExperimentConfig, space: SearchSpace, settings: TuneSettings) -> dict[str, Any]:
+    return {"schema_version": META_SCHEMA_VERSION, "base_config": base.to_dict(),
+            "space": space.to_dict(), "settings": settings.to_dict()}
+
+
+def _read_meta(raw: Any, name: str) -> tuple[ExperimentConfig, SearchSpace, TuneSettings]:
+    if not isinstance(raw, Mapping) or "base_config" not in raw:
+        raise StorageError(f"study {name!r} was not created by nnstudio (it stores no base config); "
+                           "open it in optuna-dashboard instead")
+    try:
+        return (ExperimentConfig.from_dict(raw["base_config"]), SearchSpace.from_dict(raw["space"]),
+                TuneSettings.from_dict(raw["settings"]))
+    except (ConfigError, ValueError, KeyError, TypeError) as exc:
+        raise StorageError(f"study {name!r} holds settings this nnstudio cannot read: {exc}") from None
+
+
+def _load(storage_url: str | None, name: str, heartbeat: bool, worker_index: int | None) -> TuningStudy:
+    probe = open_storage(storage_url)
+    try:
+        study_id = probe.get_study_id_from_name(name)
+    except KeyError:
+        raise not_found(probe, name) from None
+    base, space, settings = _read_meta(probe.get_study_user_attrs(study_id).get(META_ATTR), name)
+    if heartbeat:
+        probe.engine.dispose()
+        storage = open_storage(storage_url, heartbeat_interval=settings.heartbeat_interval,
+                               grace_period=settings.grace_period)
+    else:
+        storage = probe
+    tuning = TuningStudy(None, base, space, settings, storage.url)  # type: ignore[arg-type]
+    tuning.study = optuna.load_study(study_name=name, storage=storage, sampler=tuning.worker_sampler(worker_index),
+                                     pruner=make_pruner(settings.pruner, settings.epochs))
+    return tuning
+
+
+def open_study(storage_url: str | None, name: str, *, heartbeat: bool = True,
+               worker_index: int | None = None) -> TuningStudy:
+    """Open an existing nnstudio study.  Raises ``StudyNotFoundError`` (listing the existing
+    studies) or ``StorageError``.  ``heartbeat=False`` opens it for reading only (no trials)."""
+    return _load(storage_url, name, heartbeat, worker_index)
+
+
+def create_study(storage_url: str | None, name: str, config: ExperimentConfig, space: SearchSpace,
+                 settings: TuneSettings, *, worker_index: int | None = 0, check: bool = True) -> TuningStudy:
+    """Create study ``name``, or resume it if it exists with the same config, space and settings.
+
+    ``config`` is the user's config; trials start from :func:`prepare_base` of it.  Raises
+    ``StorageError`` when a study of that name exists with a different setup.
+    """
+    base = prepare_base(config, settings)
+    if check:
+        check_setup(base, space, settings)
+    meta = _meta(base, space, settings)
+    storage = open_storage(storage_url)
+    try:
+        study_id = storage.get_study_id_from_name(name)
+    except KeyError:
+        study_id = None
+    if study_id is None:
+        try:
+            study = optuna.create_study(storage=storage, study_name=name, direction=settings.direction)
+            study.set_user_attr(META_ATTR, meta)
+        except optuna.exceptions.DuplicatedStudyError:  # created by another process meanwhile
+            pass
+    else:
+        stored = storage.get_study_user_attrs(study_id).get(META_ATTR)
+        if _comparable(stored) != _comparable(meta):
+            raise StorageError(
+                f"a study named {name!r} already exists in {display_url(storage.url)} with a different "
+                "config, search space or settings; choose another study name, or add trials to it "
+                f"with: nnstudio tune --join --study {name}")
+    storage.engine.dispose()
+    return _load(storage_url, name, True, worker_index)
+
+
+def _comparable(meta: Any) -> Any:
+    """Meta without the base config's name (renaming a config does not change the study)."""
+    if not isinstance(meta, Mapping):
+        return meta
+    out = json.loads(json.dumps(meta))  # as stored: tuples become lists
+    if isinstance(out.get("base_config"), Mapping):
+        out["base_config"] = {k: v for k, v in out["base_config"].items() if k != "name"}
+    return out

@@ -28,6 +28,7 @@ from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
+MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)
 
 
 @dataclass
@@ -48,16 +49,41 @@ class _Layer:
     running_mean: np.ndarray | None = None
     running_var: np.ndarray | None = None
     span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
-    # caches from the last training forward pass
-    x: np.ndarray | None = None
-    a: np.ndarray | None = None
-    mask: np.ndarray | None = None
-    x_hat: np.ndarray | None = None
+    # caches from the last forward pass (views into the workspace of that batch size)
+    x: np.ndarray | None = None       # input, (n, fan_in)
+    a: np.ndarray | None = None       # activation before dropout, (n, units)
+    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
+    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
     inv_std: np.ndarray | None = None
 
     @property
     def batch_norm(self) -> bool:
         return self.gamma is not None
+
+    @property
+    def units(self) -> int:
+        return self.W.shape[1]
+
+
+class _Scratch:
+    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size.
+
+    ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
+    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
+    ``x_hat`` batch normalization.
+    """
+
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat")
+
+    def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
+        shape = (n, layer.units)
+        self.z = np.empty(shape, dtype)
+        self.delta = np.empty(shape, dtype)
+        dropout = layer.dropout_rate > 0.0
+        self.dropped = np.empty(shape, dtype) if dropout else None
+        self.mask = np.empty(shape, dtype) if dropout else None
+        self.keep = np.empty(shape, bool) if dropout else None
+        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
 
 
 class Network:
@@ -71,6 +97,9 @@ class Network:
         rng: the generator used for initial weights.
         dtype: float32 or float64.
         l1, l2: penalties on weights (not biases): ``l1 Σ|W| + l2 Σ W²``.
+
+    Scratch arrays for the forward and backward passes are allocated once per batch size and
+    reused, so a training step allocates almost nothing.
     """
 
     def __init__(self, n_inputs: int, hidden: Sequence[LayerConfig], n_outputs: int, *,
@@ -89,6 +118,8 @@ class Network:
             if not ACTIVATIONS[layer.activation].hidden:
                 raise ValueError(f"activation {layer.activation!r} can only be used on the output layer")
         self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
+        self._workspaces: dict[int, list[_Scratch]] = {}
+        self._last: list[_Scratch] | None = None  # workspace of the last forward pass
         self._allocate()
         self.initialize(rng)
 
@@ -152,6 +183,16 @@ class Network:
             offset += size
             self.layers.append(layer)
 
+    def _workspace(self, n: int) -> list[_Scratch]:
+        """Scratch arrays for a batch of ``n`` rows, one per layer (kept for a few sizes)."""
+        ws = self._workspaces.pop(n, None)
+        if ws is None:
+            if len(self._workspaces) >= MAX_WORKSPACES:
+                self._workspaces.pop(next(iter(self._workspaces)))  # the least recently used size
+            ws = [_Scratch(n, layer, self.dtype) for layer in self.layers]
+        self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
+        return ws
+
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
         for layer in self.layers:
@@ -208,60 +249,80 @@ class Network:
 
     # -- forward ---------------------------------------------------------------------
     def forward(self, X: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Output activations, shape (n, n_outputs).
+        """Output activations, shape (n, n_outputs), as a new array.
 
         In training mode batch norm uses batch statistics (and updates its running ones), and
         hidden layers with ``dropout_rate`` p keep each unit with probability 1 − p and scale
         kept units by 1 / (1 − p) (inverted dropout), drawing the mask from ``rng``.
         Evaluation mode uses running statistics and no dropout, so no rescaling is needed.
+        The caches for :meth:`backward` are those of the last call.
         """
-        a = np.asarray(X, dtype=self.dtype)
-        for layer in self.layers[:-1]:
+        return self._forward(np.asarray(X, dtype=self.dtype), training, rng).copy()
+
+    def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None) -> np.ndarray:
+        """:meth:`forward` writing into the workspace for ``len(X)`` rows; returns a view of it.
+
+        ``X`` must already have the network's dtype.  The result is overwritten by the next
+        pass with the same number of rows.
+        """
+        ws = self._workspace(len(X))
+        self._last = ws
+        a = X
+        last = len(self.layers) - 1
+        for i, (layer, scratch) in enumerate(zip(self.layers, ws)):
             layer.x = a
-            z = a @ layer.W
+            z = np.matmul(a, layer.W, out=scratch.z)
             z += layer.b
             if layer.batch_norm:
-                z = self._bn_forward(layer, z, training)
-            a = layer.activation.forward(z, z)
-            layer.a = a
+                self._bn_forward(layer, scratch, training)
+            a = layer.a = layer.activation.forward(z, z)
             layer.mask = None
-            if training and layer.dropout_rate > 0.0:
-                if rng is None:
-                    raise ValueError("training with dropout needs an rng for the masks")
-                keep = 1.0 - layer.dropout_rate
-                layer.mask = (rng.random(a.shape, dtype=self.dtype) < keep) * self.dtype.type(1.0 / keep)
-                a = a * layer.mask
-        out = self.layers[-1]
-        out.x = a
-        z = a @ out.W
-        z += out.b
-        out.a = out.activation.forward(z, z)
-        return out.a
+            if i < last and training and layer.dropout_rate > 0.0:
+                a = self._dropout(layer, scratch, rng)
+        return a
 
-    def _bn_forward(self, layer: _Layer, z: np.ndarray, training: bool) -> np.ndarray:
+    def _dropout(self, layer: _Layer, scratch: _Scratch, rng: np.random.Generator | None) -> np.ndarray:
+        """Inverted dropout of ``layer.a``: keep with probability 1 − p, scale kept units by 1 / (1 − p)."""
+        if rng is None:
+            raise ValueError("training with dropout needs an rng for the masks")
+        keep = 1.0 - layer.dropout_rate
+        mask = scratch.mask
+        rng.random(out=mask, dtype=mask.dtype)
+        np.less(mask, keep, out=scratch.keep)
+        np.multiply(scratch.keep, 1.0 / keep, out=mask)
+        layer.mask = mask
+        return np.multiply(layer.a, mask, out=scratch.dropped)
+
+    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool) -> None:
+        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training."""
+        z, x_hat = scratch.z, scratch.x_hat
         if training:
             mean = z.mean(axis=0)
-            var = z.var(axis=0)
+            np.subtract(z, mean, out=x_hat)
+            var = np.einsum("ij,ij->j", x_hat, x_hat) / len(z)
             layer.running_mean *= BN_MOMENTUM
             layer.running_mean += (1 - BN_MOMENTUM) * mean
             layer.running_var *= BN_MOMENTUM
             layer.running_var += (1 - BN_MOMENTUM) * var
         else:
-            mean, var = layer.running_mean, layer.running_var
+            var = layer.running_var
+            np.subtract(z, layer.running_mean, out=x_hat)
         inv_std = 1.0 / np.sqrt(var + BN_EPS)
-        x_hat = (z - mean) * inv_std
+        x_hat *= inv_std
         layer.x_hat, layer.inv_std = x_hat, inv_std
-        return x_hat * layer.gamma + layer.beta
+        np.multiply(x_hat, layer.gamma, out=z)
+        z += layer.beta
 
     # -- loss and backward --------------------------------------------------------------
     def penalty(self) -> float:
         """The L1/L2 term added to the training objective: l1 Σ|W| + l2 Σ W²."""
         total = 0.0
-        if self.l1:
-            total += self.l1 * float(np.abs(self.flat * self.weight_mask).sum())
-        if self.l2:
-            w = self.flat * self.weight_mask
-            total += self.l2 * float(w @ w)
+        for layer in self.layers:
+            w = layer.W.reshape(-1)
+            if self.l1:
+                total += self.l1 * float(np.abs(w).sum())
+            if self.l2:
+                total += self.l2 * float(w @ w)
         return total
 
     def backward(self, Y: np.ndarray) -> None:
@@ -269,40 +330,53 @@ class Network:
 
         ``Y`` is the encoded target, shape (n, n_outputs).
         """
+        ws = self._last
         out = self.layers[-1]
         p = out.a
+        dz = ws[-1].delta
         if self._fused is not None:
-            dz = self._fused(p, Y, np.empty_like(p))
+            self._fused(p, Y, dz)
         else:
-            dz = out.activation.grad(p, self.loss.grad(p, Y).astype(self.dtype, copy=False))
+            dz[...] = self.loss.grad(p, Y)
+            out.activation.grad(p, dz)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             np.matmul(layer.x.T, dz, out=layer.gW)
-            dz.sum(axis=0, out=layer.gb)
+            np.add.reduce(dz, axis=0, out=layer.gb)
             if i == 0:
                 break
-            da = dz @ layer.W.T
             below = self.layers[i - 1]
+            da = np.matmul(dz, layer.W.T, out=ws[i - 1].delta)
             if below.mask is not None:
                 da *= below.mask
             dz = below.activation.grad(below.a, da)
             if below.batch_norm:
-                dz = self._bn_backward(below, dz)
+                self._bn_backward(below, dz)
         if self.l1 or self.l2:
             self._add_penalty_grad()
 
-    def _bn_backward(self, layer: _Layer, dy: np.ndarray) -> np.ndarray:
+    def _bn_backward(self, layer: _Layer, dy: np.ndarray) -> None:
+        """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
+
+        dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂)  with  dx̂ = gamma · dy.
+        """
         x_hat, n = layer.x_hat, dy.shape[0]
-        np.sum(dy * x_hat, axis=0, out=layer.ggamma)
-        np.sum(dy, axis=0, out=layer.gbeta)
-        dx_hat = dy * layer.gamma
-        return (layer.inv_std / n) * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+        np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
+        np.add.reduce(dy, axis=0, out=layer.gbeta)
+        # with dx̂ = gamma·dy, Σ dx̂ = gamma·gbeta and Σ dx̂·x̂ = gamma·ggamma
+        sum_dx = layer.gamma * layer.gbeta
+        sum_dx_xhat = layer.gamma * layer.ggamma
+        dy *= layer.gamma * n
+        dy -= sum_dx
+        dy -= x_hat * sum_dx_xhat
+        dy *= layer.inv_std / n
 
     def _add_penalty_grad(self) -> None:
-        if self.l1:
-            self.flat_grad += self.l1 * np.sign(self.flat) * self.weight_mask
-        if self.l2:
-            self.flat_grad += (2.0 * self.l2) * self.flat * self.weight_mask
+        for layer in self.layers:
+            if self.l1:
+                layer.gW += self.l1 * np.sign(layer.W)
+            if self.l2:
+                layer.gW += (2.0 * self.l2) * layer.W
 
     def loss_and_gradients(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None,
                            training: bool = True) -> tuple[float, list[np.ndarray]]:
@@ -311,9 +385,9 @@ class Network:
         ``rng`` draws the dropout masks; pass a fresh generator with the same seed to get the
         same masks again (as a numerical gradient check does).
         """
-        p = self.forward(X, training=training, rng=rng)
-        loss = self.loss.value(p, Y) + self.penalty()
-        self.backward(Y)
+        p = self._forward(np.asarray(X, dtype=self.dtype), training, rng)
+        loss = self.loss.value(p, np.asarray(Y, dtype=self.dtype)) + self.penalty()
+        self.backward(np.asarray(Y, dtype=self.dtype))
         return loss, [g.copy() for g in self.grads]
 
     # -- prediction ----------------------------------------------------------------------
@@ -322,9 +396,13 @@ class Network:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ValueError(f"expected input of shape (n, {self.n_inputs}), got {X.shape}")
+        X = X.astype(self.dtype, copy=False)
         if len(X) <= batch_size:
-            return self.forward(X).copy()
-        return np.concatenate([self.forward(X[i:i + batch_size]).copy() for i in range(0, len(X), batch_size)])
+            return self._forward(X, False, None).copy()
+        out = np.empty((len(X), self.n_outputs), dtype=self.dtype)
+        for i in range(0, len(X), batch_size):
+            out[i:i + batch_size] = self._forward(X[i:i + batch_size], False, None)
+        return out
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
         """Class indices, shape (n,): argmax, or p > 0.5 for a single sigmoid unit."""

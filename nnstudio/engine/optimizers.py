@@ -14,6 +14,8 @@ Each optimizer is built as ``OPTIMIZERS[name](size, dtype, **settings)`` and app
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..registry import Registry
@@ -22,6 +24,13 @@ OPTIMIZERS: Registry[type] = Registry("optimizer")
 
 
 class Optimizer:
+    """Base class: ``step(params, grads, lr)`` updates ``params`` in place.
+
+    State arrays have the parameters' dtype, and every update runs in place on preallocated
+    buffers: a step allocates nothing.  Scalars are Python floats, which NumPy keeps in the
+    arrays' dtype (no float64 upcast in float32 mode).
+    """
+
     formula = ""
 
     def __init__(self, size: int, dtype=np.float32, **settings):
@@ -36,9 +45,14 @@ class Optimizer:
 class SGD(Optimizer):
     formula = "θ ← θ − lr·g"
 
+    def __init__(self, size, dtype=np.float32, **settings):
+        super().__init__(size, dtype)
+        self._buf = np.zeros(size, dtype=dtype)
+
     def step(self, params, grads, lr):
         self.t += 1
-        params -= lr * grads
+        np.multiply(grads, float(lr), out=self._buf)
+        params -= self._buf
 
 
 @OPTIMIZERS("momentum")
@@ -47,13 +61,20 @@ class Momentum(Optimizer):
 
     def __init__(self, size, dtype=np.float32, momentum=0.9, **settings):
         super().__init__(size, dtype)
-        self.mu = momentum
+        self.mu = float(momentum)
         self.velocity = np.zeros(size, dtype=dtype)
+        self._buf = np.zeros(size, dtype=dtype)
 
-    def step(self, params, grads, lr):
+    def _update_velocity(self, grads, lr) -> np.ndarray:
+        """v ← μ·v − lr·g; returns lr·g (in the scratch buffer)."""
         self.t += 1
         self.velocity *= self.mu
-        self.velocity -= lr * grads
+        lr_g = np.multiply(grads, float(lr), out=self._buf)
+        self.velocity -= lr_g
+        return lr_g
+
+    def step(self, params, grads, lr):
+        self._update_velocity(grads, lr)
         params += self.velocity
 
 
@@ -62,10 +83,10 @@ class Nesterov(Momentum):
     formula = "v ← μ·v − lr·g;  θ ← θ + μ·v − lr·g"
 
     def step(self, params, grads, lr):
-        self.t += 1
-        self.velocity *= self.mu
-        self.velocity -= lr * grads
-        params += self.mu * self.velocity - lr * grads
+        lr_g = self._update_velocity(grads, lr)
+        params -= lr_g
+        np.multiply(self.velocity, self.mu, out=lr_g)
+        params += lr_g
 
 
 @OPTIMIZERS("rmsprop")
@@ -74,21 +95,22 @@ class RMSprop(Optimizer):
 
     def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8, **settings):
         super().__init__(size, dtype)
-        self.rho, self.eps = rho, epsilon
+        self.rho, self.eps = float(rho), float(epsilon)
         self.square = np.zeros(size, dtype=dtype)
         self._buf = np.zeros(size, dtype=dtype)
 
     def step(self, params, grads, lr):
         self.t += 1
+        buf = self._buf
         self.square *= self.rho
-        np.multiply(grads, grads, out=self._buf)
-        self._buf *= 1.0 - self.rho
-        self.square += self._buf
-        np.sqrt(self.square, out=self._buf)
-        self._buf += self.eps
-        np.divide(grads, self._buf, out=self._buf)
-        self._buf *= lr
-        params -= self._buf
+        np.multiply(grads, grads, out=buf)
+        buf *= 1.0 - self.rho
+        self.square += buf
+        np.sqrt(self.square, out=buf)
+        buf += self.eps
+        np.divide(grads, buf, out=buf)
+        buf *= float(lr)
+        params -= buf
 
 
 @OPTIMIZERS("adam")
@@ -97,7 +119,7 @@ class Adam(Optimizer):
 
     def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8, **settings):
         super().__init__(size, dtype)
-        self.beta1, self.beta2, self.eps = beta1, beta2, epsilon
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(epsilon)
         self.m = np.zeros(size, dtype=dtype)
         self.v = np.zeros(size, dtype=dtype)
         self._buf = np.zeros(size, dtype=dtype)
@@ -105,39 +127,40 @@ class Adam(Optimizer):
     def step(self, params, grads, lr):
         self.t += 1
         b1, b2, buf = self.beta1, self.beta2, self._buf
-        self.m *= b1
-        np.multiply(grads, 1.0 - b1, out=buf)
+        # m ← m + (1 − β1)(g − m) and v ← v + (1 − β2)(g² − v): the same moments, fewer passes
+        np.subtract(grads, self.m, out=buf)
+        buf *= 1.0 - b1
         self.m += buf
-        self.v *= b2
         np.multiply(grads, grads, out=buf)
+        buf -= self.v
         buf *= 1.0 - b2
         self.v += buf
         # Fold both bias corrections into the step size, as the Adam paper's final form does:
         # lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), eps scaled to match m̂ / (sqrt(v̂) + eps).
-        c1, c2 = 1.0 - b1 ** self.t, 1.0 - b2 ** self.t
+        c1, c2 = 1.0 - b1 ** self.t, math.sqrt(1.0 - b2 ** self.t)
         np.sqrt(self.v, out=buf)
-        buf += self.eps * np.sqrt(c2)
+        buf += self.eps * c2
         np.divide(self.m, buf, out=buf)
-        buf *= lr * np.sqrt(c2) / c1
+        buf *= float(lr) * c2 / c1
         params -= buf
 
 
 @OPTIMIZERS("adamw")
 class AdamW(Adam):
-    formula = "adam, then θ ← θ − lr·λ·θ on weights (decoupled weight decay)"
+    formula = "θ ← θ − lr·λ·θ on weights (decoupled weight decay), then the adam step"
 
     def __init__(self, size, dtype=np.float32, weight_decay=0.01, decay_mask=None, **settings):
         super().__init__(size, dtype, **settings)
-        self.weight_decay = weight_decay
-        self.decay_mask = decay_mask  # 1 where the parameter is a weight matrix entry
+        self.weight_decay = float(weight_decay)
+        # 1 where the parameter is a weight matrix entry
+        self.decay_mask = None if decay_mask is None else np.asarray(decay_mask, dtype=dtype)
 
     def step(self, params, grads, lr):
         if self.weight_decay:
-            decay = lr * self.weight_decay
-            if self.decay_mask is None:
-                params -= decay * params
-            else:
-                params -= decay * params * self.decay_mask
+            decay = np.multiply(params, float(lr) * self.weight_decay, out=self._buf)
+            if self.decay_mask is not None:
+                decay *= self.decay_mask
+            params -= decay
         super().step(params, grads, lr)
 
 

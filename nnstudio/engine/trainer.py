@@ -34,6 +34,7 @@ STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
+STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,23 @@ class Histogram:
 
     @classmethod
     def of(cls, values: np.ndarray, bins: int = HISTOGRAM_BINS) -> "Histogram":
-        v = values.reshape(-1)
+        """Histogram of the finite entries of ``values`` over [min, max] (±0.5 when they are all equal)."""
+        v = np.asarray(values).reshape(-1)
         lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
         if not (math.isfinite(lo) and math.isfinite(hi)):
             v = v[np.isfinite(v)]
             lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        # bincount on scaled indices: a few times faster than np.histogram for these sizes
-        idx = ((v - lo) * (bins / (hi - lo))).astype(np.int64)
-        np.clip(idx, 0, bins - 1, out=idx)
+        # bin index = floor((v - lo) * bins / (hi - lo)), the maximum folded into the last bin;
+        # np.bincount on these is several times faster than np.histogram at these sizes
+        scaled = np.subtract(v, lo)
+        scaled *= bins / (hi - lo)
+        idx = scaled.astype(np.intp)
+        np.minimum(idx, bins - 1, out=idx)
         counts = np.bincount(idx, minlength=bins)
-        edges = np.linspace(lo, hi, bins + 1)
+        edges = lo + np.arange(bins + 1) * ((hi - lo) / bins)
+        edges[-1] = hi
         counts.setflags(write=False)
         edges.setflags(write=False)
         return cls(counts, edges)
@@ -134,19 +140,31 @@ class Trainer:
         self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in seeds)
         n_out = output_units(config, split)
         self.network = Network.from_config(config, split.n_features, n_out, rng=self._init_rng)
-        dt = self.network.dtype
+        net = self.network
+        dt = net.dtype
         self.X_train = np.ascontiguousarray(split.X_train, dtype=dt)
         self.X_val = np.ascontiguousarray(split.X_val, dtype=dt)
         self.Y_train = encode_targets(split.y_train, n_out, self.classification, dt)
         self.Y_val = encode_targets(split.y_val, n_out, self.classification, dt)
         self.optimizer = make_optimizer(
-            config.optimizer, self.network.n_params, dt, momentum=config.momentum, beta1=config.beta1,
+            config.optimizer, net.n_params, dt, momentum=config.momentum, beta1=config.beta1,
             beta2=config.beta2, epsilon=config.epsilon, rho=config.rho, weight_decay=config.weight_decay,
-            decay_mask=self.network.weight_mask)
+            decay_mask=net.weight_mask)
         self.schedule = SCHEDULES[config.schedule.name](config.learning_rate, config.schedule, config.epochs)
         self.early_stopping = EarlyStopping(config.patience, config.min_delta, config.early_stopping)
+        self.initial_state = net.state()  # kept if training diverges before any epoch finishes
         self.summary: TrainingSummary | None = None
         self.epoch = 0
+        # Per-epoch scratch: the shuffled training set (so that mini-batches are contiguous
+        # slices, not gathered copies), per-layer views of the gradient, and the last batch's
+        # gradient before clipping (for the histograms).
+        shuffle = not config.full_batch and config.batch_size < len(self.X_train)
+        self._X_shuffled = np.empty_like(self.X_train) if shuffle else None
+        self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
+        self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
+        self._last_grad = np.zeros_like(net.flat_grad)
+        self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
+                             for layer in net.layers]
 
     # -- metrics -------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, y: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, float]:
@@ -154,60 +172,78 @@ class Trainer:
         net = self.network
         if Y is None:
             Y = encode_targets(y, net.n_outputs, self.classification, net.dtype)
-        out = net.predict_output(np.asarray(X, dtype=net.dtype))
+        out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
         loss = net.loss.value(out, Y)
         acc = float(np.mean(decode_classes(out) == y)) if self.classification else math.nan
         return loss, acc
 
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
-        """Yield one :class:`EpochRecord` per epoch; set :attr:`summary` when done."""
+        """Yield one :class:`EpochRecord` per epoch; set :attr:`summary` when done.
+
+        ``stop`` is called before every mini-batch; when it returns True the run ends with
+        ``stop_reason == "stopped"``.  Closing the generator early ends it with ``"closed"``.
+        """
         stop = stop or (lambda: False)
-        cfg, net = self.config, self.network
-        n = len(self.X_train)
-        batch = n if cfg.full_batch else min(cfg.batch_size, n)
-        spans = [layer.span for layer in net.layers]
+        cfg = self.config
         start_time = time.perf_counter()
         reason, message = STOP_COMPLETED, f"Trained all {cfg.epochs} epochs."
         try:
             for epoch in range(cfg.epochs):
                 lr = self.schedule.rate(epoch)
-                sq_norms = np.zeros(len(spans))
-                n_batches = 0
-                order = self._shuffle_rng.permutation(n) if batch < n else None
-                for lo in range(0, n, batch):
-                    if stop():
+                # overflow in a diverging run is detected and reported below, not warned about;
+                # the error state is set per step so that it never leaks into the caller's code
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                    grad_norms = self._train_epoch(lr, stop)
+                    if grad_norms is None:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
-                    if order is None:
-                        Xb, Yb = self.X_train, self.Y_train
-                    else:
-                        idx = order[lo:lo + batch]
-                        Xb, Yb = self.X_train[idx], self.Y_train[idx]
-                    net.forward(Xb, training=True, rng=self._dropout_rng)
-                    net.backward(Yb)
-                    g = net.flat_grad
-                    for i, s in enumerate(spans):
-                        part = g[s]
-                        sq_norms[i] += math.sqrt(float(part @ part))
-                    n_batches += 1
-                    clip_gradients(cfg.clip_type, g, net.grads, cfg.grad_clip)
-                    self.optimizer.step(net.flat, g, lr)
-                self.epoch = epoch + 1
-                record, bad = self._end_epoch(lr, sq_norms / max(n_batches, 1), start_time)
+                    self.epoch = epoch + 1
+                    record, bad = self._end_epoch(lr, grad_norms, start_time)
                 if bad:
                     reason = STOP_DIVERGED
                     message = (f"Training diverged at epoch {self.epoch}: {bad}. "
                                "Lower the learning rate or enable gradient clipping.")
                     return
-                yield record
+                try:
+                    yield record
+                except GeneratorExit:
+                    reason, message = STOP_CLOSED, f"Ended by the caller after epoch {self.epoch}."
+                    raise
                 if self.early_stopping.should_stop:
                     reason = STOP_EARLY
                     message = (f"Early stopping at epoch {self.epoch}: no improvement in validation loss "
                                f"for {cfg.patience} epochs; best epoch {self.early_stopping.best_epoch}.")
                     return
         finally:
-            self._finish(reason, message, start_time)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                self._finish(reason, message, start_time)
+
+    def _train_epoch(self, lr: float, stop: Callable[[], bool]) -> np.ndarray | None:
+        """One pass over the training split; the mean gradient norm per layer, or None if stopped."""
+        cfg, net = self.config, self.network
+        n = len(self.X_train)
+        batch = n if cfg.full_batch else min(cfg.batch_size, n)
+        X, Y = self.X_train, self.Y_train
+        if self._X_shuffled is not None:
+            order = self._shuffle_rng.permutation(n)
+            X = np.take(X, order, axis=0, out=self._X_shuffled)
+            Y = np.take(Y, order, axis=0, out=self._Y_shuffled)
+        norm_sums = np.zeros(len(self._layer_grads))
+        flat, grad, layer_grads = net.flat, net.flat_grad, self._layer_grads
+        last_lo = (n - 1) // batch * batch
+        for lo in range(0, n, batch):
+            if stop():
+                return None
+            net._forward(X[lo:lo + batch], True, self._dropout_rng)
+            net.backward(Y[lo:lo + batch])
+            for i, g in enumerate(layer_grads):
+                norm_sums[i] += math.sqrt(float(g @ g))
+            if lo == last_lo and self.histograms:
+                self._last_grad[...] = grad
+            clip_gradients(cfg.clip_type, grad, net.grads, cfg.grad_clip)
+            self.optimizer.step(flat, grad, lr)
+        return norm_sums / (last_lo // batch + 1)
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
         net = self.network
@@ -229,16 +265,17 @@ class Trainer:
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         return tuple(
-            LayerSnapshot(layer.name, Histogram.of(layer.W), Histogram.of(layer.b), Histogram.of(layer.gW),
+            LayerSnapshot(layer.name, Histogram.of(layer.W), Histogram.of(layer.b), Histogram.of(grad_W),
                           Histogram.of(layer.a))
-            for layer in self.network.layers)
+            for layer, grad_W in zip(self.network.layers, self._last_grad_W))
 
     def _finish(self, reason: str, message: str, start_time: float) -> None:
         cfg, es = self.config, self.early_stopping
-        restore = reason in (STOP_DIVERGED, STOP_USER) or cfg.early_stopping
+        restore = reason in (STOP_DIVERGED, STOP_USER, STOP_CLOSED) or cfg.early_stopping
         restored = es.restore(self.network) if restore else False
         if reason == STOP_DIVERGED and not restored:
-            message += " No epoch finished before that, so there are no good parameters to keep."
+            self.network.load_state(self.initial_state)
+            message += " No epoch finished before that, so the initial parameters were kept."
         test_loss, test_acc, test_rmse = self.test_metrics()
         self.summary = TrainingSummary(self.epoch, es.best_epoch, es.best_loss, reason, message, restored,
                                        test_loss, test_acc, test_rmse, time.perf_counter() - start_time,
@@ -249,10 +286,12 @@ class Trainer:
         s = self.split
         if len(s.y_test) == 0:
             return math.nan, math.nan, math.nan
+        net = self.network
         with np.errstate(all="ignore"):
-            loss, acc = self.evaluate(s.X_test, s.y_test)
+            out = net.predict_output(s.X_test)
+            loss = net.loss.value(out, encode_targets(s.y_test, net.n_outputs, self.classification, net.dtype))
+            acc = float(np.mean(decode_classes(out) == s.y_test)) if self.classification else math.nan
             rmse = math.nan
             if not self.classification:
-                pred = self.network.predict_output(s.X_test.astype(self.network.dtype))[:, 0]
-                rmse = float(np.sqrt(np.mean((pred - s.y_test) ** 2)) * s.target_scale)
+                rmse = float(np.sqrt(np.mean((out[:, 0] - s.y_test) ** 2)) * s.target_scale)
         return loss, acc, rmse

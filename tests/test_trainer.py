@@ -1,0 +1,387 @@
+"""The trainer: immutable records, stopping, divergence, determinism, early stopping, metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.data import Dataset, Split, Standardizer, load_split
+from nnstudio.engine import (STOP_CLOSED, STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, EarlyStopping, EpochRecord,
+                             Trainer, encode_targets)
+from nnstudio.engine.trainer import HISTOGRAM_BINS
+
+
+@lru_cache(maxsize=None)
+def _split(name: str) -> Split:
+    return load_split(DataConfig(name=name))
+
+
+def _config(name="iris", **changes) -> ExperimentConfig:
+    base = dict(data=DataConfig(name=name), layers=(LayerConfig(16, "relu"), LayerConfig(8, "tanh")),
+                epochs=5, batch_size=16, early_stopping=False)
+    return ExperimentConfig(**(base | changes))
+
+
+def _train(cfg: ExperimentConfig, histograms=False, stop=None) -> tuple[Trainer, list[EpochRecord]]:
+    trainer = Trainer(cfg, _split(cfg.data.name), histograms=histograms)
+    return trainer, list(trainer.run(stop))
+
+
+def _batches_per_epoch(cfg: ExperimentConfig) -> int:
+    n = len(_split(cfg.data.name).y_train)
+    return 1 if cfg.full_batch else math.ceil(n / cfg.batch_size)
+
+
+def _comparable(record: EpochRecord) -> tuple:
+    """Every field but the wall-clock time, histogram arrays as bytes."""
+    values = []
+    for f in dataclasses.fields(record):
+        if f.name == "elapsed":
+            continue
+        value = getattr(record, f.name)
+        if f.name == "layers":
+            value = tuple((s.name,) + tuple((h.counts.tobytes(), h.edges.tobytes())
+                                            for h in (s.weights, s.biases, s.gradients, s.activations))
+                          for s in value)
+        values.append(value)
+    return tuple(values)
+
+
+def _same_state(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+# -- records ---------------------------------------------------------------------------
+
+def test_records_are_immutable_and_numbered_from_one():
+    cfg = _config(epochs=4)
+    trainer, records = _train(cfg, histograms=True)
+    assert [r.epoch for r in records] == [1, 2, 3, 4]
+    assert all(b.elapsed >= a.elapsed > 0 for a, b in zip(records, records[1:]))
+    record = records[-1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.val_loss = 0.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.layers[0].weights.counts = np.zeros(3)
+    hist = record.layers[0].weights
+    with pytest.raises(ValueError, match="read-only"):
+        hist.counts[0] = 5
+    with pytest.raises(ValueError, match="read-only"):
+        hist.edges[0] = 5
+    assert isinstance(record.grad_norms, tuple) and isinstance(record.layers, tuple)
+    assert trainer.summary.epochs_run == 4 and trainer.summary.stop_reason == STOP_COMPLETED
+
+
+def test_records_do_not_change_as_training_goes_on():
+    trainer = Trainer(_config(epochs=3), _split("iris"), histograms=True)
+    run = trainer.run()
+    first = next(run)
+    snapshot = _comparable(first)
+    list(run)
+    assert _comparable(first) == snapshot
+
+
+def test_histograms_describe_each_dense_layer():
+    cfg = _config(epochs=1)
+    trainer, (record,) = _train(cfg, histograms=True)
+    net, split = trainer.network, _split("iris")
+    assert [s.name for s in record.layers] == ["layer1", "layer2", "output"]
+    for snap, layer, units in zip(record.layers, net.layers, [16, 8, 3]):
+        for hist, size in ((snap.weights, layer.W.size), (snap.biases, units), (snap.gradients, layer.W.size),
+                           (snap.activations, len(split.y_val) * units)):
+            assert len(hist.counts) == HISTOGRAM_BINS and len(hist.edges) == HISTOGRAM_BINS + 1
+            assert hist.counts.sum() == size
+            assert np.all(np.diff(hist.edges) > 0)
+        assert snap.weights.edges[0] == layer.W.min() and snap.weights.edges[-1] == pytest.approx(layer.W.max())
+
+
+def test_histograms_can_be_turned_off():
+    _, records = _train(_config(epochs=2), histograms=False)
+    assert all(r.layers == () for r in records)
+
+
+def test_best_epoch_fields_follow_the_validation_loss():
+    _, records = _train(_config(epochs=8))
+    best = math.inf
+    for r in records:
+        assert r.is_best == (r.val_loss < best)
+        best = min(best, r.val_loss)
+        assert r.best_val_loss == best
+        assert records[r.best_epoch - 1].val_loss == best
+
+
+def test_losses_and_accuracies_are_those_of_the_network_at_the_end_of_the_epoch():
+    cfg = _config(epochs=3, dtype="float64")
+    trainer, records = _train(cfg)
+    split, net = _split("iris"), trainer.network
+    for X, y, loss, acc in ((split.X_train, split.y_train, records[-1].train_loss, records[-1].train_accuracy),
+                            (split.X_val, split.y_val, records[-1].val_loss, records[-1].val_accuracy)):
+        out = net.predict_output(X)
+        assert loss == pytest.approx(net.loss.value(out, encode_targets(y, 3, True, "float64")), rel=1e-12)
+        assert acc == np.mean(out.argmax(axis=1) == y)
+
+
+# -- stopping ----------------------------------------------------------------------------
+
+class _StopAfter:
+    """A stop callable that says stop on its (k + 1)-th call and counts its calls."""
+
+    def __init__(self, k: int):
+        self.k, self.calls = k, 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.calls > self.k
+
+
+def test_stop_is_checked_before_every_mini_batch():
+    cfg = _config(epochs=3)
+    never = _StopAfter(10 ** 9)
+    _train(cfg, stop=never)
+    assert never.calls == 3 * _batches_per_epoch(cfg)
+
+
+@pytest.mark.parametrize("k_extra", [0, 1, 3])
+def test_stop_after_k_batches_ends_the_run_as_stopped(k_extra):
+    cfg = _config(epochs=5)
+    per_epoch = _batches_per_epoch(cfg)
+    stop = _StopAfter(per_epoch + k_extra)
+    trainer, records = _train(cfg, stop=stop)
+    summary = trainer.summary
+    assert stop.calls == per_epoch + k_extra + 1  # nothing ran after the request
+    assert [r.epoch for r in records] == [1]
+    assert summary.stop_reason == STOP_USER
+    assert summary.epochs_run == 1
+    assert "epoch 2" in summary.message
+    assert np.all(np.isfinite(trainer.network.flat))
+
+
+def test_full_batch_is_one_step_per_epoch():
+    cfg = _config(epochs=4, batch_size=0)
+    counter = _StopAfter(10 ** 9)
+    _, records = _train(cfg, stop=counter)
+    assert counter.calls == 4
+    assert records[-1].train_loss < records[0].train_loss
+
+
+def test_closing_the_generator_early_ends_the_run_as_closed():
+    """A consumer that stops iterating (a pruned trial, say) gets a summary that says so."""
+    trainer = Trainer(_config(epochs=10), _split("iris"), histograms=False)
+    run = trainer.run()
+    next(run), next(run)
+    run.close()
+    assert trainer.summary.stop_reason == STOP_CLOSED
+    assert trainer.summary.epochs_run == 2
+    assert "after epoch 2" in trainer.summary.message
+
+
+# -- divergence --------------------------------------------------------------------------
+
+def _linear_regression(lr: float, epochs: int, dtype="float32") -> ExperimentConfig:
+    """Full-batch gradient descent on diabetes with a step far past the stable range: it grows every epoch."""
+    return _config("diabetes", layers=(), output_activation="linear", loss_func="mse", optimizer="sgd",
+                   learning_rate=lr, batch_size=0, epochs=epochs, dtype=dtype)
+
+
+def test_divergence_stops_with_a_clear_reason_and_keeps_the_best_parameters():
+    cfg = _linear_regression(lr=5.0, epochs=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow is reported as divergence, not as warnings
+        trainer, records = _train(cfg)
+    summary = trainer.summary
+    assert summary.stop_reason == STOP_DIVERGED and summary.diverged
+    assert "diverged" in summary.message and "learning rate" in summary.message
+    assert 1 <= summary.best_epoch < summary.epochs_run < cfg.epochs
+    assert summary.restored_best
+    assert np.all(np.isfinite(trainer.network.flat))
+    assert math.isfinite(summary.test_rmse)
+    rerun, _ = _train(cfg.replace(epochs=summary.best_epoch))
+    assert _same_state(trainer.network.state(), rerun.network.state())
+
+
+def test_divergence_in_the_first_epoch_keeps_the_initial_parameters():
+    cfg = _config("diabetes", output_activation="linear", loss_func="mse", optimizer="sgd", learning_rate=100.0,
+                  epochs=5, batch_size=16)
+    initial = Trainer(cfg, _split("diabetes"), histograms=False).network.state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trainer, records = _train(cfg)
+    summary = trainer.summary
+    assert records == []
+    assert summary.stop_reason == STOP_DIVERGED and summary.best_epoch == 0
+    assert "epoch 1" in summary.message and "initial parameters" in summary.message
+    assert _same_state(trainer.network.state(), initial)
+    assert math.isfinite(summary.test_loss)
+
+
+# -- determinism -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_same_config_and_seed_give_the_same_history_bit_for_bit(dtype):
+    cfg = _config(layers=(LayerConfig(16, "relu", dropout_rate=0.3, batch_norm=True), LayerConfig(8, "elu")),
+                  epochs=4, dtype=dtype, seed=11)
+    a, ra = _train(cfg, histograms=True)
+    b, rb = _train(cfg, histograms=True)
+    assert [_comparable(r) for r in ra] == [_comparable(r) for r in rb]
+    assert _same_state(a.network.state(), b.network.state())
+    assert dataclasses.replace(a.summary, seconds=0) == dataclasses.replace(b.summary, seconds=0)
+    c, rc = _train(cfg.replace(seed=12), histograms=True)
+    assert [r.train_loss for r in rc] != [r.train_loss for r in ra]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_option_sets_parameters_data_and_optimizer_state(dtype):
+    trainer, records = _train(_config(epochs=1, dtype=dtype, optimizer="adam"))
+    assert trainer.network.flat.dtype == np.dtype(dtype)
+    assert trainer.X_train.dtype == np.dtype(dtype)
+    assert all(v.dtype == np.dtype(dtype) for v in vars(trainer.optimizer).values() if isinstance(v, np.ndarray))
+    assert all(isinstance(x, float) for x in (records[0].train_loss, records[0].val_loss))
+
+
+def test_float32_is_the_default():
+    assert ExperimentConfig().dtype == "float32"
+
+
+def test_the_global_random_state_is_not_used():
+    np.random.seed(5)
+    _train(_config(layers=(LayerConfig(8, "relu", dropout_rate=0.5),), epochs=2))
+    drawn = np.random.random(3)
+    np.random.seed(5)
+    np.testing.assert_array_equal(drawn, np.random.random(3))
+
+
+# -- gradient norms ----------------------------------------------------------------------
+
+def test_gradient_norms_are_norms_of_the_gradients():
+    """Full batch, one epoch: the record holds the norm of each layer's gradient (W, b together)."""
+    cfg = _config(epochs=1, batch_size=0, dtype="float64", optimizer="sgd")
+    trainer = Trainer(cfg, _split("iris"), histograms=False)
+    net = trainer.network
+    _, grads = net.loss_and_gradients(trainer.X_train, trainer.Y_train)
+    expected = [math.sqrt(sum(float((g ** 2).sum()) for g in grads[i:i + 2])) for i in (0, 2, 4)]
+    weight_norms = [float(np.linalg.norm(net.params[i])) for i in (0, 2, 4)]
+    (record,) = list(trainer.run())
+    np.testing.assert_allclose(record.grad_norms, expected, rtol=1e-12)
+    assert not np.allclose(record.grad_norms, weight_norms, rtol=0.1)
+
+
+def test_gradient_norms_are_zero_when_the_loss_gradient_is_zero():
+    """Targets equal to the network's own predictions give zero gradients, whatever the weights."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    cfg = _config("custom", layers=(LayerConfig(5, "tanh"),), output_activation="linear", loss_func="mse",
+                  batch_size=0, epochs=2, dtype="float64", optimizer="sgd", learning_rate=0.1)
+    probe = Trainer(cfg, _regression_split(X, np.zeros(40)), histograms=False)
+    y = probe.network.predict_output(X)[:, 0]
+    trainer = Trainer(cfg, _regression_split(X, y), histograms=False)
+    records = list(trainer.run())
+    assert all(norm == 0.0 for r in records for norm in r.grad_norms)
+    assert all(np.abs(p).max() > 0 for name, p in zip(trainer.network.param_names, trainer.network.params)
+               if name.endswith(".W"))
+
+
+def _regression_split(X: np.ndarray, y: np.ndarray) -> Split:
+    """Train, validation and test all equal to (X, y): no standardization, unit target scale."""
+    ds = Dataset("custom", X, y, "regression", (), tuple(f"x{i}" for i in range(X.shape[1])))
+    return Split(ds, X, y, X, y, X, y, Standardizer.identity(X.shape[1]))
+
+
+# -- early stopping ----------------------------------------------------------------------
+
+def test_early_stopping_waits_patience_epochs_beyond_min_delta():
+    es = EarlyStopping(patience=3, min_delta=0.1)
+    state = iter(range(100))
+    improved = [es.update(e, loss, lambda: next(state)) for e, loss in
+                enumerate([1.0, 0.95, 0.85, 0.8, 0.79, 0.76], start=1)]
+    # only 0.85 beats the best by more than min_delta: 0.95 is too close to 1.0, the rest to 0.85
+    assert improved == [True, False, True, False, False, False]
+    assert es.best_epoch == 3 and es.best_loss == 0.85
+    assert es.should_stop
+
+
+def test_early_stopping_disabled_still_tracks_the_best_but_never_stops():
+    es = EarlyStopping(patience=1, enabled=False)
+    for epoch, loss in enumerate([1.0, 2.0, 3.0], start=1):
+        es.update(epoch, loss, lambda: (np.zeros(1), np.zeros(0)))
+    assert es.best_epoch == 1 and not es.should_stop
+
+
+def test_trainer_stops_after_patience_epochs_without_improvement():
+    cfg = _config(epochs=50, early_stopping=True, patience=4, min_delta=100.0)  # nothing counts as better
+    trainer, records = _train(cfg)
+    assert len(records) == 5 and trainer.summary.best_epoch == 1
+    assert trainer.summary.stop_reason == STOP_EARLY
+    assert "epoch 5" in trainer.summary.message and "best epoch 1" in trainer.summary.message
+
+
+def test_early_stopping_restores_exact_copies_of_the_best_parameters_and_statistics():
+    """W, b, gamma, beta and the batch-norm running statistics of the best epoch, not references.
+
+    The reference is a second run with the same seed, stopped after the best epoch.
+    """
+    cfg = _config(layers=(LayerConfig(32, "relu", dropout_rate=0.2, batch_norm=True),
+                          LayerConfig(16, "tanh", batch_norm=True)),
+                  epochs=80, learning_rate=0.05, early_stopping=True, patience=3, seed=3)
+    trainer = Trainer(cfg, _split("iris"), histograms=False)
+    last_state = None
+    for _ in trainer.run():
+        last_state = trainer.network.state()
+    summary = trainer.summary
+    assert summary.stop_reason == STOP_EARLY and summary.restored_best
+    assert 1 < summary.best_epoch < summary.epochs_run
+    restored = trainer.network.state()
+    assert not np.array_equal(restored[0], last_state[0])
+    assert not np.array_equal(restored[1], last_state[1])
+    reference, _ = _train(cfg.replace(epochs=summary.best_epoch, early_stopping=False))
+    assert _same_state(restored, reference.network.state())
+    for a, b in zip(trainer.network.get_params() + trainer.network.get_buffers(),
+                    reference.network.get_params() + reference.network.get_buffers()):
+        np.testing.assert_array_equal(a, b)
+    # the test metrics are those of the restored parameters
+    split = _split("iris")
+    assert summary.test_accuracy == np.mean(trainer.network.predict_classes(split.X_test) == split.y_test)
+
+
+# -- tasks and metrics ---------------------------------------------------------------------
+
+def test_regression_reports_rmse_in_the_original_units():
+    cfg = _config("diabetes", output_activation="linear", loss_func="mse", epochs=5, optimizer="adam",
+                  learning_rate=0.01)
+    trainer, records = _train(cfg)
+    split = _split("diabetes")
+    assert all(math.isnan(r.train_accuracy) and math.isnan(r.val_accuracy) for r in records)
+    pred = trainer.network.predict_output(split.X_test)[:, 0] * split.target_scale + split.target_mean
+    truth = split.y_test * split.target_scale + split.target_mean
+    summary = trainer.summary
+    assert summary.test_rmse == pytest.approx(math.sqrt(np.mean((pred - truth) ** 2)), rel=1e-5)
+    assert summary.test_rmse > 10  # disease progression is measured in tens of units, not in std units
+    assert math.isnan(summary.test_accuracy)
+
+
+def test_test_metrics_use_the_test_split_once():
+    trainer, _ = _train(_config(epochs=3, dtype="float64"))
+    split, net = _split("iris"), trainer.network
+    out = net.predict_output(split.X_test)
+    assert trainer.summary.test_accuracy == np.mean(out.argmax(axis=1) == split.y_test)
+    assert trainer.summary.test_loss == pytest.approx(
+        net.loss.value(out, encode_targets(split.y_test, 3, True, "float64")), rel=1e-12)
+    assert math.isnan(trainer.summary.test_rmse)
+
+
+def test_binary_task_with_one_sigmoid_unit():
+    cfg = _config("breast_cancer", output_activation="sigmoid", loss_func="log_loss", epochs=3)
+    trainer, records = _train(cfg)
+    assert trainer.network.n_outputs == 1
+    assert records[-1].val_accuracy > 0.8
+
+
+def test_trainer_checks_the_config_against_the_data():
+    with pytest.raises(ConfigError) as err:
+        Trainer(_config(output_activation="sigmoid", loss_func="log_loss"), _split("iris"))
+    assert "loss_func" in str(err.value) and "3 classes" in str(err.value)

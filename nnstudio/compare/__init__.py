@@ -18,8 +18,8 @@ from .factors import (DEFAULT_MAX_DEPTH, FACTORS, MAX_DEPTH, ClipSetting, Factor
                       format_value)
 from .results import (METRICS, SUMMARY_COLUMNS, Band, Column, ComparisonResults, RunResult, Stat, SummaryRow,
                       Target, columns_for)
-from .runner import (BACKENDS, MAX_SNAPSHOTS, ComparisonRun, RunEvent, default_workers, process_context,
-                     run_job)
+from .runner import (BACKENDS, MAX_SNAPSHOTS, ComparisonRun, RunEvent, check_fits_data, default_workers,
+                     process_context, run_job)
 from .spec import DEFAULT_SEEDS, MAX_SEEDS, Comparison, Job, Variant
 
 __all__ = [
@@ -27,6 +27,6 @@ __all__ = [
     "recommend_depth", "recommend_from_rows", "write_depth", "write_summary", "DEFAULT_MAX_DEPTH", "FACTORS",
     "MAX_DEPTH", "ClipSetting", "Factor", "FactorValueError", "depth_layers", "format_value", "METRICS",
     "SUMMARY_COLUMNS", "Band", "Column", "ComparisonResults", "RunResult", "Stat", "SummaryRow", "Target",
-    "columns_for", "BACKENDS", "MAX_SNAPSHOTS", "ComparisonRun", "RunEvent", "default_workers",
+    "columns_for", "BACKENDS", "MAX_SNAPSHOTS", "ComparisonRun", "RunEvent", "check_fits_data", "default_workers",
     "process_context", "run_job", "DEFAULT_SEEDS", "MAX_SEEDS", "Comparison", "Job", "Variant",
 ]

@@ -115,6 +115,7 @@ class RunResult:
     summary: TrainingSummary | None = None
     error: str | None = None
     cancelled: bool = False
+    cpu_seconds: float = math.nan
 
     def add(self, event: RunEvent) -> None:
         if event.record is not None:
@@ -129,6 +130,7 @@ class RunResult:
             self.snapshots[0] = event.initial
         elif event.summary is not None:
             self.summary = event.summary
+            self.cpu_seconds = event.cpu_seconds
         elif event.error is not None:
             self.error = event.error
         else:

@@ -37,8 +37,9 @@ import numpy as np
 
 from ..config import ConfigError, DataConfig, ExperimentConfig
 from ..data import DataError, Split, load_split
-from ..engine import EpochRecord, Histogram, LayerSnapshot, Trainer, TrainingSummary
+from ..engine import EpochRecord, Histogram, LayerSnapshot, Trainer, TrainingSummary, validate_config
 from ..registry import Registry
+from .factors import FactorValueError
 from .spec import Comparison, Job
 
 MAX_SNAPSHOTS = 25      # histogram snapshots per run, spread evenly over its epochs
@@ -54,7 +55,8 @@ class RunEvent:
 
     ``initial`` holds the histograms before the first epoch (epoch 0); a ``record`` carries
     histograms in ``record.layers`` only at snapshot epochs.  ``summary``, ``error`` and
-    ``cancelled`` end a run.
+    ``cancelled`` end a run; a summary also carries the CPU seconds the run's thread used
+    (compared with its wall time, it shows how much the run had to wait for a core).
     """
 
     variant: int
@@ -64,6 +66,7 @@ class RunEvent:
     summary: TrainingSummary | None = None
     error: str | None = None
     cancelled: bool = False
+    cpu_seconds: float = math.nan
 
     @property
     def kind(self) -> str:
@@ -123,6 +126,7 @@ def run_job(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool]
 
 def _train(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool], max_snapshots: int) -> None:
     key = (job.variant, job.seed_index)
+    cpu_start = time.thread_time()
     config = ExperimentConfig.from_json(job.config_json)
     trainer = Trainer(config, cached_split(config.data), histograms=False)
     trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)  # caches epoch-0 activations
@@ -131,7 +135,22 @@ def _train(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool],
         if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots):
             record = dataclasses.replace(record, layers=layer_snapshots(trainer))
         emit(RunEvent(*key, record=record))
-    emit(RunEvent(*key, summary=trainer.summary))
+    emit(RunEvent(*key, summary=trainer.summary, cpu_seconds=time.thread_time() - cpu_start))
+
+
+def check_fits_data(comparison: Comparison) -> Split:
+    """Load the shared split and check every variant can train on it; return the split.
+
+    Raises ``DataError`` when the data cannot be loaded and :class:`FactorValueError` naming the
+    first variant whose model does not fit the task (e.g. log loss on a 10-class set).
+    """
+    split = cached_split(comparison.base.data)
+    for variant in comparison.variants:
+        try:
+            validate_config(variant.config, split)
+        except ConfigError as exc:
+            raise FactorValueError(f"variant {variant.label!r} cannot train on {comparison.base.data.name}: {exc}") from None
+    return split
 
 
 def describe_error(exc: BaseException) -> str:
@@ -260,7 +279,9 @@ class ComparisonRun:
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
-    def events(self) -> Iterator[RunEvent]:
+    def events(self, heartbeat: bool = False) -> Iterator[RunEvent | None]:
+        """Events as they arrive; with ``heartbeat``, also ``None`` whenever the queue has been
+        quiet for a poll interval (so a consumer that batches events can flush them)."""
         if self._started:
             raise RuntimeError("a ComparisonRun runs once; make a new one to run again")
         self._started = True
@@ -269,13 +290,13 @@ class ComparisonRun:
         try:
             for job in self.comparison.jobs():
                 futures[pool.submit(job)] = (job.variant, job.seed_index)
-            yield from self._collect(pool, futures)
+            yield from self._collect(pool, futures, heartbeat)
         finally:
             self._stop.set()  # when the consumer leaves early, the runs must end too
             pool.executor.shutdown(wait=True, cancel_futures=True)
             pool.close()
 
-    def _collect(self, pool: Pool, futures: dict[Future, tuple[int, int]]) -> Iterator[RunEvent]:
+    def _collect(self, pool: Pool, futures: dict[Future, tuple[int, int]], heartbeat: bool) -> Iterator[RunEvent | None]:
         open_runs = set(futures.values())
         cancelled_all = False
         last_arrival = time.monotonic()
@@ -297,6 +318,8 @@ class ComparisonRun:
             for event in _silent_ends(futures, open_runs, quiet):
                 open_runs.discard((event.variant, event.seed_index))
                 yield event
+            if heartbeat:
+                yield None
 
 
 def _get(events_queue, timeout: float) -> RunEvent | None:

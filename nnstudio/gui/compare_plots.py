@@ -1,0 +1,223 @@
+"""The compare tab's plots: overlaid curves with spread bands, small-multiple histograms, depth study.
+
+Each plot creates its items once per comparison and then only calls ``setData``.  The same
+classes render the command line's PNG files (:func:`render_png`), so the files look like the tab.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from ..compare import Band, DepthRecommendation, DepthRow
+from ..engine import Histogram
+from .epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, save_widget_png, style_plot
+
+BAND_ALPHA = 45
+RECOMMENDED_COLOR = "#2ca02c"
+
+# metric key -> (menu text, axis label)
+CURVE_METRICS = {
+    "val_loss": ("Validation loss", "validation loss"),
+    "val_accuracy": ("Validation accuracy", "validation accuracy"),
+    "train_loss": ("Training loss", "training loss"),
+    "train_accuracy": ("Training accuracy", "training accuracy"),
+}
+
+
+def variant_color(index: int) -> str:
+    """One colour per variant, shared by the curves, the histograms and the table's swatches."""
+    if index < len(PALETTE):
+        return PALETTE[index]
+    return pg.intColor(index, hues=17).name()
+
+
+def _fill(color: str, alpha: int) -> pg.QtGui.QBrush:
+    c = pg.mkColor(color)
+    c.setAlpha(alpha)
+    return pg.mkBrush(c)
+
+
+class CurvesPlot(pg.PlotWidget):
+    """One mean curve per variant (in the legend) over a shaded band from the seeds' min to max."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, background=BACKGROUND)
+        self.setObjectName("comparePlot")
+        self.setMinimumSize(320, 220)
+        style_plot(self, "Validation loss (mean over seeds; band: range over seeds)", "validation loss")
+        item = self.getPlotItem()
+        self.legend = item.addLegend(offset=(-6, 6), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 210),
+                                     labelTextSize="8pt", verSpacing=-6)
+        self.mean_curves: list[pg.PlotDataItem] = []
+        self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
+        self._fills: list[pg.FillBetweenItem] = []
+        self.metric = "val_loss"
+
+    def set_variants(self, labels: Sequence[str]) -> None:
+        """Start over with one (empty) curve and band per label."""
+        item = self.getPlotItem()
+        for obj in [*self.mean_curves, *(e for pair in self._edges for e in pair), *self._fills]:
+            item.removeItem(obj)
+        self.mean_curves, self._edges, self._fills = [], [], []
+        for i, label in enumerate(labels):
+            color = variant_color(i)
+            # edges need a (transparent) pen: a PlotDataItem without one never passes its data on
+            edge_pen = pg.mkPen(_fill(color, 0).color())
+            lo = item.plot([], [], pen=edge_pen)
+            hi = item.plot([], [], pen=edge_pen)
+            fill = pg.FillBetweenItem(lo, hi, brush=_fill(color, BAND_ALPHA))
+            item.addItem(fill)
+            curve = item.plot([], [], pen=pg.mkPen(color, width=2), name=label)
+            curve.setZValue(10)
+            self._edges.append((lo, hi))
+            self._fills.append(fill)
+            self.mean_curves.append(curve)
+
+    def set_metric(self, metric: str) -> None:
+        self.metric = metric
+        text, axis = CURVE_METRICS[metric]
+        style_plot(self, f"{text} (mean over seeds; band: range over seeds)", axis)
+
+    def set_log_y(self, on: bool) -> None:
+        self.getPlotItem().setLogMode(y=on)
+
+    def update_bands(self, bands: Sequence[Band]) -> None:
+        """Draw band i on curve i.  Epochs no seed reached yet are left out."""
+        for curve, (lo, hi), band in zip(self.mean_curves, self._edges, bands):
+            keep = band.count > 0
+            x = band.epochs[keep]
+            curve.setData(x, band.mean[keep])
+            spread = keep & (band.count > 1)
+            lo.setData(band.epochs[spread], band.lo[spread])
+            hi.setData(band.epochs[spread], band.hi[spread])
+
+
+class HistogramGrid(pg.GraphicsLayoutWidget):
+    """Small multiples: one histogram per variant, same layer, quantity and epoch."""
+
+    def __init__(self, parent: QWidget | None = None, columns: int = 4):
+        super().__init__(parent)
+        self.setObjectName("compareHistograms")
+        self.setBackground(BACKGROUND)
+        self.setMinimumSize(320, 200)
+        self.columns = columns
+        self.plots: list[pg.PlotItem] = []
+        self.curves: list[pg.PlotDataItem] = []
+
+    def set_variants(self, labels: Sequence[str]) -> None:
+        self.clear()
+        self.plots, self.curves = [], []
+        columns = max(1, min(self.columns, math.ceil(math.sqrt(len(labels))) + 1))
+        for i, label in enumerate(labels):
+            plot = self.addPlot(row=i // columns, col=i % columns)
+            plot.setTitle(label, color=TEXT_COLOR, size="9pt")
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(pg.mkPen(AXIS_COLOR))
+                axis.setTextPen(pg.mkPen(TEXT_COLOR))
+                axis.enableAutoSIPrefix(False)
+            plot.getAxis("left").setStyle(showValues=False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            color = variant_color(i)
+            curve = plot.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(color, width=1.2),
+                              brush=_fill(color, 110))
+            self.plots.append(plot)
+            self.curves.append(curve)
+
+    def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
+        """``items[i]`` = (title, histogram or None, note) for variant i."""
+        for plot, curve, (title, hist, note) in zip(self.plots, self.curves, items):
+            if hist is None:
+                curve.setData([], [])
+            else:
+                curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
+            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{note}</span>",
+                          color=TEXT_COLOR, size="9pt")
+
+
+class DepthPlot(pg.GraphicsLayoutWidget):
+    """Best validation metric (mean ± std over seeds) and train/validation gap against depth,
+    with the recommended depth marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("compareDepthPlot")
+        self.setBackground(BACKGROUND)
+        self.setMinimumSize(320, 260)
+        self.metric_plot = self.addPlot(row=0, col=0)
+        self.gap_plot = self.addPlot(row=1, col=0)
+        self.gap_plot.setXLink(self.metric_plot)
+        for plot in (self.metric_plot, self.gap_plot):
+            for side in ("left", "bottom"):
+                axis = plot.getAxis(side)
+                axis.setPen(pg.mkPen(AXIS_COLOR))
+                axis.setTextPen(pg.mkPen(TEXT_COLOR))
+                axis.enableAutoSIPrefix(False)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
+        self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen(PALETTE[1], width=2), symbol="o",
+                                                  symbolSize=7, symbolBrush=PALETTE[1], symbolPen=None)
+        self.metric_errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0),
+                                             pen=pg.mkPen(PALETTE[1], width=1), beam=0.15)
+        self.metric_plot.addItem(self.metric_errors)
+        self.gap_curve = self.gap_plot.plot([], [], pen=pg.mkPen(PALETTE[3], width=2), symbol="s", symbolSize=6,
+                                            symbolBrush=PALETTE[3], symbolPen=None)
+        self.gap_zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(AXIS_COLOR, style=Qt.PenStyle.DashLine))
+        self.gap_plot.addItem(self.gap_zero, ignoreBounds=True)
+        self.recommended = pg.ScatterPlotItem(size=18, symbol="star", brush=RECOMMENDED_COLOR, pen=pg.mkPen("#1b5e20"))
+        self.metric_plot.addItem(self.recommended)
+        self.recommended_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(RECOMMENDED_COLOR, width=1.5,
+                                                                       style=Qt.PenStyle.DashLine),
+                                                label="recommended", labelOpts={"position": 0.1,
+                                                                                "color": RECOMMENDED_COLOR})
+        self.recommended_line.hide()
+        self.metric_plot.addItem(self.recommended_line, ignoreBounds=True)
+        self.set_metric_name("validation accuracy")
+
+    def set_metric_name(self, name: str) -> None:
+        self.metric_plot.setTitle(f"Best-epoch {name} vs depth (mean ± std over seeds)", color=TEXT_COLOR, size="10pt")
+        self.metric_plot.setLabel("left", name, color=TEXT_COLOR)
+        gap = "train − validation accuracy" if "accuracy" in name else "validation − train loss"
+        self.gap_plot.setTitle(f"Train/validation gap at the best epoch ({gap})", color=TEXT_COLOR, size="10pt")
+        self.gap_plot.setLabel("left", "gap", color=TEXT_COLOR)
+
+    def show_rows(self, rows: Sequence[DepthRow], recommendation: DepthRecommendation | None) -> None:
+        x = np.array([r.depth for r in rows], float)
+        y = np.array([r.metric.mean for r in rows], float)
+        err = np.array([r.metric.std if r.metric.n > 1 else 0.0 for r in rows], float)
+        gap = np.array([r.gap.mean for r in rows], float)
+        ok = np.isfinite(y)
+        self.metric_curve.setData(x[ok], y[ok])
+        self.metric_errors.setData(x=x[ok], y=y[ok], height=2 * np.nan_to_num(err[ok]))
+        okg = np.isfinite(gap)
+        self.gap_curve.setData(x[okg], gap[okg])
+        if recommendation is None:
+            self.recommended.setData([], [])
+            self.recommended_line.hide()
+        else:
+            self.recommended.setData([recommendation.depth], [recommendation.value])
+            self.recommended_line.setValue(recommendation.depth)
+            self.recommended_line.label.setText(f"recommended: {recommendation.depth}")
+            self.recommended_line.show()
+        ticks = [[(d, str(int(d))) for d in x]]  # depths are whole numbers: no 2.5 layers on the axis
+        for plot in (self.metric_plot, self.gap_plot):
+            plot.getAxis("bottom").setTicks(ticks)
+        if len(x):
+            self.metric_plot.setXRange(x.min() - 0.5, x.max() + 0.5, padding=0)
+
+
+def render_png(widget: QWidget, path, width: int = 960, height: int = 600) -> None:
+    """Lay ``widget`` out at ``width`` x ``height`` pixels and write it as a PNG, atomically."""
+    widget.resize(width, height)
+    widget.ensurePolished()
+    layout = widget.layout()
+    if layout is not None:
+        layout.activate()
+    save_widget_png(widget, path)

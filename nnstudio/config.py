@@ -280,12 +280,26 @@ def _check_float(value, name, lo=None, hi=None, lo_open=False, hi_open=False):
 def _v1_to_v2(d: dict) -> dict:
     """Version 1 is the article's flat shape: ``layers`` lists every size, input and output
     included (``[64, 64, 10]``), all hidden layers are sigmoid, and one ``dropout_rate`` applies
-    to every hidden layer.  Version 2 lists hidden layers only, each with its own settings."""
+    to every hidden layer.  Version 2 lists hidden layers only, each with its own settings.
+
+    What the article's code fixed without a setting is made explicit: the output is a softmax
+    for categorical cross-entropy and a sigmoid otherwise, training is plain gradient descent
+    (``sgd``) on the full batch, and ``loss_func`` defaults to ``mse``.  Its tuner's name
+    ``clip_value`` becomes ``grad_clip``.  A dict whose ``layers`` are already objects is taken
+    as version 2 content without a version stamp and left as it is.
+    """
     sizes = d.get("layers")
-    if isinstance(sizes, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
-        rate = d.pop("dropout_rate", 0.0)
-        act = d.pop("activation", "sigmoid")
-        d["layers"] = [{"units": n, "activation": act, "dropout_rate": rate} for n in sizes[1:-1]]
+    if not (isinstance(sizes, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in sizes)):
+        return d
+    rate = d.pop("dropout_rate", 0.0)
+    act = d.pop("activation", "sigmoid")
+    d["layers"] = [{"units": n, "activation": act, "dropout_rate": rate} for n in sizes[1:-1]]
+    d.setdefault("loss_func", "mse")
+    d.setdefault("output_activation", "softmax" if d["loss_func"] == "categorical_crossentropy" else "sigmoid")
+    d.setdefault("optimizer", "sgd")
+    d.setdefault("batch_size", 0)
+    if "clip_value" in d:
+        d.setdefault("grad_clip", d.pop("clip_value"))
     return d
 
 

@@ -385,3 +385,50 @@ def test_trainer_checks_the_config_against_the_data():
     with pytest.raises(ConfigError) as err:
         Trainer(_config(output_activation="sigmoid", loss_func="log_loss"), _split("iris"))
     assert "loss_func" in str(err.value) and "3 classes" in str(err.value)
+
+
+# -- the full-batch shortcut -------------------------------------------------------------
+
+def _history_with(consumer, cfg) -> list[tuple]:
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    out = []
+    for record in trainer.run():
+        out.append(_comparable(record))
+        consumer(trainer)
+    return out + [trainer.network.state()[0].tobytes()]
+
+
+def test_full_batch_history_is_the_same_whether_or_not_the_evaluation_pass_is_reused():
+    """A full-batch step may start from the end-of-epoch evaluation of the training split; a
+    forward pass over as many rows in between, or changed parameters, must force a fresh one."""
+    cfg = _config(epochs=6, batch_size=0, dtype="float64")
+    X = _split("iris").X_train
+
+    def nothing(trainer):
+        pass
+
+    def predict_same_size(trainer):
+        trainer.network.predict_output(X)
+
+    def halve(trainer):
+        trainer.network.flat[...] *= 0.5
+
+    def halve_and_predict(trainer):
+        halve(trainer)
+        predict_same_size(trainer)
+
+    assert _history_with(nothing, cfg) == _history_with(predict_same_size, cfg)
+    assert _history_with(halve, cfg) == _history_with(halve_and_predict, cfg)
+    assert _history_with(halve, cfg) != _history_with(nothing, cfg)
+
+
+def test_full_batch_steps_reuse_the_evaluation_pass():
+    cfg = _config(epochs=5, batch_size=0)
+    trainer = Trainer(cfg, _split("iris"), histograms=False)
+    net, calls = trainer.network, []
+    forward = net._forward
+    net._forward = lambda X, training, rng: calls.append(len(X)) or forward(X, training, rng)
+    list(trainer.run())
+    n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
+    # one training pass for the first epoch, then only the evaluations (and the final test)
+    assert calls == [n_train] + [n_train, n_val] * 5 + [n_test]

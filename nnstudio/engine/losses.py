@@ -41,6 +41,9 @@ def _eps(p):
     return np.finfo(p.dtype).eps if np.issubdtype(p.dtype, np.floating) else 1e-12
 
 
+# np.maximum/np.minimum rather than np.clip: same result, far less overhead per call
+
+
 def _mse(p, y):
     d = p - y
     return float(np.einsum("ij,ij->", d, d) / d.size)
@@ -54,24 +57,23 @@ def _mse_grad(p, y):
 
 def _log_loss(p, y):
     eps = _eps(p)
-    q = np.clip(p, eps, 1 - eps)
+    q = np.minimum(np.maximum(p, eps), 1 - eps)
     return float(-(y * np.log(q) + (1 - y) * np.log1p(-q)).sum() / p.size)
 
 
 def _log_loss_grad(p, y):
     eps = _eps(p)
-    q = np.clip(p, eps, 1 - eps)
+    q = np.minimum(np.maximum(p, eps), 1 - eps)
     return ((q - y) / (q * (1 - q))) / p.size
 
 
 def _cce(p, y):
-    eps = _eps(p)
-    return float(-(y * np.log(np.clip(p, eps, 1.0))).sum() / p.shape[0])
+    log_p = np.log(np.maximum(p, _eps(p)))
+    return float(-np.einsum("ij,ij->", y, log_p) / p.shape[0])
 
 
 def _cce_grad(p, y):
-    eps = _eps(p)
-    return -y / np.clip(p, eps, 1.0) / p.shape[0]
+    return -y / np.maximum(p, _eps(p)) / p.shape[0]
 
 
 for _l in (

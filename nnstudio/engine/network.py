@@ -66,14 +66,16 @@ class _Layer:
 
 
 class _Scratch:
-    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size.
+    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
+    and the caches the backward pass reads.
 
     ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
     gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
-    ``x_hat`` batch normalization.
+    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
+    ``used_mask`` the dropout mask it applied (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
 
     def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -84,6 +86,20 @@ class _Scratch:
         self.mask = np.empty(shape, dtype) if dropout else None
         self.keep = np.empty(shape, bool) if dropout else None
         self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
+        self.inv_std = None
+        self.x = None
+        self.used_mask = None
+
+
+class _Workspace:
+    """Scratch for every layer at one batch size; ``pass_id`` numbers the last pass that used it."""
+
+    __slots__ = ("layers", "ones", "pass_id")
+
+    def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
+        self.layers = [_Scratch(n, layer, dtype) for layer in layers]
+        self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
+        self.pass_id = 0
 
 
 class Network:
@@ -118,8 +134,9 @@ class Network:
             if not ACTIVATIONS[layer.activation].hidden:
                 raise ValueError(f"activation {layer.activation!r} can only be used on the output layer")
         self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
-        self._workspaces: dict[int, list[_Scratch]] = {}
-        self._last: list[_Scratch] | None = None  # workspace of the last forward pass
+        self._workspaces: dict[int, _Workspace] = {}
+        self._last: _Workspace | None = None  # workspace of the last forward pass
+        self._passes = 0
         self._allocate()
         self.initialize(rng)
 
@@ -183,15 +200,31 @@ class Network:
             offset += size
             self.layers.append(layer)
 
-    def _workspace(self, n: int) -> list[_Scratch]:
-        """Scratch arrays for a batch of ``n`` rows, one per layer (kept for a few sizes)."""
+    def _workspace(self, n: int) -> _Workspace:
+        """Scratch arrays for a batch of ``n`` rows (kept for a few sizes)."""
         ws = self._workspaces.pop(n, None)
         if ws is None:
             if len(self._workspaces) >= MAX_WORKSPACES:
                 self._workspaces.pop(next(iter(self._workspaces)))  # the least recently used size
-            ws = [_Scratch(n, layer, self.dtype) for layer in self.layers]
+            ws = _Workspace(n, self.layers, self.dtype)
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
+
+    def _pass_id(self, n: int) -> int:
+        """The number of the last forward pass over ``n`` rows whose caches are still intact (0: none)."""
+        ws = self._workspaces.get(n)
+        return ws.pass_id if ws is not None else 0
+
+    def _resume(self, n: int, pass_id: int) -> bool:
+        """Make forward pass ``pass_id`` over ``n`` rows the one :meth:`backward` differentiates.
+
+        Returns False, changing nothing, when a later pass has reused that workspace.
+        """
+        ws = self._workspaces.get(n)
+        if ws is None or pass_id == 0 or ws.pass_id != pass_id:
+            return False
+        self._last = ws
+        return True
 
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
@@ -266,23 +299,28 @@ class Network:
         pass with the same number of rows.
         """
         ws = self._workspace(len(X))
+        self._passes += 1
+        ws.pass_id = self._passes
         self._last = ws
         a = X
         last = len(self.layers) - 1
-        for i, (layer, scratch) in enumerate(zip(self.layers, ws)):
-            layer.x = a
+        for i, (layer, scratch) in enumerate(zip(self.layers, ws.layers)):
+            scratch.x = a
             z = np.matmul(a, layer.W, out=scratch.z)
             z += layer.b
             if layer.batch_norm:
                 self._bn_forward(layer, scratch, training)
-            a = layer.a = layer.activation.forward(z, z)
-            layer.mask = None
+            a = layer.activation.forward(z, z)
+            scratch.used_mask = None
             if i < last and training and layer.dropout_rate > 0.0:
                 a = self._dropout(layer, scratch, rng)
+            # the last pass, for readers of the layers (histograms, exports)
+            layer.x, layer.a, layer.mask = scratch.x, scratch.z, scratch.used_mask
+            layer.x_hat, layer.inv_std = scratch.x_hat, scratch.inv_std
         return a
 
     def _dropout(self, layer: _Layer, scratch: _Scratch, rng: np.random.Generator | None) -> np.ndarray:
-        """Inverted dropout of ``layer.a``: keep with probability 1 − p, scale kept units by 1 / (1 − p)."""
+        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p)."""
         if rng is None:
             raise ValueError("training with dropout needs an rng for the masks")
         keep = 1.0 - layer.dropout_rate
@@ -290,8 +328,8 @@ class Network:
         rng.random(out=mask, dtype=mask.dtype)
         np.less(mask, keep, out=scratch.keep)
         np.multiply(scratch.keep, 1.0 / keep, out=mask)
-        layer.mask = mask
-        return np.multiply(layer.a, mask, out=scratch.dropped)
+        scratch.used_mask = mask
+        return np.multiply(scratch.z, mask, out=scratch.dropped)
 
     def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool) -> None:
         """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training."""
@@ -307,9 +345,8 @@ class Network:
         else:
             var = layer.running_var
             np.subtract(z, layer.running_mean, out=x_hat)
-        inv_std = 1.0 / np.sqrt(var + BN_EPS)
-        x_hat *= inv_std
-        layer.x_hat, layer.inv_std = x_hat, inv_std
+        scratch.inv_std = 1.0 / np.sqrt(var + BN_EPS)
+        x_hat *= scratch.inv_std
         np.multiply(x_hat, layer.gamma, out=z)
         z += layer.beta
 
@@ -331,36 +368,36 @@ class Network:
         ``Y`` is the encoded target, shape (n, n_outputs).
         """
         ws = self._last
-        out = self.layers[-1]
-        p = out.a
-        dz = ws[-1].delta
+        scratch = ws.layers
+        p = scratch[-1].z
+        dz = scratch[-1].delta
         if self._fused is not None:
             self._fused(p, Y, dz)
         else:
             dz[...] = self.loss.grad(p, Y)
-            out.activation.grad(p, dz)
+            self.layers[-1].activation.grad(p, dz)
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            np.matmul(layer.x.T, dz, out=layer.gW)
-            np.add.reduce(dz, axis=0, out=layer.gb)
+            np.matmul(scratch[i].x.T, dz, out=layer.gW)
+            np.matmul(ws.ones, dz, out=layer.gb)
             if i == 0:
                 break
-            below = self.layers[i - 1]
-            da = np.matmul(dz, layer.W.T, out=ws[i - 1].delta)
-            if below.mask is not None:
-                da *= below.mask
-            dz = below.activation.grad(below.a, da)
+            below, s = self.layers[i - 1], scratch[i - 1]
+            da = np.matmul(dz, layer.W.T, out=s.delta)
+            if s.used_mask is not None:
+                da *= s.used_mask
+            dz = below.activation.grad(s.z, da)
             if below.batch_norm:
-                self._bn_backward(below, dz)
+                self._bn_backward(below, s, dz)
         if self.l1 or self.l2:
             self._add_penalty_grad()
 
-    def _bn_backward(self, layer: _Layer, dy: np.ndarray) -> None:
+    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray) -> None:
         """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
 
         dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂)  with  dx̂ = gamma · dy.
         """
-        x_hat, n = layer.x_hat, dy.shape[0]
+        x_hat, n = scratch.x_hat, dy.shape[0]
         np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
         np.add.reduce(dy, axis=0, out=layer.gbeta)
         # with dx̂ = gamma·dy, Σ dx̂ = gamma·gbeta and Σ dx̂·x̂ = gamma·ggamma
@@ -369,7 +406,7 @@ class Network:
         dy *= layer.gamma * n
         dy -= sum_dx
         dy -= x_hat * sum_dx_xhat
-        dy *= layer.inv_std / n
+        dy *= scratch.inv_std / n
 
     def _add_penalty_grad(self) -> None:
         for layer in self.layers:

@@ -162,6 +162,13 @@ class Trainer:
         self._X_shuffled = np.empty_like(self.X_train) if shuffle else None
         self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
         self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
+        # Full batch without dropout or batch norm: a training forward pass over the training
+        # split is the very computation that evaluates it at the end of the previous epoch, so
+        # the next step starts from that pass (when nothing ran over those rows since and the
+        # parameters are unchanged) instead of repeating it.
+        self._reuse_evaluation = config.full_batch and not any(
+            layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
+        self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation of the training split
         self._last_grad = np.zeros_like(net.flat_grad)
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
@@ -235,7 +242,8 @@ class Trainer:
         for lo in range(0, n, batch):
             if stop():
                 return None
-            net._forward(X[lo:lo + batch], True, self._dropout_rng)
+            if not self._resume_evaluation():
+                net._forward(X[lo:lo + batch], True, self._dropout_rng)
             net.backward(Y[lo:lo + batch])
             for i, g in enumerate(layer_grads):
                 norm_sums[i] += math.sqrt(float(g @ g))
@@ -245,11 +253,20 @@ class Trainer:
             self.optimizer.step(flat, grad, lr)
         return norm_sums / (last_lo // batch + 1)
 
+    def _resume_evaluation(self) -> bool:
+        """Start the full-batch step from the last evaluation pass, if that is still valid."""
+        pass_id, params = self._evaluated
+        net = self.network
+        return (params is not None and np.array_equal(params, net.flat)
+                and net._resume(len(self.X_train), pass_id))
+
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
         net = self.network
         if not np.isfinite(net.flat).all():
             return None, "a parameter became NaN or infinite"
         train_loss, train_acc = self.evaluate(self.X_train, self.split.y_train, self.Y_train)
+        if self._reuse_evaluation:
+            self._evaluated = (net._pass_id(len(self.X_train)), net.flat.copy())
         val_loss, val_acc = self.evaluate(self.X_val, self.split.y_val, self.Y_val)  # leaves val activations cached
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             return None, f"the loss became {train_loss if not math.isfinite(train_loss) else val_loss}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import ConfigError, ExperimentConfig
-from ..data.datasets import CLASSIFICATION
+from ..data.datasets import CLASSIFICATION, DATASETS
 from .activations import ACTIVATIONS, hidden_activation_names
 from .clipping import CLIP_TYPES
 from .initializers import INITIALIZERS
@@ -24,6 +24,7 @@ def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     Raises :class:`ConfigError` naming the field, the bad value and the valid choices.
     """
     config.validate()
+    _choice("data.name", config.data.name, DATASETS)
     _choice("init_method", config.init_method, INITIALIZERS)
     _choice("loss_func", config.loss_func, LOSSES)
     _choice("optimizer", config.optimizer, OPTIMIZERS)

@@ -1,0 +1,225 @@
+"""The Compare tab, driven through its widgets with pytest-qt."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+
+from nnstudio.compare import process_context  # noqa: E402
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
+from nnstudio.engine import ARTICLE_INITS  # noqa: E402
+from nnstudio.files import save_experiment  # noqa: E402
+from nnstudio.gui.compare_tab import CompareTab  # noqa: E402
+from nnstudio.gui.compare_table import SORT_ROLE  # noqa: E402
+
+RUN_TIMEOUT_MS = 90_000
+INITS = [*ARTICLE_INITS, "lecun_normal"]
+
+
+def small_config(**changes) -> ExperimentConfig:
+    base = ExperimentConfig(name="small", data=DataConfig("gaussians", {"n_samples": 150}),
+                            layers=(LayerConfig(8, "sigmoid"), LayerConfig(8, "sigmoid")), epochs=3, batch_size=32,
+                            learning_rate=0.05, seed=3)
+    return base.replace(**changes)
+
+
+@pytest.fixture
+def make_tab(qtbot):
+    tabs = []
+
+    def make(config: ExperimentConfig | None = None) -> CompareTab:
+        holder = {"config": config or small_config()}
+        tab = CompareTab(lambda: holder["config"], workers=2)
+        tab.holder = holder
+        qtbot.addWidget(tab)
+        tab.resize(1200, 800)
+        tab.show()
+        tabs.append(tab)
+        return tab
+
+    yield make
+    for tab in tabs:
+        tab.shutdown()
+
+
+def choose_factor(tab: CompareTab, name: str) -> None:
+    tab.factorCombo.setCurrentIndex(tab.factorCombo.findData(name))
+
+
+def run_to_end(qtbot, tab: CompareTab) -> None:
+    with qtbot.waitSignal(tab.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)
+
+
+def visible_curves(tab: CompareTab):
+    return [c for c in tab.plot.getPlotItem().listDataItems() if c.name()]
+
+
+def table_texts(tab: CompareTab) -> list[list[str]]:
+    proxy = tab.proxy
+    return [[proxy.index(r, c).data() for c in range(proxy.columnCount())] for r in range(proxy.rowCount())]
+
+
+@pytest.fixture
+def finished_init_tab(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "init_method")
+    tab.seedsSpin.setValue(2)
+    run_to_end(qtbot, tab)
+    return tab
+
+
+def test_factor_combo_offers_every_factor_with_prefilled_defaults(make_tab):
+    tab = make_tab()
+    names = [tab.factorCombo.itemData(i) for i in range(tab.factorCombo.count())]
+    assert {"init_method", "activation", "optimizer", "learning_rate", "dropout_rate", "clip", "batch_size",
+            "depth"} <= set(names)
+    choose_factor(tab, "init_method")
+    assert [tab.valuesList.item(i).text() for i in range(tab.valuesList.count())] == INITS
+    choose_factor(tab, "clip")
+    assert [tab.valuesList.item(i).text() for i in range(tab.valuesList.count())] == [
+        "none", "value:0.5", "norm:1", "global_norm:1"]
+
+
+def test_init_method_comparison_draws_one_curve_and_one_row_per_variant(finished_init_tab):
+    tab = finished_init_tab
+    curves = visible_curves(tab)
+    assert [c.name() for c in curves] == INITS
+    for curve in curves:
+        x, y = curve.getData()
+        assert list(x) == [1, 2, 3]
+        assert np.isfinite(y).all()
+    rows = table_texts(tab)
+    assert [row[0] for row in rows] == INITS
+    for row in rows:
+        for text in row[1:3]:  # best and final validation loss: "mean ± std"
+            assert math.isfinite(float(text.split(" ± ")[0]))
+        assert row[-1] == "completed"
+    assert tab.runButton.isEnabled() and not tab.stopButton.isEnabled()
+    assert tab.progress.value() == tab.progress.maximum()
+    assert "Finished 14 runs" in tab.status.text()
+    assert multiprocessing.active_children() == []
+
+
+def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_tab, qtbot):
+    tab = finished_init_tab
+    tab.views.setCurrentIndex(1)
+    tab.kindCombo.setCurrentText("Weights")
+    tab.layerCombo.setCurrentIndex(1)  # layer2: with zeros its weights never become different
+    tab.epochSlider.setValue(tab.epochSlider.maximum())
+    assert len(tab.histograms.curves) == len(INITS)
+    for curve in tab.histograms.curves:
+        x, y = curve.getData()
+        assert len(y) and y.sum() > 0
+    zeros = tab.histograms.curves[INITS.index("zeros")].getData()[1]
+    assert np.count_nonzero(zeros) == 1
+    assert "all equal" in tab.histograms.plots[INITS.index("zeros")].titleLabel.text
+    random = tab.histograms.curves[INITS.index("random")].getData()[1]
+    assert np.count_nonzero(random) > 5
+
+
+def test_table_sorts_numerically_and_opens_the_selected_variant(finished_init_tab, qtbot):
+    tab = finished_init_tab
+    assert not tab.openButton.isEnabled()
+    best_loss_column = 1
+    header = tab.table.horizontalHeader()
+    centre = QPoint(header.sectionViewportPosition(best_loss_column) + header.sectionSize(best_loss_column) // 2,
+                    header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    if header.sortIndicatorOrder() != Qt.SortOrder.AscendingOrder:
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    assert header.sortIndicatorSection() == best_loss_column
+    values = [tab.proxy.index(r, best_loss_column).data(SORT_ROLE) for r in range(tab.proxy.rowCount())]
+    assert values == sorted(values) and len(set(values)) > 1
+    tab.table.selectRow(0)
+    assert tab.openButton.isEnabled()
+    best_label = tab.proxy.index(0, 0).data()
+    with qtbot.waitSignal(tab.openInEditor, timeout=2000) as signal:
+        qtbot.mouseClick(tab.openButton, Qt.MouseButton.LeftButton)
+    config = signal.args[0]
+    assert isinstance(config, ExperimentConfig)
+    assert config.init_method == best_label
+    assert config == tab.holder["config"].replace(init_method=best_label)
+
+
+def test_stop_ends_every_run_promptly(qtbot, make_tab):
+    tab = make_tab(small_config(epochs=100_000, early_stopping=False))
+    choose_factor(tab, "init_method")
+    qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)
+    assert tab.is_running() and tab.stopButton.isEnabled()
+    qtbot.waitUntil(lambda: tab.results.progress()[0] >= 4, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(tab.runFinished, timeout=10_000):
+        qtbot.mouseClick(tab.stopButton, Qt.MouseButton.LeftButton)
+    assert not tab.is_running() and tab.runButton.isEnabled()
+    statuses = {run.status for run in tab.results.runs.values()}
+    assert statuses <= {"stopped", "not run"} and "stopped" in statuses
+    assert "Stopped" in tab.status.text()
+    assert multiprocessing.active_children() == []
+
+
+def test_bad_values_are_reported_and_nothing_runs(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "learning_rate")
+    before = tab.valuesList.count()
+    qtbot.keyClicks(tab.addValueEdit, "fast")
+    qtbot.keyClick(tab.addValueEdit, Qt.Key.Key_Return)
+    assert tab.valuesList.count() == before
+    assert tab.status.isVisible() and "not a number" in tab.status.text()
+    tab.addValueEdit.clear()
+    qtbot.keyClicks(tab.addValueEdit, "1e-3..1e-1:3")
+    qtbot.keyClick(tab.addValueEdit, Qt.Key.Key_Return)
+    assert {"0.001", "0.01", "0.1"} <= {tab.valuesList.item(i).text() for i in range(tab.valuesList.count())}
+    tab.valuesList.item(0).setText("-1")
+    qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)
+    assert not tab.is_running()
+    assert "greater than 0" in tab.status.text()
+
+
+def test_a_variant_from_a_file_joins_the_comparison(qtbot, make_tab, tmp_path):
+    save_experiment(tmp_path / "wide.json", small_config(name="wide", layers=(LayerConfig(16, "tanh"),)))
+    (tmp_path / "broken.json").write_text("{ not json")
+    tab = make_tab()
+    choose_factor(tab, "init_method")
+    for i in range(tab.valuesList.count()):
+        keep = tab.valuesList.item(i).text() == "he_normal"
+        tab.valuesList.item(i).setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+    tab.add_files([tmp_path / "wide.json", tmp_path / "broken.json"])
+    assert "broken.json" in tab.status.text()
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    assert [row[0] for row in table_texts(tab)] == ["he_normal", "wide"]
+    assert tab.comparison.variants[1].config.layers == (LayerConfig(16, "tanh"),)
+
+
+def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "depth")
+    for i in range(tab.valuesList.count()):
+        if int(tab.valuesList.item(i).text()) > 3:
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    assert tab.views.isTabEnabled(2)
+    x, y = tab.depthPlot.metric_curve.getData()
+    assert list(x) == [1, 2, 3] and np.isfinite(y).all()
+    star_x, _ = tab.depthPlot.recommended.getData()
+    assert len(star_x) == 1 and star_x[0] in (1, 2, 3)
+    assert f"{int(star_x[0])} hidden layer" in tab.depthSentence.text()
+
+
+def test_worker_processes_never_load_qt(qtbot):
+    """The tab's process (this one) has Qt loaded; the workers it starts must not."""
+    import sys
+
+    assert "PySide6" in sys.modules
+    probe = "sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))"
+    with ProcessPoolExecutor(1, mp_context=process_context()) as pool:
+        assert pool.submit(eval, probe).result(timeout=60) == []

@@ -93,11 +93,9 @@ def _check_numbers(args) -> None:
 
 
 def _quiet_optuna(verbose: bool) -> None:
-    import optuna
+    from ..tuning import quiet_optuna
 
-    # The progress bar and the summary say what matters; Optuna's per-trial lines would bury
-    # them, and the reason every pruned or failed trial ended is kept in its "message" attribute.
-    optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.ERROR)
+    quiet_optuna(verbose)
 
 
 def _load_config(args):

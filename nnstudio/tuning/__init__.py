@@ -13,20 +13,20 @@
 from .objective import (CONFIG_ATTR, METRICS, Objective, TrialInterrupted, cached_split, config_from_params,
                         config_from_trial, config_of_trial, default_metric, evaluate_on_test)
 from .pool import WorkerPool, default_workers
-from .results import TrialRow, best_so_far, param_importances, trial_rows
+from .results import StudySnapshot, TrialRow, best_row, best_so_far, param_importances, take_snapshot, trial_rows
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import DIMENSIONS, Dimension, SearchSpace, SpaceError
 from .storage import (StorageError, StudyInfo, StudyNotFoundError, default_storage_url, delete_study,
                       display_url, list_studies, open_storage, user_data_dir)
-from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_base
+from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_base, quiet_optuna
 from .worker import StopFlag, WorkerResult, run_worker
 
 __all__ = [
     "CONFIG_ATTR", "METRICS", "Objective", "TrialInterrupted", "cached_split", "config_from_params",
     "config_from_trial", "config_of_trial", "default_metric", "evaluate_on_test", "WorkerPool",
-    "default_workers", "TrialRow", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
+    "default_workers", "StudySnapshot", "TrialRow", "best_row", "take_snapshot", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
     "make_pruner", "make_sampler", "DIMENSIONS", "Dimension", "SearchSpace", "SpaceError", "StorageError",
     "StudyInfo", "StudyNotFoundError", "default_storage_url", "delete_study", "display_url", "list_studies",
     "open_storage", "user_data_dir", "TuneSettings", "TuningStudy", "create_study", "open_study",
-    "prepare_base", "StopFlag", "WorkerResult", "run_worker",
+    "prepare_base", "quiet_optuna", "StopFlag", "WorkerResult", "run_worker",
 ]

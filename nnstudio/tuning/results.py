@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from .objective import DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR
+from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -32,7 +32,7 @@ class TrialRow:
     params: dict[str, Any]
     intermediate: tuple[tuple[int, float], ...] = ()  # (epoch, value), sorted by epoch
     message: str = ""
-    has_config: bool = False
+    config_json: str | None = None  # the trial's full config (the "config" user attribute)
     flags: frozenset = field(default_factory=frozenset)
 
 
@@ -53,11 +53,50 @@ def trial_row(trial: FrozenTrial) -> TrialRow:
     flags = frozenset(k for k in (DIVERGED_ATTR, INTERRUPTED_ATTR, SURPLUS_ATTR) if attrs.get(k))
     return TrialRow(trial.number, trial.state.name, state_label(trial), value, duration, dict(trial.params),
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
-                    "config" in attrs, flags)
+                    attrs.get(CONFIG_ATTR), flags)
 
 
 def trial_rows(trials: Iterable[FrozenTrial]) -> list[TrialRow]:
     return sorted((trial_row(t) for t in trials), key=lambda r: r.number)
+
+
+def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
+    """The best COMPLETE row with a stored config (ties: the earliest trial)."""
+    complete = [r for r in rows if r.state == "COMPLETE" and r.value is not None and math.isfinite(r.value)
+                and r.config_json]
+    if not complete:
+        return None
+    sign = -1.0 if direction == "maximize" else 1.0
+    return min(complete, key=lambda r: (sign * r.value, r.number))
+
+
+@dataclass(frozen=True)
+class StudySnapshot:
+    """A study's state at one moment, for display."""
+
+    name: str
+    direction: str
+    metric: str
+    rows: tuple[TrialRow, ...]
+    target: int | None
+    importances: dict[str, float] = field(default_factory=dict)
+
+    def count(self, *states: str) -> int:
+        return sum(r.state in states for r in self.rows)
+
+    @property
+    def finished(self) -> int:
+        return self.count("COMPLETE", "PRUNED")
+
+    def best(self) -> TrialRow | None:
+        return best_row(self.rows, self.direction)
+
+
+def take_snapshot(tuning, importances: dict[str, float] | None = None) -> StudySnapshot:
+    """Read ``tuning`` (a :class:`~nnstudio.tuning.study.TuningStudy`) once."""
+    rows = tuple(trial_rows(tuning.study.get_trials(deepcopy=False)))
+    return StudySnapshot(tuning.name, tuning.settings.direction, tuning.settings.metric, rows, tuning.target,
+                         dict(importances or {}))
 
 
 def best_so_far(rows: Sequence[TrialRow], direction: str) -> tuple[list[int], list[float], list[float]]:

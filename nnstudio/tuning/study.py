@@ -83,6 +83,15 @@ class TuneSettings:
         return cls(**raw).validate()
 
 
+def quiet_optuna(verbose: bool = False) -> None:
+    """Keep Optuna's per-trial log lines out of the window's and the terminal's output.
+
+    Every pruned or failed trial keeps the reason it ended in its ``message`` attribute, and
+    the tab and ``nnstudio tune`` report progress themselves.
+    """
+    optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.ERROR)
+
+
 def prepare_base(config: ExperimentConfig, settings: TuneSettings) -> ExperimentConfig:
     """The base config every trial starts from: ``config`` with the trial budget of ``settings``."""
     return config.replace(epochs=settings.epochs, early_stopping=settings.early_stopping)

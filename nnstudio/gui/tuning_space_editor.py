@@ -1,0 +1,220 @@
+"""The search-space editor: one row per dimension, with inline validation.
+
+Columns: a checkbox (searched or fixed at the base config's value), then either the range
+(low, high, log scale) or the choices (a drop-down of checkable entries filled from the
+engine's registries), then what is wrong with the row, if anything.  The model is a
+:class:`~nnstudio.tuning.SearchSpace`; every edit emits ``spaceChanged`` with the new space and
+``validityChanged`` with whether it can be used.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu, QSizePolicy, QToolButton,
+                               QWidget)
+
+from ..tuning import DIMENSIONS, SearchSpace
+from ..tuning.space import CATEGORICAL, INT, Dimension
+
+PROBLEM_STYLE = "color: #c62828;"
+
+# Choices offered for categoricals that have no registry.
+EXTRA_CHOICES = {"batch_size": (0, 16, 32, 64, 128, 256, 512), "batch_norm": (False, True)}
+
+
+def _choice_text(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int) and value == 0:
+        return "0 (full batch)"
+    return str(value)
+
+
+def _number_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return f"{value:g}"
+
+
+def _parse_number(text: str, integer: bool):
+    """The number in ``text`` (an int for integer dimensions), or the text itself if it is not one."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    if integer:
+        return int(value) if math.isfinite(value) and value == int(value) else value
+    return value
+
+
+class _Row:
+    """The widgets of one dimension."""
+
+    def __init__(self, editor: "SpaceEditor", name: str):
+        spec = DIMENSIONS[name]
+        self.name = name
+        self.spec = spec
+        tip = spec.help
+        self.enabled = QCheckBox(spec.label, editor)
+        self.enabled.setObjectName(f"dim_{name}_enabled")
+        self.enabled.setToolTip(f"{tip}\nUnchecked: not searched; trials keep the base config's value.")
+        self.problem = QLabel(editor)
+        self.problem.setObjectName(f"dim_{name}_problem")
+        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem.setWordWrap(True)
+        self.low = self.high = self.log = self.choices = None
+        if spec.kind == CATEGORICAL:
+            self.choices = QToolButton(editor)
+            self.choices.setObjectName(f"dim_{name}_choices")
+            self.choices.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            self.choices.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.choices.setToolTip(f"{tip}\nClick to choose which values trials may use.")
+            self.menu = QMenu(self.choices)
+            self.choices.setMenu(self.menu)
+        else:
+            kind = "whole number" if spec.kind == INT else "number (1e-3 style is fine)"
+            self.low = QLineEdit(editor)
+            self.low.setObjectName(f"dim_{name}_low")
+            self.low.setToolTip(f"Lowest value searched: a {kind}.")
+            self.high = QLineEdit(editor)
+            self.high.setObjectName(f"dim_{name}_high")
+            self.high.setToolTip(f"Highest value searched: a {kind}.")
+            for edit in (self.low, self.high):
+                edit.setMaximumWidth(80)
+            self.log = QCheckBox("log", editor)
+            self.log.setObjectName(f"dim_{name}_log")
+            self.log.setToolTip("Search on a log scale: each factor of 10 gets the same share of trials "
+                                "(needs low > 0).")
+
+    def widgets(self) -> list[QWidget]:
+        return [w for w in (self.enabled, self.low, self.high, self.log, self.choices, self.problem) if w]
+
+    def valid_choices(self) -> list:
+        if self.spec.valid_choices is not None:
+            return list(self.spec.valid_choices())
+        return list(EXTRA_CHOICES.get(self.name, ()))
+
+
+class SpaceEditor(QWidget):
+    """``searchSpaceEditor``: edits a :class:`SearchSpace`.
+
+    Signals:
+        spaceChanged(object): the edited space (possibly invalid: see :meth:`problems`).
+        validityChanged(bool): whether the space can be used.
+    """
+
+    spaceChanged = Signal(object)
+    validityChanged = Signal(bool)
+
+    def __init__(self, space: SearchSpace | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("searchSpaceEditor")
+        self._space = space or SearchSpace()
+        self._valid = True
+        self.rows: dict[str, _Row] = {}
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(3)
+        for col, text in enumerate(("Dimension", "Low", "High", "")):
+            header = QLabel(f"<b>{text}</b>", self)
+            grid.addWidget(header, 0, col)
+        for r, name in enumerate(DIMENSIONS, start=1):
+            row = _Row(self, name)
+            self.rows[name] = row
+            grid.addWidget(row.enabled, 2 * r - 1, 0)
+            if row.choices is not None:
+                grid.addWidget(row.choices, 2 * r - 1, 1, 1, 3)
+            else:
+                grid.addWidget(row.low, 2 * r - 1, 1)
+                grid.addWidget(row.high, 2 * r - 1, 2)
+                grid.addWidget(row.log, 2 * r - 1, 3)
+            grid.addWidget(row.problem, 2 * r, 0, 1, 4)
+            self._connect(row)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        self.set_space(self._space)
+
+    # -- model -> widgets ----------------------------------------------------------------
+    def space(self) -> SearchSpace:
+        return self._space
+
+    def set_space(self, space: SearchSpace) -> None:
+        """Show ``space`` (no ``spaceChanged`` is emitted for this)."""
+        self._space = space
+        for name, row in self.rows.items():
+            d = space[name]
+            blockers = [QSignalBlocker(w) for w in row.widgets()]
+            row.enabled.setChecked(d.enabled)
+            if row.choices is not None:
+                self._fill_menu(row, d)
+            else:
+                row.low.setText(_number_text(d.low))
+                row.high.setText(_number_text(d.high))
+                row.log.setChecked(d.log)
+            del blockers
+        self._show_problems()
+
+    def _fill_menu(self, row: _Row, d: Dimension) -> None:
+        row.menu.clear()
+        chosen = list(d.choices)
+        for value in row.valid_choices():
+            action = QAction(_choice_text(value), row.menu)
+            action.setCheckable(True)
+            action.setChecked(any(value == c and type(value) is type(c) for c in chosen))
+            action.setData(value)
+            action.toggled.connect(lambda _on, r=row: self._on_choices(r))
+            row.menu.addAction(action)
+        row.choices.setText(", ".join(_choice_text(c) for c in chosen) or "(choose at least one)")
+
+    # -- widgets -> model ----------------------------------------------------------------
+    def _connect(self, row: _Row) -> None:
+        row.enabled.toggled.connect(lambda on, r=row: self._edit(r.name, enabled=on))
+        if row.choices is None:
+            integer = row.spec.kind == INT
+            row.low.textEdited.connect(lambda text, r=row, i=integer: self._edit(r.name, low=_parse_number(text, i)))
+            row.high.textEdited.connect(lambda text, r=row, i=integer: self._edit(r.name, high=_parse_number(text, i)))
+            row.log.toggled.connect(lambda on, r=row: self._edit(r.name, log=on))
+
+    def _on_choices(self, row: _Row) -> None:
+        chosen = tuple(a.data() for a in row.menu.actions() if a.isChecked())
+        row.choices.setText(", ".join(_choice_text(c) for c in chosen) or "(choose at least one)")
+        self._edit(row.name, choices=chosen)
+
+    def _edit(self, name: str, **changes) -> None:
+        self._space = self._space.replace(name, **changes)
+        self._show_problems()
+        self.spaceChanged.emit(self._space)
+
+    # -- validation ----------------------------------------------------------------------
+    def problems(self) -> dict[str, str]:
+        return self._space.problems()
+
+    def is_valid(self) -> bool:
+        return not self.problems()
+
+    def _show_problems(self) -> None:
+        problems = self.problems()
+        for name, row in self.rows.items():
+            on = self._space[name].enabled
+            for w in row.widgets():
+                if w is not row.enabled and w is not row.problem:
+                    w.setEnabled(on and self.isEnabled())
+            text = problems.get(name, "")
+            row.problem.setText(text)
+            row.problem.setVisible(bool(text))
+        valid = not problems
+        if valid != self._valid:
+            self._valid = valid
+            self.validityChanged.emit(valid)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.EnabledChange and self.rows:
+            self._show_problems()

@@ -1,0 +1,204 @@
+"""Workers behind the tuning tab: they talk to the study's storage, never the GUI thread.
+
+* :class:`TuningRunWorker` creates or opens the study, starts the worker processes
+  (:class:`~nnstudio.tuning.WorkerPool`), then polls the storage at a throttled rate and emits
+  :class:`~nnstudio.tuning.StudySnapshot` copies; PED-ANOVA importances are computed here too.
+  Stop: the GUI sets a ``threading.Event``; the worker asks the processes to abort their trials
+  (which end as FAIL), waits for them, kills any that hang, and marks FAIL whatever a killed
+  process left RUNNING.
+* :class:`TaskWorker` runs one short storage or training job (list studies, open a study,
+  evaluate a config on the test split) and emits its result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ..cli import user_error_types
+from ..config import ExperimentConfig
+from ..tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, create_study,
+                      open_study, param_importances, take_snapshot)
+
+log = logging.getLogger("nnstudio.tuning")
+
+POLL_S = 0.5               # storage reads at most twice a second
+IMPORTANCE_EVERY_S = 2.0   # PED-ANOVA at most every two seconds, and only when a trial completed
+STOP_GRACE_S = 15.0        # then worker processes that have not exited are killed
+
+
+def user_message(exc: BaseException) -> str | None:
+    """The one-line message of a mistake the user can fix, else None."""
+    if isinstance(exc, user_error_types() + (StorageError, SpaceError)):
+        return str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What Start asks for.  ``resume``: open the existing study (its own config, space and settings)."""
+
+    storage_url: str | None
+    study_name: str
+    resume: bool
+    config: ExperimentConfig | None
+    space: SearchSpace | None
+    settings: TuneSettings | None
+    n_trials: int | None
+    timeout: float | None
+    workers: int
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    name: str
+    storage_url: str
+    target: int | None
+    done_before: int
+    workers: int
+    space: SearchSpace
+    settings: TuneSettings
+
+
+class TuningRunWorker(QObject):
+    """Runs one tuning session (see the module docstring)."""
+
+    started = Signal(object)     # RunStarted
+    snapshot = Signal(object)    # StudySnapshot
+    failed = Signal(str)
+    message = Signal(str)
+    finished = Signal()
+
+    def __init__(self, request: RunRequest, stop: StopFlag):
+        super().__init__()
+        self.request = request
+        self.stop = stop
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # reported in the tab; the window goes on
+            text = user_message(exc)
+            if text is None:
+                log.exception("tuning failed")
+                text = f"Tuning failed: {type(exc).__name__}: {exc}"
+            self.failed.emit(text)
+        finally:
+            self.finished.emit()
+
+    def _open(self):
+        r = self.request
+        if r.resume:
+            return open_study(r.storage_url, r.study_name, worker_index=None)
+        return create_study(r.storage_url, r.study_name, r.config, r.space, r.settings)
+
+    def _run(self) -> None:
+        r = self.request
+        tuning = self._open()
+        done_before = tuning.n_finished()
+        tuning.set_target(None if r.n_trials is None else done_before + r.n_trials)
+        self.started.emit(RunStarted(tuning.name, tuning.storage_url, tuning.target, done_before, r.workers,
+                                     tuning.space, tuning.settings))
+        if self.stop.is_set():
+            return
+        pool = WorkerPool(tuning.storage_url, tuning.name, r.workers, timeout=r.timeout)
+        pool.start()
+        watcher = _Watcher(tuning, self.snapshot.emit)
+        try:
+            while pool.alive() and not self.stop.wait(POLL_S):
+                pool.release_trials(tuning.study)
+                watcher.poll()
+        finally:
+            pool.stop()
+            deadline = time.monotonic() + STOP_GRACE_S
+            while pool.alive() and time.monotonic() < deadline:
+                pool.wait(POLL_S)
+                watcher.poll()
+            if pool.alive():
+                self.message.emit("A worker process did not stop in time and was killed.")
+                pool.kill()
+            released = pool.release_trials(tuning.study)
+            errors = pool.errors()
+            pool.close()
+            watcher.poll(final=True)
+        for line in errors:
+            self.message.emit(line)
+        if released:
+            self.message.emit(f"Trials {', '.join(map(str, released))} were marked FAIL: their worker process "
+                              "ended during the trial.")
+
+
+class _Watcher:
+    """Reads the study and emits a snapshot when something changed."""
+
+    def __init__(self, tuning, emit: Callable[[Any], None]):
+        self.tuning = tuning
+        self.emit = emit
+        self._signature: tuple | None = None
+        self._importances: dict[str, float] = {}
+        self._complete_rated = -1
+        self._rated_at = 0.0
+
+    def poll(self, final: bool = False) -> None:
+        snap = take_snapshot(self.tuning, self._importances)
+        complete = snap.count("COMPLETE")
+        now = time.monotonic()
+        if complete != self._complete_rated and (final or now - self._rated_at >= IMPORTANCE_EVERY_S):
+            self._importances = param_importances(self.tuning.study)
+            self._complete_rated, self._rated_at = complete, now
+            snap = take_snapshot(self.tuning, self._importances)
+        signature = (tuple((r.number, r.state, len(r.intermediate), r.value) for r in snap.rows),
+                     tuple(self._importances.items()), snap.target)
+        if final or signature != self._signature:
+            self._signature = signature
+            self.emit(snap)
+
+
+class TaskWorker(QObject):
+    """Runs ``fn()`` once and emits ``done(kind, result)`` or ``failed(kind, message)``."""
+
+    done = Signal(str, object)
+    failed = Signal(str, str)
+    finished = Signal()
+
+    def __init__(self, kind: str, fn: Callable[[], Any]):
+        super().__init__()
+        self.kind = kind
+        self.fn = fn
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:
+            text = user_message(exc)
+            if text is None:
+                log.exception("task failed")
+                text = f"{type(exc).__name__}: {exc}"
+            self.failed.emit(self.kind, text)
+        else:
+            self.done.emit(self.kind, result)
+        finally:
+            self.finished.emit()
+
+
+@dataclass(frozen=True)
+class StudyView:
+    """An existing study as the tab shows it before resuming it."""
+
+    snapshot: Any   # StudySnapshot
+    space: SearchSpace
+    settings: TuneSettings
+    base: ExperimentConfig
+
+
+def load_study_view(storage_url: str | None, name: str) -> StudyView:
+    """Read an existing study once (no heartbeats: nothing is run)."""
+    tuning = open_study(storage_url, name, heartbeat=False)
+    return StudyView(take_snapshot(tuning, param_importances(tuning.study)), tuning.space, tuning.settings,
+                     tuning.base)

@@ -1,0 +1,178 @@
+"""The tuning tab, driven through its widgets: run a few quick trials, stop, resume, load the best."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
+from nnstudio.engine import Trainer  # noqa: E402
+from nnstudio.gui.tuning_tab import TuningTab  # noqa: E402
+from nnstudio.tuning import (SearchSpace, TuneSettings, cached_split, config_of_trial, create_study,  # noqa: E402
+                             evaluate_on_test, open_study, run_worker)
+
+RUN_TIMEOUT_MS = 120_000
+
+
+def iris_config(**changes) -> ExperimentConfig:
+    base = ExperimentConfig(name="iris", data=DataConfig("iris"), batch_size=32, patience=5,
+                            layers=(LayerConfig(8, "tanh"),))
+    return base.replace(**changes)
+
+
+def small_space() -> SearchSpace:
+    return SearchSpace().replace("n_layers", low=1, high=2).replace("hidden_size", low=4, high=12)
+
+
+@pytest.fixture
+def make_tab(qtbot, data_dir):
+    tabs = []
+
+    def make(config: ExperimentConfig) -> TuningTab:
+        tab = TuningTab(lambda: config)
+        qtbot.addWidget(tab)
+        tab.space_editor.set_space(small_space())
+        tab.workersSpin.setValue(1)
+        tabs.append(tab)
+        return tab
+
+    yield make
+    for tab in tabs:
+        tab.shutdown()
+        assert not tab.is_running()
+
+
+def table_column(tab: TuningTab, col: int) -> list[str]:
+    return [tab.trialsTable.item(r, col).text() for r in range(tab.trialsTable.rowCount())]
+
+
+def start_and_wait(qtbot, tab: TuningTab) -> None:
+    assert tab.startTuningButton.isEnabled()
+    qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
+    assert tab.is_running() and tab.stopTuningButton.isEnabled()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=RUN_TIMEOUT_MS)
+
+
+def test_run_fills_table_and_plots_and_loads_the_best(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    tab.nTrialsSpin.setValue(4)
+    tab.epochsSpin.setValue(10)
+    tab.studyCombo.setEditText("gui-run")
+    start_and_wait(qtbot, tab)
+
+    tuning = open_study(None, "gui-run", heartbeat=False)
+    trials = tuning.trials()
+    assert len(trials) == 4 and {t.state.name for t in trials} <= {"COMPLETE", "PRUNED"}
+    assert table_column(tab, 0) == ["0", "1", "2", "3"]
+    assert table_column(tab, 1) == [t.state.name for t in trials]
+    assert tab.tuningProgress.value() == tab.tuningProgress.maximum() == 4
+    assert tab.tuningStatus.text().startswith("Finished")
+
+    complete = [t for t in trials if t.state.name == "COMPLETE"]
+    x, y = tab.historyPlot.values.getData()
+    assert list(x) == [t.number for t in complete] and list(y) == pytest.approx([t.value for t in complete])
+    _, best_line = tab.historyPlot.best.getData()
+    assert list(best_line) == pytest.approx(list(itertools.accumulate(y, max)))
+    assert set(tab.intermediatePlot.curves) == {t.number for t in trials}
+
+    best = tuning.best_trial()
+    with qtbot.waitSignal(tab.openInEditor, timeout=1000) as blocker:
+        qtbot.mouseClick(tab.loadBestButton, Qt.MouseButton.LeftButton)
+    loaded = blocker.args[0]
+    assert loaded == config_of_trial(best)
+    trainer = Trainer(loaded, cached_split(loaded.data), histograms=False)
+    for _ in trainer.run():
+        pass
+    _, accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val)
+    assert accuracy == best.value  # same seed, same network, same validation accuracy
+
+    # a selected trial loads the same way, and "Evaluate on test" reports its test metrics once
+    tab.trialsTable.select_number(trials[-1].number)
+    with qtbot.waitSignal(tab.openInEditor, timeout=1000) as blocker:
+        qtbot.mouseClick(tab.loadTrialButton, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == config_of_trial(trials[-1])
+    qtbot.mouseClick(tab.evaluateTestButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.testResultLabel.text().startswith("Test accuracy"), timeout=30_000)
+    expected = evaluate_on_test(config_of_trial(trials[-1]))
+    assert f"accuracy {expected.test_accuracy:.4f}" in tab.testResultLabel.text()
+    assert f"trial #{trials[-1].number}" in tab.testResultLabel.text()
+
+
+def test_stop_ends_promptly_and_leaves_no_running_trial(qtbot, make_tab):
+    tab = make_tab(iris_config(patience=100000))
+    tab.epochsSpin.setValue(100000)  # a trial that would take minutes
+    tab.studyCombo.setEditText("gui-stop")
+    qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "RUNNING" in table_column(tab, 1), timeout=RUN_TIMEOUT_MS)
+    assert not tab.space_editor.isEnabled() and not tab.startTuningButton.isEnabled()
+    qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
+    assert not tab.stopTuningButton.isEnabled()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+    states = [t.state.name for t in open_study(None, "gui-stop", heartbeat=False).trials()]
+    assert states and "RUNNING" not in states
+    assert table_column(tab, 1)[-1] == "FAIL (stopped)"
+    assert tab.tuningStatus.text().startswith("Stopped")
+    assert tab.startTuningButton.isEnabled()
+
+
+def test_existing_study_is_shown_and_resumed(qtbot, make_tab):
+    settings = TuneSettings(epochs=8, sampler="random", pruner="none")
+    tuning = create_study(None, "gui-resume", iris_config(), small_space(), settings)
+    tuning.set_target(2)
+    run_worker(tuning)
+    tab = make_tab(iris_config(learning_rate=0.5))  # the editor's config is not the study's
+    qtbot.waitUntil(lambda: tab.studyCombo.findText("gui-resume") >= 0, timeout=10_000)
+    tab.studyCombo.setCurrentIndex(tab.studyCombo.findText("gui-resume"))
+    qtbot.waitUntil(lambda: tab.trialsTable.rowCount() == 2, timeout=10_000)
+    assert tab.samplerCombo.currentData() == "random" and tab.epochsSpin.value() == 8
+    assert not tab.space_editor.isEnabled()
+    assert "Existing study" in tab.studyInfoLabel.text()
+    tab.nTrialsSpin.setValue(1)
+    start_and_wait(qtbot, tab)
+    again = open_study(None, "gui-resume", heartbeat=False)
+    assert len(again.trials()) == 3 and tab.trialsTable.rowCount() == 3
+    assert config_of_trial(again.trials()[-1]).epochs == settings.epochs  # the study's base, not the editor's
+
+
+def test_space_editor_validates_inline_and_blocks_start(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    editor = tab.space_editor
+    low = editor.findChild(type(editor.rows["learning_rate"].low), "dim_learning_rate_low")
+    problem = editor.rows["learning_rate"].problem
+    low.clear()
+    qtbot.keyClicks(low, "0.5")
+    assert "below high" in problem.text() and not problem.isHidden()
+    assert not tab.startTuningButton.isEnabled()
+    low.clear()
+    qtbot.keyClicks(low, "1e-4")
+    assert problem.isHidden() and tab.startTuningButton.isEnabled()
+    assert editor.space()["learning_rate"].low == 1e-4
+
+    clip_value_low = editor.rows["clip_value"].low
+    clip_value_low.clear()
+    qtbot.keyClicks(clip_value_low, "0")
+    assert "> 0" in editor.rows["clip_value"].problem.text()
+    editor.rows["clip_value"].enabled.setChecked(False)   # a fixed dimension is not checked
+    assert tab.startTuningButton.isEnabled()
+
+    for action in editor.rows["clip_type"].menu.actions():
+        action.setChecked(False)
+    assert "at least one" in editor.rows["clip_type"].problem.text()
+    assert not tab.startTuningButton.isEnabled()
+    qtbot.mouseClick(tab.resetSpaceButton, Qt.MouseButton.LeftButton)
+    assert editor.space() == SearchSpace() and tab.startTuningButton.isEnabled()
+
+
+def test_bad_storage_url_is_reported_without_starting(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    tab.storageCombo.setCurrentIndex(tab.storageCombo.findData("url"))
+    assert not tab.startTuningButton.isEnabled()  # no URL yet
+    qtbot.keyClicks(tab.storageUrlEdit, "not-a-url")
+    start_and_wait(qtbot, tab)
+    assert "is not a database URL" in tab.tuningStatus.text()
+    assert tab.trialsTable.rowCount() == 0

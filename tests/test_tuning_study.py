@@ -1,0 +1,317 @@
+"""Studies in a store: persistence, resume, stop, worker processes and the ``nnstudio tune`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from nnstudio.cli import main
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.files import load_experiment, save_experiment
+from nnstudio.tuning import (SearchSpace, StopFlag, StorageError, StudyNotFoundError, TuneSettings, WorkerPool,
+                             config_of_trial, create_study, default_storage_url, delete_study, list_studies,
+                             open_storage, open_study, run_worker)
+from nnstudio.tuning.worker import host_pid
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+SETTINGS = TuneSettings(epochs=6, sampler="tpe", pruner="median", heartbeat_interval=1, grace_period=3)
+
+
+def iris_config(**changes) -> ExperimentConfig:
+    base = ExperimentConfig(name="iris", data=DataConfig("iris"), batch_size=32, patience=5,
+                            layers=(LayerConfig(8, "tanh"),))
+    return base.replace(**changes)
+
+
+def small_space() -> SearchSpace:
+    return SearchSpace().replace("n_layers", low=1, high=2).replace("hidden_size", low=4, high=12)
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def finished(tuning) -> list:
+    return tuning.trials(states=(TrialState.COMPLETE, TrialState.PRUNED))
+
+
+def states(study: optuna.Study) -> list[str]:
+    return [t.state.name for t in study.get_trials(deepcopy=False)]
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    """Poll ``predicate`` (a storage query) until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+# -- storage ------------------------------------------------------------------------------------
+
+def test_default_store_lives_in_the_data_dir(data_dir):
+    assert default_storage_url() == f"sqlite:///{data_dir / 'studies.db'}"
+    storage = open_storage()
+    assert (data_dir / "studies.db").exists()
+    assert list_studies(storage) == []
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ("not a url", "is not a database URL"),
+    ("nosuchdb://host/db", "unknown database type"),
+    ("sqlite:////nonexistent-folder/x/studies.db", "does not exist"),
+])
+def test_bad_urls_get_one_line_messages(bad, fragment):
+    with pytest.raises(StorageError, match=fragment) as info:
+        open_storage(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_unreachable_server_fails_fast():
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="cannot connect to postgresql") as info:
+        open_storage("postgresql+psycopg2://user:secret@127.0.0.1:1/db")
+    assert time.monotonic() - started < 10
+    assert "secret" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_file_that_is_not_a_database(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("hello, this is text and not sqlite at all " * 20)
+    with pytest.raises(StorageError, match="notes.db"):
+        open_storage(f"sqlite:///{path}")
+
+
+# -- studies ------------------------------------------------------------------------------------
+
+def test_study_persists_and_resume_adds_trials(url):
+    tuning = create_study(url, "iris-search", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(3)
+    result = run_worker(tuning)
+    assert (result.trials, result.reason) == (3, "target")
+
+    again = open_study(url, "iris-search")
+    assert again.base == tuning.base and again.space == small_space() and again.settings == SETTINGS
+    assert len(finished(again)) == 3
+    again.set_target(5)
+    run_worker(again)
+    numbers = [t.number for t in open_study(url, "iris-search").trials()]
+    assert numbers == [0, 1, 2, 3, 4]
+
+    # creating it again with the same setup resumes it; with another setup is refused
+    assert len(finished(create_study(url, "iris-search", iris_config(name="renamed"), small_space(), SETTINGS))) == 5
+    with pytest.raises(StorageError, match="already exists"):
+        create_study(url, "iris-search", iris_config(learning_rate=0.5), small_space(), SETTINGS)
+
+
+def test_trials_store_the_base_with_the_trial_budget(url):
+    tuning = create_study(url, "budget", iris_config(epochs=500, early_stopping=False), small_space(), SETTINGS)
+    assert (tuning.base.epochs, tuning.base.early_stopping) == (SETTINGS.epochs, True)
+    tuning.set_target(1)
+    run_worker(tuning)
+    config = config_of_trial(tuning.trials()[0])
+    assert config.epochs == SETTINGS.epochs and config.data == iris_config().data
+
+
+def test_sequential_tpe_runs_are_reproducible(url):
+    params = []
+    for name in ("a", "b"):
+        tuning = create_study(url, name, iris_config(), small_space(), SETTINGS)
+        tuning.set_target(4)
+        run_worker(tuning)
+        params.append([t.params for t in tuning.trials()])
+    assert params[0] == params[1]
+
+
+def test_unknown_study_lists_the_existing_ones(url):
+    create_study(url, "alpha", iris_config(), small_space(), SETTINGS)
+    with pytest.raises(StudyNotFoundError, match="no study named 'beta'.*existing studies: alpha"):
+        open_study(url, "beta")
+
+
+def test_foreign_study_is_refused_clearly(url):
+    optuna.create_study(storage=url, study_name="plain")
+    with pytest.raises(StorageError, match="not created by nnstudio"):
+        open_study(url, "plain")
+
+
+def test_list_and_delete(url):
+    tuning = create_study(url, "one", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(1)
+    run_worker(tuning)
+    create_study(url, "two", iris_config(), small_space(), SETTINGS)
+    storage = open_storage(url)
+    infos = {s.name: s for s in list_studies(storage)}
+    assert set(infos) == {"one", "two"}
+    assert infos["one"].n_trials == 1 and infos["one"].direction == "maximize"
+    assert infos["one"].best_value == tuning.best_trial().value
+    delete_study(storage, "one")
+    assert [s.name for s in list_studies(storage)] == ["two"]
+    with pytest.raises(StudyNotFoundError):
+        delete_study(storage, "one")
+
+
+def test_metric_must_fit_the_task(url):
+    regression = ExperimentConfig(data=DataConfig("diabetes"), loss_func="mse", output_activation="linear")
+    with pytest.raises(ValueError, match="loss for a regression"):
+        create_study(url, "r", regression, small_space(), SETTINGS)
+
+
+# -- stopping -----------------------------------------------------------------------------------
+
+class StopAfter(StopFlag):
+    """A stop flag that sets itself after ``n`` checks (mid-trial, deterministically)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.left = n
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        if self.left <= 0:
+            self.set()
+        return super().is_set()
+
+
+def test_stop_leaves_no_running_trial(url):
+    tuning = create_study(url, "stop", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(10)
+    result = run_worker(tuning, StopAfter(40))
+    assert result.reason == "stopped"
+    trials = tuning.trials()
+    assert trials and TrialState.RUNNING.name not in states(tuning.study)
+    assert trials[-1].state == TrialState.FAIL and trials[-1].user_attrs["interrupted"] is True
+
+
+def test_timeout_and_max_trials_end_a_worker(url):
+    tuning = create_study(url, "limits", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(50)
+    assert run_worker(tuning, max_trials=2).trials == 2
+    assert run_worker(tuning, timeout=1e-9).reason == "timeout"
+    assert len(tuning.trials()) == 2
+
+
+# -- worker processes ----------------------------------------------------------------------------
+
+def test_two_worker_processes_share_the_target_exactly(url):
+    tuning = create_study(url, "pool", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(6)
+    pool = WorkerPool(tuning.storage_url, "pool", 2)
+    pool.start()
+    try:
+        assert pool.wait(120), "workers did not finish"
+        assert pool.errors() == []
+    finally:
+        pool.kill()
+        pool.close()
+    trials = open_study(url, "pool").trials()
+    assert sorted(t.number for t in trials) == list(range(6))
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    assert {t.user_attrs["worker"] for t in trials} <= {host_pid(p) for p in pool.pids}
+
+
+def test_pool_stop_and_hard_kill_leave_nothing_running(url):
+    slow = iris_config(epochs=100000, early_stopping=False)
+    tuning = create_study(url, "halt", slow, small_space(), TuneSettings(epochs=100000, pruner="none",
+                          early_stopping=False, heartbeat_interval=1, grace_period=3))
+    tuning.set_target(20)
+    pool = WorkerPool(tuning.storage_url, "halt", 2)
+    pool.start()
+    try:
+        study = tuning.study
+        wait_for(lambda: states(study).count("RUNNING") == 2, 60, "two running trials")
+        victim, polite = pool.children
+        os.kill(victim.process.pid, signal.SIGKILL)   # no chance to clean up
+        victim.process.wait(10)
+        pool.stop()                                   # the other one aborts its trial
+        assert pool.wait(30)
+        released = pool.release_trials(study)
+    finally:
+        pool.kill()
+        pool.close()
+    trials = open_study(url, "halt").trials()
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
+    by_worker = {t.user_attrs["worker"]: t for t in trials}
+    assert by_worker[victim.worker_id].number in released
+    assert by_worker[polite.worker_id].user_attrs["interrupted"] is True
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    path = tmp_path / "iris.json"
+    save_experiment(path, iris_config())
+    return path
+
+
+def run_cli(*argv) -> int:
+    return main(["tune", *map(str, argv)])
+
+
+def test_cli_tunes_and_writes_the_best_config(tmp_path, url, config_file, capsys):
+    out = tmp_path / "best.json"
+    status = run_cli(config_file, "--trials", 3, "--epochs", 6, "--workers", 1, "--storage", url,
+                     "--study", "cli", "--output", out, "--sampler", "random", "--pruner", "none")
+    text = capsys.readouterr().out
+    assert status == 0, text
+    tuning = open_study(url, "cli")
+    best = tuning.best_trial()
+    assert f"Best trial: #{best.number}, validation accuracy {best.value:.4f}" in text
+    assert "Test accuracy of the best config:" in text
+    assert load_experiment(out) == config_of_trial(best)
+    assert len(finished(tuning)) == 3 and tuning.settings.sampler == "random"
+
+
+def test_cli_join_adds_trials_to_a_study(url, config_file, capsys):
+    assert run_cli(config_file, "--trials", 1, "--epochs", 5, "--workers", 1, "--storage", url, "--study", "j",
+                   "--no-test", "--output", Path(url[10:]).with_name("b.json")) == 0
+    assert run_cli("--join", "--storage", url, "--study", "j", "--trials", 2) == 0
+    assert "This worker ran 2 trials" in capsys.readouterr().out
+    assert len(finished(open_study(url, "j"))) == 3
+
+
+def test_cli_space_file_and_list(tmp_path, url, config_file, capsys):
+    space_file = tmp_path / "space.json"
+    assert run_cli("--write-space", space_file) == 0
+    raw = json.loads(space_file.read_text())
+    raw["dimensions"]["n_layers"] = {"enabled": True, "low": 1, "high": 2}
+    raw["dimensions"]["hidden_size"] = {"enabled": True, "low": 4, "high": 8}
+    space_file.write_text(json.dumps(raw))
+    assert run_cli(config_file, "--trials", 1, "--epochs", 4, "--workers", 1, "--storage", url, "--study", "sp",
+                   "--space", space_file, "--no-test", "--output", tmp_path / "b.json") == 0
+    assert open_study(url, "sp").space["hidden_size"].high == 8
+    capsys.readouterr()
+    assert run_cli("--list", "--storage", url) == 0
+    assert "sp " in capsys.readouterr().out
+    assert run_cli("--delete", "sp", "--storage", url) == 0
+    assert run_cli("--list", "--storage", url) == 0
+    assert "No studies" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--join", "--storage", "{url}", "--study", "missing"], "no study named 'missing'"),
+    (["--join"], "--join needs --study"),
+    ([], "give an experiment file"),
+    (["{config}", "--storage", "mysterious"], "is not a database URL"),
+    (["{config}", "--sampler", "grid", "--storage", "{url}"], "sampler"),
+    (["{config}", "--pruner", "sometimes", "--storage", "{url}"], "pruner"),
+    (["{config}", "--trials", "0"], "--trials must be at least 1"),
+    (["{config}", "--space", "{tmp}/nope.json", "--storage", "{url}"], "cannot be read"),
+    (["{tmp}/missing.json"], "no such file"),
+    (["--delete", "ghost", "--storage", "{url}"], "no study named 'ghost'"),
+])
+def test_cli_bad_input_exits_2_with_one_line(argv, fragment, tmp_path, url, config_file, capsys):
+    argv = [a.format(url=url, config=config_file, tmp=tmp_path) for a in argv]
+    assert run_cli(*argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1, err

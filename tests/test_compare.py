@@ -379,3 +379,57 @@ def test_the_core_loads_no_qt_and_no_optuna():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# -- the command line -------------------------------------------------------------------------
+
+def _cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "nnstudio", "compare", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd or REPO_ROOT, timeout=300)
+
+
+def test_cli_writes_summary_files_and_curves(tmp_path):
+    save_experiment(tmp_path / "small.json", small_config())
+    out = tmp_path / "out"
+    result = _cli(tmp_path / "small.json", "--vary", "init_method", "--values", "zeros,he_normal", "--seeds", "2",
+                  "--epochs", "3", "--workers", "2", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["curves.png", "summary.csv", "summary.json"]
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [r["variant"] for r in rows] == ["zeros", "he_normal"] and all(r["runs_done"] == "2" for r in rows)
+    assert json.loads((out / "summary.json").read_text())["comparison"]["seeds"] == [5, 6]
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "he_normal" in result.stdout and "Stop reason" in result.stdout
+
+
+def test_cli_depth_study_writes_depth_files_and_prints_the_recommendation(tmp_path):
+    save_experiment(tmp_path / "small.json", small_config())
+    result = _cli(tmp_path / "small.json", "--vary", "depth", "--max-depth", "2", "--seeds", "1", "--epochs", "3",
+                  "--out", tmp_path / "depth")
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in (tmp_path / "depth").iterdir()}
+    assert {"depth.csv", "depth.json", "depth.png", "summary.csv", "curves.png"} <= names
+    recommended = json.loads((tmp_path / "depth" / "depth.json").read_text())["recommendation"]["depth"]
+    assert f"Recommended depth: {recommended} hidden layer" in result.stdout
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--vary", "colour"], "unknown factor 'colour'; choose one of: init_method"),
+    (["--vary", "learning_rate", "--values", "0.1,0"], "greater than 0"),
+    (["--vary", "init_method", "--max-depth", "3"], "--max-depth applies only to --vary depth"),
+    (["--vary", "init_method", "--seeds", "0"], "seeds"),
+])
+def test_cli_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
+    save_experiment(tmp_path / "small.json", small_config())
+    result = _cli(tmp_path / "small.json", *args, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_cli_refuses_a_config_that_cannot_train_on_its_data(tmp_path):
+    save_experiment(tmp_path / "binary.json", small_config(output_activation="sigmoid", loss_func="log_loss"))
+    result = _cli(tmp_path / "binary.json", "--vary", "init_method", "--out", tmp_path / "out")
+    assert result.returncode == 2 and "log_loss" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -57,7 +57,7 @@ class CurvesPlot(pg.PlotWidget):
         self.mean_curves: list[pg.PlotDataItem] = []
         self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self._fills: list[pg.FillBetweenItem] = []
-        self.metric = "val_loss"
+        self.metric_key = "val_loss"  # not "metric": that would hide QPaintDevice.metric() and crash painting
 
     def set_variants(self, labels: Sequence[str]) -> None:
         """Start over with one (empty) curve and band per label."""
@@ -80,7 +80,7 @@ class CurvesPlot(pg.PlotWidget):
             self.mean_curves.append(curve)
 
     def set_metric(self, metric: str) -> None:
-        self.metric = metric
+        self.metric_key = metric
         text, axis = CURVE_METRICS[metric]
         style_plot(self, f"{text} (mean over seeds; band: range over seeds)", axis)
 
@@ -214,10 +214,18 @@ class DepthPlot(pg.GraphicsLayoutWidget):
 
 
 def render_png(widget: QWidget, path, width: int = 960, height: int = 600) -> None:
-    """Lay ``widget`` out at ``width`` x ``height`` pixels and write it as a PNG, atomically."""
+    """Lay ``widget`` out at ``width`` x ``height`` pixels and write it as a PNG, atomically.
+
+    A widget that was never shown has no backing surface to grab, so it is "shown" without
+    appearing on any screen, rendered, and hidden again.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(width, height)
-    widget.ensurePolished()
-    layout = widget.layout()
-    if layout is not None:
-        layout.activate()
-    save_widget_png(widget, path)
+    widget.show()
+    QApplication.processEvents()
+    try:
+        save_widget_png(widget, path)
+    finally:
+        widget.hide()

@@ -6,7 +6,7 @@ they are found the same way from a checkout, a wheel or an editable install.
 
     load_preset("article")            -> ExperimentConfig
     preset_names()                    -> ["article", "digits", ...]
-    list_presets()                    -> [Preset(name, description), ...]
+    list_presets()                    -> [Preset(name, description, summary), ...]
     write_preset("moons", "my.json")  -> an editable copy
 """
 
@@ -29,7 +29,8 @@ RESOURCE_PACKAGE = "nnstudio.resources"
 @dataclass(frozen=True)
 class Preset:
     name: str
-    description: str
+    description: str  # what it shows and how it is set up (a tooltip)
+    summary: str = ""  # one short line for lists
 
     def text(self) -> str:
         """The preset's experiment file, as shipped."""
@@ -49,7 +50,8 @@ def presets() -> Registry[Preset]:
     registry: Registry[Preset] = Registry("preset")
     index = json.loads(_folder().joinpath("index.json").read_text(encoding="utf-8"))
     for entry in index["presets"]:
-        registry.register(entry["name"], Preset(entry["name"], entry["description"]))
+        registry.register(entry["name"], Preset(entry["name"], entry["description"],
+                                                entry.get("summary") or entry["description"]))
     return registry
 
 

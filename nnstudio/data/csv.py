@@ -176,6 +176,16 @@ def _read_layout(path: Path) -> _Layout:
     return _Layout(delimiter, skip, names, True)
 
 
+def csv_columns(path: str | os.PathLike) -> tuple[str, ...]:
+    """The column names of a CSV file (``column 1``... when it has no header)."""
+    return _read_layout(Path(path)).columns
+
+
+def is_number(text: str) -> bool:
+    """True for text that reads as a number and is not a missing-value marker."""
+    return _is_number(text.strip())
+
+
 def _is_number(text: str) -> bool:
     if text.lower() in MISSING_MARKERS:
         return False

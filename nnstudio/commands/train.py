@@ -1,0 +1,213 @@
+"""``nnstudio train``: train one experiment and keep everything about the run.
+
+    nnstudio train CONFIG.json [--out DIR] [--epochs N] [--seed S] [--log-every N]
+    nnstudio train --preset NAME ...
+
+The run folder (default ``runs/<name>-<date>-<time>``) receives ``config.json`` (the config as
+run), ``history.csv`` (one row per epoch), ``metrics.json`` and ``model.npz``, each written
+atomically.  Ctrl-C stops after the current mini-batch, writes all four files with the best
+parameters so far, and exits with status 130; a second Ctrl-C aborts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import math
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..config import ExperimentConfig
+from ..data import CLASSIFICATION, load_split
+from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
+from ..files import atomic_write_text, save_experiment, save_model
+from ..model import TrainedModel
+from ..presets import experiment_from, preset_names
+from ..progress import ProgressBar, format_seconds
+
+log = logging.getLogger("nnstudio.train")
+
+RUN_FILES = ("config.json", "history.csv", "metrics.json", "model.npz")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", metavar="CONFIG.json", help="experiment file to train")
+    p.add_argument("--preset", metavar="NAME", help=f"train a built-in preset instead ({', '.join(preset_names())})")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/NAME-DATE-TIME)")
+    p.add_argument("--epochs", type=int, metavar="N", help="override the config's epochs")
+    p.add_argument("--seed", type=int, metavar="S", help="override the seed of weights, shuffling and dropout")
+    p.add_argument("--log-every", type=int, metavar="N", help="log a line every N epochs (default: the config's "
+                                                             "log_every, 50)")
+
+
+@command("train", "train an experiment file or a preset; save config, history, metrics and model", add_arguments)
+def run(args: argparse.Namespace) -> int:
+    cfg = _experiment(args)
+    split = load_split(cfg.data)
+    trainer = Trainer(cfg, split, histograms=False)  # validates the config against the data
+    out = _run_folder(args.out, cfg.name)
+    save_experiment(out / "config.json", cfg)
+    log.info("%s: %s on %s (train %d, validation %d, test %d rows) -> %s", cfg.name, trainer.network.describe(),
+             split.dataset.name, len(split.y_train), len(split.y_val), len(split.y_test), out)
+    with _stop_on_sigint() as stop:
+        history = _train(trainer, stop)
+    summary = trainer.summary
+    metrics = _metrics(trainer)
+    atomic_write_text(out / "history.csv", history_csv(history, [layer.name for layer in trainer.network.layers]))
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    save_model(out / "model.npz", TrainedModel.from_network(cfg, trainer.network, split, _model_info(cfg, metrics)))
+    print(_result_line(trainer))
+    print(f"wrote {', '.join(RUN_FILES)} to {out}")
+    if summary.stop_reason == STOP_USER:
+        log.warning("interrupted at epoch %d: the files above hold the best model so far (epoch %d); exit status %d",
+                    summary.epochs_run, summary.best_epoch, EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+    if summary.stop_reason == STOP_DIVERGED:
+        log.error(summary.message)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _experiment(args: argparse.Namespace) -> ExperimentConfig:
+    if args.config is None and args.preset is None:
+        raise UserError(f"give an experiment file (CONFIG.json) or --preset NAME ({', '.join(preset_names())})")
+    if args.config is not None and args.preset is not None:
+        raise UserError("give either an experiment file or --preset, not both")
+    cfg = experiment_from(args.config, args.preset)
+    changes = {key: value for key, value in (("epochs", args.epochs), ("seed", args.seed),
+                                             ("log_every", args.log_every)) if value is not None}
+    if cfg.data.name == "csv" and cfg.data.params.get("path"):
+        # an absolute path keeps the saved config.json usable from any folder
+        changes["data"] = {"params": dict(cfg.data.params, path=str(Path(cfg.data.params["path"]).absolute()))}
+    return cfg.replace(**changes).validate() if changes else cfg
+
+
+def _run_folder(out: str | None, name: str) -> Path:
+    if out is not None:
+        path = Path(out)
+        if path.exists() and not path.is_dir():
+            raise UserError(f"--out {out}: is a file; give a folder")
+    else:
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+        base = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+        path, n = base, 1
+        while path.exists():  # two runs in the same second
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create the run folder {path}: {exc.strerror}") from None
+    return path
+
+
+@contextmanager
+def _stop_on_sigint() -> Iterator[threading.Event]:
+    """An Event set by the first Ctrl-C; a second one raises KeyboardInterrupt as usual."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _train(trainer: Trainer, stop: threading.Event) -> list[EpochRecord]:
+    """Run to the end, with a progress bar and a log line every ``log_every`` epochs."""
+    cfg = trainer.config
+    bar = ProgressBar(cfg.epochs, label=cfg.name)
+    history: list[EpochRecord] = []
+    for record in trainer.run(stop=stop.is_set):
+        history.append(record)
+        if record.epoch % cfg.log_every == 0 or record.epoch == 1:
+            _log_above(bar, epoch_line(record, cfg.epochs))
+        if record.epoch < cfg.epochs:  # the last line is the one close() writes
+            bar.update(record.epoch, f"val_loss {record.val_loss:.4f}")
+    if stop.is_set():
+        _log_above(bar, f"stopped at epoch {trainer.epoch}; saving the best model so far")
+    bar.close(trainer.summary.message)
+    return history
+
+
+def _log_above(bar: ProgressBar, message: str) -> None:
+    """Log a line without it landing in the middle of a terminal progress bar."""
+    if bar.tty:
+        bar.stream.write("\r\x1b[2K")
+    log.info(message)
+
+
+def epoch_line(record: EpochRecord, epochs: int) -> str:
+    """``epoch 50/200: train_loss 0.1234, val_loss 0.1456, val_accuracy 0.9630, lr 0.001``"""
+    parts = [f"train_loss {record.train_loss:.4f}", f"val_loss {record.val_loss:.4f}"]
+    if not math.isnan(record.val_accuracy):
+        parts.append(f"val_accuracy {record.val_accuracy:.4f}")
+    parts.append(f"lr {record.learning_rate:.3g}")
+    return f"epoch {record.epoch}/{epochs}: " + ", ".join(parts)
+
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate")
+
+
+def history_csv(history: list[EpochRecord], layer_names: list[str]) -> str:
+    """One row per epoch; ``grad_norm_<layer>`` columns per layer; accuracies empty for regression."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*HISTORY_COLUMNS, *(f"grad_norm_{name}" for name in layer_names), "elapsed"])
+    for r in history:
+        values = [r.train_loss, r.val_loss, r.train_accuracy, r.val_accuracy, r.learning_rate, *r.grad_norms,
+                  r.elapsed]
+        writer.writerow([r.epoch, *(_number(v) for v in values)])
+    return buffer.getvalue()
+
+
+def _number(value: float) -> str:
+    return "" if value is None or math.isnan(value) else format(value, ".8g")
+
+
+def _json_number(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _metrics(trainer: Trainer) -> dict:
+    s, split = trainer.summary, trainer.split
+    metrics: dict = {}
+    if split.task == CLASSIFICATION:
+        metrics["test_accuracy"] = _json_number(s.test_accuracy)
+    else:
+        metrics["test_rmse"] = _json_number(s.test_rmse)
+    metrics.update(
+        test_loss=_json_number(s.test_loss), best_val_loss=_json_number(s.best_val_loss), best_epoch=s.best_epoch,
+        epochs_run=s.epochs_run, stop_reason=s.stop_reason, seconds=round(s.seconds, 3),
+        restored_best=s.restored_best, message=s.message, task=split.task, data=trainer.config.data.name,
+        sizes=split.sizes(), n_params=trainer.network.n_params)
+    return metrics
+
+
+def _model_info(cfg: ExperimentConfig, metrics: dict) -> dict:
+    return {"trained": datetime.now().isoformat(timespec="seconds"), "metrics": metrics, "name": cfg.name}
+
+
+def _result_line(trainer: Trainer) -> str:
+    s = trainer.summary
+    score = (f"test accuracy {s.test_accuracy:.4f}" if trainer.split.task == CLASSIFICATION
+             else f"test RMSE {s.test_rmse:.4g}")
+    return (f"{score}, test loss {s.test_loss:.4f} (best epoch {s.best_epoch} of {s.epochs_run}, "
+            f"{s.stop_reason}, {format_seconds(s.seconds)})")

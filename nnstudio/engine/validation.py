@@ -21,10 +21,13 @@ def _choice(field: str, value, registry, names=None) -> None:
 def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     """Numeric ranges, registry names and, given a split, the fit between the model and the task.
 
+    Without a split, ``data.name`` must name a registered data set.
+
     Raises :class:`ConfigError` naming the field, the bad value and the valid choices.
     """
     config.validate()
-    _choice("data.name", config.data.name, DATASETS)
+    if split is None:  # with a split the data is already loaded, from wherever it came
+        _choice("data.name", config.data.name, DATASETS)
     _choice("init_method", config.init_method, INITIALIZERS)
     _choice("loss_func", config.loss_func, LOSSES)
     _choice("optimizer", config.optimizer, OPTIMIZERS)

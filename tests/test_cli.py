@@ -293,3 +293,11 @@ def test_presets_show_prints_the_experiment(capsys):
     assert main(["presets", "--show", "spiral"]) == 0
     shown = capsys.readouterr().out
     assert json.loads(shown)["data"]["name"] == "spiral"
+
+
+def test_the_commands_and_presets_are_packaged():
+    tomllib = pytest.importorskip("tomllib")
+    setuptools = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "nnstudio.commands" in setuptools["packages"]  # a wheel holds only the packages listed
+    assert setuptools["package-dir"]["nnstudio.resources"] == "resources"
+    assert "presets/*.json" in setuptools["package-data"]["nnstudio.resources"]

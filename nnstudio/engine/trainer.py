@@ -22,7 +22,7 @@ from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .callbacks import EarlyStopping
-from .clipping import clip_gradients
+from .clipping import CLIP_TYPES
 from .network import Network, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
@@ -215,7 +215,9 @@ class Trainer:
         shuffle = not config.full_batch and config.batch_size < len(self.X_train)
         self._X_shuffled = np.empty_like(self.X_train) if shuffle else None
         self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
-        self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
+        self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
+        self._squares = np.empty_like(net.flat_grad)
+        self._norms = np.empty(len(net.layers), dtype=dt)
         # Full batch without dropout or batch norm: a training forward pass over the training
         # split is the very computation that evaluates it at the end of the previous epoch, so
         # the next step starts from that pass (when nothing ran over those rows since and the
@@ -291,21 +293,28 @@ class Trainer:
             order = self._shuffle_rng.permutation(n)
             X = np.take(X, order, axis=0, out=self._X_shuffled)
             Y = np.take(Y, order, axis=0, out=self._Y_shuffled)
-        norm_sums = np.zeros(len(self._layer_grads))
-        flat, grad, layer_grads = net.flat, net.flat_grad, self._layer_grads
+        clip = None if cfg.clip_type == "none" else CLIP_TYPES[cfg.clip_type]
+        flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
+        squares, norms, starts = self._squares, self._norms, self._layer_starts
+        norm_sums = np.zeros(len(starts))
+        reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
             if stop():
                 return None
-            if not self._resume_evaluation():
+            if not (reuse and self._resume_evaluation()):
                 net._forward(X[lo:lo + batch], True, self._dropout_rng)
             net.backward(Y[lo:lo + batch])
-            for i, g in enumerate(layer_grads):
-                norm_sums[i] += math.sqrt(float(g @ g))
+            # per-layer L2 norms of the gradient before clipping: one pass for all layers
+            np.multiply(grad, grad, out=squares)
+            np.add.reduceat(squares, starts, out=norms)
+            np.sqrt(norms, out=norms)
+            norm_sums += norms
             if lo == last_lo and self.histograms:
                 self._last_grad[...] = grad
-            clip_gradients(cfg.clip_type, grad, net.grads, cfg.grad_clip)
-            self.optimizer.step(flat, grad, lr)
+            if clip is not None:
+                clip(grad, grads, cfg.grad_clip)
+            step(flat, grad, lr)
         return norm_sums / (last_lo // batch + 1)
 
     def _resume_evaluation(self) -> bool:

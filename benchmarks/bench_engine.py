@@ -1,0 +1,339 @@
+"""How fast is the engine?  Digits, 64-64-64-10, softmax + cross-entropy, Adam (lr 1e-3).
+
+Three implementations train on the same standardized split with the same architecture, batch
+size and number of epochs:
+
+* the engine, through ``Trainer`` exactly as the app runs it (per-epoch evaluation of the
+  training and validation splits, gradient norms, early-stopping bookkeeping, and per-layer
+  histograms when ``histograms=True``);
+* scikit-learn's ``MLPClassifier`` (relu, adam, no L2), timed as the mean per epoch over one
+  full fit (``tol=0`` and a huge ``n_iter_no_change``, so every epoch runs);
+* a naive implementation in the article's style, written below: per-layer lists of arrays,
+  sigmoid hidden layers, new arrays for every intermediate, Adam over a list of tensors, and
+  the article's full forward passes over the training and validation sets after every epoch.
+
+Every measurement is repeated ``--repeats`` times, interleaved across implementations so that
+they share the machine's load, and the median is reported.  BLAS runs on ``--blas-threads``
+threads for everyone (1 by default: these matrices are far too small to gain from threads,
+and on a busy machine idle threads make timings erratic).  Times are the CPU time of the
+benchmark's thread by default (``--clock cpu``): with one BLAS thread that is the work done,
+and unlike wall-clock time it does not count the time other processes hold the CPU.
+``--clock wall`` measures elapsed time instead.
+
+Run:  .venv/bin/python benchmarks/bench_engine.py [--epochs 200] [--repeats 3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
+from nnstudio.data import load_split  # noqa: E402
+from nnstudio.engine import Trainer  # noqa: E402
+
+HIDDEN = (64, 64)
+LEARNING_RATE = 1e-3
+TARGETS = {"batch": 0.40, "full": 0.60, "record": 0.10, "accuracy": 0.97}
+CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
+# -- the naive, article-style implementation ------------------------------------------------
+
+class ArticleStyleNetwork:
+    """The article's structure: a list of {'weights', 'biases'} dicts and sigmoid hidden layers.
+
+    Its math is corrected (softmax output, dL/dz = a - y for cross-entropy, Glorot init) so
+    that it learns; its style is kept: every step builds fresh arrays, nothing is reused.
+    """
+
+    def __init__(self, sizes, rng, dtype):
+        self.layers = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            limit = np.sqrt(6 / (fan_in + fan_out))
+            self.layers.append({"weights": rng.uniform(-limit, limit, (fan_in, fan_out)).astype(dtype),
+                                "biases": np.zeros((1, fan_out), dtype=dtype)})
+        shapes = [t.shape for layer in self.layers for t in (layer["weights"], layer["biases"])]
+        self.m = [np.zeros(s, dtype=dtype) for s in shapes]
+        self.v = [np.zeros(s, dtype=dtype) for s in shapes]
+        self.t = 0
+
+    @staticmethod
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    @staticmethod
+    def softmax(x):
+        exps = np.exp(x - np.max(x, axis=1, keepdims=True))
+        return exps / np.sum(exps, axis=1, keepdims=True)
+
+    def forward(self, X):
+        self.a = [X]
+        for i, layer in enumerate(self.layers):
+            z = np.dot(self.a[-1], layer["weights"]) + layer["biases"]
+            self.a.append(self.softmax(z) if i == len(self.layers) - 1 else self.sigmoid(z))
+        return self.a[-1]
+
+    def backward(self, y):
+        m = y.shape[0]
+        dz = [self.a[-1] - y]
+        for i in reversed(range(len(self.layers) - 1)):
+            dz.append(np.dot(dz[-1], self.layers[i + 1]["weights"].T) * (self.a[i + 1] * (1 - self.a[i + 1])))
+        dz = dz[::-1]
+        grads = []
+        for i in range(len(self.layers)):
+            grads.append(np.dot(self.a[i].T, dz[i]) / m)
+            grads.append(np.sum(dz[i], axis=0, keepdims=True) / m)
+        return grads
+
+    def adam(self, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
+        self.t += 1
+        params = [t for layer in self.layers for t in (layer["weights"], layer["biases"])]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            self.m[i] = b1 * self.m[i] + (1 - b1) * g
+            self.v[i] = b2 * self.v[i] + (1 - b2) * g ** 2
+            m_hat = self.m[i] / (1 - b1 ** self.t)
+            v_hat = self.v[i] / (1 - b2 ** self.t)
+            p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+    @staticmethod
+    def loss(p, y):
+        return -np.sum(y * np.log(np.clip(p, 1e-12, 1.0))) / len(y)
+
+
+def article_epochs(split, batch, dtype, epochs, seed=0):
+    """Yield seconds per epoch; the last value sent back is the test accuracy."""
+    rng = np.random.default_rng(seed)
+    X, Xv = split.X_train.astype(dtype), split.X_val.astype(dtype)
+    Y = np.eye(10, dtype=dtype)[split.y_train]
+    Yv = np.eye(10, dtype=dtype)[split.y_val]
+    net = ArticleStyleNetwork((64,) + HIDDEN + (10,), rng, dtype)
+    history = []
+    for _ in range(epochs):
+        start = clock()
+        order = rng.permutation(len(X))
+        for lo in range(0, len(X), batch):
+            idx = order[lo:lo + batch]
+            net.forward(X[idx])
+            net.adam(net.backward(Y[idx]), LEARNING_RATE)
+        # the article's bookkeeping: full passes over both sets for their losses
+        train_out = net.forward(X)
+        val_out = net.forward(Xv)
+        history.append((net.loss(train_out, Y), net.loss(val_out, Yv),
+                        np.mean(train_out.argmax(1) == split.y_train), np.mean(val_out.argmax(1) == split.y_val)))
+        yield clock() - start
+    test_accuracy = float(np.mean(net.forward(split.X_test.astype(dtype)).argmax(1) == split.y_test))
+    yield test_accuracy
+
+
+# -- timed runs ----------------------------------------------------------------------------
+
+def engine_config(batch_size: int, dtype: str, epochs: int) -> ExperimentConfig:
+    return ExperimentConfig(layers=tuple(LayerConfig(u, "relu") for u in HIDDEN), optimizer="adam",
+                            learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=epochs,
+                            early_stopping=False, dtype=dtype)
+
+
+def time_engine(split, batch_size, dtype, epochs, histograms):
+    """Per epoch of one trainer run: (seconds, seconds evaluating the training and validation
+    splits, seconds making the record: early-stopping bookkeeping, histograms, the record itself)."""
+    trainer = Trainer(engine_config(batch_size, dtype, epochs), split, histograms=histograms)
+    spent = {"evaluate": 0.0}
+    evaluations, records = [], []
+    evaluate, end_epoch = trainer.evaluate, trainer._end_epoch
+
+    def timed_evaluate(*args, **kwargs):
+        start = clock()
+        result = evaluate(*args, **kwargs)
+        spent["evaluate"] += clock() - start
+        return result
+
+    def timed_end_epoch(*args, **kwargs):
+        spent["evaluate"] = 0.0
+        start = clock()
+        result = end_epoch(*args, **kwargs)
+        total = clock() - start
+        evaluations.append(spent["evaluate"])
+        records.append(total - spent["evaluate"])
+        return result
+
+    trainer.evaluate, trainer._end_epoch = timed_evaluate, timed_end_epoch
+    per_epoch = []
+    run = trainer.run()
+    while True:
+        start = clock()
+        if next(run, None) is None:
+            break
+        per_epoch.append(clock() - start)
+    return per_epoch, evaluations, records
+
+
+def time_sklearn(split, batch_size, dtype, epochs):
+    """Mean seconds per epoch over one fit of MLPClassifier, and its test accuracy."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(HIDDEN, activation="relu", solver="adam", alpha=0.0, batch_size=batch_size,
+                        learning_rate_init=LEARNING_RATE, max_iter=epochs, shuffle=True, random_state=0,
+                        early_stopping=False, tol=0.0, n_iter_no_change=10 ** 9)
+    X = split.X_train.astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = clock()
+        clf.fit(X, split.y_train)
+        seconds = clock() - start
+    assert clf.n_iter_ == epochs and clf.coefs_[0].dtype == np.dtype(dtype)
+    return seconds / clf.n_iter_, clf.score(split.X_test.astype(dtype), split.y_test)
+
+
+def time_article(split, batch, dtype, epochs):
+    values = list(article_epochs(split, batch, dtype, epochs))
+    return values[:-1], values[-1]
+
+
+# -- the report ----------------------------------------------------------------------------
+
+@dataclass
+class Case:
+    label: str
+    batch_size: int   # as in the config: 0 = full batch
+    dtype: str
+    engine: list = field(default_factory=list)        # median s/epoch per repeat, histograms on
+    engine_plain: list = field(default_factory=list)  # histograms off
+    evaluation: list = field(default_factory=list)    # median s/epoch evaluating train and val, histograms on
+    record: list = field(default_factory=list)        # median s/epoch making the record, histograms on
+    record_plain: list = field(default_factory=list)  # the same without histograms
+    sklearn: list = field(default_factory=list)
+    article: list = field(default_factory=list)
+
+
+def run_cases(split, epochs, article_epochs_n, repeats, quiet=False):
+    n_train = len(split.y_train)
+    cases = [Case(f"batch 64, {dt}", 64, dt) for dt in ("float32", "float64")]
+    cases += [Case(f"full batch, {dt}", 0, dt) for dt in ("float32", "float64")]
+    med = statistics.median
+    for r in range(repeats):
+        for case in cases:
+            batch = case.batch_size or n_train
+            t, ev, rec = time_engine(split, case.batch_size, case.dtype, epochs, histograms=True)
+            case.engine.append(med(t))
+            case.evaluation.append(med(ev))
+            case.record.append(med(rec))
+            t, _, rec = time_engine(split, case.batch_size, case.dtype, epochs, histograms=False)
+            case.engine_plain.append(med(t))
+            case.record_plain.append(med(rec))
+            case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0])
+            case.article.append(med(time_article(split, batch, case.dtype, article_epochs_n)[0]))
+            if not quiet:
+                print(f"  round {r + 1}/{repeats}: {case.label} done", file=sys.stderr, flush=True)
+    return cases
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.2f}"
+
+
+def print_table(cases) -> dict:
+    med = statistics.median
+    verdicts = {}
+    print()
+    print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3); ratios are engine / peer")
+    header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'sklearn':>8} {'article':>8} "
+              f"{'eng/skl':>8} {'eng/art':>8} {'target':>9}")
+    print(header)
+    print("-" * len(header))
+    for c in cases:
+        engine, plain, sk, art = med(c.engine), med(c.engine_plain), med(c.sklearn), med(c.article)
+        ratio = engine / sk
+        target = ""
+        if c.dtype == "float32":
+            limit = TARGETS["full" if c.batch_size == 0 else "batch"]
+            verdicts[c.label] = ratio <= limit
+            target = f"<= {limit:.2f} {'ok' if ratio <= limit else 'MISSED'}"
+        print(f"{c.label:<20} {_ms(engine)} {_ms(plain)} {_ms(sk)} {_ms(art)} {ratio:8.2f} {engine / art:8.2f} "
+              f"{target:>9}")
+    print()
+    print("Per-epoch bookkeeping, ms and share of the epoch (histograms on).  'record' is what the record adds:")
+    print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes its losses and")
+    print("accuracies on the whole training and validation splits; 'hist on-off' is the epoch-time difference.")
+    header = (f"{'case':<20} {'record':>8} {'share':>7} {'target':>9} {'evaluation':>11} {'share':>7} "
+              f"{'hist on-off':>12} {'share':>7}")
+    print(header)
+    print("-" * len(header))
+    for c in cases:
+        engine = med(c.engine)
+        record, evaluation = med(c.record), med(c.evaluation)
+        difference = med(c.engine) - med(c.engine_plain)
+        share = record / engine
+        target = ""
+        if c.dtype == "float32":
+            verdicts[f"record, {c.label}"] = share <= TARGETS["record"]
+            target = f"{'ok' if share <= TARGETS['record'] else 'MISSED'}"
+        print(f"{c.label:<20} {_ms(record)} {share:7.1%} {target:>9} {evaluation * 1e3:11.2f} "
+              f"{evaluation / engine:7.1%} {difference * 1e3:12.2f} {difference / engine:7.1%}")
+    return verdicts
+
+
+def default_accuracy(split, epochs):
+    """Test accuracy of ``ExperimentConfig()`` (the app's default) within ``epochs`` epochs."""
+    cfg = ExperimentConfig().replace(epochs=min(epochs, ExperimentConfig().epochs))
+    trainer = Trainer(cfg, split, histograms=False)
+    for _ in trainer.run():
+        pass
+    return cfg, trainer.summary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=200, help="epochs per timed run (default 200)")
+    parser.add_argument("--article-epochs", type=int, default=40,
+                        help="epochs per timed run of the article-style code (default 40; it is slow)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (default 3)")
+    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads for all (0: leave as is)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: this thread's CPU time (default); wall: elapsed time")
+    parser.add_argument("--quick", action="store_true", help="20 epochs, 1 repeat: a smoke run")
+    args = parser.parse_args(argv)
+    global clock
+    clock = CLOCKS[args.clock]
+    if args.quick:
+        args.epochs, args.article_epochs, args.repeats = 20, 5, 1
+
+    split = load_split(DataConfig(name="digits"))
+    limits = None
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(args.blas_threads)
+    try:
+        print(f"digits: {split.sizes()}; {args.epochs} epochs per run, {args.repeats} repeats, "
+              f"BLAS threads: {args.blas_threads or 'default'}; {args.clock} time; numpy {np.__version__}")
+        cases = run_cases(split, args.epochs, args.article_epochs, args.repeats)
+        verdicts = print_table(cases)
+        cfg, summary = default_accuracy(split, 200)
+        ok = summary.test_accuracy >= TARGETS["accuracy"]
+        print()
+        print(f"Default config ({', '.join(f'{l.units} {l.activation}' for l in cfg.layers)}, {cfg.init_method}, "
+              f"{cfg.optimizer} lr {cfg.learning_rate:g}, batch {cfg.batch_size}, early stopping "
+              f"{'on' if cfg.early_stopping else 'off'}, patience {cfg.patience}): test accuracy "
+              f"{summary.test_accuracy:.4f} after {summary.epochs_run} epochs (best epoch {summary.best_epoch}, "
+              f"{summary.stop_reason}) {'ok' if ok else 'MISSED'} (target >= {TARGETS['accuracy']})")
+    finally:
+        if limits is not None:
+            limits.restore_original_limits()
+    return 0 if all(verdicts.values()) and ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,7 +34,7 @@ def test_text_labels_are_mapped_and_kept(tmp_path):
     assert np.asarray(ds.class_labels)[ds.y].tolist() == ["setosa", "virginica", "setosa", "versicolor"]
 
 
-@pytest.mark.parametrize("target", ["b", 1, "1", -3])
+@pytest.mark.parametrize("target", ["b", 1, "1", -3, " 1 "])
 def test_target_by_name_or_index_keeps_feature_order(tmp_path, target):
     path = write(tmp_path, "a,b,c,d\n1,10,3,4\n5,20,7,8\n9,10,11,12\n")
     ds = load_csv(path, target=target)
@@ -42,6 +42,17 @@ def test_target_by_name_or_index_keeps_feature_order(tmp_path, target):
     np.testing.assert_array_equal(ds.X, [[1, 3, 4], [5, 7, 8], [9, 11, 12]])
     assert ds.class_labels == (10, 20)
     assert ds.y.tolist() == [0, 1, 0]
+
+
+def test_empty_target_means_the_last_column(tmp_path):
+    ds = load_csv(write(tmp_path, IRIS_LIKE), target="")
+    assert ds.target_name == "species"
+
+
+def test_long_column_lists_are_shortened(tmp_path):
+    path = write(tmp_path, ",".join(f"c{i}" for i in range(50)) + "\n" + ",".join("1" * 50) + "\n")
+    with pytest.raises(DataError, match=r"0: 'c0', .*19: 'c19', \.\.\. \(50 columns\)$"):
+        load_csv(path, target="nope")
 
 
 def test_auto_task_rules(tmp_path):

@@ -31,7 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write the predictions here (default: standard output)")
     p.add_argument("--target", metavar="COL", help="the column holding the true values, to score the predictions "
                                                    "(default: the model's target column, if present)")
-    p.add_argument("--drop-missing", action="store_true", help="skip rows with missing values instead of failing")
+    p.add_argument("--drop-missing", action="store_true", help="skip rows with missing values (they get no prediction) instead of failing")
 
 
 @command("predict", "predict a CSV file with a saved model (original labels, probabilities)", add_arguments)

@@ -40,6 +40,8 @@ RUN_FILES = ("config.json", "history.csv", "metrics.json", "model.npz")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = ("Writes config.json, history.csv, metrics.json and model.npz to the run folder. Ctrl-C stops after "
+                "the current mini-batch and still writes them, with the best model so far (exit status 130).")
     p.add_argument("config", nargs="?", metavar="CONFIG.json", help="experiment file to train")
     p.add_argument("--preset", metavar="NAME", help=f"train a built-in preset instead ({', '.join(preset_names())})")
     p.add_argument("--out", metavar="DIR", help="run folder (default: runs/NAME-DATE-TIME)")
@@ -137,10 +139,11 @@ def _train(trainer: Trainer, stop: threading.Event) -> list[EpochRecord]:
     history: list[EpochRecord] = []
     for record in trainer.run(stop=stop.is_set):
         history.append(record)
-        if record.epoch % cfg.log_every == 0 or record.epoch == 1:
+        logged = record.epoch % cfg.log_every == 0 or record.epoch == 1
+        if logged:
             _log_above(bar, epoch_line(record, cfg.epochs))
         if record.epoch < cfg.epochs:  # the last line is the one close() writes
-            bar.update(record.epoch, f"val_loss {record.val_loss:.4f}")
+            bar.update(record.epoch, f"val_loss {record.val_loss:.4f}", force=logged and bar.tty)
     if stop.is_set():
         _log_above(bar, f"stopped at epoch {trainer.epoch}; saving the best model so far")
     bar.close(trainer.summary.message)

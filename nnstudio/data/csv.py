@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 DELIMITERS = (",", ";", "\t")
 MAX_AUTO_CLASSES = 20
+MAX_LISTED_COLUMNS = 20  # error messages list at most this many column names
 TASKS = ("auto", CLASSIFICATION, REGRESSION)
 _ENCODING = "utf-8-sig"  # plain UTF-8, with or without the byte-order mark spreadsheets add
 
@@ -84,7 +85,8 @@ def read_csv(path: str | os.PathLike, target: int | str | None = None, *, has_ta
     """Parse ``path`` into features and (when ``has_target``) the raw target column.
 
     ``target`` is a column name or a 0-based index (negative counts from the end); None
-    means the last column.  Raises :class:`DataError` naming the file, line and column.
+    (or an empty string) means the last column.  Raises :class:`DataError` naming the file,
+    line and column.
     """
     path = Path(path)
     layout = _read_layout(path)
@@ -113,7 +115,7 @@ def read_csv(path: str | os.PathLike, target: int | str | None = None, *, has_ta
 def resolve_target(path: Path, columns: tuple[str, ...], target: int | str | None) -> int:
     """The 0-based index of the target column given as a name, an index or None (the last)."""
     m = len(columns)
-    if target is None:
+    if target is None or (isinstance(target, str) and not target.strip()):
         return m - 1
     if isinstance(target, str) and target in columns:
         if columns.count(target) > 1:
@@ -123,7 +125,9 @@ def resolve_target(path: Path, columns: tuple[str, ...], target: int | str | Non
     index = _as_index(target)
     if index is not None and -m <= index < m:
         return index % m
-    shown = ", ".join(f"{j}: {c!r}" for j, c in enumerate(columns))
+    shown = ", ".join(f"{j}: {c!r}" for j, c in enumerate(columns[:MAX_LISTED_COLUMNS]))
+    if m > MAX_LISTED_COLUMNS:
+        shown += f", ... ({m} columns)"
     what = f"index {index} is out of range" if index is not None else f"there is no column {target!r}"
     raise DataError(f"{path}: {what} for the target; the columns are {shown}")
 

@@ -169,3 +169,72 @@ def test_everything_at_once():
                   LayerConfig(5, "sigmoid", batch_norm=True),
                   LayerConfig(4, "tanh", dropout_rate=0.2)], l1=0.01, l2=0.02)
     _check(net, X, _targets("categorical_crossentropy", 3, rng))
+
+
+# -- the network API the checks rely on ----------------------------------------------------
+
+def test_parameters_come_in_the_documented_order_as_views_of_one_flat_vector():
+    net = _build([LayerConfig(5, "relu", batch_norm=True), LayerConfig(4, "tanh")])
+    assert net.param_names == ("layer1.W", "layer1.b", "layer1.gamma", "layer1.beta", "layer2.W", "layer2.b",
+                               "output.W", "output.b")
+    assert [p.shape for p in net.params] == [(4, 5), (5,), (5,), (5,), (5, 4), (4,), (4, 3), (3,)]
+    np.testing.assert_array_equal(np.concatenate([p.ravel() for p in net.get_params()]), net.flat)
+    net.flat[0] = 42.0
+    assert net.params[0][0, 0] == 42.0  # a view, not a copy
+    assert net.get_params()[0] is not net.params[0]
+
+
+def test_set_params_checks_count_and_shapes():
+    net = _build([LayerConfig(5, "relu")])
+    values = net.get_params()
+    with pytest.raises(ValueError, match="expected 4 arrays"):
+        net.set_params(values[:3])
+    values[2] = np.zeros((3, 5))
+    with pytest.raises(ValueError, match="output.W: expected shape"):
+        net.set_params(values)
+
+
+def test_state_is_an_independent_copy():
+    net = _build([LayerConfig(5, "relu", batch_norm=True)])
+    state = net.state()
+    net.flat += 1.0
+    net.buffers_flat += 1.0
+    assert not np.array_equal(state[0], net.flat)
+    net.load_state(state)
+    np.testing.assert_array_equal(state[0], net.flat)
+    np.testing.assert_array_equal(state[1], net.buffers_flat)
+
+
+def test_outputs_belong_to_the_caller():
+    """Scratch arrays are reused between passes; what forward and predict return is not."""
+    X, _ = _data(11)
+    net = _build([LayerConfig(5, "relu")])
+    first = net.forward(X)
+    kept = first.copy()
+    net.forward(X * 3.0)
+    net.predict_output(X * -2.0)
+    np.testing.assert_array_equal(first, kept)
+
+
+def test_prediction_in_chunks_equals_prediction_at_once():
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(1000, N_INPUTS))
+    net = _build([LayerConfig(5, "relu", batch_norm=True), LayerConfig(4, "sigmoid")])
+    np.testing.assert_allclose(net.predict_output(X, batch_size=64), net.predict_output(X), rtol=1e-12)
+    np.testing.assert_array_equal(net.predict_classes(X), net.predict_output(X).argmax(axis=1))
+    with pytest.raises(ValueError, match=r"\(n, 4\)"):
+        net.predict_output(X[:, :3])
+
+
+def test_many_batch_sizes_in_turn_give_the_same_results():
+    """Passes over many different row counts (more than the scratch arrays kept) stay correct."""
+    X, rng = _data(13)
+    Y = _targets("categorical_crossentropy", 3, rng)
+    net = _build([LayerConfig(5, "relu", dropout_rate=0.3)])
+    reference = net.loss_and_gradients(X, Y, rng=np.random.default_rng(1))
+    for n in range(1, 12):
+        net.forward(np.ones((n, N_INPUTS)), training=True, rng=np.random.default_rng(n))
+    again = net.loss_and_gradients(X, Y, rng=np.random.default_rng(1))
+    assert again[0] == reference[0]
+    for a, b in zip(again[1], reference[1]):
+        np.testing.assert_array_equal(a, b)

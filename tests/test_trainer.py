@@ -432,3 +432,37 @@ def test_full_batch_steps_reuse_the_evaluation_pass():
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
     # one training pass for the first epoch, then only the evaluations (and the final test)
     assert calls == [n_train] + [n_train, n_val] * 5 + [n_test]
+
+
+# -- histograms ----------------------------------------------------------------------------
+
+def test_histograms_computed_together_equal_histograms_computed_one_by_one():
+    from nnstudio.engine.trainer import Histogram, HistogramBatch
+
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=(40, 7)), np.zeros(7), np.maximum(rng.normal(size=(30, 5)), 0), rng.uniform(size=3)]
+    arrays[0][2, 3] = arrays[0].max() + 10.0  # a lone maximum lands in the last bin
+    batch = HistogramBatch()
+    for dtype in (np.float64, np.float32):
+        together = batch([a.astype(dtype) for a in arrays])
+        for a, hist in zip(arrays, together):
+            alone = Histogram.of(a.astype(dtype))
+            np.testing.assert_array_equal(hist.counts, alone.counts)
+            np.testing.assert_allclose(hist.edges, alone.edges, rtol=1e-12)
+            assert hist.counts.sum() == a.size
+            assert not hist.counts.flags.writeable and not hist.edges.flags.writeable
+    with_nan = [arrays[0].copy(), arrays[1]]
+    with_nan[0][0, 0] = np.nan
+    hist = batch(with_nan)[0]
+    assert hist.counts.sum() == arrays[0].size - 1  # non-finite entries are left out
+
+
+def test_gradient_histogram_is_taken_before_clipping():
+    """The record's gradient histogram shows what backward produced, as its docstring says."""
+    cfg = _config(epochs=1, batch_size=0, clip_type="value", grad_clip=1e-4, dtype="float64", optimizer="sgd")
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    _, grads = trainer.network.loss_and_gradients(trainer.X_train, trainer.Y_train)
+    (record,) = list(trainer.run())
+    hist = record.layers[0].gradients
+    assert hist.edges[0] == pytest.approx(grads[0].min()) and hist.edges[-1] == pytest.approx(grads[0].max())
+    assert hist.edges[-1] - hist.edges[0] > 2e-4

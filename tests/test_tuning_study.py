@@ -315,3 +315,39 @@ def test_cli_bad_input_exits_2_with_one_line(argv, fragment, tmp_path, url, conf
     assert run_cli(*argv) == 2
     err = capsys.readouterr().err.strip()
     assert fragment in err and len(err.splitlines()) == 1, err
+
+
+def test_ctrl_c_stops_the_command_cleanly(tmp_path, url):
+    """SIGINT (Ctrl-C) to ``nnstudio tune``: the workers abort their trials, nothing stays RUNNING."""
+    import subprocess
+    import sys
+
+    from nnstudio.tuning.pool import worker_env
+
+    config = tmp_path / "slow.json"
+    save_experiment(config, iris_config(patience=100000))
+    cmd = [sys.executable, "-m", "nnstudio", "tune", str(config), "--trials", "20", "--epochs", "100000",
+           "--workers", "2", "--storage", url, "--study", "interrupted", "--output", str(tmp_path / "best.json")]
+    storage = open_storage(url)
+    process = subprocess.Popen(cmd, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: _running_count(storage, "interrupted") == 2, 90, "two running trials")
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, output
+    assert "Stopped:" in output
+    trials = open_study(url, "interrupted", heartbeat=False).trials()
+    assert len(trials) == 2, output
+    assert all(t.state == TrialState.FAIL and t.user_attrs.get("interrupted") for t in trials), [(t.state, t.user_attrs) for t in trials]
+
+
+def _running_count(storage, name: str) -> int:
+    try:
+        study = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:  # not created yet
+        return 0
+    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))

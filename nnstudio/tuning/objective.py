@@ -189,9 +189,10 @@ class Objective:
         return self._split if self._split is not None else cached_split(config.data)
 
     def __call__(self, trial: optuna.Trial) -> float:
-        if self.stop():
-            raise TrialInterrupted("stopped before the trial began")
         trial.set_user_attr(WORKER_ATTR, worker_id())
+        if self.stop():
+            self._interrupted(trial)
+            raise TrialInterrupted("Stopped before training began.")
         config = config_from_trial(self.base, self.space, trial)
         trial.set_user_attr(CONFIG_ATTR, config.to_json(indent=None))
         try:
@@ -203,8 +204,7 @@ class Objective:
         summary = trainer.summary
         trial.set_user_attr(EPOCHS_ATTR, summary.epochs_run)
         if summary.stop_reason == STOP_USER:
-            trial.set_user_attr(INTERRUPTED_ATTR, True)
-            trial.set_user_attr(MESSAGE_ATTR, "Stopped by request.")
+            self._interrupted(trial)
             raise TrialInterrupted(summary.message)
         if summary.diverged:
             return self._diverged(trial, summary.message)
@@ -241,6 +241,11 @@ class Objective:
         finally:
             records.close()  # runs the trainer's clean-up, which fills trainer.summary
         return 0
+
+    @staticmethod
+    def _interrupted(trial: optuna.Trial) -> None:
+        trial.set_user_attr(INTERRUPTED_ATTR, True)
+        trial.set_user_attr(MESSAGE_ATTR, "Stopped by request.")
 
     @staticmethod
     def _diverged(trial: optuna.Trial, message: str) -> float:

@@ -248,9 +248,10 @@ def print_table(cases) -> dict:
     med = statistics.median
     verdicts = {}
     print()
-    print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3); ratios are engine / peer")
+    print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3).  'engine' runs the trainer as the app does")
+    print("(histograms on), 'no hist' as the tuner does; ratios are engine / peer; targets apply to float32.")
     header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'sklearn':>8} {'article':>8} "
-              f"{'eng/skl':>8} {'eng/art':>8} {'target':>9}")
+              f"{'eng/skl':>8} {'nohist/skl':>11} {'eng/art':>8} {'target':>14}")
     print(header)
     print("-" * len(header))
     for c in cases:
@@ -261,8 +262,8 @@ def print_table(cases) -> dict:
             limit = TARGETS["full" if c.batch_size == 0 else "batch"]
             verdicts[c.label] = ratio <= limit
             target = f"<= {limit:.2f} {'ok' if ratio <= limit else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(engine)} {_ms(plain)} {_ms(sk)} {_ms(art)} {ratio:8.2f} {engine / art:8.2f} "
-              f"{target:>9}")
+        print(f"{c.label:<20} {_ms(engine)} {_ms(plain)} {_ms(sk)} {_ms(art)} {ratio:8.2f} {plain / sk:11.2f} "
+              f"{engine / art:8.2f} {target:>14}")
     print()
     print("Per-epoch bookkeeping, ms and share of the epoch (histograms on).  'record' is what the record adds:")
     print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes its losses and")
@@ -285,13 +286,48 @@ def print_table(cases) -> dict:
     return verdicts
 
 
-def default_accuracy(split, epochs):
-    """Test accuracy of ``ExperimentConfig()`` (the app's default) within ``epochs`` epochs."""
-    cfg = ExperimentConfig().replace(epochs=min(epochs, ExperimentConfig().epochs))
-    trainer = Trainer(cfg, split, histograms=False)
-    for _ in trainer.run():
-        pass
-    return cfg, trainer.summary
+# A default that reaches the accuracy target for every seed tried (see the report below).
+PROPOSED_DEFAULT = {"layers": (LayerConfig(128, "relu", dropout_rate=0.1, batch_norm=True),
+                               LayerConfig(128, "relu", dropout_rate=0.1, batch_norm=True))}
+
+
+def accuracy_over_seeds(split, changes: dict, seeds: int, epochs: int = 200):
+    """Test accuracies of ``ExperimentConfig().replace(**changes)`` for seeds 0..seeds-1 (at most ``epochs``)."""
+    base = ExperimentConfig().replace(**changes)
+    base = base.replace(epochs=min(epochs, base.epochs))
+    summaries = []
+    for seed in range(seeds):
+        trainer = Trainer(base.replace(seed=seed), split, histograms=False)
+        for _ in trainer.run():
+            pass
+        summaries.append(trainer.summary)
+    return base, summaries
+
+
+def describe(cfg: ExperimentConfig) -> str:
+    layers = ", ".join(f"{l.units} {l.activation}" + (" +bn" if l.batch_norm else "")
+                       + (f" +dropout {l.dropout_rate:g}" if l.dropout_rate else "") for l in cfg.layers)
+    return (f"{layers}; {cfg.init_method}, {cfg.optimizer} lr {cfg.learning_rate:g}, batch {cfg.batch_size}, "
+            f"early stopping {'on, patience %d' % cfg.patience if cfg.early_stopping else 'off'}")
+
+
+def print_accuracy(split, seeds: int) -> bool:
+    """Print the default config's test accuracy (and a proposed default's); True if the default reaches the target."""
+    print()
+    print(f"Test accuracy on digits within 200 epochs, seeds 0-{seeds - 1} (target: mean >= {TARGETS['accuracy']})")
+    verdict = True
+    for label, changes in (("ExperimentConfig()", {}), ("proposed default", PROPOSED_DEFAULT)):
+        cfg, summaries = accuracy_over_seeds(split, changes, seeds)
+        accuracies = [s.test_accuracy for s in summaries]
+        mean = statistics.mean(accuracies)
+        ok = mean >= TARGETS["accuracy"]
+        if label == "ExperimentConfig()":
+            verdict = ok
+        print(f"  {label:<19} {describe(cfg)}")
+        print(f"  {'':<19} seed 0: {accuracies[0]:.4f}; mean {mean:.4f}, min {min(accuracies):.4f}, "
+              f"max {max(accuracies):.4f}; epochs run {statistics.mean(s.epochs_run for s in summaries):.0f} "
+              f"on average  {'ok' if ok else 'MISSED'}")
+    return verdict
 
 
 def main(argv=None) -> int:
@@ -301,6 +337,7 @@ def main(argv=None) -> int:
                         help="epochs per timed run of the article-style code (default 40; it is slow)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (default 3)")
     parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads for all (0: leave as is)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds for the accuracy check (default 5)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                         help="cpu: this thread's CPU time (default); wall: elapsed time")
     parser.add_argument("--quick", action="store_true", help="20 epochs, 1 repeat: a smoke run")
@@ -308,7 +345,7 @@ def main(argv=None) -> int:
     global clock
     clock = CLOCKS[args.clock]
     if args.quick:
-        args.epochs, args.article_epochs, args.repeats = 20, 5, 1
+        args.epochs, args.article_epochs, args.repeats, args.seeds = 20, 5, 1, 1
 
     split = load_split(DataConfig(name="digits"))
     limits = None
@@ -321,18 +358,11 @@ def main(argv=None) -> int:
               f"BLAS threads: {args.blas_threads or 'default'}; {args.clock} time; numpy {np.__version__}")
         cases = run_cases(split, args.epochs, args.article_epochs, args.repeats)
         verdicts = print_table(cases)
-        cfg, summary = default_accuracy(split, 200)
-        ok = summary.test_accuracy >= TARGETS["accuracy"]
-        print()
-        print(f"Default config ({', '.join(f'{l.units} {l.activation}' for l in cfg.layers)}, {cfg.init_method}, "
-              f"{cfg.optimizer} lr {cfg.learning_rate:g}, batch {cfg.batch_size}, early stopping "
-              f"{'on' if cfg.early_stopping else 'off'}, patience {cfg.patience}): test accuracy "
-              f"{summary.test_accuracy:.4f} after {summary.epochs_run} epochs (best epoch {summary.best_epoch}, "
-              f"{summary.stop_reason}) {'ok' if ok else 'MISSED'} (target >= {TARGETS['accuracy']})")
+        accuracy_ok = print_accuracy(split, args.seeds)
     finally:
         if limits is not None:
             limits.restore_original_limits()
-    return 0 if all(verdicts.values()) and ok else 1
+    return 0 if all(verdicts.values()) and accuracy_ok else 1
 
 
 if __name__ == "__main__":

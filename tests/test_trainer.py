@@ -466,3 +466,17 @@ def test_gradient_histogram_is_taken_before_clipping():
     hist = record.layers[0].gradients
     assert hist.edges[0] == pytest.approx(grads[0].min()) and hist.edges[-1] == pytest.approx(grads[0].max())
     assert hist.edges[-1] - hist.edges[0] > 2e-4
+
+
+def test_activation_histograms_sample_evenly_spaced_rows_of_a_large_validation_split():
+    from nnstudio.engine.trainer import ACTIVATION_ROWS, Histogram
+
+    cfg = _config("digits", layers=(LayerConfig(12, "relu"),), epochs=1, batch_size=64)
+    trainer, (record,) = _train(cfg, histograms=True)
+    n_val = len(_split("digits").y_val)
+    step = math.ceil(n_val / ACTIVATION_ROWS)
+    assert step > 1
+    val_out = trainer.network.predict_output(_split("digits").X_val)
+    expected = Histogram.of(val_out[::step])
+    np.testing.assert_array_equal(record.layers[-1].activations.counts, expected.counts)
+    assert record.layers[0].activations.counts.sum() == len(range(0, n_val, step)) * 12

@@ -9,7 +9,7 @@ from .network import Network, decode_classes, encode_targets
 from .optimizers import OPTIMIZERS, make_optimizer
 from .schedules import SCHEDULES
 from .trainer import (STOP_CLOSED, STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, EpochRecord,
-                      Histogram, LayerSnapshot, Trainer, TrainingSummary)
+                      Histogram, HistogramBatch, LayerSnapshot, Trainer, TrainingSummary)
 from .validation import output_units, pairing_problem, task_problem, validate_config
 
 __all__ = [
@@ -17,6 +17,6 @@ __all__ = [
     "clip_gradients", "ARTICLE_INITS", "ARTICLE_TUNED_INITS", "INITIALIZERS", "variance_scaling",
     "FUSED_OUTPUT_GRADIENTS", "LOSSES", "Network", "decode_classes", "encode_targets", "OPTIMIZERS",
     "make_optimizer", "SCHEDULES", "STOP_CLOSED", "STOP_COMPLETED", "STOP_DIVERGED", "STOP_EARLY", "STOP_USER",
-    "EpochRecord", "Histogram", "LayerSnapshot", "Trainer", "TrainingSummary", "output_units",
+    "EpochRecord", "Histogram", "HistogramBatch", "LayerSnapshot", "Trainer", "TrainingSummary", "output_units",
     "pairing_problem", "task_problem", "validate_config",
 ]

@@ -29,6 +29,7 @@ from .schedules import SCHEDULES
 from .validation import output_units, validate_config
 
 HISTOGRAM_BINS = 30
+ACTIVATION_ROWS = 128  # validation rows sampled for the activation histograms
 
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
@@ -52,7 +53,7 @@ class Histogram:
         if not (math.isfinite(lo) and math.isfinite(hi)):
             v = v[np.isfinite(v)]
             lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
-        if hi <= lo:
+        if _flat_range(lo, hi, v.dtype if v.dtype.kind == "f" else np.float64):
             lo, hi = lo - 0.5, hi + 0.5
         # bin index = floor((v - lo) * bins / (hi - lo)), the maximum folded into the last bin;
         # np.bincount on these is several times faster than np.histogram at these sizes
@@ -68,6 +69,11 @@ class Histogram:
         return cls(counts, edges)
 
 
+def _flat_range(lo, hi, dtype) -> np.ndarray | bool:
+    """Where [lo, hi] is too narrow to bin (equal values, or a width whose inverse overflows)."""
+    return hi - lo < 1e3 * np.finfo(dtype).tiny
+
+
 class HistogramBatch:
     """Histograms of several arrays at once, as :meth:`Histogram.of` would give each of them.
 
@@ -75,6 +81,8 @@ class HistogramBatch:
     scratch arrays are kept between calls with the same sizes.  That makes a record's dozen
     histograms cost a few passes over the data instead of a dozen rounds of NumPy calls.
     """
+
+    LANES = 4  # independent sets of counters: runs of equal values (relu zeros) stop serializing
 
     def __init__(self, bins: int = HISTOGRAM_BINS):
         self.bins = bins
@@ -84,35 +92,41 @@ class HistogramBatch:
         if sizes == self._sizes and self._values.dtype == dtype:
             return
         self._sizes = sizes
-        self._stops = np.cumsum(sizes)
-        self._starts = self._stops - np.asarray(sizes)
-        self._values = np.empty(int(self._stops[-1]), dtype)
-        # bin k of array i counts into slot i * (bins + 1) + k; slot `bins` catches the maximum
-        self._offsets = np.repeat(np.arange(len(sizes), dtype=np.intp) * (self.bins + 1), sizes)
+        self._counts = np.asarray(sizes)
+        self._starts = np.cumsum(self._counts) - self._counts
+        total = int(self._counts.sum())
+        self._values = np.empty(total, dtype)
+        self._index = np.empty(total, np.int32)
+        # bin k of array i at position j counts into slot (j % LANES, i, k); slot k = bins
+        # catches each array's maximum
+        slots = len(sizes) * (self.bins + 1)
+        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * (self.bins + 1), sizes)
+        self._offsets = array_offsets + (np.arange(total, dtype=np.int32) % self.LANES) * slots
 
     def __call__(self, arrays) -> list[Histogram]:
         arrays = [np.asarray(a).reshape(-1) for a in arrays]
         sizes = tuple(a.size for a in arrays)
         if not arrays or min(sizes) == 0:
             return [Histogram.of(a, self.bins) for a in arrays]
-        self._prepare(sizes, np.result_type(*arrays))
+        dtype = np.result_type(*arrays)
+        self._prepare(sizes, dtype)
         values, bins = self._values, self.bins
         np.concatenate(arrays, out=values)
         lo = np.minimum.reduceat(values, self._starts).astype(np.float64)
         hi = np.maximum.reduceat(values, self._starts).astype(np.float64)
         if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
             return [Histogram.of(a, bins) for a in arrays]
-        flat = hi <= lo
+        flat = _flat_range(lo, hi, dtype)
         lo[flat] -= 0.5
         hi[flat] += 0.5
-        scale = bins / (hi - lo)
-        for start, stop, low, k in zip(self._starts.tolist(), self._stops.tolist(), lo.tolist(), scale.tolist()):
-            part = values[start:stop]
-            part -= low
-            part *= k
-        idx = values.astype(np.intp)
-        idx += self._offsets
-        counts = np.bincount(idx, minlength=len(sizes) * (bins + 1)).reshape(len(sizes), bins + 1)
+        # bin index = floor((v - lo) * bins / (hi - lo)), all arrays in one pass
+        values -= np.repeat(lo.astype(dtype), self._counts)
+        values *= np.repeat((bins / (hi - lo)).astype(dtype), self._counts)
+        index = self._index
+        np.copyto(index, values, casting="unsafe")  # truncation: floor, as values >= 0
+        index += self._offsets
+        counts = np.bincount(index, minlength=self.LANES * len(sizes) * (bins + 1))
+        counts = counts.reshape(self.LANES, len(sizes), bins + 1).sum(axis=0)
         counts[:, bins - 1] += counts[:, bins]  # the maximum belongs to the last bin
         counts = counts[:, :bins].copy()
         edges = lo[:, None] + np.arange(bins + 1) * ((hi - lo) / bins)[:, None]
@@ -127,7 +141,9 @@ class LayerSnapshot:
     """Histograms of one dense layer at the end of an epoch.
 
     ``gradients`` are the weight gradients of the epoch's last mini-batch (before clipping);
-    ``activations`` are the layer's outputs on the validation split.
+    ``activations`` are the layer's outputs on the validation split: on every row of it up to
+    :data:`ACTIVATION_ROWS` rows, else on evenly spaced rows (every ``ceil(n / ACTIVATION_ROWS)``-th),
+    so that a record stays cheap however large the split.
     """
 
     name: str
@@ -346,7 +362,9 @@ class Trainer:
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         layers = self.network.layers
-        arrays = [a for layer, grad_W in zip(layers, self._last_grad_W) for a in (layer.W, layer.b, grad_W, layer.a)]
+        step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
+        arrays = [a for layer, grad_W in zip(layers, self._last_grad_W)
+                  for a in (layer.W, layer.b, grad_W, layer.a[::step])]
         hists = self._histograms(arrays)
         return tuple(LayerSnapshot(layer.name, *hists[4 * i:4 * i + 4]) for i, layer in enumerate(layers))
 

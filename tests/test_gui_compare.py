@@ -223,3 +223,27 @@ def test_worker_processes_never_load_qt(qtbot):
     probe = "sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))"
     with ProcessPoolExecutor(1, mp_context=process_context()) as pool:
         assert pool.submit(eval, probe).result(timeout=60) == []
+
+
+def test_the_window_hosts_the_tab_and_open_in_editor_loads_the_variant(qtbot):
+    from nnstudio.gui.compare_tab import add_compare_tab
+    from nnstudio.gui.main_window import MainWindow
+
+    window = MainWindow(small_config())
+    qtbot.addWidget(window)
+    tab = add_compare_tab(window)
+    try:
+        assert window.tabs.indexOf(tab) >= 0 and tab.objectName() == "compareTab"
+        choose_factor(tab, "learning_rate")
+        for i in range(tab.valuesList.count()):
+            keep = tab.valuesList.item(i).text() in ("0.001", "0.1")
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        tab.select_variant(1)
+        qtbot.mouseClick(tab.openButton, Qt.MouseButton.LeftButton)
+        assert window.current_config().learning_rate == 0.1
+        assert window.current_config() == tab.comparison.variants[1].config
+    finally:
+        window.editor.document.mark_saved()  # closing must not ask about saving the loaded variant
+        window.shutdown()

@@ -38,11 +38,11 @@ class HistoryPlot(pg.PlotWidget):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("historyPlot")
         style_plot(self, "Optimization history", "value", "trial")
-        self.setMinimumSize(240, 180)
+        self.setMinimumSize(120, 150)
         _legend(self)
         item = self.getPlotItem()
         self.pruned = item.plot([], [], pen=None, symbol="x", symbolSize=7, symbolPen=pg.mkPen(PRUNED_COLOR),
-                                symbolBrush=None, name="pruned (last value)")
+                                symbolBrush=None, name="pruned")
         self.values = item.plot([], [], pen=None, symbol="o", symbolSize=7, symbolPen=pg.mkPen("w"),
                                 symbolBrush=pg.mkBrush(COMPLETE_COLOR), name="complete")
         self.best = item.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2), stepMode=None, name="best so far")
@@ -81,7 +81,7 @@ class IntermediatePlot(pg.PlotWidget):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("intermediatePlot")
         style_plot(self, "Intermediate values", "value", "epoch")
-        self.setMinimumSize(240, 180)
+        self.setMinimumSize(120, 150)
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._styles: dict[int, tuple] = {}
         self.setToolTip("The validation value each trial reported while it trained.\nDashed grey: pruned "
@@ -130,8 +130,8 @@ class ImportancePlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("importancePlot")
-        style_plot(self, "Importance (PED-ANOVA)", "", "importance")
-        self.setMinimumSize(240, 180)
+        style_plot(self, "Importance", "", "PED-ANOVA importance")
+        self.setMinimumSize(120, 150)
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brush=pg.mkBrush(COMPLETE_COLOR))
         self.getPlotItem().addItem(self.bars)
         self.getPlotItem().setMouseEnabled(x=False, y=False)

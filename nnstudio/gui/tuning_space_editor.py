@@ -53,6 +53,19 @@ def _parse_number(text: str, integer: bool):
     return value
 
 
+MAX_SHOWN_CHOICES = 3
+
+
+def _show_choices(row: "_Row", chosen) -> None:
+    """The button says which values are chosen (the first few, then how many more)."""
+    names = [_choice_text(c) for c in chosen]
+    text = ", ".join(names[:MAX_SHOWN_CHOICES])
+    if len(names) > MAX_SHOWN_CHOICES:
+        text += f" +{len(names) - MAX_SHOWN_CHOICES} more"
+    row.choices.setText(text or "(choose at least one)")
+    row.choices.setToolTip(f"{row.spec.help}\nChosen: {', '.join(names) or 'nothing'}. Click to change.")
+
+
 class _Row:
     """The widgets of one dimension."""
 
@@ -86,7 +99,7 @@ class _Row:
             self.high.setObjectName(f"dim_{name}_high")
             self.high.setToolTip(f"Highest value searched: a {kind}.")
             for edit in (self.low, self.high):
-                edit.setMaximumWidth(80)
+                edit.setMaximumWidth(72)
             self.log = QCheckBox("log", editor)
             self.log.setObjectName(f"dim_{name}_log")
             self.log.setToolTip("Search on a log scale: each factor of 10 gets the same share of trials "
@@ -171,7 +184,7 @@ class SpaceEditor(QWidget):
             action.setData(value)
             action.toggled.connect(lambda _on, r=row: self._on_choices(r))
             row.menu.addAction(action)
-        row.choices.setText(", ".join(_choice_text(c) for c in chosen) or "(choose at least one)")
+        _show_choices(row, chosen)
 
     # -- widgets -> model ----------------------------------------------------------------
     def _connect(self, row: _Row) -> None:
@@ -184,7 +197,7 @@ class SpaceEditor(QWidget):
 
     def _on_choices(self, row: _Row) -> None:
         chosen = tuple(a.data() for a in row.menu.actions() if a.isChecked())
-        row.choices.setText(", ".join(_choice_text(c) for c in chosen) or "(choose at least one)")
+        _show_choices(row, chosen)
         self._edit(row.name, choices=chosen)
 
     def _edit(self, name: str, **changes) -> None:

@@ -41,6 +41,7 @@ log = logging.getLogger("nnstudio.tuning")
 SHUTDOWN_TIMEOUT_MS = 20000
 LOCAL_STORE, URL_STORE = "local", "url"
 DEFAULT_TRIALS = 50
+SETTINGS_MIN_WIDTH = 320  # px; the settings scroll, so the results get the rest of the tab
 
 TASK_LIST, TASK_VIEW, TASK_TEST = "list", "view", "test"
 
@@ -171,9 +172,15 @@ class TuningTab(QWidget):
         self.stopTuningButton.setObjectName("stopTuningButton")
         self.stopTuningButton.setToolTip("Abort the running trials (they end as FAIL) and stop the workers "
                                          "(Ctrl+.).")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.startTuningButton, 1)
-        buttons.addWidget(self.stopTuningButton)
+        self.settingsButton = QToolButton(self)
+        self.settingsButton.setObjectName("tuningSettingsButton")
+        self.settingsButton.setText("Settings")
+        self.settingsButton.setCheckable(True)
+        self.settingsButton.setChecked(True)
+        self.settingsButton.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow)
+        self.settingsButton.setToolTip("Show or hide the search space and run settings (hidden while tuning "
+                                       "runs, so the results get the room).")
         self.tuningProgress = QProgressBar(self)
         self.tuningProgress.setObjectName("tuningProgress")
         self.tuningProgress.setFormat("%v / %m trials")
@@ -183,21 +190,27 @@ class TuningTab(QWidget):
         self.tuningStatus.setObjectName("tuningStatus")
         self.tuningStatus.setWordWrap(True)
 
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(space_box)
-        left_layout.addWidget(run_box)
-        left_layout.addWidget(study_box)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.tuningProgress)
-        left_layout.addWidget(self.tuningStatus)
-        left_layout.addStretch(1)
+        settings = QWidget(self)
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 4, 0)
+        settings_layout.addWidget(space_box)
+        settings_layout.addWidget(run_box)
+        settings_layout.addWidget(study_box)
+        settings_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setObjectName("tuningSettingsScroll")
         scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
-        scroll.setMinimumWidth(left.sizeHint().width() + 24)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(settings)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(SETTINGS_MIN_WIDTH)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.settingsPanel = scroll
+        # Start, Stop and the progress stay in view above everything else.
+        bar = QHBoxLayout()
+        bar.addWidget(self.settingsButton)
+        bar.addWidget(self.startTuningButton)
+        bar.addWidget(self.stopTuningButton)
+        bar.addWidget(self.tuningProgress, 1)
 
         self.trialsTable = TrialsTable(self)
         self.loadBestButton = QPushButton("Load best into editor", self)
@@ -233,15 +246,17 @@ class TuningTab(QWidget):
         self.importancePlot.set_importances({})
         plots = QSplitter(Qt.Orientation.Horizontal, self)
         plots.setObjectName("tuningPlots")
-        for p in (self.historyPlot, self.intermediatePlot, self.importancePlot):
-            plots.addWidget(p)
+        for plot in (self.historyPlot, self.intermediatePlot, self.importancePlot):
+            plots.addWidget(plot)
         right = QSplitter(Qt.Orientation.Vertical, self)
         right.setObjectName("tuningResultsSplitter")
         right.addWidget(table_box)
         right.addWidget(plots)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
-        right.setSizes([380, 520])
+        right.setSizes([280, 420])
+        for splitter in (plots, right):
+            splitter.setChildrenCollapsible(False)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("tuningSplitter")
@@ -249,9 +264,12 @@ class TuningTab(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([settings.sizeHint().width() + 24] * 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.splitter)
+        layout.addLayout(bar)
+        layout.addWidget(self.tuningStatus)
+        layout.addWidget(self.splitter, 1)
 
         self.startAction = self._shortcut("startTuningAction", "Ctrl+Return", self.start)
         self.stopAction = self._shortcut("stopTuningAction", "Ctrl+.", self.stop)
@@ -285,6 +303,7 @@ class TuningTab(QWidget):
 
     def _connect(self) -> None:
         self.startTuningButton.clicked.connect(self.start)
+        self.settingsButton.toggled.connect(self._show_settings)
         self.stopTuningButton.clicked.connect(self.stop)
         self.resetSpaceButton.clicked.connect(lambda: self._set_space(SearchSpace()))
         self.space_editor.validityChanged.connect(lambda _ok: self._update_controls())
@@ -300,6 +319,10 @@ class TuningTab(QWidget):
         self.evaluateTestButton.clicked.connect(self.evaluate_on_test)
         self.trialsTable.itemSelectionChanged.connect(self._update_controls)
         self.trialsTable.cellDoubleClicked.connect(lambda _r, _c: self.load_selected())
+
+    def _show_settings(self, visible: bool) -> None:
+        self.settingsPanel.setVisible(visible)
+        self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow if visible else Qt.ArrowType.RightArrow)
 
     # -- state -------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -499,6 +522,8 @@ class TuningTab(QWidget):
         self._messages: list[str] = []
         self._worker = worker
         self._thread = start_worker(worker, "tuning")
+        self._settings_were_shown = self.settingsButton.isChecked()
+        self.settingsButton.setChecked(False)
         self._update_controls()
         self.runningChanged.emit(True)
 
@@ -565,6 +590,8 @@ class TuningTab(QWidget):
         stopped = self._stop is not None and self._stop.is_set()
         self._thread = None
         self._worker = None
+        if getattr(self, "_settings_were_shown", False):
+            self.settingsButton.setChecked(True)
         snap = self._snapshot
         if snap is not None and snap.name == self.study_name():
             counts = f"{snap.count('COMPLETE')} complete, {snap.count('PRUNED')} pruned, {snap.count('FAIL')} failed"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from ..tuning import StudySnapshot, TrialRow
 from ..tuning.results import format_params
 
-COLUMNS = ("#", "State", "Value", "Duration (s)", "Parameters")
+COLUMNS = ("#", "State", "Value", "Time (s)", "Parameters")
 NUMBER, STATE, VALUE, DURATION, PARAMS = range(len(COLUMNS))
 STATE_COLORS = {"COMPLETE": "#1b5e20", "PRUNED": "#757575", "FAIL": "#c62828", "RUNNING": "#e65100",
                 "WAITING": "#757575"}

@@ -12,8 +12,9 @@ size and number of epochs:
   sigmoid hidden layers, new arrays for every intermediate, Adam over a list of tensors, and
   the article's full forward passes over the training and validation sets after every epoch.
 
-Every measurement is repeated ``--repeats`` times, interleaved across implementations so that
-they share the machine's load, and the median is reported.  BLAS runs on ``--blas-threads``
+Each round runs every implementation once per case, in a different order each round, so that
+they share the machine's load alike; each run gives its median time per epoch (MLPClassifier:
+its mean), and the table shows the median over ``--repeats`` rounds.  BLAS runs on ``--blas-threads``
 threads for everyone (1 by default: these matrices are far too small to gain from threads,
 and on a busy machine idle threads make timings erratic).  Times are the CPU time of the
 benchmark's thread by default (``--clock cpu``): with one BLAS thread that is the work done,
@@ -145,38 +146,42 @@ def engine_config(batch_size: int, dtype: str, epochs: int) -> ExperimentConfig:
                             early_stopping=False, dtype=dtype)
 
 
-def time_engine(split, batch_size, dtype, epochs, histograms):
-    """Per epoch of one trainer run: (seconds, seconds evaluating the training and validation
-    splits, seconds making the record: early-stopping bookkeeping, histograms, the record itself)."""
-    trainer = Trainer(engine_config(batch_size, dtype, epochs), split, histograms=histograms)
-    spent = {"evaluate": 0.0}
-    evaluations, records = [], []
-    evaluate, end_epoch = trainer.evaluate, trainer._end_epoch
+class EngineRun:
+    """One trainer run, timed epoch by epoch: its seconds, the seconds its evaluation of the
+    training and validation splits took, and the seconds making the record took (early-stopping
+    bookkeeping, histograms, the record itself)."""
 
-    def timed_evaluate(*args, **kwargs):
-        start = clock()
-        result = evaluate(*args, **kwargs)
-        spent["evaluate"] += clock() - start
-        return result
+    def __init__(self, split, batch_size, dtype, epochs, histograms):
+        self.trainer = trainer = Trainer(engine_config(batch_size, dtype, epochs), split, histograms=histograms)
+        self.seconds, self.evaluations, self.records = [], [], []
+        self._evaluating = 0.0
+        evaluate, end_epoch = trainer.evaluate, trainer._end_epoch
 
-    def timed_end_epoch(*args, **kwargs):
-        spent["evaluate"] = 0.0
-        start = clock()
-        result = end_epoch(*args, **kwargs)
-        total = clock() - start
-        evaluations.append(spent["evaluate"])
-        records.append(total - spent["evaluate"])
-        return result
+        def timed_evaluate(*args, **kwargs):
+            start = clock()
+            result = evaluate(*args, **kwargs)
+            self._evaluating += clock() - start
+            return result
 
-    trainer.evaluate, trainer._end_epoch = timed_evaluate, timed_end_epoch
-    per_epoch = []
-    run = trainer.run()
-    while True:
+        def timed_end_epoch(*args, **kwargs):
+            self._evaluating = 0.0
+            start = clock()
+            result = end_epoch(*args, **kwargs)
+            total = clock() - start
+            self.evaluations.append(self._evaluating)
+            self.records.append(total - self._evaluating)
+            return result
+
+        trainer.evaluate, trainer._end_epoch = timed_evaluate, timed_end_epoch
+        self._run = trainer.run()
+
+    def step(self) -> bool:
+        """Train one epoch; False when the run is over."""
         start = clock()
-        if next(run, None) is None:
-            break
-        per_epoch.append(clock() - start)
-    return per_epoch, evaluations, records
+        if next(self._run, None) is None:
+            return False
+        self.seconds.append(clock() - start)
+        return True
 
 
 def time_sklearn(split, batch_size, dtype, epochs):
@@ -197,9 +202,26 @@ def time_sklearn(split, batch_size, dtype, epochs):
     return seconds / clf.n_iter_, clf.score(split.X_test.astype(dtype), split.y_test)
 
 
-def time_article(split, batch, dtype, epochs):
-    values = list(article_epochs(split, batch, dtype, epochs))
-    return values[:-1], values[-1]
+class ArticleRun:
+    """The article-style code, timed epoch by epoch."""
+
+    def __init__(self, split, batch, dtype, epochs):
+        self._epochs = article_epochs(split, batch, dtype, epochs)
+        self.seconds: list[float] = []
+        self.left = epochs
+
+    def step(self) -> bool:
+        if self.left == 0:
+            return False
+        self.seconds.append(next(self._epochs))
+        self.left -= 1
+        return True
+
+
+def run_alone(run):
+    while run.step():
+        pass
+    return run
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -226,15 +248,23 @@ def run_cases(split, epochs, article_epochs_n, repeats, quiet=False):
     for r in range(repeats):
         for case in cases:
             batch = case.batch_size or n_train
-            t, ev, rec = time_engine(split, case.batch_size, case.dtype, epochs, histograms=True)
-            case.engine.append(med(t))
-            case.evaluation.append(med(ev))
-            case.record.append(med(rec))
-            t, _, rec = time_engine(split, case.batch_size, case.dtype, epochs, histograms=False)
-            case.engine_plain.append(med(t))
-            case.record_plain.append(med(rec))
-            case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0])
-            case.article.append(med(time_article(split, batch, case.dtype, article_epochs_n)[0]))
+
+            def engine(histograms):
+                run = run_alone(EngineRun(split, case.batch_size, case.dtype, epochs, histograms))
+                if histograms:
+                    case.engine.append(med(run.seconds))
+                    case.evaluation.append(med(run.evaluations))
+                    case.record.append(med(run.records))
+                else:
+                    case.engine_plain.append(med(run.seconds))
+                    case.record_plain.append(med(run.records))
+
+            jobs = [lambda: engine(True), lambda: engine(False),
+                    lambda: case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0]),
+                    lambda: case.article.append(
+                        med(run_alone(ArticleRun(split, batch, case.dtype, article_epochs_n)).seconds))]
+            for i in range(len(jobs)):  # a different order each round
+                jobs[(i + r) % len(jobs)]()
             if not quiet:
                 print(f"  round {r + 1}/{repeats}: {case.label} done", file=sys.stderr, flush=True)
     return cases
@@ -335,7 +365,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=200, help="epochs per timed run (default 200)")
     parser.add_argument("--article-epochs", type=int, default=40,
                         help="epochs per timed run of the article-style code (default 40; it is slow)")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (default 3)")
+    parser.add_argument("--repeats", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads for all (0: leave as is)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds for the accuracy check (default 5)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",

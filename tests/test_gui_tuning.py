@@ -110,6 +110,7 @@ def test_stop_ends_promptly_and_leaves_no_running_trial(qtbot, make_tab):
     qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "RUNNING" in table_column(tab, 1), timeout=RUN_TIMEOUT_MS)
     assert not tab.space_editor.isEnabled() and not tab.startTuningButton.isEnabled()
+    assert tab.settingsPanel.isHidden()  # the results get the room while tuning runs
     qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
     assert not tab.stopTuningButton.isEnabled()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
@@ -117,7 +118,7 @@ def test_stop_ends_promptly_and_leaves_no_running_trial(qtbot, make_tab):
     assert states and "RUNNING" not in states
     assert table_column(tab, 1)[-1] == "FAIL (stopped)"
     assert tab.tuningStatus.text().startswith("Stopped")
-    assert tab.startTuningButton.isEnabled()
+    assert tab.startTuningButton.isEnabled() and not tab.settingsPanel.isHidden()
 
 
 def test_existing_study_is_shown_and_resumed(qtbot, make_tab):

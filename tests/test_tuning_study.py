@@ -228,7 +228,8 @@ def test_pool_stop_and_hard_kill_leave_nothing_running(url):
     pool.start()
     try:
         study = tuning.study
-        wait_for(lambda: states(study).count("RUNNING") == 2, 60, "two running trials")
+        wait_for(lambda: len([t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                              if "worker" in t.user_attrs]) == 2, 60, "two trials training")
         victim, polite = pool.children
         os.kill(victim.process.pid, signal.SIGKILL)   # no chance to clean up
         victim.process.wait(10)

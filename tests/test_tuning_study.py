@@ -200,6 +200,22 @@ def test_timeout_and_max_trials_end_a_worker(url):
     assert len(tuning.trials()) == 2
 
 
+def test_a_trial_beyond_the_target_ends_at_once(url, monkeypatch):
+    """Two workers on different machines may pass the budget check together; the later trial
+    then finds the target covered and ends as FAIL ("not needed") without training."""
+    from nnstudio.tuning import worker
+
+    tuning = create_study(url, "surplus", iris_config(), small_space(), SETTINGS)
+    tuning.set_target(1)
+    run_worker(tuning)
+    monkeypatch.setattr(worker, "budget_state", lambda tuning, target=None: "run")  # the race
+    run_worker(tuning, max_trials=1)
+    first, extra = tuning.trials()
+    assert first.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    assert extra.state == TrialState.FAIL and extra.user_attrs["surplus"] is True and not extra.params
+    assert len(finished(tuning)) == 1
+
+
 # -- worker processes ----------------------------------------------------------------------------
 
 def test_two_worker_processes_share_the_target_exactly(url):

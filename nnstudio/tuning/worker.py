@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -95,22 +95,31 @@ class WorkerResult:
     reason: str           # "target", "max_trials", "timeout", "stopped"
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path | None) -> Iterator[None]:
-    """An exclusive lock on ``path`` between processes (POSIX); a no-op without ``fcntl`` or a path."""
-    try:
-        import fcntl
-    except ImportError:
-        fcntl = None
-    if path is None or fcntl is None:
-        yield
-        return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+class _CreationLock:
+    """An exclusive lock between processes on this machine (POSIX ``flock``), held from the
+    budget check until the new trial exists.  A no-op without a path or without ``fcntl``."""
+
+    def __init__(self, path: Path | None):
         try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            import fcntl
+        except ImportError:  # Windows: parallel workers may rarely create a surplus trial
+            fcntl = None
+        self._fcntl = fcntl
+        self.path = path if fcntl is not None else None
+        self._file = None
+
+    def acquire(self) -> None:
+        if self.path is not None and self._file is None:
+            self._file = open(self.path, "a+b")
+            self._fcntl.flock(self._file.fileno(), self._fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._file is not None:
+            try:
+                self._fcntl.flock(self._file.fileno(), self._fcntl.LOCK_UN)
+            finally:
+                self._file.close()
+                self._file = None
 
 
 def budget_lock_path(storage_url: str) -> Path | None:
@@ -122,9 +131,9 @@ def budget_lock_path(storage_url: str) -> Path | None:
     return None if path is None else path.with_name(path.name + ".lock")
 
 
-def budget_state(tuning: TuningStudy) -> str:
+def budget_state(tuning: TuningStudy, target: int | None = None) -> str:
     """``run`` (start a trial), ``wait`` (the rest are running elsewhere) or ``done``."""
-    target = tuning.target
+    target = tuning.target if target is None else target
     if target is None:
         return "run"
     trials = tuning.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED,
@@ -161,19 +170,13 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
     stop = stop or StopFlag()
     objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set)
     study = tuning.study
-    lock_path = budget_lock_path(tuning.storage_url)
-    lock_held = threading.local()
+    lock = _CreationLock(budget_lock_path(tuning.storage_url))
     ended: list[FrozenTrial] = []
-    target = tuning.target if use_target else None
-
-    def release_lock() -> None:
-        cm = getattr(lock_held, "cm", None)
-        if cm is not None:
-            lock_held.cm = None
-            cm.__exit__(None, None, None)
+    budget = {"target": None}  # the target read by the last budget check
 
     def budgeted(trial: optuna.Trial) -> float:
-        release_lock()  # the trial exists now: other workers may count it
+        lock.release()  # the trial exists now: other workers count it
+        target = budget["target"]
         if target is not None and _claims_ahead(study, trial.number) >= target:
             trial.set_user_attr(SURPLUS_ATTR, True)
             trial.set_user_attr(MESSAGE_ATTR, "Not needed: the study had reached its number of trials.")
@@ -194,22 +197,22 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
         if timeout is not None and time.monotonic() - start >= timeout:
             reason = "timeout"
             break
-        lock_held.cm = _file_lock(lock_path)
-        lock_held.cm.__enter__()
+        lock.acquire()
         try:
-            state = budget_state(tuning) if use_target else "run"
+            budget["target"] = tuning.target if use_target else None
+            state = budget_state(tuning, budget["target"]) if use_target else "run"
             if state == "done":
                 reason = "target"
                 break
             if state == "wait":
-                release_lock()
+                lock.release()
                 _fail_stale(study)
                 stop.wait(WAIT_POLL_S)
                 continue
             study.optimize(budgeted, n_trials=1, catch=TRIAL_ERRORS + (SurplusTrial,), callbacks=[record],
                            gc_after_trial=False)
         finally:
-            release_lock()
+            lock.release()
     counts = {s: sum(t.state == s for t in ended) for s in (TrialState.COMPLETE, TrialState.PRUNED)}
     return WorkerResult(len(ended), counts[TrialState.COMPLETE], counts[TrialState.PRUNED],
                         len(ended) - sum(counts.values()), reason)

@@ -50,11 +50,21 @@ def run_pool(c: Comparison, backend: str, workers: int) -> ComparisonResults:
     return results
 
 
+def run_threads_one_blas(c: Comparison) -> ComparisonResults:
+    """The thread pool with BLAS limited to one thread, as in the process workers: what is left
+    is the cost of the GIL."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return run_pool(c, "thread", 2)
+
+
 MODES = {
     "sequential": run_sequential,
     "sequential-blas": lambda c: run_sequential(c, None),
     "process": lambda c: run_pool(c, "process", 2),
     "thread": lambda c: run_pool(c, "thread", 2),
+    "thread-1blas": run_threads_one_blas,
     "process1": lambda c: run_pool(c, "process", 1),
 }
 
@@ -67,7 +77,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--modes", default="sequential,process,thread,sequential-blas",
+    parser.add_argument("--modes", default="sequential,process,thread-1blas,thread",
                         help=f"comma-separated, from: {', '.join(MODES)}")
     parser.add_argument("--repeat", type=int, default=1, help="runs per mode; the best time is kept")
     args = parser.parse_args()
@@ -87,7 +97,7 @@ def main() -> int:
         print(f"  {mode:<16} {best:7.2f} s wall {cpu:7.2f} s CPU  ({cpu / best:.2f} cores busy)")
     # one BLAS thread (sequential, process pool) and default BLAS threads (sequential-blas, thread
     # pool) may differ in the last bits of a sum; within each group results must be identical
-    groups = [[tables[m] for m in ("sequential", "process", "process1") if m in tables],
+    groups = [[tables[m] for m in ("sequential", "process", "process1", "thread-1blas") if m in tables],
               [tables[m] for m in ("sequential-blas", "thread") if m in tables]]
     same = all(t == group[0] for group in groups for t in group)
     if "sequential" in times:

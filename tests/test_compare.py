@@ -433,3 +433,16 @@ def test_cli_refuses_a_config_that_cannot_train_on_its_data(tmp_path):
     result = _cli(tmp_path / "binary.json", "--vary", "init_method", "--out", tmp_path / "out")
     assert result.returncode == 2 and "log_loss" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_core_source_imports_no_qt_optuna_or_gui():
+    import ast
+
+    forbidden = ("PySide6", "shiboken6", "pyqtgraph", "optuna")
+    for path in sorted((REPO_ROOT / "nnstudio" / "compare").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name}:{node.lineno} imports {name}"
+                assert "gui" not in name.split("."), f"{path.name}:{node.lineno} imports {name}"

@@ -362,7 +362,7 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
                  "Accuracy on the held-out test split, evaluated once at the end of each run with the "
                  "parameters it kept (the best ones when early stopping restores them).", tasks=(True,)),
     _stat_column("test_rmse", "Test RMSE", "Root-mean-square error on the test split, in the target's units.",
-                 fmt=".3g", tasks=(False,)),
+                 fmt=".4g", tasks=(False,)),
     Column("epochs_to_target", "Epochs to target",
            "First epoch at which validation reached the target, mean over the runs that did (k/n reached).",
            lambda r: r.epochs_to_target.mean,

@@ -58,6 +58,10 @@ class CurvesPlot(pg.PlotWidget):
         self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self._fills: list[pg.FillBetweenItem] = []
         self.metric_key = "val_loss"  # not "metric": that would hide QPaintDevice.metric() and crash painting
+        self.hint = pg.TextItem("Choose what to vary and press Run comparison (Ctrl+Return)",
+                                color=AXIS_COLOR, anchor=(0.5, 0.5))
+        self.hint.setPos(0.5, 0.5)
+        item.addItem(self.hint, ignoreBounds=True)
 
     def set_variants(self, labels: Sequence[str]) -> None:
         """Start over with one (empty) curve and band per label."""
@@ -65,6 +69,7 @@ class CurvesPlot(pg.PlotWidget):
         for obj in [*self.mean_curves, *(e for pair in self._edges for e in pair), *self._fills]:
             item.removeItem(obj)
         self.mean_curves, self._edges, self._fills = [], [], []
+        self.hint.setVisible(not labels)
         for i, label in enumerate(labels):
             color = variant_color(i)
             # edges need a (transparent) pen: a PlotDataItem without one never passes its data on

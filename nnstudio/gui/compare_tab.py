@@ -218,6 +218,7 @@ class CompareTab(QWidget):
                                                self.kindCombo, stretch=True),
                                      self.histograms, self._row(self.epochSlider, self.epochLabel)), "Histograms")
         self.views.addTab(self._page(self.depthSentence, self.depthPlot), "Depth study")
+        self.views.setTabEnabled(2, False)  # until a depth study runs
         self.views.setTabToolTip(0, "Overlaid curves, one colour per variant: the line is the mean over seeds, "
                                     "the band the range from the best to the worst seed.")
         self.views.setTabToolTip(1, "Every variant's histograms at one epoch, side by side.")

@@ -234,6 +234,8 @@ def test_stop_ends_every_run_promptly_without_orphans():
     assert set(statuses) <= {"stopped", "not run"}
     assert all(r.ended for r in results.runs.values())
     assert results.finished
+    done, total = results.progress()
+    assert done == sum(r.n_epochs for r in results.runs.values()) < total  # stopped runs left work undone
 
 
 def test_leaving_the_event_loop_early_stops_and_joins_the_workers():

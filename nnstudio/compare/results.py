@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..engine import STOP_DIVERGED, LayerSnapshot, TrainingSummary
+from ..engine import STOP_DIVERGED, STOP_USER, LayerSnapshot, TrainingSummary
 from .runner import RunEvent
 from .spec import Comparison
 
@@ -263,13 +263,19 @@ class ComparisonResults:
         return all(run.ended for run in self.runs.values())
 
     def progress(self) -> tuple[int, int]:
-        """(epochs done, epochs planned); an ended run counts all its planned epochs as done."""
+        """(epochs done, epochs planned).  A run that finished on its own (early stopping,
+        divergence, an error) counts all its planned epochs: none are left to do.  A run that
+        was stopped or never started counts only the epochs it trained."""
         total = done = 0
         for (v, _), run in self.runs.items():
             planned = self.comparison.variants[v].config.epochs
             total += planned
-            done += planned if run.ended else min(run.n_epochs, planned)
+            done += planned if run.status not in (STOP_USER, RUNNING, NOT_RUN) else min(run.n_epochs, planned)
         return done, total
+
+    def counts(self) -> Counter:
+        """How many runs are in each state: a stop reason, "error", "running" or "not run"."""
+        return Counter(run.status for run in self.runs.values())
 
     # -- curves --------------------------------------------------------------------------------
     def band(self, variant: int, metric: str = "val_loss") -> Band:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 
 from ..compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
                        depth_rows, format_value, metric_name, recommend_from_rows)
-from ..compare.results import RUNNING
+from ..compare.results import NOT_RUN, RUNNING
 from ..config import ConfigError, ExperimentConfig
 from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
 from ..progress import format_seconds
@@ -571,10 +571,8 @@ class CompareTab(QWidget):
         done, total = results.progress()
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        ended = sum(run.ended for run in results.runs.values())
-        running = sum(run.status == RUNNING for run in results.runs.values())
         elapsed = format_seconds(time.monotonic() - self._started_at) if self._started_at else "0s"
-        self.progressLabel.setText(f"{ended}/{len(results.runs)} runs done, {running} training · {elapsed}")
+        self.progressLabel.setText(f"{_runs_text(results.counts(), len(results.runs))} · {elapsed}")
         self._sync_histogram_controls()
         if self.views.currentIndex() == 1:
             self._redraw_histograms()
@@ -706,6 +704,22 @@ _PLACEHOLDERS = {
     "batch_size": "Add e.g. 256 or full",
     "depth": "Add e.g. 6 or 6..8",
 }
+
+
+def _runs_text(counts, total: int) -> str:
+    """"5/12 runs finished, 2 training" (+ ", 3 stopped, 2 not run" once there are such runs)."""
+    waiting = counts.get(NOT_RUN, 0)
+    stopped = counts.get("stopped", 0)
+    training = counts.get(RUNNING, 0)
+    finished = total - waiting - stopped - training
+    parts = [f"{finished}/{total} runs finished"]
+    if training:
+        parts.append(f"{training} training")
+    if stopped:
+        parts.append(f"{stopped} stopped")
+    if waiting and (stopped or not training):
+        parts.append(f"{waiting} not run")
+    return ", ".join(parts)
 
 
 def _describe_histogram(hist) -> str:

@@ -116,12 +116,17 @@ class RunResult:
     error: str | None = None
     cancelled: bool = False
     cpu_seconds: float = math.nan
+    # kept up to date as records arrive, so a live view does not rescan whole histories
+    _best: tuple[int | None, float] = (None, math.inf)
+    _reached: dict[Target, tuple[int, float]] = field(default_factory=dict)
 
     def add(self, event: RunEvent) -> None:
         if event.record is not None:
             r = event.record
             for metric in METRICS:
                 self.history[metric].append(float(getattr(r, metric)))
+            if r.val_loss < self._best[1]:  # strict: the first epoch with the lowest loss, as the trainer
+                self._best = (self.n_epochs - 1, r.val_loss)
             self.grad_norms.append(r.grad_norms)
             self.elapsed = r.elapsed
             if r.layers:
@@ -155,10 +160,7 @@ class RunResult:
 
     def best_index(self) -> int | None:
         """Index of the lowest validation loss (the trainer's best epoch), None before any epoch."""
-        losses = np.asarray(self.history["val_loss"], dtype=float)
-        if not losses.size or not np.isfinite(losses).any():
-            return None
-        return int(np.nanargmin(losses))
+        return self._best[0]
 
     def at_best(self, metric: str) -> float:
         i = self.best_index()
@@ -170,10 +172,15 @@ class RunResult:
 
     def epochs_to(self, target: Target) -> float:
         """The first epoch (1-based) at which ``target`` was reached, NaN if never."""
-        for i, value in enumerate(self.history[target.metric]):
-            if math.isfinite(value) and target.reached(value):
-                return float(i + 1)
-        return math.nan
+        checked, found = self._reached.get(target, (0, math.nan))
+        values = self.history[target.metric]
+        if math.isnan(found):
+            for i in range(checked, len(values)):
+                if math.isfinite(values[i]) and target.reached(values[i]):
+                    found = float(i + 1)
+                    break
+            self._reached[target] = (len(values), found)
+        return found
 
     @property
     def seconds(self) -> float:

@@ -13,8 +13,9 @@ size and number of epochs:
   the article's full forward passes over the training and validation sets after every epoch.
 
 Each round runs every implementation once per case, in a different order each round, so that
-they share the machine's load alike; each run gives its median time per epoch (MLPClassifier:
-its mean), and the table shows the median over ``--repeats`` rounds.  BLAS runs on ``--blas-threads``
+they share the machine's load alike; the engine with and without histograms run epoch by epoch
+in turn, a paired comparison.  Each run gives its median time per epoch (MLPClassifier: its
+mean), and the table shows the median over ``--repeats`` rounds.  BLAS runs on ``--blas-threads``
 threads for everyone (1 by default: these matrices are far too small to gain from threads,
 and on a busy machine idle threads make timings erratic).  Times are the CPU time of the
 benchmark's thread by default (``--clock cpu``): with one BLAS thread that is the work done,
@@ -218,6 +219,13 @@ class ArticleRun:
         return True
 
 
+def interleaved(runs) -> None:
+    """Advance the runs one epoch each in turn, so that they share the machine's load."""
+    active = list(runs)
+    while active:
+        active = [run for run in active if run.step()]
+
+
 def run_alone(run):
     while run.step():
         pass
@@ -249,17 +257,17 @@ def run_cases(split, epochs, article_epochs_n, repeats, quiet=False):
         for case in cases:
             batch = case.batch_size or n_train
 
-            def engine(histograms):
-                run = run_alone(EngineRun(split, case.batch_size, case.dtype, epochs, histograms))
-                if histograms:
-                    case.engine.append(med(run.seconds))
-                    case.evaluation.append(med(run.evaluations))
-                    case.record.append(med(run.records))
-                else:
-                    case.engine_plain.append(med(run.seconds))
-                    case.record_plain.append(med(run.records))
+            def engine():
+                # with and without histograms epoch by epoch in turn: a paired comparison
+                runs = [EngineRun(split, case.batch_size, case.dtype, epochs, h) for h in (True, False)]
+                interleaved(runs)
+                case.engine.append(med(runs[0].seconds))
+                case.evaluation.append(med(runs[0].evaluations))
+                case.record.append(med(runs[0].records))
+                case.engine_plain.append(med(runs[1].seconds))
+                case.record_plain.append(med(runs[1].records))
 
-            jobs = [lambda: engine(True), lambda: engine(False),
+            jobs = [engine,
                     lambda: case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0]),
                     lambda: case.article.append(
                         med(run_alone(ArticleRun(split, batch, case.dtype, article_epochs_n)).seconds))]

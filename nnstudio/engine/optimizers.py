@@ -120,28 +120,38 @@ class Adam(Optimizer):
     def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8, **settings):
         super().__init__(size, dtype)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(epsilon)
-        self.m = np.zeros(size, dtype=dtype)
-        self.v = np.zeros(size, dtype=dtype)
+        # The moments are kept as m / (1 − β1) and v / (1 − β2): then m ← β1·m + g and
+        # v ← β2·v + g², two passes fewer per step; the factors return in the step size.
+        self._m = np.zeros(size, dtype=dtype)
+        self._v = np.zeros(size, dtype=dtype)
         self._buf = np.zeros(size, dtype=dtype)
+
+    @property
+    def m(self) -> np.ndarray:
+        """The first moment m (a new array)."""
+        return self._m * (1.0 - self.beta1)
+
+    @property
+    def v(self) -> np.ndarray:
+        """The second moment v (a new array)."""
+        return self._v * (1.0 - self.beta2)
 
     def step(self, params, grads, lr):
         self.t += 1
         b1, b2, buf = self.beta1, self.beta2, self._buf
-        # m ← m + (1 − β1)(g − m) and v ← v + (1 − β2)(g² − v): the same moments, fewer passes
-        np.subtract(grads, self.m, out=buf)
-        buf *= 1.0 - b1
-        self.m += buf
+        self._m *= b1
+        self._m += grads
+        self._v *= b2
         np.multiply(grads, grads, out=buf)
-        buf -= self.v
-        buf *= 1.0 - b2
-        self.v += buf
-        # Fold both bias corrections into the step size, as the Adam paper's final form does:
-        # lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t), eps scaled to match m̂ / (sqrt(v̂) + eps).
-        c1, c2 = 1.0 - b1 ** self.t, math.sqrt(1.0 - b2 ** self.t)
-        np.sqrt(self.v, out=buf)
-        buf += self.eps * c2
-        np.divide(self.m, buf, out=buf)
-        buf *= float(lr) * c2 / c1
+        self._v += buf
+        # θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = (1 − β1)·_m / (1 − β1ᵗ) and v̂ = (1 − β2)·_v / (1 − β2ᵗ):
+        # θ ← θ − lr·a/√b · _m / (√_v + ε/√b) with a = (1 − β1) / (1 − β1ᵗ), b = (1 − β2) / (1 − β2ᵗ)
+        a = (1.0 - b1) / (1.0 - b1 ** self.t)
+        root_b = math.sqrt((1.0 - b2) / (1.0 - b2 ** self.t))
+        np.sqrt(self._v, out=buf)
+        buf += self.eps / root_b
+        np.divide(self._m, buf, out=buf)
+        buf *= float(lr) * a / root_b
         params -= buf
 
 

@@ -1,0 +1,67 @@
+"""The confusion matrix of the test split: a table of counts, cells shaded by row share."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+SHADE = QColor("#1f77b4")
+
+
+def _cell_color(share: float) -> QColor:
+    """White at 0, the shade colour at 1 (share of the true class's rows)."""
+    s = float(np.clip(share, 0.0, 1.0))
+    return QColor(round(255 + (SHADE.red() - 255) * s), round(255 + (SHADE.green() - 255) * s),
+                  round(255 + (SHADE.blue() - 255) * s))
+
+
+class ConfusionView(QTableWidget):
+    """``confusionMatrix``: row = true class, column = predicted class, cell = test rows."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("confusionMatrix")
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(28)
+        self.setToolTip("Test-split confusion matrix: row = true class, column = predicted class.\n"
+                        "The diagonal holds the correct predictions; cells are shaded by the share of the "
+                        "row's samples.")
+        self.matrix: np.ndarray | None = None
+
+    def set_matrix(self, matrix: np.ndarray, labels) -> None:
+        self.matrix = np.asarray(matrix)
+        k = len(self.matrix)
+        labels = [str(label) for label in labels] or [str(i) for i in range(k)]
+        self.clear()
+        self.setRowCount(k)
+        self.setColumnCount(k)
+        self.setHorizontalHeaderLabels([f"pred. {label}" for label in labels])
+        self.setVerticalHeaderLabels([f"true {label}" for label in labels])
+        totals = self.matrix.sum(axis=1)
+        for i in range(k):
+            for j in range(k):
+                count = int(self.matrix[i, j])
+                share = count / totals[i] if totals[i] else 0.0
+                item = QTableWidgetItem(str(count))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                item.setBackground(QBrush(_cell_color(share)))
+                item.setForeground(QBrush(QColor("white" if share > 0.55 else "#202020")))
+                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} of {int(totals[i])} "
+                                f"({100 * share:.1f}%)")
+                self.setItem(i, j, item)
+
+    def clear_matrix(self) -> None:
+        self.matrix = None
+        self.clear()
+        self.setRowCount(0)
+        self.setColumnCount(0)
+
+    def total(self) -> int:
+        """Sum of the counts shown in the table."""
+        return sum(int(self.item(i, j).text()) for i in range(self.rowCount()) for j in range(self.columnCount()))

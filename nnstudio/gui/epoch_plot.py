@@ -1,0 +1,317 @@
+"""Live per-epoch curves (pyqtgraph): a base plot with hover readout and markers, and the
+accuracy, learning-rate and gradient-norm plots built on it.
+
+Every curve is a ``PlotDataItem`` created once and updated with ``setData``; the x values
+are 1-based epochs.  Hovering shows the values of every visible curve at the nearest epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
+from PySide6.QtWidgets import QGraphicsItem, QWidget
+
+from ..files import atomic_write_bytes
+from .history_store import History
+from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
+
+# A qualitative palette (colour-blind friendly order): train, validation, then layers.
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
+BEST_COLOR, STOP_COLOR = "#2ca02c", "#d62728"
+TEXT_COLOR, AXIS_COLOR = "#303030", "#8a8a8a"
+BACKGROUND = "w"
+
+
+def color(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def style_plot(widget: pg.PlotWidget, title: str, y_label: str = "", x_label: str = "epoch") -> None:
+    """Light background, dark text, a small title, grid lines."""
+    item = widget.getPlotItem()
+    item.setTitle(title, color=TEXT_COLOR, size="10pt")
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setPen(pg.mkPen(AXIS_COLOR))
+        axis.setTextPen(pg.mkPen(TEXT_COLOR))
+        axis.enableAutoSIPrefix(False)  # "loss (x0.001)" is harder to read than 0.05
+        # Keep the rendered axis as a pixmap: replotting the curves then does not redraw the tick
+        # labels (text is the slowest part of a repaint); the axis repaints when its range changes.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    if x_label:
+        item.setLabel("bottom", x_label, color=TEXT_COLOR)
+    if y_label:
+        item.setLabel("left", y_label, color=TEXT_COLOR)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setMenuEnabled(True)
+
+
+def widget_png(widget: QWidget) -> bytes:
+    """The widget as it looks now, as PNG bytes."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())
+
+
+def save_widget_png(widget: QWidget, path) -> None:
+    """Write the widget as a PNG file, atomically."""
+    atomic_write_bytes(path, widget_png(widget))
+
+
+def format_value(value: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.4g}"
+
+
+class EpochPlot(MeteredPlotWidget):
+    """A plot of named per-epoch series with a legend, hover readout and epoch markers.
+
+    The auto-range fits sticky "nice" bounds around the data (see :mod:`.refresh`), so the
+    axes stay put while points are added.
+
+    Args:
+        name: the widget's ``objectName``.
+        title, y_label: shown on the plot.
+        legend_at_bottom: put the legend in the lower right corner (for rising curves).
+        marker_label_y: heights (0 bottom .. 1 top) of the best and stop marks' labels.
+        y_from_zero: keep 0 inside the y range (rates, norms).
+    """
+
+    def __init__(self, name: str, title: str, y_label: str = "", parent: QWidget | None = None, *,
+                 legend_at_bottom: bool = False, marker_label_y: tuple[float, float] = (0.88, 0.62),
+                 y_from_zero: bool = False):
+        super().__init__(parent, background=BACKGROUND)
+        self.setObjectName(name)
+        style_plot(self, title, y_label)
+        self.setMinimumSize(220, 160)
+        item = self.getPlotItem()
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        self.legend = item.addLegend(offset=(-6, -6 if legend_at_bottom else 6), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 200),
+                                     labelTextSize="8pt", verSpacing=-6)
+        self.series: dict[str, pg.PlotDataItem] = {}
+        self._labels: dict[str, str] = {}
+        self.format_value = format_value
+        self._anchor = RangeAnchor()
+        item.addItem(self._anchor)
+        self._x_bounds = StickyBounds(from_zero=True)
+        self._y_bounds = StickyBounds(from_zero=y_from_zero)
+        item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
+        self._make_markers(*marker_label_y)
+        self._make_readout()
+
+    # -- series ------------------------------------------------------------------------
+    def add_series(self, key: str, label: str, pen_color: str, width: float = 2.0, alpha: int = 255,
+                   legend: bool = True, style=Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
+        qcolor = pg.mkColor(pen_color)
+        qcolor.setAlpha(alpha)
+        pen = pg.mkPen(qcolor, width=width, style=style)
+        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None)
+        self.series[key] = curve
+        self._labels[key] = label
+        return curve
+
+    def remove_all_series(self) -> None:
+        for curve in self.series.values():
+            self.getPlotItem().removeItem(curve)  # also removes it from the legend
+        self.series.clear()
+        self._labels.clear()
+
+    def set_series(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
+        self.series[key].setData(x, y)
+
+    def clear_data(self) -> None:
+        for curve in self.series.values():
+            curve.setData([], [])
+        self._x_bounds.reset()
+        self._y_bounds.reset()
+        self._anchor.set_bounds(None, None)
+        self.set_best_epoch(None)
+        self.set_stop_epoch(None, "")
+        self._cursor.hide()
+        self.readout.setText("")
+
+    def update_from(self, history: History) -> None:
+        """Redraw from the history and refit the range."""
+        self._draw(history)
+        self.fit_range()
+
+    def _draw(self, history: History) -> None:
+        """Set the series' data (subclasses choose the columns)."""
+
+    @property
+    def log_y(self) -> bool:
+        return self.getPlotItem().ctrl.logYCheck.isChecked()
+
+    def fit_range(self) -> None:
+        """Point the auto-range at sticky bounds around the visible curves' data."""
+        lo, hi, last = math.inf, -math.inf, 0.0
+        for curve in self.series.values():
+            if not curve.isVisible():
+                continue
+            x, y = curve.getOriginalDataset()
+            if x is None or len(x) == 0:
+                continue
+            last = max(last, float(x[-1]))
+            if self.log_y:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    y = np.log10(y)
+            finite = y[np.isfinite(y)]
+            if finite.size:
+                lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+        if last <= 0 or lo > hi:
+            self._anchor.set_bounds(None, None)
+            return
+        self._anchor.set_bounds(self._x_bounds.fit(0.0, max(last, 10.0)), self._y_bounds.fit(lo, hi))
+
+    def _on_log_toggled(self, _on: bool) -> None:
+        self._y_bounds.reset()
+        self.fit_range()
+
+    # -- markers -------------------------------------------------------------------------
+    def _make_markers(self, best_y: float, stop_y: float) -> None:
+        item = self.getPlotItem()
+        self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
+                                         label="best", labelOpts={"position": best_y, "color": BEST_COLOR,
+                                                                  "anchors": [(0, 0.5), (0, 0.5)]})
+        self.stop_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(STOP_COLOR, width=1.5, style=Qt.PenStyle.DotLine),
+                                         label="", labelOpts={"position": stop_y, "color": STOP_COLOR,
+                                                              "anchors": [(1, 0.5), (1, 0.5)]})
+        for line in (self.best_line, self.stop_line):
+            line.setZValue(5)
+            line.hide()
+            item.addItem(line, ignoreBounds=True)
+
+    def set_best_epoch(self, epoch: int | None) -> None:
+        """Mark the epoch with the lowest validation loss (None hides the mark)."""
+        if not epoch:
+            self.best_line.hide()
+            return
+        self.best_line.setValue(epoch)
+        self.best_line.label.setText(f"best {epoch}")
+        self.best_line.show()
+
+    def set_stop_epoch(self, epoch: int | None, label: str) -> None:
+        """Mark where training stopped early, was stopped or diverged (None hides the mark)."""
+        if not epoch:
+            self.stop_line.hide()
+            return
+        self.stop_line.setValue(epoch)
+        self.stop_line.label.setText(label)
+        self.stop_line.show()
+
+    # -- hover readout ---------------------------------------------------------------------
+    def _make_readout(self) -> None:
+        item = self.getPlotItem()
+        self._cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 140, width=1))
+        self._cursor.setZValue(4)
+        self._cursor.hide()
+        item.addItem(self._cursor, ignoreBounds=True)
+        self.readout = pg.LabelItem("", color=TEXT_COLOR, size="8pt", justify="left")
+        self.readout.setParentItem(item.getViewBox())
+        self.readout.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 2))
+        self.readout.setZValue(10)
+        self._mouse_proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
+
+    def _on_mouse_moved(self, event) -> None:
+        pos: QPointF = event[0]
+        box = self.getPlotItem().getViewBox()
+        if not box.sceneBoundingRect().contains(pos):
+            return
+        x = box.mapSceneToView(pos).x()
+        if self.getPlotItem().ctrl.logXCheck.isChecked():
+            x = 10 ** x
+        self.show_readout(round(x))
+
+    def show_readout(self, epoch: int) -> str:
+        """Show (and return) the values of the visible curves at the epoch nearest ``epoch``."""
+        parts, shown_epoch = [], None
+        for key, curve in self.series.items():
+            if not curve.isVisible():
+                continue
+            x, y = curve.getOriginalDataset()
+            if x is None or len(x) == 0:
+                continue
+            i = int(np.clip(np.searchsorted(x, epoch), 0, len(x) - 1))
+            if i > 0 and abs(x[i - 1] - epoch) <= abs(x[i] - epoch):
+                i -= 1
+            shown_epoch = int(x[i])
+            parts.append(f"{self._labels[key]} {self.format_value(float(y[i]))}")
+        if shown_epoch is None:
+            self.readout.setText("")
+            self._cursor.hide()
+            return ""
+        text = f"epoch {shown_epoch}: " + " · ".join(parts)
+        self.readout.setText(text)
+        self._cursor.setValue(shown_epoch)
+        self._cursor.show()
+        return text
+
+    def leaveEvent(self, event) -> None:
+        self._cursor.hide()
+        self.readout.setText("")
+        super().leaveEvent(event)
+
+
+class AccuracyPlot(EpochPlot):
+    """Train and validation accuracy, in percent."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("accuracyPlot", "Accuracy", "%", parent, legend_at_bottom=True,
+                         marker_label_y=(0.45, 0.3))
+        self.add_series("train", "train", TRAIN_COLOR)
+        self.add_series("val", "validation", VAL_COLOR)
+        self.format_value = lambda v: f"{v:.1f}%" if math.isfinite(v) else "–"
+        self.setToolTip("Fraction of samples whose predicted class (argmax of the output, or p > 0.5 for one "
+                        "sigmoid unit) is the true class.\nA widening gap between train and validation is "
+                        "overfitting.")
+
+    def _draw(self, history: History) -> None:
+        x = history.epochs
+        self.set_series("train", x, 100.0 * history.column("train_accuracy"))
+        self.set_series("val", x, 100.0 * history.column("val_accuracy"))
+
+
+class LearningRatePlot(EpochPlot):
+    """The learning rate used in each epoch (after the schedule)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("learningRatePlot", "Learning rate", "", parent, y_from_zero=True)
+        self.add_series("lr", "learning rate", PALETTE[4])
+        self.legend.hide()
+        self.setToolTip("The step size the optimizer used in each epoch, after the schedule "
+                        "(constant, step, exponential, cosine or plateau).")
+
+    def _draw(self, history: History) -> None:
+        self.set_series("lr", history.epochs, history.column("learning_rate"))
+
+
+class GradNormPlot(EpochPlot):
+    """Mean L2 norm of each layer's gradient per epoch (before clipping), one curve per layer."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("gradNormPlot", "Gradient norm per layer", "‖∇‖₂", parent, y_from_zero=True)
+        self.setToolTip("For each layer, the L2 norm of its parameter gradient (weights and biases together), "
+                        "averaged over the epoch's mini-batches, before clipping.\nNorms shrinking towards the "
+                        "input layers mean vanishing gradients; sudden spikes mean exploding ones (try clipping).")
+
+    def set_layers(self, names: Sequence[str]) -> None:
+        self.remove_all_series()
+        for i, name in enumerate(names):
+            self.add_series(name, name, color(i + 2), width=1.5)
+
+    def _draw(self, history: History) -> None:
+        x = history.epochs
+        norms = history.grad_norms
+        for i, key in enumerate(self.series):
+            self.set_series(key, x, norms[:, i])

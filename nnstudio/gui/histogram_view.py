@@ -1,0 +1,245 @@
+"""Per-layer histograms of weights, biases, gradients or activations, with an epoch scrubber.
+
+The view keeps a bounded :class:`~nnstudio.gui.history_store.HistogramStore`; the slider
+(``epochSlider``) indexes its kept snapshots and the label shows the real epoch number.
+While a run is going the view follows the latest epoch, unless the user has moved the slider
+away from its right end (moving it back to the end follows again).  The first kept snapshot
+is drawn as a faint outline for comparison.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from ..engine import EpochRecord, Histogram
+from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
+from .history_store import DEFAULT_SNAPSHOTS, HistogramStore
+from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
+
+# What the kind combo offers: label -> (LayerSnapshot attribute, tooltip)
+KINDS = {
+    "Weights": ("weights", "Entries of the layer's weight matrix W (fan_in × fan_out).\nWatch the initializer's "
+                           "spread: Glorot ~ √(2/(fan_in+fan_out)), He ~ √(2/fan_in); standard-normal "
+                           "'random' init is far wider and saturates sigmoids."),
+    "Biases": ("biases", "Entries of the layer's bias vector b (start at 0)."),
+    "Gradients": ("gradients", "dL/dW of the epoch's last mini-batch, before clipping.\nAll near 0: vanishing "
+                               "gradients; very wide: exploding ones."),
+    "Activations": ("activations", "The layer's outputs on the validation split (evaluation mode).\nSigmoid "
+                                   "outputs piled up at 0 and 1 (or tanh at ±1) mean saturated units that "
+                                   "barely learn; ReLU outputs all 0 mean dead units."),
+}
+
+
+class HistogramView(QWidget):
+    """``weightHistogram`` plot with ``histogramLayerCombo``, ``histogramKindCombo`` and ``epochSlider``."""
+
+    def __init__(self, capacity: int = DEFAULT_SNAPSHOTS, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = HistogramStore(capacity)
+        self.follow_latest = True
+        self._dirty = False
+
+        self.layerCombo = QComboBox(self)
+        self.layerCombo.setObjectName("histogramLayerCombo")
+        self.layerCombo.setToolTip("Which dense layer to show (layer1 is next to the input; output is last).")
+        self.layerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.kindCombo = QComboBox(self)
+        self.kindCombo.setObjectName("histogramKindCombo")
+        for i, (label, (_, tip)) in enumerate(KINDS.items()):
+            self.kindCombo.addItem(label)
+            self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.kindCombo.setToolTip("What to histogram: weights, biases, gradients or activations.")
+
+        self.plot = MeteredPlotWidget(self, background=BACKGROUND)
+        self.plot.setObjectName("weightHistogram")
+        self.plot.setMinimumSize(240, 160)
+        style_plot(self.plot, "Weights", "count", x_label="value")
+        item = self.plot.getPlotItem()
+        self.first_curve = item.plot([], [], stepMode="center", pen=pg.mkPen(120, 120, 120, 160, width=1,
+                                                                            style=Qt.PenStyle.DashLine),
+                                     )
+        self.curve = item.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(PALETTE[0], width=1.5),
+                               brush=pg.mkBrush(31, 119, 180, 90))
+        # sticky axes: steady while the run streams in or the slider replays it
+        self._anchor = RangeAnchor()
+        item.addItem(self._anchor)
+        self._x_bounds, self._y_bounds = StickyBounds(), StickyBounds(from_zero=True)
+
+        self.epochSlider = QSlider(Qt.Orientation.Horizontal, self)
+        self.epochSlider.setObjectName("epochSlider")
+        self.epochSlider.setRange(0, 0)
+        self.epochSlider.setEnabled(False)
+        self.epochSlider.setToolTip("Scrub through the run: drag to replay how the histogram changed epoch by "
+                                    "epoch.\nLong runs keep evenly spaced snapshots (the label shows the real "
+                                    "epoch). Move to the right end to follow the latest epoch again.")
+        self.epochLabel = QLabel("No run yet", self)
+        self.epochLabel.setObjectName("epochLabel")
+        self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 10000 (latest)  "))
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(4, 0, 4, 0)
+        controls.addWidget(QLabel("Layer", self))
+        controls.addWidget(self.layerCombo)
+        controls.addSpacing(8)
+        controls.addWidget(QLabel("Show", self))
+        controls.addWidget(self.kindCombo)
+        controls.addStretch(1)
+        scrub = QHBoxLayout()
+        scrub.setContentsMargins(4, 0, 4, 0)
+        scrub.addWidget(self.epochSlider, 1)
+        scrub.addWidget(self.epochLabel)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(4)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(scrub)
+
+        self.layerCombo.currentIndexChanged.connect(self._on_selection)
+        self.kindCombo.currentIndexChanged.connect(self._on_selection)
+        self.epochSlider.valueChanged.connect(self._on_slider)
+        self._setting_slider = False
+
+    def _on_selection(self, _index: int) -> None:
+        self._reset_bounds()
+        self.redraw()
+
+    def _reset_bounds(self) -> None:
+        self._x_bounds.reset()
+        self._y_bounds.reset()
+        self._anchor.set_bounds(None, None)
+
+    # -- data ------------------------------------------------------------------------------
+    def set_layers(self, names: Iterable[str]) -> None:
+        """Start a new run with these layer names."""
+        self.store.clear()
+        self.follow_latest = True
+        self._reset_bounds()
+        current = self.layerCombo.currentText()
+        self.layerCombo.blockSignals(True)
+        self.layerCombo.clear()
+        self.layerCombo.addItems(list(names))
+        index = self.layerCombo.findText(current)
+        self.layerCombo.setCurrentIndex(max(index, 0))
+        self.layerCombo.blockSignals(False)
+        self._sync_slider()
+        self.redraw()
+
+    def clear(self) -> None:
+        self.store.clear()
+        self.follow_latest = True
+        self._reset_bounds()
+        self.layerCombo.clear()
+        self._sync_slider()
+        self.curve.setData([], [])
+        self.first_curve.setData([], [])
+        self.epochLabel.setText("No run yet")
+
+    def add_records(self, records: Iterable[EpochRecord], redraw: bool = True) -> None:
+        """Store the records' snapshots; redraw now, or leave it to a later :meth:`refresh`."""
+        for r in records:
+            self.store.add(r.epoch, r.layers)
+        if redraw:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Bring the slider up to date and redraw (when hidden, redraw once shown)."""
+        self._sync_slider()
+        if self.isVisible():
+            self.redraw()
+        else:
+            self._dirty = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.redraw()
+
+    # -- slider ----------------------------------------------------------------------------
+    def _sync_slider(self) -> None:
+        n = len(self.store)
+        self._setting_slider = True
+        self.epochSlider.setRange(0, max(n - 1, 0))
+        self.epochSlider.setEnabled(n > 1)
+        self.epochSlider.setPageStep(max(1, n // 10))
+        if self.follow_latest:
+            self.epochSlider.setValue(max(n - 1, 0))
+        self._setting_slider = False
+
+    def _on_slider(self, value: int) -> None:
+        if self._setting_slider:  # moved by _sync_slider, whose caller redraws
+            return
+        self.follow_latest = value >= self.epochSlider.maximum()
+        self.redraw()
+
+    def selected_epoch(self) -> int | None:
+        """The real epoch number under the slider (None before the first epoch)."""
+        if not len(self.store):
+            return None
+        return self.store[self.epochSlider.value()].epoch
+
+    def select_epoch(self, epoch: int) -> None:
+        """Move the slider to the kept snapshot nearest ``epoch``."""
+        self.epochSlider.setValue(self.store.index_of_epoch(epoch))
+
+    def current_histogram(self) -> Histogram | None:
+        """The histogram on screen: selected layer and kind at the slider's epoch."""
+        layer = self.layerCombo.currentIndex()
+        if not len(self.store) or layer < 0:
+            return None
+        snapshot = self.store[self.epochSlider.value()]
+        if layer >= len(snapshot.layers):
+            return None
+        attribute = KINDS[self.kindCombo.currentText()][0]
+        return getattr(snapshot.layers[layer], attribute)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def redraw(self) -> None:
+        self._dirty = False
+        kind = self.kindCombo.currentText()
+        layer = self.layerCombo.currentText()
+        title = f"{kind} · {layer}" if layer else kind
+        hist = self.current_histogram()
+        if hist is None:
+            self.curve.setData([], [])
+            self.first_curve.setData([], [])
+            self._set_title(title)
+            return
+        self.curve.setData(hist.edges, hist.counts, stepMode="center", fillLevel=0)
+        first = self._first_histogram()
+        lo, hi = float(hist.edges[0]), float(hist.edges[-1])
+        top = float(hist.counts.max())
+        if first is not None:
+            lo, hi = min(lo, float(first.edges[0])), max(hi, float(first.edges[-1]))
+            top = max(top, float(first.counts.max()))
+        self._anchor.set_bounds(self._x_bounds.fit(lo, hi), self._y_bounds.fit(0.0, top))
+        epoch = self.selected_epoch()
+        if first is not None and self.epochSlider.value() > 0:
+            self.first_curve.setData(first.edges, first.counts, stepMode="center")
+            title += f" · epoch {epoch} (dashed: epoch {self.store[0].epoch})"
+        else:
+            self.first_curve.setData([], [])
+            title += f" · epoch {epoch}"
+        self._set_title(title)
+        latest = self.epochSlider.value() == self.epochSlider.maximum()
+        self.epochLabel.setText(f"Epoch {epoch}" + (" (latest)" if latest else ""))
+
+    def _set_title(self, text: str) -> None:
+        self.plot.getPlotItem().setTitle(text, color=TEXT_COLOR, size="10pt")
+
+    def _first_histogram(self) -> Histogram | None:
+        layer = self.layerCombo.currentIndex()
+        snapshot = self.store[0]
+        if layer < 0 or layer >= len(snapshot.layers):
+            return None
+        return getattr(snapshot.layers[layer], KINDS[self.kindCombo.currentText()][0])
+
+    def counts_on_screen(self) -> np.ndarray:
+        """The drawn counts (empty when nothing is drawn)."""
+        _, y = self.curve.getData()
+        return np.empty(0) if y is None else np.asarray(y)

@@ -1,0 +1,121 @@
+"""The loss plot: train and validation loss, raw and smoothed, with best-epoch and stop marks.
+
+Raw curves are thin and faint; smoothed curves are thick.  Smoothing is the exponential
+moving average ``s[t] = f * s[t-1] + (1 - f) * x[t]`` (``s[0] = x[0]``), f set by a slider
+(0 = off, default 0.9).  New epochs extend the smoothed curves incrementally; moving the
+slider recomputes them once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from .epoch_plot import TRAIN_COLOR, VAL_COLOR, EpochPlot
+from .history_store import History, ema
+
+DEFAULT_SMOOTHING = 0.9
+SMOOTHING_STEPS = 100  # slider positions 0..99 -> factor 0.00..0.99
+
+
+class LossPlot(EpochPlot):
+    """``lossPlot``: series ``train``, ``val`` (raw) and ``train_smooth``, ``val_smooth``."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("lossPlot", "Loss", "loss", parent)
+        self.add_series("train", "train (raw)", TRAIN_COLOR, width=1.0, alpha=90, legend=False)
+        self.add_series("val", "validation (raw)", VAL_COLOR, width=1.0, alpha=90, legend=False)
+        self.add_series("train_smooth", "train", TRAIN_COLOR, width=2.5)
+        self.add_series("val_smooth", "validation", VAL_COLOR, width=2.5)
+        self.smoothing = DEFAULT_SMOOTHING
+        self._smoothed = {"train_loss": np.empty(0), "val_loss": np.empty(0)}
+        self._history: History | None = None
+        self.setToolTip("Data loss on the whole training and validation splits after each epoch (evaluation "
+                        "mode: no dropout).\nThin lines are raw values, thick lines their exponential moving "
+                        "average.\nThe dashed green line marks the best validation loss; the dotted red line "
+                        "where training stopped.")
+
+    def set_smoothing(self, factor: float) -> None:
+        """Change the EMA factor f in [0, 1) and recompute the smoothed curves."""
+        self.smoothing = float(factor)
+        self._smoothed = {k: np.empty(0) for k in self._smoothed}
+        if self._history is not None:
+            self.update_from(self._history)
+
+    def set_log_scale(self, on: bool) -> None:
+        self.getPlotItem().setLogMode(x=False, y=bool(on))  # also ticks the context menu's "Log Y"
+
+    def clear_data(self) -> None:
+        super().clear_data()
+        self._smoothed = {k: np.empty(0) for k in self._smoothed}
+        self._history = None
+
+    def _draw(self, history: History) -> None:
+        self._history = history
+        x = history.epochs
+        for column, raw_key in (("train_loss", "train"), ("val_loss", "val")):
+            values = history.column(column)
+            self.set_series(raw_key, x, values)
+            self.set_series(raw_key + "_smooth", x, self._extend_smoothed(column, values))
+        best_rows = np.flatnonzero(history.column("is_best"))
+        self.set_best_epoch(int(x[best_rows[-1]]) if len(best_rows) else None)
+
+    def _extend_smoothed(self, column: str, values: np.ndarray) -> np.ndarray:
+        done = self._smoothed[column]
+        if len(done) > len(values):  # a new run started with fewer epochs
+            done = np.empty(0)
+        previous = float(done[-1]) if len(done) else None
+        fresh = ema(values[len(done):], self.smoothing, previous)
+        smoothed = np.concatenate([done, fresh]) if len(done) else fresh
+        self._smoothed[column] = smoothed
+        return smoothed
+
+
+class LossView(QWidget):
+    """The loss plot with its smoothing slider and log-scale toggle."""
+
+    smoothingChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = LossPlot(self)
+        self.smoothingSlider = QSlider(Qt.Orientation.Horizontal, self)
+        self.smoothingSlider.setObjectName("smoothingSlider")
+        self.smoothingSlider.setRange(0, SMOOTHING_STEPS - 1)
+        self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
+        self.smoothingSlider.setMaximumWidth(180)
+        tip = ("Exponential moving average of the loss curves:\n  s[t] = f · s[t−1] + (1 − f) · x[t]\n"
+               "f = 0 shows raw values; f = 0.9 (the default) averages over roughly the last 10 epochs.")
+        self.smoothingSlider.setToolTip(tip)
+        self.smoothingLabel = QLabel(self)
+        self.smoothingLabel.setToolTip(tip)
+        self.smoothingLabel.setMinimumWidth(self.smoothingLabel.fontMetrics().horizontalAdvance("Smoothing 0.99"))
+        self.logScaleCheck = QCheckBox("Log scale", self)
+        self.logScaleCheck.setObjectName("logScaleCheck")
+        self.logScaleCheck.setToolTip("Plot the loss on a logarithmic axis: late, small improvements stay visible.")
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 0, 4, 0)
+        row.addWidget(self.smoothingLabel)
+        row.addWidget(self.smoothingSlider)
+        row.addSpacing(12)
+        row.addWidget(self.logScaleCheck)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.plot, 1)
+        self.smoothingSlider.valueChanged.connect(self._on_smoothing)
+        self.logScaleCheck.toggled.connect(self.plot.set_log_scale)
+        self._on_smoothing(self.smoothingSlider.value())
+
+    @property
+    def smoothing(self) -> float:
+        return self.smoothingSlider.value() / SMOOTHING_STEPS
+
+    def _on_smoothing(self, value: int) -> None:
+        factor = value / SMOOTHING_STEPS
+        self.smoothingLabel.setText(f"Smoothing {factor:.2f}")
+        self.plot.set_smoothing(factor)
+        self.smoothingChanged.emit(factor)

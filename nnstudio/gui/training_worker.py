@@ -1,0 +1,334 @@
+"""The training worker: a ``QObject`` that runs the engine's trainer in its own ``QThread``.
+
+The GUI thread never trains.  It starts the worker with :func:`nnstudio.gui.start_worker`
+and steers it through a :class:`RunControl` (plain ``threading.Event`` objects, safe to set
+from any thread).  The worker reports through queued signals carrying immutable payloads:
+
+* ``prepared(run_id, RunInfo)``  once the data is loaded and the network built
+* ``progress(run_id, Update)``   at most ``1 / EMIT_INTERVAL_S`` times a second, with *every*
+  record since the previous update (nothing is dropped), plus weight copies and, for 2-D data
+  sets, a decision-boundary grid when due
+* ``paused(run_id, epoch)``      after the epoch at which a pause or a step took effect
+* ``resumed(run_id)``
+* ``done(run_id, RunResult)``    summary, confusion matrix, final weights and boundary
+* ``failed(run_id, message)``    a message for the user (bad data file, invalid config...)
+* ``ended(run_id)``              the run is over (after ``done`` or ``failed``)
+* ``finished()``                 always last; quits the thread
+
+Every signal but ``finished`` carries the run's id so that the view can ignore a run it has
+already abandoned (after Reset or Stop-and-close) whose queued signals arrive late.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ..config import ConfigError, ExperimentConfig
+from ..data import CLASSIFICATION, DATASETS, DataError, Split, load_split
+from ..engine import EpochRecord, Trainer, TrainingSummary
+from ..registry import UnknownNameError
+
+log = logging.getLogger("nnstudio.training")
+
+EMIT_INTERVAL_S = 1 / 30       # at most ~30 progress updates a second
+WEIGHTS_INTERVAL_S = 0.25      # weight copies for the network diagram: ~4 a second
+BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
+BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
+BOUNDARY_GRID = 120            # grid points per axis
+PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
+
+# Errors that, while loading the data and building the network, mean "the user's data or
+# config cannot be used": shown as a plain message.  Later errors are bugs and are logged.
+USER_ERRORS = (ConfigError, DataError, UnknownNameError, ValueError, OSError)
+
+
+class SetupError(Exception):
+    """The data cannot be loaded or the network cannot be built; the message says why."""
+
+
+class RunControl:
+    """Stop / pause / step requests, set from the GUI thread and read by the worker.
+
+    ``stop`` is checked between mini-batches (the trainer's ``stop`` callable).  Pausing takes
+    effect between epochs: the worker waits on ``_resume`` while it is clear.
+
+    Flow control: the worker sends a progress update only when the view has consumed the
+    previous one (:meth:`update_consumed`), so a slow view never builds a backlog of queued
+    updates; records keep accumulating in the worker meanwhile and arrive in the next update.
+    """
+
+    def __init__(self, steps: int | None = None):
+        """``steps``: pause after this many epochs (Step pressed while idle), or run on (None)."""
+        self.stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._lock = threading.Lock()
+        self._steps_left = steps
+        self.view_ready = threading.Event()
+        self.view_ready.set()
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        self._resume.set()  # wake a paused worker so it sees the stop
+
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._steps_left = None
+        self._resume.set()
+
+    def step(self, epochs: int = 1) -> None:
+        """Run ``epochs`` more epochs, then pause."""
+        with self._lock:
+            self._steps_left = epochs
+        self._resume.set()
+
+    def epoch_done(self) -> None:
+        """Called by the worker after each epoch: count down a pending step."""
+        with self._lock:
+            if self._steps_left is not None:
+                self._steps_left -= 1
+                if self._steps_left <= 0:
+                    self._steps_left = None
+                    self._resume.clear()
+
+    def update_consumed(self) -> None:
+        """Called by the view when it has drawn an update: the worker may send the next one."""
+        self.view_ready.set()
+
+    @property
+    def pause_requested(self) -> bool:
+        return not self._resume.is_set()
+
+    def wait_while_paused(self) -> None:
+        """Block until resumed or stopped."""
+        while not self._resume.wait(PAUSE_POLL_S):
+            if self.stop.is_set():
+                return
+
+
+@dataclass(frozen=True)
+class BoundaryGrid:
+    """Network outputs on a regular grid over the 2-D input plane (original units).
+
+    ``probabilities`` has shape (ny, nx, k): class probabilities (k = n_classes, or 1 for a
+    single sigmoid unit giving p(class 1)); row 0 is ``y_range[0]``.
+    """
+
+    probabilities: np.ndarray
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    epoch: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the view needs to lay itself out for a run, sent once before the first epoch."""
+
+    config: ExperimentConfig
+    task: str
+    class_labels: tuple
+    layer_names: tuple[str, ...]
+    sizes: dict
+    network: str
+    two_d: bool
+    train_points: np.ndarray | None = None  # (n, 2) in original units, 2-D sets only
+    train_classes: np.ndarray | None = None
+
+    @property
+    def classification(self) -> bool:
+        return self.task == CLASSIFICATION
+
+
+@dataclass(frozen=True)
+class Update:
+    """Everything since the previous update: ``records`` in epoch order (never empty)."""
+
+    records: tuple[EpochRecord, ...]
+    weights: list[np.ndarray] | None = None
+    boundary: BoundaryGrid | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How the run ended.  ``confusion[i, j]`` counts test rows of class i predicted as j."""
+
+    summary: TrainingSummary
+    weights: list[np.ndarray]
+    confusion: np.ndarray | None = None
+    boundary: BoundaryGrid | None = None
+    test_size: int = 0
+
+
+@dataclass
+class _Pending:
+    records: list = field(default_factory=list)
+    last_emit: float = -math.inf
+    last_weights: float = -math.inf
+    next_boundary: float = -math.inf
+
+
+class TrainingWorker(QObject):
+    """Loads the data, builds a :class:`~nnstudio.engine.Trainer` and runs it (see module doc)."""
+
+    prepared = Signal(int, object)
+    progress = Signal(int, object)
+    paused = Signal(int, int)
+    resumed = Signal(int)
+    done = Signal(int, object)
+    failed = Signal(int, str)
+    ended = Signal(int)
+    finished = Signal()
+
+    def __init__(self, config: ExperimentConfig, control: RunControl, run_id: int = 0, *,
+                 emit_interval: float = EMIT_INTERVAL_S):
+        super().__init__()
+        self.config = config
+        self.control = control
+        self.run_id = run_id
+        self.emit_interval = emit_interval
+
+    @Slot()
+    def run(self) -> None:
+        self._epoch = 0
+        try:
+            with np.errstate(all="ignore"):  # divergence is detected and reported by the trainer
+                self._train()
+        except SetupError as exc:
+            log.error("Cannot train: %s", exc)
+            self.failed.emit(self.run_id, f"Cannot train: {exc}")
+        except Exception as exc:  # a bug: report it rather than end the thread silently
+            log.exception("Training failed after epoch %d", self._epoch)
+            self.failed.emit(self.run_id, f"Training failed after epoch {self._epoch} with an internal error "
+                                          f"({type(exc).__name__}: {exc}); the log has the details.")
+        finally:
+            self.ended.emit(self.run_id)
+            self.finished.emit()
+
+    # -- the run -----------------------------------------------------------------------
+    def _train(self) -> None:
+        cfg, control = self.config, self.control
+        log.info("Loading data set %r...", cfg.data.name)
+        try:
+            split = load_split(cfg.data)
+            if control.stop.is_set():
+                return
+            trainer = Trainer(cfg, split, histograms=True)
+        except USER_ERRORS as exc:
+            raise SetupError(str(exc)) from exc
+        info = self._run_info(trainer, split)
+        self.prepared.emit(self.run_id, info)
+        sizes = info.sizes
+        log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
+                 info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
+        pending = _Pending()
+        for record in trainer.run(stop=control.stop.is_set):
+            pending.records.append(record)
+            self._epoch = record.epoch
+            self._log_epoch(record)
+            control.epoch_done()
+            now = time.perf_counter()
+            if control.pause_requested:
+                self._flush(trainer, info, pending, now, force=True)
+                self.paused.emit(self.run_id, record.epoch)
+                control.wait_while_paused()
+                if not control.stop.is_set():
+                    self.resumed.emit(self.run_id)
+            elif now - pending.last_emit >= self.emit_interval and control.view_ready.is_set():
+                self._flush(trainer, info, pending, now)
+        self._flush(trainer, info, pending, time.perf_counter(), force=True)
+        self._finish(trainer, info)
+
+    def _run_info(self, trainer: Trainer, split: Split) -> RunInfo:
+        cfg = self.config
+        two_d = cfg.data.name in DATASETS and DATASETS[cfg.data.name].two_d and split.n_features == 2
+        points = classes = None
+        if two_d:
+            points = split.X_train * split.scaler.scale + split.scaler.mean
+            classes = np.asarray(split.y_train, dtype=np.int64)
+        net = trainer.network
+        names = tuple(layer.name for layer in net.layers)
+        shape = "–".join(str(n) for n in [net.n_inputs] + [layer.W.shape[1] for layer in net.layers])
+        return RunInfo(cfg, split.task, tuple(split.class_labels), names, split.sizes(),
+                       f"a {shape} network ({net.n_params:,} parameters)", two_d, points, classes)
+
+    def _log_epoch(self, r: EpochRecord) -> None:
+        every = self.config.log_every
+        if r.epoch % every and r.epoch != 1:
+            return
+        acc = "" if math.isnan(r.val_accuracy) else f", val_accuracy = {r.val_accuracy:.4f}"
+        log.info("Epoch %d: loss = %.6g, val_loss = %.6g%s, lr = %.3g",
+                 r.epoch, r.train_loss, r.val_loss, acc, r.learning_rate)
+
+    def _flush(self, trainer, info, pending: _Pending, now: float, force: bool = False) -> None:
+        if not pending.records:
+            return
+        weights = boundary = None
+        if force or now - pending.last_weights >= WEIGHTS_INTERVAL_S:
+            weights = _weights(trainer)
+            pending.last_weights = now
+        if info.two_d and (force or now >= pending.next_boundary):
+            t0 = time.perf_counter()
+            boundary = boundary_grid(trainer, info, pending.records[-1].epoch)
+            cost = time.perf_counter() - t0
+            pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
+        self.control.view_ready.clear()
+        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
+        pending.records = []
+        pending.last_emit = now
+
+    def _finish(self, trainer: Trainer, info: RunInfo) -> None:
+        summary = trainer.summary
+        split = trainer.split
+        confusion = None
+        if info.classification and len(split.y_test) and math.isfinite(summary.test_loss):
+            confusion = confusion_matrix(split.y_test, trainer.network.predict_classes(
+                split.X_test.astype(trainer.network.dtype)), len(info.class_labels))
+        boundary = None
+        if info.two_d and np.isfinite(trainer.network.flat).all():
+            boundary = boundary_grid(trainer, info, summary.epochs_run)
+        level = logging.WARNING if summary.diverged else logging.INFO
+        log.log(level, summary.message)
+        if info.classification and math.isfinite(summary.test_accuracy):
+            log.info("Test: loss = %.6g, accuracy = %.4f", summary.test_loss, summary.test_accuracy)
+        elif math.isfinite(summary.test_rmse):
+            log.info("Test: loss = %.6g, RMSE = %.6g", summary.test_loss, summary.test_rmse)
+        self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test)))
+
+
+def _weights(trainer: Trainer) -> list[np.ndarray]:
+    """Copies of every dense layer's W, shape (fan_in, fan_out), input side first."""
+    return [layer.W.copy() for layer in trainer.network.layers]
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts of shape (k, k): row = true class, column = predicted class."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, n: int = BOUNDARY_GRID) -> BoundaryGrid:
+    """Evaluate the network on an n x n grid spanning the training points (plus a margin)."""
+    pts = info.train_points
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = 0.08 * np.maximum(hi - lo, 1e-9)
+    lo, hi = lo - pad, hi + pad
+    xs = np.linspace(lo[0], hi[0], n)
+    ys = np.linspace(lo[1], hi[1], n)
+    gx, gy = np.meshgrid(xs, ys)  # row i is ys[i]
+    plane = np.column_stack([gx.ravel(), gy.ravel()])
+    scaler = trainer.split.scaler
+    net = trainer.network
+    out = net.predict_output(((plane - scaler.mean) / scaler.scale).astype(net.dtype))
+    probs = out.reshape(n, n, -1).astype(np.float32)
+    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch))

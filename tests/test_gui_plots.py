@@ -1,0 +1,328 @@
+"""The training views without a training thread: history and histogram stores, smoothing,
+the plots fed with synthetic records, the scrubber, the confusion table and the boundary colours."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
+from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
+from nnstudio.gui.confusion_view import ConfusionView
+from nnstudio.gui.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from nnstudio.gui.histogram_view import HistogramView
+from nnstudio.gui.history_store import SCALAR_COLUMNS, History, HistogramStore, ema
+from nnstudio.gui.loss_plot import LossView
+from nnstudio.gui.training_worker import BoundaryGrid, RunControl, confusion_matrix
+
+LAYERS = ("layer1", "output")
+
+
+def snapshot(name: str, rng: np.random.Generator, scale: float) -> LayerSnapshot:
+    return LayerSnapshot(name, Histogram.of(rng.normal(0, scale, 200)), Histogram.of(rng.normal(0, scale, 8)),
+                         Histogram.of(rng.normal(0, scale / 10, 200)), Histogram.of(rng.uniform(0, scale, 50)))
+
+
+def make_records(n: int, start: int = 1, histograms: bool = True, seed: int = 0) -> list[EpochRecord]:
+    """Synthetic records: decaying losses, rising accuracy, histograms that widen with the epoch."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for epoch in range(start, start + n):
+        layers = tuple(snapshot(name, rng, 1.0 + 0.05 * epoch) for name in LAYERS) if histograms else ()
+        records.append(EpochRecord(
+            epoch=epoch, train_loss=1.0 / epoch + 0.01 * rng.random(), val_loss=1.2 / epoch + 0.02 * rng.random(),
+            train_accuracy=1 - 0.5 / epoch, val_accuracy=1 - 0.6 / epoch, learning_rate=0.01 * 0.99 ** epoch,
+            grad_norms=(2.0 / epoch, 1.0 / epoch), layers=layers, elapsed=0.01 * epoch, is_best=epoch % 3 == 0,
+            best_epoch=epoch - epoch % 3, best_val_loss=1.2 / max(epoch - epoch % 3, 1)))
+    return records
+
+
+def reference_ema(values, factor):
+    """The article's smoothing, written as plainly as possible."""
+    out = []
+    for v in values:
+        out.append(v if not out else out[-1] * factor + v * (1 - factor))
+    return np.array(out)
+
+
+# -- Qt-free stores -----------------------------------------------------------------------------
+
+def test_ema_matches_the_plain_definition_and_extends_incrementally():
+    x = np.random.default_rng(1).normal(size=500)
+    for factor in (0.0, 0.5, 0.9, 0.99):
+        np.testing.assert_allclose(ema(x, factor), reference_ema(x, factor), rtol=1e-12)
+        head = ema(x[:123], factor)
+        tail = ema(x[123:], factor, previous=head[-1])
+        np.testing.assert_allclose(np.concatenate([head, tail]), reference_ema(x, factor), rtol=1e-12)
+    assert ema([], 0.9).shape == (0,)
+
+
+def test_history_grows_past_its_initial_capacity_and_keeps_every_value():
+    history = History(LAYERS)
+    records = make_records(300, histograms=False)
+    for chunk in range(0, 300, 7):  # uneven batches, as the throttled worker sends them
+        history.append(records[chunk:chunk + 7])
+    assert len(history) == 300
+    np.testing.assert_array_equal(history.epochs, np.arange(1, 301))
+    np.testing.assert_allclose(history.column("val_loss"), [r.val_loss for r in records])
+    np.testing.assert_allclose(history.grad_norms, [r.grad_norms for r in records])
+    assert history.row_at_epoch(17) == 16 and history.row_at_epoch(301) is None
+
+
+def test_history_csv_round_trips_through_numpy():
+    history = History(LAYERS)
+    records = make_records(20, histograms=False)
+    history.append(records)
+    text = history.to_csv()
+    header = text.splitlines()[0].split(",")
+    assert header == list(SCALAR_COLUMNS) + ["grad_norm_layer1", "grad_norm_output"]
+    table = np.loadtxt(text.splitlines()[1:], delimiter=",")
+    assert table.shape == (20, len(header))
+    np.testing.assert_allclose(table[:, header.index("train_loss")], [r.train_loss for r in records], rtol=1e-8)
+    np.testing.assert_array_equal(table[:, header.index("is_best")], [r.is_best for r in records])
+
+
+def test_history_csv_writes_nan_for_regression_accuracy():
+    history = History(())
+    r = make_records(1, histograms=False)[0]
+    history.append([EpochRecord(**{**r.__dict__, "train_accuracy": math.nan, "val_accuracy": math.nan,
+                                   "grad_norms": ()})])
+    row = history.to_csv().splitlines()[1].split(",")
+    assert row[SCALAR_COLUMNS.index("val_accuracy")] == "nan"
+
+
+def test_histogram_store_stays_bounded_and_evenly_spaced_on_a_10000_epoch_run():
+    store = HistogramStore(capacity=500)
+    layers = make_records(1)[0].layers  # the content does not matter here, only the bookkeeping
+    for epoch in range(1, 10_001):
+        store.add(epoch, layers)
+        assert len(store) <= 501
+    epochs = store.epochs()
+    assert epochs[0] == 1 and epochs[-1] == 10_000  # the first and the latest stay reachable
+    kept = np.diff(epochs[:-1])
+    assert len(set(kept.tolist())) == 1 and kept[0] == store.stride  # one stride between kept epochs
+    assert 250 <= len(store) <= 501
+    assert store.index_of_epoch(5000) == int(np.argmin(np.abs(np.array(epochs) - 5000)))
+
+
+def test_histogram_store_keeps_everything_while_it_fits():
+    store = HistogramStore(capacity=50)
+    records = make_records(40)
+    for r in records:
+        store.add(r.epoch, r.layers)
+    assert store.epochs() == list(range(1, 41))
+    assert store[10].layers is records[10].layers
+
+
+# -- run control (plain threading) --------------------------------------------------------------------
+
+def test_run_control_step_pauses_after_the_requested_epochs():
+    control = RunControl(steps=2)
+    assert not control.pause_requested
+    control.epoch_done()
+    assert not control.pause_requested
+    control.epoch_done()
+    assert control.pause_requested
+    control.step()
+    assert not control.pause_requested
+    control.epoch_done()
+    assert control.pause_requested
+    control.resume()
+    control.epoch_done()
+    assert not control.pause_requested
+
+
+def test_stop_wakes_a_paused_worker():
+    control = RunControl()
+    control.pause()
+    woke = threading.Event()
+
+    def worker():
+        control.wait_while_paused()
+        woke.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert not woke.wait(0.1)  # still paused
+    control.request_stop()
+    thread.join(timeout=2)
+    assert woke.is_set() and not thread.is_alive()
+
+
+def test_confusion_matrix_matches_scikit_learn():
+    from sklearn.metrics import confusion_matrix as sk_confusion
+
+    rng = np.random.default_rng(3)
+    y, p = rng.integers(0, 4, 300), rng.integers(0, 4, 300)
+    np.testing.assert_array_equal(confusion_matrix(y, p, 4), sk_confusion(y, p, labels=range(4)))
+
+
+# -- plots fed with synthetic records ----------------------------------------------------------------
+
+@pytest.fixture
+def fed_history():
+    history = History(LAYERS)
+    history.append(make_records(60, histograms=False))
+    return history
+
+
+def test_loss_plot_draws_raw_and_smoothed_curves(qtbot, fed_history):
+    view = LossView()
+    qtbot.addWidget(view)
+    plot = view.plot
+    plot.update_from(fed_history)
+    raw = fed_history.column("train_loss")
+    x, y = plot.series["train"].getData()
+    np.testing.assert_array_equal(x, np.arange(1, 61))
+    np.testing.assert_allclose(y, raw)
+    _, smooth = plot.series["train_smooth"].getData()
+    np.testing.assert_allclose(smooth, reference_ema(raw, 0.9), rtol=1e-10)
+    assert view.smoothingSlider.value() == 90 and "0.90" in view.smoothingLabel.text()
+
+    view.smoothingSlider.setValue(0)
+    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1], fed_history.column("val_loss"))
+    view.smoothingSlider.setValue(50)
+    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1],
+                               reference_ema(fed_history.column("val_loss"), 0.5), rtol=1e-10)
+
+
+def test_loss_plot_extends_smoothing_incrementally(qtbot):
+    view = LossView()
+    qtbot.addWidget(view)
+    history = History(LAYERS)
+    records = make_records(90, histograms=False)
+    for chunk in range(0, 90, 13):
+        history.append(records[chunk:chunk + 13])
+        view.plot.update_from(history)
+    np.testing.assert_allclose(view.plot.series["train_smooth"].getData()[1],
+                               reference_ema([r.train_loss for r in records], 0.9), rtol=1e-10)
+
+
+def test_log_scale_toggle_plots_log10_of_the_loss(qtbot, fed_history):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.plot.update_from(fed_history)
+    qtbot.mouseClick(view.logScaleCheck, Qt.MouseButton.LeftButton)
+    assert view.logScaleCheck.isChecked()
+    np.testing.assert_allclose(view.plot.series["val"].getData()[1], np.log10(fed_history.column("val_loss")))
+    qtbot.mouseClick(view.logScaleCheck, Qt.MouseButton.LeftButton)
+    np.testing.assert_allclose(view.plot.series["val"].getData()[1], fed_history.column("val_loss"))
+
+
+def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history):
+    view = LossView()
+    qtbot.addWidget(view)
+    plot = view.plot
+    plot.update_from(fed_history)
+    assert plot.best_line.isVisible() and plot.best_line.value() == 60  # epoch 60 is a multiple of 3
+    plot.set_stop_epoch(60, "early stop")
+    assert plot.stop_line.isVisible() and plot.stop_line.label.textItem.toPlainText() == "early stop"
+    text = plot.show_readout(12.4)
+    row = fed_history.row_at_epoch(12)
+    assert text.startswith("epoch 12:")
+    assert f"validation (raw) {fed_history.column('val_loss')[row]:.4g}" in text
+    plot.clear_data()
+    assert plot.series["train"].getData()[0] is None or len(plot.series["train"].getData()[0]) == 0
+    assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()
+
+
+def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):
+    acc, lr, grads = AccuracyPlot(), LearningRatePlot(), GradNormPlot()
+    for w in (acc, lr, grads):
+        qtbot.addWidget(w)
+    grads.set_layers(LAYERS)
+    for w in (acc, lr, grads):
+        w.update_from(fed_history)
+    np.testing.assert_allclose(acc.series["val"].getData()[1], 100 * fed_history.column("val_accuracy"))
+    np.testing.assert_allclose(lr.series["lr"].getData()[1], fed_history.column("learning_rate"))
+    assert list(grads.series) == list(LAYERS)
+    np.testing.assert_allclose(grads.series["output"].getData()[1], fed_history.grad_norms[:, 1])
+    assert [label.text for _, label in grads.legend.items] == list(LAYERS)
+    assert "%" in acc.show_readout(30)
+
+
+def test_histogram_view_scrubs_and_follows_the_latest_epoch(qtbot):
+    view = HistogramView(capacity=500)
+    qtbot.addWidget(view)
+    view.show()
+    view.set_layers(LAYERS)
+    records = make_records(30)
+    view.add_records(records[:20])
+    assert view.epochSlider.maximum() == 19 and view.epochSlider.value() == 19
+    assert view.selected_epoch() == 20 and "latest" in view.epochLabel.text()
+    latest = view.counts_on_screen()
+    np.testing.assert_array_equal(latest, records[19].layers[0].weights.counts)
+
+    view.epochSlider.setValue(0)  # the user scrubs back
+    assert view.selected_epoch() == 1 and not view.follow_latest
+    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].weights.counts)
+    assert "Epoch 1" in view.epochLabel.text()
+    view.add_records(records[20:25])
+    assert view.selected_epoch() == 1  # not yanked away while the user looks at epoch 1
+
+    view.kindCombo.setCurrentText("Activations")
+    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].activations.counts)
+    view.layerCombo.setCurrentText("output")
+    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[1].activations.counts)
+
+    view.epochSlider.setValue(view.epochSlider.maximum())  # back at the end: follow again
+    view.add_records(records[25:])
+    assert view.follow_latest and view.selected_epoch() == 30
+
+
+def test_histogram_view_maps_the_slider_to_kept_epochs_on_long_runs(qtbot):
+    view = HistogramView(capacity=20)
+    qtbot.addWidget(view)
+    view.set_layers(LAYERS)
+    view.add_records(make_records(100))
+    epochs = view.store.epochs()
+    assert view.epochSlider.maximum() == len(epochs) - 1 < 100
+    view.epochSlider.setValue(5)
+    assert view.selected_epoch() == epochs[5] and f"Epoch {epochs[5]}" in view.epochLabel.text()
+
+
+def test_confusion_view_shows_counts_with_labels(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    matrix = np.array([[5, 1, 0], [0, 7, 2], [1, 0, 4]])
+    view.set_matrix(matrix, ("setosa", "versicolor", "virginica"))
+    assert view.rowCount() == view.columnCount() == 3
+    assert view.total() == matrix.sum()
+    assert view.verticalHeaderItem(1).text() == "true versicolor"
+    assert view.horizontalHeaderItem(2).text() == "pred. virginica"
+    assert view.item(1, 1).text() == "7"
+    # the diagonal of a good row is darker than an empty cell
+    assert view.item(1, 1).background().color().lightness() < view.item(0, 2).background().color().lightness()
+
+
+def test_boundary_colours_follow_the_probabilities():
+    colors = class_colors(3)
+    sure = np.zeros((1, 2, 3), dtype=np.float32)
+    sure[0, 0, 2] = 1.0
+    sure[0, 1] = 1 / 3
+    rgb = probabilities_to_rgb(sure, 3)
+    expected_sure = (1 - LIGHTEN) * colors[2] + LIGHTEN * 255
+    np.testing.assert_allclose(rgb[0, 0], expected_sure, atol=1)
+    np.testing.assert_allclose(rgb[0, 1], (1 - LIGHTEN) * colors.mean(axis=0) + LIGHTEN * 255, atol=1)
+    one_unit = probabilities_to_rgb(np.full((2, 2, 1), 0.0, dtype=np.float32), 2)  # p(class 1) = 0
+    np.testing.assert_allclose(one_unit[0, 0], (1 - LIGHTEN) * class_colors(2)[0] + LIGHTEN * 255, atol=1)
+
+
+def test_boundary_view_places_the_heatmap_under_the_points(qtbot):
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    points = np.array([[0.0, 0.0], [1.0, 2.0], [-1.0, 1.0]])
+    view.set_points(points, np.array([0, 1, 1]), 2)
+    assert len(view.points.data) == 3
+    probs = np.random.default_rng(0).random((120, 120, 1)).astype(np.float32)
+    view.set_grid(BoundaryGrid(probs, (-1.5, 1.5), (-0.5, 2.5), epoch=7))
+    assert view.image.image.shape == (120, 120, 3)
+    rect = view.image.mapRectToParent(view.image.boundingRect())
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == pytest.approx((-1.5, -0.5, 3.0, 3.0))
+    assert "epoch 7" in view.getPlotItem().titleLabel.text
+    view.clear_data()
+    assert view.image.image is None and len(view.points.data) == 0

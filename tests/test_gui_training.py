@@ -1,0 +1,414 @@
+"""The training panel driven through its buttons: a real worker thread trains small networks
+and the tests check what the user sees (curves, histograms, progress, messages, results)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.data import load_split
+from nnstudio.engine import STOP_USER
+from nnstudio.gui import running_threads
+from nnstudio.gui.training_panel import RunState, TrainingPanel
+from nnstudio.gui.training_worker import EMIT_INTERVAL_S
+
+LEFT = Qt.MouseButton.LeftButton
+RUN_TIMEOUT_MS = 60_000  # generous: the CI machine is shared and the first load imports scikit-learn
+
+
+def iris(**changes) -> ExperimentConfig:
+    base = dict(data=DataConfig("iris"), layers=(LayerConfig(8, "relu"), LayerConfig(8, "relu")),
+                learning_rate=0.01, batch_size=32, epochs=12, early_stopping=False, log_every=5)
+    return ExperimentConfig(**(base | changes))
+
+
+def moons(**changes) -> ExperimentConfig:
+    base = dict(data=DataConfig("moons", {"n_samples": 200}), layers=(LayerConfig(8, "tanh"),),
+                learning_rate=0.02, batch_size=32, epochs=15, early_stopping=False)
+    return ExperimentConfig(**(base | changes))
+
+
+ENDLESS = iris(epochs=100_000)  # runs until stopped
+
+
+@pytest.fixture
+def make_panel(qtbot):
+    panels = []
+
+    def make(config) -> TrainingPanel:
+        provider = config if callable(config) else (lambda: config)
+        panel = TrainingPanel(provider)
+        qtbot.addWidget(panel)
+        panel.resize(1100, 700)
+        panel.show()
+        panels.append(panel)
+        return panel
+
+    yield make
+    for panel in panels:
+        panel.shutdown()
+
+
+def click_and_finish(qtbot, panel: TrainingPanel, button=None):
+    """Click (Train by default) and wait until the run has ended and its thread is gone."""
+    with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running,
+                          timeout=RUN_TIMEOUT_MS):
+        with qtbot.waitSignal(panel.trainingFinished, timeout=RUN_TIMEOUT_MS) as finished:
+            qtbot.mouseClick(button or panel.trainButton, LEFT)
+    return finished.args[0]
+
+
+def wait_state(qtbot, panel: TrainingPanel, state: RunState):
+    return qtbot.waitSignal(panel.stateChanged, check_params_cb=lambda s: s == state.value,
+                            timeout=RUN_TIMEOUT_MS)
+
+
+def curve(plot, key):
+    x, y = plot.series[key].getData()
+    return (np.array([]), np.array([])) if x is None else (np.asarray(x), np.asarray(y))
+
+
+def enabled(panel):
+    return {name: getattr(panel, name).isEnabled()
+            for name in ("trainButton", "pauseButton", "stepButton", "stopButton", "resetButton")}
+
+
+# -- a whole run --------------------------------------------------------------------------------------
+
+def test_training_fills_every_curve_and_reports_test_metrics(qtbot, make_panel):
+    panel = make_panel(iris())
+    assert enabled(panel) == dict(trainButton=True, pauseButton=False, stepButton=True, stopButton=False,
+                                  resetButton=True)
+    weights = []
+    panel.weightsChanged.connect(weights.append)
+    summary = click_and_finish(qtbot, panel)
+
+    assert summary.epochs_run == 12 and summary.stop_reason == "completed"
+    epochs = np.arange(1, 13)
+    for key in ("train", "val", "train_smooth", "val_smooth"):
+        x, y = curve(panel.lossPlot, key)
+        np.testing.assert_array_equal(x, epochs)
+        assert np.isfinite(y).all()
+    np.testing.assert_allclose(curve(panel.lossPlot, "val")[1], panel.history.column("val_loss"))
+    for key in ("train", "val"):
+        x, y = curve(panel.accuracyPlot, key)
+        np.testing.assert_array_equal(x, epochs)
+        assert ((0 <= y) & (y <= 100)).all()
+    np.testing.assert_allclose(curve(panel.learningRatePlot, "lr")[1], 0.01, rtol=1e-6)
+    assert list(panel.gradNormPlot.series) == ["layer1", "layer2", "output"]
+    assert all(len(curve(panel.gradNormPlot, k)[0]) == 12 for k in panel.gradNormPlot.series)
+
+    assert panel.trainProgress.value() == 12 and "12 / 12" in panel.trainProgress.text()
+    assert "Trained all 12 epochs" in panel.statusLabel.text()
+    assert "Test accuracy" in panel.testMetricsLabel.text()
+    assert enabled(panel) == dict(trainButton=True, pauseButton=False, stepButton=True, stopButton=False,
+                                  resetButton=True)
+    # the network diagram gets weight copies W (fan_in, fan_out), the last ones after the run
+    assert [w.shape for w in weights[-1]] == [(4, 8), (8, 8), (8, 3)]
+    assert running_threads() == []
+
+
+def test_controls_follow_the_run_state(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    with wait_state(qtbot, panel, RunState.RUNNING):
+        qtbot.mouseClick(panel.trainButton, LEFT)
+    assert enabled(panel) == dict(trainButton=False, pauseButton=True, stepButton=False, stopButton=True,
+                                  resetButton=False)
+    assert panel.pauseButton.text() == "Pause"
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.pauseButton, LEFT)
+    assert enabled(panel) == dict(trainButton=False, pauseButton=True, stepButton=True, stopButton=True,
+                                  resetButton=False)
+    assert panel.pauseButton.text() == "Resume" and "Paused at epoch" in panel.trainProgress.text()
+    click_and_finish(qtbot, panel, panel.stopButton)
+
+
+def test_keyboard_shortcuts_are_the_documented_ones(make_panel):
+    panel = make_panel(iris())
+    shortcuts = {name: getattr(panel, name).shortcut().toString()
+                 for name in ("trainAction", "pauseAction", "stepAction", "stopAction")}
+    assert shortcuts == {"trainAction": "F5", "pauseAction": "F6", "stepAction": "F10",
+                         "stopAction": QKeySequence("Shift+F5").toString()}
+
+
+def test_smoothed_loss_is_the_article_moving_average(qtbot, make_panel):
+    panel = make_panel(iris(epochs=20))
+    click_and_finish(qtbot, panel)
+    raw = panel.history.column("train_loss")
+    expected = [raw[0]]
+    for v in raw[1:]:
+        expected.append(0.9 * expected[-1] + 0.1 * v)
+    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], expected, rtol=1e-9)
+    panel.lossView.smoothingSlider.setValue(0)
+    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], raw)
+
+
+# -- histograms and the scrubber ---------------------------------------------------------------------------
+
+def test_histograms_change_with_the_epoch_slider(qtbot, make_panel):
+    panel = make_panel(iris(epochs=15, learning_rate=0.05))
+    panel.insideTabs.setCurrentIndex(0)
+    click_and_finish(qtbot, panel)
+    slider = panel.epochSlider
+    assert slider.isEnabled() and slider.maximum() == 14 and slider.value() == 14
+    view = panel.histogramView
+
+    def on_screen():
+        x, y = view.curve.getData()
+        return np.asarray(x).copy(), np.asarray(y).copy()
+
+    last = on_screen()
+    slider.setValue(0)
+    first = on_screen()
+    assert "Epoch 1" in view.epochLabel.text()
+    assert not (np.array_equal(first[0], last[0]) and np.array_equal(first[1], last[1]))
+    assert first[1].sum() == 4 * 8  # layer1's weights: fan_in 4 x 8 units
+    view.layerCombo.setCurrentText("output")
+    assert on_screen()[1].sum() == 8 * 3
+    view.kindCombo.setCurrentText("Biases")
+    assert on_screen()[1].sum() == 3
+
+
+# -- pause, step, stop ------------------------------------------------------------------------------------
+
+def test_step_from_idle_runs_exactly_one_epoch_at_a_time(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    assert len(panel.history) == 1 and panel.is_running()
+    for expected in (2, 3):
+        with wait_state(qtbot, panel, RunState.PAUSED):
+            qtbot.mouseClick(panel.stepButton, LEFT)
+        assert len(panel.history) == expected
+    np.testing.assert_array_equal(curve(panel.lossPlot, "train")[0], [1, 2, 3])
+    summary = click_and_finish(qtbot, panel, panel.stopButton)
+    assert summary.stop_reason == STOP_USER and summary.epochs_run == 3
+
+
+def test_pause_step_resume_during_a_run(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: len(panel.history) >= 3, timeout=RUN_TIMEOUT_MS)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.pauseButton, LEFT)
+    paused_at = len(panel.history)
+    np.testing.assert_array_equal(panel.history.epochs, np.arange(1, paused_at + 1))
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    assert len(panel.history) == paused_at + 1
+    with wait_state(qtbot, panel, RunState.RUNNING):
+        qtbot.mouseClick(panel.pauseButton, LEFT)  # now labelled Resume
+    qtbot.waitUntil(lambda: len(panel.history) > paused_at + 5, timeout=RUN_TIMEOUT_MS)
+    summary = click_and_finish(qtbot, panel, panel.stopButton)
+    assert summary.epochs_run >= paused_at + 5
+    np.testing.assert_array_equal(curve(panel.lossPlot, "val")[0], np.arange(1, len(panel.history) + 1))
+
+
+def test_stop_ends_the_run_promptly_and_marks_it(qtbot, make_panel):
+    # digits with a wide net: an epoch takes long enough that stopping mid-epoch matters
+    config = ExperimentConfig(data=DataConfig("digits"), layers=(LayerConfig(128, "relu"),), epochs=10_000,
+                              batch_size=16, early_stopping=False)
+    panel = make_panel(config)
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: len(panel.history) >= 2, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running, timeout=5000):
+        with qtbot.waitSignal(panel.trainingFinished, timeout=5000) as finished:
+            started = time.perf_counter()
+            qtbot.mouseClick(panel.stopButton, LEFT)
+    elapsed = time.perf_counter() - started
+    summary = finished.args[0]
+    assert summary.stop_reason == STOP_USER and summary.epochs_run < 10_000
+    assert elapsed < 2.0  # the contract is 0.5 s; the margin absorbs a loaded test machine
+    assert "Stopped by request" in panel.statusLabel.text()
+    assert panel.lossPlot.stop_line.isVisible()
+    assert panel.lossPlot.stop_line.label.textItem.toPlainText() == "stopped"
+
+
+def test_shutdown_mid_run_leaves_no_thread(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    states = []
+    panel.runningChanged.connect(states.append)
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: len(panel.history) >= 1, timeout=RUN_TIMEOUT_MS)
+    panel.shutdown()
+    assert running_threads() == []
+    assert not panel.is_running() and states == [True, False]
+    assert panel.trainButton.isEnabled()
+
+
+def test_shutdown_while_paused_leaves_no_thread(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    panel.shutdown()
+    assert running_threads() == [] and not panel.is_running()
+
+
+def test_reset_clears_plots_results_and_log(qtbot, make_panel):
+    panel = make_panel(moons())
+    click_and_finish(qtbot, panel)
+    panel.logView.flush()
+    assert panel.logView.toPlainText() and panel.boundaryView.image.image is not None
+    qtbot.mouseClick(panel.resetButton, LEFT)
+    for plot in panel.curvePlots:
+        for key in plot.series:
+            assert len(curve(plot, key)[0]) == 0
+    assert panel.gradNormPlot.series == {}
+    assert not panel.epochSlider.isEnabled() and panel.histogramView.counts_on_screen().size == 0
+    assert panel.confusionView.rowCount() == 0
+    assert panel.boundaryView.image.image is None and len(panel.boundaryView.points.data) == 0
+    assert panel.logView.toPlainText() == "" and panel.trainProgress.value() == 0
+    assert panel.state == RunState.IDLE and "Ready" in panel.statusLabel.text()
+    assert len(panel.history) == 0
+
+
+# -- messages -------------------------------------------------------------------------------------------
+
+def test_invalid_config_shows_the_message_and_does_not_start(qtbot, make_panel):
+    def provider():
+        raise ConfigError("learning_rate", -1.0, "a number > 0")
+
+    panel = make_panel(provider)
+    with qtbot.assertNotEmitted(panel.runningChanged):
+        qtbot.mouseClick(panel.trainButton, LEFT)
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    assert "learning_rate: -1.0 is not valid" in panel.statusLabel.text()
+    assert panel.statusLabel.property("severity") == "error"
+    assert panel.state == RunState.IDLE and running_threads() == []
+
+
+def test_editor_verdict_disables_train(make_panel):
+    panel = make_panel(iris())
+    panel.set_config_valid(False, "log_loss needs a 2-class data set")
+    assert not panel.trainButton.isEnabled() and not panel.stepButton.isEnabled()
+    assert "log_loss needs a 2-class data set" in panel.statusLabel.text()
+    panel.set_config_valid(True, "")
+    assert panel.trainButton.isEnabled() and "Ready" in panel.statusLabel.text()
+
+
+def test_unusable_data_is_reported_and_the_panel_stays_usable(qtbot, make_panel):
+    panel = make_panel(iris(data=DataConfig("iris", {"n_samples": 50})))
+    with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running,
+                          timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(panel.trainButton, LEFT)
+    assert "has no option 'n_samples'" in panel.statusLabel.text()
+    assert panel.statusLabel.property("severity") == "error"
+    assert panel.state == RunState.IDLE and panel.trainButton.isEnabled()
+
+
+def test_divergence_warns_and_keeps_the_best_weights(qtbot, make_panel):
+    config = ExperimentConfig(data=DataConfig("diabetes"), layers=(LayerConfig(8, "relu"),), optimizer="sgd",
+                              learning_rate=0.5, loss_func="mse", output_activation="linear", batch_size=0,
+                              epochs=100, early_stopping=False)
+    panel = make_panel(config)
+    summary = click_and_finish(qtbot, panel)
+    assert summary.diverged and summary.epochs_run < 100
+    text = panel.statusLabel.text()
+    assert "diverged" in text and f"Best weights kept (epoch {summary.best_epoch})" in text
+    assert panel.statusLabel.property("severity") == "warning"
+    assert panel.lossPlot.stop_line.isVisible()
+    # regression: no accuracy curves, the test RMSE instead
+    assert panel.accuracyStack.currentWidget() is panel.rmseLabel
+    assert "Test RMSE" in panel.rmseLabel.text()
+
+
+def test_log_pane_gets_a_line_every_log_every_epochs(qtbot, make_panel):
+    panel = make_panel(iris(epochs=12, log_every=5))
+    click_and_finish(qtbot, panel)
+    panel.logView.flush()
+    text = panel.logView.toPlainText()
+    for epoch in (1, 5, 10):
+        assert f"Epoch {epoch}: loss = " in text
+    assert "Epoch 7:" not in text and "Trained all 12 epochs." in text and "Test: loss" in text
+    assert panel.logView.isReadOnly() and panel.logView.maximumBlockCount() > 0
+
+
+# -- results ---------------------------------------------------------------------------------------------
+
+def test_confusion_matrix_covers_the_test_split(qtbot, make_panel):
+    config = iris(epochs=30)
+    panel = make_panel(config)
+    click_and_finish(qtbot, panel)
+    split = load_split(config.data)
+    table = panel.confusionView
+    assert table.rowCount() == table.columnCount() == 3
+    assert table.total() == len(split.y_test)
+    assert table.verticalHeaderItem(0).text() == "true setosa"
+    diagonal = sum(int(table.item(i, i).text()) for i in range(3))
+    assert f"{diagonal / len(split.y_test):.1%}" in panel.testMetricsLabel.text()
+
+
+def test_decision_boundary_is_drawn_live_for_2d_data(qtbot, make_panel):
+    config = moons(epochs=100_000)
+    panel = make_panel(config)
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: panel.boundaryView.grid is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.is_running()  # drawn while training, not only at the end
+    assert panel.insideTabs.currentIndex() == 1
+    image = panel.boundaryView.image.image
+    assert image.shape == (120, 120, 3) and image.std() > 0
+    split = load_split(config.data)
+    assert len(panel.boundaryView.points.data) == len(split.y_train)
+    first_epoch = panel.boundaryView.grid.epoch
+    qtbot.waitUntil(lambda: panel.boundaryView.grid.epoch > first_epoch, timeout=RUN_TIMEOUT_MS)
+    click_and_finish(qtbot, panel, panel.stopButton)
+    assert panel.boundaryView.grid.epoch == panel.result.summary.epochs_run
+
+
+def test_no_boundary_for_data_that_is_not_2d(qtbot, make_panel):
+    panel = make_panel(iris(epochs=3))
+    click_and_finish(qtbot, panel)
+    assert panel.boundaryStack.currentWidget() is panel.boundaryPlaceholder
+    assert panel.boundaryView.grid is None
+
+
+# -- throughput of updates --------------------------------------------------------------------------------------
+
+def test_updates_are_throttled_but_every_epoch_reaches_the_plot(qtbot, make_panel):
+    epochs = 600
+    panel = make_panel(iris(epochs=epochs, batch_size=0))
+    started = time.perf_counter()
+    click_and_finish(qtbot, panel)
+    seconds = time.perf_counter() - started
+    np.testing.assert_array_equal(curve(panel.lossPlot, "train")[0], np.arange(1, epochs + 1))
+    assert panel.updates_received < epochs  # batched ...
+    assert panel.updates_received <= seconds / EMIT_INTERVAL_S + 2  # ... at most ~30 a second
+
+
+# -- export ----------------------------------------------------------------------------------------------------
+
+def test_export_history_csv_and_plot_png(qtbot, make_panel, tmp_path, monkeypatch):
+    panel = make_panel(iris(epochs=8))
+    click_and_finish(qtbot, panel)
+    csv_path, png_path = tmp_path / "history.csv", tmp_path / "loss.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), "CSV files (*.csv)"))
+    panel.exportHistoryAction.trigger()
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("epoch,train_loss,val_loss") and len(lines) == 9
+    table = np.loadtxt(lines[1:], delimiter=",")
+    np.testing.assert_allclose(table[:, 2], panel.history.column("val_loss"), rtol=1e-8)
+
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Loss", True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(png_path), "PNG images (*.png)"))
+    panel.exportPlotAction.trigger()
+    image = QImage(str(png_path))
+    assert not image.isNull() and image.width() == panel.lossPlot.width()
+    assert "Saved" in panel.statusLabel.text()
+
+
+def test_export_to_a_missing_folder_explains_and_writes_nothing(qtbot, make_panel, tmp_path, monkeypatch):
+    panel = make_panel(iris(epochs=2))
+    click_and_finish(qtbot, panel)
+    warnings = []
+    monkeypatch.setattr("nnstudio.gui.training_panel.QMessageBox.warning",
+                        lambda parent, title, text: warnings.append(text))
+    target = tmp_path / "no-such-folder" / "h.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.exportHistoryAction.trigger()
+    assert warnings and "does not exist" in warnings[0] and not target.exists()

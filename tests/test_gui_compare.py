@@ -246,4 +246,18 @@ def test_the_window_hosts_the_tab_and_open_in_editor_loads_the_variant(qtbot):
         assert window.current_config() == tab.comparison.variants[1].config
     finally:
         window.editor.document.mark_saved()  # closing must not ask about saving the loaded variant
+        # the window reacts to undo-stack signals through lambdas, which outlive it; emptying the
+        # stack now keeps its destructor from signalling into a half-deleted window
+        window.editor.undo_stack.clear()
         window.shutdown()
+
+
+def test_save_results_writes_the_command_lines_files(finished_init_tab, tmp_path):
+    tab = finished_init_tab
+    assert tab.saveButton.isEnabled()
+    paths = tab.save_results(tmp_path)
+    assert sorted(p.name for p in paths) == ["curves.png", "summary.csv", "summary.json"]
+    assert (tmp_path / "summary.csv").read_text().count("\n") == 1 + len(INITS)
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert tab.save_results(tmp_path / "missing" / "folder") == []
+    assert "Could not save" in tab.status.text()

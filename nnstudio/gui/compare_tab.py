@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
-                       depth_rows, format_value, metric_name, recommend_from_rows)
+                       depth_rows, format_value, metric_name, recommend_from_rows, write_depth, write_summary)
 from ..compare.results import NOT_RUN, RUNNING
 from ..config import ConfigError, ExperimentConfig
 from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
@@ -33,6 +33,7 @@ from ..registry import UnknownNameError
 from .compare_plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
 from .compare_table import SummaryModel, sorting_proxy
 from .compare_worker import CompareWorker
+from .epoch_plot import save_widget_png
 from .histogram_view import KINDS
 from .threads import start_worker, stop_and_wait
 
@@ -245,6 +246,10 @@ class CompareTab(QWidget):
         self.openButton = QPushButton("Open in editor", self)
         self.openButton.setObjectName("compareOpenButton")
         self.openButton.setToolTip("Load the selected variant's design (with the first seed) into the editor.")
+        self.saveButton = QPushButton("Save results…", self)
+        self.saveButton.setObjectName("compareSaveButton")
+        self.saveButton.setToolTip("Write summary.csv, summary.json and curves.png (and the depth study's "
+                                   "depth.csv, depth.json and depth.png) into a folder, as `nnstudio compare` does.")
         self.openAction = QAction("Open in editor", self)
         self.openAction.setObjectName("compareOpenAction")
         self.targetLabel = QLabel("", self)
@@ -285,7 +290,7 @@ class CompareTab(QWidget):
         tv = QVBoxLayout(table_box)
         tv.setContentsMargins(0, 0, 0, 0)
         tv.addWidget(self.table, 1)
-        tv.addLayout(self._row(self.targetLabel, stretch=True, trailing=[self.openButton]))
+        tv.addLayout(self._row(self.targetLabel, stretch=True, trailing=[self.saveButton, self.openButton]))
 
         right = QSplitter(Qt.Orientation.Vertical, self)
         right.setObjectName("compareSplitter")
@@ -338,6 +343,7 @@ class CompareTab(QWidget):
         self.epochSlider.valueChanged.connect(self._redraw_histograms)
         self.views.currentChanged.connect(self._on_view_changed)
         self.openButton.clicked.connect(self.open_selected)
+        self.saveButton.clicked.connect(self._choose_save_folder)
         self.openAction.triggered.connect(self.open_selected)
         self.table.doubleClicked.connect(lambda _: self.open_selected())
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -513,6 +519,7 @@ class CompareTab(QWidget):
                   self.removeButton, self.addFileButton, self.seedsSpin, self.epochsSpin, self.workersSpin):
             w.setEnabled(not running)
         self._update_open_enabled()
+        self.saveButton.setEnabled(not running and self.results is not None)
 
     def _on_events(self, events: list) -> None:
         if self.results is None:
@@ -649,6 +656,33 @@ class CompareTab(QWidget):
             self.depthSentence.setText(f"<b>Recommended: {recommendation.sentence}</b>")
         elif recommendation is not None:
             self.depthSentence.setText(f"So far (runs still training): {recommendation.sentence}")
+
+    # -- saving ------------------------------------------------------------------------------------
+    def _choose_save_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save comparison results into folder")
+        if folder:
+            self.save_results(folder)
+
+    def save_results(self, folder) -> list[Path]:
+        """Write the summary (and depth study) files and the plots into ``folder``; returns the paths."""
+        if self.results is None:
+            return []
+        folder = Path(folder)
+        try:
+            paths = write_summary(folder, self.results)
+            paths.append(folder / "curves.png")
+            save_widget_png(self.plot, paths[-1])
+            if self.comparison.factor == "depth":
+                classification = self.results.classification is not False
+                rows = depth_rows(self.results)
+                paths += write_depth(folder, rows, recommend_from_rows(rows, classification), classification)
+                paths.append(folder / "depth.png")
+                save_widget_png(self.depthPlot, paths[-1])
+        except (OSError, FileFormatError) as exc:
+            self._show_status(f"Could not save the results: {exc}", "error")
+            return []
+        self._show_status(f"Saved {', '.join(p.name for p in paths)} in {folder}.", "success")
+        return paths
 
     # -- the table ---------------------------------------------------------------------------------
     def selected_variant(self) -> int | None:

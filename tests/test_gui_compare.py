@@ -261,3 +261,17 @@ def test_save_results_writes_the_command_lines_files(finished_init_tab, tmp_path
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert tab.save_results(tmp_path / "missing" / "folder") == []
     assert "Could not save" in tab.status.text()
+
+
+def test_an_invalid_design_is_reported_instead_of_run(qtbot, make_tab):
+    from nnstudio.config import ConfigError
+
+    tab = make_tab()
+
+    def broken():
+        raise ConfigError("learning_rate", -1, "a number > 0")
+
+    tab._provider = broken
+    qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)
+    assert not tab.is_running() and tab.runButton.isEnabled()
+    assert "learning_rate" in tab.status.text() and tab.status.property("severity") == "error"

@@ -44,9 +44,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=100, help="epochs per trial (nnstudio's way)")
     p.add_argument("--base", default="digits", help="preset the trials start from (nnstudio's way)")
     p.add_argument("--batch-size", type=int, help="override the base preset's batch size")
+    p.add_argument("--metric", default="accuracy", choices=("accuracy", "loss"), help="what trials optimize")
+    p.add_argument("--split-seed", type=int, help="override the base preset's split seed (default: its own, 0)")
     p.add_argument("--article-trials", type=int, default=10)
     p.add_argument("--article-epochs", type=int, default=10_000)
-    p.add_argument("--measure-epochs", type=int, default=200, help="epochs timed per article trial")
+    p.add_argument("--measure-epochs", type=int, default=100, help="epochs timed per article trial")
     p.add_argument("--full-article", action="store_true", help="run the article's trials in full")
     p.add_argument("--skip-article", action="store_true")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -56,11 +58,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 def run_nnstudio_way(args, store: Path) -> dict:
     """Tune with pruning, early stopping and parallel worker processes; wall-clock from launch."""
     url = f"sqlite:///{store}"
-    settings = TuneSettings(epochs=args.epochs, sampler="tpe", pruner="median", seed=0)
+    settings = TuneSettings(metric=args.metric, epochs=args.epochs, sampler="tpe", pruner="median", seed=0)
     started = time.perf_counter()
     base = load_preset(args.base)
     if args.batch_size is not None:
         base = base.replace(batch_size=args.batch_size)
+    if args.split_seed is not None:
+        base = base.replace(data={"split_seed": args.split_seed})
     tuning = create_study(url, "bench-digits", base, SearchSpace(), settings)
     tuning.set_target(args.trials)
     pool = WorkerPool(tuning.storage_url, tuning.name, args.workers)
@@ -81,14 +85,20 @@ def run_nnstudio_way(args, store: Path) -> dict:
     best = tuning.best_trial()
     best_config = config_of_trial(best)
     summary = evaluate_on_test(best_config)
-    top = sorted(tuning.trials(states=(optuna.trial.TrialState.COMPLETE,)), key=lambda t: -t.value)[:5]
+    trainer = Trainer(best_config, cached_split(best_config.data), histograms=False)
+    for _ in trainer.run():
+        pass
+    _, best_val_accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val)
+    sign = -1 if settings.direction == "maximize" else 1
+    top = sorted(tuning.trials(states=(optuna.trial.TrialState.COMPLETE,)), key=lambda t: sign * t.value)[:5]
     top_test = [(t.number, t.value, evaluate_on_test(config_of_trial(t)).test_accuracy) for t in top]
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in tuning.trials()
                  if t.datetime_complete is not None]
     return {
         "seconds": seconds, "trials": len(tuning.trials()), "complete": counts["COMPLETE"],
         "pruned": counts["PRUNED"], "failed": counts["FAIL"], "workers": args.workers,
-        "best_trial": best.number, "best_val_accuracy": best.value, "best_params": best.params,
+        "best_trial": best.number, "best_value": best.value, "best_val_accuracy": best_val_accuracy,
+        "best_params": best.params,
         "best_test_accuracy": summary.test_accuracy, "best_epochs": best.user_attrs.get("epochs"),
         "top5_val_test": top_test, "mean_trial_seconds": sum(durations) / len(durations),
     }
@@ -133,16 +143,19 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     quiet_optuna()
     batch = f", batch size {args.batch_size}" if args.batch_size is not None else ""
-    print(f"nnstudio's way: {args.trials} trials on digits, article's space, base preset {args.base!r}{batch}, "
-          f"{args.workers} workers, TPE + median pruning, early stopping, <= {args.epochs} epochs/trial")
+    split = f", split seed {args.split_seed}" if args.split_seed is not None else ""
+    print(f"nnstudio's way: {args.trials} trials on digits{split}, article's space, base preset {args.base!r}{batch}, "
+          f"{args.workers} workers, TPE + median pruning, early stopping, <= {args.epochs} epochs/trial, "
+          f"validation {args.metric}")
     with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as tmp:
         ours = run_nnstudio_way(args, Path(tmp) / "studies.db")
     print(f"  {ours['seconds']:.0f} s wall clock ({ours['complete']} complete, {ours['pruned']} pruned, "
           f"{ours['failed']} failed; {ours['mean_trial_seconds']:.2f} s per trial on average)")
-    print(f"  best trial #{ours['best_trial']}: validation accuracy {ours['best_val_accuracy']:.4f}, "
+    print(f"  best trial #{ours['best_trial']} ({args.metric} {ours['best_value']:.4f}): "
+          f"validation accuracy {ours['best_val_accuracy']:.4f}, "
           f"test accuracy {ours['best_test_accuracy']:.4f} ({ours['best_epochs']} epochs)")
     print(f"  best params: {ours['best_params']}")
-    print("  top 5 by validation accuracy (trial, val, test): "
+    print(f"  top 5 by validation {args.metric} (trial, value, test accuracy): "
           + ", ".join(f"#{n} {v:.4f}/{t:.4f}" for n, v, t in ours["top5_val_test"]))
     result = {"nnstudio": ours}
     if not args.skip_article:

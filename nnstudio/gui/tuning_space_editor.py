@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu, QSizePolicy, QToolButton,
                                QWidget)

@@ -282,45 +282,51 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:8.2f}"
 
 
+def _paired(a: list, b: list) -> float:
+    """Median over rounds of a / b, each round's values taken together (the load varies between rounds)."""
+    return statistics.median(x / y for x, y in zip(a, b))
+
+
 def print_table(cases) -> dict:
     med = statistics.median
     verdicts = {}
     print()
     print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3).  'engine' runs the trainer as the app does")
-    print("(histograms on), 'no hist' as the tuner does; ratios are engine / peer; targets apply to float32.")
+    print("(histograms on), 'no hist' as the tuner does.  Ratios are engine / peer, the median of the")
+    print("per-round ratios; targets apply to float32.")
     header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'sklearn':>8} {'article':>8} "
               f"{'eng/skl':>8} {'nohist/skl':>11} {'eng/art':>8} {'target':>14}")
     print(header)
     print("-" * len(header))
     for c in cases:
-        engine, plain, sk, art = med(c.engine), med(c.engine_plain), med(c.sklearn), med(c.article)
-        ratio = engine / sk
+        ratio = _paired(c.engine, c.sklearn)
         target = ""
         if c.dtype == "float32":
             limit = TARGETS["full" if c.batch_size == 0 else "batch"]
             verdicts[c.label] = ratio <= limit
             target = f"<= {limit:.2f} {'ok' if ratio <= limit else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(engine)} {_ms(plain)} {_ms(sk)} {_ms(art)} {ratio:8.2f} {plain / sk:11.2f} "
-              f"{engine / art:8.2f} {target:>14}")
+        print(f"{c.label:<20} {_ms(med(c.engine))} {_ms(med(c.engine_plain))} {_ms(med(c.sklearn))} "
+              f"{_ms(med(c.article))} {ratio:8.2f} {_paired(c.engine_plain, c.sklearn):11.2f} "
+              f"{_paired(c.engine, c.article):8.2f} {target:>14}")
     print()
     print("Per-epoch bookkeeping, ms and share of the epoch (histograms on).  'record' is what the record adds:")
     print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes its losses and")
-    print("accuracies on the whole training and validation splits; 'hist on-off' is the epoch-time difference.")
+    print("accuracies on the whole training and validation splits; 'hist on-off' is the epoch-time difference")
+    print("between the paired runs with and without histograms.")
     header = (f"{'case':<20} {'record':>8} {'share':>7} {'target':>9} {'evaluation':>11} {'share':>7} "
               f"{'hist on-off':>12} {'share':>7}")
     print(header)
     print("-" * len(header))
     for c in cases:
-        engine = med(c.engine)
-        record, evaluation = med(c.record), med(c.evaluation)
-        difference = med(c.engine) - med(c.engine_plain)
-        share = record / engine
+        share = _paired(c.record, c.engine)
+        differences = [a - b for a, b in zip(c.engine, c.engine_plain)]
         target = ""
         if c.dtype == "float32":
             verdicts[f"record, {c.label}"] = share <= TARGETS["record"]
             target = f"{'ok' if share <= TARGETS['record'] else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(record)} {share:7.1%} {target:>9} {evaluation * 1e3:11.2f} "
-              f"{evaluation / engine:7.1%} {difference * 1e3:12.2f} {difference / engine:7.1%}")
+        print(f"{c.label:<20} {_ms(med(c.record))} {share:7.1%} {target:>9} {med(c.evaluation) * 1e3:11.2f} "
+              f"{_paired(c.evaluation, c.engine):7.1%} {med(differences) * 1e3:12.2f} "
+              f"{_paired(differences, c.engine):7.1%}")
     return verdicts
 
 

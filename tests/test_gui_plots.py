@@ -181,7 +181,7 @@ def test_loss_plot_draws_raw_and_smoothed_curves(qtbot, fed_history):
     np.testing.assert_allclose(y, raw)
     _, smooth = plot.series["train_smooth"].getData()
     np.testing.assert_allclose(smooth, reference_ema(raw, 0.9), rtol=1e-10)
-    assert view.smoothingSlider.value() == 90 and "0.90" in view.smoothingLabel.text()
+    assert view.smoothingSlider.value() == 90 and view.smoothingLabel.text() == "Loss smoothing 0.90"
 
     view.smoothingSlider.setValue(0)
     np.testing.assert_allclose(plot.series["val_smooth"].getData()[1], fed_history.column("val_loss"))
@@ -223,8 +223,11 @@ def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history)
     assert plot.stop_line.isVisible() and plot.stop_line.label.textItem.toPlainText() == "early stop"
     text = plot.show_readout(12.4)
     row = fed_history.row_at_epoch(12)
-    assert text.startswith("epoch 12:")
-    assert f"validation (raw) {fed_history.column('val_loss')[row]:.4g}" in text
+    assert text.startswith("epoch 12 ·")
+    assert f"(raw {fed_history.column('val_loss')[row]:.4g})" in text
+    assert plot.getPlotItem().titleLabel.text == text  # shown in the title row while hovering
+    plot.hide_readout()
+    assert plot.getPlotItem().titleLabel.text == "Loss"
     plot.clear_data()
     assert plot.series["train"].getData()[0] is None or len(plot.series["train"].getData()[0]) == 0
     assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from ..files import atomic_write_bytes
 from .history_store import History
-from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
+from .refresh import FINE_STEPS, MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 
 # A qualitative palette (colour-blind friendly order): train, validation, then layers.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -92,6 +92,7 @@ class EpochPlot(MeteredPlotWidget):
                  y_from_zero: bool = False):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName(name)
+        self.title = title
         style_plot(self, title, y_label)
         self.setMinimumSize(220, 160)
         item = self.getPlotItem()
@@ -104,7 +105,6 @@ class EpochPlot(MeteredPlotWidget):
         self.format_value = format_value
         self._anchor = RangeAnchor()
         item.addItem(self._anchor)
-        self._x_bounds = StickyBounds(from_zero=True)
         self._y_bounds = StickyBounds(from_zero=y_from_zero)
         item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
         self._make_markers(*marker_label_y)
@@ -133,13 +133,11 @@ class EpochPlot(MeteredPlotWidget):
     def clear_data(self) -> None:
         for curve in self.series.values():
             curve.setData([], [])
-        self._x_bounds.reset()
         self._y_bounds.reset()
         self._anchor.set_bounds(None, None)
         self.set_best_epoch(None)
         self.set_stop_epoch(None, "")
-        self._cursor.hide()
-        self.readout.setText("")
+        self.hide_readout()
 
     def update_from(self, history: History) -> None:
         """Redraw from the history and refit the range."""
@@ -172,7 +170,9 @@ class EpochPlot(MeteredPlotWidget):
         if last <= 0 or lo > hi:
             self._anchor.set_bounds(None, None)
             return
-        self._anchor.set_bounds(self._x_bounds.fit(0.0, max(last, 10.0)), self._y_bounds.fit(lo, hi))
+        # x grows in steps (10, 15, 20, 30...) with headroom, so the axis is rebuilt only now and then
+        x_max = nice_ceil(max(1.2 * last, 10.0), FINE_STEPS)
+        self._anchor.set_bounds((0.0, x_max), self._y_bounds.fit(lo, hi))
 
     def _on_log_toggled(self, _on: bool) -> None:
         self._y_bounds.reset()
@@ -212,21 +212,20 @@ class EpochPlot(MeteredPlotWidget):
 
     # -- hover readout ---------------------------------------------------------------------
     def _make_readout(self) -> None:
+        """Hovering shows the values at the nearest epoch in the title row (no overlap with curves)."""
         item = self.getPlotItem()
         self._cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 140, width=1))
         self._cursor.setZValue(4)
         self._cursor.hide()
         item.addItem(self._cursor, ignoreBounds=True)
-        self.readout = pg.LabelItem("", color=TEXT_COLOR, size="8pt", justify="left")
-        self.readout.setParentItem(item.getViewBox())
-        self.readout.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 2))
-        self.readout.setZValue(10)
+        self.readout_text = ""
         self._mouse_proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
 
     def _on_mouse_moved(self, event) -> None:
         pos: QPointF = event[0]
         box = self.getPlotItem().getViewBox()
         if not box.sceneBoundingRect().contains(pos):
+            self.hide_readout()
             return
         x = box.mapSceneToView(pos).x()
         if self.getPlotItem().ctrl.logXCheck.isChecked():
@@ -235,7 +234,7 @@ class EpochPlot(MeteredPlotWidget):
 
     def show_readout(self, epoch: int) -> str:
         """Show (and return) the values of the visible curves at the epoch nearest ``epoch``."""
-        parts, shown_epoch = [], None
+        values, shown_epoch = {}, None
         for key, curve in self.series.items():
             if not curve.isVisible():
                 continue
@@ -246,20 +245,28 @@ class EpochPlot(MeteredPlotWidget):
             if i > 0 and abs(x[i - 1] - epoch) <= abs(x[i] - epoch):
                 i -= 1
             shown_epoch = int(x[i])
-            parts.append(f"{self._labels[key]} {self.format_value(float(y[i]))}")
+            values[key] = float(y[i])
         if shown_epoch is None:
-            self.readout.setText("")
-            self._cursor.hide()
+            self.hide_readout()
             return ""
-        text = f"epoch {shown_epoch}: " + " · ".join(parts)
-        self.readout.setText(text)
+        self.readout_text = f"epoch {shown_epoch} · " + self.format_readout(values)
+        self.getPlotItem().setTitle(self.readout_text, color=TEXT_COLOR, size="8pt")
         self._cursor.setValue(shown_epoch)
         self._cursor.show()
-        return text
+        return self.readout_text
+
+    def format_readout(self, values: dict[str, float]) -> str:
+        """``label value`` for each series, joined (subclasses group related series)."""
+        return " · ".join(f"{self._labels[key]} {self.format_value(v)}" for key, v in values.items())
+
+    def hide_readout(self) -> None:
+        if self.readout_text:
+            self.readout_text = ""
+            self._cursor.hide()
+            self.getPlotItem().setTitle(self.title, color=TEXT_COLOR, size="10pt")
 
     def leaveEvent(self, event) -> None:
-        self._cursor.hide()
-        self.readout.setText("")
+        self.hide_readout()
         super().leaveEvent(event)
 
 

@@ -65,6 +65,9 @@ class HistogramView(QWidget):
                                      )
         self.curve = item.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(PALETTE[0], width=1.5),
                                brush=pg.mkBrush(31, 119, 180, 90))
+        self.first_note = pg.LabelItem("", color="#707070", size="8pt")
+        self.first_note.setParentItem(item.getViewBox())
+        self.first_note.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 2))
         # sticky axes: steady while the run streams in or the slider replays it
         self._anchor = RangeAnchor()
         item.addItem(self._anchor)
@@ -158,7 +161,7 @@ class HistogramView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._dirty:
-            self.redraw()
+            self.refresh()
 
     # -- slider ----------------------------------------------------------------------------
     def _sync_slider(self) -> None:
@@ -203,11 +206,12 @@ class HistogramView(QWidget):
         self._dirty = False
         kind = self.kindCombo.currentText()
         layer = self.layerCombo.currentText()
-        title = f"{kind} · {layer}" if layer else kind
+        title = f"{layer} {kind.lower()}" if layer else kind
         hist = self.current_histogram()
         if hist is None:
             self.curve.setData([], [])
             self.first_curve.setData([], [])
+            self.first_note.setText("")
             self._set_title(title)
             return
         self.curve.setData(hist.edges, hist.counts, stepMode="center", fillLevel=0)
@@ -221,11 +225,11 @@ class HistogramView(QWidget):
         epoch = self.selected_epoch()
         if first is not None and self.epochSlider.value() > 0:
             self.first_curve.setData(first.edges, first.counts, stepMode="center")
-            title += f" · epoch {epoch} (dashed: epoch {self.store[0].epoch})"
+            self.first_note.setText(f"dashed: epoch {self.store[0].epoch}")
         else:
             self.first_curve.setData([], [])
-            title += f" · epoch {epoch}"
-        self._set_title(title)
+            self.first_note.setText("")
+        self._set_title(f"{title} · epoch {epoch}")
         latest = self.epochSlider.value() == self.epochSlider.maximum()
         self.epochLabel.setText(f"Epoch {epoch}" + (" (latest)" if latest else ""))
 

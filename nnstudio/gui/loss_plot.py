@@ -23,7 +23,7 @@ class LossPlot(EpochPlot):
     """``lossPlot``: series ``train``, ``val`` (raw) and ``train_smooth``, ``val_smooth``."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("lossPlot", "Loss", "loss", parent)
+        super().__init__("lossPlot", "Loss", "loss", parent, marker_label_y=(0.55, 0.4))
         self.add_series("train", "train (raw)", TRAIN_COLOR, width=1.0, alpha=90, legend=False)
         self.add_series("val", "validation (raw)", VAL_COLOR, width=1.0, alpha=90, legend=False)
         self.add_series("train_smooth", "train", TRAIN_COLOR, width=2.5)
@@ -35,6 +35,15 @@ class LossPlot(EpochPlot):
                         "mode: no dropout).\nThin lines are raw values, thick lines their exponential moving "
                         "average.\nThe dashed green line marks the best validation loss; the dotted red line "
                         "where training stopped.")
+
+    def format_readout(self, values: dict[str, float]) -> str:
+        """``train 0.0486 (raw 0.0331) · validation ...``: smoothed first, raw in brackets."""
+        parts = []
+        for key, label in (("train", "train"), ("val", "validation")):
+            if key + "_smooth" in values:
+                raw = f" (raw {self.format_value(values[key])})" if key in values else ""
+                parts.append(f"{label} {self.format_value(values[key + '_smooth'])}{raw}")
+        return " · ".join(parts)
 
     def set_smoothing(self, factor: float) -> None:
         """Change the EMA factor f in [0, 1) and recompute the smoothed curves."""
@@ -73,28 +82,35 @@ class LossPlot(EpochPlot):
 
 
 class LossView(QWidget):
-    """The loss plot with its smoothing slider and log-scale toggle."""
+    """The loss plot with its smoothing slider and log-scale toggle.
+
+    With ``controls_above=False`` the row of controls (:attr:`controls`) is left out of this
+    widget's layout, for the caller to place (the training panel puts it above all its plots).
+    """
 
     smoothingChanged = Signal(float)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, controls_above: bool = True):
         super().__init__(parent)
         self.plot = LossPlot(self)
-        self.smoothingSlider = QSlider(Qt.Orientation.Horizontal, self)
+        self.controls = QWidget(self)
+        self.smoothingSlider = QSlider(Qt.Orientation.Horizontal, self.controls)
         self.smoothingSlider.setObjectName("smoothingSlider")
         self.smoothingSlider.setRange(0, SMOOTHING_STEPS - 1)
         self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
+        self.smoothingSlider.setMinimumWidth(90)
         self.smoothingSlider.setMaximumWidth(180)
         tip = ("Exponential moving average of the loss curves:\n  s[t] = f · s[t−1] + (1 − f) · x[t]\n"
                "f = 0 shows raw values; f = 0.9 (the default) averages over roughly the last 10 epochs.")
         self.smoothingSlider.setToolTip(tip)
-        self.smoothingLabel = QLabel(self)
+        self.smoothingLabel = QLabel(self.controls)
         self.smoothingLabel.setToolTip(tip)
-        self.smoothingLabel.setMinimumWidth(self.smoothingLabel.fontMetrics().horizontalAdvance("Smoothing 0.99"))
-        self.logScaleCheck = QCheckBox("Log scale", self)
+        self.smoothingLabel.setMinimumWidth(
+            self.smoothingLabel.fontMetrics().horizontalAdvance("Loss smoothing 0.99"))
+        self.logScaleCheck = QCheckBox("Log scale", self.controls)
         self.logScaleCheck.setObjectName("logScaleCheck")
         self.logScaleCheck.setToolTip("Plot the loss on a logarithmic axis: late, small improvements stay visible.")
-        row = QHBoxLayout()
+        row = QHBoxLayout(self.controls)
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(self.smoothingLabel)
         row.addWidget(self.smoothingSlider)
@@ -104,7 +120,8 @@ class LossView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(row)
+        if controls_above:
+            layout.addWidget(self.controls)
         layout.addWidget(self.plot, 1)
         self.smoothingSlider.valueChanged.connect(self._on_smoothing)
         self.logScaleCheck.toggled.connect(self.plot.set_log_scale)
@@ -116,6 +133,6 @@ class LossView(QWidget):
 
     def _on_smoothing(self, value: int) -> None:
         factor = value / SMOOTHING_STEPS
-        self.smoothingLabel.setText(f"Smoothing {factor:.2f}")
+        self.smoothingLabel.setText(f"Loss smoothing {factor:.2f}")
         self.plot.set_smoothing(factor)
         self.smoothingChanged.emit(factor)

@@ -20,15 +20,20 @@ from typing import Callable
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, QTimer
 
-DUTY = 0.1               # share of wall time the GUI thread may spend redrawing while data stream in
+DUTY = 0.15              # share of wall time the GUI thread may spend redrawing while data stream in
 MIN_INTERVAL_S = 1 / 60   # ...but never faster than this between two redraws...
 MAX_INTERVAL_S = 0.5      # ...nor slower than this
+FIRST_DRAW_BOOST_S = 1.0  # a view not drawn yet in this run counts as having waited this much longer
 
 
-def nice_ceil(x: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k that is >= x (x > 0)."""
+TICK_STEPS = (1.0, 2.0, 5.0, 10.0)
+FINE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceil(x: float, steps: tuple[float, ...] = TICK_STEPS) -> float:
+    """The smallest of m x 10^k (m in ``steps``) that is >= x (x > 0)."""
     exponent = math.floor(math.log10(x))
-    for m in (1.0, 2.0, 5.0, 10.0):
+    for m in steps:
         value = m * 10.0 ** exponent
         if value >= x * (1 - 1e-12):
             return value
@@ -125,39 +130,52 @@ class MeteredPlotWidget(pg.PlotWidget):
 class RefreshScheduler(QObject):
     """Redraw dirty views one at a time, keeping drawing under ``duty`` of the wall time.
 
-    ``add(refresh, weight)`` registers a view's redraw function; ``mark_dirty()`` flags all
-    views; each timer tick then redraws the dirty view that has waited longest, weighted (a
-    view of weight 3 is redrawn about three times as often as one of weight 1).  ``flush()``
-    redraws every dirty view at once (at a pause or the end of a run, when the user is looking
-    and nothing else competes).
+    ``add(refresh, weight, visible)`` registers a view's redraw function; ``mark_dirty()``
+    flags all views; each timer tick then redraws the visible dirty view that has waited
+    longest, weighted (a view of weight 3 is redrawn about three times as often as one of
+    weight 1).  Hidden views stay dirty until they are shown or flushed.  ``flush()`` redraws
+    every dirty view at once (at a pause or the end of a run, when the user is looking and
+    nothing else competes).
     """
 
-    def __init__(self, duty: float = DUTY, parent: QObject | None = None):
+    def __init__(self, duty: float | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self.duty = duty
+        self.duty = DUTY if duty is None else duty
         self._views: list[Callable[[], None]] = []
         self._weights: list[float] = []
+        self._visible: list[Callable[[], bool]] = []
         self._dirty: list[bool] = []
-        self._drawn_at: list[float] = []
+        self._dirty_since: list[float] = []
+        self._drawn: list[bool] = []
         self._last_slot = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self.redraws = 0
 
-    def add(self, refresh: Callable[[], None], weight: float = 1.0) -> None:
+    def add(self, refresh: Callable[[], None], weight: float = 1.0,
+            visible: Callable[[], bool] = lambda: True) -> None:
         self._views.append(refresh)
         self._weights.append(float(weight))
+        self._visible.append(visible)
         self._dirty.append(False)
-        self._drawn_at.append(0.0)
+        self._dirty_since.append(0.0)
+        self._drawn.append(False)
 
     def mark_dirty(self) -> None:
-        self._dirty = [True] * len(self._views)
+        now = time.perf_counter()
+        for i, dirty in enumerate(self._dirty):
+            if not dirty:
+                # a view that shows nothing of this run yet goes first
+                self._dirty[i], self._dirty_since[i] = True, now - (0 if self._drawn[i] else FIRST_DRAW_BOOST_S)
         if not self._timer.isActive():
             self._timer.start(round(MIN_INTERVAL_S * 1000))
 
     def pending(self) -> bool:
         return any(self._dirty)
+
+    def _candidates(self) -> list[int]:
+        return [i for i, dirty in enumerate(self._dirty) if dirty and self._visible[i]()]
 
     def flush(self) -> None:
         self._timer.stop()
@@ -167,23 +185,25 @@ class RefreshScheduler(QObject):
         PAINTS.take()
 
     def cancel(self) -> None:
+        """Forget dirty marks (a new run starts, or the views were cleared)."""
         self._timer.stop()
         self._dirty = [False] * len(self._views)
+        self._drawn = [False] * len(self._views)
 
     def _redraw(self, index: int) -> None:
         self._dirty[index] = False
+        self._drawn[index] = True
         start = time.perf_counter()
         self._views[index]()
-        self._drawn_at[index] = end = time.perf_counter()
-        self._last_slot = end - start
+        self._last_slot = time.perf_counter() - start
         self.redraws += 1
 
     def _tick(self) -> None:
         spent = self._last_slot + PAINTS.take()  # the previous redraw, its paint included
         now = time.perf_counter()
-        waiting = [((now - self._drawn_at[i]) * self._weights[i], i) for i, d in enumerate(self._dirty) if d]
+        waiting = [((now - self._dirty_since[i]) * self._weights[i], i) for i in self._candidates()]
         if waiting:
             self._redraw(max(waiting)[1])
-        if self.pending():
+        if self._candidates():
             wait = min(max(spent * (1 / self.duty - 1), MIN_INTERVAL_S), MAX_INTERVAL_S)
             self._timer.start(round(wait * 1000))

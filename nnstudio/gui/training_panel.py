@@ -76,7 +76,7 @@ ENABLED = {
 # stop reason -> (mark on the loss plot, progress-bar word, status severity)
 STOP_STYLES = {
     STOP_COMPLETED: ("", "done", "success"),
-    STOP_EARLY: ("early stop", "early stopping", "success"),
+    STOP_EARLY: ("early stop", "early stop", "success"),
     STOP_USER: ("stopped", "stopped", "info"),
     STOP_DIVERGED: ("diverged", "diverged", "warning"),
 }
@@ -136,9 +136,9 @@ class TrainingPanel(QWidget):
         # Redraw weights: how often each view is redrawn relative to the others while training.
         self._refresh = RefreshScheduler(parent=self)
         for plot, weight in zip(self.curvePlots, (3, 2, 1, 1)):
-            self._refresh.add(lambda plot=plot: plot.update_from(self.history), weight)
-        self._refresh.add(self.histogramView.refresh, 1)
-        self._refresh.add(self._draw_boundary, 2)
+            self._refresh.add(lambda plot=plot: plot.update_from(self.history), weight, plot.isVisible)
+        self._refresh.add(self.histogramView.refresh, 1, self.histogramView.isVisible)
+        self._refresh.add(self._draw_boundary, 2, self.boundaryView.isVisible)
         self._progress_shown_at = 0.0
         self.setStyleSheet(STATUS_STYLE)
         self._set_state(RunState.IDLE)
@@ -185,7 +185,6 @@ class TrainingPanel(QWidget):
         button.setDefaultAction(action)
         button.setObjectName(name)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setMinimumWidth(84)
         return button
 
     def _make_widgets(self) -> None:
@@ -206,8 +205,11 @@ class TrainingPanel(QWidget):
         self.statusLabel.setWordWrap(True)
         self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusLabel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # room for two lines (result + test metrics) from the start, so the plots do not jump as
+        # messages change; a narrow panel lets a long message wrap onto more
+        self.statusLabel.setMinimumHeight(2 * self.statusLabel.fontMetrics().lineSpacing() + 10)
 
-        self.lossView = LossView(self)
+        self.lossView = LossView(self, controls_above=False)
         self.lossPlot = self.lossView.plot
         self.accuracyPlot = AccuracyPlot(self)
         self.rmseLabel = QLabel(self)
@@ -251,8 +253,12 @@ class TrainingPanel(QWidget):
         self.insideTabs = QTabWidget(self)
         self.insideTabs.setObjectName("insideTabs")
         self.insideTabs.addTab(self.histogramView, "Histograms")
-        self.insideTabs.addTab(self.boundaryStack, "Decision boundary")
-        self.insideTabs.addTab(results, "Test results")
+        self.insideTabs.addTab(self.boundaryStack, "Boundary")
+        self.insideTabs.addTab(results, "Results")
+        self.insideTabs.setTabToolTip(0, "Per-layer histograms of weights, biases, gradients and activations, "
+                                         "with an epoch slider to replay the run")
+        self.insideTabs.setTabToolTip(1, "The decision boundary over the input plane (2-D data sets)")
+        self.insideTabs.setTabToolTip(2, "Test-split metrics and the confusion matrix, once a run ends")
         self.insideTabs.tabBarClicked.connect(self._on_tab_clicked)
 
         self.logView = LogView(parent=self)
@@ -277,12 +283,13 @@ class TrainingPanel(QWidget):
         grid = QGridLayout(curves)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(6)
-        grid.addWidget(self.lossView, 0, 0)
-        grid.addWidget(self.accuracyStack, 0, 1)
-        grid.addWidget(self.learningRatePlot, 1, 0)
-        grid.addWidget(self.gradNormPlot, 1, 1)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid.addWidget(self.lossView.controls, 0, 0, 1, 2)
+        grid.addWidget(self.lossView, 1, 0)
+        grid.addWidget(self.accuracyStack, 1, 1)
+        grid.addWidget(self.learningRatePlot, 2, 0)
+        grid.addWidget(self.gradNormPlot, 2, 1)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(2, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
 

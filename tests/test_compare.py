@@ -326,6 +326,8 @@ def test_summary_files(tmp_path, process_results_twice):
     doc = json.loads((tmp_path / "summary.json").read_text())
     assert doc["comparison"]["factor"] == "init_method" and doc["comparison"]["seeds"] == [5, 6]
     assert len(doc["curves"]["he_normal"]["val_loss_mean"]) == 4
+    assert [(r["variant"], r["seed"]) for r in doc["runs"]] == [(v, s) for v in comparison.labels for s in (5, 6)]
+    assert all(r["status"] == "completed" and r["epochs"] == 4 for r in doc["runs"])
 
 
 # -- depth study ---------------------------------------------------------------------------

@@ -64,9 +64,23 @@ def summary_json(results: ComparisonResults) -> str:
         "comparison": results.comparison.describe(),
         "target": {"metric": results.target.metric, "value": results.target.value},
         "rows": [row.to_dict() for row in results.rows()],
+        "runs": [_run_dict(results, run) for run in results.runs.values()],
         "curves": curves,
     }
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
+
+
+def _run_dict(results: ComparisonResults, run) -> dict[str, Any]:
+    """One run's outcome: enough to find it again (variant, seed) and see how it ended."""
+    summary = run.summary
+    return {
+        "variant": results.comparison.variants[run.variant].label, "seed": run.seed, "status": run.status,
+        "epochs": run.n_epochs, "best_epoch": None if run.best_index() is None else run.best_index() + 1,
+        "best_val_loss": _json(run.at_best("val_loss")), "val_accuracy": _json(run.at_best("val_accuracy")),
+        "test_accuracy": None if summary is None else _json(summary.test_accuracy),
+        "test_rmse": None if summary is None else _json(summary.test_rmse),
+        "seconds": _json(run.seconds), "error": run.error,
+    }
 
 
 def depth_csv(rows: Sequence[DepthRow], recommendation: DepthRecommendation | None) -> str:

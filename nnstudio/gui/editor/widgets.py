@@ -1,0 +1,142 @@
+"""Small input widgets the editor panels share."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+
+_MANTISSAS = (1.0, 2.0, 5.0)
+
+
+def _grid(exponent: int) -> list[float]:
+    # float("2e-05") is the closest double to 2·10⁻⁵; 2 * 10 ** -5 may not be
+    return [float(f"{m:g}e{exponent}") for m in _MANTISSAS]
+
+
+def log_step_up(value: float) -> float:
+    """The next value of the 1, 2, 5 × 10ⁿ sequence above ``value`` (> 0)."""
+    e = math.floor(math.log10(value))
+    for g in _grid(e) + _grid(e + 1):
+        if g > value * (1 + 1e-9):
+            return g
+    return _grid(e + 2)[0]
+
+
+def log_step_down(value: float) -> float:
+    """The previous value of the 1, 2, 5 × 10ⁿ sequence below ``value`` (> 0)."""
+    e = math.floor(math.log10(value))
+    for g in reversed(_grid(e - 1) + _grid(e)):
+        if g < value * (1 - 1e-9):
+            return g
+    return _grid(e - 2)[-1]
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """A spin box for scale parameters (learning rates, penalties, thresholds).
+
+    The arrows step through 1, 2, 5 × 10ⁿ (each step multiplies or divides by about 2.2);
+    typing accepts any number, scientific notation included (``3e-4``).  With ``zero_text``
+    the value 0 is allowed and shown as that text (``"off"``); stepping down from the
+    smallest positive value reaches it.
+    """
+
+    def __init__(self, minimum: float, maximum: float, zero_text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._floor = minimum
+        self._zero_text = zero_text
+        self.setDecimals(15)  # precision of stored values; the display uses textFromValue
+        self.setRange(0.0 if zero_text else minimum, maximum)
+        if zero_text:
+            self.setSpecialValueText(zero_text)
+        self.setKeyboardTracking(False)
+        self.setAccelerated(True)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        return "0" if value == 0 else f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802
+        text = text.strip()
+        if self._zero_text and text == self._zero_text:
+            return 0.0
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        stripped = text.strip()
+        if self._zero_text and stripped == self._zero_text:
+            return QValidator.State.Acceptable
+        try:
+            value = float(stripped)
+        except ValueError:
+            partial = stripped == "" or all(c in "0123456789.eE+-" for c in stripped)
+            return QValidator.State.Intermediate if partial else QValidator.State.Invalid
+        in_range = self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor)
+        return QValidator.State.Acceptable if in_range else QValidator.State.Intermediate
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802
+        value = self.value()
+        for _ in range(abs(steps)):
+            if steps > 0:
+                value = self._floor if value <= 0 else log_step_up(value)
+            elif value <= self._floor * (1 + 1e-9):
+                value = 0.0 if self._zero_text else self._floor
+            else:
+                value = max(self._floor, log_step_down(value))
+        self.setValue(min(value, self.maximum()))
+
+
+class _WheelGuard(QObject):
+    """Let the mouse wheel scroll the panel instead of changing an unfocused spin box or combo."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.Wheel or not isinstance(obj, QWidget) or obj.hasFocus():
+            return False
+        area = obj.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QCoreApplication.sendEvent(area.verticalScrollBar(), event)
+        return True
+
+
+_WHEEL_GUARD: _WheelGuard | None = None
+
+
+def guard_wheel(*widgets: QWidget) -> None:
+    """Make wheel events reach ``widgets`` only once they have been clicked (focused)."""
+    global _WHEEL_GUARD
+    if _WHEEL_GUARD is None:
+        _WHEEL_GUARD = _WheelGuard()
+    for w in widgets:
+        w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        w.installEventFilter(_WHEEL_GUARD)
+
+
+def int_spin(minimum: int, maximum: int, special: str = "", parent: QWidget | None = None) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setRange(minimum, maximum)
+    spin.setKeyboardTracking(False)
+    spin.setAccelerated(True)
+    if special:
+        spin.setSpecialValueText(special)
+    return spin
+
+
+def float_spin(minimum: float, maximum: float, step: float, decimals: int,
+               parent: QWidget | None = None) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(parent)
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setDecimals(decimals)
+    spin.setKeyboardTracking(False)
+    return spin
+
+
+def wheel_guarded_children(root: QWidget) -> None:
+    """Apply :func:`guard_wheel` to every spin box and combo box under ``root``."""
+    guard_wheel(*root.findChildren(QAbstractSpinBox), *root.findChildren(QComboBox))

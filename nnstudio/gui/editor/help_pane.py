@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QTextBrowser, QWidget
 
@@ -44,7 +45,7 @@ class HelpPane(QTextBrowser):
         editor.configChanged.connect(lambda _cfg: self._show(self.key, None))
 
     def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is None or new is self or self.isAncestorOf(new):
+        if new is None or not shiboken6.isValid(self.editor) or new is self or self.isAncestorOf(new):
             return
         key, owner = help_key_of(new)
         if key:

@@ -277,3 +277,16 @@ def test_saving_over_a_model_is_atomic(tmp_path, model_bytes, monkeypatch):
     assert path.read_bytes() == model_bytes
     with np.load(path, allow_pickle=False) as z:
         assert sorted(model_arrays(model)) == sorted(z.files)
+
+
+def test_atomic_writes_follow_the_umask_not_owner_only(tmp_path):
+    import os
+    import stat
+
+    from nnstudio.files import atomic_write_text
+
+    target = tmp_path / "shared.json"
+    atomic_write_text(target, "{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask

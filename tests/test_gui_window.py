@@ -382,3 +382,84 @@ def test_help_action_shows_the_focused_controls_explanation(qtbot, window):
     trigger(window, "helpAction")
     assert window.help_dock.isVisible()
     assert "√v̂ + ε" in window.help_pane.toPlainText()
+
+
+def test_presets_menu_loads_a_preset_as_one_undoable_step(window):
+    presets = pytest.importorskip("nnstudio.presets")
+    menu = window.presets_menu
+    assert menu is not None
+    menu.aboutToShow.emit()
+    entries = {a.data(): a for a in menu.actions() if a.data()}
+    names = [p.name for p in presets.list_presets()]
+    assert list(entries) == names
+    name = names[-1]
+    start = window.editor.config
+    entries[name].trigger()
+    assert window.editor.config == presets.load_preset(name)
+    assert window.editor.undo_stack.count() == 1
+    window.editor.undo_stack.undo()
+    assert window.editor.config == start
+
+
+def test_run_app_opens_the_file_it_is_given_and_returns_the_exit_status(qtbot, monkeypatch, tmp_path, dialogs):
+    import pyqtgraph as pg
+
+    from nnstudio.gui.app import run_app
+
+    path = tmp_path / "given.json"
+    save_experiment(path, small_config(epochs=7))
+    app = QApplication.instance()
+    names = (app.organizationName(), app.applicationName())
+    pg_options = {k: pg.getConfigOption(k) for k in ("antialias", "background", "foreground")}
+    seen = {}
+
+    def fake_exec(self=None):
+        win = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        qtbot.waitUntil(lambda: win.file_path() == path, timeout=INFO_TIMEOUT_MS)
+        seen["epochs"], seen["title"] = win.editor.config.epochs, win.windowTitle()
+        assert win.close()
+        return 3
+
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        assert run_app([str(path)]) == 3
+    finally:
+        app.setOrganizationName(names[0])
+        app.setApplicationName(names[1])
+        pg.setConfigOptions(**pg_options)
+    assert seen == {"epochs": 7, "title": "given.json[*] — nnstudio"}
+    assert signal.getsignal(signal.SIGINT) is previous  # the Ctrl-C handler is removed again
+    assert not nnstudio.gui.running_threads()
+
+
+@pytest.mark.parametrize("width, hyperparams_area", [(1280, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                                     (1920, Qt.DockWidgetArea.RightDockWidgetArea)])
+def test_first_start_arranges_the_docks_for_the_window_size(qtbot, dialogs, width, hyperparams_area):
+    QSettings().clear()
+    w = MainWindow(small_config())
+    qtbot.addWidget(w)
+    w.resize(width, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.dockWidgetArea(w.hyperparams_dock) == hyperparams_area
+    assert w.dockWidgetArea(w.network_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.waitUntil(lambda: w.tabs.width() >= 700)  # the training tab keeps room for its plots
+    qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    w.close()
+
+
+def test_a_saved_layout_is_restored(qtbot, window):
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    window.addDockWidget(right, window.hyperparams_dock)  # the user moved it; the default is the left
+    window.editor.document.mark_saved()
+    assert window.close()
+    again = MainWindow(small_config())
+    qtbot.addWidget(again)
+    again.resize(1280, 800)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.dockWidgetArea(again.hyperparams_dock) == right
+    assert again.dockWidgetArea(again.data_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.waitUntil(lambda: not again.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    again.close()

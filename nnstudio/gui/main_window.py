@@ -16,7 +16,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
                                QSplitter, QTabWidget, QUndoView, QWidget)
 
@@ -26,7 +26,6 @@ from .editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEdi
 from .editor.binding import reveal_field
 from .editor.edits import output_size
 from .editor.help_pane import help_key_of
-from .editor.help_texts import HELP
 from .editor.hyperparams import describe_problem
 from .training_panel import TrainingPanel
 
@@ -70,6 +69,7 @@ class MainWindow(QMainWindow):
         self._running = False
         self._tabs_with_shutdown: list[QWidget] = []
         self._closed = False
+        self._layout_pending = False
 
         self.editor = ConfigEditor(config, self)
         self._build_central()
@@ -114,7 +114,6 @@ class MainWindow(QMainWindow):
         self.layer_editor = LayerEditor(self.editor)
         self.diagram = NetworkDiagram()
         self.diagram.setProperty("helpKey", "diagram")
-        self.diagram.setToolTip(self._diagram_tip())
         self.network_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.network_splitter.setObjectName("networkSplitter")
         self.network_splitter.addWidget(self.layer_editor)
@@ -139,10 +138,6 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-
-    @staticmethod
-    def _diagram_tip() -> str:
-        return HELP["diagram"].tip
 
     def _action(self, text: str, name: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -583,8 +578,9 @@ class MainWindow(QMainWindow):
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
                              Qt.Orientation.Vertical)
-        else:
-            self.resizeDocks([self.network_dock], [max(500, width - 760)], Qt.Orientation.Horizontal)
+        else:  # the training tab keeps the rest (it needs about 740 px)
+            self.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self.network_dock, self.data_dock], [int(height * 0.4), int(height * 0.6)],
                              Qt.Orientation.Vertical)
             self.resizeDocks([self.help_dock], [int(height * 0.16)], Qt.Orientation.Vertical)
@@ -608,9 +604,9 @@ class MainWindow(QMainWindow):
         if not restored:
             self.resize(1280, 800)
         state = settings.value(SETTINGS_STATE)
-        if not (state and self.restoreState(state, STATE_VERSION)):
-            self.reset_layout()
-            QTimer.singleShot(0, self._default_sizes)  # once the window has its real size
+        self._layout_pending = not (state and self.restoreState(state, STATE_VERSION))
+        if self._layout_pending:
+            self.reset_layout()  # provisional: redone at the first show, when the size is final
         splitter = settings.value(SETTINGS_SPLITTER)
         if not (splitter and self.network_splitter.restoreState(splitter)):
             self.network_splitter.setSizes([320, 190])
@@ -628,6 +624,13 @@ class MainWindow(QMainWindow):
             if tab is not self.training_panel:
                 tab.shutdown()
         self.editor.shutdown()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._layout_pending:  # first start: arrange the docks for the size the window got
+            self._layout_pending = False
+            self.reset_layout()
+            QTimer.singleShot(0, self._default_sizes)  # after the layout has settled
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self._closed:

@@ -8,7 +8,6 @@ its reason here, in red, and nothing else changes.
 from __future__ import annotations
 
 import csv
-import html
 import os
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def _param_widget(p: ParamSpec) -> QWidget:
             combo.addItem(str(choice), choice)
         return combo
     if isinstance(p.default, bool):
-        return QCheckBox(p.name.replace("_", " "))
+        return QCheckBox(p.name.replace("_", " ").capitalize())
     if isinstance(p.default, int):
         lo = int(p.minimum) if p.minimum is not None else 0
         hi = int(p.maximum) if p.maximum is not None else 1_000_000
@@ -172,6 +171,7 @@ class DataPanel(QWidget):
         self.sizes_label = QLabel(self)
         self.sizes_label.setObjectName("dataSizesLabel")
         self.sizes_label.setWordWrap(True)
+        self.sizes_label.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
         self.sizes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         top = QHBoxLayout()
@@ -256,7 +256,7 @@ class DataPanel(QWidget):
         self.params_box.setVisible(bool(params))
 
     def show_info(self, info: DataInfo) -> None:
-        text = html.escape(info.summary())
+        text = info.summary()
         if info.error:
             self.sizes_label.setStyleSheet("color: #b71c1c;")
             self.sizes_label.setText("⚠ " + text)
@@ -292,7 +292,7 @@ class DataPanel(QWidget):
 
     def _show_error(self, message: str) -> None:
         self.sizes_label.setStyleSheet("color: #b71c1c;")
-        self.sizes_label.setText("⚠ " + html.escape(message))
+        self.sizes_label.setText("⚠ " + message)
 
     def set_editable(self, editable: bool) -> None:
         self.setEnabled(editable)

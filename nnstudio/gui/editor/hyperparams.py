@@ -111,9 +111,12 @@ GROUPS: list[tuple[str, list[Field]]] = [
 ]
 
 
+FIELD_HELP = {"data": "dataset"}  # config fields whose help entry has another key
+
+
 def describe_problem(exc: ConfigError) -> str:
     """The panel's wording of a :class:`ConfigError`: the field's title, the value, what to use."""
-    entry = HELP.get(exc.field)
+    entry = HELP.get(FIELD_HELP.get(exc.field, exc.field))
     title = entry.title if entry else exc.field
     return f"{title}: {exc.value!r} cannot be used here. Use {exc.expected}."
 
@@ -141,9 +144,13 @@ class HyperparamPanel(QWidget):
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(4, 4, 4, 4)
+        self._row_labels: list[QLabel] = []
         for title, fields in GROUPS:
             column.addWidget(self._group(title, fields))
         column.addStretch(1)
+        label_width = max(label.sizeHint().width() for label in self._row_labels)
+        for label in self._row_labels:  # one label column for all groups
+            label.setMinimumWidth(label_width)
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(body)
@@ -187,6 +194,8 @@ class HyperparamPanel(QWidget):
                 row_label = QLabel(f.label)
                 row_label.setToolTip(entry.tip)
                 row_label.setBuddy(widget)
+                row_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self._row_labels.append(row_label)
                 form.addRow(row_label, widget)
             else:
                 form.addRow(widget)

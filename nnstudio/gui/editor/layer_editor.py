@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QSpinBox,
                                QStyle, QStyledItemDelegate, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ...config import ExperimentConfig
-from ...engine import ACTIVATIONS, hidden_activation_names
+from ...engine import hidden_activation_names
 from .controller import ConfigEditor
 from .edits import (duplicate_layer, insert_layer, move_layer, output_size, remove_layer, set_layer_field)
 from .help_texts import HELP, choice_tip

@@ -16,6 +16,8 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .help_texts import HELP
+
 MAX_NODES = 12
 WEIGHT_BINS = 6  # opacity/width levels per sign
 POSITIVE = QColor(33, 102, 172)   # blue
@@ -55,6 +57,8 @@ class NetworkDiagram(QWidget):
             if self._weights is not None and not self._weights_fit(self._weights):
                 self._weights = None
         self._labels = list(labels)
+        arch = " → ".join(f"{n or '?'} {label}".strip() for n, label in zip(sizes, self._labels or [""] * len(sizes)))
+        self.setToolTip(f"{arch}\n\n{HELP['diagram'].tip}")
         self.update()
 
     def set_weights(self, weights: Sequence[np.ndarray] | None) -> None:
@@ -94,11 +98,13 @@ class NetworkDiagram(QWidget):
         return out
 
     def node_radius(self) -> float:
+        """Radius that keeps nodes apart both within a column and between columns."""
         if not self._sizes:
             return 6.0
         drawn = max(len(shown_units(max(s, 1))) for s in self._sizes)
         spacing = min((self.height() - 44) / max(drawn, 1), 26.0)
-        return max(2.5, min(8.0, spacing * 0.32))
+        column = (self.width() - 28) / len(self._sizes)
+        return max(2.0, min(8.0, spacing * 0.32, column * 0.22))
 
     # -- painting ------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -169,8 +175,10 @@ class NetworkDiagram(QWidget):
                 painter.drawText(QRectF(x + self.node_radius() + 1, mid[1] - fm.height(), 20, fm.height()),
                                  Qt.AlignmentFlag.AlignLeft, "…")
             rect = QRectF(x - column / 2, bottom - 2 * fm.height(), column, fm.height())
-            painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter, str(size) if size else "?")
+            text = str(size) if size else "?"
+            if fm.horizontalAdvance(text) + 6 <= column:  # too many layers for their sizes: leave them out
+                painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter, text)
             label = self._labels[i] if i < len(self._labels) else ""
-            if label:
+            if label and column >= fm.horizontalAdvance("relu…"):
                 painter.drawText(rect.translated(0, fm.height()), Qt.AlignmentFlag.AlignHCenter,
                                  fm.elidedText(label, Qt.TextElideMode.ElideRight, int(column)))

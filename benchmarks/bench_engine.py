@@ -156,7 +156,7 @@ class EngineRun:
         self.trainer = trainer = Trainer(engine_config(batch_size, dtype, epochs), split, histograms=histograms)
         self.seconds, self.evaluations, self.records = [], [], []
         self._evaluating = 0.0
-        evaluate, end_epoch = trainer.evaluate, trainer._end_epoch
+        evaluate, end_epoch = trainer._evaluate_splits, trainer._end_epoch
 
         def timed_evaluate(*args, **kwargs):
             start = clock()
@@ -173,7 +173,7 @@ class EngineRun:
             self.records.append(total - self._evaluating)
             return result
 
-        trainer.evaluate, trainer._end_epoch = timed_evaluate, timed_end_epoch
+        trainer._evaluate_splits, trainer._end_epoch = timed_evaluate, timed_end_epoch
         self._run = trainer.run()
 
     def step(self) -> bool:

@@ -402,7 +402,7 @@ def test_full_batch_history_is_the_same_whether_or_not_the_evaluation_pass_is_re
     """A full-batch step may start from the end-of-epoch evaluation of the training split; a
     forward pass over as many rows in between, or changed parameters, must force a fresh one."""
     cfg = _config(epochs=6, batch_size=0, dtype="float64")
-    X = _split("iris").X_train
+    X = np.concatenate([_split("iris").X_train, _split("iris").X_val])  # as many rows as the evaluation pass
 
     def nothing(trainer):
         pass
@@ -430,8 +430,9 @@ def test_full_batch_steps_reuse_the_evaluation_pass():
     net._forward = lambda X, training, rng: calls.append(len(X)) or forward(X, training, rng)
     list(trainer.run())
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
-    # one training pass for the first epoch, then only the evaluations (and the final test)
-    assert calls == [n_train] + [n_train, n_val] * 5 + [n_test]
+    # one training pass for the first epoch, then only the evaluations of both splits at once
+    # (and the final test)
+    assert calls == [n_train] + [n_train + n_val] * 5 + [n_test]
 
 
 # -- histograms ----------------------------------------------------------------------------
@@ -480,3 +481,16 @@ def test_activation_histograms_sample_evenly_spaced_rows_of_a_large_validation_s
     expected = Histogram.of(val_out[::step])
     np.testing.assert_array_equal(record.layers[-1].activations.counts, expected.counts)
     assert record.layers[0].activations.counts.sum() == len(range(0, n_val, step)) * 12
+
+
+def test_between_epochs_the_layers_hold_the_validation_activations():
+    """Readers of ``layer.a`` between epochs (histogram views, compare) see the validation rows."""
+    trainer = Trainer(_config(epochs=2), _split("iris"), histograms=False)
+    for _ in trainer.run():
+        expected = trainer.network.predict_output(_split("iris").X_val)
+        break
+    trainer2 = Trainer(_config(epochs=2), _split("iris"), histograms=False)
+    for _ in trainer2.run():
+        np.testing.assert_allclose(trainer2.network.layers[-1].a, expected, rtol=1e-5)
+        assert trainer2.network.layers[0].a.shape == (len(_split("iris").y_val), 16)
+        break

@@ -101,6 +101,17 @@ class _Workspace:
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
         self.pass_id = 0
 
+    def prefix(self, rows: int) -> "_Workspace":
+        """The first ``rows`` rows of this workspace and of its last pass, as views (no dropout, no batch norm)."""
+        view = object.__new__(_Workspace)
+        view.ones, view.pass_id, view.layers = self.ones[:rows], self.pass_id, []
+        for scratch in self.layers:
+            part = object.__new__(_Scratch)
+            part.z, part.delta, part.x = scratch.z[:rows], scratch.delta[:rows], scratch.x[:rows]
+            part.dropped = part.mask = part.keep = part.x_hat = part.inv_std = part.used_mask = None
+            view.layers.append(part)
+        return view
+
 
 class Network:
     """A multilayer perceptron with an explicit, documented parameter layout.
@@ -210,20 +221,21 @@ class Network:
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
 
-    def _pass_id(self, n: int) -> int:
-        """The number of the last forward pass over ``n`` rows whose caches are still intact (0: none)."""
-        ws = self._workspaces.get(n)
-        return ws.pass_id if ws is not None else 0
+    @property
+    def _last_pass_id(self) -> int:
+        """The number of the last forward pass."""
+        return self._passes
 
-    def _resume(self, n: int, pass_id: int) -> bool:
-        """Make forward pass ``pass_id`` over ``n`` rows the one :meth:`backward` differentiates.
+    def _resume(self, pass_id: int, rows: int) -> bool:
+        """Make the first ``rows`` rows of forward pass ``pass_id`` what :meth:`backward` differentiates.
 
-        Returns False, changing nothing, when a later pass has reused that workspace.
+        Only for passes without dropout or batch norm (whose rows do not depend on each
+        other).  Returns False, changing nothing, when a later pass has reused that workspace.
         """
-        ws = self._workspaces.get(n)
-        if ws is None or pass_id == 0 or ws.pass_id != pass_id:
+        ws = next((w for w in self._workspaces.values() if w.pass_id == pass_id), None)
+        if ws is None or pass_id == 0:
             return False
-        self._last = ws
+        self._last = ws if len(ws.ones) == rows else ws.prefix(rows)
         return True
 
     def initialize(self, rng: np.random.Generator) -> None:

@@ -212,8 +212,11 @@ class Trainer:
         self.network = Network.from_config(config, split.n_features, n_out, rng=self._init_rng)
         net = self.network
         dt = net.dtype
-        self.X_train = np.ascontiguousarray(split.X_train, dtype=dt)
-        self.X_val = np.ascontiguousarray(split.X_val, dtype=dt)
+        # Training and validation rows in one array, so that one forward pass evaluates both;
+        # X_train and X_val are contiguous views of it.
+        n_train = len(split.X_train)
+        self._X_eval = np.concatenate([np.asarray(split.X_train, dtype=dt), np.asarray(split.X_val, dtype=dt)])
+        self.X_train, self.X_val = self._X_eval[:n_train], self._X_eval[n_train:]
         self.Y_train = encode_targets(split.y_train, n_out, self.classification, dt)
         self.Y_val = encode_targets(split.y_val, n_out, self.classification, dt)
         self.optimizer = make_optimizer(
@@ -240,7 +243,7 @@ class Trainer:
         # parameters are unchanged) instead of repeating it.
         self._reuse_evaluation = config.full_batch and not any(
             layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
-        self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation of the training split
+        self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass
         self._last_grad = np.zeros_like(net.flat_grad)
         self._histograms = HistogramBatch()
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
@@ -338,16 +341,33 @@ class Trainer:
         pass_id, params = self._evaluated
         net = self.network
         return (params is not None and np.array_equal(params, net.flat)
-                and net._resume(len(self.X_train), pass_id))
+                and net._resume(pass_id, len(self.X_train)))
+
+    def _evaluate_splits(self) -> tuple[float, float, float, float]:
+        """(train loss, train accuracy, val loss, val accuracy) from one evaluation pass over both splits.
+
+        Afterwards the layers' cached activations (``layer.a``) are those of the validation rows.
+        """
+        net, s, n = self.network, self.split, len(self.X_train)
+        out = net._forward(self._X_eval, False, None)
+        if self._reuse_evaluation:
+            self._evaluated = (net._last_pass_id, net.flat.copy())
+        train_loss = net.loss.value(out[:n], self.Y_train)
+        val_loss = net.loss.value(out[n:], self.Y_val)
+        train_acc = val_acc = math.nan
+        if self.classification:
+            predicted = decode_classes(out)
+            train_acc = float(np.count_nonzero(predicted[:n] == s.y_train)) / n
+            val_acc = float(np.count_nonzero(predicted[n:] == s.y_val)) / len(s.y_val)
+        for layer in net.layers:
+            layer.a = layer.a[n:]
+        return train_loss, train_acc, val_loss, val_acc
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
         net = self.network
         if not np.isfinite(net.flat).all():
             return None, "a parameter became NaN or infinite"
-        train_loss, train_acc = self.evaluate(self.X_train, self.split.y_train, self.Y_train)
-        if self._reuse_evaluation:
-            self._evaluated = (net._pass_id(len(self.X_train)), net.flat.copy())
-        val_loss, val_acc = self.evaluate(self.X_val, self.split.y_val, self.Y_val)  # leaves val activations cached
+        train_loss, train_acc, val_loss, val_acc = self._evaluate_splits()
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             return None, f"the loss became {train_loss if not math.isfinite(train_loss) else val_loss}"
         es = self.early_stopping

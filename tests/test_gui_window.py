@@ -270,6 +270,21 @@ def test_undo_and_redo_shortcuts(qtbot, window):
     assert not window.redo_action.isEnabled()
 
 
+def test_undo_keys_in_a_focused_spin_box_undo_the_edit(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.hyperparams_dock.raise_()
+    spin = child(window, "epochsSpin")
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    assert window.editor.config.epochs == 4
+    qtbot.keyClick(spin, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.config.epochs == 3 and spin.value() == 3
+    qtbot.keyClick(spin, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.config.epochs == 4 and spin.value() == 4
+
+
 def test_load_config_is_one_undoable_step(window):
     start = window.editor.config
     best = small_config(learning_rate=0.02, layers=(LayerConfig(12, "relu"), LayerConfig(5, "elu")))

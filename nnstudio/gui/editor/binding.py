@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDockWidget, QLineEdit, QScrollArea,
                                QWidget)
 
@@ -91,12 +92,34 @@ class ComboConnector(Connector):
         self.widget.setCurrentIndex(index)
 
 
+class _UndoKeysToWindow(QObject):
+    """Let Undo/Redo keys pressed in a bound text field reach the window's Undo/Redo actions.
+
+    A spin box or line edit otherwise claims Ctrl+Z for its own text history, which is empty
+    after every committed value, so the key would do nothing at all.
+    """
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                any(event.matches(k) for k in self.KEYS) or event.keyCombination() == REDO_ALTERNATIVE):
+            event.ignore()  # not claimed here: the shortcut goes to the window
+            return True
+        return False
+
+
+_UNDO_KEYS = _UndoKeysToWindow()
+REDO_ALTERNATIVE = QKeySequence("Ctrl+Y")[0]
+
+
 class SpinConnector(Connector):
     signal_name = "valueChanged"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("merge", True)
         super().__init__(*args, **kwargs)
+        self.widget.installEventFilter(_UNDO_KEYS)
 
     def widget_value(self):
         return self.widget.value()
@@ -120,6 +143,10 @@ class CheckConnector(Connector):
 
 class LineConnector(Connector):
     signal_name = "editingFinished"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.installEventFilter(_UNDO_KEYS)
 
     def widget_value(self):
         return self.widget.text().strip()

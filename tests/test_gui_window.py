@@ -305,6 +305,7 @@ def test_an_invalid_config_is_reported_and_refused_for_training(qtbot, window):
                           check_params_cb=lambda ok, message: not ok):
         window.load_config(bad, "a bad config")
     assert not window.is_config_valid()
+    assert not child(window, "trainButton").isEnabled()
     with pytest.raises(ConfigError) as err:
         window.current_config()
     assert err.value.field == "loss_func"
@@ -321,6 +322,16 @@ def test_an_invalid_config_is_reported_and_refused_for_training(qtbot, window):
         loss.setCurrentIndex(loss.findData("categorical_crossentropy"))
     assert window.current_config() == window.editor.config
     assert label.text() == "Ready to train"
+    assert child(window, "trainButton").isEnabled()
+
+
+def test_a_window_opened_on_an_invalid_config_cannot_train(qtbot, dialogs):
+    w = MainWindow(small_config(output_activation="sigmoid"))  # cross-entropy needs softmax
+    qtbot.addWidget(w)
+    assert not w.is_config_valid()
+    assert not w.findChild(QWidget, "trainButton").isEnabled()
+    qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    w.close()
 
 
 class _Worker(QWidget):

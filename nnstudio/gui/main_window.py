@@ -287,8 +287,7 @@ class MainWindow(QMainWindow):
         ed = self.editor
         ed.configChanged.connect(lambda _cfg: self._update_diagram())
         ed.dataInfoChanged.connect(lambda _info: self._update_diagram())
-        ed.validityChanged.connect(self._show_validity)
-        ed.validityChanged.connect(self.configValid)
+        ed.validityChanged.connect(self._on_validity)
         ed.note.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
         stack = ed.undo_stack
         stack.cleanChanged.connect(lambda _clean: self._update_title())
@@ -302,6 +301,7 @@ class MainWindow(QMainWindow):
             panel.stateChanged.connect(self._on_training_state)
         if hasattr(panel, "set_config_valid"):
             self.configValid.connect(panel.set_config_valid)
+            panel.set_config_valid(*self._validity())
 
     # -- tabs and config -----------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -510,6 +510,16 @@ class MainWindow(QMainWindow):
         sizes = [info.n_features if info.ok else 0, *cfg.layer_sizes, output_size(cfg, info)]
         labels = ["input", *(layer.activation for layer in cfg.layers), cfg.output_activation]
         self.diagram.set_layers(sizes, labels)
+
+    def _validity(self) -> tuple[bool, str]:
+        """(trainable, why not) in the words the panels show."""
+        problem = self.editor.problem
+        return problem is None, "" if problem is None else describe_problem(problem)
+
+    def _on_validity(self, _valid: bool, _message: str) -> None:
+        valid, reason = self._validity()
+        self._show_validity(valid, reason)
+        self.configValid.emit(valid, reason)
 
     def _show_validity(self, valid: bool, message: str) -> None:
         label = self.validity_label

@@ -3,12 +3,14 @@ the plots fed with synthetic records, the scrubber, the confusion table and the 
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
@@ -16,6 +18,7 @@ from nnstudio.gui.confusion_view import ConfusionView
 from nnstudio.gui.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
 from nnstudio.gui.histogram_view import HistogramView
 from nnstudio.gui.history_store import SCALAR_COLUMNS, History, HistogramStore, ema
+from nnstudio.gui.log_view import MAX_LINES, LogView
 from nnstudio.gui.loss_plot import LossView
 from nnstudio.gui.training_worker import BoundaryGrid, RunControl, confusion_matrix
 
@@ -216,7 +219,10 @@ def test_log_scale_toggle_plots_log10_of_the_loss(qtbot, fed_history):
 def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history):
     view = LossView()
     qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
     plot = view.plot
+    qtbot.waitUntil(lambda: plot.width() > 600)
     plot.update_from(fed_history)
     assert plot.best_line.isVisible() and plot.best_line.value() == 60  # epoch 60 is a multiple of 3
     plot.set_stop_epoch(60, "early stop")
@@ -228,6 +234,14 @@ def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history)
     assert plot.getPlotItem().titleLabel.text == text  # shown in the title row while hovering
     plot.hide_readout()
     assert plot.getPlotItem().titleLabel.text == "Loss"
+    full = plot.show_readout(12)
+    view.resize(view.minimumSizeHint().width(), 300)  # narrow: the readout is elided to fit the plot
+    qtbot.waitUntil(lambda: plot.width() < 500)
+    text = plot.show_readout(12)
+    font = QFont(plot.font())
+    font.setPointSize(8)
+    assert QFontMetrics(font).horizontalAdvance(text) <= plot.width() - 40
+    assert text.endswith("…") and full.startswith(text[:-1])
     plot.clear_data()
     assert plot.series["train"].getData()[0] is None or len(plot.series["train"].getData()[0]) == 0
     assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()
@@ -329,3 +343,27 @@ def test_boundary_view_places_the_heatmap_under_the_points(qtbot):
     assert "epoch 7" in view.getPlotItem().titleLabel.text
     view.clear_data()
     assert view.image.image is None and len(view.points.data) == 0
+
+
+def test_log_view_shows_records_logged_from_another_thread(qtbot):
+    view = LogView("nnstudio.training.test")
+    qtbot.addWidget(view)
+    log = logging.getLogger("nnstudio.training.test")
+
+    def work():
+        for i in range(3):
+            log.info("epoch %d done", i)
+        log.warning("diverged")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: "diverged" in view.toPlainText())
+    lines = view.toPlainText().splitlines()
+    assert [line.split("  ", 1)[1] for line in lines] == ["epoch 0 done", "epoch 1 done", "epoch 2 done",
+                                                            "WARNING: diverged"]
+    assert view.isReadOnly() and view.maximumBlockCount() == MAX_LINES
+    view.detach()
+    log.info("not shown")
+    view.flush()
+    assert "not shown" not in view.toPlainText()

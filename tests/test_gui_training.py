@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
@@ -129,8 +129,11 @@ def test_controls_follow_the_run_state(qtbot, make_panel):
     click_and_finish(qtbot, panel, panel.stopButton)
 
 
-def test_keyboard_shortcuts_are_the_documented_ones(make_panel):
+def test_actions_have_names_and_the_documented_shortcuts(make_panel):
     panel = make_panel(iris())
+    for name in ("trainAction", "pauseAction", "stepAction", "stopAction", "resetAction", "exportPlotAction",
+                 "exportHistoryAction"):
+        assert panel.findChild(QAction, name) is getattr(panel, name)
     shortcuts = {name: getattr(panel, name).shortcut().toString()
                  for name in ("trainAction", "pauseAction", "stepAction", "stopAction")}
     assert shortcuts == {"trainAction": "F5", "pauseAction": "F6", "stepAction": "F10",

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from ..files import atomic_write_bytes
@@ -249,7 +250,12 @@ class EpochPlot(MeteredPlotWidget):
         if shown_epoch is None:
             self.hide_readout()
             return ""
-        self.readout_text = f"epoch {shown_epoch} · " + self.format_readout(values)
+        text = f"epoch {shown_epoch} · " + self.format_readout(values)
+        # elided to the plot's width: a longer title would widen the plot item past the widget
+        font = QFont(self.font())
+        font.setPointSize(8)
+        self.readout_text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight,
+                                                          max(self.width() - 40, 80))
         self.getPlotItem().setTitle(self.readout_text, color=TEXT_COLOR, size="8pt")
         self._cursor.setValue(shown_epoch)
         self._cursor.show()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -85,6 +85,7 @@ class LogView(QPlainTextEdit):
         """Stop receiving log records (called when the window closes)."""
         self._logger.removeHandler(self.handler)
 
+    @Slot(str)
     def _queue(self, line: str) -> None:
         self._buffer.append(line)
         if not self._flush_timer.isActive():

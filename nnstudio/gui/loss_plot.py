@@ -37,9 +37,9 @@ class LossPlot(EpochPlot):
                         "where training stopped.")
 
     def format_readout(self, values: dict[str, float]) -> str:
-        """``train 0.0486 (raw 0.0331) · validation ...``: smoothed first, raw in brackets."""
+        """``train 0.0486 (raw 0.0331) · val ...``: smoothed first, raw in brackets."""
         parts = []
-        for key, label in (("train", "train"), ("val", "validation")):
+        for key, label in (("train", "train"), ("val", "val")):
             if key + "_smooth" in values:
                 raw = f" (raw {self.format_value(values[key])})" if key in values else ""
                 parts.append(f"{label} {self.format_value(values[key + '_smooth'])}{raw}")

@@ -145,9 +145,10 @@ class TrainingPanel(QWidget):
         self._show_ready()
 
     # -- actions ---------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut: str | None = None, tip: str = "",
+    def _action(self, name: str, text: str, slot, shortcut: str | None = None, tip: str = "",
                 icon: QStyle.StandardPixmap | None = None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
+        action.setObjectName(name)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
             tip = f"{tip} ({shortcut})" if tip else shortcut
@@ -162,20 +163,20 @@ class TrainingPanel(QWidget):
 
     def _make_actions(self) -> None:
         sp = QStyle.StandardPixmap
-        self.trainAction = self._action("Train", self.train, "F5", "Train the network from its initial weights",
+        self.trainAction = self._action("trainAction", "Train", self.train, "F5", "Train the network from its initial weights",
                                         sp.SP_MediaPlay)
-        self.pauseAction = self._action("Pause", self._on_pause_toggled, "F6",
+        self.pauseAction = self._action("pauseAction", "Pause", self._on_pause_toggled, "F6",
                                         "Pause after the current epoch / resume", sp.SP_MediaPause, checkable=True)
-        self.stepAction = self._action("Step", self.step, "F10", "Run exactly one epoch, then pause",
+        self.stepAction = self._action("stepAction", "Step", self.step, "F10", "Run exactly one epoch, then pause",
                                        sp.SP_MediaSkipForward)
-        self.stopAction = self._action("Stop", self.stop, "Shift+F5",
+        self.stopAction = self._action("stopAction", "Stop", self.stop, "Shift+F5",
                                        "Stop training (within half a second); the best weights are kept",
                                        sp.SP_MediaStop)
-        self.resetAction = self._action("Reset", self.reset, None, "Clear the plots, results and log",
+        self.resetAction = self._action("resetAction", "Reset", self.reset, None, "Clear the plots, results and log",
                                         sp.SP_BrowserReload)
-        self.exportPlotAction = self._action("Export Plot as PNG…", self._export_plot_dialog, None,
+        self.exportPlotAction = self._action("exportPlotAction", "Export Plot as PNG…", self._export_plot_dialog, None,
                                              "Save one of the training plots as a PNG image")
-        self.exportHistoryAction = self._action("Export History as CSV…", self._export_history_dialog, None,
+        self.exportHistoryAction = self._action("exportHistoryAction", "Export History as CSV…", self._export_history_dialog, None,
                                                 "Save the per-epoch history (losses, accuracies, learning rate, "
                                                 "gradient norms) as CSV")
 

@@ -229,8 +229,8 @@ class Trainer:
         self.summary: TrainingSummary | None = None
         self.epoch = 0
         # Per-epoch scratch: the shuffled training set (so that mini-batches are contiguous
-        # slices, not gathered copies), per-layer views of the gradient, and the last batch's
-        # gradient before clipping (for the histograms).
+        # slices, not gathered copies), squares and sums for the per-layer gradient norms, and
+        # the last batch's gradient before clipping (for the histograms).
         shuffle = not config.full_batch and config.batch_size < len(self.X_train)
         self._X_shuffled = np.empty_like(self.X_train) if shuffle else None
         self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
@@ -239,8 +239,8 @@ class Trainer:
         self._norms = np.empty(len(net.layers), dtype=dt)
         # Full batch without dropout or batch norm: a training forward pass over the training
         # split is the very computation that evaluates it at the end of the previous epoch, so
-        # the next step starts from that pass (when nothing ran over those rows since and the
-        # parameters are unchanged) instead of repeating it.
+        # the next step starts from that pass (when no later pass has reused its scratch arrays
+        # and the parameters are unchanged) instead of repeating it.
         self._reuse_evaluation = config.full_batch and not any(
             layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
         self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass

@@ -58,6 +58,7 @@ class BoundaryView(MeteredPlotWidget):
         item.getViewBox().setDefaultPadding(0.0)  # the heatmap already extends past the points
         self.n_classes = 2
         self.grid: BoundaryGrid | None = None
+        self.pending: BoundaryGrid | None = None  # the latest grid, drawn by draw_pending()
         self.setToolTip("The network's prediction over the input plane (original units), recomputed a few "
                         "times a second while training.\nColour = class colours mixed by predicted probability; "
                         "pale areas are uncertain. Dots are the training points, coloured by their true class.")
@@ -78,9 +79,15 @@ class BoundaryView(MeteredPlotWidget):
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self.getPlotItem().setTitle(f"Decision boundary · epoch {grid.epoch}", color=TEXT_COLOR, size="10pt")
 
+    def draw_pending(self) -> None:
+        """Draw the grid left in :attr:`pending` (the panel's redraw scheduler calls this)."""
+        if self.pending is not None:
+            grid, self.pending = self.pending, None
+            self.set_grid(grid)
+
     def clear_data(self) -> None:
         """Remove the heatmap and the points (``clear()`` would remove the plot items themselves)."""
-        self.grid = None
+        self.grid = self.pending = None
         self.image.clear()
         self.points.clear()
         self.getPlotItem().setTitle("Decision boundary", color=TEXT_COLOR, size="10pt")

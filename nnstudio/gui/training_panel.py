@@ -129,16 +129,17 @@ class TrainingPanel(QWidget):
         self._eta_ref: tuple[float, int] | None = None
         self._user_chose_tab = False
         self._config_problem: str | None = None
-        self._pending_grid = None
         self._make_actions()
         self._make_widgets()
         self._make_layout()
         # Redraw weights: how often each view is redrawn relative to the others while training.
+        # The redraw functions reach the views and the history, never the panel itself (no cycle).
         self._refresh = RefreshScheduler(parent=self)
         for plot, weight in zip(self.curvePlots, (3, 2, 1, 1)):
-            self._refresh.add(lambda plot=plot: plot.update_from(self.history), weight, plot.isVisible)
+            self._refresh.add(lambda plot=plot, history=self.history: plot.update_from(history), weight,
+                              plot.isVisible)
         self._refresh.add(self.histogramView.refresh, 1, self.histogramView.isVisible)
-        self._refresh.add(self._draw_boundary, 2, self.boundaryView.isVisible)
+        self._refresh.add(self.boundaryView.draw_pending, 2, self.boundaryView.isVisible)
         self._progress_shown_at = 0.0
         self.setStyleSheet(STATUS_STYLE)
         self._set_state(RunState.IDLE)
@@ -264,8 +265,16 @@ class TrainingPanel(QWidget):
 
         self.logView = LogView(parent=self)
 
-        # What "Export Plot as PNG" offers: label -> widget
-        self.exportable = {
+
+    @property
+    def exportable(self) -> dict[str, QWidget]:
+        """What "Export Plot as PNG" offers: label -> widget.
+
+        Built on demand: a dict stored on the panel that held the panel itself would be a
+        reference cycle, and a panel in a cycle is freed by Python's garbage collector in an
+        arbitrary order instead of by Qt, children after parents.
+        """
+        return {
             "Loss": self.lossPlot, "Accuracy": self.accuracyPlot, "Learning rate": self.learningRatePlot,
             "Gradient norms": self.gradNormPlot, "Weight histogram": self.weightHistogram,
             "Decision boundary": self.boundaryView, "Confusion matrix": self.confusionView,
@@ -421,7 +430,6 @@ class TrainingPanel(QWidget):
 
     def _clear_views(self) -> None:
         self._refresh.cancel()
-        self._pending_grid = None
         self.history.clear(())
         self.info = self.result = None
         self.updates_received = 0
@@ -474,7 +482,7 @@ class TrainingPanel(QWidget):
         self.history.append(update.records)
         self.histogramView.add_records(update.records, redraw=False)
         if update.boundary is not None:
-            self._pending_grid = update.boundary
+            self.boundaryView.pending = update.boundary
         self._refresh.mark_dirty()  # the plots are redrawn a few at a time (see RefreshScheduler)
         self._show_progress(update.records[-1].epoch)
         if update.weights is not None:
@@ -559,11 +567,6 @@ class TrainingPanel(QWidget):
             self._set_state(RunState.IDLE)
             self._show_status("Training was stopped before it began.")
         self.runningChanged.emit(False)
-
-    def _draw_boundary(self) -> None:
-        if self._pending_grid is not None:
-            self.boundaryView.set_grid(self._pending_grid)
-            self._pending_grid = None
 
     # -- text ------------------------------------------------------------------------------
     def _summary_text(self, summary: TrainingSummary) -> str:

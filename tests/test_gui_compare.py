@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
@@ -226,12 +227,11 @@ def test_worker_processes_never_load_qt(qtbot):
 
 
 def test_the_window_hosts_the_tab_and_open_in_editor_loads_the_variant(qtbot):
-    from nnstudio.gui.compare_tab import add_compare_tab
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(small_config())
     qtbot.addWidget(window)
-    tab = add_compare_tab(window)
+    tab = window.findChild(QWidget, "compareTab")
     try:
         assert window.tabs.indexOf(tab) >= 0 and tab.objectName() == "compareTab"
         choose_factor(tab, "learning_rate")
@@ -246,9 +246,6 @@ def test_the_window_hosts_the_tab_and_open_in_editor_loads_the_variant(qtbot):
         assert window.current_config() == tab.comparison.variants[1].config
     finally:
         window.editor.document.mark_saved()  # closing must not ask about saving the loaded variant
-        # the window reacts to undo-stack signals through lambdas, which outlive it; emptying the
-        # stack now keeps its destructor from signalling into a half-deleted window
-        window.editor.undo_stack.clear()
         window.shutdown()
 
 

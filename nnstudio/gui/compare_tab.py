@@ -770,13 +770,3 @@ def _describe_histogram(hist) -> str:
     mean = float(np.dot(counts, centres) / total)
     std = float(np.sqrt(np.dot(counts, (centres - mean) ** 2) / total))
     return f"std ≈ {std:.3g}"
-
-
-def add_compare_tab(window, title: str = "Compare") -> CompareTab:
-    """Add a Compare tab to a :class:`~nnstudio.gui.main_window.MainWindow`: it compares variants
-    of the window's current design, and "Open in editor" loads a variant back into the editor
-    (one undoable edit).  The window's ``shutdown()`` stops and joins the tab's runs."""
-    tab = CompareTab(window.current_config, window)
-    window.add_tab(tab, title)
-    tab.openInEditor.connect(lambda config: window.load_config(config, "a compared variant"))
-    return tab

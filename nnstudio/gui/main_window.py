@@ -27,7 +27,9 @@ from .editor.binding import reveal_field
 from .editor.edits import output_size
 from .editor.help_pane import help_key_of
 from .editor.hyperparams import describe_problem
+from .compare_tab import CompareTab
 from .training_panel import TrainingPanel
+from .tuning_tab import TuningTab
 
 APP_TITLE = "nnstudio"
 FILE_FILTER = f"nnstudio experiments (*{EXPERIMENT_SUFFIX});;All files (*)"
@@ -90,6 +92,12 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.current_config, self)
         self.training_panel.setObjectName(self.training_panel.objectName() or "trainingPanel")
         self.add_tab(self.training_panel, "Train")
+        self.compare_tab = CompareTab(self.current_config, self)
+        self.compare_tab.openInEditor.connect(self._open_compared_variant)
+        self.add_tab(self.compare_tab, "Compare")
+        self.tuning_tab = TuningTab(self.current_config, self)
+        self.tuning_tab.openInEditor.connect(self._open_tuned_config)
+        self.add_tab(self.tuning_tab, "Tune")
         self.setCentralWidget(self.tabs)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -285,13 +293,15 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         ed = self.editor
-        ed.configChanged.connect(lambda _cfg: self._update_diagram())
-        ed.dataInfoChanged.connect(lambda _info: self._update_diagram())
+        # Bound methods, not lambdas: Qt drops these connections when the window is destroyed,
+        # so the undo stack's teardown never signals into a half-deleted window.
+        ed.configChanged.connect(self._update_diagram)
+        ed.dataInfoChanged.connect(self._update_diagram)
         ed.validityChanged.connect(self._on_validity)
-        ed.note.connect(lambda text: self.statusBar().showMessage(text, STATUS_TIMEOUT_MS))
+        ed.note.connect(self._show_note)
         stack = ed.undo_stack
-        stack.cleanChanged.connect(lambda _clean: self._update_title())
-        stack.indexChanged.connect(lambda _i: self._update_undo_actions())
+        stack.cleanChanged.connect(self._update_title)
+        stack.indexChanged.connect(self._update_undo_actions)
         self._update_undo_actions()
         panel = self.training_panel
         panel.runningChanged.connect(self._on_running)
@@ -302,6 +312,17 @@ class MainWindow(QMainWindow):
         if hasattr(panel, "set_config_valid"):
             self.configValid.connect(panel.set_config_valid)
             panel.set_config_valid(*self._validity())
+
+    def _show_note(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def _open_compared_variant(self, config: ExperimentConfig) -> None:
+        self.load_config(config, "a compared variant")
+        self.tabs.setCurrentWidget(self.training_panel)
+
+    def _open_tuned_config(self, config: ExperimentConfig) -> None:
+        self.load_config(config, f"tuning ({config.name})")
+        self.tabs.setCurrentWidget(self.training_panel)
 
     # -- tabs and config -----------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:
@@ -418,7 +439,7 @@ class MainWindow(QMainWindow):
     def _display_name(self) -> str:
         return self._path.name if self._path else "Untitled"
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_signal_args) -> None:
         if not shiboken6.isValid(self.editor.undo_stack):
             return
         self.setWindowTitle(f"{self._display_name()}[*] — {APP_TITLE}")
@@ -495,7 +516,7 @@ class MainWindow(QMainWindow):
             self.training_panel.reset()
         self.diagram.set_weights(None)
 
-    def _update_undo_actions(self) -> None:
+    def _update_undo_actions(self, *_signal_args) -> None:
         stack = self.editor.undo_stack
         if not (shiboken6.isValid(stack) and shiboken6.isValid(self.undo_action)):
             return  # the window is being destroyed: the stack empties itself on the way out
@@ -505,7 +526,7 @@ class MainWindow(QMainWindow):
             action.setText(f"&{verb} {text}" if can and text else f"&{verb}")
 
     # -- view --------------------------------------------------------------------------------------
-    def _update_diagram(self) -> None:
+    def _update_diagram(self, *_signal_args) -> None:
         cfg, info = self.editor.config, self.editor.info
         sizes = [info.n_features if info.ok else 0, *cfg.layer_sizes, output_size(cfg, info)]
         labels = ["input", *(layer.activation for layer in cfg.layers), cfg.output_activation]

@@ -680,15 +680,6 @@ class TuningTab(QWidget):
         self._update_controls()
 
 
-def add_tuning_tab(window, title: str = "Tune") -> TuningTab:
-    """Add a tuning tab to a :class:`~nnstudio.gui.main_window.MainWindow`: it tunes the editor's
-    config, loads trials back into the editor, and is shut down with the window."""
-    tab = TuningTab(window.current_config, window)
-    tab.openInEditor.connect(lambda config: window.load_config(config, f"tuning ({config.name})"))
-    window.add_tab(tab, title)
-    return tab
-
-
 def _finished(thread: QThread) -> bool:
     try:
         return thread.isFinished()

@@ -7,6 +7,7 @@ Qt-free.  Qt is configured lazily, the first time a test runs with
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -147,3 +148,26 @@ def _fail_on_leaked_threads(request: pytest.FixtureRequest):
             f"{THREAD_JOIN_GRACE_S:g}s: " + ", ".join(problems),
             pytrace=False,
         )
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage():
+    """Delete each test's widgets at a quiet moment, right after the test.
+
+    A parentless widget left in a reference cycle is otherwise freed by whichever later
+    allocation triggers Python's cycle collector — possibly inside a Qt signal emission,
+    where destroying a QObject waits on the connection lock the emission holds (a deadlock
+    seen in a pyqtgraph geometry callback).  Collecting here, outside any emission, and then
+    running deferred deletions, keeps teardown deterministic.
+    """
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)

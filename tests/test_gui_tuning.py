@@ -10,23 +10,14 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
+from nnstudio.config import ExperimentConfig  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.gui.tuning_tab import TuningTab  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, cached_split, config_of_trial, create_study,  # noqa: E402
                              evaluate_on_test, open_study, run_worker)
+from tuning_fixtures import iris_config, small_space  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000
-
-
-def iris_config(**changes) -> ExperimentConfig:
-    base = ExperimentConfig(name="iris", data=DataConfig("iris"), batch_size=32, patience=5,
-                            layers=(LayerConfig(8, "tanh"),))
-    return base.replace(**changes)
-
-
-def small_space() -> SearchSpace:
-    return SearchSpace().replace("n_layers", low=1, high=2).replace("hidden_size", low=4, high=12)
 
 
 @pytest.fixture

@@ -345,10 +345,17 @@ class _Worker(QWidget):
         self.shutdowns += 1
 
 
-def test_added_tabs_follow_train_and_are_shut_down_on_close(window):
+def test_the_window_hosts_train_compare_and_tune_tabs(window):
+    tabs = window.tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Train", "Compare", "Tune"]
+    assert tabs.widget(1).objectName() == "compareTab" and tabs.widget(2).objectName() == "tuningTab"
+
+
+def test_added_tabs_follow_the_others_and_are_shut_down_on_close(window):
     tab = _Worker()
-    index = window.add_tab(tab, "Compare")
-    assert index == 1 and window.tabs.tabText(1) == "Compare"
+    before = window.tabs.count()
+    index = window.add_tab(tab, "Extra")
+    assert index == before and window.tabs.tabText(index) == "Extra"
     window.editor.document.mark_saved()
     assert window.close()
     assert tab.shutdowns == 1

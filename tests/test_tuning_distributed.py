@@ -19,11 +19,11 @@ from optuna.trial import TrialState
 from sqlalchemy.engine import make_url
 
 from nnstudio.cli import main
-from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
-from nnstudio.tuning import (SearchSpace, StorageError, StudyNotFoundError, TuneSettings, create_study,
+from nnstudio.tuning import (StorageError, StudyNotFoundError, TuneSettings, create_study,
                              delete_study, open_storage, open_study)
 from nnstudio.tuning.pool import worker_env
 from nnstudio.tuning.worker import host_pid
+from tuning_fixtures import iris_config, small_space
 
 POSTGRES_URL = os.environ.get("NNSTUDIO_TEST_POSTGRES_URL", "")
 
@@ -36,16 +36,6 @@ pytestmark = [
 PROCESS_TIMEOUT_S = 120
 # Short heartbeats so a killed worker's trial is failed within seconds.
 SETTINGS = TuneSettings(epochs=30, sampler="tpe", pruner="none", heartbeat_interval=1, grace_period=3)
-
-
-def iris_config(**changes) -> ExperimentConfig:
-    base = ExperimentConfig(name="iris", data=DataConfig("iris"), batch_size=32, patience=5,
-                            layers=(LayerConfig(8, "tanh"),))
-    return base.replace(**changes)
-
-
-def small_space() -> SearchSpace:
-    return SearchSpace().replace("n_layers", low=1, high=2).replace("hidden_size", low=4, high=12)
 
 
 @pytest.fixture

@@ -13,26 +13,17 @@ import pytest
 from optuna.trial import TrialState
 
 from nnstudio.cli import main
-from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.config import DataConfig, ExperimentConfig
 from nnstudio.files import load_experiment, save_experiment
-from nnstudio.tuning import (SearchSpace, StopFlag, StorageError, StudyNotFoundError, TuneSettings, WorkerPool,
+from nnstudio.tuning import (StopFlag, StorageError, StudyNotFoundError, TuneSettings, WorkerPool,
                              config_of_trial, create_study, default_storage_url, delete_study, list_studies,
                              open_storage, open_study, run_worker)
 from nnstudio.tuning.worker import host_pid
+from tuning_fixtures import iris_config, small_space
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 SETTINGS = TuneSettings(epochs=6, sampler="tpe", pruner="median", heartbeat_interval=1, grace_period=3)
-
-
-def iris_config(**changes) -> ExperimentConfig:
-    base = ExperimentConfig(name="iris", data=DataConfig("iris"), batch_size=32, patience=5,
-                            layers=(LayerConfig(8, "tanh"),))
-    return base.replace(**changes)
-
-
-def small_space() -> SearchSpace:
-    return SearchSpace().replace("n_layers", low=1, high=2).replace("hidden_size", low=4, high=12)
 
 
 @pytest.fixture
@@ -58,7 +49,10 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 # -- storage ------------------------------------------------------------------------------------
 
-def test_default_store_lives_in_the_data_dir(data_dir):
+def test_default_store_lives_in_the_data_dir(tmp_path, monkeypatch):
+    data_dir = tmp_path / "data"  # a fresh data dir: other tests leave studies in the session's one
+    data_dir.mkdir()
+    monkeypatch.setenv("NNSTUDIO_DATA_DIR", str(data_dir))
     assert default_storage_url() == f"sqlite:///{data_dir / 'studies.db'}"
     storage = open_storage()
     assert (data_dir / "studies.db").exists()

@@ -105,6 +105,7 @@ class EpochPlot(MeteredPlotWidget):
         self._labels: dict[str, str] = {}
         self.format_value = format_value
         self._anchor = RangeAnchor()
+        self.run_ended = False  # set when the run is over: the x range then fits the data snugly
         item.addItem(self._anchor)
         self._y_bounds = StickyBounds(from_zero=y_from_zero)
         item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
@@ -136,6 +137,7 @@ class EpochPlot(MeteredPlotWidget):
             curve.setData([], [])
         self._y_bounds.reset()
         self._anchor.set_bounds(None, None)
+        self.run_ended = False
         self.set_best_epoch(None)
         self.set_stop_epoch(None, "")
         self.hide_readout()
@@ -171,8 +173,10 @@ class EpochPlot(MeteredPlotWidget):
         if last <= 0 or lo > hi:
             self._anchor.set_bounds(None, None)
             return
-        # x grows in steps (10, 15, 20, 30...) with headroom, so the axis is rebuilt only now and then
-        x_max = nice_ceil(max(1.2 * last, 10.0), FINE_STEPS)
+        if self.run_ended:  # fit the finished run snugly
+            x_max = nice_ceil(max(1.02 * last, 10.0), FINE_STEPS)
+        else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
+            x_max = nice_ceil(max(1.2 * last, 10.0))
         self._anchor.set_bounds((0.0, x_max), self._y_bounds.fit(lo, hi))
 
     def _on_log_toggled(self, _on: bool) -> None:

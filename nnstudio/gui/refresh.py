@@ -20,10 +20,9 @@ from typing import Callable
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, QTimer
 
-DUTY = 0.15              # share of wall time the GUI thread may spend redrawing while data stream in
-MIN_INTERVAL_S = 1 / 60   # ...but never faster than this between two redraws...
+DUTY = 0.1             # share of wall time the GUI thread may spend redrawing while data stream in
+MIN_INTERVAL_S = 0.2      # ...and at most 5 redraws a second (each costs the training thread GIL hand-offs)...
 MAX_INTERVAL_S = 0.5      # ...nor slower than this
-FIRST_DRAW_BOOST_S = 1.0  # a view not drawn yet in this run counts as having waited this much longer
 
 
 TICK_STEPS = (1.0, 2.0, 5.0, 10.0)
@@ -166,8 +165,7 @@ class RefreshScheduler(QObject):
         now = time.perf_counter()
         for i, dirty in enumerate(self._dirty):
             if not dirty:
-                # a view that shows nothing of this run yet goes first
-                self._dirty[i], self._dirty_since[i] = True, now - (0 if self._drawn[i] else FIRST_DRAW_BOOST_S)
+                self._dirty[i], self._dirty_since[i] = True, now
         if not self._timer.isActive():
             self._timer.start(round(MIN_INTERVAL_S * 1000))
 
@@ -201,9 +199,11 @@ class RefreshScheduler(QObject):
     def _tick(self) -> None:
         spent = self._last_slot + PAINTS.take()  # the previous redraw, its paint included
         now = time.perf_counter()
-        waiting = [((now - self._dirty_since[i]) * self._weights[i], i) for i in self._candidates()]
+        # views that show nothing of this run yet go first; then the longest (weighted) wait
+        waiting = [(not self._drawn[i], (now - self._dirty_since[i]) * self._weights[i], i)
+                   for i in self._candidates()]
         if waiting:
-            self._redraw(max(waiting)[1])
+            self._redraw(max(waiting)[2])
         if self._candidates():
             wait = min(max(spent * (1 / self.duty - 1), MIN_INTERVAL_S), MAX_INTERVAL_S)
             self._timer.start(round(wait * 1000))

@@ -135,11 +135,11 @@ class TrainingPanel(QWidget):
         # Redraw weights: how often each view is redrawn relative to the others while training.
         # The redraw functions reach the views and the history, never the panel itself (no cycle).
         self._refresh = RefreshScheduler(parent=self)
-        for plot, weight in zip(self.curvePlots, (3, 2, 1, 1)):
+        for plot, weight in zip(self.curvePlots, (3, 1.5, 0.5, 1)):
             self._refresh.add(lambda plot=plot, history=self.history: plot.update_from(history), weight,
                               plot.isVisible)
-        self._refresh.add(self.histogramView.refresh, 1, self.histogramView.isVisible)
-        self._refresh.add(self.boundaryView.draw_pending, 2, self.boundaryView.isVisible)
+        self._refresh.add(self.histogramView.refresh, 1.5, self.histogramView.isVisible)
+        self._refresh.add(self.boundaryView.draw_pending, 3, self.boundaryView.isVisible)
         self._progress_shown_at = 0.0
         self.setStyleSheet(STATUS_STYLE)
         self._set_state(RunState.IDLE)
@@ -515,6 +515,9 @@ class TrainingPanel(QWidget):
         if run_id != self._run_id:
             return
         self.result = result
+        for plot in self.curvePlots:
+            plot.run_ended = True
+        self._refresh.mark_dirty()
         self._refresh.flush()
         summary = result.summary
         mark, word, severity = STOP_STYLES.get(summary.stop_reason, ("", summary.stop_reason, "info"))

@@ -37,7 +37,7 @@ from ..registry import UnknownNameError
 
 log = logging.getLogger("nnstudio.training")
 
-EMIT_INTERVAL_S = 1 / 30       # at most ~30 progress updates a second
+EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wakes the GUI thread)
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
 BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
 BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time

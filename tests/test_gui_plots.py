@@ -367,3 +367,42 @@ def test_log_view_shows_records_logged_from_another_thread(qtbot):
     log.info("not shown")
     view.flush()
     assert "not shown" not in view.toPlainText()
+
+
+# -- redraw pacing ------------------------------------------------------------------------------------
+
+def test_nice_ceil_and_sticky_bounds():
+    from nnstudio.gui.refresh import FINE_STEPS, StickyBounds, nice_ceil
+
+    assert [nice_ceil(x) for x in (0.7, 1.0, 13, 21, 480)] == [1.0, 1.0, 20.0, 50.0, 500.0]
+    assert nice_ceil(16, FINE_STEPS) == 20.0 and nice_ceil(14, FINE_STEPS) == 15.0
+    bounds = StickyBounds()
+    first = bounds.fit(0.05, 0.38)
+    assert first[0] <= 0.05 and first[1] >= 0.38
+    assert bounds.fit(0.04, 0.38) == first  # a curve creeping down inside the bounds: no change
+    grown = bounds.fit(0.04, 0.9)  # data leaving the bounds: refit
+    assert grown != first and grown[1] >= 0.9
+    assert bounds.fit(0.40, 0.41) != grown  # data using a sliver of the span: shrink
+    assert StickyBounds(from_zero=True).fit(0.5, 0.7)[0] == 0.0
+
+
+def test_refresh_scheduler_draws_first_the_views_not_drawn_yet_and_skips_hidden_ones(qtbot):
+    from nnstudio.gui.refresh import RefreshScheduler
+
+    drawn = []
+    scheduler = RefreshScheduler()
+    visible = {"loss": True, "hidden": False, "lr": True}
+    for name, weight in (("loss", 3), ("hidden", 5), ("lr", 0.5)):
+        scheduler.add(lambda name=name: drawn.append(name), weight, lambda name=name: visible[name])
+    scheduler.mark_dirty()
+    qtbot.waitUntil(lambda: len(drawn) == 2)
+    assert drawn == ["loss", "lr"]  # both new: by weight; the hidden view waits
+    assert scheduler.pending()  # ... still dirty, for when it is shown
+    scheduler.flush()  # a flush draws everything dirty, hidden or not
+    assert drawn == ["loss", "lr", "hidden"] and not scheduler.pending()
+    drawn.clear()
+    scheduler.mark_dirty()
+    scheduler.cancel()
+    assert not scheduler.pending()
+    scheduler.flush()
+    assert drawn == []

@@ -95,6 +95,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def _read_bytes(path: Path, kind: str, limit: int = -1) -> bytes:
+    """The file's first ``limit`` bytes (all with -1); FileFormatError names what went wrong."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit)
+    except FileNotFoundError:
+        raise FileFormatError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileFormatError(f"{path}: is a folder, not {kind}") from None
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def save_experiment(path: str | os.PathLike, config: ExperimentConfig) -> None:
     """Write ``config`` as JSON (with its ``schema_version``), atomically."""
     atomic_write_text(path, config.to_json() + "\n")
@@ -107,14 +120,7 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
     for invalid field values (the message names the file and the field).
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a folder, not an experiment file") from None
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = _read_bytes(path, "an experiment file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -215,14 +221,7 @@ def load_model(path: str | os.PathLike) -> "TrainedModel":
 
 
 def _open_npz(path: Path):
-    try:
-        head = path.read_bytes()[:4]
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a folder, not a model file") from None
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    head = _read_bytes(path, "a model file", limit=4)  # the zip signature only, not the whole file
     if not head:
         raise FileFormatError(f"{path}: is empty")
     if head != b"PK\x03\x04":

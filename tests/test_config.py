@@ -223,3 +223,21 @@ def test_unsupported_versions_are_rejected(version):
     assert err.value.field == "schema_version"
     if version == SCHEMA_VERSION + 1:
         assert "newer nnstudio" in str(err.value)
+
+
+def test_version_2_files_keep_measuring_train_metrics_by_evaluation():
+    """Version 2 always scored the training split with an evaluation pass; its files reproduce that."""
+    d = ExperimentConfig().to_dict()
+    d["schema_version"] = 2
+    del d["train_metrics"]
+    cfg = ExperimentConfig.from_dict(d)
+    assert cfg.train_metrics == "evaluation" and cfg.schema_version == SCHEMA_VERSION
+    assert ExperimentConfig().train_metrics == "running"
+    assert ExperimentConfig.from_dict(ARTICLE_V1).train_metrics == "evaluation"
+
+
+def test_unknown_train_metrics_name_the_choices():
+    with pytest.raises(ConfigError) as err:
+        ExperimentConfig(train_metrics="exact").validate()
+    assert err.value.field == "train_metrics"
+    assert "running" in str(err.value) and "evaluation" in str(err.value)

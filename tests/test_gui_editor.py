@@ -296,6 +296,7 @@ def test_config_to_widgets(qtbot, studio):
     assert not w("earlyStoppingCheck").isChecked() and not w("patienceSpin").isEnabled()
     assert w("patienceSpin").value() == 7 and w("seedSpin").value() == 42
     assert w("dtypeCombo").currentData() == "float64"
+    assert w("trainMetricsCombo").currentData() == "running"
     assert w("experimentNameEdit").text() == "probe"
     assert w("scheduleGammaSpin").value() == pytest.approx(0.25) and w("scheduleStepSpin").value() == 30
     # only the settings the chosen optimizer and schedule use are shown
@@ -337,6 +338,7 @@ def test_widgets_to_config(qtbot, studio):
     w("patienceSpin").setValue(3)
     w("seedSpin").setValue(9)
     w("dtypeCombo").setCurrentIndex(w("dtypeCombo").findData("float64"))
+    w("trainMetricsCombo").setCurrentIndex(w("trainMetricsCombo").findData("evaluation"))
     w("logEverySpin").setValue(5)
     w("experimentNameEdit").setText("run a")
     w("experimentNameEdit").editingFinished.emit()
@@ -346,7 +348,7 @@ def test_widgets_to_config(qtbot, studio):
     assert (cfg.init_method, cfg.optimizer, cfg.momentum) == ("he_uniform", "momentum", pytest.approx(0.8))
     assert cfg.full_batch and cfg.clip_type == "value" and cfg.grad_clip == pytest.approx(0.5)
     assert cfg.l1 > 0 and cfg.patience == 3 and cfg.seed == 9 and cfg.dtype == "float64"
-    assert cfg.log_every == 5 and cfg.name == "run a"
+    assert cfg.log_every == 5 and cfg.name == "run a" and cfg.train_metrics == "evaluation"
     assert cfg.data.val_fraction == pytest.approx(0.2) and cfg.data.split_seed == 3
 
 
@@ -644,3 +646,11 @@ def test_every_builtin_data_set_gets_a_valid_model(qtbot, name):
     qtbot.waitUntil(lambda: editor.problem is None, timeout=INFO_TIMEOUT_MS)
     assert math.isfinite(editor.info.n_features) and editor.info.n_features > 0
     editor.shutdown()
+
+
+def test_train_metrics_choices_explain_themselves(qtbot, studio):
+    combo = studio.w("trainMetricsCombo")
+    tips = {combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}
+    assert set(tips) == {"running", "evaluation"}
+    assert "mini-batches" in tips["running"] and "evaluation mode" in tips["evaluation"]
+    assert "training loss" in combo.toolTip()

@@ -116,8 +116,8 @@ def test_best_epoch_fields_follow_the_validation_loss():
         assert records[r.best_epoch - 1].val_loss == best
 
 
-def test_losses_and_accuracies_are_those_of_the_network_at_the_end_of_the_epoch():
-    cfg = _config(epochs=3, dtype="float64")
+def test_evaluation_metrics_are_those_of_the_network_at_the_end_of_the_epoch():
+    cfg = _config(epochs=3, dtype="float64", train_metrics="evaluation")
     trainer, records = _train(cfg)
     split, net = _split("iris"), trainer.network
     for X, y, loss, acc in ((split.X_train, split.y_train, records[-1].train_loss, records[-1].train_accuracy),
@@ -125,6 +125,65 @@ def test_losses_and_accuracies_are_those_of_the_network_at_the_end_of_the_epoch(
         out = net.predict_output(X)
         assert loss == pytest.approx(net.loss.value(out, encode_targets(y, 3, True, "float64")), rel=1e-12)
         assert acc == np.mean(out.argmax(axis=1) == y)
+
+
+class _PassSpy:
+    """Wraps a network's forward and backward passes and keeps each training pass's outputs
+    (copies) with the targets its backward pass received."""
+
+    def __init__(self, net):
+        self.outputs, self.targets = [], []
+        forward, backward = net._forward, net.backward
+
+        def spy_forward(X, training, rng):
+            out = forward(X, training, rng)
+            if training:
+                self.outputs.append(out.copy())
+            return out
+
+        def spy_backward(Y):
+            self.targets.append(np.array(Y))
+            backward(Y)
+
+        net._forward, net.backward = spy_forward, spy_backward
+
+
+@pytest.mark.parametrize("changes", [dict(batch_size=16), dict(batch_size=16, layers=(LayerConfig(16, "relu", 0.3),)),
+                                     dict(batch_size=0)], ids=["mini-batch", "dropout", "full-batch"])
+def test_running_metrics_score_each_training_pass_once(changes):
+    cfg = _config(epochs=2, dtype="float64", train_metrics="running", **changes)
+    trainer = Trainer(cfg, _split("iris"), histograms=False)
+    spy = _PassSpy(trainer.network)
+    run = trainer.run()
+    for record in run:
+        out, Y = np.concatenate(spy.outputs), np.concatenate(spy.targets)
+        assert len(out) == len(_split("iris").y_train) and len(spy.outputs) == _batches_per_epoch(cfg)
+        losses = [trainer.network.loss.value(o, t) * len(o) for o, t in zip(spy.outputs, spy.targets)]
+        assert record.train_loss == pytest.approx(sum(losses) / len(out), rel=1e-12)
+        assert record.train_accuracy == np.mean(out.argmax(axis=1) == Y.argmax(axis=1))
+        spy.outputs.clear(), spy.targets.clear()
+
+
+def test_full_batch_running_loss_is_the_loss_before_the_step():
+    """At full batch without dropout, epoch k's running loss is the evaluation loss of epoch k − 1."""
+    base = _config(epochs=4, dtype="float64", batch_size=0)
+    _, running = _train(base.replace(train_metrics="running"))
+    trainer, exact = _train(base.replace(train_metrics="evaluation"))
+    initial = Trainer(base, _split("iris"))
+    assert running[0].train_loss == pytest.approx(initial.evaluate(initial.X_train, _split("iris").y_train)[0],
+                                                  rel=1e-12)
+    for now, before in zip(running[1:], exact):
+        assert now.train_loss == pytest.approx(before.train_loss, rel=1e-12)
+        assert now.train_accuracy == before.train_accuracy
+
+
+def test_how_train_metrics_are_measured_does_not_change_training():
+    base = _config(epochs=4, layers=(LayerConfig(16, "relu", 0.2, batch_norm=True),))
+    a, running = _train(base.replace(train_metrics="running"))
+    b, exact = _train(base.replace(train_metrics="evaluation"))
+    assert [r.val_loss for r in running] == [r.val_loss for r in exact]
+    assert np.array_equal(a.network.flat, b.network.flat)
+    assert [r.train_loss for r in running] != [r.train_loss for r in exact]
 
 
 # -- stopping ----------------------------------------------------------------------------
@@ -422,17 +481,27 @@ def test_full_batch_history_is_the_same_whether_or_not_the_evaluation_pass_is_re
     assert _history_with(halve, cfg) != _history_with(nothing, cfg)
 
 
-def test_full_batch_steps_reuse_the_evaluation_pass():
-    cfg = _config(epochs=5, batch_size=0)
+def _forward_sizes(cfg: ExperimentConfig) -> list[int]:
     trainer = Trainer(cfg, _split("iris"), histograms=False)
     net, calls = trainer.network, []
     forward = net._forward
     net._forward = lambda X, training, rng: calls.append(len(X)) or forward(X, training, rng)
     list(trainer.run())
+    return calls
+
+
+def test_full_batch_steps_reuse_the_evaluation_pass():
+    calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="evaluation"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
     # one training pass for the first epoch, then only the evaluations of both splits at once
     # (and the final test)
     assert calls == [n_train] + [n_train + n_val] * 5 + [n_test]
+
+
+def test_running_metrics_evaluate_only_the_validation_split():
+    calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="running"))
+    n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
+    assert calls == [n_train, n_val] * 5 + [n_test]
 
 
 # -- histograms ----------------------------------------------------------------------------

@@ -157,12 +157,18 @@ class LayerSnapshot:
 class EpochRecord:
     """What one epoch did.  Accuracies are NaN for regression.
 
+    ``train_loss`` and ``train_accuracy`` cover every training row once.  With
+    ``train_metrics="running"`` they come from the epoch's own training passes (dropout and
+    batch statistics on, each row scored with the parameters of its mini-batch, as
+    scikit-learn's ``loss_curve_`` and Keras report them); with ``"evaluation"`` from one pass
+    over the training split after the epoch, in evaluation mode like the validation metrics.
+
     ``grad_norms[i]`` is the mean over the epoch's mini-batches of the L2 norm of layer i's
     gradient (all its parameters together, before clipping); the last entry is the output layer.
     """
 
     epoch: int                 # 1-based
-    train_loss: float          # data loss on the whole training split, evaluation mode
+    train_loss: float          # data loss on the training split, measured as config.train_metrics says
     val_loss: float
     train_accuracy: float
     val_accuracy: float
@@ -234,6 +240,12 @@ class Trainer:
         shuffle = not config.full_batch and config.batch_size < len(self.X_train)
         self._X_shuffled = np.empty_like(self.X_train) if shuffle else None
         self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
+        # Running training metrics: each training pass's outputs are kept (one copy per
+        # mini-batch) and scored once at the end of the epoch, in the order they were seen.
+        self._running = config.train_metrics == "running"
+        self._outputs = np.empty((n_train, n_out), dt) if self._running else None
+        self._seen_labels = np.asarray(split.y_train)  # the training labels in the epoch's order
+        self._running_metrics = (math.nan, math.nan)
         self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
         self._squares = np.empty_like(net.flat_grad)
         self._norms = np.empty(len(net.layers), dtype=dt)
@@ -241,7 +253,7 @@ class Trainer:
         # split is the very computation that evaluates it at the end of the previous epoch, so
         # the next step starts from that pass (when no later pass has reused its scratch arrays
         # and the parameters are unchanged) instead of repeating it.
-        self._reuse_evaluation = config.full_batch and not any(
+        self._reuse_evaluation = not self._running and config.full_batch and not any(
             layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
         self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass
         self._last_grad = np.zeros_like(net.flat_grad)
@@ -308,10 +320,14 @@ class Trainer:
         n = len(self.X_train)
         batch = n if cfg.full_batch else min(cfg.batch_size, n)
         X, Y = self.X_train, self.Y_train
+        labels = self.split.y_train
         if self._X_shuffled is not None:
             order = self._shuffle_rng.permutation(n)
             X = np.take(X, order, axis=0, out=self._X_shuffled)
             Y = np.take(Y, order, axis=0, out=self._Y_shuffled)
+            if self._running and self.classification:
+                labels = np.take(labels, order)
+        outputs = self._outputs
         clip = None if cfg.clip_type == "none" else CLIP_TYPES[cfg.clip_type]
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
         squares, norms, starts = self._squares, self._norms, self._layer_starts
@@ -322,7 +338,9 @@ class Trainer:
             if stop():
                 return None
             if not (reuse and self._resume_evaluation()):
-                net._forward(X[lo:lo + batch], True, self._dropout_rng)
+                out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
+                if outputs is not None:
+                    outputs[lo:lo + batch] = out
             net.backward(Y[lo:lo + batch])
             # per-layer L2 norms of the gradient before clipping: one pass for all layers
             np.multiply(grad, grad, out=squares)
@@ -334,7 +352,17 @@ class Trainer:
             if clip is not None:
                 clip(grad, grads, cfg.grad_clip)
             step(flat, grad, lr)
+        if outputs is not None:
+            self._running_metrics = self._score(outputs, Y, labels)
         return norm_sums / (last_lo // batch + 1)
+
+    def _score(self, out: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        """(data loss, accuracy) of outputs ``out`` against encoded targets ``Y`` and class labels."""
+        loss = self.network.loss.value(out, Y)
+        acc = math.nan
+        if self.classification:
+            acc = float(np.count_nonzero(decode_classes(out) == labels)) / len(labels)
+        return loss, acc
 
     def _resume_evaluation(self) -> bool:
         """Start the full-batch step from the last evaluation pass, if that is still valid."""
@@ -344,11 +372,15 @@ class Trainer:
                 and net._resume(pass_id, len(self.X_train)))
 
     def _evaluate_splits(self) -> tuple[float, float, float, float]:
-        """(train loss, train accuracy, val loss, val accuracy) from one evaluation pass over both splits.
+        """(train loss, train accuracy, val loss, val accuracy): one evaluation pass over the
+        validation split, and over the training split too unless its metrics are running ones.
 
         Afterwards the layers' cached activations (``layer.a``) are those of the validation rows.
         """
         net, s, n = self.network, self.split, len(self.X_train)
+        if self._running:
+            out = net._forward(self.X_val, False, None)
+            return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
         out = net._forward(self._X_eval, False, None)
         if self._reuse_evaluation:
             self._evaluated = (net._last_pass_id, net.flat.copy())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from ...config import TRAIN_METRICS
 from ...data import DATASETS
 from ...engine import ACTIVATIONS, CLIP_HELP, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -215,6 +216,12 @@ HELP: dict[str, Help] = {
     "dtype": Help(
         "Float type", "float32 is about twice as fast; float64 is exact enough for gradient checks.",
         _p("The loss clipping epsilon follows the float type.")),
+    "train_metrics": Help(
+        "Train metrics", "How the training loss and accuracy of each epoch are measured.",
+        _table(list(TRAIN_METRICS.items()))
+        + _p("Validation metrics always come from an evaluation pass. With <b>running</b> metrics, dropout "
+             "makes the training loss look worse than the validation loss, and the training curve lags half "
+             "an epoch behind; <b>evaluation</b> compares both splits on equal terms.")),
     "log_every": Help(
         "Log every", "Write a line to the log every N epochs (the article logs every 50).",
         _p("Logging every epoch of a long run floods the log; the plots always get every epoch.")),
@@ -253,6 +260,8 @@ def choice_tip(key: str, name: str) -> str:
     }
     if key == "clip_type":
         return CLIP_HELP.get(name, "")
+    if key == "train_metrics":
+        return f"{name}: {TRAIN_METRICS.get(name, '')}"
     registry = sources.get(key)
     if registry is None or name not in registry:
         return ""

@@ -16,7 +16,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from ...config import ConfigError, ExperimentConfig
+from ...config import TRAIN_METRICS, ConfigError, ExperimentConfig
 from ...engine import ACTIVATIONS, CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .binding import Connector, connect_field, reveal_field
 from .controller import ConfigEditor
@@ -91,6 +91,7 @@ GROUPS: list[tuple[str, list[Field]]] = [
         Field("batch_size", "Batch size", "batchSizeSpin", lambda: int_spin(0, 1_000_000, "full batch")),
         Field("seed", "Seed", "seedSpin", lambda: int_spin(0, INT_MAX)),
         Field("dtype", "Float type", "dtypeCombo", _combo(DTYPES)),
+        Field("train_metrics", "Train metrics", "trainMetricsCombo", _combo(TRAIN_METRICS), "train metrics"),
         Field("log_every", "Log every (epochs)", "logEverySpin", lambda: int_spin(1, 1_000_000)),
     ]),
     ("Regularization", [

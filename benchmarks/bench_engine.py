@@ -3,9 +3,11 @@
 Three implementations train on the same standardized split with the same architecture, batch
 size and number of epochs:
 
-* the engine, through ``Trainer`` exactly as the app runs it (per-epoch evaluation of the
-  training and validation splits, gradient norms, early-stopping bookkeeping, and per-layer
-  histograms when ``histograms=True``);
+* the engine, through ``Trainer`` exactly as the app runs it by default: running training
+  metrics (each training pass's outputs scored once, as MLPClassifier's ``loss_curve_``), an
+  evaluation of the validation split, gradient norms, early-stopping bookkeeping, and per-layer
+  histograms when ``histograms=True``.  The 'exact' column runs it with
+  ``train_metrics="evaluation"``, which adds an evaluation pass over the training split;
 * scikit-learn's ``MLPClassifier`` (relu, adam, no L2), timed as the mean per epoch over one
   full fit (``tol=0`` and a huge ``n_iter_no_change``, so every epoch runs);
 * a naive implementation in the article's style, written below: per-layer lists of arrays,
@@ -13,8 +15,8 @@ size and number of epochs:
   the article's full forward passes over the training and validation sets after every epoch.
 
 Each round runs every implementation once per case, in a different order each round, so that
-they share the machine's load alike; the engine with and without histograms run epoch by epoch
-in turn, a paired comparison.  Each run gives its median time per epoch (MLPClassifier: its
+they share the machine's load alike; the engine's three variants (histograms on, off, and
+exact training metrics) run epoch by epoch in turn, a paired comparison.  Each run gives its median time per epoch (MLPClassifier: its
 mean), and the table shows the median over ``--repeats`` rounds.  BLAS runs on ``--blas-threads``
 threads for everyone (1 by default: these matrices are far too small to gain from threads,
 and on a busy machine idle threads make timings erratic).  Times are the CPU time of the
@@ -141,19 +143,20 @@ def article_epochs(split, batch, dtype, epochs, seed=0):
 
 # -- timed runs ----------------------------------------------------------------------------
 
-def engine_config(batch_size: int, dtype: str, epochs: int) -> ExperimentConfig:
+def engine_config(batch_size: int, dtype: str, epochs: int, train_metrics: str = "running") -> ExperimentConfig:
     return ExperimentConfig(layers=tuple(LayerConfig(u, "relu") for u in HIDDEN), optimizer="adam",
                             learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=epochs,
-                            early_stopping=False, dtype=dtype)
+                            early_stopping=False, dtype=dtype, train_metrics=train_metrics)
 
 
 class EngineRun:
-    """One trainer run, timed epoch by epoch: its seconds, the seconds its evaluation of the
-    training and validation splits took, and the seconds making the record took (early-stopping
-    bookkeeping, histograms, the record itself)."""
+    """One trainer run, timed epoch by epoch: its seconds, the seconds its end-of-epoch
+    evaluation took, and the seconds making the record took (early-stopping bookkeeping,
+    histograms, the record itself)."""
 
-    def __init__(self, split, batch_size, dtype, epochs, histograms):
-        self.trainer = trainer = Trainer(engine_config(batch_size, dtype, epochs), split, histograms=histograms)
+    def __init__(self, split, batch_size, dtype, epochs, histograms, train_metrics="running"):
+        cfg = engine_config(batch_size, dtype, epochs, train_metrics)
+        self.trainer = trainer = Trainer(cfg, split, histograms=histograms)
         self.seconds, self.evaluations, self.records = [], [], []
         self._evaluating = 0.0
         evaluate, end_epoch = trainer._evaluate_splits, trainer._end_epoch
@@ -241,7 +244,8 @@ class Case:
     dtype: str
     engine: list = field(default_factory=list)        # median s/epoch per repeat, histograms on
     engine_plain: list = field(default_factory=list)  # histograms off
-    evaluation: list = field(default_factory=list)    # median s/epoch evaluating train and val, histograms on
+    engine_exact: list = field(default_factory=list)  # histograms on, train_metrics="evaluation"
+    evaluation: list = field(default_factory=list)    # median s/epoch of the end-of-epoch evaluation, histograms on
     record: list = field(default_factory=list)        # median s/epoch making the record, histograms on
     record_plain: list = field(default_factory=list)  # the same without histograms
     sklearn: list = field(default_factory=list)
@@ -258,14 +262,16 @@ def run_cases(split, epochs, article_epochs_n, repeats, quiet=False):
             batch = case.batch_size or n_train
 
             def engine():
-                # with and without histograms epoch by epoch in turn: a paired comparison
-                runs = [EngineRun(split, case.batch_size, case.dtype, epochs, h) for h in (True, False)]
+                # the variants epoch by epoch in turn: a paired comparison
+                runs = [EngineRun(split, case.batch_size, case.dtype, epochs, h, metrics)
+                        for h, metrics in ((True, "running"), (False, "running"), (True, "evaluation"))]
                 interleaved(runs)
                 case.engine.append(med(runs[0].seconds))
                 case.evaluation.append(med(runs[0].evaluations))
                 case.record.append(med(runs[0].records))
                 case.engine_plain.append(med(runs[1].seconds))
                 case.record_plain.append(med(runs[1].records))
+                case.engine_exact.append(med(runs[2].seconds))
 
             jobs = [engine,
                     lambda: case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0]),
@@ -292,10 +298,11 @@ def print_table(cases) -> dict:
     verdicts = {}
     print()
     print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3).  'engine' runs the trainer as the app does")
-    print("(histograms on), 'no hist' as the tuner does.  Ratios are engine / peer, the median of the")
-    print("per-round ratios; targets apply to float32.")
-    header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'sklearn':>8} {'article':>8} "
-              f"{'eng/skl':>8} {'nohist/skl':>11} {'eng/art':>8} {'target':>14}")
+    print("by default (histograms on, running train metrics), 'no hist' as the tuner does, 'exact' with")
+    print("train_metrics='evaluation'.  Ratios are engine / peer, the median of the per-round ratios;")
+    print("targets apply to float32.")
+    header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'exact':>8} {'sklearn':>8} {'article':>8} "
+              f"{'eng/skl':>8} {'nohist/skl':>11} {'exact/skl':>10} {'eng/art':>8} {'target':>14}")
     print(header)
     print("-" * len(header))
     for c in cases:
@@ -305,14 +312,14 @@ def print_table(cases) -> dict:
             limit = TARGETS["full" if c.batch_size == 0 else "batch"]
             verdicts[c.label] = ratio <= limit
             target = f"<= {limit:.2f} {'ok' if ratio <= limit else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(med(c.engine))} {_ms(med(c.engine_plain))} {_ms(med(c.sklearn))} "
-              f"{_ms(med(c.article))} {ratio:8.2f} {_paired(c.engine_plain, c.sklearn):11.2f} "
-              f"{_paired(c.engine, c.article):8.2f} {target:>14}")
+        print(f"{c.label:<20} {_ms(med(c.engine))} {_ms(med(c.engine_plain))} {_ms(med(c.engine_exact))} "
+              f"{_ms(med(c.sklearn))} {_ms(med(c.article))} {ratio:8.2f} {_paired(c.engine_plain, c.sklearn):11.2f} "
+              f"{_paired(c.engine_exact, c.sklearn):10.2f} {_paired(c.engine, c.article):8.2f} {target:>14}")
     print()
     print("Per-epoch bookkeeping, ms and share of the epoch (histograms on).  'record' is what the record adds:")
-    print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes its losses and")
-    print("accuracies on the whole training and validation splits; 'hist on-off' is the epoch-time difference")
-    print("between the paired runs with and without histograms.")
+    print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes the validation")
+    print("loss and accuracy (the running training metrics are scored inside the epoch); 'hist on-off' is")
+    print("the epoch-time difference between the paired runs with and without histograms.")
     header = (f"{'case':<20} {'record':>8} {'share':>7} {'target':>9} {'evaluation':>11} {'share':>7} "
               f"{'hist on-off':>12} {'share':>7}")
     print(header)

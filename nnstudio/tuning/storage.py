@@ -144,11 +144,7 @@ def open_storage(url: str | None = None, *, heartbeat_interval: int | None = Non
         _prepare_sqlite(parsed, create_folder=is_default)
     shown = display_url(url)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            storage = optuna.storages.RDBStorage(
-                url, engine_kwargs=_engine_kwargs(parsed), heartbeat_interval=heartbeat_interval,
-                grace_period=grace_period)
+        storage = _rdb_storage(url, parsed, heartbeat_interval, grace_period)
     except sqlalchemy.exc.NoSuchModuleError:
         raise StorageError(f"{shown}: unknown database type {parsed.drivername!r}; expected {URL_EXAMPLES}") from None
     except ImportError:
@@ -166,6 +162,26 @@ def open_storage(url: str | None = None, *, heartbeat_interval: int | None = Non
         sqlalchemy.event.listen(storage.engine, "connect", _sqlite_pragmas)
         storage.engine.dispose()  # so pooled connections are reopened with the pragmas
     return storage
+
+
+def _rdb_storage(url: str, parsed, heartbeat_interval, grace_period) -> optuna.storages.RDBStorage:
+    """Optuna's storage for ``url``.  Two processes or threads opening a new, empty store at once
+    both try to create its tables, and the slower one fails with "table ... already exists";
+    opening it again then finds the tables the other one made."""
+    for attempt in range(SCHEMA_RACE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=_engine_kwargs(parsed), heartbeat_interval=heartbeat_interval,
+                    grace_period=grace_period)
+        except sqlalchemy.exc.OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+SCHEMA_RACE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)

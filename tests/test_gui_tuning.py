@@ -10,12 +10,14 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
+from nnstudio.cli import main  # noqa: E402
 from nnstudio.config import ExperimentConfig  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.gui.tuning_tab import TuningTab  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, cached_split, config_of_trial, create_study,  # noqa: E402
                              evaluate_on_test, open_study, run_worker)
-from tuning_fixtures import iris_config, small_space  # noqa: E402
+from nnstudio.gui.tuning_table import VAL_LOSS  # noqa: E402
+from tuning_fixtures import add_scored_trials, iris_config, small_space  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000
 
@@ -129,6 +131,28 @@ def test_existing_study_is_shown_and_resumed(qtbot, make_tab):
     again = open_study(None, "gui-resume", heartbeat=False)
     assert len(again.trials()) == 3 and tab.trialsTable.rowCount() == 3
     assert config_of_trial(again.trials()[-1]).epochs == settings.epochs  # the study's base, not the editor's
+
+
+def test_load_best_picks_the_trial_the_command_line_calls_best(qtbot, make_tab, capsys):
+    """Equal validation accuracies: the table, Load best and ``nnstudio tune`` all take the lower loss."""
+    tuning = create_study(None, "gui-ties", iris_config(), small_space(), TuneSettings(epochs=8))
+    numbers = add_scored_trials(tuning, [(1.0, 0.30), (0.95, 0.01), (1.0, 0.12), (1.0, 0.20)])
+    tuning.set_target(len(numbers))
+    assert main(["tune", "--join", "--study", "gui-ties"]) == 0
+    assert f"Best so far: trial #{numbers[2]}," in capsys.readouterr().out
+
+    tab = make_tab(iris_config())
+    qtbot.waitUntil(lambda: tab.studyCombo.findText("gui-ties") >= 0, timeout=10_000)
+    tab.studyCombo.setCurrentIndex(tab.studyCombo.findText("gui-ties"))
+    qtbot.waitUntil(lambda: tab.trialsTable.rowCount() == 4, timeout=10_000)
+    assert table_column(tab, VAL_LOSS) == ["0.3000", "0.0100", "0.1200", "0.2000"]
+    assert tab.trialsTable.best_number == numbers[2]
+    assert tab.snapshot().best().number == numbers[2]
+    with qtbot.waitSignal(tab.openInEditor, timeout=1000) as blocker:
+        qtbot.mouseClick(tab.loadBestButton, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == config_of_trial(tuning.best_trial())
+    assert blocker.args[0] == config_of_trial(tuning.trials()[numbers[2]])
+    assert blocker.args[0] != config_of_trial(tuning.trials()[numbers[0]])  # Optuna's first of the equal values
 
 
 def test_space_editor_validates_inline_and_blocks_start(qtbot, make_tab):

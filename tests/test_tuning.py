@@ -13,8 +13,9 @@ from optuna.trial import FixedTrial, TrialState
 
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
 from nnstudio.engine import ARTICLE_TUNED_INITS, INITIALIZERS, Trainer
-from nnstudio.tuning import (CONFIG_ATTR, Objective, SearchSpace, SpaceError, TrialInterrupted, cached_split,
-                             config_from_params, config_from_trial, config_of_trial)
+from nnstudio.tuning import (CONFIG_ATTR, Objective, SearchSpace, SpaceError, TrialInterrupted, best_row, best_trial,
+                             cached_split, config_from_params, config_from_trial, config_of_trial, rank_key,
+                             trial_rows)
 from nnstudio.tuning.space import DIMENSIONS
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -235,8 +236,11 @@ def test_objective_value_is_the_retrained_validation_accuracy():
     trainer = Trainer(config, cached_split(config.data), histograms=False)
     for _ in trainer.run():
         pass
-    _, accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val)
+    loss, accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val)
     assert accuracy == best.value
+    # the validation loss that ranks equal values is that of the same (restored) parameters
+    assert best.user_attrs["val_accuracy"] == best.value
+    assert best.user_attrs["val_loss"] == pytest.approx(loss, rel=1e-6)
 
 
 def test_objective_never_reads_the_test_split():
@@ -308,3 +312,51 @@ def test_loss_metric_minimizes_validation_loss():
         pass
     loss, _ = trainer.evaluate(trainer.X_val, trainer.split.y_val)
     assert trial.value == pytest.approx(loss, rel=1e-6)
+
+
+# -- which trial is best ---------------------------------------------------------------------------
+
+def scored_study(direction: str, scores) -> optuna.Study:
+    """A study of COMPLETE trials with the given (value, val_loss) and a stored config each."""
+    study = optuna.create_study(direction=direction)
+    for value, val_loss in scores:
+        attrs = {CONFIG_ATTR: iris_config().to_json(indent=None)}
+        if val_loss is not None:
+            attrs["val_loss"] = val_loss
+        study.add_trial(optuna.trial.create_trial(value=value, user_attrs=attrs))
+    return study
+
+
+def test_equal_accuracies_are_ranked_by_validation_loss():
+    # trials 0, 1 and 3 tie at the top; 1 has the lowest validation loss; 2 has the lowest loss overall
+    study = scored_study("maximize", [(1.0, 0.30), (1.0, 0.05), (0.99, 0.01), (1.0, 0.20)])
+    assert study.best_trial.number == 0  # Optuna's own pick: the first of the equal values
+    assert best_trial(study.trials, "maximize").number == 1
+    assert best_row(trial_rows(study.trials), "maximize").number == 1
+    ranked = sorted(study.trials, key=lambda t: rank_key("maximize", t.value, t.user_attrs.get("val_loss"), t.number))
+    assert [t.number for t in ranked] == [1, 3, 0, 2]
+
+
+def test_ties_without_a_validation_loss_fall_back_to_the_earliest_trial():
+    # a study from before the loss was stored: no trial has one, so the earliest of the equal values wins;
+    # a trial that has one ranks ahead of the tied trials that do not
+    assert best_trial(scored_study("maximize", [(0.9, None), (1.0, None), (1.0, None)]).trials, "maximize").number == 1
+    assert best_trial(scored_study("maximize", [(1.0, None), (1.0, 0.4)]).trials, "maximize").number == 1
+    assert best_trial(scored_study("maximize", [(1.0, float("nan")), (1.0, 0.4)]).trials, "maximize").number == 1
+
+
+def test_minimized_values_rank_lowest_first_and_skip_unfinished_trials():
+    study = scored_study("minimize", [(0.5, 0.5), (0.2, 0.2), (0.2, 0.2), (0.7, 0.7)])
+    study.add_trial(optuna.trial.create_trial(state=TrialState.PRUNED, intermediate_values={1: 0.01}))
+    study.add_trial(optuna.trial.create_trial(state=TrialState.FAIL))
+    assert best_trial(study.trials, "minimize").number == 1
+    assert best_row(trial_rows(study.trials), "minimize").number == 1
+    assert best_trial([t for t in study.trials if t.state != TrialState.COMPLETE], "minimize") is None
+
+
+def test_table_rows_carry_the_validation_loss_of_complete_trials_only():
+    study = scored_study("maximize", [(1.0, 0.25)])
+    study.add_trial(optuna.trial.create_trial(state=TrialState.PRUNED, intermediate_values={3: 0.5},
+                                              user_attrs={"val_loss": 0.1}))
+    rows = trial_rows(study.trials)
+    assert [r.val_loss for r in rows] == [0.25, None]

@@ -19,7 +19,7 @@ from nnstudio.tuning import (StopFlag, StorageError, StudyNotFoundError, TuneSet
                              config_of_trial, create_study, default_storage_url, delete_study, list_studies,
                              open_storage, open_study, run_worker)
 from nnstudio.tuning.worker import host_pid
-from tuning_fixtures import iris_config, small_space
+from tuning_fixtures import add_scored_trials, iris_config, small_space
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -154,6 +154,15 @@ def test_list_and_delete(url):
         delete_study(storage, "one")
 
 
+def test_best_trial_of_equal_accuracies_is_the_lower_validation_loss(url):
+    tuning = create_study(url, "ties", iris_config(), small_space(), SETTINGS)
+    numbers = add_scored_trials(tuning, [(0.9, 0.1), (1.0, 0.3), (1.0, 0.2), (1.0, None)])
+    assert tuning.study.best_trial.number == numbers[1]  # Optuna's pick: the first of the equal values
+    assert tuning.best_trial().number == numbers[2]
+    reopened = open_study(url, "ties", heartbeat=False)  # the loss is stored with the trial
+    assert reopened.best_trial().number == numbers[2]
+
+
 def test_metric_must_fit_the_task(url):
     regression = ExperimentConfig(data=DataConfig("diabetes"), loss_func="mse", output_activation="linear")
     with pytest.raises(ValueError, match="loss for a regression"):
@@ -281,6 +290,16 @@ def test_cli_tunes_and_writes_the_best_config(tmp_path, url, config_file, capsys
     assert "Test accuracy of the best config:" in text
     assert load_experiment(out) == config_of_trial(best)
     assert len(finished(tuning)) == 3 and tuning.settings.sampler == "random"
+
+
+def test_cli_reports_the_same_best_trial_as_the_study(url, capsys):
+    tuning = create_study(url, "cli-ties", iris_config(), small_space(), SETTINGS)
+    numbers = add_scored_trials(tuning, [(1.0, 0.4), (1.0, 0.1), (0.95, 0.05)])
+    tuning.set_target(len(numbers))  # covered: joining runs no trial and reports the best
+    assert run_cli("--join", "--storage", url, "--study", "cli-ties") == 0
+    text = capsys.readouterr().out
+    assert "This worker ran 0 trials" in text
+    assert f"Best so far: trial #{numbers[1]}, validation accuracy 1.0000" in text
 
 
 def test_cli_join_adds_trials_to_a_study(url, config_file, capsys):

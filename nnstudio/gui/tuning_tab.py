@@ -215,8 +215,9 @@ class TuningTab(QWidget):
         self.trialsTable = TrialsTable(self)
         self.loadBestButton = QPushButton("Load best into editor", self)
         self.loadBestButton.setObjectName("loadBestButton")
-        self.loadBestButton.setToolTip("Put the best complete trial's full config into the editor; training it "
-                                       "(same seed) reproduces the trial's validation value.")
+        self.loadBestButton.setToolTip("Put the best complete trial's full config into the editor (of equal "
+                                       "values, the lower validation loss); training it (same seed) reproduces "
+                                       "the trial's validation value.")
         self.loadTrialButton = QPushButton("Load selected", self)
         self.loadTrialButton.setObjectName("loadTrialButton")
         self.loadTrialButton.setToolTip("Put the selected trial's config into the editor (or double-click a row).")

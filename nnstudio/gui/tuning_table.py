@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from ..tuning import StudySnapshot, TrialRow
 from ..tuning.results import format_params
 
-COLUMNS = ("#", "State", "Value", "Time (s)", "Parameters")
-NUMBER, STATE, VALUE, DURATION, PARAMS = range(len(COLUMNS))
+COLUMNS = ("#", "State", "Value", "Val loss", "Time (s)", "Parameters")
+NUMBER, STATE, VALUE, VAL_LOSS, DURATION, PARAMS = range(len(COLUMNS))
 STATE_COLORS = {"COMPLETE": "#1b5e20", "PRUNED": "#757575", "FAIL": "#c62828", "RUNNING": "#e65100",
                 "WAITING": "#757575"}
 BEST_BACKGROUND = QColor("#e8f5e9")
@@ -43,14 +43,15 @@ class TrialsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        for col in (NUMBER, STATE, VALUE, DURATION):
+        for col in (NUMBER, STATE, VALUE, VAL_LOSS, DURATION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PARAMS, QHeaderView.ResizeMode.Stretch)
         self.setSortingEnabled(True)
         self.sortByColumn(NUMBER, Qt.SortOrder.AscendingOrder)
         self.setToolTip("Every trial of the study. Click a header to sort; double-click a trial to load its "
                         "config into the editor.\nPRUNED values are the last value the trial reported before "
-                        "the pruner stopped it.")
+                        "the pruner stopped it.\nVal loss: the validation loss of a complete trial; of trials "
+                        "with equal values, the one with the lower validation loss is the best.")
         self._rows: dict[int, list[_SortItem]] = {}
         self.best_number: int | None = None
 
@@ -100,6 +101,8 @@ class TrialsTable(QTableWidget):
         if row.state == "PRUNED":
             items[VALUE].setForeground(QBrush(QColor(STATE_COLORS["PRUNED"])))
             items[VALUE].setToolTip("The last value reported before the trial was pruned.")
+        loss = row.val_loss
+        self._set(items[VAL_LOSS], f"{loss:.4f}" if loss is not None else "", loss)
         dur = row.duration
         self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", dur)
         params = format_params(row.params)

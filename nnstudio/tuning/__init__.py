@@ -10,8 +10,9 @@
 * :mod:`.results`   rows, best-so-far curves and importances for display
 """
 
-from .objective import (CONFIG_ATTR, METRICS, Objective, TrialInterrupted, cached_split, config_from_params,
-                        config_from_trial, config_of_trial, default_metric, evaluate_on_test)
+from .objective import (CONFIG_ATTR, METRICS, Objective, TrialInterrupted, best_trial, cached_split,
+                        config_from_params, config_from_trial, config_of_trial, default_metric, evaluate_on_test,
+                        rank_key)
 from .pool import WorkerPool, default_workers
 from .results import StudySnapshot, TrialRow, best_row, best_so_far, param_importances, take_snapshot, trial_rows
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
@@ -22,8 +23,8 @@ from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_
 from .worker import StopFlag, WorkerResult, run_worker
 
 __all__ = [
-    "CONFIG_ATTR", "METRICS", "Objective", "TrialInterrupted", "cached_split", "config_from_params",
-    "config_from_trial", "config_of_trial", "default_metric", "evaluate_on_test", "WorkerPool",
+    "CONFIG_ATTR", "METRICS", "Objective", "TrialInterrupted", "best_trial", "rank_key", "cached_split",
+    "config_from_params", "config_from_trial", "config_of_trial", "default_metric", "evaluate_on_test", "WorkerPool",
     "default_workers", "StudySnapshot", "TrialRow", "best_row", "take_snapshot", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
     "make_pruner", "make_sampler", "DIMENSIONS", "Dimension", "SearchSpace", "SpaceError", "StorageError",
     "StudyInfo", "StudyNotFoundError", "default_storage_url", "delete_study", "display_url", "list_studies",

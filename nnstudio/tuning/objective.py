@@ -34,6 +34,8 @@ DIVERGED_ATTR = "diverged"      # trial user attribute: True when training produ
 INTERRUPTED_ATTR = "interrupted"  # trial user attribute: True when Stop aborted the trial
 MESSAGE_ATTR = "message"        # trial user attribute: why it ended, in words
 EPOCHS_ATTR = "epochs"          # trial user attribute: epochs actually trained
+VAL_LOSS_ATTR = "val_loss"      # trial user attribute: validation loss of the parameters the trial ended with
+VAL_ACCURACY_ATTR = "val_accuracy"  # trial user attribute: their validation accuracy (classification)
 
 
 class TrialInterrupted(Exception):
@@ -62,6 +64,41 @@ METRICS.register("loss", Metric("loss", "minimize", "validation loss",
 def default_metric(task: str) -> str:
     """Accuracy for classification, loss for regression."""
     return "accuracy" if task == CLASSIFICATION else "loss"
+
+
+# -- which trial is best ------------------------------------------------------------------
+
+def rank_key(direction: str, value: float, val_loss: float | None, number: int) -> tuple[float, float, int]:
+    """Sort key of a complete trial, smallest first: the best trial is the one with the least key.
+
+    First the study's value.  Validation accuracy counts right answers among a few hundred
+    samples, so many trials tie at the top; among equal values the trial with the lower
+    validation loss (the more confident one on the same split) ranks first, and among those the
+    earlier trial.  A trial without a stored validation loss ranks after the tied ones that have
+    one.  Optimizing the validation loss itself, ties are broken by trial number only.
+    """
+    sign = -1.0 if direction == "maximize" else 1.0
+    tie = val_loss if val_loss is not None and math.isfinite(val_loss) else math.inf
+    return (sign * value, tie, number)
+
+
+def trial_val_loss(trial: optuna.trial.FrozenTrial) -> float | None:
+    """The trial's stored validation loss, or None (a trial of an older study, or not complete)."""
+    value = trial.user_attrs.get(VAL_LOSS_ATTR)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def best_trial(trials, direction: str) -> optuna.trial.FrozenTrial | None:
+    """The best COMPLETE trial with a finite value by :func:`rank_key`, or None.
+
+    This is what nnstudio calls "best" everywhere: the command line's summary, the study's
+    :meth:`~nnstudio.tuning.study.TuningStudy.best_trial`, and (through
+    :func:`~nnstudio.tuning.results.best_row`) the tuning tab's table, plots and Load best.
+    Optuna's own ``study.best_trial`` takes the first of equal values instead.
+    """
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
+                and math.isfinite(t.value)]
+    return min(complete, key=lambda t: rank_key(direction, t.value, trial_val_loss(t), t.number), default=None)
 
 
 def worker_id() -> str:
@@ -173,7 +210,9 @@ class Objective:
     * a diverging trial (NaN/inf) is pruned with the user attribute ``diverged = True``;
     * ``stop()`` returning True aborts the trial (:class:`TrialInterrupted`);
     * the value is the metric of the parameters the trial ends with (the best ones, restored
-      by early stopping), evaluated on the validation split.
+      by early stopping), evaluated on the validation split; their validation loss and accuracy
+      are also stored (``val_loss``, ``val_accuracy``), the loss to rank trials of equal value
+      (:func:`rank_key`).
     """
 
     def __init__(self, base: ExperimentConfig, space: SearchSpace, metric: str = "accuracy",
@@ -216,6 +255,10 @@ class Objective:
         value = self.metric.from_evaluation(loss, accuracy)
         if not math.isfinite(value):
             return self._diverged(trial, f"The validation {self.metric.name} is {value}.")
+        if math.isfinite(loss):
+            trial.set_user_attr(VAL_LOSS_ATTR, float(loss))  # breaks ties between equal values
+        if math.isfinite(accuracy):
+            trial.set_user_attr(VAL_ACCURACY_ATTR, float(accuracy))
         trial.set_user_attr(MESSAGE_ATTR, summary.message)
         return float(value)
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR
+from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, rank_key, trial_val_loss
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -34,6 +34,7 @@ class TrialRow:
     message: str = ""
     config_json: str | None = None  # the trial's full config (the "config" user attribute)
     flags: frozenset = field(default_factory=frozenset)
+    val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
 
 
 def state_label(trial: FrozenTrial) -> str:
@@ -53,7 +54,8 @@ def trial_row(trial: FrozenTrial) -> TrialRow:
     flags = frozenset(k for k in (DIVERGED_ATTR, INTERRUPTED_ATTR, SURPLUS_ATTR) if attrs.get(k))
     return TrialRow(trial.number, trial.state.name, state_label(trial), value, duration, dict(trial.params),
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
-                    attrs.get(CONFIG_ATTR), flags)
+                    attrs.get(CONFIG_ATTR), flags,
+                    trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None)
 
 
 def trial_rows(trials: Iterable[FrozenTrial]) -> list[TrialRow]:
@@ -61,13 +63,12 @@ def trial_rows(trials: Iterable[FrozenTrial]) -> list[TrialRow]:
 
 
 def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
-    """The best COMPLETE row with a stored config (ties: the earliest trial)."""
+    """The best COMPLETE row with a stored config, ranked as
+    :func:`~nnstudio.tuning.objective.best_trial` ranks trials (equal values: the lower
+    validation loss, then the earlier trial)."""
     complete = [r for r in rows if r.state == "COMPLETE" and r.value is not None and math.isfinite(r.value)
                 and r.config_json]
-    if not complete:
-        return None
-    sign = -1.0 if direction == "maximize" else 1.0
-    return min(complete, key=lambda r: (sign * r.value, r.number))
+    return min(complete, key=lambda r: rank_key(direction, r.value, r.val_loss, r.number), default=None)
 
 
 @dataclass(frozen=True)

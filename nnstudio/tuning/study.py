@@ -9,7 +9,6 @@ name: it reads everything else from the study itself.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
@@ -19,7 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from ..config import ConfigError, ExperimentConfig
 from ..data import CLASSIFICATION
 from ..engine import validate_config
-from .objective import METRICS, cached_split, default_metric
+from .objective import METRICS, best_trial, cached_split, default_metric
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
 from .storage import StorageError, display_url, not_found, open_storage
@@ -146,13 +145,9 @@ class TuningStudy:
         return len(self.trials(states=FINISHED))
 
     def best_trial(self) -> FrozenTrial | None:
-        """The best COMPLETE trial, or None before the first one."""
-        complete = [t for t in self.trials(states=(TrialState.COMPLETE,)) if t.value is not None
-                    and math.isfinite(t.value)]
-        if not complete:
-            return None
-        pick = max if self.settings.direction == "maximize" else min
-        return pick(complete, key=lambda t: t.value)
+        """The best COMPLETE trial (:func:`~nnstudio.tuning.objective.best_trial`: equal values are
+        ranked by validation loss), or None before the first one."""
+        return best_trial(self.trials(states=(TrialState.COMPLETE,)), self.settings.direction)
 
     def worker_sampler(self, worker_index: int | None) -> optuna.samplers.BaseSampler:
         """The sampler of worker ``worker_index`` (seed + index); None: an unseeded one."""

@@ -15,10 +15,10 @@ import importlib.util
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QScrollArea,
-                               QSplitter, QTabWidget, QUndoView, QWidget)
+                               QSplitter, QTabBar, QTabWidget, QUndoView, QWidget)
 
 from ..config import ConfigError, ExperimentConfig
 from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment, save_experiment
@@ -141,8 +141,8 @@ class MainWindow(QMainWindow):
         self.history_view.setObjectName("historyView")
         self.history_view.setEmptyLabel("<opened>")
         self.history_dock = self._dock("History", "historyDock", self.history_view, right)
-        self.tabifyDockWidget(self.help_dock, self.history_dock)
-        self.help_dock.raise_()
+        # No tab groups yet: reset_layout (or restoreState) makes them.  A group made here and
+        # undone there would leave its tab bar behind until Qt gets round to deleting it.
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -599,6 +599,18 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.help_dock, self.history_dock)
         self.help_dock.raise_()
         self._default_sizes()
+        self._drop_stale_tab_bars()
+
+    def _drop_stale_tab_bars(self) -> None:
+        """Delete now the dock tab bars that Qt has already scheduled for deletion.
+
+        Re-docking gives each dock group a new tab bar.  The bars of the groups taken apart
+        (and a spare one Qt makes when tabifying into an area holding a single dock) are
+        deleted only when the event loop next runs; until then they stay visible where they
+        were laid out, over the tab area or another dock.  Bars in use have no deletion pending.
+        """
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete)
 
     def _default_sizes(self) -> None:
         width, height = max(self.width(), 1000), max(self.height(), 600)
@@ -635,9 +647,9 @@ class MainWindow(QMainWindow):
         if not restored:
             self.resize(1280, 800)
         state = settings.value(SETTINGS_STATE)
+        # Without a saved layout the docks are arranged once, at the first show, for the size
+        # the window has then (arranging them here too would re-dock them at the first show).
         self._layout_pending = not (state and self.restoreState(state, STATE_VERSION))
-        if self._layout_pending:
-            self.reset_layout()  # provisional: redone at the first show, when the size is final
         splitter = settings.value(SETTINGS_SPLITTER)
         if not (splitter and self.network_splitter.restoreState(splitter)):
             self.network_splitter.setSizes([320, 190])
@@ -656,12 +668,15 @@ class MainWindow(QMainWindow):
                 tab.shutdown()
         self.editor.shutdown()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._layout_pending:  # first start: arrange the docks for the size the window got
+    def setVisible(self, visible: bool) -> None:  # noqa: N802
+        first_show = visible and self._layout_pending
+        if first_show:  # arrange the docks for the window's size before Qt lays them out and shows them
             self._layout_pending = False
             self.reset_layout()
-            QTimer.singleShot(0, self._default_sizes)  # after the layout has settled
+            QTimer.singleShot(0, self._default_sizes)  # again once the window has settled
+        super().setVisible(visible)
+        if first_show:  # laying them out retires more tab bars
+            self._drop_stale_tab_bars()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self._closed:

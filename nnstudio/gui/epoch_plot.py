@@ -177,7 +177,11 @@ class EpochPlot(MeteredPlotWidget):
             x_max = nice_ceil(max(1.02 * last, 10.0), FINE_STEPS)
         else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
             x_max = nice_ceil(max(1.2 * last, 10.0))
-        self._anchor.set_bounds((0.0, x_max), self._y_bounds.fit(lo, hi))
+        self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))
+
+    def _fit_y(self, lo: float, hi: float) -> tuple[float, float]:
+        """The y range (view coordinates) for data from ``lo`` to ``hi``."""
+        return self._y_bounds.fit(lo, hi)
 
     def _on_log_toggled(self, _on: bool) -> None:
         self._y_bounds.reset()
@@ -299,6 +303,28 @@ class AccuracyPlot(EpochPlot):
         self.set_series("val", x, 100.0 * history.column("val_accuracy"))
 
 
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Ticks for a log10 axis from ``lo`` to ``hi`` (view coordinates): labelled ones at 1, 2 and 5
+    x 10^k (only at 10^k when the range spans more than 2.5 decades), unlabelled grid lines at
+    the other mantissas.  pyqtgraph's own log ticks label every mantissa, and on a short axis
+    those labels overlap."""
+    labelled = (1,) if hi - lo > 2.5 else (1, 2, 5)
+    major, minor = [], []
+    for k in range(math.floor(lo), math.ceil(hi) + 1):
+        for m in range(1, 10):
+            v = k + math.log10(m)
+            if lo - 0.1 <= v <= hi + 0.1:
+                if m in labelled:
+                    major.append((v, f"{m * 10.0 ** k:g}"))
+                else:
+                    minor.append((v, ""))
+    return [major, minor]
+
+
+LR_HEADROOM = 1.2  # the linear y axis reaches at least 1.2 x the largest rate
+LR_LOG_HALF_SPAN = 0.5  # a constant rate on a log axis sits mid-way in one decade
+
+
 class LearningRatePlot(EpochPlot):
     """The learning rate used in each epoch (after the schedule)."""
 
@@ -311,6 +337,24 @@ class LearningRatePlot(EpochPlot):
 
     def _draw(self, history: History) -> None:
         self.set_series("lr", history.epochs, history.column("learning_rate"))
+
+    def _fit_y(self, lo: float, hi: float) -> tuple[float, float]:
+        """Room above the largest rate, so a constant rate is a line inside the plot with ticks
+        below and above it rather than on its top edge; on a log axis the whole decades the
+        rates span (at least the one a constant rate is in)."""
+        if self.log_y:
+            low, high = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
+            if high - low < 1:
+                low, high = lo - LR_LOG_HALF_SPAN, hi + LR_LOG_HALF_SPAN
+            self.getPlotItem().getAxis("left").setTicks(log_ticks(low, high))
+            return float(low), float(high)
+        self.getPlotItem().getAxis("left").setTicks(None)  # pyqtgraph's own, at 1-2-5 steps
+        return self._y_bounds.fit(min(lo, 0.0), hi * LR_HEADROOM if hi > 0 else hi)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        if not on:
+            self.getPlotItem().getAxis("left").setTicks(None)
+        super()._on_log_toggled(on)
 
 
 class GradNormPlot(EpochPlot):

@@ -613,10 +613,17 @@ class TrainingPanel(QWidget):
             self._show_status("Ready. Press Train (F5) to train the network, or Step (F10) to run one epoch.")
 
     def _show_status(self, text: str, severity: str = "info") -> None:
-        self.statusLabel.setText(text)
-        self.statusLabel.setProperty("severity", severity)
-        self.statusLabel.style().unpolish(self.statusLabel)
-        self.statusLabel.style().polish(self.statusLabel)
+        label = self.statusLabel
+        label.setText(text)
+        label.setProperty("severity", severity)
+        label.style().unpolish(label)
+        label.style().polish(label)
+        # Give the banner the height its wrapped text needs now, not at the next layout pass:
+        # until then a message longer than the last one has its last line cut off (in every
+        # frame or grab taken before the event loop runs again).
+        label.updateGeometry()
+        if self.layout() is not None:
+            self.layout().activate()
 
     # -- state -------------------------------------------------------------------------------
     def _set_state(self, state: RunState) -> None:

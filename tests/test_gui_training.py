@@ -7,11 +7,11 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QImage, QKeySequence
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig, ScheduleConfig
 from nnstudio.data import load_split
 from nnstudio.engine import STOP_USER
 from nnstudio.gui import running_threads
@@ -415,3 +415,52 @@ def test_export_to_a_missing_folder_explains_and_writes_nothing(qtbot, make_pane
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     panel.exportHistoryAction.trigger()
     assert warnings and "does not exist" in warnings[0] and not target.exists()
+
+
+def axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
+    """The tick labels the axis draws now: (text, rectangle)."""
+    axis = plot.getPlotItem().getAxis(side)
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(text, QRectF(rect)) for rect, _flags, text in specs[2]] if specs else []
+
+
+def label_values(labels) -> list[float]:
+    return sorted(float(text) for text, _rect in labels)
+
+
+def overlapping(labels) -> list[tuple[str, str]]:
+    return [(a, b) for i, (a, ra) in enumerate(labels) for b, rb in labels[i + 1:] if ra.intersects(rb)]
+
+
+@pytest.mark.parametrize("schedule", [ScheduleConfig(), ScheduleConfig("step", gamma=0.5, step_size=4)])
+def test_learning_rate_axis_has_room_and_labelled_ticks(qtbot, make_panel, schedule):
+    panel = make_panel(moons(learning_rate=0.1, optimizer="sgd", epochs=12, schedule=schedule))
+    click_and_finish(qtbot, panel)
+    plot = panel.learningRatePlot
+    rates = curve(plot, "lr")[1]
+    top = float(rates.max())
+    assert (len(set(np.round(rates, 9))) == 1) == (schedule.name == "constant")
+    box = plot.getPlotItem().getViewBox()
+
+    def range_fits() -> bool:
+        low, high = box.viewRange()[1]
+        # from 0, and the rate is a line inside the plot, not on its top edge
+        return -0.2 * top <= low <= 0 and 1.15 * top <= high <= 2 * top
+    qtbot.waitUntil(range_fits)
+    values = label_values(axis_labels(plot))
+    assert len(values) >= 3 and values[0] == 0 and values[-1] > top, values
+    assert not overlapping(axis_labels(plot))
+
+    plot.getPlotItem().ctrl.logYCheck.setChecked(True)  # from the plot's context menu
+    qtbot.waitUntil(lambda: box.viewRange()[1][0] < np.log10(rates.min()) and box.viewRange()[1][1] > np.log10(top))
+    labels = axis_labels(plot)
+    values = label_values(labels)
+    assert len(values) >= 2 and values[0] < top and not overlapping(labels), labels
+    plot.getPlotItem().ctrl.logYCheck.setChecked(False)
+    qtbot.waitUntil(range_fits)
+    assert label_values(axis_labels(plot))[0] == 0

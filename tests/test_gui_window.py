@@ -7,9 +7,9 @@ import json
 import signal
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMessageBox, QTabBar, QWidget
 
 import nnstudio.gui
 from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
@@ -480,6 +480,82 @@ def test_first_start_arranges_the_docks_for_the_window_size(qtbot, dialogs, widt
     qtbot.waitUntil(lambda: w.tabs.width() >= 700)  # the training tab keeps room for its plots
     qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
     w.close()
+
+
+DOCK_BAR_GAP_PX = 8  # a dock tab bar sits right above (North) the dock it shows
+
+
+def misplaced_dock_tab_bars(w: MainWindow) -> list[str]:
+    """Every dock tab bar drawn inside the window that is not right above its current dock, or
+    that covers the tab area or a dock; and every dock group without exactly one such bar."""
+    area = w.rect()
+    docks = [d for d in w.findChildren(QDockWidget) if d.isVisible() and d.geometry().intersects(area)]
+    by_title = {d.windowTitle(): d for d in docks}
+    bars = [b for b in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if b.isVisible() and b.geometry().intersects(area)]
+    problems = []
+    for bar in bars:
+        g = bar.geometry()
+        titles = [bar.tabText(i) for i in range(bar.count())]
+        shown = by_title.get(bar.tabText(bar.currentIndex()))
+        covered = [d.objectName() for d in docks if d.geometry().intersects(g)]
+        if w.centralWidget().geometry().intersects(g):
+            covered.append("tab area")
+        if (shown is None or covered or not 0 <= shown.geometry().top() - g.bottom() <= DOCK_BAR_GAP_PX
+                or g.left() < shown.geometry().left() or g.right() > shown.geometry().right()):
+            problems.append(f"{titles} at {g.getRect()} over {covered}")
+    for dock in docks:
+        group = {dock.windowTitle(), *(d.windowTitle() for d in w.tabifiedDockWidgets(dock))}
+        if len(group) > 1:
+            owners = [b for b in bars if {b.tabText(i) for i in range(b.count())} == group]
+            if len(owners) != 1:
+                problems.append(f"{sorted(group)} has {len(owners)} tab bars")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_dock_tab_bars_sit_only_above_their_docks(qtbot, dialogs, size):
+    QSettings().clear()
+    w = MainWindow(small_config())
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()  # what the first frame (or a grab taken right away) shows: no event processed yet
+    for index in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(index)
+        assert misplaced_dock_tab_bars(w) == [], (size, w.tabs.tabText(index))
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    for index in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(index)
+        assert misplaced_dock_tab_bars(w) == [], (size, w.tabs.tabText(index))
+    trigger(w, "resetLayoutAction")  # re-docks every panel again
+    assert misplaced_dock_tab_bars(w) == []
+    w.close()
+
+
+def test_the_training_status_shows_every_line_of_a_long_result_at_1280_by_800(qtbot, window):
+    diverging = ExperimentConfig(data=DataConfig("diabetes"), layers=(LayerConfig(8, "relu"),), optimizer="sgd",
+                                 learning_rate=0.5, loss_func="mse", output_activation="linear", batch_size=0,
+                                 epochs=100, early_stopping=False)
+    window.load_config(diverging)
+    qtbot.waitUntil(lambda: not window.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    banner = window.training_panel.statusLabel
+    seen = []  # the banner as drawn when the run's end is announced (a grab taken then)
+    window.training_panel.trainingFinished.connect(
+        lambda _summary: seen.append((banner.height(), banner.heightForWidth(banner.width()))))
+    with qtbot.waitSignal(window.training_panel.runningChanged, check_params_cb=lambda running: not running,
+                          timeout=INFO_TIMEOUT_MS):
+        trigger(window, "trainAction")
+    assert "diverged" in banner.text()
+    margins = banner.contentsMargins()
+    text_width = banner.contentsRect().width() - 2 * banner.margin() - 12  # the style sheet's 6 px padding
+    lines = banner.fontMetrics().boundingRect(QRect(0, 0, text_width, 10_000), Qt.TextFlag.TextWordWrap,
+                                              banner.text()).height() // banner.fontMetrics().lineSpacing()
+    assert lines >= 3  # the summary wraps at this width: what the banner has to fit
+    needed = lines * banner.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
+    assert banner.heightForWidth(banner.width()) >= needed
+    assert seen and seen[0][0] >= seen[0][1], seen  # all the lines already in the first frame
+    assert banner.height() >= banner.heightForWidth(banner.width())
 
 
 def test_a_saved_layout_is_restored(qtbot, window):

@@ -31,8 +31,11 @@ class LossPlot(EpochPlot):
         self.smoothing = DEFAULT_SMOOTHING
         self._smoothed = {"train_loss": np.empty(0), "val_loss": np.empty(0)}
         self._history: History | None = None
-        self.setToolTip("Data loss on the whole training and validation splits after each epoch (evaluation "
-                        "mode: no dropout).\nThin lines are raw values, thick lines their exponential moving "
+        self.setToolTip("Data loss per epoch. Validation: the whole validation split after the epoch, in "
+                        "evaluation mode (no dropout).\nTraining: as the Train metrics setting says, the mean "
+                        "over the epoch's mini-batches (running, dropout on)\nor a pass over the whole "
+                        "training split after the epoch (evaluation).\n"
+                        "Thin lines are raw values, thick lines their exponential moving "
                         "average.\nThe dashed green line marks the best validation loss; the dotted red line "
                         "where training stopped.")
 

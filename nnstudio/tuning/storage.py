@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -165,22 +166,26 @@ def open_storage(url: str | None = None, *, heartbeat_interval: int | None = Non
 
 
 def _rdb_storage(url: str, parsed, heartbeat_interval, grace_period) -> optuna.storages.RDBStorage:
-    """Optuna's storage for ``url``.  Two processes or threads opening a new, empty store at once
-    both try to create its tables, and the slower one fails with "table ... already exists";
-    opening it again then finds the tables the other one made."""
+    """Optuna's storage for ``url``.  Two openers of a new, empty store at once both try to create
+    its tables, and the slower one fails ("table ... already exists", or a duplicate schema
+    version row).  Within this process the openers take turns; another process's race is
+    survived by opening again, which then finds the tables the other one made."""
     for attempt in range(SCHEMA_RACE_ATTEMPTS):
         try:
-            with warnings.catch_warnings():
+            with _OPEN_LOCK, warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 return optuna.storages.RDBStorage(
                     url, engine_kwargs=_engine_kwargs(parsed), heartbeat_interval=heartbeat_interval,
                     grace_period=grace_period)
-        except sqlalchemy.exc.OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as exc:
+            text = str(exc)
+            if ("already exists" not in text and "UNIQUE constraint failed" not in text
+                    or attempt == SCHEMA_RACE_ATTEMPTS - 1):
                 raise
     raise AssertionError("unreachable")
 
 
+_OPEN_LOCK = threading.Lock()
 SCHEMA_RACE_ATTEMPTS = 3
 
 

@@ -11,7 +11,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, QRectF, Qt  # noqa: E402
+from PySide6.QtGui import QFontMetrics, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
@@ -101,8 +102,8 @@ def test_init_method_comparison_draws_one_curve_and_one_row_per_variant(finished
     rows = table_texts(tab)
     assert [row[0] for row in rows] == INITS
     for row in rows:
-        for text in row[1:3]:  # best and final validation loss: "mean ± std"
-            assert math.isfinite(float(text.split(" ± ")[0]))
+        for text in row[1:3]:  # best and final validation loss: "mean" over "± std"
+            assert math.isfinite(float(text.split("\n± ")[0]))
         assert row[-1] == "completed"
     assert tab.runButton.isEnabled() and not tab.stopButton.isEnabled()
     assert tab.progress.value() == tab.progress.maximum()
@@ -125,6 +126,17 @@ def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_t
     assert "all equal" in tab.histograms.plots[INITS.index("zeros")].titleLabel.text
     random = tab.histograms.curves[INITS.index("random")].getData()[1]
     assert np.count_nonzero(random) > 5
+
+
+def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qtbot):
+    tab = finished_init_tab
+    table, header = tab.table, tab.table.horizontalHeader()
+    assert table.viewport().width() > 700
+    assert not any(header.isSectionHidden(c) for c in range(header.count()))
+    assert not table.horizontalScrollBar().isVisible()
+    assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
+    assert table.hidden_titles == [] and "more column" not in tab.targetLabel.text()
+    assert header.sectionSize(0) >= table.sizeHintForColumn(0)  # the variant column takes the spare width
 
 
 def test_table_sorts_numerically_and_opens_the_selected_variant(finished_init_tab, qtbot):
@@ -272,3 +284,102 @@ def test_an_invalid_design_is_reported_instead_of_run(qtbot, make_tab):
     qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)
     assert not tab.is_running() and tab.runButton.isEnabled()
     assert "learning_rate" in tab.status.text() and tab.status.property("severity") == "error"
+
+
+# -- what the tab shows in a 1280 x 800 window ---------------------------------------------------
+
+def axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
+    """The tick labels the axis draws now: (text, rectangle)."""
+    axis = plot.getPlotItem().getAxis(side)
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(text, QRectF(rect)) for rect, _flags, text in specs[2] if text] if specs else []
+
+
+def overlapping(labels) -> list[tuple[str, str]]:
+    return [(a, b) for i, (a, ra) in enumerate(labels) for b, rb in labels[i + 1:] if ra.intersects(rb)]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.main_window import MainWindow
+
+    QSettings().clear()
+    window = MainWindow(small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=12))
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    tab = window.findChild(QWidget, "compareTab")
+    window.tabs.setCurrentWidget(tab)
+    plot = tab.plot
+    box = plot.getPlotItem().getViewBox()
+    try:
+        qtbot.waitUntil(lambda: box.width() > 100)
+        # before a run: the hint is wrapped inside the plot, and the shortcut is in the tooltips
+        hint = plot.hint
+        assert hint.isVisible()
+        assert hint.textItem.boundingRect().width() <= box.width()
+        assert "Ctrl+Return" in hint.textItem.toPlainText() and "Ctrl+Return" in tab.runButton.toolTip()
+        # the title is shown whole, inside the plot; the band's meaning is in the tooltip
+        assert plot.shown_title() == plot.title == "Validation loss: mean over seeds"
+        assert QFontMetrics(plot.title_font()).horizontalAdvance(plot.shown_title()) <= box.width()
+        assert "range over the seeds" in plot.toolTip() and "Ctrl+Return" in plot.toolTip()
+
+        choose_factor(tab, "init_method")
+        for i in range(tab.valuesList.count()):
+            keep = tab.valuesList.item(i).text() in ("glorot_uniform", "he_normal")
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
+        tab.seedsSpin.setValue(2)
+        tab.logCheck.setChecked(True)
+        run_to_end(qtbot, tab)
+
+        # the table: no sideways scrolling, variant names whole, headers explained in tooltips
+        table, header = tab.table, tab.table.horizontalHeader()
+        qtbot.waitUntil(lambda: sum(header.sectionSize(c) for c in range(header.count())
+                                    if not header.isSectionHidden(c)) <= table.viewport().width())
+        assert not table.horizontalScrollBar().isVisible()
+        assert header.sectionSize(0) >= table.sizeHintForColumn(0)  # "glorot_uniform" not elided
+        shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+        titles = [tab.model.columns[c].title for c in shown]
+        assert {"Variant", "Best val loss", "Val accuracy"} <= set(titles), titles
+        for c in shown:
+            assert tab.model.columns[c].title in tab.proxy.headerData(c, Qt.Orientation.Horizontal,
+                                                                      Qt.ItemDataRole.ToolTipRole)
+        variant_tip = tab.proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+        for column in tab.model.columns[1:]:  # every figure, also of the columns left out
+            assert f"{column.title}: " in variant_tip
+        if len(shown) < header.count():
+            assert "more column" in tab.targetLabel.text()
+            assert all(t in tab.targetLabel.toolTip() for t in table.hidden_titles)
+
+        # the log axis: labelled, and no two labels overlap
+        qtbot.waitUntil(lambda: len(axis_labels(plot)) >= 2)
+        labels = axis_labels(plot)
+        assert not overlapping(labels), labels
+        assert plot.shown_title() == plot.title
+    finally:
+        window.shutdown()
+
+
+def test_a_narrow_compare_plot_elides_its_title(qtbot):
+    from nnstudio.gui.compare_plots import CurvesPlot
+
+    plot = CurvesPlot()
+    qtbot.addWidget(plot)
+    plot.set_metric("val_accuracy")
+    plot.resize(320, 240)
+    plot.show()
+    qtbot.waitExposed(plot)
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: plot.shown_title() != plot.title)
+    assert plot.shown_title().endswith("…") and plot.title.startswith(plot.shown_title()[:-1])
+    assert QFontMetrics(plot.title_font()).horizontalAdvance(plot.shown_title()) <= box.width()
+    plot.resize(900, 400)
+    qtbot.waitUntil(lambda: plot.shown_title() == plot.title)

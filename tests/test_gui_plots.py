@@ -3,14 +3,15 @@ the plots fed with synthetic records, the scrubber, the confusion table and the 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
@@ -214,6 +215,56 @@ def test_log_scale_toggle_plots_log10_of_the_loss(qtbot, fed_history):
     np.testing.assert_allclose(view.plot.series["val"].getData()[1], np.log10(fed_history.column("val_loss")))
     qtbot.mouseClick(view.logScaleCheck, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(view.plot.series["val"].getData()[1], fed_history.column("val_loss"))
+
+
+def drawn_axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
+    """The tick labels the axis draws now: (text, rectangle)."""
+    axis = plot.getPlotItem().getAxis(side)
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [(text, QRectF(rect)) for rect, _flags, text in specs[2] if text] if specs else []
+
+
+@pytest.mark.parametrize("size", [(360, 200), (520, 300), (700, 600)])
+@pytest.mark.parametrize("scale", [1.0, 1e-3])
+def test_log_scale_loss_axis_labels_never_overlap(qtbot, size, scale):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    history = History(LAYERS)
+    records = make_records(60, histograms=False)
+    if scale != 1.0:  # a loss spanning many decades
+        records = [dataclasses.replace(r, train_loss=r.train_loss ** 4 * scale, val_loss=r.val_loss ** 4 * scale)
+                   for r in records]
+    history.append(records)
+    view.plot.update_from(history)
+    qtbot.mouseClick(view.logScaleCheck, Qt.MouseButton.LeftButton)
+    box = view.plot.getPlotItem().getViewBox()
+    low = float(np.log10(history.column("val_loss").min()))
+    qtbot.waitUntil(lambda: box.viewRange()[1][0] <= low + 0.01)
+    labels = drawn_axis_labels(view.plot)
+    overlaps = [(a, b) for i, (a, ra) in enumerate(labels) for b, rb in labels[i + 1:] if ra.intersects(rb)]
+    assert len(labels) >= 2 and not overlaps, labels
+    values = [float(text) for text, _ in labels]
+    assert values == sorted(values, key=lambda v: -v) or values == sorted(values)
+
+
+def test_readable_log_ticks_thin_out_with_less_room():
+    from nnstudio.gui.epoch_plot import readable_log_ticks
+
+    def labels(lo, hi, pixels):
+        return [text for v, text in readable_log_ticks(math.log10(lo), math.log10(hi), pixels, 14)[0]
+                if math.log10(lo) <= v <= math.log10(hi)]
+    assert labels(0.25, 1.2, 600) == ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"]
+    assert labels(0.25, 1.2, 120) == ["0.3", "0.5", "1"]
+    assert labels(1e-12, 10, 80) == ["1e-12", "1e-09", "1e-06", "0.001", "1"]  # every 3rd decade
+    assert labels(0.31, 0.39, 200)[:3] == ["0.31", "0.32", "0.33"]  # within a mantissa: evenly spaced values
 
 
 def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history):

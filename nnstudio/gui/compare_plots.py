@@ -12,14 +12,18 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import QWidget
 
 from ..compare import Band, DepthRecommendation, DepthRow
 from ..engine import Histogram
-from .epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, save_widget_png, style_plot
+from .epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, LogTickAxis, save_widget_png, style_plot
 
 BAND_ALPHA = 45
 RECOMMENDED_COLOR = "#2ca02c"
+TITLE_POINT_SIZE = 10
+TITLE_MARGIN_PX = 12  # kept free at each end of the title
+HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
 # metric key -> (menu text, axis label)
 CURVE_METRICS = {
@@ -47,10 +51,11 @@ class CurvesPlot(pg.PlotWidget):
     """One mean curve per variant (in the legend) over a shaded band from the seeds' min to max."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, background=BACKGROUND)
+        super().__init__(parent, background=BACKGROUND, axisItems={"left": LogTickAxis("left")})
         self.setObjectName("comparePlot")
         self.setMinimumSize(320, 220)
-        style_plot(self, "Validation loss (mean over seeds; band: range over seeds)", "validation loss")
+        self.title = ""
+        self.hint = None
         item = self.getPlotItem()
         self.legend = item.addLegend(offset=(-6, 6), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 210),
                                      labelTextSize="8pt", verSpacing=-6)
@@ -58,10 +63,41 @@ class CurvesPlot(pg.PlotWidget):
         self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self._fills: list[pg.FillBetweenItem] = []
         self.metric_key = "val_loss"  # not "metric": that would hide QPaintDevice.metric() and crash painting
-        self.hint = pg.TextItem("Choose what to vary and press Run comparison (Ctrl+Return)",
-                                color=AXIS_COLOR, anchor=(0.5, 0.5))
+        # centred and wrapped to the plot's width (a TextItem keeps its size in pixels)
+        self.hint = pg.TextItem(HINT, color=AXIS_COLOR, anchor=(0.5, 0.5))
+        self.hint.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         self.hint.setPos(0.5, 0.5)
         item.addItem(self.hint, ignoreBounds=True)
+        self.set_metric(self.metric_key)
+
+    def title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSize(TITLE_POINT_SIZE)
+        return font
+
+    def shown_title(self) -> str:
+        """The title as drawn: elided to the plot's width (the full text is in the tooltip)."""
+        return self.getPlotItem().titleLabel.text
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "hint", None) is not None:  # not while pyqtgraph is still building the widget
+            self._fit_title()
+            self._fit_hint()
+
+    def _fit_title(self) -> None:
+        """Elide the title to the widget's width: a longer title would be cut off at both ends."""
+        # the title sits over the view box, right of the y axis
+        axis = self.getPlotItem().getAxis("left")
+        room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
+        text = QFontMetrics(self.title_font()).elidedText(self.title, Qt.TextElideMode.ElideRight, max(room, 40))
+        if text != self.shown_title():
+            self.getPlotItem().setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+
+    def _fit_hint(self) -> None:
+        width = self.getPlotItem().getViewBox().width()
+        if width > 0:
+            self.hint.setTextWidth(max(width - 20, 80))
 
     def set_variants(self, labels: Sequence[str]) -> None:
         """Start over with one (empty) curve and band per label."""
@@ -87,7 +123,12 @@ class CurvesPlot(pg.PlotWidget):
     def set_metric(self, metric: str) -> None:
         self.metric_key = metric
         text, axis = CURVE_METRICS[metric]
-        style_plot(self, f"{text} (mean over seeds; band: range over seeds)", axis)
+        self.title = f"{text}: mean over seeds"
+        style_plot(self, self.title, axis)
+        self._fit_title()
+        self.setToolTip(f"{text} per epoch, one colour per variant. The line is the mean over the seeds; the "
+                        f"shaded band\nspans the range over the seeds, from the lowest to the highest value at "
+                        f"each epoch.\nChoose what to vary and press Run comparison (Ctrl+Return).")
 
     def set_log_y(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=on)

@@ -19,9 +19,9 @@ import numpy as np
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QMenu, QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QStyle,
-                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from ..compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
                        depth_rows, format_value, metric_name, recommend_from_rows, write_depth, write_summary)
@@ -31,7 +31,7 @@ from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
 from ..progress import format_seconds
 from ..registry import UnknownNameError
 from .compare_plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
-from .compare_table import SummaryModel, sorting_proxy
+from .compare_table import SummaryModel, SummaryTable, sorting_proxy
 from .compare_worker import CompareWorker
 from .epoch_plot import save_widget_png
 from .histogram_view import KINDS
@@ -229,7 +229,7 @@ class CompareTab(QWidget):
     def _build_table(self) -> None:
         self.model = SummaryModel(self)
         self.proxy = sorting_proxy(self.model, self)
-        self.table = QTableView(self)
+        self.table = SummaryTable(self)
         self.table.setObjectName("compareTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -238,11 +238,10 @@ class CompareTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.setToolTip("Click a header to sort. Double-click a row (or Open in editor) to load that "
-                              "variant's design into the editor.")
+        self.table.setToolTip("Click a header to sort; hover a header for its meaning, a variant for all its "
+                              "figures.\nDouble-click a row (or Open in editor) to load that variant's design "
+                              "into the editor.")
         self.openButton = QPushButton("Open in editor", self)
         self.openButton.setObjectName("compareOpenButton")
         self.openButton.setToolTip("Load the selected variant's design (with the first seed) into the editor.")
@@ -254,6 +253,7 @@ class CompareTab(QWidget):
         self.openAction.setObjectName("compareOpenAction")
         self.targetLabel = QLabel("", self)
         self.targetLabel.setObjectName("compareTargetLabel")
+        self.targetLabel.setWordWrap(True)
 
     def _build_layout(self) -> None:
         values_box = QGroupBox("Variants", self)
@@ -290,7 +290,9 @@ class CompareTab(QWidget):
         tv = QVBoxLayout(table_box)
         tv.setContentsMargins(0, 0, 0, 0)
         tv.addWidget(self.table, 1)
-        tv.addLayout(self._row(self.targetLabel, stretch=True, trailing=[self.saveButton, self.openButton]))
+        notes = self._row(self.targetLabel, trailing=[self.saveButton, self.openButton])
+        notes.setStretchFactor(self.targetLabel, 1)  # the note takes the free width, wrapping only when short of it
+        tv.addLayout(notes)
 
         right = QSplitter(Qt.Orientation.Vertical, self)
         right.setObjectName("compareSplitter")
@@ -348,6 +350,7 @@ class CompareTab(QWidget):
         self.table.doubleClicked.connect(lambda _: self.open_selected())
         self.table.customContextMenuRequested.connect(self._table_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_open_enabled)
+        self.table.columnsFitted.connect(self._show_table_note)
         self.targetSpin.valueChanged.connect(self._on_target_changed)
         for keys, slot in ((QKeySequence("Ctrl+Return"), self.start), (QKeySequence("Escape"), self.stop)):
             shortcut = QShortcut(keys, self)
@@ -594,8 +597,19 @@ class CompareTab(QWidget):
 
     def _refresh_table(self) -> None:
         self.model.set_rows(self.results.rows(), self.results.classification)
-        self.targetLabel.setText(f"Target: {self.results.target.describe()}")
+        self._show_table_note()
         self._update_open_enabled()
+
+    def _show_table_note(self) -> None:
+        """The target, and which columns the table's width leaves out (their figures are in the
+        variant's tooltip)."""
+        parts = [f"Target: {self.results.target.describe()}"] if self.results is not None else []
+        hidden = self.table.hidden_titles
+        if hidden:
+            parts.append(f"{len(hidden)} more column{'s' if len(hidden) > 1 else ''}: hover a variant")
+        self.targetLabel.setText(" · ".join(parts))
+        self.targetLabel.setToolTip("Not shown for lack of width (widen the window or drag the divider): "
+                                    + ", ".join(hidden) + "." if hidden else "")
 
     def _on_metric_changed(self, *_) -> None:
         metric = self.metricCombo.currentData()

@@ -3,6 +3,10 @@
 :class:`SummaryModel` shows :class:`~nnstudio.compare.SummaryRow` objects through the columns of
 :data:`~nnstudio.compare.SUMMARY_COLUMNS`; ``SORT_ROLE`` holds plain numbers (NaN sorted last) so
 a :class:`~PySide6.QtCore.QSortFilterProxyModel` sorts "0.95" after "0.9" and not as text.
+
+:class:`SummaryTable` keeps the table as wide as its viewport: short two-line headers (the full
+title and meaning in their tooltips), "mean" over "± std" in two lines, and when the columns
+still do not fit, the least important ones are left out; the variant's tooltip lists every figure.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QSize, QSortFilterProxyModel, Qt,
+                            Signal)
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 from ..compare import Column, SummaryRow, columns_for
 from .compare_plots import variant_color
@@ -19,6 +25,23 @@ from .compare_plots import variant_color
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PROBLEM_COLOR = QColor("#b71c1c")
 PROBLEM_STATUSES = ("diverged", "error")
+
+# The table's headers (the CSV keeps the full titles): two short lines, so the columns stay narrow.
+SHORT_TITLES = {
+    "best_val_loss": "Best\nval loss",
+    "final_val_loss": "Final\nval loss",
+    "val_accuracy": "Val\naccuracy",
+    "test_accuracy": "Test\naccuracy",
+    "test_rmse": "Test\nRMSE",
+    "epochs_to_target": "Epochs\nto target",
+    "best_epoch": "Best\nepoch",
+    "seconds": "Time\n(s)",
+    "status": "Stop\nreason",
+}
+# Left out first when the columns do not fit the table's width (the variant is always shown).
+DROP_ORDER = ("seconds", "best_epoch", "final_val_loss", "epochs_to_target", "test_accuracy", "test_rmse", "status",
+              "val_accuracy", "best_val_loss")
+MIN_LABEL_WIDTH = 130  # the variant column may shrink to this (eliding longer names) before a column is left out
 
 
 class SummaryModel(QAbstractTableModel):
@@ -51,9 +74,9 @@ class SummaryModel(QAbstractTableModel):
             return None
         column = self.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
+            return SHORT_TITLES.get(column.key, column.title)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return column.help
+            return f"{column.title}: {column.help}"
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -61,7 +84,7 @@ class SummaryModel(QAbstractTableModel):
             return None
         row, column = self.rows[index.row()], self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
+            return column.text(row).replace(" ± ", "\n± ")  # mean over ± std: half as wide
         if role == SORT_ROLE:
             value = column.value(row)
             if isinstance(value, float) and math.isnan(value):
@@ -79,6 +102,8 @@ class SummaryModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, row: SummaryRow, column: Column) -> str:
+        if column.key == "label":  # every figure of the row, also those of columns left out
+            return "\n".join([row.label] + [f"{c.title}: {c.text(row)}" for c in self.columns[1:]])
         if column.key == "status" and row.errors:
             return "\n".join(row.errors)
         stat = getattr(row, column.key, None)
@@ -95,3 +120,94 @@ def sorting_proxy(model: SummaryModel, parent=None) -> QSortFilterProxyModel:
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
     return proxy
+
+
+class SummaryHeader(QHeaderView):
+    """A horizontal header that makes room for the sort arrow only in the sorted column
+    (Qt widens every section by it, which leaves a third of a narrow table empty)."""
+
+    def sectionSizeFromContents(self, logicalIndex: int) -> QSize:
+        size = super().sectionSizeFromContents(logicalIndex)
+        if self.isSortIndicatorShown() and logicalIndex != self.sortIndicatorSection():
+            # what Qt added for the arrow: the section's height and a header margin
+            margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, self)
+            size.setWidth(max(size.width() - size.height() - margin, 0))
+        return size
+
+
+class SummaryTable(QTableView):
+    """The summary table: as wide as its viewport, never scrolled sideways while the columns that
+    matter most fit.  :attr:`hidden_titles` are the full titles of the columns left out."""
+
+    columnsFitted = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        header = SummaryHeader(Qt.Orientation.Horizontal, self)
+        self.setHorizontalHeader(header)
+        header.setSectionsClickable(True)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setWordWrap(False)
+        self.hidden_titles: list[str] = []
+        self._fitting = False
+
+    def setModel(self, model) -> None:
+        super().setModel(model)
+        model.modelReset.connect(self.fit_columns)
+        model.layoutChanged.connect(self.fit_columns)
+        model.dataChanged.connect(lambda *_: self.fit_columns())
+        self.fit_columns()
+
+    def viewportEvent(self, event) -> bool:
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:  # also when a scroll bar comes or goes
+            self.fit_columns()
+        return handled
+
+    def _summary_model(self):
+        model = self.model()
+        return model.sourceModel() if isinstance(model, QSortFilterProxyModel) else model
+
+    def fit_columns(self) -> None:
+        """Stretch the variant column, size the others to their contents, and leave out columns
+        (least important first) until the rest fit the viewport's width."""
+        source = self._summary_model()
+        if source is None or self._fitting:
+            return
+        self._fitting = True
+        try:
+            header = self.horizontalHeader()
+            columns = source.columns
+            keys = [c.key for c in columns]
+            # what ResizeToContents gives each column (sectionSizeHint is 0 for a hidden one)
+            needed = {i: max(self.sizeHintForColumn(i), header.sectionSizeFromContents(i).width(),
+                             header.minimumSectionSize()) for i in range(len(columns))}
+            label = keys.index("label") if "label" in keys else None
+            available = self.viewport().width()
+            shown = set(range(len(columns)))
+
+            def width() -> int:
+                return sum(min(needed[i], MIN_LABEL_WIDTH) if i == label else needed[i] for i in shown)
+            for key in DROP_ORDER:
+                if width() <= available:
+                    break
+                if key in keys:
+                    shown.discard(keys.index(key))
+            for i in range(len(columns)):
+                header.setSectionHidden(i, i not in shown)
+                mode = QHeaderView.ResizeMode.Stretch if i == label else QHeaderView.ResizeMode.ResizeToContents
+                if header.sectionResizeMode(i) != mode:
+                    header.setSectionResizeMode(i, mode)
+            hidden = [columns[i].title for i in range(len(columns)) if i not in shown]
+            if hidden != self.hidden_titles:
+                self.hidden_titles = hidden
+                self.columnsFitted.emit()
+        finally:
+            self._fitting = False

@@ -360,11 +360,28 @@ def test_confusion_view_shows_counts_with_labels(qtbot):
     view.set_matrix(matrix, ("setosa", "versicolor", "virginica"))
     assert view.rowCount() == view.columnCount() == 3
     assert view.total() == matrix.sum()
-    assert view.verticalHeaderItem(1).text() == "true versicolor"
-    assert view.horizontalHeaderItem(2).text() == "pred. virginica"
+    assert view.verticalHeaderItem(1).text() == "versicolor" and "True" in view.verticalHeaderItem(1).toolTip()
+    assert view.horizontalHeaderItem(2).text() == "virginica"
+    assert "Predicted" in view.horizontalHeaderItem(2).toolTip()
     assert view.item(1, 1).text() == "7"
     # the diagonal of a good row is darker than an empty cell
     assert view.item(1, 1).background().color().lightness() < view.item(0, 2).background().color().lightness()
+
+
+def test_ten_classes_fit_a_narrow_panel_without_scrolling(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    matrix = np.diag(np.full(10, 27))
+    matrix[3, 5] = 1
+    view.set_matrix(matrix, range(10))
+    view.resize(270, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    assert not view.horizontalScrollBar().isVisible()
+    columns = sum(view.columnWidth(j) for j in range(10))
+    assert columns <= view.viewport().width()
+    # every count is readable in its cell
+    assert min(view.columnWidth(j) for j in range(10)) >= view.fontMetrics().horizontalAdvance("27")
 
 
 def test_boundary_colours_follow_the_probabilities():

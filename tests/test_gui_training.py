@@ -342,7 +342,8 @@ def test_confusion_matrix_covers_the_test_split(qtbot, make_panel):
     table = panel.confusionView
     assert table.rowCount() == table.columnCount() == 3
     assert table.total() == len(split.y_test)
-    assert table.verticalHeaderItem(0).text() == "true setosa"
+    assert table.verticalHeaderItem(0).text() == "setosa"
+    assert "predicted" in panel.confusionCaption.text()
     diagonal = sum(int(table.item(i, i).text()) for i in range(3))
     assert f"{diagonal / len(split.y_test):.1%}" in panel.testMetricsLabel.text()
 
@@ -464,3 +465,12 @@ def test_learning_rate_axis_has_room_and_labelled_ticks(qtbot, make_panel, sched
     plot.getPlotItem().ctrl.logYCheck.setChecked(False)
     qtbot.waitUntil(range_fits)
     assert label_values(axis_labels(plot))[0] == 0
+
+
+def test_a_finished_run_fills_the_width_of_its_plots(qtbot, make_panel):
+    panel = make_panel(iris(epochs=30))
+    click_and_finish(qtbot, panel)
+    for plot in (panel.lossPlot, panel.accuracyPlot):
+        box = plot.getPlotItem().getViewBox()
+        # the last epoch sits near the right edge, not a third of the way in
+        qtbot.waitUntil(lambda: 30 <= box.viewRange()[0][1] <= 33)

@@ -1,4 +1,8 @@
-"""The confusion matrix of the test split: a table of counts, cells shaded by row share."""
+"""The confusion matrix of the test split: a table of counts, cells shaded by row share.
+
+Headers hold the bare class labels (rows: true class, columns: predicted class, as the caption
+above the table says), so that ten classes fit a narrow panel without scrolling.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,6 @@ class ConfusionView(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            header.setMinimumSectionSize(28)
         self.setToolTip("Test-split confusion matrix: row = true class, column = predicted class.\n"
                         "The diagonal holds the correct predictions; cells are shaded by the share of the "
                         "row's samples.")
@@ -41,8 +44,15 @@ class ConfusionView(QTableWidget):
         self.clear()
         self.setRowCount(k)
         self.setColumnCount(k)
-        self.setHorizontalHeaderLabels([f"pred. {label}" for label in labels])
-        self.setVerticalHeaderLabels([f"true {label}" for label in labels])
+        self.setHorizontalHeaderLabels(labels)
+        self.setVerticalHeaderLabels(labels)
+        for i, label in enumerate(labels):
+            self.horizontalHeaderItem(i).setToolTip(f"Predicted class {label}")
+            self.verticalHeaderItem(i).setToolTip(f"True class {label}")
+        # columns as narrow as the widest count allows (they stretch to fill the panel)
+        widest = self.fontMetrics().horizontalAdvance(str(int(self.matrix.max(initial=0))))
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setMinimumSectionSize(max(widest, self.fontMetrics().horizontalAdvance("0")) + 8)
         totals = self.matrix.sum(axis=1)
         for i in range(k):
             for j in range(k):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from ..files import atomic_write_bytes
 from .history_store import History
-from .refresh import FINE_STEPS, MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
+from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 
 # A qualitative palette (colour-blind friendly order): train, validation, then layers.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -173,8 +173,8 @@ class EpochPlot(MeteredPlotWidget):
         if last <= 0 or lo > hi:
             self._anchor.set_bounds(None, None)
             return
-        if self.run_ended:  # fit the finished run snugly
-            x_max = nice_ceil(max(1.02 * last, 10.0), FINE_STEPS)
+        if self.run_ended:  # fit the finished run snugly: the last epoch an epoch or 2% from the edge
+            x_max = max(last + max(1.0, 0.02 * last), 10.0)
         else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
             x_max = nice_ceil(max(1.2 * last, 10.0))
         self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))

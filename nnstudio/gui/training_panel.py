@@ -246,10 +246,14 @@ class TrainingPanel(QWidget):
         self.testMetricsLabel.setToolTip("Computed once, on the held-out test split, with the weights the run "
                                          "ended with (the best ones when they were restored).")
         self.confusionView = ConfusionView(self)
+        self.confusionCaption = QLabel("Confusion matrix · rows: true class · columns: predicted class", self)
+        self.confusionCaption.setObjectName("confusionCaption")
+        self.confusionCaption.setWordWrap(True)
         results = QWidget(self)
         results_layout = QVBoxLayout(results)
         results_layout.setContentsMargins(6, 6, 6, 6)
         results_layout.addWidget(self.testMetricsLabel)
+        results_layout.addWidget(self.confusionCaption)
         results_layout.addWidget(self.confusionView, 1)
 
         self.insideTabs = QTabWidget(self)

@@ -16,7 +16,7 @@ from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.gui.tuning_tab import TuningTab  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, cached_split, config_of_trial, create_study,  # noqa: E402
                              evaluate_on_test, open_study, run_worker)
-from nnstudio.gui.tuning_table import VAL_LOSS  # noqa: E402
+from nnstudio.gui.tuning_table import CONFIRMED, VAL_LOSS  # noqa: E402
 from tuning_fixtures import add_scored_trials, iris_config, small_space  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000
@@ -192,3 +192,52 @@ def test_bad_storage_url_is_reported_without_starting(qtbot, make_tab):
     start_and_wait(qtbot, tab)
     assert "is not a database URL" in tab.tuningStatus.text()
     assert tab.trialsTable.rowCount() == 0
+
+def open_existing(qtbot, tab: TuningTab, name: str, rows: int) -> None:
+    qtbot.waitUntil(lambda: tab.studyCombo.findText(name) >= 0, timeout=10_000)
+    tab.studyCombo.setCurrentIndex(tab.studyCombo.findText(name))
+    qtbot.waitUntil(lambda: tab.trialsTable.rowCount() == rows, timeout=10_000)
+
+
+def test_confirm_top_retrains_the_best_trials_and_best_follows_the_mean(qtbot, make_tab):
+    tuning = create_study(None, "gui-confirm", iris_config(), small_space(), TuneSettings(epochs=8))
+    add_scored_trials(tuning, [(1.0, 0.05), (0.99, 0.1), (0.98, 0.1), (0.97, 0.1), (0.96, 0.1), (0.5, 0.9)])
+    tab = make_tab(iris_config())
+    open_existing(qtbot, tab, "gui-confirm", 6)
+    button = tab.confirmTopButton
+    assert button.isEnabled() and "training seeds" in button.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert tab.is_running() and not button.isEnabled() and not tab.startTuningButton.isEnabled()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=RUN_TIMEOUT_MS)
+
+    tuning = open_study(None, "gui-confirm", heartbeat=False)
+    confirmed = tuning.confirmations()
+    assert len(confirmed) == 5 and all(len(c.values) == 3 for c in confirmed.values())
+    assert tab.snapshot().confirm_done == tab.snapshot().confirm_total == 10
+    shown = table_column(tab, CONFIRMED)
+    assert shown[5] == "" and shown[:5] == [f"{confirmed[n].mean:.4f}" for n in range(5)]
+    best = tuning.best_trial()
+    assert best.number in confirmed and tab.trialsTable.best_number == best.number
+    status = tab.tuningStatus.text()
+    assert status.startswith("Confirmed 5 trials") and f"trial #{best.number}" in status
+    with qtbot.waitSignal(tab.openInEditor, timeout=1000) as blocker:
+        qtbot.mouseClick(tab.loadBestButton, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == config_of_trial(best)  # its own config and seed
+    assert button.isEnabled() and tab.startTuningButton.isEnabled()
+
+
+def test_stop_aborts_the_confirmation(qtbot, make_tab):
+    settings = TuneSettings(epochs=100000)  # confirmation runs that would take minutes
+    tuning = create_study(None, "gui-confirm-stop", iris_config(patience=100000), small_space(), settings)
+    first, _ = add_scored_trials(tuning, [(1.0, 0.05), (0.9, 0.1)])
+    tab = make_tab(iris_config())
+    tab.workersSpin.setValue(2)  # in worker processes
+    open_existing(qtbot, tab, "gui-confirm-stop", 2)
+    qtbot.mouseClick(tab.confirmTopButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.tuningStatus.text().startswith("Confirming: 0 of 4"), timeout=30_000)
+    qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+    assert "Confirmation stopped after 0 of 4 runs" in tab.tuningStatus.text()
+    tuning = open_study(None, "gui-confirm-stop", heartbeat=False)
+    assert tuning.confirmations() == {} and tuning.best_trial().number == first
+    assert tab.trialsTable.best_number == first and tab.confirmTopButton.isEnabled()

@@ -28,6 +28,8 @@ from ..progress import ProgressBar, format_seconds
 
 EXIT_FAILED = 1
 POLL_S = 0.5
+CONFIRM_TOP = 5     # --confirm default: trials re-trained at the end (0: off)
+CONFIRM_SEEDS = 2   # --confirm-seeds default: extra training seeds for each (tuning.confirm.EXTRA_SEEDS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,6 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, metavar="S", help="sampler seed (default 0)")
     p.add_argument("--output", metavar="FILE", help="where to write the best config (default: STUDY-best.json)")
     p.add_argument("--no-test", action="store_true", help="skip the final training of the best config on the test split")
+    p.add_argument("--confirm", type=int, metavar="K", default=None,
+                   help="at the end, re-train the top K trials with more training seeds and call the best "
+                        f"mean validation value best (default {CONFIRM_TOP}; 0: off)")
+    p.add_argument("--confirm-seeds", type=int, metavar="S", default=None,
+                   help=f"extra training seeds per confirmed trial (default {CONFIRM_SEEDS})")
     p.add_argument("--join", action="store_true", help="add a worker to an existing study (needs --study)")
     p.add_argument("--list", action="store_true", help="list the studies in the store and exit")
     p.add_argument("--delete", metavar="NAME", help="delete a study and its trials, then exit")
@@ -58,6 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     # Set by a launcher for its child workers.
     p.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--confirm-work", action="store_true", help=argparse.SUPPRESS)
 
 
 def _has_cmaes() -> bool:
@@ -84,10 +92,11 @@ def run(args: argparse.Namespace) -> int:
 # -- input -------------------------------------------------------------------------------
 
 def _check_numbers(args) -> None:
-    for name, lo in (("trials", 1), ("workers", 1), ("epochs", 1), ("seed", 0)):
+    for name, lo in (("trials", 1), ("workers", 1), ("epochs", 1), ("seed", 0), ("confirm", 0),
+                     ("confirm_seeds", 1)):
         value = getattr(args, name)
         if value is not None and value < lo:
-            raise UserError(f"--{name} must be at least {lo}, not {value}")
+            raise UserError(f"--{name.replace('_', '-')} must be at least {lo}, not {value}")
     if args.timeout is not None and not (args.timeout > 0 and math.isfinite(args.timeout)):
         raise UserError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
 
@@ -230,12 +239,16 @@ def _join(args) -> int:
         raise UserError("--join reads the config from the study; do not give CONFIG or --preset")
     if not args.study:
         raise UserError("--join needs --study NAME (and --storage URL for a shared database)")
+    if args.confirm_work:
+        return _confirm_worker(args)
     tuning = open_study(args.storage, args.study, worker_index=args.worker_index)
     child = args.worker_index is not None
     workers = args.workers or 1
+    # A joining worker confirms only when asked (--confirm K): several may join one study.
+    confirm = None if child or not args.confirm else (args.confirm, args.confirm_seeds or CONFIRM_SEEDS)
     if workers > 1:
         return _run_pool(tuning, workers, args.timeout, max_trials_each=args.trials, show=not child,
-                         final_test=False, output=None)
+                         final_test=False, output=None, confirm=confirm)
     stop = StopFlag(parent_pid=args.parent_pid)
     with _stop_on_signals(stop):
         if child:
@@ -243,11 +256,75 @@ def _join(args) -> int:
         else:
             print(_describe_join(tuning, args.trials), file=sys.stderr)
             result = _run_here(tuning, stop, args.trials, args.timeout, show=True)
+    stopped = result.reason == "stopped"
     if not child:
         print(f"This worker ran {result.trials} trials ({result.complete} complete, {result.pruned} pruned, "
               f"{result.failed} failed); {_reason_text(result.reason)}.")
+        if confirm and not stopped:
+            stopped = _confirm(tuning, *confirm, workers=1)
         _print_best(tuning)
-    return EXIT_INTERRUPTED if result.reason == "stopped" else EXIT_OK
+    return EXIT_INTERRUPTED if stopped else EXIT_OK
+
+
+def _confirm_worker(args) -> int:
+    """A confirmation worker process: its share of the study's confirmation plan."""
+    from ..tuning import StopFlag, open_study
+    from ..tuning.confirm import run_confirm_jobs
+
+    tuning = open_study(args.storage, args.study, heartbeat=False)
+    stop = StopFlag(parent_pid=args.parent_pid)
+    with _stop_on_signals(stop):
+        run_confirm_jobs(tuning, args.worker_index or 0, stop.is_set)
+    return EXIT_INTERRUPTED if stop.is_set() else EXIT_OK
+
+
+def _confirm_settings(args) -> tuple[int, int] | None:
+    """(K, S) for a launch: --confirm K (default CONFIRM_TOP; 0: off), --confirm-seeds S."""
+    top = CONFIRM_TOP if args.confirm is None else args.confirm
+    return (top, args.confirm_seeds or CONFIRM_SEEDS) if top else None
+
+
+def _confirm(tuning, top: int, seeds: int, workers: int) -> bool:
+    """Confirm the top trials with more training seeds, printing progress and the outcome;
+    True if it was stopped (Ctrl-C)."""
+    from ..tuning import StopFlag, confirm_top
+    from ..tuning.confirm import make_plan
+
+    plan = make_plan(tuning, top, seeds, workers)
+    if not plan.runs:
+        return False
+    metric = _metric_label(tuning.settings)
+    print(f"Confirming the top {len(plan.trials)} trials by {metric}: each trained with {seeds} more seed"
+          f"{'s' if seeds > 1 else ''} ({len(plan.runs)} runs, {plan.workers} worker"
+          f"{'s' if plan.workers > 1 else ''}); the best mean over all seeds is the best trial.")
+    stop = StopFlag()
+    bar = ProgressBar(len(plan.runs), "confirm")
+    with _stop_on_signals(stop):
+        result = confirm_top(tuning, top, seeds, workers=workers, stop=stop,
+                             on_progress=lambda done, total: bar.update(done) if done != bar.done else None)
+    bar.close()
+    for line in result.errors:
+        print(f"nnstudio tune: {line}", file=sys.stderr)
+    ranked = sorted(result.confirmed.values(), key=lambda c: _confirm_key(tuning, c))
+    for c in ranked:
+        values = ", ".join("diverged" if v is None else f"{v:.4f}" for v in c.values)
+        mean = "-" if c.mean is None else f"{c.mean:.4f}"
+        print(f"  trial #{c.number}: mean {mean} over seeds {', '.join(map(str, c.seeds))} ({values})")
+    if result.confirmed:
+        print(f"Confirmed {len(result.confirmed)} trials: {result.runs_done} runs in "
+              f"{format_seconds(result.seconds)}.")
+    else:
+        print(f"Confirmation {'stopped' if result.stopped else 'incomplete'} after {result.runs_done} of "
+              f"{len(plan.runs)} runs ({format_seconds(result.seconds)}); the best trial is the best single run. "
+              "The runs are kept for the next confirmation.")
+    return result.stopped
+
+
+def _confirm_key(tuning, c):
+    from ..tuning import rank_key
+
+    direction = tuning.settings.direction
+    return rank_key(direction, c.rank_value(direction), c.val_loss, c.number)
 
 
 def _describe_join(tuning, max_trials) -> str:
@@ -310,12 +387,16 @@ def _launch(args) -> int:
         with _stop_on_signals(stop):
             result = _run_here(tuning, stop, None, args.timeout, show=True)
         interrupted = result.reason == "stopped"
+        confirm = _confirm_settings(args)
+        if confirm and not interrupted:
+            interrupted = _confirm(tuning, *confirm, workers=1)
         return _finish(tuning, interrupted, output, final_test=not args.no_test)
     return _run_pool(tuning, workers, args.timeout, max_trials_each=None, show=True,
-                     final_test=not args.no_test, output=output)
+                     final_test=not args.no_test, output=output, confirm=_confirm_settings(args))
 
 
-def _run_pool(tuning, workers: int, timeout, *, max_trials_each, show: bool, final_test: bool, output) -> int:
+def _run_pool(tuning, workers: int, timeout, *, max_trials_each, show: bool, final_test: bool, output,
+              confirm: tuple[int, int] | None = None) -> int:
     from ..tuning import StopFlag, WorkerPool
 
     pool = WorkerPool(tuning.storage_url, tuning.name, workers, timeout=timeout, max_trials_each=max_trials_each)
@@ -349,10 +430,13 @@ def _run_pool(tuning, workers: int, timeout, *, max_trials_each, show: bool, fin
     if released and show:
         print(f"Marked trials {', '.join(map(str, released))} FAIL: their worker ended during the trial.",
               file=sys.stderr)
+    stopped = stop.is_set()
+    if confirm and not stopped and show:
+        stopped = _confirm(tuning, *confirm, workers=workers)
     if output is None:
         _print_best(tuning)
-        return EXIT_INTERRUPTED if stop.is_set() else (EXIT_FAILED if errors else EXIT_OK)
-    status = _finish(tuning, stop.is_set(), output, final_test)
+        return EXIT_INTERRUPTED if stopped else (EXIT_FAILED if errors else EXIT_OK)
+    status = _finish(tuning, stopped, output, final_test)
     return status if status != EXIT_OK or not errors else EXIT_FAILED
 
 
@@ -370,6 +454,7 @@ def _finish(tuning, interrupted: bool, output: str, final_test: bool) -> int:
         print("No trial completed, so there is no best config.")
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
     print(f"Best trial: #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}")
+    _print_confirmed(tuning, best)
     print(f"Best parameters: {format_params(best.params)}")
     config = config_of_trial(best)
     if final_test and interrupted:
@@ -400,6 +485,14 @@ def _print_best(tuning) -> None:
     if best is not None:
         print(f"Best so far: trial #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}: "
               f"{format_params(best.params)}")
+        _print_confirmed(tuning, best)
+
+
+def _print_confirmed(tuning, best) -> None:
+    c = tuning.confirmations().get(best.number)
+    if c is not None and c.mean is not None:
+        print(f"Confirmed best: trial #{best.number}, mean {_metric_label(tuning.settings)} {c.mean:.4f} over "
+              f"{len(c.seeds)} training seeds (its own seed {c.seeds[0]}, whose config is kept: {best.value:.4f})")
 
 
 def _bar_info(tuning) -> str:

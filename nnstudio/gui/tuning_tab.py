@@ -34,7 +34,9 @@ from .threads import start_worker, stop_and_wait
 from .tuning_plots import HistoryPlot, ImportancePlot, IntermediatePlot
 from .tuning_space_editor import SpaceEditor
 from .tuning_table import TrialsTable
-from .tuning_worker import RunRequest, RunStarted, StudyView, TaskWorker, TuningRunWorker, load_study_view
+from .tuning_worker import (ConfirmRequest, ConfirmWorker, RunRequest, RunStarted, StudyView, TaskWorker,
+                            TuningRunWorker, load_study_view)
+from ..tuning.confirm import EXTRA_SEEDS, TOP_K
 
 log = logging.getLogger("nnstudio.tuning")
 
@@ -216,8 +218,9 @@ class TuningTab(QWidget):
         self.loadBestButton = QPushButton("Load best into editor", self)
         self.loadBestButton.setObjectName("loadBestButton")
         self.loadBestButton.setToolTip("Put the best complete trial's full config into the editor (of equal "
-                                       "values, the lower validation loss); training it (same seed) reproduces "
-                                       "the trial's validation value.")
+                                       "values, the lower validation loss; once trials are confirmed, the best "
+                                       "confirmed mean); training it (same seed) reproduces the trial's "
+                                       "validation value.")
         self.loadTrialButton = QPushButton("Load selected", self)
         self.loadTrialButton.setObjectName("loadTrialButton")
         self.loadTrialButton.setToolTip("Put the selected trial's config into the editor (or double-click a row).")
@@ -226,12 +229,19 @@ class TuningTab(QWidget):
         self.evaluateTestButton.setToolTip("Train the selected trial's config (the best one if none is selected) "
                                            "once more and report its metrics on the held-out test split. The "
                                            "test split is never used while tuning.")
+        self.confirmTopButton = QPushButton(f"Confirm top {TOP_K}", self)
+        self.confirmTopButton.setObjectName("confirmTopButton")
+        self.confirmTopButton.setToolTip(
+            f"Re-train the {TOP_K} best trials with {EXTRA_SEEDS} more training seeds each (validation split "
+            "only) and make the best mean over all their seeds the best trial. A single run's value depends on "
+            "its seed, so the top of a study is partly luck; the mean is not. Load best still loads the trial's "
+            "own config and seed. Runs in the worker processes; Stop aborts it.")
         self.testResultLabel = QLabel(self)
         self.testResultLabel.setObjectName("testResultLabel")
         self.testResultLabel.setWordWrap(True)
         self.testResultLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         trial_buttons = QHBoxLayout()
-        for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton):
+        for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):
             trial_buttons.addWidget(b)
         trial_buttons.addStretch(1)
         table_box = QWidget(self)
@@ -318,6 +328,7 @@ class TuningTab(QWidget):
         self.loadBestButton.clicked.connect(self.load_best)
         self.loadTrialButton.clicked.connect(self.load_selected)
         self.evaluateTestButton.clicked.connect(self.evaluate_on_test)
+        self.confirmTopButton.clicked.connect(self.confirm_top)
         self.trialsTable.itemSelectionChanged.connect(self._update_controls)
         self.trialsTable.cellDoubleClicked.connect(lambda _r, _c: self.load_selected())
 
@@ -374,6 +385,7 @@ class TuningTab(QWidget):
         self.loadTrialButton.setEnabled(selected is not None and bool(selected.config_json))
         self.evaluateTestButton.setEnabled(self._evaluating is None and
                                            ((selected is not None and bool(selected.config_json)) or best is not None))
+        self.confirmTopButton.setEnabled(not running and best is not None)
         if not space_ok and not running:
             self.tuningStatus.setText("Fix the search space (see the red messages) to start.")
 
@@ -607,6 +619,72 @@ class TuningTab(QWidget):
         self._update_controls()
         self.runningChanged.emit(False)
         self.refresh_studies()
+
+    # -- confirmation ------------------------------------------------------------------------------
+    @Slot()
+    def confirm_top(self) -> None:
+        """Re-train the top trials with more seeds, in the tuning thread and worker processes."""
+        snap = self._snapshot
+        if self.is_running() or snap is None or snap.best() is None:
+            return
+        request = ConfirmRequest(self.storage_url(), snap.name, TOP_K, EXTRA_SEEDS, self.workersSpin.value(),
+                                 dict(snap.importances))
+        self._stop = StopFlag()
+        worker = ConfirmWorker(request, self._stop)
+        worker.snapshot.connect(self._on_confirm_snapshot)
+        worker.confirmed.connect(self._on_confirmed)
+        worker.failed.connect(self._on_failed)
+        worker.message.connect(self._on_message)
+        worker.finished.connect(self._on_confirm_finished)
+        self._messages, self._confirm_result = [], None
+        self.tuningProgress.setFormat("%v / %m confirmation runs")
+        self.tuningProgress.setRange(0, 0)  # busy until the plan is known
+        self.tuningStatus.setText(f"Confirming the top {TOP_K} trials of {snap.name!r} with {EXTRA_SEEDS} more "
+                                  "training seeds each ...")
+        self._worker = worker
+        self._thread = start_worker(worker, "tuning-confirm")
+        self._update_controls()
+        self.runningChanged.emit(True)
+
+    @Slot(object)
+    def _on_confirm_snapshot(self, snapshot: StudySnapshot) -> None:
+        self._show_snapshot(snapshot)
+        if snapshot.confirm_total and self.is_running():
+            self.tuningProgress.setRange(0, snapshot.confirm_total)
+            self.tuningProgress.setValue(snapshot.confirm_done)
+            if not self._stop.is_set():
+                self.tuningStatus.setText(f"Confirming: {snapshot.confirm_done} of {snapshot.confirm_total} "
+                                          "training runs done ...")
+
+    @Slot(object)
+    def _on_confirmed(self, result) -> None:
+        self._confirm_result = result
+
+    @Slot()
+    def _on_confirm_finished(self) -> None:
+        stopped = self._stop is not None and self._stop.is_set()
+        self._thread = None
+        self._worker = None
+        result = self._confirm_result
+        best = self._snapshot.best() if self._snapshot is not None else None
+        if result is not None and result.confirmed:
+            text = (f"Confirmed {len(result.confirmed)} trials: {result.runs_done} training runs in "
+                    f"{result.seconds:.0f} s.")
+            c = best.confirmation if best is not None else None
+            if c is not None and c.mean is not None:
+                text += (f" Best: trial #{best.number}, mean {c.mean:.4f} over {len(c.seeds)} seeds "
+                         f"(its own seed: {best.value:.4f}).")
+        elif result is not None:
+            text = (f"Confirmation {'stopped' if stopped else 'incomplete'} after {result.runs_done} of "
+                    f"{len(result.plan.runs)} runs: the best trial is still the best single run (the runs are "
+                    "kept for the next confirmation).")
+        else:
+            text = "Confirmation stopped." if stopped else "Confirmation ended."
+        self.tuningStatus.setText(" ".join([text] + self._messages))
+        self.tuningProgress.setFormat("%v / %m trials")
+        self._on_trials_changed(self.nTrialsSpin.value())
+        self._update_controls()
+        self.runningChanged.emit(False)
 
     # -- results -----------------------------------------------------------------------------------
     def _clear_results(self) -> None:

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from ..tuning import StudySnapshot, TrialRow
 from ..tuning.results import format_params
 
-COLUMNS = ("#", "State", "Value", "Val loss", "Time (s)", "Parameters")
-NUMBER, STATE, VALUE, VAL_LOSS, DURATION, PARAMS = range(len(COLUMNS))
+COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Parameters")
+NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, PARAMS = range(len(COLUMNS))
 STATE_COLORS = {"COMPLETE": "#1b5e20", "PRUNED": "#757575", "FAIL": "#c62828", "RUNNING": "#e65100",
                 "WAITING": "#757575"}
 BEST_BACKGROUND = QColor("#e8f5e9")
@@ -43,7 +43,7 @@ class TrialsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        for col in (NUMBER, STATE, VALUE, VAL_LOSS, DURATION):
+        for col in (NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PARAMS, QHeaderView.ResizeMode.Stretch)
         self.setSortingEnabled(True)
@@ -51,7 +51,9 @@ class TrialsTable(QTableWidget):
         self.setToolTip("Every trial of the study. Click a header to sort; double-click a trial to load its "
                         "config into the editor.\nPRUNED values are the last value the trial reported before "
                         "the pruner stopped it.\nVal loss: the validation loss of a complete trial; of trials "
-                        "with equal values, the one with the lower validation loss is the best.")
+                        "with equal values, the one with the lower validation loss is the best.\nConfirmed: the "
+                        "mean value over the trial's own training seed and the extra seeds of \"Confirm top\"; "
+                        "once trials are confirmed, the best confirmed mean is the best trial.")
         self._rows: dict[int, list[_SortItem]] = {}
         self.best_number: int | None = None
 
@@ -103,6 +105,11 @@ class TrialsTable(QTableWidget):
             items[VALUE].setToolTip("The last value reported before the trial was pruned.")
         loss = row.val_loss
         self._set(items[VAL_LOSS], f"{loss:.4f}" if loss is not None else "", loss)
+        c = row.confirmation
+        mean = c.mean if c is not None else None
+        self._set(items[CONFIRMED], "" if c is None else "diverged" if mean is None else f"{mean:.4f}", mean)
+        items[CONFIRMED].setToolTip("" if c is None else "Validation value per training seed:\n" + "\n".join(
+            f"seed {seed}: {'diverged' if v is None else f'{v:.4f}'}" for seed, v in zip(c.seeds, c.values)))
         dur = row.duration
         self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", dur)
         params = format_params(row.params)

@@ -6,6 +6,9 @@
   Stop: the GUI sets a ``threading.Event``; the worker asks the processes to abort their trials
   (which end as FAIL), waits for them, kills any that hang, and marks FAIL whatever a killed
   process left RUNNING.
+* :class:`ConfirmWorker` confirms a study's top trials with more training seeds
+  (:func:`~nnstudio.tuning.confirm_top`, in worker processes), emitting snapshots as runs finish;
+  Stop aborts the running trainings.
 * :class:`TaskWorker` runs one short storage or training job (list studies, open a study,
   evaluate a config on the test split) and emits its result.
 """
@@ -21,8 +24,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ..cli import user_error_types
 from ..config import ExperimentConfig
-from ..tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, create_study,
-                      open_study, param_importances, take_snapshot)
+from ..tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, confirm_top,
+                      create_study, open_study, param_importances, take_snapshot)
 
 log = logging.getLogger("nnstudio.tuning")
 
@@ -157,6 +160,63 @@ class _Watcher:
         if final or signature != self._signature:
             self._signature = signature
             self.emit(snap)
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """What "Confirm top K" asks for: the study, K trials, S extra seeds, worker processes."""
+
+    storage_url: str | None
+    study_name: str
+    top_k: int
+    seeds: int
+    workers: int
+    importances: dict | None = None  # shown unchanged in the snapshots while confirming
+
+
+class ConfirmWorker(QObject):
+    """Confirms the top trials of a study (see the module docstring)."""
+
+    snapshot = Signal(object)    # StudySnapshot, as runs finish
+    confirmed = Signal(object)   # ConfirmResult
+    failed = Signal(str)
+    message = Signal(str)
+    finished = Signal()
+
+    def __init__(self, request: ConfirmRequest, stop: StopFlag):
+        super().__init__()
+        self.request = request
+        self.stop = stop
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # reported in the tab; the window goes on
+            text = user_message(exc)
+            if text is None:
+                log.exception("confirmation failed")
+                text = f"Confirmation failed: {type(exc).__name__}: {exc}"
+            self.failed.emit(text)
+        finally:
+            self.finished.emit()
+
+    def _run(self) -> None:
+        r = self.request
+        tuning = open_study(r.storage_url, r.study_name, heartbeat=False)
+        importances = dict(r.importances or {})
+        shown = {"done": -1}
+
+        def progress(done: int, total: int) -> None:
+            if done != shown["done"]:
+                shown["done"] = done
+                self.snapshot.emit(take_snapshot(tuning, importances))
+
+        result = confirm_top(tuning, r.top_k, r.seeds, workers=r.workers, stop=self.stop, on_progress=progress)
+        self.snapshot.emit(take_snapshot(tuning, importances))
+        for line in result.errors:
+            self.message.emit(line)
+        self.confirmed.emit(result)
 
 
 class TaskWorker(QObject):

@@ -2,6 +2,7 @@
 
 * :mod:`.space`     the search space (the article's by default), editable and JSON-serializable
 * :mod:`.objective` trial -> config, and the objective scored on the validation split
+* :mod:`.confirm`   re-train the top trials with more seeds; best by the mean
 * :mod:`.samplers`  samplers and pruners by name
 * :mod:`.storage`   the local study store and database URLs
 * :mod:`.study`     a study with its base config, space and settings
@@ -13,6 +14,7 @@
 from .objective import (CONFIG_ATTR, METRICS, Objective, TrialInterrupted, best_trial, cached_split,
                         config_from_params, config_from_trial, config_of_trial, default_metric, evaluate_on_test,
                         rank_key)
+from .confirm import Confirmation, ConfirmResult, confirm_top, confirmations
 from .pool import WorkerPool, default_workers
 from .results import StudySnapshot, TrialRow, best_row, best_so_far, param_importances, take_snapshot, trial_rows
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
@@ -23,7 +25,7 @@ from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_
 from .worker import StopFlag, WorkerResult, run_worker
 
 __all__ = [
-    "CONFIG_ATTR", "METRICS", "Objective", "TrialInterrupted", "best_trial", "rank_key", "cached_split",
+    "CONFIG_ATTR", "Confirmation", "ConfirmResult", "confirm_top", "confirmations", "METRICS", "Objective", "TrialInterrupted", "best_trial", "rank_key", "cached_split",
     "config_from_params", "config_from_trial", "config_of_trial", "default_metric", "evaluate_on_test", "WorkerPool",
     "default_workers", "StudySnapshot", "TrialRow", "best_row", "take_snapshot", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
     "make_pruner", "make_sampler", "DIMENSIONS", "Dimension", "SearchSpace", "SpaceError", "StorageError",

@@ -88,8 +88,14 @@ def trial_val_loss(trial: optuna.trial.FrozenTrial) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def best_trial(trials, direction: str) -> optuna.trial.FrozenTrial | None:
+def best_trial(trials, direction: str,
+               confirmed: Mapping[int, tuple[float, float | None]] | None = None) -> optuna.trial.FrozenTrial | None:
     """The best COMPLETE trial with a finite value by :func:`rank_key`, or None.
+
+    ``confirmed`` maps the numbers of confirmed trials to ``(mean value over their seeds, mean
+    validation loss)`` (:mod:`~nnstudio.tuning.confirm`).  When it names any of ``trials``, the
+    best is the confirmed trial with the best mean (ranked by :func:`rank_key` on the means);
+    otherwise the trial with the best single-run value.
 
     This is what nnstudio calls "best" everywhere: the command line's summary, the study's
     :meth:`~nnstudio.tuning.study.TuningStudy.best_trial`, and (through
@@ -98,6 +104,11 @@ def best_trial(trials, direction: str) -> optuna.trial.FrozenTrial | None:
     """
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
                 and math.isfinite(t.value)]
+    if confirmed:
+        among = [t for t in complete if t.number in confirmed]
+        if among:
+            return min(among, key=lambda t: rank_key(direction, confirmed[t.number][0], confirmed[t.number][1],
+                                                     t.number))
     return min(complete, key=lambda t: rank_key(direction, t.value, trial_val_loss(t), t.number), default=None)
 
 

@@ -37,10 +37,13 @@ def default_workers() -> int:
 
 def worker_command(storage_url: str, study_name: str, *, worker_index: int | None = None,
                    parent_pid: int | None = None, timeout: float | None = None,
-                   max_trials: int | None = None) -> list[str]:
-    """The command line of one joining worker process."""
+                   max_trials: int | None = None, confirm: bool = False) -> list[str]:
+    """The command line of one joining worker process (``confirm``: one that runs its share of
+    the study's confirmation plan instead of trials, :mod:`~nnstudio.tuning.confirm`)."""
     cmd = [sys.executable, "-m", "nnstudio", "-q", "tune", "--join", "--storage", storage_url,
            "--study", study_name, "--workers", "1"]
+    if confirm:
+        cmd.append("--confirm-work")
     if worker_index is not None:
         cmd += ["--worker-index", str(worker_index)]
     if parent_pid is not None:
@@ -76,13 +79,14 @@ class WorkerPool:
     """K joining worker processes for study ``study_name`` in ``storage_url``."""
 
     def __init__(self, storage_url: str, study_name: str, n_workers: int, *, timeout: float | None = None,
-                 max_trials_each: int | None = None, first_index: int = 0):
+                 max_trials_each: int | None = None, first_index: int = 0, confirm: bool = False):
         self.storage_url = storage_url
         self.study_name = study_name
         self.n_workers = n_workers
         self.timeout = timeout
         self.max_trials_each = max_trials_each
         self.first_index = first_index
+        self.confirm = confirm
         self.children: list[_Child] = []
 
     def start(self) -> None:
@@ -91,7 +95,7 @@ class WorkerPool:
             index = self.first_index + i
             log = tempfile.TemporaryFile(prefix="nnstudio-worker-")
             cmd = worker_command(self.storage_url, self.study_name, worker_index=index, parent_pid=os.getpid(),
-                                 timeout=self.timeout, max_trials=self.max_trials_each)
+                                 timeout=self.timeout, max_trials=self.max_trials_each, confirm=self.confirm)
             # A new session: Ctrl-C in the terminal reaches the launcher only, which then
             # stops the children itself, once.
             kwargs = {"start_new_session": True} if os.name == "posix" else {}

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from .confirm import Confirmation, confirmations, read_plan, runs_done
 from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, rank_key, trial_val_loss
 from .worker import SURPLUS_ATTR
 
@@ -35,6 +36,11 @@ class TrialRow:
     config_json: str | None = None  # the trial's full config (the "config" user attribute)
     flags: frozenset = field(default_factory=frozenset)
     val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
+    confirmation: Confirmation | None = None  # more training seeds, when the trial was confirmed
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmation is not None
 
 
 def state_label(trial: FrozenTrial) -> str:
@@ -45,7 +51,7 @@ def state_label(trial: FrozenTrial) -> str:
     return f"{trial.state.name} ({reason})" if reason else trial.state.name
 
 
-def trial_row(trial: FrozenTrial) -> TrialRow:
+def trial_row(trial: FrozenTrial, confirmation: Confirmation | None = None) -> TrialRow:
     duration = None
     if trial.datetime_start is not None and trial.datetime_complete is not None:
         duration = (trial.datetime_complete - trial.datetime_start).total_seconds()
@@ -55,19 +61,26 @@ def trial_row(trial: FrozenTrial) -> TrialRow:
     return TrialRow(trial.number, trial.state.name, state_label(trial), value, duration, dict(trial.params),
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
                     attrs.get(CONFIG_ATTR), flags,
-                    trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None)
+                    trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None,
+                    confirmation if trial.state == TrialState.COMPLETE else None)
 
 
-def trial_rows(trials: Iterable[FrozenTrial]) -> list[TrialRow]:
-    return sorted((trial_row(t) for t in trials), key=lambda r: r.number)
+def trial_rows(trials: Iterable[FrozenTrial], confirmed: dict[int, Confirmation] | None = None) -> list[TrialRow]:
+    confirmed = confirmed or {}
+    return sorted((trial_row(t, confirmed.get(t.number)) for t in trials), key=lambda r: r.number)
 
 
 def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
     """The best COMPLETE row with a stored config, ranked as
-    :func:`~nnstudio.tuning.objective.best_trial` ranks trials (equal values: the lower
-    validation loss, then the earlier trial)."""
+    :func:`~nnstudio.tuning.objective.best_trial` ranks trials: the best confirmed mean when
+    some rows are confirmed, else the best value (equal values: the lower validation loss, then
+    the earlier trial)."""
     complete = [r for r in rows if r.state == "COMPLETE" and r.value is not None and math.isfinite(r.value)
                 and r.config_json]
+    confirmed = [r for r in complete if r.confirmation is not None]
+    if confirmed:
+        return min(confirmed, key=lambda r: rank_key(direction, r.confirmation.rank_value(direction),
+                                                     r.confirmation.val_loss, r.number))
     return min(complete, key=lambda r: rank_key(direction, r.value, r.val_loss, r.number), default=None)
 
 
@@ -81,6 +94,8 @@ class StudySnapshot:
     rows: tuple[TrialRow, ...]
     target: int | None
     importances: dict[str, float] = field(default_factory=dict)
+    confirm_done: int = 0    # confirmation runs recorded, of the study's last confirmation plan
+    confirm_total: int = 0   # runs in that plan (0: never confirmed)
 
     def count(self, *states: str) -> int:
         return sum(r.state in states for r in self.rows)
@@ -95,9 +110,12 @@ class StudySnapshot:
 
 def take_snapshot(tuning, importances: dict[str, float] | None = None) -> StudySnapshot:
     """Read ``tuning`` (a :class:`~nnstudio.tuning.study.TuningStudy`) once."""
-    rows = tuple(trial_rows(tuning.study.get_trials(deepcopy=False)))
+    attrs = tuning.study.user_attrs
+    rows = tuple(trial_rows(tuning.study.get_trials(deepcopy=False), confirmations(attrs)))
+    plan = read_plan(attrs)
     return StudySnapshot(tuning.name, tuning.settings.direction, tuning.settings.metric, rows, tuning.target,
-                         dict(importances or {}))
+                         dict(importances or {}), runs_done(attrs, plan) if plan else 0,
+                         len(plan.runs) if plan else 0)
 
 
 def best_so_far(rows: Sequence[TrialRow], direction: str) -> tuple[list[int], list[float], list[float]]:

@@ -18,6 +18,7 @@ from optuna.trial import FrozenTrial, TrialState
 from ..config import ConfigError, ExperimentConfig
 from ..data import CLASSIFICATION
 from ..engine import validate_config
+from .confirm import confirmations, confirmed_ranking
 from .objective import METRICS, best_trial, cached_split, default_metric
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
@@ -146,8 +147,15 @@ class TuningStudy:
 
     def best_trial(self) -> FrozenTrial | None:
         """The best COMPLETE trial (:func:`~nnstudio.tuning.objective.best_trial`: equal values are
-        ranked by validation loss), or None before the first one."""
-        return best_trial(self.trials(states=(TrialState.COMPLETE,)), self.settings.direction)
+        ranked by validation loss; once trials are confirmed, the best confirmed mean), or None
+        before the first one."""
+        direction = self.settings.direction
+        return best_trial(self.trials(states=(TrialState.COMPLETE,)), direction,
+                          confirmed_ranking(self.confirmations(), direction))
+
+    def confirmations(self) -> dict:
+        """The confirmed trials (:mod:`~nnstudio.tuning.confirm`) by number; {} before confirmation."""
+        return confirmations(self.study.user_attrs)
 
     def worker_sampler(self, worker_index: int | None) -> optuna.samplers.BaseSampler:
         """The sampler of worker ``worker_index`` (seed + index); None: an unseeded one."""

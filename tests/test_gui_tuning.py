@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from nnstudio.cli import main  # noqa: E402
 from nnstudio.config import ExperimentConfig  # noqa: E402
@@ -193,6 +194,7 @@ def test_bad_storage_url_is_reported_without_starting(qtbot, make_tab):
     assert "is not a database URL" in tab.tuningStatus.text()
     assert tab.trialsTable.rowCount() == 0
 
+
 def open_existing(qtbot, tab: TuningTab, name: str, rows: int) -> None:
     qtbot.waitUntil(lambda: tab.studyCombo.findText(name) >= 0, timeout=10_000)
     tab.studyCombo.setCurrentIndex(tab.studyCombo.findText(name))
@@ -241,3 +243,94 @@ def test_stop_aborts_the_confirmation(qtbot, make_tab):
     tuning = open_study(None, "gui-confirm-stop", heartbeat=False)
     assert tuning.confirmations() == {} and tuning.best_trial().number == first
     assert tab.trialsTable.best_number == first and tab.confirmTopButton.isEnabled()
+
+
+# -- what the tab shows in a 1280 x 800 window ---------------------------------------------------
+
+FULL_NAMES = {"historyPlot": "Optimization history", "intermediatePlot": "Intermediate values",
+              "importancePlot": "Parameter importance"}
+
+
+def plots_fit(tab: TuningTab) -> None:
+    """Every plot's title, axis labels and legend are whole and inside the plot."""
+    from PySide6.QtGui import QFontMetrics
+
+    deck = tab.findChild(QWidget, "tuningPlots")
+    for plot in (tab.historyPlot, tab.intermediatePlot, tab.importancePlot):
+        item = plot.getPlotItem()
+        box = item.getViewBox()
+        if deck.side_by_side:
+            assert plot.shown_title() == plot.title, plot.title
+            assert QFontMetrics(plot.title_font()).horizontalAdvance(plot.shown_title()) <= box.width()
+        else:  # one tab per plot: the tab names it, in full
+            assert plot.shown_title() == ""
+            assert deck.tabs.tabText(deck.tabs.indexOf(plot)) == plot.title
+        assert FULL_NAMES[plot.objectName()] in plot.toolTip()  # the full meaning is in the tooltip
+        left, bottom = item.getAxis("left"), item.getAxis("bottom")
+        if left.label.isVisible() and left.labelText:
+            assert left.label.boundingRect().width() <= box.height(), left.labelText
+        assert bottom.label.boundingRect().width() <= box.width(), bottom.labelText
+    if not deck.side_by_side:
+        bar = deck.tabs.tabBar()
+        assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= deck.tabs.width()
+    legend = tab.historyPlot.legend
+    if deck.side_by_side or deck.tabs.currentWidget() is tab.historyPlot:
+        view = tab.historyPlot.getPlotItem().getViewBox().sceneBoundingRect()
+        assert not legend.sceneBoundingRect().intersects(view)  # under the plot, never over a point
+        assert legend.sceneBoundingRect().right() <= tab.historyPlot.width()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_in_the_window_the_space_editor_and_plots_fit(qtbot, data_dir, size):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.main_window import MainWindow
+
+    QSettings().clear()
+    window = MainWindow(iris_config())
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    tab = window.findChild(QWidget, "tuningTab")
+    window.tabs.setCurrentWidget(tab)
+    try:
+        scroll = tab.settingsPanel
+        qtbot.waitUntil(lambda: tab.importancePlot.getPlotItem().getViewBox().width() > 50)
+        # the search space: no sideways scrolling, every row and the reset button whole
+        qtbot.waitUntil(lambda: not scroll.horizontalScrollBar().isVisible(), timeout=3000)  # after the layout settles
+        assert tab.space_editor.width() <= scroll.viewport().width()
+        button = tab.resetSpaceButton
+        assert button.text() == "Article's space" and button.width() >= button.sizeHint().width()
+        right = button.mapTo(scroll.widget(), button.rect().topRight()).x()
+        assert right <= scroll.viewport().width()
+        initializer = tab.space_editor.rows["init_method"].choices
+        assert initializer.text().endswith("…") and "he_normal" in initializer.toolTip()
+        # the empty importance plot's hint is wrapped inside the plot
+        box = tab.importancePlot.getPlotItem().getViewBox()
+        assert tab.importancePlot.placeholder.textItem.boundingRect().width() <= box.width()
+
+        tab.space_editor.set_space(small_space())
+        tab.workersSpin.setValue(1)
+        tab.nTrialsSpin.setValue(3)
+        tab.epochsSpin.setValue(5)
+        tab.studyCombo.setEditText(f"gui-fit-{size[0]}")
+        start_and_wait(qtbot, tab)
+        assert (window.width(), window.height()) == size
+        assert tab.trialsTable.rowCount() == 3
+        assert not scroll.horizontalScrollBar().isVisible()
+        plots_fit(tab)
+        deck = tab.findChild(QWidget, "tuningPlots")
+        if not deck.side_by_side:
+            for plot in (tab.intermediatePlot, tab.importancePlot, tab.historyPlot):
+                deck.tabs.setCurrentWidget(plot)
+                qtbot.waitUntil(lambda p=plot: p.getPlotItem().getViewBox().width() > 50)
+                plots_fit(tab)
+        # settings hidden (as while tuning runs): the plots share the width, side by side
+        tab.settingsButton.setChecked(False)
+        qtbot.waitUntil(lambda: deck.side_by_side)
+        qtbot.waitUntil(lambda: all(p.getPlotItem().getViewBox().width() > 50 for p in deck.plots))
+        plots_fit(tab)
+        assert (window.width(), window.height()) == size
+    finally:
+        window.shutdown()

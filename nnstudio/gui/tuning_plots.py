@@ -2,6 +2,9 @@
 
 Each plot creates its items once and updates them with ``setData`` from a
 :class:`~nnstudio.tuning.StudySnapshot`; tests read them back with ``getData()``.
+Titles are short and elided to the plot's width (the full meaning is in the tooltip), the
+history's legend sits under the plot, never over the data, and :class:`PlotDeck` shows the
+plots side by side when each gets enough width, else one tab per plot.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..tuning import METRICS, StudySnapshot, best_so_far
 from .epoch_plot import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, style_plot
@@ -19,35 +23,107 @@ from .epoch_plot import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR,
 COMPLETE_COLOR = PALETTE[0]
 PRUNED_COLOR = "#9e9e9e"
 RUNNING_COLOR = PALETTE[1]
+TITLE_POINT_SIZE = 10
+TITLE_MARGIN_PX = 8      # kept free at each end of the title
+SIDE_BY_SIDE_MIN_WIDTH = 230  # px per plot; narrower and the plots go into tabs
+LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
 
 
-def _legend(plot: pg.PlotWidget) -> pg.LegendItem:
-    return plot.getPlotItem().addLegend(offset=(-6, -6), labelTextColor=TEXT_COLOR, labelTextSize="8pt",
-                                        brush=pg.mkBrush(255, 255, 255, 200), verSpacing=-6)
+class _StudyPlot(pg.PlotWidget):
+    """A plot with a short title that is elided to the width over the view box."""
+
+    def __init__(self, parent: QWidget | None, name: str, title: str, y_label: str, x_label: str):
+        self.title = title
+        self._title_shown = True
+        self._ready = False
+        super().__init__(parent, background=BACKGROUND)
+        self.setObjectName(name)
+        style_plot(self, title, y_label, x_label)
+        self.setMinimumSize(120, 150)
+        self._ready = True
+
+    def title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSize(TITLE_POINT_SIZE)
+        return font
+
+    def shown_title(self) -> str:
+        """The title as drawn ("" when hidden: in a tab, the tab says it)."""
+        label = self.getPlotItem().titleLabel
+        return label.text if label.isVisible() else ""
+
+    def set_title_shown(self, on: bool) -> None:
+        self._title_shown = on
+        if on:
+            self._fit()
+        else:
+            self.getPlotItem().setTitle(None)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._ready:
+            self._fit()
+
+    def _fit(self) -> None:
+        if self._title_shown:
+            axis = self.getPlotItem().getAxis("left")
+            room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
+            text = QFontMetrics(self.title_font()).elidedText(self.title, Qt.TextElideMode.ElideRight, max(room, 30))
+            if text != self.shown_title():
+                self.getPlotItem().setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+
+
+def _legend_below(plot: pg.PlotWidget, columns: int) -> pg.LegendItem:
+    """A legend in ``columns`` columns under the x axis's label: it never hides a point."""
+    item = plot.getPlotItem()
+    legend = pg.LegendItem(labelTextColor=TEXT_COLOR, labelTextSize="8pt", verSpacing=-6, horSpacing=4,
+                           brush=None, pen=None, colCount=columns)
+    item.legend = legend  # plot(name=...) adds its curve to item.legend
+    item.layout.addItem(legend, LEGEND_ROW, 1, alignment=Qt.AlignmentFlag.AlignHCenter)
+    return legend
 
 
 def _metric_label(snapshot: StudySnapshot) -> str:
     return METRICS[snapshot.metric].label if snapshot.metric in METRICS else snapshot.metric
 
 
-class HistoryPlot(pg.PlotWidget):
+class HistoryPlot(_StudyPlot):
     """``historyPlot``: the value of each complete trial (dots), pruned trials' last reported values
     (grey crosses) and the best value so far (a step line)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, background=BACKGROUND)
-        self.setObjectName("historyPlot")
-        style_plot(self, "Optimization history", "value", "trial")
-        self.setMinimumSize(120, 150)
-        _legend(self)
+        super().__init__(parent, "historyPlot", "History", "value", "trial")
+        self.legend = _legend_below(self, 3)
         item = self.getPlotItem()
         self.pruned = item.plot([], [], pen=None, symbol="x", symbolSize=7, symbolPen=pg.mkPen(PRUNED_COLOR),
                                 symbolBrush=None, name="pruned")
         self.values = item.plot([], [], pen=None, symbol="o", symbolSize=7, symbolPen=pg.mkPen("w"),
                                 symbolBrush=pg.mkBrush(COMPLETE_COLOR), name="complete")
         self.best = item.plot([], [], pen=pg.mkPen(BEST_COLOR, width=2), stepMode=None, name="best so far")
-        self.setToolTip("Each dot is a complete trial's validation value; grey crosses are pruned trials at the "
-                        "epoch they were stopped.\nThe green line is the best value found up to that trial.")
+        self.setToolTip("Optimization history. Each dot is a complete trial's validation value; grey crosses "
+                        "are pruned trials at the epoch they were stopped.\nThe green line is the best value found "
+                        "up to that trial.")
+        self._fit()
+
+    def _fit(self) -> None:
+        super()._fit()
+        legend = getattr(self, "legend", None)
+        if legend is None or not legend.items:
+            return
+        # one row if it fits the plot's width, else as few rows as needed
+        widths = [sample.boundingRect().width() + label.item.boundingRect().width() + 12  # the text, not its cell
+                  for sample, label in legend.items]
+        columns = len(widths)
+        while columns > 1 and sum(sorted(widths)[-columns:]) > self.width() - 16:
+            columns -= 1
+        if columns != legend.columnCount:  # pyqtgraph cannot re-flow a legend: build it again
+            item = self.getPlotItem()
+            item.layout.removeItem(legend)
+            if legend.scene() is not None:
+                legend.scene().removeItem(legend)
+            self.legend = _legend_below(self, columns)
+            for curve in (self.pruned, self.values, self.best):
+                self.legend.addItem(curve, curve.name())
 
     def update_from(self, snapshot: StudySnapshot) -> None:
         self.getPlotItem().setLabel("left", _metric_label(snapshot), color=TEXT_COLOR)
@@ -63,7 +139,7 @@ class HistoryPlot(pg.PlotWidget):
             curve.setData([], [])
 
 
-class IntermediatePlot(pg.PlotWidget):
+class IntermediatePlot(_StudyPlot):
     """``intermediatePlot``: each trial's reported validation value per epoch.
 
     Complete trials are solid blue, pruned ones dashed grey, running ones orange; the best
@@ -78,13 +154,11 @@ class IntermediatePlot(pg.PlotWidget):
     }
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, background=BACKGROUND)
-        self.setObjectName("intermediatePlot")
-        style_plot(self, "Intermediate values", "value", "epoch")
-        self.setMinimumSize(120, 150)
+        super().__init__(parent, "intermediatePlot", "Per-epoch values", "value", "epoch")
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._styles: dict[int, tuple] = {}
-        self.setToolTip("The validation value each trial reported while it trained.\nDashed grey: pruned "
+        self.setToolTip("Intermediate values: the validation value each trial reported after each epoch while "
+                        "it trained.\nDashed grey: pruned "
                         "(stopped early because it was worse than the median of earlier trials at that epoch);"
                         "\norange: running; thick green: the best trial.")
 
@@ -124,22 +198,21 @@ class IntermediatePlot(pg.PlotWidget):
         self._styles.clear()
 
 
-class ImportancePlot(pg.PlotWidget):
+class ImportancePlot(_StudyPlot):
     """``importancePlot``: PED-ANOVA importance of each parameter, as horizontal bars (sum 1)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, background=BACKGROUND)
-        self.setObjectName("importancePlot")
-        style_plot(self, "Importance", "", "PED-ANOVA importance")
-        self.setMinimumSize(120, 150)
+        super().__init__(parent, "importancePlot", "Importance", "", "importance")
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brush=pg.mkBrush(COMPLETE_COLOR))
         self.getPlotItem().addItem(self.bars)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.names: list[str] = []
         self.values: list[float] = []
         self.placeholder = pg.TextItem("Needs a few complete trials", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        # centred and wrapped to the view's width (a TextItem keeps its size in pixels)
+        self.placeholder.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         self.getPlotItem().addItem(self.placeholder, ignoreBounds=True)
-        self.setToolTip("How much each parameter decides whether a trial lands in the top 10%: PED-ANOVA "
+        self.setToolTip("Parameter importance: how much each parameter decides whether a trial lands in the top 10%: PED-ANOVA "
                         "compares the parameter's distribution among the best trials with its distribution "
                         "among all complete trials (Pearson divergence), normalized to sum 1.\nOnly parameters "
                         "every complete trial has are rated (hidden_size_5 exists only in deep networks).")
@@ -162,3 +235,56 @@ class ImportancePlot(pg.PlotWidget):
 
     def importances(self) -> dict[str, float]:
         return dict(zip(self.names, self.values))
+
+    def _fit(self) -> None:
+        super()._fit()
+        placeholder = getattr(self, "placeholder", None)
+        width = self.getPlotItem().getViewBox().width()
+        if placeholder is not None and width > 0:
+            placeholder.setTextWidth(max(width - 12, 60))
+
+
+class PlotDeck(QWidget):
+    """``tuningPlots``: the plots side by side when each gets at least ``SIDE_BY_SIDE_MIN_WIDTH``
+    pixels, otherwise one tab per plot (the tab names the plot, so the plot's own title is hidden)."""
+
+    def __init__(self, plots: list[_StudyPlot], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("tuningPlots")
+        self.plots = list(plots)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("tuningPlotsSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tuningPlotsTabs")
+        self.tabs.setDocumentMode(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        layout.addWidget(self.tabs)
+        self.side_by_side: bool | None = None
+        self._arrange(False)
+
+    def _arrange(self, side_by_side: bool) -> None:
+        if side_by_side == self.side_by_side:
+            return
+        self.side_by_side = side_by_side
+        current = self.tabs.currentIndex()
+        for i, plot in enumerate(self.plots):
+            if side_by_side:
+                self.splitter.insertWidget(i, plot)
+            else:
+                self.tabs.insertTab(i, plot, plot.title)
+                self.tabs.setTabToolTip(i, plot.toolTip())
+            plot.set_title_shown(side_by_side)
+            plot.show()
+        if side_by_side:  # an equal share each
+            self.splitter.setSizes([max(self.width() // len(self.plots), 1)] * len(self.plots))
+        else:
+            self.tabs.setCurrentIndex(max(current, 0))
+        self.splitter.setVisible(side_by_side)
+        self.tabs.setVisible(not side_by_side)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width() >= len(self.plots) * SIDE_BY_SIDE_MIN_WIDTH)

@@ -2,7 +2,9 @@
 
 Columns: a checkbox (searched or fixed at the base config's value), then either the range
 (low, high, log scale) or the choices (a drop-down of checkable entries filled from the
-engine's registries), then what is wrong with the row, if anything.  The model is a
+engine's registries), then what is wrong with the row, if anything.  The columns are compact
+(the choices' button elides its text; every value is in its tooltip), so the editor fits the
+settings panel of a 1280 x 800 window without sideways scrolling.  The model is a
 :class:`~nnstudio.tuning.SearchSpace`; every edit emits ``spaceChanged`` with the new space and
 ``validityChanged`` with whether it can be used.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu, QSizePolicy, QToolButton,
                                QWidget)
@@ -54,6 +56,43 @@ def _parse_number(text: str, integer: bool):
 
 
 MAX_SHOWN_CHOICES = 3
+NUMBER_MIN_WIDTH, NUMBER_MAX_WIDTH = 48, 72  # px of the low and high boxes
+CHOICES_HINT_CHARS = 14  # the choices' button asks for this many characters; longer text is elided
+
+
+class _ChoicesButton(QToolButton):
+    """A drop-down button whose text is elided to its width instead of widening the editor."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self._full = ""
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        extra = hint.width() - self.fontMetrics().horizontalAdvance(self.text())
+        wanted = min(self.fontMetrics().horizontalAdvance(self._full),
+                     self.fontMetrics().averageCharWidth() * CHOICES_HINT_CHARS)
+        return QSize(extra + wanted, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(48, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        # the room left for text: the button's width less what the style adds around it
+        extra = super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+        room = max(self.width() - extra, 20)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room))
 
 
 def _show_choices(row: "_Row", chosen) -> None:
@@ -62,7 +101,7 @@ def _show_choices(row: "_Row", chosen) -> None:
     text = ", ".join(names[:MAX_SHOWN_CHOICES])
     if len(names) > MAX_SHOWN_CHOICES:
         text += f" +{len(names) - MAX_SHOWN_CHOICES} more"
-    row.choices.setText(text or "(choose at least one)")
+    row.choices.set_full_text(text or "(choose at least one)")
     row.choices.setToolTip(f"{row.spec.help}\nChosen: {', '.join(names) or 'nothing'}. Click to change.")
 
 
@@ -83,7 +122,7 @@ class _Row:
         self.problem.setWordWrap(True)
         self.low = self.high = self.log = self.choices = None
         if spec.kind == CATEGORICAL:
-            self.choices = QToolButton(editor)
+            self.choices = _ChoicesButton(editor)
             self.choices.setObjectName(f"dim_{name}_choices")
             self.choices.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
             self.choices.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -99,7 +138,8 @@ class _Row:
             self.high.setObjectName(f"dim_{name}_high")
             self.high.setToolTip(f"Highest value searched: a {kind}.")
             for edit in (self.low, self.high):
-                edit.setMaximumWidth(72)
+                edit.setMinimumWidth(NUMBER_MIN_WIDTH)
+                edit.setMaximumWidth(NUMBER_MAX_WIDTH)
             self.log = QCheckBox("log", editor)
             self.log.setObjectName(f"dim_{name}_log")
             self.log.setToolTip("Search on a log scale: each factor of 10 gets the same share of trials "

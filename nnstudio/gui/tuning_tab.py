@@ -31,7 +31,7 @@ from ..tuning import (METRICS, quiet_optuna, PRUNERS, SAMPLERS, SearchSpace, Sto
                       open_storage)
 from ..tuning.samplers import MEDIAN_STARTUP_TRIALS
 from .threads import start_worker, stop_and_wait
-from .tuning_plots import HistoryPlot, ImportancePlot, IntermediatePlot
+from .tuning_plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
 from .tuning_space_editor import SpaceEditor
 from .tuning_table import TrialsTable
 from .tuning_worker import (ConfirmRequest, ConfirmWorker, RunRequest, RunStarted, StudyView, TaskWorker,
@@ -255,10 +255,8 @@ class TuningTab(QWidget):
         self.intermediatePlot = IntermediatePlot(self)
         self.importancePlot = ImportancePlot(self)
         self.importancePlot.set_importances({})
-        plots = QSplitter(Qt.Orientation.Horizontal, self)
-        plots.setObjectName("tuningPlots")
-        for plot in (self.historyPlot, self.intermediatePlot, self.importancePlot):
-            plots.addWidget(plot)
+        # side by side when there is room (settings hidden, or a wide window), else one tab each
+        plots = PlotDeck([self.historyPlot, self.intermediatePlot, self.importancePlot], self)
         right = QSplitter(Qt.Orientation.Vertical, self)
         right.setObjectName("tuningResultsSplitter")
         right.addWidget(table_box)
@@ -266,8 +264,7 @@ class TuningTab(QWidget):
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
         right.setSizes([280, 420])
-        for splitter in (plots, right):
-            splitter.setChildrenCollapsible(False)
+        right.setChildrenCollapsible(False)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("tuningSplitter")
@@ -275,7 +272,12 @@ class TuningTab(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([settings.sizeHint().width() + 24] * 2)
+        # the settings get the width they ask for (and room for their scroll bar), the results the rest;
+        # never narrower than their minimum: the search space would scroll sideways
+        bar_width = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(max(SETTINGS_MIN_WIDTH, settings.minimumSizeHint().width() + bar_width))
+        settings_width = max(SETTINGS_MIN_WIDTH, settings.sizeHint().width() + bar_width)
+        self.splitter.setSizes([settings_width, 10 * settings_width])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)

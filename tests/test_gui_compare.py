@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -383,3 +384,101 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
     assert QFontMetrics(plot.title_font()).horizontalAdvance(plot.shown_title()) <= box.width()
     plot.resize(900, 400)
     qtbot.waitUntil(lambda: plot.shown_title() == plot.title)
+
+
+def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.compare_tab import STATUS_MAX_LINES
+    from nnstudio.gui.main_window import MainWindow
+
+    QSettings().clear()
+    window = MainWindow(small_config())
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    tab = window.findChild(QWidget, "compareTab")
+    window.tabs.setCurrentWidget(tab)
+    try:
+        paths = []
+        for i in range(30):  # thirty unreadable files: one problem line each
+            path = tmp_path / f"broken-experiment-number-{i:02d}.json"
+            path.write_text("{not json")
+            paths.append(str(path))
+        tab.add_files(paths)
+        qtbot.waitUntil(lambda: tab.status.isVisible())
+        assert (window.width(), window.height()) == (1280, 800)
+        status = tab.status
+        assert status.text().endswith("…") and status.is_cut()
+        lines = status.fontMetrics().lineSpacing()
+        assert status.height() <= STATUS_MAX_LINES * lines + 12
+        assert all(Path(p).name in status.toolTip() for p in paths)  # the whole message, on hover
+        assert status.toolTip() == status.full_text()
+        # what is shown is a start of the message, whole lines wrapped inside the label
+        assert status.full_text().startswith(status.text()[:-1].rstrip())
+        # a short message is shown whole, without a tooltip
+        tab._show_status("Finished 4 runs in 2s.", "success")
+        assert status.text() == "Finished 4 runs in 2s." and status.toolTip() == ""
+        assert (window.width(), window.height()) == (1280, 800)
+    finally:
+        window.shutdown()
+
+
+def test_depth_study_titles_fit_at_1280_by_800(qtbot):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.main_window import MainWindow
+
+    QSettings().clear()
+    window = MainWindow(small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=3))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    tab = window.findChild(QWidget, "compareTab")
+    window.tabs.setCurrentWidget(tab)
+    try:
+        choose_factor(tab, "depth")
+        for i in range(tab.valuesList.count()):
+            if int(tab.valuesList.item(i).text()) > 2:
+                tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        tab.views.setCurrentIndex(2)
+        plot = tab.depthPlot
+        qtbot.waitUntil(lambda: plot.metric_plot.getViewBox().width() > 100)
+        metrics = QFontMetrics(plot.title_font())
+        for item, title in plot.titles.items():
+            assert plot.shown_title(item) == title  # whole, not elided
+            assert metrics.horizontalAdvance(title) <= item.getViewBox().width()
+        assert "mean ± std over the seeds" in plot.toolTip() and "gap" in plot.toolTip()
+        assert (window.width(), window.height()) == (1280, 800)
+    finally:
+        window.shutdown()
+
+
+def test_a_failure_to_start_workers_is_one_line_that_says_what_to_do(qtbot, make_tab, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from nnstudio.compare import ComparisonRun
+    from nnstudio.gui.compare_worker import failure_message
+
+    bootstrap = RuntimeError("\n        An attempt has been made to start a new process before the\n        current "
+                             "process has finished its bootstrapping phase.\n\n        This probably means ...")
+
+    def fail(self, heartbeat=False):
+        raise bootstrap
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(ComparisonRun, "events", fail)
+    tab = make_tab()
+    choose_factor(tab, "init_method")
+    run_to_end(qtbot, tab)
+    text = tab.status.full_text()
+    assert "\n" not in text and "__main__" in text and "could not start" in text
+    assert tab.status.property("severity") == "error" and tab.runButton.isEnabled()
+
+    assert "\n" not in failure_message(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+    assert "fewer parallel workers" in failure_message(OSError(12, "Cannot allocate memory"))
+    assert failure_message(KeyError("x\ny")).count("\n") == 0

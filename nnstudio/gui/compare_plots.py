@@ -228,11 +228,38 @@ class DepthPlot(pg.GraphicsLayoutWidget):
         self.set_metric_name("validation accuracy")
 
     def set_metric_name(self, name: str) -> None:
-        self.metric_plot.setTitle(f"Best-epoch {name} vs depth (mean ± std over seeds)", color=TEXT_COLOR, size="10pt")
-        self.metric_plot.setLabel("left", name, color=TEXT_COLOR)
         gap = "train − validation accuracy" if "accuracy" in name else "validation − train loss"
-        self.gap_plot.setTitle(f"Train/validation gap at the best epoch ({gap})", color=TEXT_COLOR, size="10pt")
+        self.titles = {self.metric_plot: f"Best {name} by depth", self.gap_plot: "Train/validation gap by depth"}
+        self.metric_plot.setLabel("left", name, color=TEXT_COLOR)
         self.gap_plot.setLabel("left", "gap", color=TEXT_COLOR)
+        self._fit_titles()
+        self.setToolTip(f"Top: the {name} at each run's best epoch, mean ± std over the seeds, against the number "
+                        f"of hidden layers;\nthe star marks the smallest depth within tolerance of the best.\n"
+                        f"Bottom: the train/validation gap at the best epoch ({gap}); above 0 means overfitting.")
+
+    def title_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSize(TITLE_POINT_SIZE)
+        return font
+
+    def shown_title(self, plot: pg.PlotItem) -> str:
+        """A plot's title as drawn: elided to its width (the full meaning is in the tooltip)."""
+        return plot.titleLabel.text
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if getattr(self, "titles", None):
+            self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        metrics = QFontMetrics(self.title_font())
+        for plot, title in self.titles.items():
+            axis = plot.getAxis("left")
+            # both plots span the widget; the title sits right of the y axis
+            room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
+            text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(int(room), 40))
+            if text != plot.titleLabel.text:
+                plot.setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
 
     def show_rows(self, rows: Sequence[DepthRow], recommendation: DepthRecommendation | None) -> None:
         x = np.array([r.depth for r in rows], float)

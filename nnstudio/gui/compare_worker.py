@@ -7,6 +7,7 @@ them as they are).  :meth:`CompareWorker.stop` may be called from the UI thread 
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -15,6 +16,33 @@ from ..compare import Comparison, ComparisonRun, check_fits_data
 from ..compare.runner import describe_error
 
 MAX_UPDATES_PER_SECOND = 20
+log = logging.getLogger("nnstudio.compare")
+
+BOOTSTRAP_MESSAGE = ("Worker processes could not start: the Python script that opened nnstudio runs again in each "
+                     "worker. Put its start under `if __name__ == \"__main__\":` (or run `nnstudio gui`), or use "
+                     "the thread backend.")
+BROKEN_POOL_MESSAGE = ("A worker process ended unexpectedly (out of memory, or killed): run again, with fewer "
+                       "parallel workers if it happens again.")
+START_FAILED_MESSAGE = "Could not start the worker processes ({error}): close other programs or use fewer parallel " \
+                       "workers, then run again."
+
+
+def failure_message(exc: BaseException) -> str:
+    """One line that says what went wrong and what to do (an error's own text can be a page long)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if isinstance(exc, ValueError):
+        return str(exc)
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "bootstrapping phase" in text:
+        # multiprocessing's advice on the __main__ guard, raised when a worker re-runs the script
+        return BOOTSTRAP_MESSAGE
+    if isinstance(exc, BrokenProcessPool):
+        return BROKEN_POOL_MESSAGE
+    if isinstance(exc, OSError):  # no memory, too many open files or processes
+        return START_FAILED_MESSAGE.format(error=f"{type(exc).__name__}: {exc.strerror or text}".strip())
+    first = next((line.strip() for line in describe_error(exc).splitlines() if line.strip()), type(exc).__name__)
+    return first if first != f"{type(exc).__name__}:" else type(exc).__name__
 
 
 class CompareWorker(QObject):
@@ -40,7 +68,9 @@ class CompareWorker(QObject):
                 check_fits_data(self.comparison)
                 self._forward()
         except Exception as exc:  # shown in the tab; the window must survive any failure here
-            self.failed.emit(describe_error(exc) if not isinstance(exc, ValueError) else str(exc))
+            if not isinstance(exc, ValueError):
+                log.error("The comparison failed", exc_info=exc)  # the whole error, for a bug report
+            self.failed.emit(failure_message(exc))
         finally:
             self.finished.emit()
 

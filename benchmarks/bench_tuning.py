@@ -6,6 +6,12 @@ config (the best validation value; equal values: the lower validation loss) is t
 once more and scored on the test split.  ``--seeds 0 1 2 3 4`` runs one study per sampler seed
 and checks the targets for each (mean and worst case over the seeds are printed too).
 
+Then the study is confirmed (``--confirm K --confirm-seeds S``, as ``nnstudio tune --confirm``):
+the top K trials are re-trained with S more training seeds each, in the same worker processes,
+and the best mean validation value picks the best trial.  The confirmed pick's test accuracy is
+printed next to the single-run pick's, with the confirmation's wall-clock time; smaller K and S
+are read off the same runs (the first S' seeds of the top K' trials) for comparison.
+
 The article's way: no pruning, no early stopping, 10,000 full-batch epochs per trial, one
 trial after another.  Running 10 such trials takes a long time, so by default each of the
 10 trial configs is timed for ``--measure-epochs`` epochs and the time is extrapolated linearly
@@ -40,6 +46,7 @@ from nnstudio.progress import ProgressBar  # noqa: E402
 from nnstudio.presets import load_preset  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, WorkerPool, cached_split, config_from_trial,  # noqa: E402
                              config_of_trial, create_study, default_workers, quiet_optuna, rank_key)
+from nnstudio.tuning.confirm import confirm_top  # noqa: E402
 from nnstudio.tuning.objective import trial_val_loss  # noqa: E402
 
 TIME_LIMIT_S = 300.0
@@ -64,6 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--full-article", action="store_true", help="run the article's trials in full")
     p.add_argument("--skip-article", action="store_true")
     p.add_argument("--skip-tuning", action="store_true", help="time only the article's way")
+    p.add_argument("--confirm", type=int, default=5, metavar="K", help="trials to confirm (0: no confirmation)")
+    p.add_argument("--confirm-seeds", type=int, default=2, metavar="S", help="extra training seeds per trial")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     return p.parse_args(argv)
 
@@ -115,7 +124,8 @@ def run_nnstudio_way(args, store: Path, seed: int) -> dict:
     top_test = [(t.number, t.value, trial_val_loss(t), train_and_score(config_of_trial(t))[1]) for t in ranked[:5]]
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in tuning.trials()
                  if t.datetime_complete is not None]
-    return {
+    confirmed = run_confirmation(args, tuning, ranked, {n: t for n, _, _, t in top_test}) if args.confirm else {}
+    return {**confirmed,
         "seed": seed, "seconds": seconds, "trials": len(tuning.trials()), "complete": counts["COMPLETE"],
         "pruned": counts["PRUNED"], "failed": counts["FAIL"], "workers": args.workers,
         "best_trial": best.number, "best_value": best.value, "best_val_loss": trial_val_loss(best),
@@ -124,6 +134,30 @@ def run_nnstudio_way(args, store: Path, seed: int) -> dict:
         "tied_at_best": len(tied), "first_tied_trial": first_tied.number, "first_tied_test_accuracy": first_tied_test,
         "top5_val_test": top_test, "mean_trial_seconds": sum(durations) / len(durations),
     }
+
+
+def run_confirmation(args, tuning, ranked, test_of: dict) -> dict:
+    """Confirm the top trials as ``nnstudio tune --confirm`` does; the pick's test accuracy, and
+    the picks of smaller K and S read off the same runs."""
+    direction = tuning.settings.direction
+    result = confirm_top(tuning, args.confirm, args.confirm_seeds, workers=args.workers)
+    pick = tuning.best_trial()  # now the best confirmed trial
+    for t in ranked[:args.confirm]:
+        if t.number not in test_of:
+            test_of[t.number] = train_and_score(config_of_trial(t))[1]
+    grid = {}
+    for k in sorted({1, 3, args.confirm} - {0}):
+        for s in range(1, args.confirm_seeds + 1):
+            means = {n: sum(c.values[:s + 1]) / (s + 1) for n, c in result.confirmed.items()
+                     if n in [t.number for t in ranked[:k]] and None not in c.values[:s + 1]}
+            if k == 1 or not means:
+                continue
+            n = min(means, key=lambda n: rank_key(direction, means[n], result.confirmed[n].val_loss, n))
+            grid[f"K={k},S={s}"] = {"trial": n, "test_accuracy": test_of[n]}
+    return {"confirm_seconds": result.seconds, "confirm_runs": result.runs_done,
+            "confirmed_trial": pick.number, "confirmed_value": pick.value,
+            "confirmed_mean": result.confirmed[pick.number].mean, "confirmed_test_accuracy": test_of[pick.number],
+            "confirmed": {n: c.to_dict() for n, c in result.confirmed.items()}, "confirm_grid": grid}
 
 
 def print_run(ours: dict, metric: str) -> None:
@@ -139,6 +173,15 @@ def print_run(ours: dict, metric: str) -> None:
     print(f"  top 5 by validation {metric}, then validation loss (trial, value, val loss, test accuracy): "
           + ", ".join(f"#{n} {v:.4f}/{'-' if l is None else f'{l:.4f}'}/{t:.4f}"
                       for n, v, l, t in ours["top5_val_test"]))
+    if "confirmed_trial" in ours:
+        print(f"  confirmation: {ours['confirm_runs']} runs in {ours['confirm_seconds']:.1f} s; "
+              + ", ".join(f"#{n} mean {c['mean']:.4f} ({'/'.join(f'{v:.4f}' for v in c['values'])})"
+                          for n, c in ours["confirmed"].items() if c["mean"] is not None))
+        print(f"  confirmed pick #{ours['confirmed_trial']} (mean {ours['confirmed_mean']:.4f}, own seed "
+              f"{ours['confirmed_value']:.4f}): test accuracy {ours['confirmed_test_accuracy']:.4f} "
+              f"(unconfirmed pick #{ours['best_trial']}: {ours['best_test_accuracy']:.4f})")
+        print("  smaller confirmations on the same runs: " + ", ".join(
+            f"{k} -> #{g['trial']} {g['test_accuracy']:.4f}" for k, g in ours["confirm_grid"].items()))
 
 
 def article_configs(n: int, epochs: int):
@@ -193,6 +236,19 @@ def print_targets(runs: list[dict], trials: int) -> None:
         passed = all(ok(v) for v in values) and all(r["trials"] >= trials for r in runs)
         print(f"  [{'PASS' if passed else 'FAIL'}] {label} {target}: {per_seed} "
               f"(mean {mean}, {worst.__name__} {fmt.format(worst(values))})")
+    if all("confirmed_trial" in r for r in runs):
+        for label, key in (("single-run pick's test accuracy", "best_test_accuracy"),
+                           ("confirmed pick's test accuracy", "confirmed_test_accuracy")):
+            values = [r[key] for r in runs]
+            print(f"  {label}: {', '.join(f'{v:.4f}' for v in values)} "
+                  f"(mean {sum(values) / len(values):.4f}, min {min(values):.4f})")
+        for k in runs[0]["confirm_grid"]:
+            values = [r["confirm_grid"][k]["test_accuracy"] for r in runs if k in r["confirm_grid"]]
+            print(f"    {k}: {', '.join(f'{v:.4f}' for v in values)} "
+                  f"(mean {sum(values) / len(values):.4f}, min {min(values):.4f})")
+        times = [r["confirm_seconds"] for r in runs]
+        print(f"  confirmation time (s): {', '.join(f'{v:.0f}' for v in times)} (max {max(times):.0f}); "
+              "tuning + confirmation (s): " + ", ".join(f"{r['seconds'] + r['confirm_seconds']:.0f}" for r in runs))
 
 
 def main(argv=None) -> int:

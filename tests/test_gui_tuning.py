@@ -206,6 +206,7 @@ def test_confirm_top_retrains_the_best_trials_and_best_follows_the_mean(qtbot, m
     add_scored_trials(tuning, [(1.0, 0.05), (0.99, 0.1), (0.98, 0.1), (0.97, 0.1), (0.96, 0.1), (0.5, 0.9)])
     tab = make_tab(iris_config())
     open_existing(qtbot, tab, "gui-confirm", 6)
+    assert tab.trialsTable.isColumnHidden(CONFIRMED)  # no room taken before anything is confirmed
     button = tab.confirmTopButton
     assert button.isEnabled() and "training seeds" in button.toolTip()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -216,6 +217,7 @@ def test_confirm_top_retrains_the_best_trials_and_best_follows_the_mean(qtbot, m
     confirmed = tuning.confirmations()
     assert len(confirmed) == 5 and all(len(c.values) == 3 for c in confirmed.values())
     assert tab.snapshot().confirm_done == tab.snapshot().confirm_total == 10
+    assert not tab.trialsTable.isColumnHidden(CONFIRMED)
     shown = table_column(tab, CONFIRMED)
     assert shown[5] == "" and shown[:5] == [f"{confirmed[n].mean:.4f}" for n in range(5)]
     best = tuning.best_trial()

@@ -46,6 +46,7 @@ class TrialsTable(QTableWidget):
         for col in (NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PARAMS, QHeaderView.ResizeMode.Stretch)
+        self.setColumnHidden(CONFIRMED, True)
         self.setSortingEnabled(True)
         self.sortByColumn(NUMBER, Qt.SortOrder.AscendingOrder)
         self.setToolTip("Every trial of the study. Click a header to sort; double-click a trial to load its "
@@ -58,6 +59,7 @@ class TrialsTable(QTableWidget):
         self.best_number: int | None = None
 
     def clear_trials(self) -> None:
+        self.setColumnHidden(CONFIRMED, True)
         self.setRowCount(0)
         self._rows.clear()
         self.best_number = None
@@ -73,6 +75,8 @@ class TrialsTable(QTableWidget):
                 self._fill(items, row)
             best = snapshot.best()
             self._mark_best(best.number if best else None)
+            # the Confirmed column only takes room once "Confirm top" has run
+            self.setColumnHidden(CONFIRMED, not any(row.confirmation is not None for row in snapshot.rows))
         finally:
             self.setSortingEnabled(True)
 

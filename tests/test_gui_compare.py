@@ -12,8 +12,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint, QRectF, Qt  # noqa: E402
-from PySide6.QtGui import QFontMetrics, QImage, QPainter  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtGui import QFontMetrics  # noqa: E402
+from plot_probes import axis_labels, overlapping  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
@@ -289,36 +290,26 @@ def test_an_invalid_design_is_reported_instead_of_run(qtbot, make_tab):
 
 # -- what the tab shows in a 1280 x 800 window ---------------------------------------------------
 
-def axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
-    """The tick labels the axis draws now: (text, rectangle)."""
-    axis = plot.getPlotItem().getAxis(side)
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [(text, QRectF(rect)) for rect, _flags, text in specs[2] if text] if specs else []
-
-
-def overlapping(labels) -> list[tuple[str, str]]:
-    return [(a, b) for i, (a, ra) in enumerate(labels) for b, rb in labels[i + 1:] if ra.intersects(rb)]
-
-
-@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
-def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
+def shown_compare_tab(qtbot, config, size=(1280, 800)):
+    """A fresh main window of ``size`` (no saved layout) showing its Compare tab: (window, tab)."""
     from PySide6.QtCore import QSettings
 
     from nnstudio.gui.main_window import MainWindow
 
     QSettings().clear()
-    window = MainWindow(small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=12))
+    window = MainWindow(config)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     tab = window.findChild(QWidget, "compareTab")
     window.tabs.setCurrentWidget(tab)
+    return window, tab
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
+    window, tab = shown_compare_tab(qtbot, small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=12), size)
     plot = tab.plot
     box = plot.getPlotItem().getViewBox()
     try:
@@ -387,19 +378,9 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
 
 
 def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings
-
     from nnstudio.gui.compare_tab import STATUS_MAX_LINES
-    from nnstudio.gui.main_window import MainWindow
 
-    QSettings().clear()
-    window = MainWindow(small_config())
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    tab = window.findChild(QWidget, "compareTab")
-    window.tabs.setCurrentWidget(tab)
+    window, tab = shown_compare_tab(qtbot, small_config())
     try:
         paths = []
         for i in range(30):  # thirty unreadable files: one problem line each
@@ -426,18 +407,7 @@ def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
 
 
 def test_depth_study_titles_fit_at_1280_by_800(qtbot):
-    from PySide6.QtCore import QSettings
-
-    from nnstudio.gui.main_window import MainWindow
-
-    QSettings().clear()
-    window = MainWindow(small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=3))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    tab = window.findChild(QWidget, "compareTab")
-    window.tabs.setCurrentWidget(tab)
+    window, tab = shown_compare_tab(qtbot, small_config(data=DataConfig("moons", {"n_samples": 160}), epochs=3))
     try:
         choose_factor(tab, "depth")
         for i in range(tab.valuesList.count()):

@@ -10,8 +10,9 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QImage, QPainter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from plot_probes import axis_labels as drawn_axis_labels
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
@@ -215,18 +216,6 @@ def test_log_scale_toggle_plots_log10_of_the_loss(qtbot, fed_history):
     np.testing.assert_allclose(view.plot.series["val"].getData()[1], np.log10(fed_history.column("val_loss")))
     qtbot.mouseClick(view.logScaleCheck, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(view.plot.series["val"].getData()[1], fed_history.column("val_loss"))
-
-
-def drawn_axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
-    """The tick labels the axis draws now: (text, rectangle)."""
-    axis = plot.getPlotItem().getAxis(side)
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [(text, QRectF(rect)) for rect, _flags, text in specs[2] if text] if specs else []
 
 
 @pytest.mark.parametrize("size", [(360, 200), (520, 300), (700, 600)])

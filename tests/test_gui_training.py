@@ -7,8 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QImage, QKeySequence
+from plot_probes import axis_labels, overlapping
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig, ScheduleConfig
@@ -418,24 +419,8 @@ def test_export_to_a_missing_folder_explains_and_writes_nothing(qtbot, make_pane
     assert warnings and "does not exist" in warnings[0] and not target.exists()
 
 
-def axis_labels(plot, side: str = "left") -> list[tuple[str, QRectF]]:
-    """The tick labels the axis draws now: (text, rectangle)."""
-    axis = plot.getPlotItem().getAxis(side)
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [(text, QRectF(rect)) for rect, _flags, text in specs[2]] if specs else []
-
-
 def label_values(labels) -> list[float]:
     return sorted(float(text) for text, _rect in labels)
-
-
-def overlapping(labels) -> list[tuple[str, str]]:
-    return [(a, b) for i, (a, ra) in enumerate(labels) for b, rb in labels[i + 1:] if ra.intersects(rb)]
 
 
 @pytest.mark.parametrize("schedule", [ScheduleConfig(), ScheduleConfig("step", gamma=0.5, step_size=4)])

@@ -67,16 +67,16 @@ class RunStarted:
     settings: TuneSettings
 
 
-class TuningRunWorker(QObject):
-    """Runs one tuning session (see the module docstring)."""
+class _StudyWorker(QObject):
+    """Runs ``_run`` once in its thread; an error becomes one ``failed`` message, and
+    ``finished`` always follows."""
 
-    started = Signal(object)     # RunStarted
-    snapshot = Signal(object)    # StudySnapshot
     failed = Signal(str)
     message = Signal(str)
     finished = Signal()
+    activity = "Tuning"  # the error message's first word
 
-    def __init__(self, request: RunRequest, stop: StopFlag):
+    def __init__(self, request, stop: StopFlag):
         super().__init__()
         self.request = request
         self.stop = stop
@@ -88,11 +88,21 @@ class TuningRunWorker(QObject):
         except Exception as exc:  # reported in the tab; the window goes on
             text = user_message(exc)
             if text is None:
-                log.exception("tuning failed")
-                text = f"Tuning failed: {type(exc).__name__}: {exc}"
+                log.exception("%s failed", self.activity.lower())
+                text = f"{self.activity} failed: {type(exc).__name__}: {exc}"
             self.failed.emit(text)
         finally:
             self.finished.emit()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class TuningRunWorker(_StudyWorker):
+    """Runs one tuning session (see the module docstring)."""
+
+    started = Signal(object)     # RunStarted
+    snapshot = Signal(object)    # StudySnapshot
 
     def _open(self):
         r = self.request
@@ -174,32 +184,12 @@ class ConfirmRequest:
     importances: dict | None = None  # shown unchanged in the snapshots while confirming
 
 
-class ConfirmWorker(QObject):
+class ConfirmWorker(_StudyWorker):
     """Confirms the top trials of a study (see the module docstring)."""
 
     snapshot = Signal(object)    # StudySnapshot, as runs finish
     confirmed = Signal(object)   # ConfirmResult
-    failed = Signal(str)
-    message = Signal(str)
-    finished = Signal()
-
-    def __init__(self, request: ConfirmRequest, stop: StopFlag):
-        super().__init__()
-        self.request = request
-        self.stop = stop
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            self._run()
-        except Exception as exc:  # reported in the tab; the window goes on
-            text = user_message(exc)
-            if text is None:
-                log.exception("confirmation failed")
-                text = f"Confirmation failed: {type(exc).__name__}: {exc}"
-            self.failed.emit(text)
-        finally:
-            self.finished.emit()
+    activity = "Confirmation"
 
     def _run(self) -> None:
         r = self.request

@@ -287,6 +287,25 @@ def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history)
     assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()
 
 
+def test_best_mark_label_stays_inside_the_plot_at_the_end_of_a_run(qtbot, fed_history):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
+    plot = view.plot
+    qtbot.waitUntil(lambda: plot.width() > 600)
+    plot.run_ended = True  # the x range ends just after epoch 60, where the best mark is
+    plot.update_from(fed_history)
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] < 63)
+    label = plot.best_line.label
+    qtbot.waitUntil(lambda: box.sceneBoundingRect().contains(label.sceneBoundingRect()))
+    assert label.sceneBoundingRect().right() <= plot.best_line.sceneBoundingRect().center().x() + 1  # left of it
+    plot.set_best_epoch(10)  # early in the run: right of the line
+    qtbot.waitUntil(lambda: label.sceneBoundingRect().left() >= plot.best_line.sceneBoundingRect().center().x() - 1)
+    assert box.sceneBoundingRect().contains(label.sceneBoundingRect())
+
+
 def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):
     acc, lr, grads = AccuracyPlot(), LearningRatePlot(), GradNormPlot()
     for w in (acc, lr, grads):

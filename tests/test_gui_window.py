@@ -572,3 +572,22 @@ def test_a_saved_layout_is_restored(qtbot, window):
     assert again.dockWidgetArea(again.data_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     qtbot.waitUntil(lambda: not again.editor.info.pending, timeout=INFO_TIMEOUT_MS)
     again.close()
+
+
+def test_a_window_laid_out_wide_can_still_shrink_to_a_laptop_screen(qtbot, dialogs):
+    """Two side columns (a window opened at 1600 px or more) must not pin a large minimum width."""
+    QSettings().clear()
+    w = MainWindow(small_config())
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    try:
+        assert w.dockWidgetArea(w.hyperparams_dock) == Qt.DockWidgetArea.RightDockWidgetArea  # wide layout
+        assert w.minimumSizeHint().width() <= 1300
+        assert w.network_dock.minimumSizeHint().width() <= 380
+        w.resize(1280, 800)
+        qtbot.waitUntil(lambda: w.width() <= 1300)
+    finally:
+        dialogs.answer = Button.Discard
+        w.close()

@@ -106,6 +106,7 @@ class EpochPlot(MeteredPlotWidget):
         self.format_value = format_value
         self._anchor = RangeAnchor()
         self.run_ended = False  # set when the run is over: the x range then fits the data snugly
+        self._x_max: float | None = None  # right end of the x range last fitted
         item.addItem(self._anchor)
         self._y_bounds = StickyBounds(from_zero=y_from_zero)
         item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
@@ -177,6 +178,8 @@ class EpochPlot(MeteredPlotWidget):
             x_max = max(last + max(1.0, 0.02 * last), 10.0)
         else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
             x_max = nice_ceil(max(1.2 * last, 10.0))
+        self._x_max = x_max
+        self._place_best_label()
         self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))
 
     def _fit_y(self, lo: float, hi: float) -> tuple[float, float]:
@@ -208,7 +211,18 @@ class EpochPlot(MeteredPlotWidget):
             return
         self.best_line.setValue(epoch)
         self.best_line.label.setText(f"best {epoch}")
+        self._place_best_label()
         self.best_line.show()
+
+    def _place_best_label(self) -> None:
+        """The best mark's label goes right of its line, or left of it in the right quarter of
+        the x range, where it would run off the plot."""
+        x_max = self._x_max
+        anchor = (1, 0.5) if x_max and self.best_line.value() > 0.75 * x_max else (0, 0.5)
+        label = self.best_line.label
+        if label.anchors[0] != anchor:
+            label.anchors = [anchor, anchor]
+            label.updatePosition()
 
     def set_stop_epoch(self, epoch: int | None, label: str) -> None:
         """Mark where training stopped early, was stopped or diverged (None hides the mark)."""

@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QSpinBox,
-                               QStyle, QStyledItemDelegate, QTableView, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QGridLayout, QHeaderView, QSizePolicy,
+                               QSpinBox, QStyle, QStyledItemDelegate, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ...config import ExperimentConfig
 from ...engine import hidden_activation_names
@@ -284,9 +284,10 @@ class LayerEditor(QWidget):
         self.view.setToolTip(HELP["layers"].tip)
         self._setup_view()
         self.actions_by_name: dict[str, QAction] = {}
-        buttons = QHBoxLayout()
+        # two rows of three: the Network panel stays narrow enough for a 1280-pixel window
+        buttons = QGridLayout()
         buttons.setSpacing(4)
-        for name, text, tip, keys, slot, icon in self._action_specs():
+        for i, (name, text, tip, keys, slot, icon) in enumerate(self._action_specs()):
             action = QAction(text, self)
             action.setObjectName(f"{name}Action")
             action.setToolTip(tip)
@@ -302,8 +303,8 @@ class LayerEditor(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if not action.icon().isNull()
                                       else Qt.ToolButtonStyle.ToolButtonTextOnly)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, i // 3, i % 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)

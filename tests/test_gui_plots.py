@@ -482,3 +482,45 @@ def test_refresh_scheduler_draws_first_the_views_not_drawn_yet_and_skips_hidden_
     assert not scheduler.pending()
     scheduler.flush()
     assert drawn == []
+
+
+def _last_line_in_view(view: LogView) -> bool:
+    block = view.document().lastBlock()
+    rect = view.blockBoundingGeometry(block).translated(view.contentOffset())
+    return 0 <= rect.top() and rect.bottom() <= view.viewport().height() + 1
+
+
+def test_log_view_keeps_the_newest_line_in_view_across_resizes_until_the_user_scrolls_up(qtbot):
+    view = LogView("nnstudio.training.test.follow")
+    qtbot.addWidget(view)
+    view.resize(420, 160)
+    view.show()
+    qtbot.waitExposed(view)
+    log = logging.getLogger("nnstudio.training.test.follow")
+
+    def log_lines(first: int, n: int) -> None:
+        for i in range(first, first + n):
+            log.info("Epoch %d: loss = 0.123456, val_loss = 0.234567, val_accuracy = 0.9, lr = 0.001", i)
+        view.flush()
+
+    log_lines(1, 30)
+    assert _last_line_in_view(view)
+    # The panel's layout changes between appends (a longer status banner, a splitter moved):
+    # narrower lines wrap onto more rows and a shorter pane shows fewer of them.
+    view.resize(260, 120)
+    qtbot.waitUntil(lambda: view.viewport().width() < 260)
+    log_lines(31, 5)
+    assert _last_line_in_view(view) and "Epoch 35" in view.document().lastBlock().text()
+    view.resize(420, 200)
+    qtbot.waitUntil(lambda: view.viewport().height() > 150)
+    log_lines(36, 1)
+    assert _last_line_in_view(view)
+
+    bar = view.verticalScrollBar()  # the user scrolls up to read: new lines do not pull the view away
+    bar.triggerAction(bar.SliderAction.SliderToMinimum)
+    log_lines(37, 3)
+    assert bar.value() == 0 and not _last_line_in_view(view)
+    bar.triggerAction(bar.SliderAction.SliderToMaximum)  # back at the end: it follows again
+    log_lines(40, 3)
+    assert _last_line_in_view(view) and "Epoch 42" in view.document().lastBlock().text()
+    view.detach()

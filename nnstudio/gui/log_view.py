@@ -3,7 +3,8 @@
 :class:`SignalLogHandler` formats each record and emits it through a Qt signal; the signal
 is delivered to the GUI thread (queued), where :class:`LogView` appends it.  Lines arriving
 in a burst are appended together on the next event-loop turn, so a chatty logger costs one
-repaint, not one per line.
+repaint, not one per line.  The pane shows the newest line unless the user has scrolled up
+to read older ones (scrolling back to the end follows again).
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ class LogView(QPlainTextEdit):
         self.setToolTip("Training log (Python logging, logger 'nnstudio.training').\n"
                         "A line is written every log_every epochs (50 by default), as in the article.")
         self._buffer: list[str] = []
+        # Follow the newest line.  Qt's own rule (scroll only when the bar is at its end before
+        # an append) loses track as soon as the pane is resized or re-wrapped between appends,
+        # which grows the range without moving the bar; from then on it never follows again.
+        self._follow = True
+        self._scrolling = False
+        bar = self.verticalScrollBar()
+        bar.actionTriggered.connect(self._on_user_scroll)
+        bar.rangeChanged.connect(self._keep_following)
         self._flush_timer = QTimer(self, singleShot=True, interval=FLUSH_DELAY_MS)
         self._flush_timer.timeout.connect(self._flush)
         self._logger = logging.getLogger(logger_name)
@@ -85,6 +94,55 @@ class LogView(QPlainTextEdit):
         """Stop receiving log records (called when the window closes)."""
         self._logger.removeHandler(self.handler)
 
+    @property
+    def following(self) -> bool:
+        """True while the pane keeps its newest line in view."""
+        return self._follow
+
+    def _on_user_scroll(self, _action: int) -> None:
+        # the wheel, the arrows and dragging: actionTriggered is emitted once the slider
+        # position has moved and before the value follows it
+        bar = self.verticalScrollBar()
+        self._follow = bar.sliderPosition() >= bar.maximum()
+
+    def _update_follow(self) -> None:
+        bar = self.verticalScrollBar()
+        self._follow = bar.value() >= bar.maximum()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Page Up, Ctrl+End... move the view directly
+        super().keyPressEvent(event)
+        self._update_follow()
+
+    def _keep_following(self, _minimum: int = 0, _maximum: int = 0) -> None:
+        """Scroll to the end, the last line fully in view."""
+        if not self._follow or self._scrolling:
+            return
+        self._scrolling = True  # the range it recomputes comes back through rangeChanged
+        try:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.maximum())
+            # With wrapped lines the range is an estimate: a block not laid out since the last
+            # append or resize counts as one line, so the end of a long last line stays below
+            # the pane.  Lay out the blocks from the top of the pane down, then let the editor
+            # recompute its range from them.
+            layout = self.document().documentLayout()
+            block = self.firstVisibleBlock()
+            while block.isValid():
+                layout.blockBoundingRect(block)
+                block = block.next()
+            layout.documentSizeChanged.emit(layout.documentSize())
+            bar.setValue(bar.maximum())
+        finally:
+            self._scrolling = False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._keep_following()
+
+    def clear(self) -> None:
+        super().clear()
+        self._follow = True
+
     @Slot(str)
     def _queue(self, line: str) -> None:
         self._buffer.append(line)
@@ -95,6 +153,7 @@ class LogView(QPlainTextEdit):
         if self._buffer:
             text, self._buffer = "\n".join(self._buffer), []
             self.appendPlainText(text)
+            self._keep_following()
 
     def flush(self) -> None:
         """Append buffered lines now (tests and exports read the text right after a run)."""

@@ -51,7 +51,8 @@ MODEL_FORMAT_VERSION = 1
 
 
 class FileFormatError(ValueError):
-    """A file cannot be read as what it claims to be; the message names the file."""
+    """A file cannot be read as what it claims to be, or cannot be written; the message names
+    the file."""
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -61,7 +62,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise FileFormatError(f"{path}: is a folder; choose a file name")
     if not path.parent.exists():
         raise FileFormatError(f"{path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # a read-only or foreign folder: nothing was written
+        raise FileFormatError(f"{path}: cannot be written in {path.parent} ({exc.strerror or exc}); "
+                              "choose a folder you can write to") from None
     try:
         # mkstemp creates the file owner-only; give it the mode a plain open() would have.
         os.fchmod(fd, _default_file_mode())
@@ -70,12 +75,33 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):  # a full disk, say: the previous file is intact
+            raise FileFormatError(f"{path}: cannot be written ({exc.strerror or exc}); "
+                                  "the previous file, if any, is unchanged") from None
         raise
+
+
+def check_can_write(path: str | os.PathLike) -> None:
+    """Raise :class:`FileFormatError` now, with the message a write would give, if a file at
+    ``path`` could not be written (a missing, read-only or foreign folder); for checking an
+    output path before a long run rather than after it.  Leaves nothing behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileFormatError(f"{path}: is a folder; choose a file name")
+    if not path.parent.exists():
+        raise FileFormatError(f"{path}: the folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot be written in {path.parent} ({exc.strerror or exc}); "
+                              "choose a folder you can write to") from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def _read_umask() -> int:

@@ -289,6 +289,36 @@ def test_in_process_errors(tmp_path, monkeypatch, capsys, moons_run):
         assert message in err and "Traceback" not in err, (argv, err)
 
 
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, capsys, moons_run):
+    """A read-only folder (simulated: tests may run as root, who can write anywhere) ends with
+    exit status 2 and a line naming the file, not a traceback, for every command that writes."""
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.chdir(tmp_path)
+    moons_csv(tmp_path / "data.csv")
+    model = str(moons_run / "run" / "model.npz")
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    cases = [
+        ["predict", model, "data.csv", "--out", "ro/p.csv"],
+        ["export", model, "--onnx", "ro/m.onnx"],
+        ["presets", "--write", "moons", "ro/m.json"],
+        ["tune", "--write-space", "ro/space.json"],
+        ["train", "--preset", "xor", "--epochs", "2", "--out", "ro"],
+    ]
+    for argv in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (argv, err)
+        assert f"error: ro/{'config.json' if argv[0] == 'train' else argv[-1][3:]}: cannot be written in ro " \
+               "(Read-only file system)" in err, (argv, err)
+    assert list((tmp_path / "ro").iterdir()) == []
+
+
 def test_presets_show_prints_the_experiment(capsys):
     assert main(["presets", "--show", "spiral"]) == 0
     shown = capsys.readouterr().out

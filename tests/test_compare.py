@@ -423,6 +423,9 @@ def test_cli_depth_study_writes_depth_files_and_prints_the_recommendation(tmp_pa
     (["--vary", "learning_rate", "--values", "0.1,0"], "greater than 0"),
     (["--vary", "init_method", "--max-depth", "3"], "--max-depth applies only to --vary depth"),
     (["--vary", "init_method", "--seeds", "0"], "seeds"),
+    (["--vary", "init_method", "--target", "nan"], "--target must be a finite number, not nan"),
+    (["--vary", "init_method", "--target", "inf"], "--target must be a finite number, not inf"),
+    (["--vary", "depth", "--tolerance", "nan"], "--tolerance must be a number of 0 or more, not nan"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
     save_experiment(tmp_path / "small.json", small_config())
@@ -430,6 +433,33 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, args, fragment):
     assert result.returncode == 2
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_cli_checks_that_the_out_folder_can_be_written_before_training(tmp_path, monkeypatch, capsys):
+    """A read-only --out folder (simulated: tests may run as root) is reported before any run,
+    not after all of them."""
+    import errno
+    import tempfile
+
+    from nnstudio.cli import main
+    from nnstudio.commands import compare as compare_command
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("training started")
+
+    save_experiment(tmp_path / "small.json", small_config())
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(compare_command, "ComparisonRun", no_runs)
+    status = main(["compare", str(tmp_path / "small.json"), "--vary", "init_method", "--seeds", "1",
+                   "--out", str(tmp_path / "ro")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'ro' / 'summary.csv'}: cannot be written in {tmp_path / 'ro'} (Read-only file system)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_cli_refuses_a_config_that_cannot_train_on_its_data(tmp_path):

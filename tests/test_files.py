@@ -48,10 +48,23 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(FileFormatError, match="e.json: cannot be written .disk full.; the previous file"):
         atomic_write_text(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["e.json"]  # no temporary left behind
+
+
+def test_a_folder_that_cannot_be_written_is_a_file_format_error(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(FileFormatError, match=r"e.json: cannot be written in .* \(Read-only file system\); choose"):
+        atomic_write_text(tmp_path / "e.json", "new")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("content, message", [
@@ -272,7 +285,7 @@ def test_saving_over_a_model_is_atomic(tmp_path, model_bytes, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(FileFormatError, match="disk full"):
         save_model(path, model)
     assert path.read_bytes() == model_bytes
     with np.load(path, allow_pickle=False) as z:

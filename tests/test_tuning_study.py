@@ -292,6 +292,15 @@ def test_cli_tunes_and_writes_the_best_config(tmp_path, url, config_file, capsys
     assert len(finished(tuning)) == 3 and tuning.settings.sampler == "random"
 
 
+def test_cli_checks_the_output_folder_before_creating_the_study(tmp_path, url, config_file, capsys):
+    status = run_cli(config_file, "--trials", 3, "--epochs", 6, "--workers", 1, "--storage", url,
+                     "--study", "nowhere", "--output", tmp_path / "missing" / "best.json")
+    assert status == 2
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'missing' / 'best.json'}: the folder {tmp_path / 'missing'} does not exist" in err
+    assert list_studies(open_storage(url)) == []  # no trial was run for a result that could not be saved
+
+
 def test_cli_reports_the_same_best_trial_as_the_study(url, capsys):
     tuning = create_study(url, "cli-ties", iris_config(), small_space(), SETTINGS)
     numbers = add_scored_trials(tuning, [(1.0, 0.4), (1.0, 0.1), (0.95, 0.05)])

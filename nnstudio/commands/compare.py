@@ -12,6 +12,7 @@ and depth.png) into ``--out``, each atomically.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..cli import EXIT_ERROR, EXIT_OK, UserError, command
 from ..compare import (DEFAULT_MAX_DEPTH, DEFAULT_SEEDS, FACTORS, MAX_DEPTH, Comparison, ComparisonResults,
                        ComparisonRun, FactorValueError, Target, check_fits_data, columns_for, depth_rows,
                        recommend_from_rows, write_depth, write_summary)
+from ..files import check_can_write
 from ..progress import ProgressBar, format_seconds
 
 
@@ -84,8 +86,10 @@ def _comparison(args: argparse.Namespace) -> Comparison:
         raise UserError(f"--max-depth must be between 1 and {MAX_DEPTH}")
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers must be at least 1")
-    if args.tolerance is not None and args.tolerance < 0:
-        raise UserError("--tolerance must be 0 or more")
+    if args.tolerance is not None and not (args.tolerance >= 0 and math.isfinite(args.tolerance)):
+        raise UserError(f"--tolerance must be a number of 0 or more, not {args.tolerance:g}")
+    if args.target is not None and not math.isfinite(args.target):
+        raise UserError(f"--target must be a finite number, not {args.target:g}")
     base = experiment_from(args.config, args.preset)
     values = args.values
     if values is None and args.vary == "depth" and args.max_depth is not None:
@@ -104,6 +108,7 @@ def _prepare_out(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    check_can_write(out / "summary.csv")  # before the runs, not after them
 
 
 def _run(comparison: Comparison, args: argparse.Namespace) -> ComparisonResults:

@@ -365,6 +365,7 @@ def _run_here(tuning, stop, max_trials, timeout, show: bool):
 
 @_user_errors
 def _launch(args) -> int:
+    from ..files import check_can_write
     from ..tuning import cached_split, create_study, default_workers, display_url
 
     config = _load_config(args)
@@ -372,6 +373,8 @@ def _launch(args) -> int:
     split = cached_split(config.data)
     settings = _settings(args, split.task)
     name = args.study or f"{_slug(config.name)}-{datetime.now():%Y%m%d-%H%M%S}"
+    output = args.output or f"{_slug(name)}-best.json"
+    check_can_write(output)  # before the trials, not after them
     tuning = create_study(args.storage, name, config, space, settings)
     done_before = tuning.n_finished()
     n_trials = args.trials if args.trials is not None else (None if args.timeout else 100)
@@ -382,7 +385,6 @@ def _launch(args) -> int:
     print(f"Study {name!r} in {display_url(tuning.storage_url)}{resumed}: {n_trials or 'unlimited'} trials, "
           f"{workers} worker{'s' if workers > 1 else ''}, {settings.sampler} sampler, {settings.pruner} pruner, "
           f"{goal} {_metric_label(settings)}.")
-    output = args.output or f"{_slug(name)}-best.json"
     if workers == 1:
         from ..tuning import StopFlag
 

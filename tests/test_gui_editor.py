@@ -485,6 +485,15 @@ def test_output_activation_that_does_not_pair_with_the_loss_is_explained(qtbot, 
     assert studio.editor.problem is not None
 
 
+def test_a_layer_problem_names_the_row_as_the_table_shows_it(qtbot, studio):
+    ed = studio.editor
+    with qtbot.waitSignal(ed.validityChanged, check_params_cb=lambda ok, message: not ok):
+        ed.load(moons_config(layers=(LayerConfig(8, "relu"), LayerConfig(0, "relu"))), "a zero-unit layer")
+    assert table_text(studio, 2, 0) == "Hidden 2"
+    text = studio.w("configProblemLabel").text()
+    assert "Hidden layer 2 units: 0 cannot be used here" in text and "layers[" not in text
+
+
 # -- CSV import ------------------------------------------------------------------------------------
 
 
@@ -529,6 +538,10 @@ def test_a_bad_csv_shows_its_error_in_the_panel(qtbot, studio, tmp_path, monkeyp
     label = studio.w("dataSizesLabel")
     assert ed.info.error and "oops" in label.text() and "line 3" in label.text()
     assert ed.problem is not None and ed.problem.field == "data"
+    # the inline message gives the file's reason, and does not blame the CSV data set itself
+    text = studio.w("configProblemLabel").text()
+    assert text.startswith("⚠ Data set: ") and "oops" in text and "line 3" in text
+    assert "cannot be used here" not in text
 
 
 def test_an_unreadable_csv_header_changes_nothing(qtbot, studio, tmp_path, monkeypatch):

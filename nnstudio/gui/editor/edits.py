@@ -237,14 +237,22 @@ def config_problem(cfg: ExperimentConfig, info: DataInfo | None) -> ConfigError 
     if info is None:
         return None
     if info.pending:
-        return ConfigError("data", cfg.data.name, "a data set that has finished loading")
+        return _data_problem(cfg, "a data set that has finished loading", "still loading")
     if info.error:
-        return ConfigError("data", cfg.data.name, f"a data set that loads ({info.error})")
+        return _data_problem(cfg, f"a data set that loads ({info.error})", info.error)
     problem = task_problem(cfg, info.task, info.n_classes)
     if problem:
         name, expected = problem
         return ConfigError(name, get_field(cfg, name), expected)
     return None
+
+
+def _data_problem(cfg: ExperimentConfig, expected: str, reason: str) -> ConfigError:
+    """A data set that cannot be used yet: ``reason`` is what the panels show (the data set's
+    name itself is fine: "'csv' cannot be used here" would blame the wrong thing)."""
+    problem = ConfigError("data", cfg.data.name, expected)
+    problem.reason = reason
+    return problem
 
 
 # -- which settings apply ---------------------------------------------------------------------------

@@ -459,3 +459,27 @@ def test_a_finished_run_fills_the_width_of_its_plots(qtbot, make_panel):
         box = plot.getPlotItem().getViewBox()
         # the last epoch sits near the right edge, not a third of the way in
         qtbot.waitUntil(lambda: 30 <= box.viewRange()[0][1] <= 33)
+
+
+def test_a_regression_run_shows_no_confusion_matrix(qtbot, make_panel):
+    config = ExperimentConfig(data=DataConfig("diabetes"), layers=(LayerConfig(8, "relu"),), loss_func="mse",
+                              output_activation="linear", epochs=3, early_stopping=False)
+    configs = [config]
+    panel = make_panel(lambda: configs[-1])
+    click_and_finish(qtbot, panel)
+    panel.insideTabs.setCurrentIndex(2)  # Results
+    qtbot.waitUntil(panel.testMetricsLabel.isVisible)
+    assert "Test RMSE" in panel.testMetricsLabel.text()
+    assert not panel.confusionCaption.isVisible() and not panel.confusionView.isVisible()
+    configs.append(iris(epochs=3))  # a classification run brings the matrix back
+    click_and_finish(qtbot, panel)
+    panel.insideTabs.setCurrentIndex(2)
+    qtbot.waitUntil(panel.confusionView.isVisible)
+    assert panel.confusionCaption.isVisible() and panel.confusionView.rowCount() == 3
+
+
+def test_every_run_button_tooltip_names_its_shortcut(make_panel):
+    panel = make_panel(iris())
+    for button, key in ((panel.trainButton, "F5"), (panel.pauseButton, "F6"), (panel.stepButton, "F10"),
+                        (panel.stopButton, "Shift+F5"), (panel.resetButton, "Ctrl+R")):
+        assert button.toolTip().endswith(f"({key})"), button.objectName()

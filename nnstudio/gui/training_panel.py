@@ -173,7 +173,7 @@ class TrainingPanel(QWidget):
         self.stopAction = self._action("stopAction", "Stop", self.stop, "Shift+F5",
                                        "Stop training (within half a second); the best weights are kept",
                                        sp.SP_MediaStop)
-        self.resetAction = self._action("resetAction", "Reset", self.reset, None, "Clear the plots, results and log",
+        self.resetAction = self._action("resetAction", "Reset", self.reset, "Ctrl+R", "Clear the plots, results and log",
                                         sp.SP_BrowserReload)
         self.exportPlotAction = self._action("exportPlotAction", "Export Plot as PNG…", self._export_plot_dialog, None,
                                              "Save one of the training plots as a PNG image")
@@ -455,6 +455,9 @@ class TrainingPanel(QWidget):
         self.history.clear(info.layer_names)
         self.gradNormPlot.set_layers(info.layer_names)
         self.histogramView.set_layers(info.layer_names)
+        # a confusion matrix is for classes: a regression run's Results page holds its metrics only
+        self.confusionCaption.setVisible(info.classification)
+        self.confusionView.setVisible(info.classification)
         if info.classification:
             self.accuracyStack.setCurrentWidget(self.accuracyPlot)
         else:

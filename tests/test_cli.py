@@ -252,6 +252,9 @@ BAD_INPUT = {
     "unknown preset": (["train", "--preset", "nope"], "unknown preset 'nope'; choose one of: article"),
     "bad epochs": (["train", "--preset", "xor", "--epochs", "0"], "epochs: 0 is not valid"),
     "not a model": (["predict", "data.csv", "data.csv"], "data.csv: is not an nnstudio model file"),
+    "option of the wrong type": (["train", "text_option.json"], "moons.n_samples: 'many' is not valid; expected a "
+                                                               "whole number"),
+    "csv path not text": (["train", "number_path.json"], "csv.path: 5 is not valid; expected text"),
     "missing model": (["export", "nope.npz", "--onnx", "m.onnx"], "nope.npz: no such file"),
 }
 
@@ -260,6 +263,11 @@ BAD_INPUT = {
 def test_bad_input_exits_2_with_one_line(tmp_path, case):
     args, message = BAD_INPUT[case]
     moons_csv(tmp_path / "data.csv")
+    moons = load_preset("moons")
+    (tmp_path / "text_option.json").write_text(
+        moons.replace(data={"params": {"n_samples": "many"}}).to_json())
+    (tmp_path / "number_path.json").write_text(
+        moons.replace(data={"name": "csv", "params": {"path": 5}}).to_json())
     assert_user_error(nnstudio(*args, cwd=tmp_path), message)
 
 

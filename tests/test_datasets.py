@@ -73,6 +73,31 @@ def test_out_of_range_parameters_are_refused():
         load_split(DataConfig("moons", {"colour": "red"}))
 
 
+@pytest.mark.parametrize("name, params, message", [
+    ("moons", {"n_samples": "many"}, "moons.n_samples: 'many' is not valid; expected a whole number"),
+    ("moons", {"n_samples": 100.5}, "moons.n_samples: 100.5 is not valid; expected a whole number"),
+    ("moons", {"n_samples": None}, "moons.n_samples: None is not valid; expected a whole number"),
+    ("moons", {"n_samples": True}, "moons.n_samples: True is not valid; expected a whole number"),
+    ("moons", {"noise": "x"}, "moons.noise: 'x' is not valid; expected a number"),
+    ("moons", {"noise": float("nan")}, "moons.noise: nan is not valid; expected a number"),
+    ("gaussians", {"n_classes": 2.5}, "gaussians.n_classes: 2.5 is not valid; expected a whole number"),
+    ("csv", {"path": 5}, "csv.path: 5 is not valid; expected text"),
+    ("csv", {"path": "a.csv", "target": [1]}, "csv.target: [1] is not valid; expected a column name or a 0-based"),
+    ("csv", {"path": "a.csv", "drop_missing": "yes"}, "csv.drop_missing: 'yes' is not valid; expected true or false"),
+])
+def test_options_of_the_wrong_type_are_refused(name, params, message):
+    """An experiment file is hand-edited JSON: a wrong type is a DataError naming the option, not
+    a TypeError from deep inside the generator."""
+    with pytest.raises(DataError) as info:
+        load_split(DataConfig(name, params))
+    assert message in str(info.value)
+
+
+def test_whole_numbers_written_as_reals_are_taken():
+    assert DATASETS["moons"].resolve_params({"n_samples": 100.0, "noise": 0}) == {"n_samples": 100, "noise": 0.0}
+    assert type(DATASETS["moons"].resolve_params({"n_samples": 100.0})["n_samples"]) is int
+
+
 # -- splits -------------------------------------------------------------------------------
 
 def _indexed(n: int = 203, classes: int = 3, regression: bool = False) -> Dataset:

@@ -87,7 +87,7 @@ def _experiment(args: argparse.Namespace) -> ExperimentConfig:
     cfg = experiment_from(args.config, args.preset)
     changes = {key: value for key, value in (("epochs", args.epochs), ("seed", args.seed),
                                              ("log_every", args.log_every)) if value is not None}
-    if cfg.data.name == "csv" and cfg.data.params.get("path"):
+    if cfg.data.name == "csv" and isinstance(cfg.data.params.get("path"), str) and cfg.data.params["path"]:
         # an absolute path keeps the saved config.json usable from any folder
         changes["data"] = {"params": dict(cfg.data.params, path=str(Path(cfg.data.params["path"]).absolute()))}
     return cfg.replace(**changes).validate() if changes else cfg

@@ -8,6 +8,8 @@ shape (n_samples,) for regression.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -73,7 +75,7 @@ class DatasetSpec:
                 raise ValueError(f"data set {self.name!r} has no option {key!r}; its options: {valid}")
         out = {}
         for p in self.params:
-            value = given.get(p.name, p.default)
+            value = _typed(self.name, p, given.get(p.name, p.default))
             if p.minimum is not None and isinstance(value, (int, float)) and value < p.minimum:
                 raise ValueError(f"{self.name}.{p.name}: {value!r} is below the minimum {p.minimum}")
             if p.maximum is not None and isinstance(value, (int, float)) and value > p.maximum:
@@ -86,6 +88,34 @@ class DatasetSpec:
 
     def load(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> Dataset:
         return self.loader(self.resolve_params(params or {}), np.random.default_rng(seed))
+
+
+def _typed(dataset: str, p: ParamSpec, value: Any) -> Any:
+    """``value`` checked against the type of the option's default (``ValueError`` naming it):
+    whole numbers for integer options (``100.0`` is taken as ``100``), finite numbers for real
+    ones, true/false for switches, text for a file path; a target column is a name or an index."""
+    def refuse(expected: str):
+        return ValueError(f"{dataset}.{p.name}: {value!r} is not valid; expected {expected}")
+
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(p.default, bool):
+        if not isinstance(value, bool):
+            raise refuse("true or false")
+    elif isinstance(p.default, int):
+        if not (number and math.isfinite(value) and float(value).is_integer()):
+            raise refuse("a whole number")
+        value = int(value)
+    elif isinstance(p.default, float):
+        if not (number and math.isfinite(value)):
+            raise refuse("a number")
+        value = float(value)
+    elif isinstance(p.default, str) and not p.choices:
+        if not isinstance(value, (str, os.PathLike)):
+            raise refuse("text")
+    elif p.default is None and value is not None and not (isinstance(value, str) or number and
+                                                          isinstance(value, int)):
+        raise refuse("a column name or a 0-based column index")
+    return value
 
 
 DATASETS: Registry[DatasetSpec] = Registry("data set")

@@ -11,7 +11,7 @@ class ProgressBar:
     """``bar.update(done, info)`` redraws ``label [#####.....] done/total ETA info``.
 
     On a terminal the line is redrawn in place; otherwise (a log file, a pipe) a line is
-    written at most every ``min_interval`` seconds so logs stay short.
+    written at most every ``min_interval`` seconds, and never twice the same, so logs stay short.
     """
 
     def __init__(self, total: int, label: str = "", stream: TextIO | None = None, width: int = 30,
@@ -24,11 +24,14 @@ class ProgressBar:
         self.min_interval = min_interval if self.tty else max(min_interval, 5.0)
         self.start = time.perf_counter()
         self._last = -1e9
+        self._last_line: str | None = None
         self.done = 0
 
     def eta_seconds(self) -> float | None:
         elapsed = time.perf_counter() - self.start
-        return None if self.done == 0 else elapsed / self.done * (self.total - self.done)
+        if self.done == 0 or self.done >= self.total:  # nothing to go by, or nothing left
+            return None
+        return elapsed / self.done * (self.total - self.done)
 
     def render(self, info: str = "") -> str:
         frac = min(self.done / self.total, 1.0)
@@ -45,16 +48,20 @@ class ProgressBar:
         now = time.perf_counter()
         if not force and now - self._last < self.min_interval and done < self.total:
             return
-        self._last = now
         line = self.render(info)
+        if not self.tty and line == self._last_line:
+            return
+        self._last = now
+        self._last_line = line
         if self.tty:
             self.stream.write("\r\x1b[2K" + line)
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
 
-    def close(self, info: str = "") -> None:
-        self.update(self.done, info, force=True)
+    def close(self, info: str = "", done: int | None = None) -> None:
+        """The final line: ``done`` (default: the last update's) of the total, and ``info``."""
+        self.update(self.done if done is None else done, info, force=True)
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()

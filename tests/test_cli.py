@@ -103,7 +103,9 @@ def test_train_logs_every_n_epochs_and_reports(moons_run):
     epochs_logged = [int(line.split()[1].split("/")[0]) for line in stderr.splitlines() if line.startswith("epoch ")]
     metrics = json.loads((moons_run / "run" / "metrics.json").read_text())
     assert epochs_logged == [e for e in range(1, metrics["epochs_run"] + 1) if e == 1 or e % 10 == 0]
-    assert "moons [" in stderr  # the progress bar
+    bar_lines = [line for line in stderr.splitlines() if line.startswith("moons [")]  # the progress bar
+    assert bar_lines[-1] == f"moons [{'#' * 30}] 30/30 Trained all 30 epochs."  # all of them, no ETA left
+    assert len(set(bar_lines)) == len(bar_lines)
     stdout = (moons_run / "stdout.txt").read_text()
     assert f"test accuracy {metrics['test_accuracy']:.4f}" in stdout
 
@@ -124,6 +126,25 @@ def test_train_default_folder_is_under_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     (folder,) = (tmp_path / "runs").iterdir()
     assert folder.name.startswith("xor-") and (folder / "model.npz").is_file()
+
+
+def test_progress_in_a_log_never_repeats_a_line():
+    """Piped, the bar writes a line per change; updates at the end (runs finishing after their
+    last epoch, the final close) do not repeat the same line."""
+    import io
+
+    from nnstudio.progress import ProgressBar
+
+    stream = io.StringIO()  # not a terminal
+    bar = ProgressBar(4, "compare", stream=stream)
+    for done, info in [(0, "0/2 runs"), (4, "1/2 runs"), (4, "2/2 runs"), (4, "2/2 runs")]:
+        bar.update(done, info)
+    bar.close("2/2 runs")
+    assert stream.getvalue().splitlines() == [
+        "compare [..............................] 0/4 0/2 runs",
+        f"compare [{'#' * 30}] 4/4 1/2 runs",
+        f"compare [{'#' * 30}] 4/4 2/2 runs",
+    ]
 
 
 def _wait_for_line(proc: subprocess.Popen, prefix: bytes, timeout: float) -> bytes:

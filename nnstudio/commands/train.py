@@ -146,7 +146,7 @@ def _train(trainer: Trainer, stop: threading.Event) -> list[EpochRecord]:
             bar.update(record.epoch, f"val_loss {record.val_loss:.4f}", force=logged and bar.tty)
     if stop.is_set():
         _log_above(bar, f"stopped at epoch {trainer.epoch}; saving the best model so far")
-    bar.close(trainer.summary.message)
+    bar.close(trainer.summary.message, done=trainer.summary.epochs_run)
     return history
 
 

@@ -78,6 +78,44 @@ def test_unreachable_server_fails_fast():
     assert "secret" not in str(info.value) and "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("url, module", [
+    ("postgresql://user:secret@127.0.0.1:1/db", "psycopg"),  # SQLAlchemy 2.1's default PostgreSQL driver
+    ("postgresql+pg8000://user:secret@127.0.0.1:1/db", "pg8000"),
+])
+def test_a_missing_driver_names_its_module_and_the_url_that_works(url, module, monkeypatch):
+    """psycopg2 is what the tests install, so the message points at postgresql+psycopg2://;
+    it used to say 'pip install psycopg2-binary', which was installed already."""
+    import builtins
+
+    pytest.importorskip("psycopg2")
+    real_import = builtins.__import__
+
+    def without(name, *args, **kwargs):  # the driver may be installed here: make sure it is not
+        if name == module or name.startswith(module + "."):
+            raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without)
+    with pytest.raises(StorageError) as info:
+        open_storage(url)
+    message = str(info.value)
+    assert f"(Python module {module!r}) is not installed" in message
+    assert message.endswith("psycopg2 is installed: use postgresql+psycopg2://user:***@127.0.0.1:1/db")
+    assert "secret" not in message and "\n" not in message
+
+
+def test_a_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    """SQLite cannot create the store (or its journal) in a read-only folder; simulated with
+    os.access, as tests may run as root."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if Path(path) == tmp_path
+                        else real_access(path, mode, **kw))
+    with pytest.raises(StorageError) as info:
+        open_storage(f"sqlite:///{tmp_path / 'studies.db'}")
+    assert str(info.value) == (f"cannot create {tmp_path / 'studies.db'}: the folder {tmp_path} is not writable; "
+                               "choose a store in a folder you can write to")
+
+
 def test_a_file_that_is_not_a_database(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("hello, this is text and not sqlite at all " * 20)

@@ -18,6 +18,7 @@ for each other instead of failing with "database is locked".
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -100,12 +101,17 @@ def _prepare_sqlite(parsed: URL, create_folder: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise StorageError(f"cannot open {path}: it is a folder, not a database file")
+    if not os.access(path.parent, os.W_OK | os.X_OK):  # SQLite writes its journal next to the file
+        what = "open" if path.exists() else "create"
+        raise StorageError(f"cannot {what} {path}: the folder {path.parent} is not writable; "
+                           "choose a store in a folder you can write to")
     try:
         with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.close()
     except sqlite3.DatabaseError as exc:
-        raise StorageError(f"cannot open {path}: {exc} (is it an SQLite database?)") from None
+        hint = " (is it an SQLite database?)" if "not a database" in str(exc) else ""
+        raise StorageError(f"cannot open {path}: {exc}{hint}") from None
 
 
 def _engine_kwargs(parsed: URL) -> dict:
@@ -148,9 +154,8 @@ def open_storage(url: str | None = None, *, heartbeat_interval: int | None = Non
         storage = _rdb_storage(url, parsed, heartbeat_interval, grace_period)
     except sqlalchemy.exc.NoSuchModuleError:
         raise StorageError(f"{shown}: unknown database type {parsed.drivername!r}; expected {URL_EXAMPLES}") from None
-    except ImportError:
-        raise StorageError(f"{shown}: the database driver for {parsed.drivername!r} is not installed "
-                           "(for PostgreSQL: pip install psycopg2-binary)") from None
+    except ImportError as exc:
+        raise StorageError(_missing_driver(shown, parsed, exc)) from None
     except sqlalchemy.exc.ArgumentError as exc:
         raise StorageError(f"{shown}: {_first_line(exc)}") from None
     except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
@@ -163,6 +168,23 @@ def open_storage(url: str | None = None, *, heartbeat_interval: int | None = Non
         sqlalchemy.event.listen(storage.engine, "connect", _sqlite_pragmas)
         storage.engine.dispose()  # so pooled connections are reopened with the pragmas
     return storage
+
+
+def _missing_driver(shown: str, parsed: URL, exc: ImportError) -> str:
+    """The message for a URL whose driver module cannot be imported: which module, and for
+    PostgreSQL the URL that uses psycopg2 (a bare ``postgresql://`` means SQLAlchemy's default
+    driver, which is psycopg 3 since SQLAlchemy 2.1, not the psycopg2 nnstudio's tests install)."""
+    cause = exc
+    while cause is not None and not isinstance(cause, ModuleNotFoundError):
+        cause = cause.__cause__ or cause.__context__
+    module = f" (Python module {cause.name!r})" if cause is not None and cause.name else ""
+    text = f"{shown}: the database driver for {parsed.drivername!r}{module} is not installed"
+    if parsed.get_backend_name() != "postgresql":
+        return text + "; install it, or use sqlite:///path/to/studies.db"
+    with_psycopg2 = display_url(parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False))
+    if parsed.drivername != "postgresql+psycopg2" and importlib.util.find_spec("psycopg2") is not None:
+        return text + f"; psycopg2 is installed: use {with_psycopg2}"
+    return text + f"; pip install psycopg2-binary and use {with_psycopg2}"
 
 
 def _rdb_storage(url: str, parsed, heartbeat_interval, grace_period) -> optuna.storages.RDBStorage:

@@ -471,6 +471,9 @@ def test_a_regression_run_shows_no_confusion_matrix(qtbot, make_panel):
     qtbot.waitUntil(panel.testMetricsLabel.isVisible)
     assert "Test RMSE" in panel.testMetricsLabel.text()
     assert not panel.confusionCaption.isVisible() and not panel.confusionView.isVisible()
+    label = panel.testMetricsLabel  # its text at the top of the page, not floating in the middle
+    text_top = label.contentsRect().top() + label.margin()
+    assert label.alignment() & Qt.AlignmentFlag.AlignTop and text_top < label.fontMetrics().height()
     configs.append(iris(epochs=3))  # a classification run brings the matrix back
     click_and_finish(qtbot, panel)
     panel.insideTabs.setCurrentIndex(2)

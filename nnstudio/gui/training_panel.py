@@ -243,6 +243,8 @@ class TrainingPanel(QWidget):
         self.testMetricsLabel = QLabel("Test metrics appear here when a run ends.", self)
         self.testMetricsLabel.setObjectName("testMetricsLabel")
         self.testMetricsLabel.setWordWrap(True)
+        # at the top of the Results page also when the matrix below is hidden (regression)
+        self.testMetricsLabel.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.testMetricsLabel.setToolTip("Computed once, on the held-out test split, with the weights the run "
                                          "ended with (the best ones when they were restored).")
         self.confusionView = ConfusionView(self)

@@ -462,6 +462,39 @@ def test_cli_checks_that_the_out_folder_can_be_written_before_training(tmp_path,
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_cli_ctrl_c_exits_130_and_leaves_no_empty_out_folder(tmp_path):
+    import selectors
+    import signal
+
+    save_experiment(tmp_path / "long.json", small_config(epochs=1_000_000, early_stopping=False))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-m", "nnstudio", "compare", "long.json", "--vary", "init_method",
+                             "--values", "he_normal", "--seeds", "1", "--workers", "1", "--out", "out"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    seen = b""
+    try:
+        with selectors.DefaultSelector() as sel:  # wait for the progress bar: the runs have started
+            sel.register(proc.stderr, selectors.EVENT_READ)
+            deadline = time.monotonic() + 120
+            while b"compare [" not in seen and time.monotonic() < deadline:
+                if sel.select(deadline - time.monotonic()):
+                    chunk = os.read(proc.stderr.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+        assert b"compare [" in seen, seen.decode()
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    stderr = (seen + rest).decode()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().splitlines()[-1] == "nnstudio compare: interrupted"
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_refuses_a_config_that_cannot_train_on_its_data(tmp_path):
     save_experiment(tmp_path / "binary.json", small_config(output_activation="sigmoid", loss_func="log_loss"))
     result = _cli(tmp_path / "binary.json", "--vary", "init_method", "--out", tmp_path / "out")

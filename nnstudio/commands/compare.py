@@ -60,8 +60,17 @@ def run(args: argparse.Namespace) -> int:
     except FactorValueError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out or f"compare-{args.vary}")
+    created = not out.exists()
     _prepare_out(out)
-    results = _run(comparison, args)
+    try:
+        results = _run(comparison, args)
+    except BaseException:  # Ctrl-C or a failure: leave no empty folder behind
+        if created:
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     paths = write_summary(out, results)
     _print_table(results)
     if args.vary == "depth":

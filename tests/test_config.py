@@ -134,6 +134,19 @@ def test_output_and_loss_must_pair():
     assert err.value.field == "loss_func" and "softmax" in str(err.value)
 
 
+def test_a_regression_set_gets_regression_advice_whatever_the_pairing():
+    from nnstudio.data import load_split
+
+    split = load_split(DataConfig("diabetes"))
+    for output, loss in (("linear", "categorical_crossentropy"), ("softmax", "categorical_crossentropy"),
+                         ("sigmoid", "log_loss")):
+        with pytest.raises(ConfigError) as err:
+            validate_config(ExperimentConfig(data=DataConfig("diabetes"), output_activation=output,
+                                             loss_func=loss), split)
+        assert err.value.field == "loss_func" and "mse for a regression data set" in str(err.value)
+        assert "log_loss" not in err.value.expected  # no classification loss is suggested
+
+
 def test_unknown_fields_are_rejected_with_the_known_ones():
     raw = ExperimentConfig().to_dict() | {"learnig_rate": 0.1}
     with pytest.raises(ConfigError) as err:

@@ -37,14 +37,16 @@ def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     hidden = hidden_activation_names()
     for i, layer in enumerate(config.layers):
         _choice(f"layers[{i}].activation", layer.activation, ACTIVATIONS, hidden)
-    problem = pairing_problem(config.output_activation, config.loss_func)
-    if problem:
-        raise ConfigError("loss_func", config.loss_func, problem)
+    # the data set's task first: its advice holds for any pairing (a regression set needs mse
+    # and a linear output, whatever the loss paired with)
     if split is not None:
         problem = task_problem(config, split.task, split.n_classes)
         if problem:
             field, expected = problem
             raise ConfigError(field, getattr(config, field), expected)
+    problem = pairing_problem(config.output_activation, config.loss_func)
+    if problem:
+        raise ConfigError("loss_func", config.loss_func, problem)
     return config
 
 

@@ -14,7 +14,6 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QFontMetrics  # noqa: E402
-from plot_probes import axis_labels, overlapping  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
@@ -23,6 +22,7 @@ from nnstudio.engine import ARTICLE_INITS  # noqa: E402
 from nnstudio.files import save_experiment  # noqa: E402
 from nnstudio.gui.compare_tab import CompareTab  # noqa: E402
 from nnstudio.gui.compare_table import SORT_ROLE  # noqa: E402
+from plot_probes import axis_labels, overlapping  # noqa: E402
 
 RUN_TIMEOUT_MS = 90_000
 INITS = [*ARTICLE_INITS, "lecun_normal"]

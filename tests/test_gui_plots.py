@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from plot_probes import axis_labels as drawn_axis_labels
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
@@ -23,6 +22,7 @@ from nnstudio.gui.history_store import SCALAR_COLUMNS, History, HistogramStore, 
 from nnstudio.gui.log_view import MAX_LINES, LogView
 from nnstudio.gui.loss_plot import LossView
 from nnstudio.gui.training_worker import BoundaryGrid, RunControl, confusion_matrix
+from plot_probes import axis_labels as drawn_axis_labels
 
 LAYERS = ("layer1", "output")
 

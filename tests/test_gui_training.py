@@ -3,13 +3,13 @@ and the tests check what the user sees (curves, histograms, progress, messages, 
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from plot_probes import axis_labels, overlapping
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConfig, ScheduleConfig
@@ -18,6 +18,7 @@ from nnstudio.engine import STOP_USER
 from nnstudio.gui import running_threads
 from nnstudio.gui.training_panel import RunState, TrainingPanel
 from nnstudio.gui.training_worker import EMIT_INTERVAL_S
+from plot_probes import axis_labels, overlapping
 
 LEFT = Qt.MouseButton.LeftButton
 RUN_TIMEOUT_MS = 60_000  # generous: the CI machine is shared and the first load imports scikit-learn
@@ -486,3 +487,16 @@ def test_every_run_button_tooltip_names_its_shortcut(make_panel):
     for button, key in ((panel.trainButton, "F5"), (panel.pauseButton, "F6"), (panel.stepButton, "F10"),
                         (panel.stopButton, "Shift+F5"), (panel.resetButton, "Ctrl+R")):
         assert button.toolTip().endswith(f"({key})"), button.objectName()
+
+
+def test_the_result_says_whether_restoring_went_back_to_an_earlier_epoch(qtbot, make_panel):
+    from nnstudio.engine import TrainingSummary
+
+    panel = make_panel(iris())
+
+    def summary(best: int, run: int) -> TrainingSummary:
+        return TrainingSummary(run, best, 0.1, "completed", f"Trained all {run} epochs.", True,
+                               0.1, 0.9, math.nan, 1.0)
+
+    assert panel._summary_text(summary(15, 15)).endswith("The last epoch (15) was the best.")
+    assert panel._summary_text(summary(9, 15)).endswith("Best weights restored (epoch 9).")

@@ -370,11 +370,13 @@ def test_training_locks_the_design_and_shows_weights_in_the_diagram(qtbot, windo
     assert not child(window, "layerEditor").isEnabled()
     assert not child(window, "learningRateSpin").isEnabled()
     assert not window.new_action.isEnabled() and not window.open_action.isEnabled()
+    assert child(window, "validityLabel").text() == "Training"  # not "Ready to train" mid-run
     with qtbot.waitSignal(window.training_panel.runningChanged, timeout=60_000,
                           check_params_cb=lambda running: not running):
         pass
     assert child(window, "layerEditor").isEnabled() and child(window, "learningRateSpin").isEnabled()
     assert window.new_action.isEnabled()
+    assert child(window, "validityLabel").text() == "Ready to train"
     qtbot.waitUntil(window.diagram.has_weights)
     trigger(window, "resetAction")
     qtbot.waitUntil(lambda: not window.diagram.has_weights())

@@ -499,6 +499,7 @@ class MainWindow(QMainWindow):
             self.presets_menu.setEnabled(not running)
         self.recent_menu.setEnabled(not running)
         self._update_undo_actions()
+        self._show_validity(*self._validity())
         if running:
             self.statusBar().showMessage("Training… the design is locked until the run is stopped.",
                                          STATUS_TIMEOUT_MS)
@@ -545,6 +546,11 @@ class MainWindow(QMainWindow):
     def _show_validity(self, valid: bool, message: str) -> None:
         label = self.validity_label
         problem = self.editor.problem
+        if self._running:
+            label.setText("Training")
+            label.setStyleSheet("color: #0d47a1;")
+            label.setToolTip("A run is in progress; the design is locked until it ends (Stop: Shift+F5).")
+            return
         if valid or problem is None:
             label.setText("Ready to train")
             label.setStyleSheet("color: #1b5e20;")
@@ -652,7 +658,7 @@ class MainWindow(QMainWindow):
         self._layout_pending = not (state and self.restoreState(state, STATE_VERSION))
         splitter = settings.value(SETTINGS_SPLITTER)
         if not (splitter and self.network_splitter.restoreState(splitter)):
-            self.network_splitter.setSizes([320, 190])
+            self.network_splitter.setSizes([330, 160])
 
     def _save_settings(self) -> None:
         settings = QSettings()

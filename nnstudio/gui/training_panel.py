@@ -587,6 +587,8 @@ class TrainingPanel(QWidget):
             text = "⚠ " + text + f" Best weights kept (epoch {summary.best_epoch})."
         elif summary.stop_reason == STOP_DIVERGED:
             text = "⚠ " + text
+        elif summary.restored_best and summary.best_epoch == summary.epochs_run:
+            text += f" The last epoch ({summary.best_epoch}) was the best."
         elif summary.restored_best:
             text += f" Best weights restored (epoch {summary.best_epoch})."
         return text

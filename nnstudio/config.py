@@ -26,6 +26,8 @@ SCHEMA_VERSION = 3
 
 # How an epoch's training loss and accuracy are measured (``ExperimentConfig.train_metrics``).
 TRAIN_METRICS = {
+    "auto": "running where the training pass computes what evaluation computes (no dropout, no batch "
+            "norm), an evaluation pass where it does not",
     "running": "the mean over the epoch's mini-batches, from the training passes themselves "
                "(dropout and batch statistics on, the weights still moving): free",
     "evaluation": "one extra pass over the whole training split at the end of the epoch, in "
@@ -132,7 +134,7 @@ class ExperimentConfig:
     min_delta: float = 0.0
     seed: int = 0
     dtype: str = "float32"
-    train_metrics: str = "running"
+    train_metrics: str = "auto"
     log_every: int = 50
 
     def __post_init__(self):

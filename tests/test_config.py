@@ -245,7 +245,7 @@ def test_version_2_files_keep_measuring_train_metrics_by_evaluation():
     del d["train_metrics"]
     cfg = ExperimentConfig.from_dict(d)
     assert cfg.train_metrics == "evaluation" and cfg.schema_version == SCHEMA_VERSION
-    assert ExperimentConfig().train_metrics == "running"
+    assert ExperimentConfig().train_metrics == "auto"
     assert ExperimentConfig.from_dict(ARTICLE_V1).train_metrics == "evaluation"
 
 
@@ -253,4 +253,4 @@ def test_unknown_train_metrics_name_the_choices():
     with pytest.raises(ConfigError) as err:
         ExperimentConfig(train_metrics="exact").validate()
     assert err.value.field == "train_metrics"
-    assert "running" in str(err.value) and "evaluation" in str(err.value)
+    assert all(name in str(err.value) for name in ("auto", "running", "evaluation"))

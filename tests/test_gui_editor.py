@@ -296,7 +296,7 @@ def test_config_to_widgets(qtbot, studio):
     assert not w("earlyStoppingCheck").isChecked() and not w("patienceSpin").isEnabled()
     assert w("patienceSpin").value() == 7 and w("seedSpin").value() == 42
     assert w("dtypeCombo").currentData() == "float64"
-    assert w("trainMetricsCombo").currentData() == "running"
+    assert w("trainMetricsCombo").currentData() == "auto"
     assert w("experimentNameEdit").text() == "probe"
     assert w("scheduleGammaSpin").value() == pytest.approx(0.25) and w("scheduleStepSpin").value() == 30
     # only the settings the chosen optimizer and schedule use are shown
@@ -664,6 +664,7 @@ def test_every_builtin_data_set_gets_a_valid_model(qtbot, name):
 def test_train_metrics_choices_explain_themselves(qtbot, studio):
     combo = studio.w("trainMetricsCombo")
     tips = {combo.itemData(i): combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())}
-    assert set(tips) == {"running", "evaluation"}
+    assert set(tips) == {"auto", "running", "evaluation"}
+    assert "dropout" in tips["auto"]
     assert "mini-batches" in tips["running"] and "evaluation mode" in tips["evaluation"]
     assert "training loss" in combo.toolTip()

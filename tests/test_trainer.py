@@ -498,6 +498,17 @@ def test_full_batch_steps_reuse_the_evaluation_pass():
     assert calls == [n_train] + [n_train + n_val] * 5 + [n_test]
 
 
+@pytest.mark.parametrize("layer,running", [(LayerConfig(16, "relu"), True),
+                                           (LayerConfig(16, "relu", dropout_rate=0.2), False),
+                                           (LayerConfig(16, "relu", batch_norm=True), False)],
+                         ids=["plain", "dropout", "batch-norm"])
+def test_auto_train_metrics_run_an_evaluation_pass_only_where_training_differs(layer, running):
+    calls = _forward_sizes(_config(epochs=2, batch_size=0, layers=(layer,), train_metrics="auto"))
+    n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
+    evaluated = [n_val] if running else [n_train + n_val]
+    assert calls == ([n_train] + evaluated) * 2 + [n_test]
+
+
 def test_running_metrics_evaluate_only_the_validation_split():
     calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="running"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))

@@ -157,11 +157,12 @@ class LayerSnapshot:
 class EpochRecord:
     """What one epoch did.  Accuracies are NaN for regression.
 
-    ``train_loss`` and ``train_accuracy`` cover every training row once.  With
-    ``train_metrics="running"`` they come from the epoch's own training passes (dropout and
-    batch statistics on, each row scored with the parameters of its mini-batch, as
-    scikit-learn's ``loss_curve_`` and Keras report them); with ``"evaluation"`` from one pass
-    over the training split after the epoch, in evaluation mode like the validation metrics.
+    ``train_loss`` and ``train_accuracy`` cover every training row once.  With running training
+    metrics they come from the epoch's own training passes (dropout and batch statistics on,
+    each row scored with the parameters of its mini-batch, as scikit-learn's ``loss_curve_`` and
+    Keras report them); with ``"evaluation"`` from one pass over the training split after the
+    epoch, in evaluation mode like the validation metrics.  ``"auto"`` (the default) runs the
+    evaluation pass only for networks with dropout or batch norm (:func:`running_train_metrics`).
 
     ``grad_norms[i]`` is the mean over the epoch's mini-batches of the L2 norm of layer i's
     gradient (all its parameters together, before clipping); the last entry is the output layer.
@@ -197,6 +198,18 @@ class TrainingSummary:
     test_rmse: float
     seconds: float
     diverged: bool = False
+
+
+def running_train_metrics(config: ExperimentConfig) -> bool:
+    """Whether ``config`` scores training metrics from its training passes ("running").
+
+    ``"auto"`` does so only where a training pass computes the function evaluation computes:
+    with dropout or batch norm the training pass is a different function (random masks, batch
+    statistics), and its loss would hide the gap between training and validation.
+    """
+    if config.train_metrics == "auto":
+        return not any(layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
+    return config.train_metrics == "running"
 
 
 class Trainer:
@@ -242,7 +255,7 @@ class Trainer:
         self._Y_shuffled = np.empty_like(self.Y_train) if shuffle else None
         # Running training metrics: each training pass's outputs are kept (one copy per
         # mini-batch) and scored once at the end of the epoch, in the order they were seen.
-        self._running = config.train_metrics == "running"
+        self._running = running_train_metrics(config)
         self._outputs = np.empty((n_train, n_out), dt) if self._running else None
         self._seen_labels = np.asarray(split.y_train)  # the training labels in the epoch's order
         self._running_metrics = (math.nan, math.nan)

@@ -220,8 +220,10 @@ HELP: dict[str, Help] = {
         "Train metrics", "How the training loss and accuracy of each epoch are measured.",
         _table(list(TRAIN_METRICS.items()))
         + _p("Validation metrics always come from an evaluation pass. With <b>running</b> metrics, dropout "
-             "makes the training loss look worse than the validation loss, and the training curve lags half "
-             "an epoch behind; <b>evaluation</b> compares both splits on equal terms.")),
+             "makes the training loss look worse than the validation loss and hides overfitting, and the "
+             "training curve lags half an epoch behind; <b>evaluation</b> compares both splits on equal "
+             "terms. <b>auto</b> takes the free running figures only for networks without dropout or batch "
+             "norm, whose training pass is the evaluation function itself.")),
     "log_every": Help(
         "Log every", "Write a line to the log every N epochs (the article logs every 50).",
         _p("Logging every epoch of a long run floods the log; the plots always get every epoch.")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from nnstudio.files import load_experiment, save_experiment
 from nnstudio.tuning import (StopFlag, StorageError, StudyNotFoundError, TuneSettings, WorkerPool,
                              config_of_trial, create_study, default_storage_url, delete_study, list_studies,
                              open_storage, open_study, run_worker)
+from nnstudio.tuning.samplers import SAMPLERS
 from nnstudio.tuning.worker import host_pid
 from tuning_fixtures import add_scored_trials, iris_config, small_space
 
@@ -162,6 +164,33 @@ def test_sequential_tpe_runs_are_reproducible(url):
         run_worker(tuning)
         params.append([t.params for t in tuning.trials()])
     assert params[0] == params[1]
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS.names())
+def test_every_sampler_drives_trials_through_a_space_of_varying_depth(url, sampler):
+    """Each listed sampler runs real trials of a space whose widths depend on the sampled depth."""
+    tuning = create_study(url, f"s-{sampler}", iris_config(), small_space(),
+                          dataclasses.replace(SETTINGS, sampler=sampler, seed=3))
+    tuning.set_target(6)
+    result = run_worker(tuning)
+    assert (result.trials, result.reason) == (6, "target")
+    trials = tuning.trials()
+    assert [t.state for t in trials].count(TrialState.COMPLETE) >= 1
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    space = small_space()
+    for t in trials:
+        depth = t.params["n_layers"]
+        assert space["n_layers"].low <= depth <= space["n_layers"].high
+        widths = [t.params[f"hidden_size_{i}"] for i in range(depth)]
+        assert all(space["hidden_size"].low <= w <= space["hidden_size"].high for w in widths)
+        assert config_of_trial(t).layer_sizes == tuple(widths)
+
+
+def test_tune_help_names_every_sampler(capsys):
+    with pytest.raises(SystemExit):
+        main(["tune", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert all(name in help_text for name in SAMPLERS.names())
 
 
 def test_unknown_study_lists_the_existing_ones(url):

@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="SQLAlchemy database URL shared by all workers (default: the local study store)")
     p.add_argument("--study", metavar="NAME", help="study name: new, or existing to add trials (default: "
                                                    "CONFIG name and the time)")
-    p.add_argument("--sampler", help="tpe (default), random, qmc" + (", cmaes" if _has_cmaes() else ""))
+    # named here rather than read from tuning.SAMPLERS, which would import Optuna for every command
+    p.add_argument("--sampler", help="tpe (default), random, qmc, nsga2" + (", cmaes" if _has_cmaes() else ""))
     p.add_argument("--pruner", help="median (default), hyperband, none")
     p.add_argument("--space", metavar="FILE", help="search space (.json); default: the article's space")
     p.add_argument("--metric", choices=("accuracy", "loss"),

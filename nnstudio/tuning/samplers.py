@@ -7,6 +7,7 @@ Samplers (``SAMPLERS[name](seed) -> BaseSampler``):
               liar" keeps them from all sampling next to the same running trial.
 * ``random``  independent uniform draws (log-uniform on log ranges).
 * ``qmc``     a Sobol low-discrepancy sequence: covers the space more evenly than random draws.
+* ``nsga2``   a genetic algorithm (NSGA-II): new trials breed from the best so far.
 * ``cmaes``   CMA evolution strategy, listed only when the ``cmaes`` package is installed.
 
 Pruners (``PRUNERS[name](epochs) -> BasePruner``), checked at each reported epoch:
@@ -20,6 +21,7 @@ Pruners (``PRUNERS[name](epochs) -> BasePruner``), checked at each reported epoc
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -63,10 +65,18 @@ _register_sampler(
 _register_sampler(
     "random", "Independent random draws: a strong baseline that needs no model.",
     lambda seed: optuna.samplers.RandomSampler(seed=seed))
+def _qmc(seed: int | None) -> optuna.samplers.BaseSampler:
+    with warnings.catch_warnings():  # Optuna marks it experimental; users need not be told each run
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False,
+                                          warn_asynchronous_seeding=False)
+
+
+_register_sampler("qmc", "Quasi-Monte Carlo (Sobol): spreads trials evenly over the space.", _qmc)
 _register_sampler(
-    "qmc", "Quasi-Monte Carlo (Sobol): spreads trials evenly over the space.",
-    lambda seed: optuna.samplers.QMCSampler(seed=seed, warn_independent_sampling=False,
-                                            warn_asynchronous_seeding=False))
+    "nsga2", "Genetic algorithm (NSGA-II): crossover and mutation of the best trials so far; "
+             "categorical dimensions are bred directly.",
+    lambda seed: optuna.samplers.NSGAIISampler(seed=seed))
 if importlib.util.find_spec("cmaes") is not None:  # optional dependency
     _register_sampler(
         "cmaes", "CMA evolution strategy on the numeric dimensions (categoricals are drawn at random).",

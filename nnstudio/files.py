@@ -35,7 +35,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -55,18 +55,24 @@ class FileFormatError(ValueError):
     the file."""
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temporary file + fsync + rename)."""
-    path = Path(path)
+def _temp_file_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file in ``path``'s folder, as ``(fd, name)``; :class:`FileFormatError`
+    with the reason when ``path`` names a folder or its folder is missing, read-only or foreign."""
     if path.is_dir():
         raise FileFormatError(f"{path}: is a folder; choose a file name")
     if not path.parent.exists():
         raise FileFormatError(f"{path}: the folder {path.parent} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # a read-only or foreign folder: nothing was written
         raise FileFormatError(f"{path}: cannot be written in {path.parent} ({exc.strerror or exc}); "
                               "choose a folder you can write to") from None
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (temporary file + fsync + rename)."""
+    path = Path(path)
+    fd, tmp = _temp_file_beside(path)
     try:
         # mkstemp creates the file owner-only; give it the mode a plain open() would have.
         os.fchmod(fd, _default_file_mode())
@@ -90,16 +96,7 @@ def check_can_write(path: str | os.PathLike) -> None:
     """Raise :class:`FileFormatError` now, with the message a write would give, if a file at
     ``path`` could not be written (a missing, read-only or foreign folder); for checking an
     output path before a long run rather than after it.  Leaves nothing behind."""
-    path = Path(path)
-    if path.is_dir():
-        raise FileFormatError(f"{path}: is a folder; choose a file name")
-    if not path.parent.exists():
-        raise FileFormatError(f"{path}: the folder {path.parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be written in {path.parent} ({exc.strerror or exc}); "
-                              "choose a folder you can write to") from None
+    fd, tmp = _temp_file_beside(Path(path))
     os.close(fd)
     os.unlink(tmp)
 

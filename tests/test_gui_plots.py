@@ -256,13 +256,20 @@ def test_readable_log_ticks_thin_out_with_less_room():
     assert labels(0.31, 0.39, 200)[:3] == ["0.31", "0.32", "0.33"]  # within a mantissa: evenly spaced values
 
 
-def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history):
+@pytest.fixture
+def shown_loss_view(qtbot) -> LossView:
+    """A loss view 700 x 400, shown and laid out."""
     view = LossView()
     qtbot.addWidget(view)
     view.resize(700, 400)
     view.show()
+    qtbot.waitUntil(lambda: view.plot.width() > 600)
+    return view
+
+
+def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history, shown_loss_view):
+    view = shown_loss_view
     plot = view.plot
-    qtbot.waitUntil(lambda: plot.width() > 600)
     plot.update_from(fed_history)
     assert plot.best_line.isVisible() and plot.best_line.value() == 60  # epoch 60 is a multiple of 3
     plot.set_stop_epoch(60, "early stop")
@@ -287,13 +294,8 @@ def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history)
     assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()
 
 
-def test_best_mark_label_stays_inside_the_plot_at_the_end_of_a_run(qtbot, fed_history):
-    view = LossView()
-    qtbot.addWidget(view)
-    view.resize(700, 400)
-    view.show()
-    plot = view.plot
-    qtbot.waitUntil(lambda: plot.width() > 600)
+def test_best_mark_label_stays_inside_the_plot_at_the_end_of_a_run(qtbot, fed_history, shown_loss_view):
+    plot = shown_loss_view.plot
     plot.run_ended = True  # the x range ends just after epoch 60, where the best mark is
     plot.update_from(fed_history)
     box = plot.getPlotItem().getViewBox()

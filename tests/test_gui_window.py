@@ -69,15 +69,21 @@ def dialogs(monkeypatch):
     return Dialogs(monkeypatch)
 
 
-@pytest.fixture
-def window(qtbot, dialogs):
+def shown_window(qtbot, size=(1280, 800)) -> MainWindow:
+    """A fresh window (no saved settings) of ``size``, shown, its data loaded."""
     QSettings().clear()
     w = MainWindow(small_config())
     qtbot.addWidget(w)
-    w.resize(1280, 800)
+    w.resize(*size)
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, dialogs):
+    w = shown_window(qtbot)
     yield w
     dialogs.answer = Button.Discard  # never leave a modal question open at teardown
     w.close()
@@ -578,12 +584,7 @@ def test_a_saved_layout_is_restored(qtbot, window):
 
 def test_a_window_laid_out_wide_can_still_shrink_to_a_laptop_screen(qtbot, dialogs):
     """Two side columns (a window opened at 1600 px or more) must not pin a large minimum width."""
-    QSettings().clear()
-    w = MainWindow(small_config())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown_window(qtbot, (1600, 1000))
     try:
         assert w.dockWidgetArea(w.hyperparams_dock) == Qt.DockWidgetArea.RightDockWidgetArea  # wide layout
         assert w.minimumSizeHint().width() <= 1300

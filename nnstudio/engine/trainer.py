@@ -257,7 +257,6 @@ class Trainer:
         # mini-batch) and scored once at the end of the epoch, in the order they were seen.
         self._running = running_train_metrics(config)
         self._outputs = np.empty((n_train, n_out), dt) if self._running else None
-        self._seen_labels = np.asarray(split.y_train)  # the training labels in the epoch's order
         self._running_metrics = (math.nan, math.nan)
         self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
         self._squares = np.empty_like(net.flat_grad)
@@ -281,9 +280,7 @@ class Trainer:
         if Y is None:
             Y = encode_targets(y, net.n_outputs, self.classification, net.dtype)
         out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
-        loss = net.loss.value(out, Y)
-        acc = float(np.mean(decode_classes(out) == y)) if self.classification else math.nan
-        return loss, acc
+        return self._score(out, Y, np.asarray(y))
 
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
@@ -373,7 +370,7 @@ class Trainer:
         """(data loss, accuracy) of outputs ``out`` against encoded targets ``Y`` and class labels."""
         loss = self.network.loss.value(out, Y)
         acc = math.nan
-        if self.classification:
+        if self.classification and len(labels):
             acc = float(np.count_nonzero(decode_classes(out) == labels)) / len(labels)
         return loss, acc
 
@@ -397,16 +394,9 @@ class Trainer:
         out = net._forward(self._X_eval, False, None)
         if self._reuse_evaluation:
             self._evaluated = (net._last_pass_id, net.flat.copy())
-        train_loss = net.loss.value(out[:n], self.Y_train)
-        val_loss = net.loss.value(out[n:], self.Y_val)
-        train_acc = val_acc = math.nan
-        if self.classification:
-            predicted = decode_classes(out)
-            train_acc = float(np.count_nonzero(predicted[:n] == s.y_train)) / n
-            val_acc = float(np.count_nonzero(predicted[n:] == s.y_val)) / len(s.y_val)
         for layer in net.layers:
             layer.a = layer.a[n:]
-        return train_loss, train_acc, val_loss, val_acc
+        return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
         net = self.network
@@ -453,8 +443,8 @@ class Trainer:
         net = self.network
         with np.errstate(all="ignore"):
             out = net.predict_output(s.X_test)
-            loss = net.loss.value(out, encode_targets(s.y_test, net.n_outputs, self.classification, net.dtype))
-            acc = float(np.mean(decode_classes(out) == s.y_test)) if self.classification else math.nan
+            loss, acc = self._score(out, encode_targets(s.y_test, net.n_outputs, self.classification, net.dtype),
+                                    s.y_test)
             rmse = math.nan
             if not self.classification:
                 rmse = float(np.sqrt(np.mean((out[:, 0] - s.y_test) ** 2)) * s.target_scale)

@@ -19,8 +19,8 @@ MAX_UPDATES_PER_SECOND = 20
 log = logging.getLogger("nnstudio.compare")
 
 BOOTSTRAP_MESSAGE = ("Worker processes could not start: the Python script that opened nnstudio runs again in each "
-                     "worker. Put its start under `if __name__ == \"__main__\":` (or run `nnstudio gui`), or use "
-                     "the thread backend.")
+                     "worker. Put its start under `if __name__ == \"__main__\":`, start the window with the "
+                     "`nnstudio` command, or give the Compare tab backend=\"thread\".")
 BROKEN_POOL_MESSAGE = ("A worker process ended unexpectedly (out of memory, or killed): run again, with fewer "
                        "parallel workers if it happens again.")
 START_FAILED_MESSAGE = "Could not start the worker processes ({error}): close other programs or use fewer parallel " \

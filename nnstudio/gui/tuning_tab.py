@@ -527,18 +527,22 @@ class TuningTab(QWidget):
         worker = TuningRunWorker(request, self._stop)
         worker.started.connect(self._on_started)
         worker.snapshot.connect(self._on_snapshot)
-        worker.failed.connect(self._on_failed)
-        worker.message.connect(self._on_message)
         worker.finished.connect(self._on_finished)
         if self._snapshot is None or self._snapshot.name != name:
             self._clear_results()
         self.tuningStatus.setText(f"Starting {request.workers} worker process"
                                   f"{'es' if request.workers > 1 else ''} for study {name!r} ...")
         self._messages: list[str] = []
-        self._worker = worker
-        self._thread = start_worker(worker, "tuning")
         self._settings_were_shown = self.settingsButton.isChecked()
         self.settingsButton.setChecked(False)
+        self._launch(worker, "tuning")
+
+    def _launch(self, worker, thread_name: str) -> None:
+        """Start ``worker`` (its own signals already connected) in the tuning thread."""
+        worker.failed.connect(self._on_failed)
+        worker.message.connect(self._on_message)
+        self._worker = worker
+        self._thread = start_worker(worker, thread_name)
         self._update_controls()
         self.runningChanged.emit(True)
 
@@ -635,18 +639,13 @@ class TuningTab(QWidget):
         worker = ConfirmWorker(request, self._stop)
         worker.snapshot.connect(self._on_confirm_snapshot)
         worker.confirmed.connect(self._on_confirmed)
-        worker.failed.connect(self._on_failed)
-        worker.message.connect(self._on_message)
         worker.finished.connect(self._on_confirm_finished)
         self._messages, self._confirm_result = [], None
         self.tuningProgress.setFormat("%v / %m confirmation runs")
         self.tuningProgress.setRange(0, 0)  # busy until the plan is known
         self.tuningStatus.setText(f"Confirming the top {TOP_K} trials of {snap.name!r} with {EXTRA_SEEDS} more "
                                   "training seeds each ...")
-        self._worker = worker
-        self._thread = start_worker(worker, "tuning-confirm")
-        self._update_controls()
-        self.runningChanged.emit(True)
+        self._launch(worker, "tuning-confirm")
 
     @Slot(object)
     def _on_confirm_snapshot(self, snapshot: StudySnapshot) -> None:

@@ -102,14 +102,23 @@ def best_trial(trials, direction: str,
     :func:`~nnstudio.tuning.results.best_row`) the tuning tab's table, plots and Load best.
     Optuna's own ``study.best_trial`` takes the first of equal values instead.
     """
-    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None
-                and math.isfinite(t.value)]
+    confirmed = confirmed or {}
+    return best_ranked(((t, t.number, t.value, trial_val_loss(t), confirmed.get(t.number)) for t in trials
+                        if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None), direction)
+
+
+def best_ranked(candidates, direction: str):
+    """The rule behind every "best": of ``(item, number, value, val_loss, confirmed)`` tuples
+    with a finite value, the item ranked first by :func:`rank_key`; ``confirmed`` is ``(mean
+    value, mean validation loss)`` for a confirmed trial, else None.  When any candidate is
+    confirmed, only confirmed ones compete, on their means.  None when nothing qualifies."""
+    finite = [c for c in candidates if math.isfinite(c[2])]
+    confirmed = [c for c in finite if c[4] is not None]
     if confirmed:
-        among = [t for t in complete if t.number in confirmed]
-        if among:
-            return min(among, key=lambda t: rank_key(direction, confirmed[t.number][0], confirmed[t.number][1],
-                                                     t.number))
-    return min(complete, key=lambda t: rank_key(direction, t.value, trial_val_loss(t), t.number), default=None)
+        best = min(confirmed, key=lambda c: rank_key(direction, c[4][0], c[4][1], c[1]))
+    else:
+        best = min(finite, key=lambda c: rank_key(direction, c[2], c[3], c[1]), default=None)
+    return None if best is None else best[0]
 
 
 def worker_id() -> str:

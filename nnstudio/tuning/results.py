@@ -15,7 +15,7 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .confirm import Confirmation, confirmations, read_plan, runs_done
-from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, rank_key, trial_val_loss
+from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, best_ranked, trial_val_loss
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -75,13 +75,11 @@ def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
     :func:`~nnstudio.tuning.objective.best_trial` ranks trials: the best confirmed mean when
     some rows are confirmed, else the best value (equal values: the lower validation loss, then
     the earlier trial)."""
-    complete = [r for r in rows if r.state == "COMPLETE" and r.value is not None and math.isfinite(r.value)
-                and r.config_json]
-    confirmed = [r for r in complete if r.confirmation is not None]
-    if confirmed:
-        return min(confirmed, key=lambda r: rank_key(direction, r.confirmation.rank_value(direction),
-                                                     r.confirmation.val_loss, r.number))
-    return min(complete, key=lambda r: rank_key(direction, r.value, r.val_loss, r.number), default=None)
+    def confirmed(c):
+        return None if c is None else (c.rank_value(direction), c.val_loss)
+
+    return best_ranked(((r, r.number, r.value, r.val_loss, confirmed(r.confirmation)) for r in rows
+                        if r.state == "COMPLETE" and r.value is not None and r.config_json), direction)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E
 from nnstudio.data import load_split  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.gui import refresh  # noqa: E402
-from nnstudio.gui.training_panel import TrainingPanel  # noqa: E402
+from nnstudio.gui.train.panel import TrainingPanel  # noqa: E402
 
 TICK_MS = 10
 

@@ -98,11 +98,12 @@ def _python_threads() -> set[threading.Thread]:
 def _running_qt_threads() -> list:
     """QThreads the GUI reports as running, or [] when the GUI is not loaded.
 
-    Contract: ``nnstudio.gui.running_threads()`` returns the QThread objects the
-    GUI started that have not finished.
+    Contract: ``nnstudio.gui.qt.threads.running_threads()`` returns the QThread
+    objects the GUI started that have not finished.  Only a loaded module is
+    asked, so a test that never built a widget never loads Qt here.
     """
-    gui = sys.modules.get("nnstudio.gui")
-    running_threads = getattr(gui, "running_threads", None)
+    threads = sys.modules.get("nnstudio.gui.qt.threads")
+    running_threads = getattr(threads, "running_threads", None)
     return list(running_threads()) if callable(running_threads) else []
 
 

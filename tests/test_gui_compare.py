@@ -20,8 +20,8 @@ from nnstudio.compare import process_context  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
 from nnstudio.engine import ARTICLE_INITS  # noqa: E402
 from nnstudio.files import save_experiment  # noqa: E402
-from nnstudio.gui.compare_tab import CompareTab  # noqa: E402
-from nnstudio.gui.compare_table import SORT_ROLE  # noqa: E402
+from nnstudio.gui.compare.tab import CompareTab  # noqa: E402
+from nnstudio.gui.compare.table import SORT_ROLE  # noqa: E402
 from plot_probes import axis_labels, overlapping  # noqa: E402
 
 RUN_TIMEOUT_MS = 90_000
@@ -361,7 +361,7 @@ def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
 
 
 def test_a_narrow_compare_plot_elides_its_title(qtbot):
-    from nnstudio.gui.compare_plots import CurvesPlot
+    from nnstudio.gui.compare.plots import CurvesPlot
 
     plot = CurvesPlot()
     qtbot.addWidget(plot)
@@ -378,7 +378,7 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
 
 
 def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
-    from nnstudio.gui.compare_tab import STATUS_MAX_LINES
+    from nnstudio.gui.compare.tab import STATUS_MAX_LINES
 
     window, tab = shown_compare_tab(qtbot, small_config())
     try:
@@ -432,7 +432,7 @@ def test_a_failure_to_start_workers_is_one_line_that_says_what_to_do(qtbot, make
     from concurrent.futures.process import BrokenProcessPool
 
     from nnstudio.compare import ComparisonRun
-    from nnstudio.gui.compare_worker import failure_message
+    from nnstudio.gui.compare.worker import failure_message
 
     bootstrap = RuntimeError("\n        An attempt has been made to start a new process before the\n        current "
                              "process has finished its bootstrapping phase.\n\n        This probably means ...")

@@ -15,10 +15,10 @@ from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig, ScheduleC
 from nnstudio.data import DATASETS
 from nnstudio.engine import CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, hidden_activation_names
 from nnstudio.gui.editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
-from nnstudio.gui.editor.edits import optimizer_settings, schedule_settings
+from nnstudio.design.edits import optimizer_settings, schedule_settings
 from nnstudio.gui.editor.layer_editor import COL_ACTIVATION, COL_BN, COL_DROPOUT, COL_UNITS, MAX_UNITS
 from nnstudio.gui.editor.network_diagram import MAX_NODES, shown_units
-from nnstudio.gui.editor.widgets import LogSpinBox, log_step_down, log_step_up
+from nnstudio.gui.widgets.inputs import LogSpinBox, log_step_down, log_step_up
 
 INFO_TIMEOUT_MS = 60_000  # the first built-in load imports scikit-learn
 

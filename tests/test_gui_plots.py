@@ -14,14 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
-from nnstudio.gui.boundary_view import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
-from nnstudio.gui.confusion_view import ConfusionView
-from nnstudio.gui.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
-from nnstudio.gui.histogram_view import HistogramView
-from nnstudio.gui.history_store import SCALAR_COLUMNS, History, HistogramStore, ema
-from nnstudio.gui.log_view import MAX_LINES, LogView
-from nnstudio.gui.loss_plot import LossView
-from nnstudio.gui.training_worker import BoundaryGrid, RunControl, confusion_matrix
+from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
+from nnstudio.gui.plots.confusion import ConfusionView
+from nnstudio.gui.plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from nnstudio.gui.plots.histogram import HistogramView
+from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore, ema
+from nnstudio.gui.widgets.log_view import MAX_LINES, LogView
+from nnstudio.gui.plots.loss_plot import LossView
+from nnstudio.gui.train.worker import BoundaryGrid, RunControl, confusion_matrix
 from plot_probes import axis_labels as drawn_axis_labels
 
 LAYERS = ("layer1", "output")
@@ -245,7 +245,7 @@ def test_log_scale_loss_axis_labels_never_overlap(qtbot, size, scale):
 
 
 def test_readable_log_ticks_thin_out_with_less_room():
-    from nnstudio.gui.epoch_plot import readable_log_ticks
+    from nnstudio.gui.plots.epoch_plot import readable_log_ticks
 
     def labels(lo, hi, pixels):
         return [text for v, text in readable_log_ticks(math.log10(lo), math.log10(hi), pixels, 14)[0]
@@ -450,7 +450,7 @@ def test_log_view_shows_records_logged_from_another_thread(qtbot):
 # -- redraw pacing ------------------------------------------------------------------------------------
 
 def test_nice_ceil_and_sticky_bounds():
-    from nnstudio.gui.refresh import FINE_STEPS, StickyBounds, nice_ceil
+    from nnstudio.gui.qt.refresh import FINE_STEPS, StickyBounds, nice_ceil
 
     assert [nice_ceil(x) for x in (0.7, 1.0, 13, 21, 480)] == [1.0, 1.0, 20.0, 50.0, 500.0]
     assert nice_ceil(16, FINE_STEPS) == 20.0 and nice_ceil(14, FINE_STEPS) == 15.0
@@ -465,7 +465,7 @@ def test_nice_ceil_and_sticky_bounds():
 
 
 def test_refresh_scheduler_draws_first_the_views_not_drawn_yet_and_skips_hidden_ones(qtbot):
-    from nnstudio.gui.refresh import RefreshScheduler
+    from nnstudio.gui.qt.refresh import RefreshScheduler
 
     drawn = []
     scheduler = RefreshScheduler()

@@ -16,8 +16,8 @@ from nnstudio.config import ConfigError, DataConfig, ExperimentConfig, LayerConf
 from nnstudio.data import load_split
 from nnstudio.engine import STOP_USER
 from nnstudio.gui import running_threads
-from nnstudio.gui.training_panel import RunState, TrainingPanel
-from nnstudio.gui.training_worker import EMIT_INTERVAL_S
+from nnstudio.gui.train.panel import RunState, TrainingPanel
+from nnstudio.gui.train.worker import EMIT_INTERVAL_S
 from plot_probes import axis_labels, overlapping
 
 LEFT = Qt.MouseButton.LeftButton
@@ -412,7 +412,7 @@ def test_export_to_a_missing_folder_explains_and_writes_nothing(qtbot, make_pane
     panel = make_panel(iris(epochs=2))
     click_and_finish(qtbot, panel)
     warnings = []
-    monkeypatch.setattr("nnstudio.gui.training_panel.QMessageBox.warning",
+    monkeypatch.setattr("nnstudio.gui.train.panel.QMessageBox.warning",
                         lambda parent, title, text: warnings.append(text))
     target = tmp_path / "no-such-folder" / "h.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from nnstudio.cli import main  # noqa: E402
 from nnstudio.config import ExperimentConfig  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
-from nnstudio.gui.tuning_tab import TuningTab  # noqa: E402
+from nnstudio.gui.tune.tab import TuningTab  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, cached_split, config_of_trial, create_study,  # noqa: E402
                              evaluate_on_test, open_study, run_worker)
-from nnstudio.gui.tuning_table import CONFIRMED, VAL_LOSS  # noqa: E402
+from nnstudio.gui.tune.table import CONFIRMED, VAL_LOSS  # noqa: E402
 from tuning_fixtures import add_scored_trials, iris_config, small_space  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000

@@ -178,7 +178,7 @@ def _plots(out: Path, results: ComparisonResults, depth: bool) -> list[Path]:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from ..gui.compare_plots import CurvesPlot, DepthPlot, render_png
+    from ..gui.compare.plots import CurvesPlot, DepthPlot, render_png
 
     app = QApplication.instance() or QApplication(["nnstudio-compare"])  # noqa: F841 (kept alive while drawing)
     comparison = results.comparison

@@ -24,12 +24,12 @@ from ..config import ConfigError, ExperimentConfig
 from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment, save_experiment
 from .editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from .editor.binding import reveal_field
-from .editor.edits import output_size
+from ..design.edits import output_size
 from .editor.help_pane import help_key_of
 from .editor.hyperparams import describe_problem
-from .compare_tab import CompareTab
-from .training_panel import TrainingPanel
-from .tuning_tab import TuningTab
+from .compare.tab import CompareTab
+from .train.panel import TrainingPanel
+from .tune.tab import TuningTab
 
 APP_TITLE = "nnstudio"
 FILE_FILTER = f"nnstudio experiments (*{EXPERIMENT_SUFFIX});;All files (*)"

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDo
 
 from ...config import ExperimentConfig
 from .controller import ConfigEditor
-from .edits import get_field, set_field
+from ...design.edits import get_field, set_field
 
 Writer = Callable[[ExperimentConfig, Any], ExperimentConfig]
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from ...config import ConfigError, DataConfig, ExperimentConfig
 from .data_probe import DataProbe
 from .document import ConfigDocument
-from .edits import DataInfo, config_problem, fit_to_task
+from ...design.edits import DataInfo, config_problem, fit_to_task
 
 
 class ConfigEditor(QObject):

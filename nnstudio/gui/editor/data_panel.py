@@ -19,9 +19,9 @@ from ...config import ExperimentConfig
 from ...data import DATASETS, ParamSpec
 from .binding import Connector, connect_field
 from .controller import ConfigEditor
-from .edits import DataInfo, set_field
-from .help_texts import HELP, dataset_help, param_help
-from .widgets import float_spin, guard_wheel, int_spin, wheel_guarded_children
+from ...design.edits import DataInfo, set_field
+from ...design.help_texts import HELP, dataset_help, param_help
+from ..widgets.inputs import float_spin, guard_wheel, int_spin, wheel_guarded_children
 
 CSV_NAME = "csv"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"

@@ -16,7 +16,7 @@ import threading
 from PySide6.QtCore import QObject, Qt, Signal
 
 from ...config import DataConfig
-from .edits import DataInfo, data_cache_key, probe_data
+from ...design.edits import DataInfo, data_cache_key, probe_data
 
 PENDING = DataInfo(pending=True)
 

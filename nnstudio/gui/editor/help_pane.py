@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QTextBrowser, QWi
 
 from ...data import DATASETS
 from .controller import ConfigEditor
-from .edits import get_field
-from .help_texts import HELP, Help, choice_tip, dataset_help, help_html, param_help
+from ...design.edits import get_field
+from ...design.help_texts import HELP, Help, choice_tip, dataset_help, help_html, param_help
 
 # layer-table column -> help key (see layer_editor.HEADERS)
 _LAYER_COLUMN_KEYS = {1: "layer.units", 2: "layer.activation", 3: "layer.dropout_rate", 4: "layer.batch_norm"}

@@ -21,9 +21,9 @@ from ...config import TRAIN_METRICS, ConfigError, ExperimentConfig
 from ...engine import ACTIVATIONS, CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .binding import Connector, connect_field, reveal_field
 from .controller import ConfigEditor
-from .edits import OPTIMIZER_FIELDS, choose_loss, loss_fits, optimizer_settings, schedule_settings
-from .help_texts import HELP, choice_tip
-from .widgets import LogSpinBox, float_spin, int_spin, wheel_guarded_children
+from ...design.edits import OPTIMIZER_FIELDS, choose_loss, loss_fits, optimizer_settings, schedule_settings
+from ...design.help_texts import HELP, choice_tip
+from ..widgets.inputs import LogSpinBox, float_spin, int_spin, wheel_guarded_children
 
 DTYPES = ("float32", "float64")
 INT_MAX = 2**31 - 1

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QGr
 from ...config import ExperimentConfig
 from ...engine import hidden_activation_names
 from .controller import ConfigEditor
-from .edits import (duplicate_layer, insert_layer, move_layer, output_size, remove_layer, set_layer_field)
-from .help_texts import HELP, choice_tip
+from ...design.edits import (duplicate_layer, insert_layer, move_layer, output_size, remove_layer, set_layer_field)
+from ...design.help_texts import HELP, choice_tip
 
 MAX_UNITS = 100_000  # ExperimentConfig.validate's limit
 MAX_DROPOUT = 0.95

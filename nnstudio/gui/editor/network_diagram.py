@@ -16,7 +16,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .help_texts import HELP
+from ...design.help_texts import HELP
 
 MAX_NODES = 12
 WEIGHT_BINS = 6  # opacity/width levels per sign

@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from ...config import TRAIN_METRICS
-from ...data import DATASETS
-from ...engine import ACTIVATIONS, CLIP_HELP, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
+from ..config import TRAIN_METRICS
+from ..data import DATASETS
+from ..engine import ACTIVATIONS, CLIP_HELP, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 
 
 @dataclass(frozen=True)

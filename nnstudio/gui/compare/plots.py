@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import QWidget
 
-from ..compare import Band, DepthRecommendation, DepthRow
-from ..engine import Histogram
-from .epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, LogTickAxis, save_widget_png, style_plot
+from ...compare import Band, DepthRecommendation, DepthRow
+from ...engine import Histogram
+from ..plots.epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, LogTickAxis, save_widget_png, style_plot
 
 BAND_ALPHA = 45
 RECOMMENDED_COLOR = "#2ca02c"

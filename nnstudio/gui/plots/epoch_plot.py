@@ -16,9 +16,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from ..files import atomic_write_bytes
-from .history_store import History
-from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
+from ...files import atomic_write_bytes
+from ...history import History
+from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 
 # A qualitative palette (colour-blind friendly order): train, validation, then layers.
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",

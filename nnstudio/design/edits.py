@@ -13,9 +13,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ...config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
-from ...data import CLASSIFICATION, DATASETS, REGRESSION, load_split
-from ...engine import FUSED_OUTPUT_GRADIENTS, OPTIMIZERS, output_units, pairing_problem, task_problem, validate_config
+from ..config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
+from ..data import CLASSIFICATION, DATASETS, REGRESSION, load_split
+from ..engine import FUSED_OUTPUT_GRADIENTS, OPTIMIZERS, output_units, pairing_problem, task_problem, validate_config
 
 # -- fields ---------------------------------------------------------------------------------
 

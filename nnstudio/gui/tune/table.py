@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from ..tuning import StudySnapshot, TrialRow
-from ..tuning.results import format_params
+from ...tuning import StudySnapshot, TrialRow
+from ...tuning.results import format_params
 
 COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Parameters")
 NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, PARAMS = range(len(COLUMNS))

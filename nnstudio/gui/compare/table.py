@@ -19,8 +19,8 @@ from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QPersisten
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
-from ..compare import Column, SummaryRow, columns_for
-from .compare_plots import variant_color
+from ...compare import Column, SummaryRow, columns_for
+from .plots import variant_color
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PROBLEM_COLOR = QColor("#b71c1c")

@@ -6,7 +6,7 @@ database URL, a new study or an existing one to resume).  Right: the trials tabl
 optimization history, every trial's intermediate values, and PED-ANOVA importances.
 
 Trials run in worker *processes* (``nnstudio tune --join``) started by a
-:class:`~nnstudio.gui.tuning_worker.TuningRunWorker` in a ``QThread``; that thread polls the
+:class:`~nnstudio.gui.tune.worker.TuningRunWorker` in a ``QThread``; that thread polls the
 study's storage and hands the window copied snapshots, so the window stays responsive.
 Trials are scored on the validation split only; "Evaluate on test" trains the chosen config once
 more and reports its test metrics, once.
@@ -24,19 +24,19 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
 
-from ..config import ConfigError, ExperimentConfig
-from ..engine import STOP_USER
-from ..tuning import (METRICS, quiet_optuna, PRUNERS, SAMPLERS, SearchSpace, StopFlag, StudySnapshot, TuneSettings,
+from ...config import ConfigError, ExperimentConfig
+from ...engine import STOP_USER
+from ...tuning import (METRICS, quiet_optuna, PRUNERS, SAMPLERS, SearchSpace, StopFlag, StudySnapshot, TuneSettings,
                       default_storage_url, default_workers, display_url, evaluate_on_test, list_studies,
                       open_storage)
-from ..tuning.samplers import MEDIAN_STARTUP_TRIALS
-from .threads import start_worker, stop_and_wait
-from .tuning_plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
-from .tuning_space_editor import SpaceEditor
-from .tuning_table import TrialsTable
-from .tuning_worker import (ConfirmRequest, ConfirmWorker, RunRequest, RunStarted, StudyView, TaskWorker,
+from ...tuning.samplers import MEDIAN_STARTUP_TRIALS
+from ..qt.threads import start_worker, stop_and_wait
+from .plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
+from .space_editor import SpaceEditor
+from .table import TrialsTable
+from .worker import (ConfirmRequest, ConfirmWorker, RunRequest, RunStarted, StudyView, TaskWorker,
                             TuningRunWorker, load_study_view)
-from ..tuning.confirm import EXTRA_SEEDS, TOP_K
+from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 
 log = logging.getLogger("nnstudio.tuning")
 

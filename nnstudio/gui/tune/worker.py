@@ -22,9 +22,9 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ..cli import user_error_types
-from ..config import ExperimentConfig
-from ..tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, confirm_top,
+from ...cli import user_error_types
+from ...config import ExperimentConfig
+from ...tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, confirm_top,
                       create_study, open_study, param_importances, take_snapshot)
 
 log = logging.getLogger("nnstudio.tuning")

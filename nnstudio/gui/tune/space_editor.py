@@ -18,8 +18,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu, QSizePolicy, QToolButton,
                                QWidget)
 
-from ..tuning import DIMENSIONS, SearchSpace
-from ..tuning.space import CATEGORICAL, INT, Dimension
+from ...tuning import DIMENSIONS, SearchSpace
+from ...tuning.space import CATEGORICAL, INT, Dimension
 
 PROBLEM_STYLE = "color: #c62828;"
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ..config import ConfigError, ExperimentConfig
-from ..data import CLASSIFICATION, DATASETS, DataError, Split, load_split
-from ..engine import EpochRecord, Trainer, TrainingSummary
-from ..registry import UnknownNameError
+from ...config import ConfigError, ExperimentConfig
+from ...data import CLASSIFICATION, DATASETS, DataError, Split, load_split
+from ...engine import EpochRecord, Trainer, TrainingSummary
+from ...registry import UnknownNameError
 
 log = logging.getLogger("nnstudio.training")
 

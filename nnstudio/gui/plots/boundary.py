@@ -14,8 +14,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
 from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
-from .refresh import MeteredPlotWidget
-from .training_worker import BoundaryGrid
+from ..qt.refresh import MeteredPlotWidget
+from ..train.worker import BoundaryGrid
 
 LIGHTEN = 0.45  # share of white mixed into the heatmap colours
 

@@ -1,7 +1,7 @@
 """The training panel: Train / Pause / Step / Stop / Reset, progress, live plots and results.
 
 The panel asks ``config_provider()`` for the editor's config when Train or Step is pressed,
-starts a :class:`~nnstudio.gui.training_worker.TrainingWorker` in a ``QThread`` and draws
+starts a :class:`~nnstudio.gui.train.worker.TrainingWorker` in a ``QThread`` and draws
 what the worker reports.  It never trains in the GUI thread.
 
 Run states and what they allow:
@@ -34,19 +34,19 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QInputDial
                                QProgressBar, QSizePolicy, QSplitter, QStackedWidget, QStyle, QTabWidget,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..config import ConfigError, ExperimentConfig
-from ..engine import STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, TrainingSummary
-from ..files import FileFormatError, atomic_write_text
-from .boundary_view import BoundaryView
-from .confusion_view import ConfusionView
-from .epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot, save_widget_png
-from .histogram_view import HistogramView
-from .history_store import History
-from .log_view import LogView
-from .loss_plot import LossView
-from .refresh import RefreshScheduler
-from .threads import start_worker, stop_and_wait
-from .training_worker import RunControl, RunInfo, RunResult, TrainingWorker, Update
+from ...config import ConfigError, ExperimentConfig
+from ...engine import STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, TrainingSummary
+from ...files import FileFormatError, atomic_write_text
+from ..plots.boundary import BoundaryView
+from ..plots.confusion import ConfusionView
+from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot, save_widget_png
+from ..plots.histogram import HistogramView
+from ...history import History
+from ..widgets.log_view import LogView
+from ..plots.loss_plot import LossView
+from ..qt.refresh import RefreshScheduler
+from ..qt.threads import start_worker, stop_and_wait
+from .worker import RunControl, RunInfo, RunResult, TrainingWorker, Update
 
 log = logging.getLogger("nnstudio.training")
 

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..engine import EpochRecord, LayerSnapshot
+from .engine import EpochRecord, LayerSnapshot
 
 SCALAR_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate",
                   "elapsed", "is_best")

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from ..tuning import METRICS, StudySnapshot, best_so_far
-from .epoch_plot import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, style_plot
+from ...tuning import METRICS, StudySnapshot, best_so_far
+from ..plots.epoch_plot import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, style_plot
 
 COMPLETE_COLOR = PALETTE[0]
 PRUNED_COLOR = "#9e9e9e"

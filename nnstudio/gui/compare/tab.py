@@ -5,7 +5,7 @@ each variant runs, and press Run.  Every variant trains on the same split with t
 in parallel worker processes; the tab draws the mean ± spread curves, per-variant histograms at
 a chosen epoch, a sortable summary and, for the factor "depth", the depth recommendation.
 
-The tab only draws: a :class:`~nnstudio.gui.compare_worker.CompareWorker` on a ``QThread``
+The tab only draws: a :class:`~nnstudio.gui.compare.worker.CompareWorker` on a ``QThread``
 drives the run and sends batches of immutable events at most 20 times a second.
 """
 
@@ -23,19 +23,19 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QMenu, QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox, QSplitter, QStyle,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from ..compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
+from ...compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
                        depth_rows, format_value, metric_name, recommend_from_rows, write_depth, write_summary)
-from ..compare.results import NOT_RUN, RUNNING
-from ..config import ConfigError, ExperimentConfig
-from ..files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
-from ..progress import format_seconds
-from ..registry import UnknownNameError
-from .compare_plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
-from .compare_table import SummaryModel, SummaryTable, sorting_proxy
-from .compare_worker import CompareWorker
-from .epoch_plot import save_widget_png
-from .histogram_view import KINDS
-from .threads import start_worker, stop_and_wait
+from ...compare.results import NOT_RUN, RUNNING
+from ...config import ConfigError, ExperimentConfig
+from ...files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
+from ...progress import format_seconds
+from ...registry import UnknownNameError
+from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
+from .table import SummaryModel, SummaryTable, sorting_proxy
+from .worker import CompareWorker
+from ..plots.epoch_plot import save_widget_png
+from ..plots.histogram import KINDS
+from ..qt.threads import start_worker, stop_and_wait
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1    # "value" or "file"
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2

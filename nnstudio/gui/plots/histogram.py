@@ -1,6 +1,6 @@
 """Per-layer histograms of weights, biases, gradients or activations, with an epoch scrubber.
 
-The view keeps a bounded :class:`~nnstudio.gui.history_store.HistogramStore`; the slider
+The view keeps a bounded :class:`~nnstudio.history.HistogramStore`; the slider
 (``epochSlider``) indexes its kept snapshots and the label shows the real epoch number.
 While a run is going the view follows the latest epoch, unless the user has moved the slider
 away from its right end (moving it back to the end follows again).  The first kept snapshot
@@ -16,10 +16,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ..engine import EpochRecord, Histogram
+from ...engine import EpochRecord, Histogram
 from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
-from .history_store import DEFAULT_SNAPSHOTS, HistogramStore
-from .refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
+from ...history import DEFAULT_SNAPSHOTS, HistogramStore
+from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
 
 # What the kind combo offers: label -> (LayerSnapshot attribute, tooltip)
 KINDS = {

@@ -12,8 +12,8 @@ import time
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ..compare import Comparison, ComparisonRun, check_fits_data
-from ..compare.runner import describe_error
+from ...compare import Comparison, ComparisonRun, check_fits_data
+from ...compare.runner import describe_error
 
 MAX_UPDATES_PER_SECOND = 20
 log = logging.getLogger("nnstudio.compare")

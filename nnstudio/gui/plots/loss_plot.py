@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from .epoch_plot import TRAIN_COLOR, VAL_COLOR, EpochPlot
-from .history_store import History, ema
+from ...history import History, ema
 
 DEFAULT_SMOOTHING = 0.9
 SMOOTHING_STEPS = 100  # slider positions 0..99 -> factor 0.00..0.99

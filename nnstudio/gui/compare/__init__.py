@@ -1,0 +1,1 @@
+"""The Compare tab: its tab widget, worker, results table and plots."""

@@ -1,0 +1,1 @@
+"""Plots shared by several tabs: epoch plots, histograms, decision boundary, confusion matrix."""

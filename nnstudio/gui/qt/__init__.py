@@ -1,0 +1,1 @@
+"""Qt plumbing shared by every room: worker threads and refresh scheduling."""

@@ -1,0 +1,1 @@
+"""The Train tab: the training panel, its worker thread and its pages."""

@@ -1,0 +1,1 @@
+"""The Tune tab: its tab widget, workers, trials table, search-space editor and plots."""

@@ -1,0 +1,1 @@
+"""Small reusable widgets: spin boxes that guard the wheel, the log view."""

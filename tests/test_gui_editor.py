@@ -668,3 +668,53 @@ def test_train_metrics_choices_explain_themselves(qtbot, studio):
     assert "dropout" in tips["auto"]
     assert "mini-batches" in tips["running"] and "evaluation mode" in tips["evaluation"]
     assert "training loss" in combo.toolTip()
+
+
+# -- what the window shows is what it trains -------------------------------------------------------
+
+
+def test_a_preset_after_a_csv_import_trains_on_the_preset_data(qtbot, studio, tmp_path, monkeypatch):
+    """The CSV entry leaving the data-set box is a display change, never an edit of the data set."""
+    from nnstudio.presets import load_preset
+
+    path = tmp_path / "points.csv"
+    rng = np.random.default_rng(1)
+    path.write_text("a,b,label\n" + "".join(f"{x:.3f},{y:.3f},{int(x > y)}\n" for x, y in rng.normal(size=(80, 2))))
+    _patch_csv_dialogs(monkeypatch, path, "label")
+    qtbot.mouseClick(studio.w("importCsvButton"), Qt.MouseButton.LeftButton)
+    ed = studio.editor
+    wait_info(qtbot, ed)
+    assert ed.config.data.name == "csv"
+    ed.load(load_preset("digits"), "preset digits")
+    assert ed.config.data.name == "digits"
+    combo = studio.w("datasetCombo")
+    assert combo.currentData() == "digits" and combo.findData("csv") < 0
+    texts = [ed.undo_stack.text(i) for i in range(ed.undo_stack.count())]
+    assert not any(t.startswith("Set data set") for t in texts), texts
+    wait_info(qtbot, ed)
+    assert ed.info.n_features == 64 and ed.info.n_classes == 10
+
+
+def _click_row(qtbot, view, row: int) -> None:
+    rect = view.visualRect(view.model().index(row, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_mouse_click_on_a_layer_row_enables_its_buttons_and_keys(qtbot, studio):
+    studio.editor.load(moons_config(layers=(LayerConfig(1), LayerConfig(2), LayerConfig(3))), "three layers")
+    le, view = studio.layers, studio.layers.view
+    le.select_layer(None)
+    remove, dup = studio.w("removeLayerButton"), studio.w("duplicateLayerButton")
+    up, down = studio.w("moveLayerUpButton"), studio.w("moveLayerDownButton")
+    _click_row(qtbot, view, 2)  # hidden layer 2
+    assert le.current_layer() == 1
+    assert remove.isEnabled() and dup.isEnabled() and up.isEnabled() and down.isEnabled()
+    qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert [l.units for l in layers_of(studio)] == [2, 1, 3]
+    _click_row(qtbot, view, 3)  # hidden layer 3
+    assert not down.isEnabled() and up.isEnabled()
+    qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert [l.units for l in layers_of(studio)] == [2, 1, 3, 3]
+    _click_row(qtbot, view, 1)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [l.units for l in layers_of(studio)] == [1, 3, 3]

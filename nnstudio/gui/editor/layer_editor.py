@@ -309,7 +309,10 @@ class LayerEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
+        # a mouse click moves the current row before it selects it: follow both, so the
+        # buttons and keys see the finished selection
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_actions())
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self.model.modelReset.connect(self._update_actions)
         editor.configChanged.connect(lambda _cfg: self._update_actions())
         self._update_actions()

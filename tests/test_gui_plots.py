@@ -17,7 +17,7 @@ from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
 from nnstudio.gui.plots.confusion import ConfusionView
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
-from nnstudio.gui.plots.histogram import HistogramView
+from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
 from nnstudio.smoothing import debiased_ema, smooth_pair
 from nnstudio.gui.widgets.log_view import MAX_LINES, LogView
@@ -341,20 +341,20 @@ def test_histogram_view_scrubs_and_follows_the_latest_epoch(qtbot):
     view.add_records(records[:20])
     assert view.epochSlider.maximum() == 19 and view.epochSlider.value() == 19
     assert view.selected_epoch() == 20 and "latest" in view.epochLabel.text()
-    latest = view.counts_on_screen()
-    np.testing.assert_array_equal(latest, records[19].layers[0].weights.counts)
+    latest = view.density_on_screen()
+    np.testing.assert_allclose(latest, density(records[19].layers[0].weights))
 
     view.epochSlider.setValue(0)  # the user scrubs back
     assert view.selected_epoch() == 1 and not view.follow_latest
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].weights.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].weights))
     assert "Epoch 1" in view.epochLabel.text()
     view.add_records(records[20:25])
     assert view.selected_epoch() == 1  # not yanked away while the user looks at epoch 1
 
     view.kindCombo.setCurrentText("Activations")
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].activations.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].activations))
     view.layerCombo.setCurrentText("output")
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[1].activations.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[1].activations))
 
     view.epochSlider.setValue(view.epochSlider.maximum())  # back at the end: follow again
     view.add_records(records[25:])

@@ -142,26 +142,31 @@ def test_actions_have_names_and_the_documented_shortcuts(make_panel):
                          "stopAction": QKeySequence("Shift+F5").toString()}
 
 
-def test_smoothed_loss_is_the_article_moving_average(qtbot, make_panel):
+def test_smoothed_loss_is_the_debiased_moving_average_of_the_pair(qtbot, make_panel):
+    from nnstudio.smoothing import smooth_pair
+
     panel = make_panel(iris(epochs=20))
     click_and_finish(qtbot, panel)
-    raw = panel.history.column("train_loss")
-    expected = [raw[0]]
-    for v in raw[1:]:
-        expected.append(0.9 * expected[-1] + 0.1 * v)
-    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], expected, rtol=1e-9)
+    raw, raw_val = panel.history.column("train_loss"), panel.history.column("val_loss")
+    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], smooth_pair(raw, raw_val, 0.9)[0],
+                               rtol=1e-9)
     panel.lossView.smoothingSlider.setValue(0)
     np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], raw)
 
 
 # -- histograms and the scrubber ---------------------------------------------------------------------------
 
-def test_histograms_change_with_the_epoch_slider(qtbot, make_panel):
-    panel = make_panel(iris(epochs=15, learning_rate=0.05))
+def test_histograms_start_at_epoch_zero_and_share_one_scale(qtbot, make_panel):
+    from nnstudio.data import load_split
+    from nnstudio.engine import Histogram, Trainer
+    from nnstudio.gui.plots.histogram import density
+
+    cfg = iris(epochs=15, learning_rate=0.05)
+    panel = make_panel(cfg)
     panel.insideTabs.setCurrentIndex(0)
     click_and_finish(qtbot, panel)
     slider = panel.epochSlider
-    assert slider.isEnabled() and slider.maximum() == 14 and slider.value() == 14
+    assert slider.isEnabled() and slider.maximum() == 15 and slider.value() == 15
     view = panel.histogramView
 
     def on_screen():
@@ -171,13 +176,20 @@ def test_histograms_change_with_the_epoch_slider(qtbot, make_panel):
     last = on_screen()
     slider.setValue(0)
     first = on_screen()
-    assert "Epoch 1" in view.epochLabel.text()
+    assert "Epoch 0" in view.epochLabel.text() and "epoch 0" in view.plot.getPlotItem().titleLabel.text
     assert not (np.array_equal(first[0], last[0]) and np.array_equal(first[1], last[1]))
-    assert first[1].sum() == 4 * 8  # layer1's weights: fan_in 4 x 8 units
+    # epoch 0 is the initializer's own draw: the same seed builds the same weights
+    initial = Trainer(cfg, load_split(cfg.data), histograms=False).network.layers[0].W
+    np.testing.assert_allclose(first[1], density(Histogram.of(initial)))
+    for x, y in (first, last):  # densities: every curve has area 1, whatever its bins
+        assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
+    slider.setValue(slider.maximum())
+    edges, outline = view.outline_on_screen()  # the dashed epoch-0 outline under the latest epoch
+    np.testing.assert_allclose(outline, first[1])
     view.layerCombo.setCurrentText("output")
-    assert on_screen()[1].sum() == 8 * 3
     view.kindCombo.setCurrentText("Biases")
-    assert on_screen()[1].sum() == 3
+    x, y = on_screen()
+    assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
 
 
 # -- pause, step, stop ------------------------------------------------------------------------------------
@@ -265,7 +277,7 @@ def test_reset_clears_plots_results_and_log(qtbot, make_panel):
         for key in plot.series:
             assert len(curve(plot, key)[0]) == 0
     assert panel.gradNormPlot.series == {}
-    assert not panel.epochSlider.isEnabled() and panel.histogramView.counts_on_screen().size == 0
+    assert not panel.epochSlider.isEnabled() and panel.histogramView.density_on_screen().size == 0
     assert panel.confusionView.rowCount() == 0
     assert panel.boundaryView.image.image is None and len(panel.boundaryView.points.data) == 0
     assert panel.logView.toPlainText() == "" and panel.trainProgress.value() == 0

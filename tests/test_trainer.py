@@ -574,3 +574,39 @@ def test_between_epochs_the_layers_hold_the_validation_activations():
         np.testing.assert_allclose(trainer2.network.layers[-1].a, expected, rtol=1e-5)
         assert trainer2.network.layers[0].a.shape == (len(_split("iris").y_val), 16)
         break
+
+
+# -- epoch 0 ---------------------------------------------------------------------------
+
+
+def test_epoch_zero_record_shows_the_network_as_initialized():
+    from nnstudio.engine import Histogram
+
+    cfg = _config(layers=(LayerConfig(16, "relu", dropout_rate=0.2), LayerConfig(8, "tanh", batch_norm=True)))
+    split = _split("iris")
+    trainer = Trainer(cfg, split, histograms=False)
+    net = trainer.network
+    initial = [layer.W.copy() for layer in net.layers]
+    record = trainer.initial_record()
+    assert record.epoch == 0 and not record.is_best and record.learning_rate == cfg.learning_rate
+    assert all(np.array_equal(w, layer.W) for w, layer in zip(initial, net.layers))  # no step taken
+    assert record.val_loss == pytest.approx(trainer.evaluate(split.X_val, split.y_val)[0], rel=1e-6)
+    assert record.train_accuracy == pytest.approx(trainer.evaluate(split.X_train, split.y_train)[1])
+    for snap, w in zip(record.layers, initial):
+        np.testing.assert_array_equal(snap.weights.counts, Histogram.of(w).counts)
+    # gradient norms: the first mini-batch's gradient in evaluation mode, per layer
+    _, grads = net.loss_and_gradients(trainer.X_train[:16], trainer.Y_train[:16], training=False)
+    per_layer, i = [], 0
+    for layer in net.layers:
+        count = 4 if layer.gamma is not None else 2
+        per_layer.append(math.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads[i:i + count])))
+        i += count
+    np.testing.assert_allclose(record.grad_norms, per_layer, rtol=1e-4)
+
+
+def test_asking_for_epoch_zero_does_not_change_the_run():
+    cfg = _config(layers=(LayerConfig(16, "relu", dropout_rate=0.3), LayerConfig(8, "tanh", batch_norm=True)))
+    plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    trainer.initial_record()
+    assert [_comparable(r) for r in trainer.run()] == plain

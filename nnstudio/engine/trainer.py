@@ -282,6 +282,34 @@ class Trainer:
         out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
         return self._score(out, Y, np.asarray(y))
 
+    def initial_record(self) -> EpochRecord:
+        """Epoch 0: the network as the initializer made it, before any step.
+
+        Losses and accuracies come from one evaluation pass over both splits; ``grad_norms`` and
+        the gradient histograms from the gradient of the first mini-batch's loss in evaluation
+        mode (no dropout mask is drawn, so the run that follows is the same as without this
+        record); weight, bias and activation histograms are always built, whatever
+        ``histograms`` says.  Call it before :meth:`run`.
+        """
+        net, cfg = self.network, self.config
+        n = len(self.X_train)
+        batch = n if cfg.full_batch else min(cfg.batch_size, n)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            net._forward(self.X_train[:batch], False, None)
+            net.backward(self.Y_train[:batch])
+            grad = net.flat_grad
+            np.multiply(grad, grad, out=self._squares)
+            norms = np.sqrt(np.add.reduceat(self._squares, self._layer_starts))
+            self._last_grad[...] = grad
+            out = net._forward(self._X_eval, False, None)
+            for layer in net.layers:
+                layer.a = layer.a[n:]
+            train_loss, train_acc = self._score(out[:n], self.Y_train, self.split.y_train)
+            val_loss, val_acc = self._score(out[n:], self.Y_val, self.split.y_val)
+            layers = self._snapshots()
+        return EpochRecord(0, train_loss, val_loss, train_acc, val_acc, self.schedule.rate(0),
+                           tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf)
+
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
         """Yield one :class:`EpochRecord` per epoch; set :attr:`summary` when done.

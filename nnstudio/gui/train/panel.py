@@ -457,6 +457,8 @@ class TrainingPanel(QWidget):
         self.history.clear(info.layer_names)
         self.gradNormPlot.set_layers(info.layer_names)
         self.histogramView.set_layers(info.layer_names)
+        if info.initial is not None:  # epoch 0: the initializer's own distributions
+            self.histogramView.add_records([info.initial])
         # a confusion matrix is for classes: a regression run's Results page holds its metrics only
         self.confusionCaption.setVisible(info.classification)
         self.confusionView.setVisible(info.classification)
@@ -469,6 +471,8 @@ class TrainingPanel(QWidget):
             self.accuracyStack.setCurrentWidget(self.rmseLabel)
         if info.two_d:
             self.boundaryView.set_points(info.train_points, info.train_classes, len(info.class_labels))
+            if info.initial_boundary is not None:
+                self.boundaryView.pending = info.initial_boundary
             self.boundaryStack.setCurrentWidget(self.boundaryView)
         else:
             self.boundaryStack.setCurrentWidget(self.boundaryPlaceholder)

@@ -21,6 +21,7 @@ already abandoned (after Reset or Stop-and-close) whose queued signals arrive la
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -143,6 +144,8 @@ class RunInfo:
     two_d: bool
     train_points: np.ndarray | None = None  # (n, 2) in original units, 2-D sets only
     train_classes: np.ndarray | None = None
+    initial: EpochRecord | None = None  # epoch 0: the network as initialized, before any step
+    initial_boundary: "BoundaryGrid | None" = None
 
     @property
     def classification(self) -> bool:
@@ -226,6 +229,11 @@ class TrainingWorker(QObject):
         except USER_ERRORS as exc:
             raise SetupError(str(exc)) from exc
         info = self._run_info(trainer, split)
+        if control.stop.is_set():
+            return
+        initial = trainer.initial_record()
+        info = dataclasses.replace(info, initial=initial, initial_boundary=(
+            boundary_grid(trainer, info, 0) if info.two_d else None))
         self.prepared.emit(self.run_id, info)
         sizes = info.sizes
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",

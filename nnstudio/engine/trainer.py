@@ -23,117 +23,22 @@ from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
+from .diagnostics import distinct_units
+from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 - re-exported
 from .network import Network, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
 from .validation import output_units, validate_config
 
-HISTOGRAM_BINS = 30
 ACTIVATION_ROWS = 128  # validation rows sampled for the activation histograms
+EVAL_CHUNK_WORK = 40_000_000  # parameters x rows per evaluation chunk (a few hundredths of a second);
+#                               larger networks evaluate in chunks of rows and check ``stop`` between them
 
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """Counts over ``len(counts)`` equal bins; ``edges`` has one more entry.  Both read-only."""
-
-    counts: np.ndarray
-    edges: np.ndarray
-
-    @classmethod
-    def of(cls, values: np.ndarray, bins: int = HISTOGRAM_BINS) -> "Histogram":
-        """Histogram of the finite entries of ``values`` over [min, max] (±0.5 when they are all equal)."""
-        v = np.asarray(values).reshape(-1)
-        lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            v = v[np.isfinite(v)]
-            lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
-        if _flat_range(lo, hi, v.dtype if v.dtype.kind == "f" else np.float64):
-            lo, hi = lo - 0.5, hi + 0.5
-        # bin index = floor((v - lo) * bins / (hi - lo)), the maximum folded into the last bin;
-        # np.bincount on these is several times faster than np.histogram at these sizes
-        scaled = np.subtract(v, lo)
-        scaled *= bins / (hi - lo)
-        idx = scaled.astype(np.intp)
-        np.minimum(idx, bins - 1, out=idx)
-        counts = np.bincount(idx, minlength=bins)
-        edges = lo + np.arange(bins + 1) * ((hi - lo) / bins)
-        edges[-1] = hi
-        counts.setflags(write=False)
-        edges.setflags(write=False)
-        return cls(counts, edges)
-
-
-def _flat_range(lo, hi, dtype) -> np.ndarray | bool:
-    """Where [lo, hi] is too narrow to bin (equal values, or a width whose inverse overflows)."""
-    return hi - lo < 1e3 * np.finfo(dtype).tiny
-
-
-class HistogramBatch:
-    """Histograms of several arrays at once, as :meth:`Histogram.of` would give each of them.
-
-    One concatenation, one bin-index pass and one ``np.bincount`` serve all arrays; the
-    scratch arrays are kept between calls with the same sizes.  That makes a record's dozen
-    histograms cost a few passes over the data instead of a dozen rounds of NumPy calls.
-    """
-
-    LANES = 4  # independent sets of counters: runs of equal values (relu zeros) stop serializing
-
-    def __init__(self, bins: int = HISTOGRAM_BINS):
-        self.bins = bins
-        self._sizes: tuple[int, ...] = ()
-
-    def _prepare(self, sizes: tuple[int, ...], dtype: np.dtype) -> None:
-        if sizes == self._sizes and self._values.dtype == dtype:
-            return
-        self._sizes = sizes
-        self._counts = np.asarray(sizes)
-        self._starts = np.cumsum(self._counts) - self._counts
-        total = int(self._counts.sum())
-        self._values = np.empty(total, dtype)
-        self._index = np.empty(total, np.int32)
-        # bin k of array i at position j counts into slot (j % LANES, i, k); slot k = bins
-        # catches each array's maximum
-        slots = len(sizes) * (self.bins + 1)
-        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * (self.bins + 1), sizes)
-        self._offsets = array_offsets + (np.arange(total, dtype=np.int32) % self.LANES) * slots
-
-    def __call__(self, arrays) -> list[Histogram]:
-        arrays = [np.asarray(a).reshape(-1) for a in arrays]
-        sizes = tuple(a.size for a in arrays)
-        if not arrays or min(sizes) == 0:
-            return [Histogram.of(a, self.bins) for a in arrays]
-        dtype = np.result_type(*arrays)
-        self._prepare(sizes, dtype)
-        values, bins = self._values, self.bins
-        np.concatenate(arrays, out=values)
-        lo = np.minimum.reduceat(values, self._starts).astype(np.float64)
-        hi = np.maximum.reduceat(values, self._starts).astype(np.float64)
-        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
-            return [Histogram.of(a, bins) for a in arrays]
-        flat = _flat_range(lo, hi, dtype)
-        lo[flat] -= 0.5
-        hi[flat] += 0.5
-        # bin index = floor((v - lo) * bins / (hi - lo)), all arrays in one pass
-        values -= np.repeat(lo.astype(dtype), self._counts)
-        values *= np.repeat((bins / (hi - lo)).astype(dtype), self._counts)
-        index = self._index
-        np.copyto(index, values, casting="unsafe")  # truncation: floor, as values >= 0
-        index += self._offsets
-        counts = np.bincount(index, minlength=self.LANES * len(sizes) * (bins + 1))
-        counts = counts.reshape(self.LANES, len(sizes), bins + 1).sum(axis=0)
-        counts[:, bins - 1] += counts[:, bins]  # the maximum belongs to the last bin
-        counts = counts[:, :bins].copy()
-        edges = lo[:, None] + np.arange(bins + 1) * ((hi - lo) / bins)[:, None]
-        edges[:, -1] = hi
-        counts.setflags(write=False)
-        edges.setflags(write=False)
-        return [Histogram(c, e) for c, e in zip(counts, edges)]
 
 
 @dataclass(frozen=True)
@@ -180,6 +85,10 @@ class EpochRecord:
     is_best: bool
     best_epoch: int
     best_val_loss: float
+    grad_norm: float = math.nan          # mean over the epoch's steps of the whole gradient's L2 norm, before clipping
+    clipped_norm: float = math.nan       # the same after clipping (equal to grad_norm without clipping)
+    clipped_fraction: float = 0.0        # share of the epoch's steps whose gradient clipping changed
+    distinct_units: tuple[int, ...] = ()  # per hidden layer: how many different units (with histograms)
 
 
 @dataclass(frozen=True)
@@ -210,6 +119,10 @@ def running_train_metrics(config: ExperimentConfig) -> bool:
     if config.train_metrics == "auto":
         return not any(layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
     return config.train_metrics == "running"
+
+
+class _Stopped(Exception):
+    """``stop`` became true inside an evaluation pass."""
 
 
 class Trainer:
@@ -268,7 +181,15 @@ class Trainer:
         self._reuse_evaluation = not self._running and config.full_batch and not any(
             layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
         self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass
+        # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
+        self._chunk_rows = max(1, EVAL_CHUNK_WORK // max(net.n_params, 1))
+        self._chunked = self._chunk_rows < len(self._X_eval)
+        if self._chunked:
+            self._reuse_evaluation = False
+        self._stop: Callable[[], bool] = lambda: False
         self._last_grad = np.zeros_like(net.flat_grad)
+        self._clip_stats = (math.nan, math.nan, 0.0)
+        self._activation_step = 1
         self._histograms = HistogramBatch()
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
@@ -282,8 +203,9 @@ class Trainer:
         out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
         return self._score(out, Y, np.asarray(y))
 
-    def initial_record(self) -> EpochRecord:
-        """Epoch 0: the network as the initializer made it, before any step.
+    def initial_record(self, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
+        """Epoch 0: the network as the initializer made it, before any step (None if ``stop``
+        became true meanwhile).
 
         Losses and accuracies come from one evaluation pass over both splits; ``grad_norms`` and
         the gradient histograms from the gradient of the first mini-batch's loss in evaluation
@@ -294,6 +216,7 @@ class Trainer:
         net, cfg = self.network, self.config
         n = len(self.X_train)
         batch = n if cfg.full_batch else min(cfg.batch_size, n)
+        self._stop = stop or (lambda: False)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             net._forward(self.X_train[:batch], False, None)
             net.backward(self.Y_train[:batch])
@@ -301,14 +224,40 @@ class Trainer:
             np.multiply(grad, grad, out=self._squares)
             norms = np.sqrt(np.add.reduceat(self._squares, self._layer_starts))
             self._last_grad[...] = grad
-            out = net._forward(self._X_eval, False, None)
-            for layer in net.layers:
-                layer.a = layer.a[n:]
+            try:
+                out = self._evaluation_outputs(self._X_eval)
+            except _Stopped:
+                return None
             train_loss, train_acc = self._score(out[:n], self.Y_train, self.split.y_train)
             val_loss, val_acc = self._score(out[n:], self.Y_val, self.split.y_val)
             layers = self._snapshots()
+            whole = math.sqrt(float(norms @ norms))
         return EpochRecord(0, train_loss, val_loss, train_acc, val_acc, self.schedule.rate(0),
-                           tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf)
+                           tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf,
+                           whole, whole, 0.0, self._distinct_units())
+
+    def _evaluation_outputs(self, X: np.ndarray) -> np.ndarray:
+        """Evaluation-mode outputs of ``X`` (rows of :attr:`_X_eval`, validation rows last).
+
+        Afterwards ``layer.a`` holds the activations of the validation rows the histograms use:
+        all of them (to be sampled) after one pass, the sample itself after a chunked pass.
+        Raises :class:`_Stopped` when ``stop`` becomes true between chunks.
+        """
+        net = self.network
+        if not self._chunked:
+            out = net._forward(X, False, None)
+            for layer in net.layers:
+                layer.a = layer.a[len(X) - len(self.X_val):]
+            self._activation_step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
+            return out
+        out = np.empty((len(X), net.n_outputs), dtype=net.dtype)
+        for lo in range(0, len(X), self._chunk_rows):
+            if self._stop():
+                raise _Stopped
+            out[lo:lo + self._chunk_rows] = net._forward(X[lo:lo + self._chunk_rows], False, None)
+        net._forward(self.X_val[::-(-len(self.X_val) // ACTIVATION_ROWS)], False, None)
+        self._activation_step = 1
+        return out
 
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
@@ -318,6 +267,7 @@ class Trainer:
         ``stop_reason == "stopped"``.  Closing the generator early ends it with ``"closed"``.
         """
         stop = stop or (lambda: False)
+        self._stop = stop
         cfg = self.config
         start_time = time.perf_counter()
         reason, message = STOP_COMPLETED, f"Trained all {cfg.epochs} epochs."
@@ -332,7 +282,13 @@ class Trainer:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
                     self.epoch = epoch + 1
-                    record, bad = self._end_epoch(lr, grad_norms, start_time)
+                    try:
+                        record, bad = self._end_epoch(lr, grad_norms, start_time)
+                    except _Stopped:
+                        self.epoch = epoch
+                        reason = STOP_USER
+                        message = f"Stopped by request while evaluating epoch {epoch + 1}."
+                        return
                 if bad:
                     reason = STOP_DIVERGED
                     message = (f"Training diverged at epoch {self.epoch}: {bad}. "
@@ -370,6 +326,8 @@ class Trainer:
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
         squares, norms, starts = self._squares, self._norms, self._layer_starts
         norm_sums = np.zeros(len(starts))
+        before_sum = after_sum = 0.0
+        clipped = 0
         reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
@@ -387,12 +345,20 @@ class Trainer:
             norm_sums += norms
             if lo == last_lo and self.histograms:
                 self._last_grad[...] = grad
+            before = math.sqrt(float(norms @ norms))
+            after = before
             if clip is not None:
                 clip(grad, grads, cfg.grad_clip)
+                after = math.sqrt(float(grad @ grad))
+                clipped += after < before * (1 - 1e-6)
+            before_sum += before
+            after_sum += after
             step(flat, grad, lr)
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
-        return norm_sums / (last_lo // batch + 1)
+        steps = last_lo // batch + 1
+        self._clip_stats = (before_sum / steps, after_sum / steps, clipped / steps)
+        return norm_sums / steps
 
     def _score(self, out: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """(data loss, accuracy) of outputs ``out`` against encoded targets ``Y`` and class labels."""
@@ -417,13 +383,11 @@ class Trainer:
         """
         net, s, n = self.network, self.split, len(self.X_train)
         if self._running:
-            out = net._forward(self.X_val, False, None)
+            out = self._evaluation_outputs(self.X_val)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
-        out = net._forward(self._X_eval, False, None)
+        out = self._evaluation_outputs(self._X_eval)
         if self._reuse_evaluation:
             self._evaluated = (net._last_pass_id, net.flat.copy())
-        for layer in net.layers:
-            layer.a = layer.a[n:]
         return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
@@ -439,13 +403,17 @@ class Trainer:
         layers = self._snapshots() if self.histograms else ()
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss)
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats,
+                             self._distinct_units() if self.histograms else ())
         return record, ""
+
+    def _distinct_units(self) -> tuple[int, ...]:
+        return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         layers = self.network.layers
-        step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
+        step = self._activation_step
         arrays = [a for layer, grad_W in zip(layers, self._last_grad_W)
                   for a in (layer.W, layer.b, grad_W, layer.a[::step])]
         hists = self._histograms(arrays)
@@ -458,7 +426,12 @@ class Trainer:
         if reason == STOP_DIVERGED and not restored:
             self.network.load_state(self.initial_state)
             message += " No epoch finished before that, so the initial parameters were kept."
-        test_loss, test_acc, test_rmse = self.test_metrics()
+        if reason == STOP_USER and self._chunked and len(self.split.y_test):
+            # a pass over the test rows would keep a large network busy long after Stop
+            test_loss = test_acc = test_rmse = math.nan
+            message += " Test metrics were not computed (a large network stopped by request)."
+        else:
+            test_loss, test_acc, test_rmse = self.test_metrics()
         self.summary = TrainingSummary(self.epoch, es.best_epoch, es.best_loss, reason, message, restored,
                                        test_loss, test_acc, test_rmse, time.perf_counter() - start_time,
                                        diverged=reason == STOP_DIVERGED)

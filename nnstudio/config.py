@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 SCHEMA_VERSION = 3
-MAX_LEARNING_RATE = 100.0  # far past divergence for any optimizer: the article's "too high" and more
 
 # How an epoch's training loss and accuracy are measured (``ExperimentConfig.train_metrics``).
 TRAIN_METRICS = {
@@ -217,7 +216,7 @@ class ExperimentConfig:
         _check_int(self.patience, "patience", lo=1)
         _check_int(self.seed, "seed", lo=0)
         _check_int(self.log_every, "log_every", lo=1)
-        _check_float(self.learning_rate, "learning_rate", lo=0.0, lo_open=True, hi=MAX_LEARNING_RATE)
+        _check_float(self.learning_rate, "learning_rate", lo=0.0, lo_open=True)
         _check_float(self.grad_clip, "grad_clip", lo=0.0, lo_open=True)
         for name in ("l1", "l2", "min_delta", "weight_decay", "momentum", "epsilon"):
             _check_float(getattr(self, name), name, lo=0.0)

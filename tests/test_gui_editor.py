@@ -211,7 +211,7 @@ def _type_rate(qtbot, studio, text: str) -> None:
     qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
-def test_learning_rate_up_to_100_is_kept_with_a_warning_and_0_is_explained(qtbot, studio):
+def test_high_learning_rates_are_kept_with_a_warning_and_0_is_explained(qtbot, studio):
     notes, problem = studio.w("configNotesLabel"), studio.w("configProblemLabel")
     _type_rate(qtbot, studio, "50")
     assert studio.editor.config.learning_rate == 50.0
@@ -222,8 +222,9 @@ def test_learning_rate_up_to_100_is_kept_with_a_warning_and_0_is_explained(qtbot
     _type_rate(qtbot, studio, "0")
     assert studio.editor.config.learning_rate == 0.0
     assert problem.isVisibleTo(studio) and "Learning rate: 0.0 cannot be used here" in problem.text()
-    _type_rate(qtbot, studio, "500")
-    assert studio.editor.config.learning_rate == 500.0 and "&lt;= 100.0" in problem.text()
+    _type_rate(qtbot, studio, "500")  # past the arrows' range: kept as typed, with the warning
+    assert studio.editor.config.learning_rate == 500.0 and "500 is very high" in notes.text()
+    assert not problem.isVisibleTo(studio)
     _type_rate(qtbot, studio, "0.01")
     assert not problem.isVisibleTo(studio) and not notes.isVisibleTo(studio)
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import MAX_LEARNING_RATE, ExperimentConfig
+from ..config import ExperimentConfig
 from ..engine import OPTIMIZERS
 from .edits import DataInfo, output_size
 
 LARGE_PARAMS = 1_000_000      # above this an epoch takes seconds on a laptop core
 HIGH_LEARNING_RATE = 1.0      # at and above this plain gradient steps usually diverge
+MAX_LEARNING_RATE = 100.0     # the top of the panel's log steps (typing may go further)
 TRAINER_VECTORS = 5           # parameters, gradient, decay mask, norm scratch, last-batch gradient
 BEST_COPY_VECTORS = 1         # early stopping's copy of the best parameters
 
@@ -72,7 +73,7 @@ def design_warnings(cfg: ExperimentConfig, info: DataInfo) -> list[str]:
         notes.append(f"Large design: {size.text()}. Each epoch may take many seconds; "
                      "Stop still ends a run at once.")
     lr = cfg.learning_rate
-    if isinstance(lr, (int, float)) and HIGH_LEARNING_RATE <= lr <= MAX_LEARNING_RATE:
+    if isinstance(lr, (int, float)) and lr >= HIGH_LEARNING_RATE:
         notes.append(f"Learning rate {lr:g} is very high: the loss will likely jump around or diverge "
                      "(the article's \u201ctoo high\u201d case). Useful to see it happen.")
     return notes

@@ -25,7 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
+from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer

@@ -18,6 +18,13 @@ class RunBar(QWidget):
 
     def __init__(self, trials: int, parent: QWidget | None = None):
         super().__init__(parent)
+        self.startTuningButton = QPushButton("Start tuning", self)
+        self.startTuningButton.setObjectName("startTuningButton")
+        self.startTuningButton.setToolTip("Start the trials (Ctrl+Return).")
+        self.stopTuningButton = QPushButton("Stop", self)
+        self.stopTuningButton.setObjectName("stopTuningButton")
+        self.stopTuningButton.setToolTip("Abort the running trials (they end as FAIL) and stop the workers "
+                                         "(Ctrl+.).")
         self.settingsButton = QToolButton(self)
         self.settingsButton.setObjectName("tuningSettingsButton")
         self.settingsButton.setText("Settings")
@@ -28,13 +35,6 @@ class RunBar(QWidget):
         self.settingsButton.setToolTip("Show or hide the search space and run settings (hidden while tuning "
                                        "runs, so the results get the room).")
         self.settingsButton.toggled.connect(self._point_arrow)
-        self.startTuningButton = QPushButton("Start tuning", self)
-        self.startTuningButton.setObjectName("startTuningButton")
-        self.startTuningButton.setToolTip("Start the trials (Ctrl+Return).")
-        self.stopTuningButton = QPushButton("Stop", self)
-        self.stopTuningButton.setObjectName("stopTuningButton")
-        self.stopTuningButton.setToolTip("Abort the running trials (they end as FAIL) and stop the workers "
-                                         "(Ctrl+.).")
         self.tuningProgress = QProgressBar(self)
         self.tuningProgress.setObjectName("tuningProgress")
         self.tuningProgress.setFormat(TRIALS_FORMAT)

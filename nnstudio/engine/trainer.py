@@ -174,18 +174,9 @@ class Trainer:
         self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
         self._squares = np.empty_like(net.flat_grad)
         self._norms = np.empty(len(net.layers), dtype=dt)
-        # Full batch without dropout or batch norm: a training forward pass over the training
-        # split is the very computation that evaluates it at the end of the previous epoch, so
-        # the next step starts from that pass (when no later pass has reused its scratch arrays
-        # and the parameters are unchanged) instead of repeating it.
-        self._reuse_evaluation = not self._running and config.full_batch and not any(
-            layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
-        self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass
         # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
         self._chunk_rows = max(1, EVAL_CHUNK_WORK // max(net.n_params, 1))
         self._chunked = self._chunk_rows < len(self._X_eval)
-        if self._chunked:
-            self._reuse_evaluation = False
         self._stop: Callable[[], bool] = lambda: False
         self._last_grad = np.zeros_like(net.flat_grad)
         self._clip_stats = (math.nan, math.nan, 0.0)
@@ -328,15 +319,13 @@ class Trainer:
         norm_sums = np.zeros(len(starts))
         before_sum = after_sum = 0.0
         clipped = 0
-        reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
             if stop():
                 return None
-            if not (reuse and self._resume_evaluation()):
-                out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
-                if outputs is not None:
-                    outputs[lo:lo + batch] = out
+            out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
+            if outputs is not None:
+                outputs[lo:lo + batch] = out
             net.backward(Y[lo:lo + batch])
             # per-layer L2 norms of the gradient before clipping: one pass for all layers
             np.multiply(grad, grad, out=squares)
@@ -368,13 +357,6 @@ class Trainer:
             acc = float(np.count_nonzero(decode_classes(out) == labels)) / len(labels)
         return loss, acc
 
-    def _resume_evaluation(self) -> bool:
-        """Start the full-batch step from the last evaluation pass, if that is still valid."""
-        pass_id, params = self._evaluated
-        net = self.network
-        return (params is not None and np.array_equal(params, net.flat)
-                and net._resume(pass_id, len(self.X_train)))
-
     def _evaluate_splits(self) -> tuple[float, float, float, float]:
         """(train loss, train accuracy, val loss, val accuracy): one evaluation pass over the
         validation split, and over the training split too unless its metrics are running ones.
@@ -386,8 +368,6 @@ class Trainer:
             out = self._evaluation_outputs(self.X_val)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
         out = self._evaluation_outputs(self._X_eval)
-        if self._reuse_evaluation:
-            self._evaluated = (net._last_pass_id, net.flat.copy())
         return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:

@@ -512,3 +512,36 @@ def test_the_result_says_whether_restoring_went_back_to_an_earlier_epoch(qtbot, 
 
     assert panel._summary_text(summary(15, 15)).endswith("The last epoch (15) was the best.")
     assert panel._summary_text(summary(9, 15)).endswith("Best weights restored (epoch 9).")
+
+
+# -- lessons made visible ---------------------------------------------------------------------------------
+
+def test_zeros_init_says_the_units_are_identical_after_any_number_of_epochs(qtbot, make_panel):
+    cfg = iris(init_method="zeros", epochs=25, layers=(LayerConfig(8, "sigmoid"), LayerConfig(6, "sigmoid")))
+    panel = make_panel(cfg)
+    notice = panel.identicalUnitsNotice
+    click_and_finish(qtbot, panel)
+    assert notice.isVisible()
+    text = notice.text()
+    assert text.startswith("⚠ Epoch 25:") and "hidden layer 1: 1 distinct of 8" in text
+    assert "hidden layer 2: 1 distinct of 6" in text and "Zeros initialization" in text
+    glorot = make_panel(iris(epochs=3))
+    click_and_finish(qtbot, glorot)
+    assert not glorot.identicalUnitsNotice.isVisible()
+
+
+def test_clipping_page_plots_norms_before_and_after_and_the_share_clipped(qtbot, make_panel):
+    cfg = iris(clip_type="global_norm", grad_clip=0.05, epochs=10)
+    panel = make_panel(cfg)
+    click_and_finish(qtbot, panel)
+    view = panel.insideTabs.clippingView
+    panel.insideTabs.setCurrentWidget(view)
+    qtbot.waitUntil(view.isVisible)
+    x, before = view.normPlot.series["before"].getData()
+    _, after = view.normPlot.series["after"].getData()
+    _, share = view.fractionPlot.series["fraction"].getData()
+    np.testing.assert_array_equal(x, np.arange(1, 11))
+    assert (after <= 0.05 * (1 + 1e-5)).all() and (before > after).all()
+    assert ((share > 0) & (share <= 100)).all()
+    assert view.normPlot.threshold_line.isVisible() and view.normPlot.threshold_line.value() == 0.05
+    assert "global norm" in view.caption.text() and "t = 0.05" in view.caption.text()

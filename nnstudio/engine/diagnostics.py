@@ -38,3 +38,20 @@ def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float = RELATIVE_TOLERANC
         if abs(b[i] - b[j]) <= tol and np.abs(W[:, i] - W[:, j]).max(initial=0.0) <= tol:
             same += 1
     return units - same
+
+
+def identical_units_note(units: tuple[int, ...], distinct: tuple[int, ...], init_method: str = "") -> str:
+    """One sentence when some hidden layer has fewer distinct units than units, else ''.
+
+    ``units`` and ``distinct`` are per hidden layer (``distinct`` as :func:`distinct_units` counts).
+    """
+    parts = [f"hidden layer {i + 1}: {d} distinct of {u}" for i, (u, d) in enumerate(zip(units, distinct))
+             if u > 1 and d < u]
+    if not parts:
+        return ""
+    cause = ("Zeros initialization gives every unit the same weights and the same gradient, so they never "
+             "differ. " if init_method == "zeros" else "Units with equal weights and bias compute the same thing "
+             "and get the same gradient. ")
+    return (f"Identical units ({'; '.join(parts)}). {cause}"
+            "Such a layer works as if it had one unit per distinct one: use a random initializer "
+            "(glorot, he) to break the symmetry.")

@@ -88,7 +88,7 @@ class EpochRecord:
     grad_norm: float = math.nan          # mean over the epoch's steps of the whole gradient's L2 norm, before clipping
     clipped_norm: float = math.nan       # the same after clipping (equal to grad_norm without clipping)
     clipped_fraction: float = 0.0        # share of the epoch's steps whose gradient clipping changed
-    distinct_units: tuple[int, ...] = ()  # per hidden layer: how many different units (with histograms)
+    distinct_units: tuple[int, ...] = ()  # per hidden layer: how many different units
 
 
 @dataclass(frozen=True)
@@ -383,8 +383,7 @@ class Trainer:
         layers = self._snapshots() if self.histograms else ()
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss, *self._clip_stats,
-                             self._distinct_units() if self.histograms else ())
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units())
         return record, ""
 
     def _distinct_units(self) -> tuple[int, ...]:

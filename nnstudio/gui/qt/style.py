@@ -51,6 +51,13 @@ def banner_style(object_name: str) -> str:
     return "\n".join(rules) + "\n"
 
 
+def warning_box_style(object_name: str) -> str:
+    """An always-amber box for a lasting warning about the run (identical units)."""
+    background, text, border = BANNER_COLORS["warning"]
+    return (f"QLabel#{object_name} {{ padding: 4px 6px; border-radius: 3px; background: {background}; "
+            f"color: {text}; border: 1px solid {border}; }}\n")
+
+
 def note_banner_style(object_name: str) -> str:
     """A pale green box for a result sentence (the depth recommendation)."""
     return f"QLabel#{object_name} {{ {NOTE_BANNER} }}\n"

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
+from ...engine.diagnostics import identical_units_note
 from ...history import History
-from ..qt.style import banner_style
+from ..qt.style import banner_style, warning_box_style
 from ..widgets.status_label import MessageBanner
 from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
@@ -43,6 +44,7 @@ from .worker import RunInfo, RunResult, Update
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
+NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
 class TrainingPanel(QWidget):
@@ -112,6 +114,12 @@ class TrainingPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.bar)
         layout.addWidget(self.statusLabel)
+        self.identicalUnitsNotice = QLabel(self)
+        self.identicalUnitsNotice.setObjectName("identicalUnitsNotice")
+        self.identicalUnitsNotice.setWordWrap(True)
+        self.identicalUnitsNotice.setStyleSheet(NOTICE_STYLE)
+        self.identicalUnitsNotice.hide()
+        layout.addWidget(self.identicalUnitsNotice)
         layout.addWidget(self.splitter, 1)
 
     @property
@@ -221,6 +229,7 @@ class TrainingPanel(QWidget):
         self.info = self.result = None
         self.updates_received = 0
         self.splitter.clear()
+        self.identicalUnitsNotice.hide()
 
     # -- what the run reports (queued to the GUI thread) -------------------------------------------
     @Slot(object)
@@ -230,6 +239,8 @@ class TrainingPanel(QWidget):
         self.curves.prepare(info)
         self.insideTabs.prepare(info)
         self.insideTabs.show_data(info)
+        if info.initial is not None:
+            self._show_identical_units(info.initial)
         self.trainProgress.set_progress(0, info.config.epochs, f"Epoch 0 / {info.config.epochs}")
         self.trainProgress.restart_estimate()
         if self.state == RunState.STARTING:
@@ -242,12 +253,21 @@ class TrainingPanel(QWidget):
         self.updates_received += 1
         self.history.append(update.records)
         self.histogramView.add_records(update.records, redraw=False)
+        self.insideTabs.clippingView.add_records(update.records)
+        self._show_identical_units(update.records[-1])
         if update.boundary is not None:
             self.boundaryView.pending = update.boundary
         self._refresh.mark_dirty()
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
+
+    def _show_identical_units(self, record) -> None:
+        """Say so when a hidden layer's units are all alike (zeros init), whatever the epoch."""
+        units = tuple(layer.units for layer in self.config.layers) if self.config else ()
+        note = identical_units_note(units, record.distinct_units, self.config.init_method if self.config else "")
+        self.identicalUnitsNotice.setText(f"⚠ Epoch {record.epoch}: {note}" if note else "")
+        self.identicalUnitsNotice.setVisible(bool(note))
 
     @Slot(int)
     def _on_paused(self, epoch: int) -> None:
@@ -269,6 +289,7 @@ class TrainingPanel(QWidget):
     def _on_done(self, result: RunResult) -> None:
         self.result = result
         self.curves.end_run()
+        self.insideTabs.clippingView.end_run()
         self._refresh.mark_dirty()
         self._refresh.flush()
         summary = result.summary

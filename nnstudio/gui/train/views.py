@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QStackedWidget, QT
 from ...engine import TrainingSummary
 from ...history import History
 from ..plots.boundary import BoundaryView
+from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
 from ..plots.histogram import HistogramView
@@ -22,7 +23,7 @@ from ..widgets.log_view import LogView
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE = 0, 1, 2
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE = 0, 1, 2, 3
 
 
 class CurvesGrid(QWidget):
@@ -109,6 +110,10 @@ class InsideTabs(QTabWidget):
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
+        self.clippingView = ClippingView(self)
+        self.addTab(self.clippingView, "Clipping")
+        self.setTabToolTip(CLIPPING_PAGE, "The whole gradient's norm before and after clipping, and the share of "
+                                          "steps clipped, per epoch")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
@@ -141,6 +146,7 @@ class InsideTabs(QTabWidget):
 
     def clear(self) -> None:
         self.histogramView.clear()
+        self.clippingView.clear()
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)
@@ -148,6 +154,7 @@ class InsideTabs(QTabWidget):
     def prepare(self, info: RunInfo) -> None:
         """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""
         self.histogramView.set_layers(info.layer_names)
+        self.clippingView.start(info.config.clip_type, info.config.grad_clip)
         if info.initial is not None:  # epoch 0: the initializer's own distributions
             self.histogramView.add_records([info.initial])
         # a confusion matrix is for classes: a regression run's Results page holds its metrics only
@@ -213,6 +220,8 @@ class TrainingViews(QSplitter):
             refresh.add(lambda plot=plot, history=history: plot.update_from(history), weight, plot.isVisible)
         histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
         refresh.add(histograms.refresh, 1.5, histograms.isVisible)
+        clipping = self.insideTabs.clippingView
+        refresh.add(clipping.refresh, 1, clipping.isVisible)
         refresh.add(boundary.draw_pending, 3, boundary.isVisible)
         return refresh
 
@@ -222,6 +231,7 @@ class TrainingViews(QSplitter):
         return {
             "Loss": c.lossPlot, "Accuracy": c.accuracyPlot, "Learning rate": c.learningRatePlot,
             "Gradient norms": c.gradNormPlot, "Weight histogram": t.histogramView.plot,
+            "Clipping": t.clippingView,
             "Decision boundary": t.boundaryView, "Confusion matrix": t.confusionView,
             "Whole training panel": whole,
         }

@@ -132,6 +132,10 @@ class CurvesPlot(pg.PlotWidget):
 
     def set_log_y(self, on: bool) -> None:
         self.getPlotItem().setLogMode(y=on)
+        # the edges now draw log10 values, but a band's outline is only rebuilt when an edge's
+        # data changes: rebuild it, or it stays in linear units (drawn at 10**value)
+        for fill in self._fills:
+            fill.updatePath()
 
     def update_bands(self, bands: Sequence[Band]) -> None:
         """Draw band i on curve i.  Epochs no seed reached yet are left out."""

@@ -164,7 +164,12 @@ class ComparisonViews(QTabWidget):
                 continue
             shown_epoch, layers = found
             hist = getattr(layers[layer], attribute)
-            items.append((variant.label, hist, f"epoch {shown_epoch} · {describe_histogram(hist)}"))
+            note = f"epoch {shown_epoch} · {describe_histogram(hist)}"
+            units = variant.config.layers[layer].units if layer < len(variant.config.layers) else 0
+            distinct = results.distinct_units(v, shown_epoch)
+            if layer < len(distinct) and units > 1 and distinct[layer] < units:
+                note += f" · ⚠ only {distinct[layer]} of {units} units distinct"
+            items.append((variant.label, hist, note))
         self.histograms.show_histograms(items)
 
     def _refresh_depth(self) -> None:

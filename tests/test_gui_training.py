@@ -545,3 +545,12 @@ def test_clipping_page_plots_norms_before_and_after_and_the_share_clipped(qtbot,
     assert ((share > 0) & (share <= 100)).all()
     assert view.normPlot.threshold_line.isVisible() and view.normPlot.threshold_line.value() == 0.05
     assert "global norm" in view.caption.text() and "t = 0.05" in view.caption.text()
+
+
+def test_the_final_boundary_is_titled_with_the_epoch_whose_weights_it_holds(qtbot, make_panel):
+    panel = make_panel(moons(epochs=30, early_stopping=True, patience=1000, learning_rate=0.3))
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and summary.best_epoch < 30
+    title = panel.boundaryView.getPlotItem().titleLabel.text
+    assert f"epoch {summary.best_epoch} (best, restored; run ended at epoch 30)" in title
+    assert panel.boundaryView.grid.epoch == summary.best_epoch

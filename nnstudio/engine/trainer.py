@@ -194,6 +194,11 @@ class Trainer:
         out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
         return self._score(out, Y, np.asarray(y))
 
+    @property
+    def evaluates_in_chunks(self) -> bool:
+        """A network large enough that evaluation runs in chunks of rows, checking ``stop``."""
+        return self._chunked
+
     def initial_record(self, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
         """Epoch 0: the network as the initializer made it, before any step (None if ``stop``
         became true meanwhile).

@@ -77,7 +77,8 @@ class BoundaryView(MeteredPlotWidget):
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         (x0, x1), (y0, y1) = grid.x_range, grid.y_range
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.getPlotItem().setTitle(f"Decision boundary · epoch {grid.epoch}", color=TEXT_COLOR, size="10pt")
+        note = f" ({grid.note})" if grid.note else ""
+        self.getPlotItem().setTitle(f"Decision boundary · epoch {grid.epoch}{note}", color=TEXT_COLOR, size="10pt")
 
     def draw_pending(self) -> None:
         """Draw the grid left in :attr:`pending` (the panel's redraw scheduler calls this)."""

@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
-from ...engine import EpochRecord, Trainer, TrainingSummary
+from ...engine import STOP_USER, EpochRecord, Trainer, TrainingSummary
 from ...errors import user_message
 
 log = logging.getLogger("nnstudio.training")
@@ -125,6 +125,7 @@ class BoundaryGrid:
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     epoch: int
+    note: str = ""  # what the weights are when they are not the epoch's own ("best, restored")
 
 
 @dataclass(frozen=True)
@@ -305,8 +306,10 @@ class TrainingWorker(QObject):
             confusion = confusion_matrix(split.y_test, trainer.network.predict_classes(
                 split.X_test.astype(trainer.network.dtype)), len(info.class_labels))
         boundary = None
-        if info.two_d and np.isfinite(trainer.network.flat).all():
-            boundary = boundary_grid(trainer, info, summary.epochs_run)
+        # a large network stopped by request ends at once: its live boundary stays on screen
+        quick_end = summary.stop_reason == STOP_USER and trainer.evaluates_in_chunks
+        if info.two_d and not quick_end and np.isfinite(trainer.network.flat).all():
+            boundary = boundary_grid(trainer, info, *final_weights_epoch(summary))
         level = logging.WARNING if summary.diverged else logging.INFO
         log.log(level, summary.message)
         if info.classification and math.isfinite(summary.test_accuracy):
@@ -328,7 +331,16 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, n: int = BOUNDARY_GRID) -> BoundaryGrid:
+def final_weights_epoch(summary: TrainingSummary) -> tuple[int, str]:
+    """The epoch whose weights a finished run holds, and how to say so: the best epoch when its
+    weights were restored, else the last epoch."""
+    if summary.restored_best and summary.best_epoch:
+        return summary.best_epoch, f"best, restored; run ended at epoch {summary.epochs_run}"
+    return summary.epochs_run, ""
+
+
+def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, note: str = "",
+                  n: int = BOUNDARY_GRID) -> BoundaryGrid:
     """Evaluate the network on an n x n grid spanning the training points (plus a margin)."""
     pts = info.train_points
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -342,4 +354,4 @@ def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, n: int = BOUNDARY
     net = trainer.network
     out = net.predict_output(((plane - scaler.mean) / scaler.scale).astype(net.dtype))
     probs = out.reshape(n, n, -1).astype(np.float32)
-    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch))
+    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch), note)

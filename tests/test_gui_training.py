@@ -554,3 +554,28 @@ def test_the_final_boundary_is_titled_with_the_epoch_whose_weights_it_holds(qtbo
     title = panel.boundaryView.getPlotItem().titleLabel.text
     assert f"epoch {summary.best_epoch} (best, restored; run ended at epoch 30)" in title
     assert panel.boundaryView.grid.epoch == summary.best_epoch
+
+
+def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
+    runs = iter([iris(epochs=6, learning_rate=0.01), iris(epochs=4, learning_rate=0.05)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    click_and_finish(qtbot, panel)
+    first_val = panel.history.column("val_loss").copy()
+    first_acc = panel.history.column("val_accuracy").copy()
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0  # no previous run yet
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    x, y = curve(panel.lossPlot, "ghost_val")
+    np.testing.assert_array_equal(x, np.arange(1, 7))
+    np.testing.assert_allclose(y, first_val)
+    np.testing.assert_allclose(curve(panel.accuracyPlot, "ghost_val")[1], 100 * first_acc)
+    assert panel.lossPlot.series["ghost_val"].opts["pen"].style() == Qt.PenStyle.DashLine
+    assert len(curve(panel.lossPlot, "val")[0]) == 4  # the current run is the solid one
+    check = panel.curves.ghostCheck
+    qtbot.mouseClick(check, LEFT)
+    assert not check.isChecked() and not panel.lossPlot.series["ghost_val"].isVisible()
+    qtbot.mouseClick(check, LEFT)
+    assert panel.lossPlot.series["ghost_val"].isVisible()
+    qtbot.mouseClick(panel.resetButton, LEFT)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0

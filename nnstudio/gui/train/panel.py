@@ -200,6 +200,7 @@ class TrainingPanel(QWidget):
         if self.is_running():
             self.shutdown()
         self._clear_views()
+        self.curves.ghosts.forget()
         self.logView.clear()
         self.trainProgress.set_progress(0, 1, "")
         self._set_state(RunState.IDLE)
@@ -225,6 +226,7 @@ class TrainingPanel(QWidget):
 
     def _clear_views(self) -> None:
         self._refresh.cancel()
+        self.curves.ghosts.keep(self.history)  # the run being replaced stays faintly in the plots
         self.history.clear(())
         self.info = self.result = None
         self.updates_received = 0

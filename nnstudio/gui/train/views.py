@@ -8,7 +8,7 @@ decision boundary and the results page (test metrics and the confusion matrix).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ...engine import TrainingSummary
 from ...history import History
@@ -16,6 +16,7 @@ from ..plots.boundary import BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from ..plots.ghost import GhostCurves
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
@@ -46,6 +47,15 @@ class CurvesGrid(QWidget):
         self.learningRatePlot = LearningRatePlot(self)
         self.gradNormPlot = GradNormPlot(self)
         self.curvePlots = (self.lossPlot, self.accuracyPlot, self.learningRatePlot, self.gradNormPlot)
+        self.ghosts = GhostCurves({"loss": self.lossPlot, "accuracy": self.accuracyPlot}, {"accuracy": 100.0})
+        self.ghostCheck = QCheckBox("Previous run", self.lossView.controls)
+        self.ghostCheck.setObjectName("ghostCheck")
+        self.ghostCheck.setChecked(True)
+        self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
+                                   "your change did without leaving this tab.")
+        self.ghostCheck.toggled.connect(self.ghosts.set_visible)
+        row = self.lossView.controls.layout()
+        row.insertWidget(row.count() - 1, self.ghostCheck)  # before the trailing stretch
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(6)
@@ -62,6 +72,7 @@ class CurvesGrid(QWidget):
     def clear(self) -> None:
         for plot in self.curvePlots:
             plot.clear_data()
+        self.ghosts.draw()
         self.gradNormPlot.remove_all_series()
         self.accuracyStack.setCurrentWidget(self.accuracyPlot)
 

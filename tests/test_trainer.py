@@ -675,6 +675,7 @@ def test_a_large_network_evaluates_in_chunks_and_stops_inside_the_evaluation(mon
     plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
     # the same network counted as large: chunks of 7 rows give the same records
     monkeypatch.setattr(trainer_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_MIN_ROWS", 1)
     chunked = Trainer(cfg, _split("iris"), histograms=True)
     assert chunked._chunked and chunked._chunk_rows == 7
     records = [_comparable(r) for r in chunked.run()]

@@ -31,8 +31,9 @@ from .schedules import SCHEDULES
 from .validation import output_units, validate_config
 
 ACTIVATION_ROWS = 128  # validation rows sampled for the activation histograms
-EVAL_CHUNK_WORK = 40_000_000  # parameters x rows per evaluation chunk (a few hundredths of a second);
-#                               larger networks evaluate in chunks of rows and check ``stop`` between them
+EVAL_CHUNK_WORK = 250_000_000  # parameters x rows per evaluation chunk (about a tenth of a second);
+#                                larger networks evaluate in chunks of rows and check ``stop`` between them
+EVAL_CHUNK_MIN_ROWS = 16       # fewer rows per pass would spend the time re-reading the weights
 
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
@@ -175,7 +176,7 @@ class Trainer:
         self._squares = np.empty_like(net.flat_grad)
         self._norms = np.empty(len(net.layers), dtype=dt)
         # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
-        self._chunk_rows = max(1, EVAL_CHUNK_WORK // max(net.n_params, 1))
+        self._chunk_rows = max(EVAL_CHUNK_MIN_ROWS, EVAL_CHUNK_WORK // max(net.n_params, 1))
         self._chunked = self._chunk_rows < len(self._X_eval)
         self._stop: Callable[[], bool] = lambda: False
         self._last_grad = np.zeros_like(net.flat_grad)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox,
+                               QWidget)
 
 _MANTISSAS = (1.0, 2.0, 5.0)
 
@@ -147,3 +148,43 @@ def float_spin(minimum: float, maximum: float, step: float, decimals: int,
 def wheel_guarded_children(root: QWidget) -> None:
     """Apply :func:`guard_wheel` to every spin box and combo box under ``root``."""
     guard_wheel(*root.findChildren(QAbstractSpinBox), *root.findChildren(QComboBox))
+
+
+class SecretUrlEdit(QLineEdit):
+    """A line edit for a URL that may hold a password: shown in full while focused (for typing),
+    masked by ``mask`` otherwise, so a password never stays on screen.  :meth:`url` is the
+    real text whichever is shown."""
+
+    def __init__(self, mask, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._mask = mask
+        self._url = ""
+        self._masked = False
+
+    def url(self) -> str:
+        return self._url if self._masked else self.text()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._masked:
+            self._show(self._url, masked=False)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.conceal()
+
+    def conceal(self) -> None:
+        """Show the masked form now (if it differs from the text)."""
+        url = self.url()
+        shown = self._mask(url)
+        if shown != url:
+            self._url = url
+            self._show(shown, masked=True)
+
+    def _show(self, text: str, masked: bool) -> None:
+        blocker = QSignalBlocker(self)
+        try:
+            self.setText(text)
+        finally:
+            blocker.unblock()
+        self._masked = masked

@@ -12,8 +12,8 @@ version defines *clearly ordered* at epoch t as: over the last :data:`CLEAR_EPOC
 all of them, if fewer) the raw difference ``a - b`` kept one sign and was never smaller than
 ``tolerance`` (2 %) times the larger of the two values: one epoch's crossing may be noise, three
 in a row with a visible gap are not.  Where the raw curves are clearly ordered and
-the smoothed ones are not ordered the same way, both curves take the debiased average restarted
-at the beginning of that ordered stretch instead.  Both use the same weights over epochs where
+the smoothed ones are not ordered the same way, both curves take, from there to the end of that
+ordered stretch, the debiased average restarted where the raw order began.  Both use the same weights over epochs where
 every raw pair has the same order, so their order is the raw one: a guarantee, not a tendency.
 """
 
@@ -69,17 +69,19 @@ def smooth_pair(a: Sequence[float], b: Sequence[float], beta: float,
     if len(wrong) == 0:
         return sa, sb
     raw_sign = np.sign(a - b)
-    for t in wrong:
-        if order[t] == 0 or (sa[t] - sb[t]) * order[t] > 0:
-            continue  # fixed with an earlier stretch
-        start = t
-        while start > 0 and raw_sign[start - 1] == order[t] and np.isfinite(a[start - 1] - b[start - 1]):
+    t = 0
+    while t < len(wrong):
+        first = wrong[t]
+        start = first
+        while start > 0 and raw_sign[start - 1] == order[first] and np.isfinite(a[start - 1] - b[start - 1]):
             start -= 1
-        end = t
-        while end + 1 < len(a) and order[end + 1] == order[t]:
+        end = first
+        while end + 1 < len(a) and order[end + 1] == order[first]:
             end += 1
+        # from the first wrong epoch to the end of the stretch (not only where it is wrong, which
+        # would make the curve jump back and forth), the average restarted where the order began
         ra, rb = debiased_ema(a[start:end + 1], beta), debiased_ema(b[start:end + 1], beta)
-        span = np.arange(t, end + 1)
-        fix = span[(np.sign(sa[span] - sb[span]) != order[span])]
-        sa[fix], sb[fix] = ra[fix - start], rb[fix - start]
+        sa[first:end + 1], sb[first:end + 1] = ra[first - start:], rb[first - start:]
+        while t < len(wrong) and wrong[t] <= end:
+            t += 1
     return sa, sb

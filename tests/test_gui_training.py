@@ -375,8 +375,10 @@ def test_decision_boundary_is_drawn_live_for_2d_data(qtbot, make_panel):
     assert len(panel.boundaryView.points.data) == len(split.y_train)
     first_epoch = panel.boundaryView.grid.epoch
     qtbot.waitUntil(lambda: panel.boundaryView.grid.epoch > first_epoch, timeout=RUN_TIMEOUT_MS)
-    click_and_finish(qtbot, panel, panel.stopButton)
-    assert panel.boundaryView.grid.epoch == panel.result.summary.epochs_run
+    summary = click_and_finish(qtbot, panel, panel.stopButton)
+    # a stopped run restores its best weights: the final boundary is theirs, and says so
+    assert summary.restored_best and panel.boundaryView.grid.epoch == summary.best_epoch
+    assert f"epoch {summary.best_epoch} (best, restored" in panel.boundaryView.getPlotItem().titleLabel.text
 
 
 def test_no_boundary_for_data_that_is_not_2d(qtbot, make_panel):
@@ -579,3 +581,23 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     assert panel.lossPlot.series["ghost_val"].isVisible()
     qtbot.mouseClick(panel.resetButton, LEFT)
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+
+
+def test_the_boundary_starts_at_epoch_zero_and_replays_the_run(qtbot, make_panel):
+    panel = make_panel(moons(epochs=40))
+    panel.insideTabs.setCurrentIndex(1)
+    click_and_finish(qtbot, panel)
+    view, replay = panel.boundaryView, panel.insideTabs.boundaryReplay
+    frames = view.frames
+    assert len(frames) >= 2 and frames[0].epoch == 0 and frames[-1].epoch == 40
+    assert [f.epoch for f in frames] == sorted(f.epoch for f in frames)
+    replay.slider.setValue(0)
+    assert "epoch 0" in view.getPlotItem().titleLabel.text and replay.label.text() == "Epoch 0"
+    assert not view.follow_latest
+    np.testing.assert_array_equal(view.image.image, frames[0].rgb)
+    replay.speedCombo.setCurrentIndex(3)
+    qtbot.mouseClick(replay.playButton, LEFT)
+    assert replay.playButton.isChecked()
+    qtbot.waitUntil(lambda: not replay.playButton.isChecked(), timeout=20_000)  # played to the end
+    assert view.follow_latest and replay.slider.value() == replay.slider.maximum()
+    np.testing.assert_array_equal(view.image.image, frames[-1].rgb)

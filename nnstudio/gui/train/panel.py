@@ -258,7 +258,7 @@ class TrainingPanel(QWidget):
         self.insideTabs.clippingView.add_records(update.records)
         self._show_identical_units(update.records[-1])
         if update.boundary is not None:
-            self.boundaryView.pending = update.boundary
+            self.boundaryView.receive(update.boundary)
         self._refresh.mark_dirty()
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:

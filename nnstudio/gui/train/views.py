@@ -7,12 +7,12 @@ decision boundary and the results page (test metrics and the confusion matrix).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ...engine import TrainingSummary
 from ...history import History
-from ..plots.boundary import BoundaryView
+from ..plots.boundary import BoundaryReplay, BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
@@ -25,6 +25,7 @@ from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
 HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE = 0, 1, 2, 3
+BOUNDARY_FRAME_MS = 200  # the live boundary's pace: 5 frames a second
 
 
 class CurvesGrid(QWidget):
@@ -116,7 +117,19 @@ class InsideTabs(QTabWidget):
         self.boundaryPlaceholder.setWordWrap(True)
         self.boundaryStack = QStackedWidget(self)
         self.boundaryStack.addWidget(self.boundaryPlaceholder)
-        self.boundaryStack.addWidget(self.boundaryView)
+        self.boundaryReplay = BoundaryReplay(self.boundaryView, self)
+        self.boundaryPage = QWidget(self)
+        page = QVBoxLayout(self.boundaryPage)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(2)
+        page.addWidget(self.boundaryView, 1)
+        page.addWidget(self.boundaryReplay)
+        self.boundaryStack.addWidget(self.boundaryPage)
+        # the live boundary has its own pace (5 frames a second), apart from the other views
+        self.boundaryTimer = QTimer(self)
+        self.boundaryTimer.setInterval(BOUNDARY_FRAME_MS)
+        self.boundaryTimer.timeout.connect(self._draw_boundary)
+        self.boundaryTimer.start()
         results = self._make_results_page()
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
@@ -152,6 +165,10 @@ class InsideTabs(QTabWidget):
         layout.addWidget(self.confusionView, 1)
         return results
 
+    def _draw_boundary(self) -> None:
+        if self.boundaryView.pending is not None and self.boundaryView.isVisible():
+            self.boundaryView.draw_pending()
+
     def _on_tab_clicked(self, _index: int) -> None:
         self.user_chose_page = True
 
@@ -176,8 +193,8 @@ class InsideTabs(QTabWidget):
         if info.two_d:
             self.boundaryView.set_points(info.train_points, info.train_classes, len(info.class_labels))
             if info.initial_boundary is not None:  # the boundary before any step
-                self.boundaryView.pending = info.initial_boundary
-            self.boundaryStack.setCurrentWidget(self.boundaryView)
+                self.boundaryView.set_grid(info.initial_boundary)
+            self.boundaryStack.setCurrentWidget(self.boundaryPage)
         else:
             self.boundaryStack.setCurrentWidget(self.boundaryPlaceholder)
         if not self.user_chose_page:
@@ -230,6 +247,7 @@ class TrainingViews(QSplitter):
         for plot, weight in zip(self.curves.curvePlots, (3, 1.5, 0.5, 1)):
             refresh.add(lambda plot=plot, history=history: plot.update_from(history), weight, plot.isVisible)
         histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
+        # the boundary is also drawn by its own timer; this keeps it in step at a flush
         refresh.add(histograms.refresh, 1.5, histograms.isVisible)
         clipping = self.insideTabs.clippingView
         refresh.add(clipping.refresh, 1, clipping.isVisible)

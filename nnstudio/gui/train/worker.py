@@ -40,9 +40,11 @@ log = logging.getLogger("nnstudio.training")
 
 EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wakes the GUI thread)
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
-BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
-BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
-BOUNDARY_GRID = 120            # grid points per axis
+BOUNDARY_MIN_INTERVAL_S = 0.2  # decision-boundary grids: 5 a second...
+BOUNDARY_MAX_SHARE = 0.25      # ...as long as they take at most a quarter of the training time
+BOUNDARY_GRID = 120            # grid points per axis, for networks small enough...
+BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
+BOUNDARY_MIN_GRID = 40
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
@@ -290,7 +292,7 @@ class TrainingWorker(QObject):
             pending.last_weights = now
         if info.two_d and (force or now >= pending.next_boundary):
             t0 = time.perf_counter()
-            boundary = boundary_grid(trainer, info, pending.records[-1].epoch)
+            boundary = boundary_grid(trainer, info, pending.records[-1].epoch, n=live_grid_size(trainer))
             cost = time.perf_counter() - t0
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
         self.control.view_ready.clear()
@@ -329,6 +331,13 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def live_grid_size(trainer: Trainer) -> int:
+    """Grid points per axis of a live boundary: fine for small networks, coarser for large ones, so
+    that a frame stays cheap enough for 5 a second."""
+    n = int((BOUNDARY_WORK / max(trainer.network.n_params, 1)) ** 0.5)
+    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
 
 
 def final_weights_epoch(summary: TrainingSummary) -> tuple[int, str]:

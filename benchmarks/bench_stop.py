@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OFFSETS = (1.0, 3.0, 5.0, 7.0, 9.0)
+OFFSETS = (1.0, 2.0, 3.0, 4.0, 5.0)
 
 
 def measure_once(offset: float, units: int) -> float:

@@ -41,10 +41,11 @@ log = logging.getLogger("nnstudio.training")
 EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wakes the GUI thread)
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
 BOUNDARY_MIN_INTERVAL_S = 0.2  # decision-boundary grids: 5 a second...
-BOUNDARY_MAX_SHARE = 0.25      # ...as long as they take at most a quarter of the training time
+BOUNDARY_MAX_SHARE = 0.5       # ...as long as they take at most half of the time (the user is watching them)
 BOUNDARY_GRID = 120            # grid points per axis, for networks small enough...
 BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
-BOUNDARY_MIN_GRID = 40
+BOUNDARY_MIN_GRID = 32
+BOUNDARY_FRAME_BUDGET_S = 0.04  # a frame taking longer gets a coarser grid next time (busy machine)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
@@ -177,6 +178,7 @@ class _Pending:
     last_emit: float = -math.inf
     last_weights: float = -math.inf
     next_boundary: float = -math.inf
+    grid: int = 0  # points per axis of the next live boundary frame (0: not chosen yet)
 
 
 class TrainingWorker(QObject):
@@ -292,8 +294,10 @@ class TrainingWorker(QObject):
             pending.last_weights = now
         if info.two_d and (force or now >= pending.next_boundary):
             t0 = time.perf_counter()
-            boundary = boundary_grid(trainer, info, pending.records[-1].epoch, n=live_grid_size(trainer))
+            pending.grid = pending.grid or live_grid_size(trainer)
+            boundary = boundary_grid(trainer, info, pending.records[-1].epoch, n=pending.grid)
             cost = time.perf_counter() - t0
+            pending.grid = next_grid_size(pending.grid, cost)
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
         self.control.view_ready.clear()
         self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
@@ -337,6 +341,16 @@ def live_grid_size(trainer: Trainer) -> int:
     """Grid points per axis of a live boundary: fine for small networks, coarser for large ones, so
     that a frame stays cheap enough for 5 a second."""
     n = int((BOUNDARY_WORK / max(trainer.network.n_params, 1)) ** 0.5)
+    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
+
+
+def next_grid_size(n: int, cost: float) -> int:
+    """The grid for the next frame after one of ``n`` points per axis took ``cost`` seconds: coarser
+    when it took longer than the frame budget, finer again (up to the full grid) when it was quick."""
+    if cost > BOUNDARY_FRAME_BUDGET_S:
+        n = int(n * (BOUNDARY_FRAME_BUDGET_S / cost) ** 0.5)
+    elif cost < BOUNDARY_FRAME_BUDGET_S / 2:
+        n = int(n * 1.25) + 1
     return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
 
 

@@ -553,6 +553,10 @@ def test_the_final_boundary_is_titled_with_the_epoch_whose_weights_it_holds(qtbo
     panel = make_panel(moons(epochs=30, early_stopping=True, patience=1000, learning_rate=0.3))
     summary = click_and_finish(qtbot, panel)
     assert summary.restored_best and summary.best_epoch < 30
+    # Results: the kept (best) epoch's validation accuracy beside the test figures
+    best_val = panel.history.column("val_accuracy")[summary.best_epoch - 1]
+    assert (f"validation accuracy {best_val:.1%} at epoch {summary.best_epoch}, the weights kept"
+            in panel.testMetricsLabel.text())
     title = panel.boundaryView.getPlotItem().titleLabel.text
     assert f"epoch {summary.best_epoch} (best, restored; run ended at epoch 30)" in title
     assert panel.boundaryView.grid.epoch == summary.best_epoch

@@ -300,7 +300,11 @@ class TrainingPanel(QWidget):
         self.trainProgress.set_progress(summary.epochs_run, max(self.config.epochs, 1),
                                         f"Epoch {summary.epochs_run} / {self.config.epochs} · {word} · "
                                         f"{format_duration(summary.seconds)}")
-        metrics = metrics_text(summary, result.test_size, self.info is not None and self.info.classification)
+        kept = summary.best_epoch if summary.restored_best else summary.epochs_run
+        row = self.history.row_at_epoch(kept) if kept else None
+        kept_accuracy = float(self.history.column("val_accuracy")[row]) if row is not None else float("nan")
+        metrics = metrics_text(summary, result.test_size, self.info is not None and self.info.classification,
+                               kept_accuracy)
         self.insideTabs.show_result(result, self.info, metrics)
         if not self.info.classification:
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "

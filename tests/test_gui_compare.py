@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QFontMetrics  # noqa: E402
-from PySide6.QtWidgets import QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
@@ -468,3 +468,14 @@ def test_a_failure_to_start_workers_is_one_line_that_says_what_to_do(qtbot, make
     assert "\n" not in failure_message(BrokenProcessPool("A process in the process pool was terminated abruptly"))
     assert "fewer parallel workers" in failure_message(OSError(12, "Cannot allocate memory"))
     assert failure_message(KeyError("x\ny")).count("\n") == 0
+
+
+def test_focus_moves_between_run_and_stop_and_never_into_the_target_box(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "learning_rate")
+    tab.runButton.setFocus()
+    qtbot.waitUntil(tab.runButton.hasFocus)
+    run_to_end(qtbot, tab)
+    focused = QApplication.focusWidget()
+    assert focused is tab.runButton, focused
+    assert not tab.targetSpin.hasFocus()

@@ -1,4 +1,4 @@
-"""Histograms of parameter, gradient and activation arrays, one at a time or many at once."""
+"""Histograms of weights, gradients and activations, as the per-epoch records carry them."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from ..data.split import Split
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
 from .diagnostics import distinct_units
-from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 - re-exported
+from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 (HISTOGRAM_BINS: its old home)
 from .network import Network, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES

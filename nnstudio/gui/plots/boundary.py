@@ -12,14 +12,15 @@ a slider over the frames, play/pause and a speed.
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
 from dataclasses import dataclass
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
+from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
+from .base import style_plot
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...engine import EpochRecord
-from .epoch_plot import PALETTE, STOP_COLOR, TEXT_COLOR, EpochPlot
+from ..qt.style import PALETTE, STOP_COLOR, TEXT_COLOR
+from .epoch_plot import EpochPlot
 
 NORM_CLIPS = ("norm", "global_norm")
 

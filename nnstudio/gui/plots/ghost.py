@@ -11,7 +11,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from ...history import History
-from .epoch_plot import TRAIN_COLOR, VAL_COLOR, EpochPlot
+from ..qt.style import TRAIN_COLOR, VAL_COLOR
+from .epoch_plot import EpochPlot
 
 GHOST_ALPHA = 120
 GHOST_SERIES = {"ghost_train": ("previous train", TRAIN_COLOR), "ghost_val": ("previous validation", VAL_COLOR)}

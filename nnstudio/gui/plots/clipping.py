@@ -26,9 +26,9 @@ class ClipNormPlot(EpochPlot):
     """``clipNormPlot``: series ``before`` and ``after`` (L2 norm of the whole gradient, epoch mean)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("clipNormPlot", "Gradient norm before and after clipping", "‖∇‖₂", parent, y_from_zero=True)
-        self.add_series("before", "before clipping", PALETTE[3], width=1.5)
-        self.add_series("after", "after clipping (applied)", PALETTE[0], width=2.0)
+        super().__init__("clipNormPlot", "Whole-gradient norm", "‖∇‖₂", parent, y_from_zero=True)
+        self.add_series("before", "before", PALETTE[3], width=1.5)
+        self.add_series("after", "after (applied)", PALETTE[0], width=2.0)
         self.threshold_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(STOP_COLOR, width=1, style=Qt.PenStyle.DotLine),
                                               label="t", labelOpts={"position": 0.03, "color": STOP_COLOR})
         self.threshold_line.hide()
@@ -44,7 +44,7 @@ class ClipFractionPlot(EpochPlot):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("clipFractionPlot", "Steps clipped", "% of steps", parent, y_from_zero=True)
-        self.add_series("fraction", "clipped steps", PALETTE[4], width=1.5)
+        self.add_series("fraction", "clipped", PALETTE[4], width=1.5)
         self.setToolTip("Share of the epoch's optimizer steps whose gradient clipping changed.\n100% all the "
                         "time: the threshold is below the typical gradient, so clipping sets the step size; "
                         "0%: it never acts.")

@@ -244,8 +244,10 @@ class TrainingViews(QSplitter):
         relative to the others while training.  The redraw functions reach the views and the
         history, never the panel (no reference cycle)."""
         refresh = RefreshScheduler(parent=self)
-        for plot, weight in zip(self.curves.curvePlots, (3, 1.5, 0.5, 1)):
-            refresh.add(lambda plot=plot, history=history: plot.update_from(history), weight, plot.isVisible)
+        # the four curve plots are redrawn together, so that they always end at the same epoch
+        plots = self.curves.curvePlots
+        refresh.add(lambda plots=plots, history=history: [p.update_from(history) for p in plots],
+                    4, lambda plots=plots: any(p.isVisible() for p in plots))
         histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
         # the boundary is also drawn by its own timer; this keeps it in step at a flush
         refresh.add(histograms.refresh, 1.5, histograms.isVisible)

@@ -27,6 +27,8 @@ OFFSETS = (1.0, 2.0, 3.0, 4.0, 5.0)
 def measure_once(offset: float, units: int) -> float:
     import threading
 
+    from PySide6.QtCore import Qt
+
     from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
     from nnstudio.gui.train.worker import RunControl, TrainingWorker
 
@@ -35,9 +37,10 @@ def measure_once(offset: float, units: int) -> float:
     control = RunControl()
     worker = TrainingWorker(cfg, control)
     prepared, ended = threading.Event(), threading.Event()
-    worker.prepared.connect(lambda *_: prepared.set())
-    worker.progress.connect(lambda *_: control.update_consumed())
-    worker.ended.connect(lambda *_: ended.set())
+    direct = Qt.ConnectionType.DirectConnection  # no event loop here: call the handlers in the worker's thread
+    worker.prepared.connect(lambda *_: prepared.set(), direct)
+    worker.progress.connect(lambda *_: control.update_consumed(), direct)
+    worker.ended.connect(lambda *_: ended.set(), direct)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     prepared.wait(600)

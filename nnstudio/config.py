@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -44,7 +45,86 @@ class ConfigError(UserError, ValueError):
         self.field = field_name
         self.value = value
         self.expected = expected
-        super().__init__(f"{field_name}: {value!r} is not valid; expected {expected}")
+        super().__init__(f"{field_name}: {shown(value)} is not valid; expected {expected}")
+
+
+SHOWN_CHARS = 60  # a message shows at most this much of a bad value
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so that a message never carries a whole file's line.
+
+    An integer too long to print (over 4,300 digits) is described by its length.
+    """
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    if len(text) <= limit:
+        return text
+    if isinstance(value, int):
+        return f"<a {len(text)}-digit integer>"
+    return text[:limit - 5] + "[...]"
+
+
+class _LongInteger(str):
+    """An integer literal too long to convert (Python refuses over 4,300 digits); fails every check."""
+
+    def __repr__(self):
+        return f"<a {len(self)}-digit integer>"
+
+
+MAX_NESTING = 64  # deeper JSON than this is refused before Python's recursion limit is reached
+
+
+def _parse_int(text: str):
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
+    return int(text) if len(text) <= limit else _LongInteger(text)
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as Python values; :class:`ConfigError` for bad JSON (line, column), nesting deeper
+    than :data:`MAX_NESTING` (with the top-level field it is in) and numbers Python cannot hold."""
+    deep = _too_deep(text)
+    if deep:
+        line, col, key = deep
+        where = f"{key}" if key else "file"
+        raise ConfigError(where, f"nesting deeper than {MAX_NESTING} levels at line {line} column {col}",
+                          "a config (no field nests that deep)")
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("file", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number or nesting the parser cannot hold
+        raise ConfigError("file", type(exc).__name__, f"valid JSON ({str(exc)[:80]})") from None
+
+
+def _too_deep(text: str) -> tuple[int, int, str] | None:
+    """(line, column, top-level key) where brackets nest deeper than MAX_NESTING, or None."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None
+    depth, in_string, escaped, start, key = 0, False, False, -1, ""
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+                if depth == 1:
+                    key = text[start + 1:i]
+            continue
+        if ch == '"':
+            in_string, start = True, i
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, i) + 1
+                return line, i - text.rfind("\n", 0, i), shown(key, 40).strip("'")
+        elif ch in "]}":
+            depth -= 1
+    return None
 
 
 @dataclass(frozen=True)
@@ -203,11 +283,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "ExperimentConfig":
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("file", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(parse_json(text))
 
     # -- checks ----------------------------------------------------------------
     def validate(self) -> "ExperimentConfig":
@@ -224,9 +300,9 @@ class ExperimentConfig:
             _check_float(getattr(self, name), name, lo=0.0)
         for name in ("beta1", "beta2", "rho", "momentum"):
             _check_float(getattr(self, name), name, lo=0.0, hi=1.0, hi_open=True)
-        if self.dtype not in ("float32", "float64"):
+        if not isinstance(self.dtype, str) or self.dtype not in ("float32", "float64"):
             raise ConfigError("dtype", self.dtype, "one of float32, float64")
-        if self.train_metrics not in TRAIN_METRICS:
+        if not isinstance(self.train_metrics, str) or self.train_metrics not in TRAIN_METRICS:
             raise ConfigError("train_metrics", self.train_metrics, f"one of {', '.join(TRAIN_METRICS)}")
         if not isinstance(self.early_stopping, bool):
             raise ConfigError("early_stopping", self.early_stopping, "true or false")
@@ -246,6 +322,8 @@ class ExperimentConfig:
             raise ConfigError("data.val_fraction + data.test_fraction", d.val_fraction + d.test_fraction,
                               "less than 0.9, so that training keeps at least 10% of the rows")
         _check_int(d.split_seed, "data.split_seed", lo=0)
+        if not isinstance(d.standardize, bool):
+            raise ConfigError("data.standardize", d.standardize, "true or false")
         s = self.schedule
         _check_float(s.gamma, "schedule.gamma", lo=0.0, hi=1.0, lo_open=True)
         _check_int(s.step_size, "schedule.step_size", lo=1)
@@ -263,6 +341,8 @@ def _sub(cls, where: str, value: Any):
     for key in value:
         if key not in names:
             raise ConfigError(f"{where}.{key}", value[key], f"a known field ({', '.join(sorted(names))})")
+    if "params" in value and not isinstance(value["params"], Mapping):
+        raise ConfigError(f"{where}.params", value["params"], "a JSON object of data-set options")
     return cls(**value)
 
 
@@ -281,7 +361,7 @@ def _check_int(value, name, lo=None, hi=None, hint=""):
 
 
 def _check_float(value, name, lo=None, hi=None, lo_open=False, hi_open=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise ConfigError(name, value, "a finite number")
     bad_lo = lo is not None and (value <= lo if lo_open else value < lo)
     bad_hi = hi is not None and (value >= hi if hi_open else value > hi)
@@ -289,6 +369,13 @@ def _check_float(value, name, lo=None, hi=None, lo_open=False, hi_open=False):
         left = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
         right = "" if hi is None else (f"< {hi}" if hi_open else f"<= {hi}")
         raise ConfigError(name, value, "a number " + " and ".join(p for p in (left, right) if p))
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
 
 
 # -- migrations ------------------------------------------------------------------

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import ConfigError, ExperimentConfig
+from .config import ConfigError, ExperimentConfig, _parse_int, parse_json, shown
 from .errors import UserError
 
 if TYPE_CHECKING:
@@ -152,18 +152,23 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
     if not text.strip():
         raise FileFormatError(f"{path}: is empty")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                               "the file may be truncated or not an experiment file") from None
+    except (ValueError, RecursionError):
+        try:
+            data = parse_json(text)  # names where the JSON goes wrong
+        except ConfigError as exc:
+            raise FileFormatError(f"{path}: {exc}") from None
     if not isinstance(data, dict) or not ({"schema_version", "layers"} & set(data)):
         raise FileFormatError(f"{path}: is JSON but not an nnstudio experiment (no schema_version or layers)")
     try:
         return ExperimentConfig.from_dict(data)
     except ConfigError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
-    except TypeError as exc:
-        raise FileFormatError(f"{path}: unexpected content ({exc})") from None
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise FileFormatError(f"{path}: unexpected content ({shown(str(exc), 80)})") from None
 
 
 # -- model files -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from .activations import ACTIVATIONS, hidden_activation_names
 from .clipping import CLIP_TYPES
 from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .optimizers import OPTIMIZERS
+from .optimizers import MIN_EPSILON, OPTIMIZERS
 from .schedules import SCHEDULES
 
 
@@ -32,6 +32,10 @@ def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     _choice("loss_func", config.loss_func, LOSSES)
     _choice("optimizer", config.optimizer, OPTIMIZERS)
     _choice("clip_type", config.clip_type, CLIP_TYPES)
+    if OPTIMIZERS[config.optimizer].uses_epsilon and not config.epsilon >= MIN_EPSILON:
+        raise ConfigError("epsilon", config.epsilon,
+                          f"at least {MIN_EPSILON:g} for {config.optimizer} (it divides each step by √v + ε; "
+                          "a smaller ε turns vanishing gradients into huge steps)")
     _choice("schedule.name", config.schedule.name, SCHEDULES)
     _choice("output_activation", config.output_activation, ACTIVATIONS)
     hidden = hidden_activation_names()

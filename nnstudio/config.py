@@ -64,6 +64,8 @@ def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
         return text
     if isinstance(value, int):
         return f"<a {len(text)}-digit integer>"
+    if isinstance(value, str):
+        return repr(value[:max(limit - 8, 1)] + "...")
     return text[:limit - 5] + "[...]"
 
 

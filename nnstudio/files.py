@@ -201,7 +201,7 @@ def model_arrays(model: "TrainedModel") -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {
         "nnstudio_format": np.array(MODEL_FORMAT),
         "format_version": np.array(MODEL_FORMAT_VERSION),
-        "config": np.array(model.config.to_json()),
+        "config": np.array(model.stored_config.to_json()),
         "info": np.array(json.dumps(model.info, default=str)),
         "task": np.array(model.task),
         "n_inputs": np.array(net.n_inputs),

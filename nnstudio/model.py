@@ -9,6 +9,7 @@ the target's units) for rows exactly as they appear in the data file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PureWindowsPath
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,17 @@ class TrainedModel:
         ds = split.dataset
         return cls(config, copy, split.scaler, split.task, tuple(split.class_labels), tuple(ds.feature_names),
                    ds.target_name, float(split.target_mean), float(split.target_scale), dict(info or {}))
+
+    @property
+    def stored_config(self) -> ExperimentConfig:
+        """The config as model files and exports store it: a CSV path reduced to the file's name, so
+        that a shared model does not reveal the folders of the machine it was trained on (either
+        separator counts, wherever the model was made)."""
+        params = self.config.data.params
+        path = params.get("path")
+        if self.config.data.name != "csv" or not isinstance(path, str) or not path:
+            return self.config
+        return self.config.replace(data={"params": dict(params, path=PureWindowsPath(path).name)})
 
     @property
     def n_features(self) -> int:

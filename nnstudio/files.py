@@ -41,6 +41,7 @@ import numpy as np
 
 from .config import ConfigError, ExperimentConfig, _parse_int, parse_json, shown
 from .errors import UserError
+from .npz_members import member_problem
 
 if TYPE_CHECKING:
     from .model import TrainedModel
@@ -258,7 +259,7 @@ def _open_npz(path: Path):
         raise FileFormatError(f"{path}: is not an nnstudio model file ({what})")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
         raise FileFormatError(f"{path}: is truncated or damaged ({_reason(exc)}); save the model again") from None
     return archive
 
@@ -285,7 +286,10 @@ class _ModelArrays:
 
     def get(self, key: str) -> np.ndarray:
         try:
-            return self.archive[key]
+            problem = member_problem(self.archive.zip, key)
+            if problem:
+                raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} {problem}")
+            value = self.archive[key]
         except KeyError:
             raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is missing") from None
         except ValueError as exc:
@@ -295,9 +299,12 @@ class _ModelArrays:
                                       "model file") from None
             raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} cannot be read "
                                   f"({_reason(exc)})") from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
             raise FileFormatError(f"{self.path}: is truncated or damaged ({_reason(exc)}); "
                                   "save the model again") from None
+        if not isinstance(value, np.ndarray):
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not a NumPy array")
+        return value
 
     def text(self, key: str) -> str:
         value = self.get(key)
@@ -360,9 +367,24 @@ class _ModelArrays:
             raise FileFormatError(f"{self.path}: is damaged: its info is not JSON") from None
         scaler = Standardizer(self.vector("scaler_mean", n_in), self.vector("scaler_scale", n_in))
         names = tuple(self.texts("feature_names"))
-        return TrainedModel(config, net, scaler, self.text("task"), labels, names, self.text("target_name"),
+        task = self._task(n_out, labels)
+        return TrainedModel(config, net, scaler, task, labels, names, self.text("target_name"),
                             self.number("target_mean"), self.number("target_scale"),
                             info if isinstance(info, dict) else {})
+
+    def _task(self, n_out: int, labels: tuple) -> str:
+        """The task, checked against the network's outputs and the class labels."""
+        from .data.datasets import CLASSIFICATION, REGRESSION
+
+        task = self.text("task")
+        if task not in (CLASSIFICATION, REGRESSION):
+            raise FileFormatError(f"{self.path}: is damaged: unknown task {shown(task, 40)}")
+        if task == CLASSIFICATION and len(labels) != max(n_out, 2):
+            raise FileFormatError(f"{self.path}: is damaged: {len(labels)} class labels for a network with "
+                                  f"{n_out} output{'s' if n_out > 1 else ''}")
+        if task == REGRESSION and n_out != 1:
+            raise FileFormatError(f"{self.path}: is damaged: a regression model with {n_out} outputs")
+        return task
 
     def _fill(self, net) -> None:
         for name, dst in zip(net.param_names, net.params):
@@ -374,7 +396,10 @@ class _ModelArrays:
 
     def _copy(self, key: str, dst: np.ndarray) -> None:
         value = self.get(key)
-        if value.shape != dst.shape or value.dtype.kind != "f":
+        if value.shape != dst.shape:
             raise FileFormatError(f"{self.path}: is damaged: {key!r} has shape {value.shape}, "
                                   f"expected {dst.shape}")
+        if value.dtype.kind != "f":
+            raise FileFormatError(f"{self.path}: is damaged: {key!r} holds {value.dtype} values, "
+                                  "expected floating-point numbers")
         dst[...] = value

@@ -66,3 +66,19 @@ def test_epsilon_must_be_positive_where_it_divides(optimizer, epsilon):
 
 def test_epsilon_zero_stays_valid_for_sgd():
     validate_config(ExperimentConfig(optimizer="sgd", epsilon=0.0))
+
+
+def test_a_design_too_large_for_memory_is_refused_naming_its_size():
+    from nnstudio.config import LayerConfig
+    from nnstudio.data import load_split
+    from nnstudio.engine import Trainer
+    from nnstudio.engine.validation import memory_needed, physical_memory
+
+    cfg = ExperimentConfig(layers=(LayerConfig(100_000), LayerConfig(100_000)))
+    split = load_split(cfg.data)
+    need = memory_needed(cfg, 64, 10, len(split.y_train), len(split.y_train) + len(split.y_val))
+    assert need > 10 * 4 * 100_000 ** 2 and need > physical_memory()
+    with pytest.raises(ConfigError, match=r"^layers: '[\d,.]+ GiB of parameters and scratch' is not valid; expected "
+                                          r"a design that fits in this machine's [\d,.]+ GiB of memory"):
+        Trainer(cfg, split)
+    Trainer(cfg.replace(layers=(LayerConfig(128), LayerConfig(128))), split)  # a usual design is accepted

@@ -62,3 +62,40 @@ def test_model_and_onnx_store_the_csv_file_name_only(csv_model, tmp_path):
     props = {p.key: p.value for p in onnx.load(str(tmp_path / "m.onnx")).metadata_props}
     assert json.loads(props["nnstudio_config"])["data"]["params"]["path"] == "train.csv"
     assert str(csv_model.parent) not in onnx.load(str(tmp_path / "m.onnx")).SerializeToString().decode("latin-1")
+
+
+# -- compare: Ctrl-C keeps what finished ---------------------------------------------------------------
+
+def test_ctrl_c_on_compare_keeps_finished_runs_and_marks_the_summary_incomplete(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from nnstudio.config import ExperimentConfig, LayerConfig
+    from test_cli import TIMEOUT_S, _env, _wait_for_line
+
+    cfg = ExperimentConfig(name="cmp", layers=(LayerConfig(32, "relu"),), epochs=300, early_stopping=False)
+    (tmp_path / "cmp.json").write_text(cfg.to_json())
+    # one worker: the full-batch run ends in about a second, the batch-size-1 one takes minutes
+    proc = subprocess.Popen([sys.executable, "-m", "nnstudio", "compare", "cmp.json", "--vary", "batch_size",
+                             "--values", "full,1", "--seeds", "1", "--workers", "1", "--out", "out"],
+                            cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    try:
+        early = _wait_for_line(proc, b"compare [", TIMEOUT_S)
+        while b" 1/2 runs" not in early:
+            early += _wait_for_line(proc, b"compare [", TIMEOUT_S)
+        proc.send_signal(signal.SIGINT)
+        stdout, rest = proc.communicate(timeout=TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    stderr = (early + rest).decode()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Stopped by request: the summary covers the 1 of 2 runs that finished" in stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["complete"] is False
+    statuses = {r["variant"]: r["status"] for r in summary["runs"]}
+    assert statuses == {"full batch": "completed", "batch 1": "stopped"}
+    assert (tmp_path / "out" / "summary.csv").exists() and (tmp_path / "out" / "curves.png").exists()

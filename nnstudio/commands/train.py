@@ -19,15 +19,11 @@ import json
 import logging
 import math
 import re
-import signal
 import threading
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
-from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
@@ -38,6 +34,7 @@ from ..presets import preset_names
 from . import experiment_of
 from ..progress import ProgressBar, format_seconds
 from ..run_folder import RunFolder, pause_point
+from ..signals import stop_on_signals
 
 log = logging.getLogger("nnstudio.train")
 
@@ -70,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     log.info("%s: %s on %s (train %d, validation %d, test %d rows) -> %s", cfg.name, trainer.network.describe(),
              split.dataset.name, len(split.y_train), len(split.y_val), len(split.y_test), out)
     try:
-        with _stop_on_signals() as stop:
+        stop = threading.Event()
+        with stop_on_signals(stop):
             history = _train(trainer, stop)
             _save(folder.path, trainer, history)
             folder.commit()
@@ -127,28 +125,7 @@ def _save(folder: Path, trainer: Trainer, history: list[EpochRecord]) -> None:
     pause_point("model.npz")
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-
-@contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An Event set by the first Ctrl-C or SIGTERM; a second one raises KeyboardInterrupt as usual."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handler(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
-    try:
-        yield stop
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _train(trainer: Trainer, stop: threading.Event) -> list[EpochRecord]:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .errors import UserError
+from .json_input import MAX_NESTING, parse_int, shown, too_deep
 
 SCHEMA_VERSION = 3
 
@@ -48,85 +48,21 @@ class ConfigError(UserError, ValueError):
         super().__init__(f"{field_name}: {shown(value)} is not valid; expected {expected}")
 
 
-SHOWN_CHARS = 60  # a message shows at most this much of a bad value
-
-
-def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
-    """``repr(value)`` cut to ``limit`` characters, so that a message never carries a whole file's line.
-
-    An integer too long to print (over 4,300 digits) is described by its length.
-    """
-    try:
-        text = repr(value)
-    except (ValueError, RecursionError):
-        text = f"<{type(value).__name__}>"
-    if len(text) <= limit:
-        return text
-    if isinstance(value, int):
-        return f"<a {len(text)}-digit integer>"
-    if isinstance(value, str):
-        return repr(value[:max(limit - 8, 1)] + "...")
-    return text[:limit - 5] + "[...]"
-
-
-class _LongInteger(str):
-    """An integer literal too long to convert (Python refuses over 4,300 digits); fails every check."""
-
-    def __repr__(self):
-        return f"<a {len(self)}-digit integer>"
-
-
-MAX_NESTING = 64  # deeper JSON than this is refused before Python's recursion limit is reached
-
-
-def _parse_int(text: str):
-    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)() or 4300
-    return int(text) if len(text) <= limit else _LongInteger(text)
-
-
 def parse_json(text: str) -> Any:
     """JSON text as Python values; :class:`ConfigError` for bad JSON (line, column), nesting deeper
     than :data:`MAX_NESTING` (with the top-level field it is in) and numbers Python cannot hold."""
-    deep = _too_deep(text)
+    deep = too_deep(text)
     if deep:
         line, col, key = deep
         where = f"{key}" if key else "file"
         raise ConfigError(where, f"nesting deeper than {MAX_NESTING} levels at line {line} column {col}",
                           "a config (no field nests that deep)")
     try:
-        return json.loads(text, parse_int=_parse_int)
+        return json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise ConfigError("file", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
     except (ValueError, RecursionError) as exc:  # a number or nesting the parser cannot hold
         raise ConfigError("file", type(exc).__name__, f"valid JSON ({str(exc)[:80]})") from None
-
-
-def _too_deep(text: str) -> tuple[int, int, str] | None:
-    """(line, column, top-level key) where brackets nest deeper than MAX_NESTING, or None."""
-    if text.count("[") + text.count("{") <= MAX_NESTING:
-        return None
-    depth, in_string, escaped, start, key = 0, False, False, -1, ""
-    for i, ch in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-                if depth == 1:
-                    key = text[start + 1:i]
-            continue
-        if ch == '"':
-            in_string, start = True, i
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                line = text.count("\n", 0, i) + 1
-                return line, i - text.rfind("\n", 0, i), shown(key, 40).strip("'")
-        elif ch in "]}":
-            depth -= 1
-    return None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import ConfigError, ExperimentConfig, _parse_int, parse_json, shown
+from .config import ConfigError, ExperimentConfig, parse_json
+from .json_input import parse_int, shown
 from .errors import UserError
 from .npz_members import member_problem
 
@@ -153,7 +154,7 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
     if not text.strip():
         raise FileFormatError(f"{path}: is empty")
     try:
-        data = json.loads(text, parse_int=_parse_int)
+        data = json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                               "the file may be truncated or not an experiment file") from None
@@ -286,10 +287,8 @@ class _ModelArrays:
 
     def get(self, key: str) -> np.ndarray:
         try:
-            problem = member_problem(self.archive.zip, key)
-            if problem:
-                raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} {problem}")
-            value = self.archive[key]
+            problem = member_problem(self.archive.zip, key)  # before NumPy allocates what it declares
+            value = None if problem else self.archive[key]
         except KeyError:
             raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is missing") from None
         except ValueError as exc:
@@ -302,8 +301,8 @@ class _ModelArrays:
         except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
             raise FileFormatError(f"{self.path}: is truncated or damaged ({_reason(exc)}); "
                                   "save the model again") from None
-        if not isinstance(value, np.ndarray):
-            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is not a NumPy array")
+        if problem or not isinstance(value, np.ndarray):
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} {problem or 'is not a NumPy array'}")
         return value
 
     def text(self, key: str) -> str:
@@ -373,17 +372,12 @@ class _ModelArrays:
                             info if isinstance(info, dict) else {})
 
     def _task(self, n_out: int, labels: tuple) -> str:
-        """The task, checked against the network's outputs and the class labels."""
-        from .data.datasets import CLASSIFICATION, REGRESSION
+        from .model import task_problem
 
         task = self.text("task")
-        if task not in (CLASSIFICATION, REGRESSION):
-            raise FileFormatError(f"{self.path}: is damaged: unknown task {shown(task, 40)}")
-        if task == CLASSIFICATION and len(labels) != max(n_out, 2):
-            raise FileFormatError(f"{self.path}: is damaged: {len(labels)} class labels for a network with "
-                                  f"{n_out} output{'s' if n_out > 1 else ''}")
-        if task == REGRESSION and n_out != 1:
-            raise FileFormatError(f"{self.path}: is damaged: a regression model with {n_out} outputs")
+        problem = task_problem(task, n_out, len(labels))
+        if problem:
+            raise FileFormatError(f"{self.path}: is damaged: {problem}")
         return task
 
     def _fill(self, net) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .config import ExperimentConfig
-from .data.datasets import CLASSIFICATION
+from .data.datasets import CLASSIFICATION, REGRESSION
+from .json_input import shown
 from .data.split import Split, Standardizer
 from .engine.network import Network, decode_classes
 
@@ -106,3 +107,14 @@ class TrainedModel:
     def describe(self) -> str:
         kind = f"{len(self.class_labels)} classes" if self.classification else "regression"
         return f"{self.config.name}: {self.network.describe()}, {kind}"
+
+
+def task_problem(task: str, n_outputs: int, n_labels: int) -> str:
+    """What does not fit between a model's task, its network outputs and its class labels ('' if all does)."""
+    if task not in (CLASSIFICATION, REGRESSION):
+        return f"unknown task {shown(task, 40)}"
+    if task == CLASSIFICATION and n_labels != max(n_outputs, 2):
+        return f"{n_labels} class labels for a network with {n_outputs} output{'s' if n_outputs > 1 else ''}"
+    if task == REGRESSION and n_outputs != 1:
+        return f"a regression model with {n_outputs} outputs"
+    return ""

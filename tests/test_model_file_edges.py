@@ -109,6 +109,11 @@ def _huge_header(shape) -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + b"\0" * 64
 
 
+DECLARED = {"array": r"m.npz: is damaged: the entry 'param/layer1.W' declares an array of shape "
+                     r"\(1000000, 1000000\) \(7.3 TiB\) but holds",
+            "member": r"m.npz: is damaged: the entry 'param/layer1.W' declares 4.0 GiB uncompressed in"}
+
+
 @pytest.mark.parametrize("declared", ["array", "member"])
 def test_huge_declared_shapes_are_refused_before_allocating(model, tmp_path, declared):
     arrays = model_arrays(model)
@@ -126,7 +131,7 @@ def test_huge_declared_shapes_are_refused_before_allocating(model, tmp_path, dec
     assert len(raw) < 20_000
     tracemalloc.start()
     try:
-        with pytest.raises(FileFormatError, match=r"the entry 'param/layer1.W' declares") as info:
+        with pytest.raises(FileFormatError, match=DECLARED[declared]) as info:
             load_model(tmp_path / "m.npz")
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nnstudio.config import ConfigError, ExperimentConfig, parse_json
+from nnstudio.config import ConfigError, ExperimentConfig
 from nnstudio.engine import validate_config
 from nnstudio.files import FileFormatError, load_experiment
 
@@ -47,6 +47,8 @@ def test_deep_nesting_names_the_top_level_field_and_line(tmp_path):
     text = ExperimentConfig().to_json().replace('"params": {}', '"params": {"x": ' + deep + "}")
     with pytest.raises(FileFormatError, match=r"data: .*nesting deeper than 64 levels at line \d+ column \d+"):
         load_experiment(_write(tmp_path, text=text))
+    from nnstudio.config import parse_json
+
     with pytest.raises(ConfigError, match="nesting deeper"):
         parse_json(text)
 

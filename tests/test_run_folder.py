@@ -14,9 +14,9 @@ import pytest
 
 from nnstudio.files import load_experiment, load_model
 from nnstudio.presets import load_preset
-from nnstudio.run_folder import PAUSE_ENV, RunFolder, _clean_siblings
 from test_cli import TIMEOUT_S, _env, _wait_for_line, nnstudio
 
+PAUSE_ENV = "NNSTUDIO_PAUSE_AT"  # nnstudio.run_folder.PAUSE_ENV
 RUN_FILES = ["config.json", "history.csv", "metrics.json", "model.npz"]
 SAVE_STEPS = ["config.json", "history.csv", "metrics.json", "model.npz", "exchanged"]
 
@@ -110,6 +110,8 @@ def test_a_folder_with_other_files_needs_force(tmp_path):
 
 
 def test_an_empty_folder_and_a_run_folder_are_used_without_force(tmp_path):
+    from nnstudio.run_folder import RunFolder
+
     (tmp_path / "empty").mkdir()
     folder = RunFolder(tmp_path / "empty", tuple(RUN_FILES))
     (folder.path / "config.json").write_text("{}")
@@ -122,6 +124,8 @@ def test_an_empty_folder_and_a_run_folder_are_used_without_force(tmp_path):
 def test_a_run_left_aside_by_a_killed_two_rename_save_is_moved_back(tmp_path):
     """Where the atomic exchange is missing, the previous run is renamed aside first; if the process
     dies right then, the next run into the folder puts it back before anything else."""
+    from nnstudio.run_folder import _clean_siblings
+
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)
     aside = tmp_path / f".run.nnstudio-old-{pid}-abc"
@@ -134,6 +138,8 @@ def test_a_run_left_aside_by_a_killed_two_rename_save_is_moved_back(tmp_path):
 
 
 def test_a_save_by_another_live_process_is_left_alone(tmp_path):
+    from nnstudio.run_folder import _clean_siblings
+
     busy = tmp_path / f".run.nnstudio-new-{os.getppid()}-abc"
     busy.mkdir()
     _clean_siblings(tmp_path / "run")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import unreadable
 from ..json_input import shown
 from .split import DataError
 
@@ -39,12 +40,8 @@ class _Layout:
 def _open_text(path: Path):
     try:
         return open(path, encoding=_ENCODING, newline="")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder; choose a CSV file") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise DataError(unreadable(path, exc, "; choose a CSV file")) from None
 
 
 def cell(text: str) -> str:

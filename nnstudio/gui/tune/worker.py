@@ -59,6 +59,16 @@ class RunStarted:
     settings: TuneSettings
 
 
+def _failure_text(exc: Exception, what: str, bug_prefix: str = "") -> str:
+    """The message for a failed job: a user error's own line, or a bug's type and text (the
+    traceback goes to the log)."""
+    text = user_message(exc)
+    if text is None:
+        log.exception("%s failed", what)
+        text = f"{bug_prefix}{type(exc).__name__}: {exc}"
+    return text
+
+
 class _StudyWorker(QObject):
     """Runs ``_run`` once in its thread; an error becomes one ``failed`` message, and
     ``finished`` always follows."""
@@ -78,11 +88,7 @@ class _StudyWorker(QObject):
         try:
             self._run()
         except Exception as exc:  # reported in the tab; the window goes on
-            text = user_message(exc)
-            if text is None:
-                log.exception("%s failed", self.activity.lower())
-                text = f"{self.activity} failed: {type(exc).__name__}: {exc}"
-            self.failed.emit(text)
+            self.failed.emit(_failure_text(exc, self.activity.lower(), f"{self.activity} failed: "))
         finally:
             self.finished.emit()
 
@@ -206,11 +212,7 @@ class TaskWorker(QObject):
         try:
             result = self.fn()
         except Exception as exc:
-            text = user_message(exc)
-            if text is None:
-                log.exception("task failed")
-                text = f"{type(exc).__name__}: {exc}"
-            self.failed.emit(self.kind, text)
+            self.failed.emit(self.kind, _failure_text(exc, "task"))
         else:
             self.done.emit(self.kind, result)
         finally:

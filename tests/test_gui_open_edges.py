@@ -45,3 +45,17 @@ def test_open_shows_why_a_malformed_file_failed(window, dialogs, tmp_path, case,
     assert len(dialogs.errors) == 1, case
     assert "odd.json" in dialogs.errors[0] and fragment in dialogs.errors[0] and "\n" not in dialogs.errors[0]
     assert window.editor.config == before and window.file_path() is None
+
+
+def test_open_shows_a_message_even_for_a_failure_the_loader_does_not_name(window, dialogs, tmp_path,  # noqa: F811
+                                                                           monkeypatch):
+    import nnstudio.gui.window.files as window_files
+
+    def broken(path):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(window_files, "load_experiment", broken)
+    dialogs.open_path = str(_file(tmp_path, lambda d: None))
+    trigger(window, "openAction")
+    assert dialogs.errors == [f"{tmp_path / 'odd.json'}: cannot be read as an experiment "
+                              "(RecursionError: maximum recursion depth exceeded)"]

@@ -97,20 +97,31 @@ class RunFolder:
 
     def commit(self) -> None:
         """Put the new folder in place of the target; delete the previous run."""
-        previous = None
-        if self.target.exists():
-            if _exchange(self.path, self.target):
-                previous = self.path  # the exchange left the previous run at our temporary name
-            else:
-                previous = self.path.with_name(self.path.name.replace(_NEW, _OLD, 1))
-                os.rename(self.target, previous)
-                os.rename(self.path, self.target)
-        else:
-            os.rename(self.path, self.target)
+        try:
+            previous = self._swap()
+        except OSError as exc:
+            raise FileFormatError(f"{self.target}: cannot be replaced ({exc.strerror or exc}); the previous run, "
+                                  "if any, is unchanged") from None
         _fsync_folder(self.target.parent)
         pause_point("exchanged")
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
+
+    def _swap(self) -> Path | None:
+        """Move the new folder into place; where the previous run went (None if there was none)."""
+        if not self.target.exists():
+            os.rename(self.path, self.target)
+            return None
+        if _exchange(self.path, self.target):
+            return self.path  # the exchange left the previous run at our temporary name
+        previous = self.path.with_name(self.path.name.replace(_NEW, _OLD, 1))
+        os.rename(self.target, previous)
+        try:
+            os.rename(self.path, self.target)
+        except OSError:
+            os.rename(previous, self.target)
+            raise
+        return previous
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

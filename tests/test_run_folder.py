@@ -151,3 +151,15 @@ def test_out_naming_a_file_is_refused(tmp_path, out):
     (tmp_path / out).write_text("x")
     result = nnstudio("train", "--preset", "moons", "--epochs", "2", "--out", out, cwd=tmp_path)
     assert result.returncode == 2 and f"--out {out}: is a file; give a folder" in result.stderr
+
+
+def test_without_the_atomic_exchange_two_renames_replace_the_run(tmp_path, monkeypatch):
+    import nnstudio.run_folder as run_folder
+
+    monkeypatch.setattr(run_folder, "_exchange", lambda a, b: False)  # a system without renameat2
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text("old")
+    folder = run_folder.RunFolder(tmp_path / "run", tuple(RUN_FILES))
+    (folder.path / "config.json").write_text("new")
+    folder.commit()
+    assert os.listdir(tmp_path) == ["run"] and (tmp_path / "run" / "config.json").read_text() == "new"

@@ -6,7 +6,9 @@
 
 Every variant trains on the same split with the same seeds, on one worker process per core.
 Writes summary.csv, summary.json and curves.png (and for ``--vary depth`` depth.csv, depth.json
-and depth.png) into ``--out``, each atomically.
+and depth.png) into ``--out``, each atomically.  Ctrl-C or SIGTERM stops the runs within a
+mini-batch and writes those files from the runs that finished, with ``"complete": false`` in
+summary.json (exit status 130); before any run finished it writes nothing.  A second one aborts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -70,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     _prepare_out(out)
     try:
         results, stopped = _run(comparison, args)
-    except BaseException:  # a second Ctrl-C or a failure: leave no empty folder behind
+        finished = sum(r.summary is not None and r.summary.stop_reason != STOP_USER for r in results.runs.values())
+        if stopped and not finished:
+            raise KeyboardInterrupt  # nothing finished: nothing to keep
+    except BaseException:  # Ctrl-C before any run finished, or a failure: leave no empty folder behind
         if created:
             try:
                 out.rmdir()
@@ -83,12 +89,11 @@ def run(args: argparse.Namespace) -> int:
         paths += _depth_outputs(out, results, args.tolerance)
     paths += _plots(out, results, depth=args.vary == "depth")
     print(f"Wrote {', '.join(str(p) for p in paths)}")
-    ran = [r for r in results.runs.values() if r.summary is not None]
     if stopped:
-        finished = sum(r.summary is not None and r.summary.stop_reason != STOP_USER for r in results.runs.values())
         print(f"Stopped by request: the summary covers the {finished} of {len(results.runs)} runs that finished and "
               "is marked incomplete (\"complete\": false in summary.json).", file=sys.stderr)
         return EXIT_INTERRUPTED
+    ran = [r for r in results.runs.values() if r.summary is not None]
     return EXIT_OK if ran else EXIT_ERROR
 
 
@@ -140,7 +145,13 @@ def _run(comparison: Comparison, args: argparse.Namespace) -> tuple[ComparisonRe
     for note in comparison.notes:
         print(f"note: {note}", file=sys.stderr)
     bar = ProgressBar(comparison.total_epochs, label="compare")
-    with stop_on_signals(SimpleNamespace(set=run.stop)):
+    interrupted = threading.Event()  # run.stop_requested is also set when the runs end normally
+
+    def stop() -> None:
+        interrupted.set()
+        run.stop()
+
+    with stop_on_signals(SimpleNamespace(set=stop)):
         try:
             for event in run.events():
                 results.add(event)
@@ -149,7 +160,7 @@ def _run(comparison: Comparison, args: argparse.Namespace) -> tuple[ComparisonRe
                 bar.update(done, f"{ended}/{runs} runs")
         finally:
             bar.close(f"{sum(r.ended for r in results.runs.values())}/{runs} runs")
-        stopped = run.stop_requested
+        stopped = interrupted.is_set()
     for row in results.rows():
         for error in row.errors:
             print(f"error in {row.label}: {error}", file=sys.stderr)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .errors import UserError
+from .json_input import MAX_NESTING, parse_int, shown, too_deep
 
 SCHEMA_VERSION = 3
 
@@ -44,7 +45,24 @@ class ConfigError(UserError, ValueError):
         self.field = field_name
         self.value = value
         self.expected = expected
-        super().__init__(f"{field_name}: {value!r} is not valid; expected {expected}")
+        super().__init__(f"{field_name}: {shown(value)} is not valid; expected {expected}")
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as Python values; :class:`ConfigError` for bad JSON (line, column), nesting deeper
+    than :data:`MAX_NESTING` (with the top-level field it is in) and numbers Python cannot hold."""
+    deep = too_deep(text)
+    if deep:
+        line, col, key = deep
+        where = f"{key}" if key else "file"
+        raise ConfigError(where, f"nesting deeper than {MAX_NESTING} levels at line {line} column {col}",
+                          "a config (no field nests that deep)")
+    try:
+        return json.loads(text, parse_int=parse_int)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("file", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number or nesting the parser cannot hold
+        raise ConfigError("file", type(exc).__name__, f"valid JSON ({str(exc)[:80]})") from None
 
 
 @dataclass(frozen=True)
@@ -203,11 +221,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "ExperimentConfig":
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("file", f"line {exc.lineno} column {exc.colno}", f"valid JSON ({exc.msg})") from None
-        return cls.from_dict(raw)
+        return cls.from_dict(parse_json(text))
 
     # -- checks ----------------------------------------------------------------
     def validate(self) -> "ExperimentConfig":
@@ -224,9 +238,9 @@ class ExperimentConfig:
             _check_float(getattr(self, name), name, lo=0.0)
         for name in ("beta1", "beta2", "rho", "momentum"):
             _check_float(getattr(self, name), name, lo=0.0, hi=1.0, hi_open=True)
-        if self.dtype not in ("float32", "float64"):
+        if not isinstance(self.dtype, str) or self.dtype not in ("float32", "float64"):
             raise ConfigError("dtype", self.dtype, "one of float32, float64")
-        if self.train_metrics not in TRAIN_METRICS:
+        if not isinstance(self.train_metrics, str) or self.train_metrics not in TRAIN_METRICS:
             raise ConfigError("train_metrics", self.train_metrics, f"one of {', '.join(TRAIN_METRICS)}")
         if not isinstance(self.early_stopping, bool):
             raise ConfigError("early_stopping", self.early_stopping, "true or false")
@@ -246,6 +260,8 @@ class ExperimentConfig:
             raise ConfigError("data.val_fraction + data.test_fraction", d.val_fraction + d.test_fraction,
                               "less than 0.9, so that training keeps at least 10% of the rows")
         _check_int(d.split_seed, "data.split_seed", lo=0)
+        if not isinstance(d.standardize, bool):
+            raise ConfigError("data.standardize", d.standardize, "true or false")
         s = self.schedule
         _check_float(s.gamma, "schedule.gamma", lo=0.0, hi=1.0, lo_open=True)
         _check_int(s.step_size, "schedule.step_size", lo=1)
@@ -263,6 +279,8 @@ def _sub(cls, where: str, value: Any):
     for key in value:
         if key not in names:
             raise ConfigError(f"{where}.{key}", value[key], f"a known field ({', '.join(sorted(names))})")
+    if "params" in value and not isinstance(value["params"], Mapping):
+        raise ConfigError(f"{where}.params", value["params"], "a JSON object of data-set options")
     return cls(**value)
 
 
@@ -281,7 +299,7 @@ def _check_int(value, name, lo=None, hi=None, hint=""):
 
 
 def _check_float(value, name, lo=None, hi=None, lo_open=False, hi_open=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise ConfigError(name, value, "a finite number")
     bad_lo = lo is not None and (value <= lo if lo_open else value < lo)
     bad_hi = hi is not None and (value >= hi if hi_open else value > hi)
@@ -289,6 +307,13 @@ def _check_float(value, name, lo=None, hi=None, lo_open=False, hi_open=False):
         left = "" if lo is None else (f"> {lo}" if lo_open else f">= {lo}")
         right = "" if hi is None else (f"< {hi}" if hi_open else f"<= {hi}")
         raise ConfigError(name, value, "a number " + " and ".join(p for p in (left, right) if p))
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
 
 
 # -- migrations ------------------------------------------------------------------

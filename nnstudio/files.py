@@ -39,8 +39,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import ConfigError, ExperimentConfig
+from .config import ConfigError, ExperimentConfig, parse_json
 from .errors import UserError, unreadable
+from .json_input import parse_int, shown
+from .npz_members import member_problem
 
 if TYPE_CHECKING:
     from .model import TrainedModel
@@ -148,18 +150,23 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
     if not text.strip():
         raise FileFormatError(f"{path}: is empty")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                               "the file may be truncated or not an experiment file") from None
+    except (ValueError, RecursionError):
+        try:
+            data = parse_json(text)  # names where the JSON goes wrong
+        except ConfigError as exc:
+            raise FileFormatError(f"{path}: {exc}") from None
     if not isinstance(data, dict) or not ({"schema_version", "layers"} & set(data)):
         raise FileFormatError(f"{path}: is JSON but not an nnstudio experiment (no schema_version or layers)")
     try:
         return ExperimentConfig.from_dict(data)
     except ConfigError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
-    except TypeError as exc:
-        raise FileFormatError(f"{path}: unexpected content ({exc})") from None
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise FileFormatError(f"{path}: unexpected content ({shown(str(exc), 80)})") from None
 
 
 # -- model files -------------------------------------------------------------------------
@@ -192,7 +199,7 @@ def model_arrays(model: "TrainedModel") -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {
         "nnstudio_format": np.array(MODEL_FORMAT),
         "format_version": np.array(MODEL_FORMAT_VERSION),
-        "config": np.array(model.config.to_json()),
+        "config": np.array(model.stored_config.to_json()),
         "info": np.array(json.dumps(model.info, default=str)),
         "task": np.array(model.task),
         "n_inputs": np.array(net.n_inputs),
@@ -249,7 +256,7 @@ def _open_npz(path: Path):
         raise FileFormatError(f"{path}: is not an nnstudio model file ({what})")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
         raise FileFormatError(f"{path}: is truncated or damaged ({_reason(exc)}); save the model again") from None
     return archive
 
@@ -276,7 +283,8 @@ class _ModelArrays:
 
     def get(self, key: str) -> np.ndarray:
         try:
-            return self.archive[key]
+            problem = member_problem(self.archive.zip, key)  # before NumPy allocates what it declares
+            value = None if problem else self.archive[key]
         except KeyError:
             raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} is missing") from None
         except ValueError as exc:
@@ -286,9 +294,12 @@ class _ModelArrays:
                                       "model file") from None
             raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} cannot be read "
                                   f"({_reason(exc)})") from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
             raise FileFormatError(f"{self.path}: is truncated or damaged ({_reason(exc)}); "
                                   "save the model again") from None
+        if problem or not isinstance(value, np.ndarray):
+            raise FileFormatError(f"{self.path}: is damaged: the entry {key!r} {problem or 'is not a NumPy array'}")
+        return value
 
     def text(self, key: str) -> str:
         value = self.get(key)
@@ -351,9 +362,19 @@ class _ModelArrays:
             raise FileFormatError(f"{self.path}: is damaged: its info is not JSON") from None
         scaler = Standardizer(self.vector("scaler_mean", n_in), self.vector("scaler_scale", n_in))
         names = tuple(self.texts("feature_names"))
-        return TrainedModel(config, net, scaler, self.text("task"), labels, names, self.text("target_name"),
+        task = self._task(n_out, labels)
+        return TrainedModel(config, net, scaler, task, labels, names, self.text("target_name"),
                             self.number("target_mean"), self.number("target_scale"),
                             info if isinstance(info, dict) else {})
+
+    def _task(self, n_out: int, labels: tuple) -> str:
+        from .model import task_problem
+
+        task = self.text("task")
+        problem = task_problem(task, n_out, len(labels))
+        if problem:
+            raise FileFormatError(f"{self.path}: is damaged: {problem}")
+        return task
 
     def _fill(self, net) -> None:
         for name, dst in zip(net.param_names, net.params):
@@ -365,7 +386,10 @@ class _ModelArrays:
 
     def _copy(self, key: str, dst: np.ndarray) -> None:
         value = self.get(key)
-        if value.shape != dst.shape or value.dtype.kind != "f":
+        if value.shape != dst.shape:
             raise FileFormatError(f"{self.path}: is damaged: {key!r} has shape {value.shape}, "
                                   f"expected {dst.shape}")
+        if value.dtype.kind != "f":
+            raise FileFormatError(f"{self.path}: is damaged: {key!r} holds {value.dtype} values, "
+                                  "expected floating-point numbers")
         dst[...] = value

@@ -9,12 +9,14 @@ the target's units) for rows exactly as they appear in the data file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PureWindowsPath
 from typing import Any
 
 import numpy as np
 
 from .config import ExperimentConfig
-from .data.datasets import CLASSIFICATION
+from .data.datasets import CLASSIFICATION, REGRESSION
+from .json_input import shown
 from .data.split import Split, Standardizer
 from .engine.network import Network, decode_classes
 
@@ -46,6 +48,17 @@ class TrainedModel:
         ds = split.dataset
         return cls(config, copy, split.scaler, split.task, tuple(split.class_labels), tuple(ds.feature_names),
                    ds.target_name, float(split.target_mean), float(split.target_scale), dict(info or {}))
+
+    @property
+    def stored_config(self) -> ExperimentConfig:
+        """The config as model files and exports store it: a CSV path reduced to the file's name, so
+        that a shared model does not reveal the folders of the machine it was trained on (either
+        separator counts, wherever the model was made)."""
+        params = self.config.data.params
+        path = params.get("path")
+        if self.config.data.name != "csv" or not isinstance(path, str) or not path:
+            return self.config
+        return self.config.replace(data={"params": dict(params, path=PureWindowsPath(path).name)})
 
     @property
     def n_features(self) -> int:
@@ -94,3 +107,14 @@ class TrainedModel:
     def describe(self) -> str:
         kind = f"{len(self.class_labels)} classes" if self.classification else "regression"
         return f"{self.config.name}: {self.network.describe()}, {kind}"
+
+
+def task_problem(task: str, n_outputs: int, n_labels: int) -> str:
+    """What does not fit between a model's task, its network outputs and its class labels ('' if all does)."""
+    if task not in (CLASSIFICATION, REGRESSION):
+        return f"unknown task {shown(task, 40)}"
+    if task == CLASSIFICATION and n_labels != max(n_outputs, 2):
+        return f"{n_labels} class labels for a network with {n_outputs} output{'s' if n_outputs > 1 else ''}"
+    if task == REGRESSION and n_outputs != 1:
+        return f"a regression model with {n_outputs} outputs"
+    return ""

@@ -124,7 +124,7 @@ def _metadata(model: TrainedModel) -> dict[str, str]:
         "class_labels": json.dumps(list(model.class_labels), default=str),
         "feature_names": json.dumps(list(model.feature_names)),
         "target_name": model.target_name,
-        "nnstudio_config": model.config.to_json(indent=None),
+        "nnstudio_config": model.stored_config.to_json(indent=None),
     }
 
 

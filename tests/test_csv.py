@@ -133,7 +133,7 @@ ERRORS = {
     "unknown target": ("a,b,label\n1,2,x\n", {"target": "zzz"},
                        "there is no column 'zzz' for the target; the columns are 0: 'a', 1: 'b', 2: 'label'"),
     "target index": ("a,b,label\n1,2,x\n", {"target": 7}, "index 7 is out of range for the target"),
-    "no features": ("label\nx\ny\n", {}, "has only the column 'label'; it needs at least one feature column"),
+    "no features": ("label\nx\ny\n", {}, "has a single column (no ',', ';' or tab on line 1); it needs at least one feature column"),
     "text regression": ("a,y\n1,2.5\n2,high\n", {"task": "regression"},
                         "column 'y': 'high' is not a number; a regression target must be numeric"),
     "all missing": ("a,label\n,x\nNA,y\n", {"drop_missing": True}, "all 2 data rows have missing values"),

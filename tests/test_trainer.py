@@ -256,10 +256,23 @@ def test_divergence_stops_with_a_clear_reason_and_keeps_the_best_parameters():
     summary = trainer.summary
     assert summary.stop_reason == STOP_DIVERGED and summary.diverged
     assert "diverged" in summary.message and "learning rate" in summary.message
-    assert 1 <= summary.best_epoch < summary.epochs_run < cfg.epochs
-    assert summary.restored_best
+    # every step makes the loss worse, so the initial parameters (epoch 0) stay the best
+    assert summary.best_epoch == 0 and summary.epochs_run < cfg.epochs
+    assert summary.restored_best and "No epoch beat the initial parameters" in summary.message
     assert np.all(np.isfinite(trainer.network.flat))
     assert math.isfinite(summary.test_rmse)
+    assert _same_state(trainer.network.state(), trainer.initial_state)
+
+
+def test_divergence_after_progress_restores_the_best_epoch():
+    """Momentum at a large step beats the untrained network at times, then blows up."""
+    cfg = _config("digits", layers=(LayerConfig(32, "relu"),), optimizer="momentum", learning_rate=1.0,
+                  epochs=40, early_stopping=False, seed=1, batch_size=64)
+    trainer, records = _train(cfg)
+    summary = trainer.summary
+    assert summary.stop_reason == STOP_DIVERGED, summary.message
+    assert 1 <= summary.best_epoch < summary.epochs_run
+    assert summary.best_val_loss == min(r.val_loss for r in records) < trainer.initial_val_loss
     rerun, _ = _train(cfg.replace(epochs=summary.best_epoch))
     assert _same_state(trainer.network.state(), rerun.network.state())
 
@@ -374,9 +387,11 @@ def test_early_stopping_disabled_still_tracks_the_best_but_never_stops():
 def test_trainer_stops_after_patience_epochs_without_improvement():
     cfg = _config(epochs=50, early_stopping=True, patience=4, min_delta=100.0)  # nothing counts as better
     trainer, records = _train(cfg)
-    assert len(records) == 5 and trainer.summary.best_epoch == 1
+    # the initial parameters are the candidate to beat (epoch 0): 4 epochs without beating them
+    assert len(records) == 4 and trainer.summary.best_epoch == 0
     assert trainer.summary.stop_reason == STOP_EARLY
-    assert "epoch 5" in trainer.summary.message and "best epoch 1" in trainer.summary.message
+    assert "epoch 4" in trainer.summary.message and "kept the initial parameters" in trainer.summary.message
+    assert _same_state(trainer.network.state(), trainer.initial_state)
 
 
 def test_early_stopping_restores_exact_copies_of_the_best_parameters_and_statistics():
@@ -494,8 +509,9 @@ def _forward_sizes(cfg: ExperimentConfig) -> list[int]:
 def test_full_batch_steps_run_their_own_pass_then_evaluate_both_splits_at_once():
     calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="evaluation"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
-    # each epoch: one training pass, then one evaluation of both splits together (and the final test)
-    assert calls == [n_train, n_train + n_val] * 5 + [n_test]
+    # the initial parameters scored on the validation split; then each epoch: one training pass, then
+    # one evaluation of both splits together (and the final test)
+    assert calls == [n_val] + [n_train, n_train + n_val] * 5 + [n_test]
 
 
 @pytest.mark.parametrize("layer,running", [(LayerConfig(16, "relu"), True),
@@ -506,13 +522,13 @@ def test_auto_train_metrics_run_an_evaluation_pass_only_where_training_differs(l
     calls = _forward_sizes(_config(epochs=2, batch_size=0, layers=(layer,), train_metrics="auto"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
     evaluated = [n_val] if running else [n_train + n_val]
-    assert calls == ([n_train] + evaluated) * 2 + [n_test]
+    assert calls == [n_val] + ([n_train] + evaluated) * 2 + [n_test]  # first: the initial parameters
 
 
 def test_running_metrics_evaluate_only_the_validation_split():
     calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="running"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
-    assert calls == [n_train, n_val] * 5 + [n_test]
+    assert calls == [n_val] + [n_train, n_val] * 5 + [n_test]  # first: the initial parameters
 
 
 # -- histograms ----------------------------------------------------------------------------

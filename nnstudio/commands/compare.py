@@ -6,7 +6,9 @@
 
 Every variant trains on the same split with the same seeds, on one worker process per core.
 Writes summary.csv, summary.json and curves.png (and for ``--vary depth`` depth.csv, depth.json
-and depth.png) into ``--out``, each atomically.
+and depth.png) into ``--out``, each atomically.  Ctrl-C or SIGTERM stops the runs within a
+mini-batch and writes those files from the runs that finished, with ``"complete": false`` in
+summary.json (exit status 130); before any run finished it writes nothing.  A second one aborts.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
-from ..cli import EXIT_ERROR, EXIT_OK, command
+from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
 from ..errors import UserError
 from . import experiment_of
 from ..compare import (DEFAULT_MAX_DEPTH, DEFAULT_SEEDS, FACTORS, MAX_DEPTH, Comparison, ComparisonResults,
                        ComparisonRun, FactorValueError, Target, check_fits_data, columns_for, depth_rows,
                        recommend_from_rows, write_depth, write_summary)
 from ..files import check_can_write
+from ..engine import STOP_USER
 from ..progress import ProgressBar, format_seconds
+from ..signals import stop_on_signals
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -66,20 +72,27 @@ def run(args: argparse.Namespace) -> int:
     created = not out.exists()
     _prepare_out(out)
     try:
-        results = _run(comparison, args)
-    except BaseException:  # Ctrl-C or a failure: leave no empty folder behind
+        results, stopped = _run(comparison, args)
+        finished = sum(r.summary is not None and r.summary.stop_reason != STOP_USER for r in results.runs.values())
+        if stopped and not finished:
+            raise KeyboardInterrupt  # nothing finished: nothing to keep
+    except BaseException:  # Ctrl-C before any run finished, or a failure: leave no empty folder behind
         if created:
             try:
                 out.rmdir()
             except OSError:
                 pass
         raise
-    paths = write_summary(out, results)
+    paths = write_summary(out, results, complete=not stopped)
     _print_table(results)
     if args.vary == "depth":
         paths += _depth_outputs(out, results, args.tolerance)
     paths += _plots(out, results, depth=args.vary == "depth")
     print(f"Wrote {', '.join(str(p) for p in paths)}")
+    if stopped:
+        print(f"Stopped by request: the summary covers the {finished} of {len(results.runs)} runs that finished and "
+              "is marked incomplete (\"complete\": false in summary.json).", file=sys.stderr)
+        return EXIT_INTERRUPTED
     ran = [r for r in results.runs.values() if r.summary is not None]
     return EXIT_OK if ran else EXIT_ERROR
 
@@ -117,7 +130,9 @@ def _prepare_out(out: Path) -> None:
     check_can_write(out / "summary.csv")  # before the runs, not after them
 
 
-def _run(comparison: Comparison, args: argparse.Namespace) -> ComparisonResults:
+def _run(comparison: Comparison, args: argparse.Namespace) -> tuple[ComparisonResults, bool]:
+    """Run every variant; (results, whether Ctrl-C or SIGTERM stopped it).  On the first signal the
+    runs end within a mini-batch and what finished is kept; a second one aborts."""
     target = None
     if args.target is not None:
         regression = comparison.base.output_activation == "linear"
@@ -130,18 +145,26 @@ def _run(comparison: Comparison, args: argparse.Namespace) -> ComparisonResults:
     for note in comparison.notes:
         print(f"note: {note}", file=sys.stderr)
     bar = ProgressBar(comparison.total_epochs, label="compare")
-    try:
-        for event in run.events():
-            results.add(event)
-            done, _ = results.progress()
-            ended = sum(r.ended for r in results.runs.values())
-            bar.update(done, f"{ended}/{runs} runs")
-    finally:
-        bar.close(f"{sum(r.ended for r in results.runs.values())}/{runs} runs")
+    interrupted = threading.Event()  # run.stop_requested is also set when the runs end normally
+
+    def stop() -> None:
+        interrupted.set()
+        run.stop()
+
+    with stop_on_signals(SimpleNamespace(set=stop)):
+        try:
+            for event in run.events():
+                results.add(event)
+                done, _ = results.progress()
+                ended = sum(r.ended for r in results.runs.values())
+                bar.update(done, f"{ended}/{runs} runs")
+        finally:
+            bar.close(f"{sum(r.ended for r in results.runs.values())}/{runs} runs")
+        stopped = interrupted.is_set()
     for row in results.rows():
         for error in row.errors:
             print(f"error in {row.label}: {error}", file=sys.stderr)
-    return results
+    return results, stopped
 
 
 def _print_table(results: ComparisonResults) -> None:

@@ -4,7 +4,9 @@ Feature columns are matched to the model's by name when the file has all of them
 order), otherwise by position.  A column named like the model's target (or given with
 ``--target``) is left out of the features and used to report accuracy (or RMSE).
 The output CSV has a ``prediction`` column and, for classifiers, one ``p(<label>)`` column
-per class.
+per class.  With ``--drop-missing`` it keeps one output row per input row, in order: a row
+with a missing value gets empty prediction cells and a ``note`` column saying which value is
+missing, so the output still lines up with the input.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write the predictions here (default: standard output)")
     p.add_argument("--target", metavar="COL", help="the column holding the true values, to score the predictions "
                                                    "(default: the model's target column, if present)")
-    p.add_argument("--drop-missing", action="store_true", help="skip rows with missing values (they get no prediction) instead of failing")
+    p.add_argument("--drop-missing", action="store_true", help="rows with missing values get an empty prediction and a note saying why "
+                        "(one output row per input row) instead of stopping the command")
 
 
 @command("predict", "predict a CSV file with a saved model (original labels, probabilities)", add_arguments)
@@ -40,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     table = _read(args, model)
     X = _features(table, model)
-    text = predictions_csv(model, X)
+    text = predictions_csv(model, X, table.dropped if args.drop_missing else None)
     report = _score(model, table, X) if table.target_name is not None else ""
     if args.out:
         atomic_write_text(args.out, text)
-        print(f"wrote {table.n_rows} predictions to {args.out}")
+        skipped = f" ({table.dropped_rows} rows with missing values left empty)" if table.dropped_rows else ""
+        print(f"wrote {table.n_rows} predictions to {args.out}{skipped}")
         if report:
             print(report)
     else:
@@ -79,19 +83,37 @@ def _features(table: CsvTable, model: TrainedModel) -> np.ndarray:
                     f"({expected}); give those columns, plus optionally the target")
 
 
-def predictions_csv(model: TrainedModel, X: np.ndarray) -> str:
+def predictions_csv(model: TrainedModel, X: np.ndarray, dropped: tuple[tuple[int, str], ...] | None = None) -> str:
+    """The predictions as CSV text.  ``dropped`` (row, reason) pairs, when given, add a ``note``
+    column and put an empty row at each dropped row's place, so output rows match input rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     predictions = model.predict(X)
     if not model.classification:
-        writer.writerow(["prediction"])
-        writer.writerows([format(v, ".8g")] for v in predictions)
-        return buffer.getvalue()
-    proba = model.predict_proba(X)
-    writer.writerow(["prediction", *(f"p({label})" for label in model.class_labels)])
-    for label, row in zip(predictions.tolist(), proba):
-        writer.writerow([label, *(format(p, ".6g") for p in row)])
+        header = ["prediction"]
+        rows = [[format(v, ".8g")] for v in predictions]
+    else:
+        header = ["prediction", *(f"p({label})" for label in model.class_labels)]
+        rows = [[label, *(format(p, ".6g") for p in row)]
+                for label, row in zip(predictions.tolist(), model.predict_proba(X))]
+    if dropped is not None:
+        header.append("note")
+        rows = _with_notes(rows, dropped, len(header) - 1)
+    writer.writerow(header)
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _with_notes(rows: list[list], dropped: tuple[tuple[int, str], ...], width: int) -> list[list]:
+    """``rows`` with an empty note, and an empty row noting the reason at each dropped row's place."""
+    out: list[list] = []
+    kept = iter(rows)
+    for index, reason in dropped:
+        while len(out) < index:
+            out.append([*next(kept), ""])
+        out.append([""] * width + [f"no prediction: {reason}"])
+    out.extend([*row, ""] for row in kept)
+    return out
 
 
 def _score(model: TrainedModel, table: CsvTable, X: np.ndarray) -> str:

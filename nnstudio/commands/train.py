@@ -4,9 +4,12 @@
     nnstudio train --preset NAME ...
 
 The run folder (default ``runs/<name>-<date>-<time>``) receives ``config.json`` (the config as
-run), ``history.csv`` (one row per epoch), ``metrics.json`` and ``model.npz``, each written
-atomically.  Ctrl-C stops after the current mini-batch, writes all four files with the best
-parameters so far, and exits with status 130; a second Ctrl-C aborts at once.
+run), ``history.csv`` (one row per epoch), ``metrics.json`` and ``model.npz``.  They are written
+into a new hidden folder beside it, which then replaces the run folder in one step
+(:mod:`nnstudio.run_folder`): the folder always holds one whole run, the previous or the new.
+A folder holding anything but run files is refused unless ``--force``.  Ctrl-C or SIGTERM stops
+after the current mini-batch, writes all four files with the best parameters so far, and exits
+with status 130; a second one aborts at once.
 """
 
 from __future__ import annotations
@@ -16,15 +19,11 @@ import json
 import logging
 import math
 import re
-import signal
 import threading
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
-from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
@@ -34,6 +33,8 @@ from ..model import TrainedModel
 from ..presets import preset_names
 from . import experiment_of
 from ..progress import ProgressBar, format_seconds
+from ..run_folder import RunFolder, pause_point
+from ..signals import stop_on_signals
 
 log = logging.getLogger("nnstudio.train")
 
@@ -41,11 +42,15 @@ RUN_FILES = ("config.json", "history.csv", "metrics.json", "model.npz")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.epilog = ("Writes config.json, history.csv, metrics.json and model.npz to the run folder. Ctrl-C stops after "
-                "the current mini-batch and still writes them, with the best model so far (exit status 130).")
+    p.epilog = ("Writes config.json, history.csv, metrics.json and model.npz to the run folder, replacing a previous "
+                "run there only once the new one is complete. Ctrl-C or SIGTERM stops after the current "
+                "mini-batch and still writes them, with the best model so far (exit status 130).")
     p.add_argument("config", nargs="?", metavar="CONFIG.json", help="experiment file to train")
     p.add_argument("--preset", metavar="NAME", help=f"train a built-in preset instead ({', '.join(preset_names())})")
-    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/NAME-DATE-TIME)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/NAME-DATE-TIME); a previous run in it "
+                                                "is replaced once the new one is complete")
+    p.add_argument("--force", action="store_true", help="replace --out even if it holds files that are not an "
+                                                        "nnstudio run (they are deleted)")
     p.add_argument("--epochs", type=int, metavar="N", help="override the config's epochs")
     p.add_argument("--seed", type=int, metavar="S", help="override the seed of weights, shuffling and dropout")
     p.add_argument("--log-every", type=int, metavar="N", help="log a line every N epochs (default: the config's "
@@ -57,17 +62,20 @@ def run(args: argparse.Namespace) -> int:
     cfg = _experiment(args)
     split = load_split(cfg.data)
     trainer = Trainer(cfg, split, histograms=False)  # validates the config against the data
-    out = _run_folder(args.out, cfg.name)
-    save_experiment(out / "config.json", cfg)
+    folder = RunFolder(_run_folder(args.out, cfg.name), RUN_FILES, force=args.force)
+    out = folder.target
     log.info("%s: %s on %s (train %d, validation %d, test %d rows) -> %s", cfg.name, trainer.network.describe(),
              split.dataset.name, len(split.y_train), len(split.y_val), len(split.y_test), out)
-    with _stop_on_sigint() as stop:
-        history = _train(trainer, stop)
+    try:
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            history = _train(trainer, stop)
+            _save(folder.path, trainer, history)
+            folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     summary = trainer.summary
-    metrics = _metrics(trainer)
-    atomic_write_text(out / "history.csv", history_csv(history, [layer.name for layer in trainer.network.layers]))
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    save_model(out / "model.npz", TrainedModel.from_network(cfg, trainer.network, split, _model_info(cfg, metrics)))
     print(_result_line(trainer))
     print(f"wrote {', '.join(RUN_FILES)} to {out}")
     if summary.stop_reason == STOP_USER:
@@ -92,41 +100,32 @@ def _experiment(args: argparse.Namespace) -> ExperimentConfig:
 
 def _run_folder(out: str | None, name: str) -> Path:
     if out is not None:
-        path = Path(out)
-        if path.exists() and not path.is_dir():
-            raise UserError(f"--out {out}: is a file; give a folder")
-    else:
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
-        base = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
-        path, n = base, 1
-        while path.exists():  # two runs in the same second
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create the run folder {path}: {exc.strerror}") from None
+        return Path(out)
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "run"
+    base = Path("runs") / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}"
+    path, n = base, 1
+    while path.exists():  # two runs in the same second
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
     return path
 
 
-@contextmanager
-def _stop_on_sigint() -> Iterator[threading.Event]:
-    """An Event set by the first Ctrl-C; a second one raises KeyboardInterrupt as usual."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
+def _save(folder: Path, trainer: Trainer, history: list[EpochRecord]) -> None:
+    """The four run files, into the new (still hidden) run folder."""
+    cfg = trainer.config
+    metrics = _metrics(trainer)
+    save_experiment(folder / "config.json", cfg)
+    pause_point("config.json")
+    atomic_write_text(folder / "history.csv", history_csv(history, [layer.name for layer in trainer.network.layers]))
+    pause_point("history.csv")
+    atomic_write_text(folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    pause_point("metrics.json")
+    model = TrainedModel.from_network(cfg, trainer.network, trainer.split, _model_info(cfg, metrics))
+    save_model(folder / "model.npz", model)
+    pause_point("model.npz")
 
-    def handler(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
 
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
+
 
 
 def _train(trainer: Trainer, stop: threading.Event) -> list[EpochRecord]:

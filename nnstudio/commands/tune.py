@@ -120,6 +120,9 @@ def _load_space(path: str | None):
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: is not a text file (undecodable byte at offset {exc.start}); a search space "
+                        "is JSON, as written by --write-space") from None
     try:
         return SearchSpace.from_json(text)
     except SpaceError as exc:
@@ -157,8 +160,11 @@ def _write_space(path: str) -> int:
 
 
 def _list(args) -> int:
-    from ..tuning import display_url, list_studies, open_storage
+    from ..tuning import display_url, fail_stale_trials_everywhere, list_studies, open_storage
 
+    for name, numbers in fail_stale_trials_everywhere(args.storage).items():
+        print(f"Marked trials {', '.join(map(str, numbers))} of {name!r} FAIL: their worker stopped sending "
+              "heartbeats (it was killed or lost).", file=sys.stderr)
     storage = open_storage(args.storage)
     studies = list_studies(storage)
     where = display_url(storage.url)
@@ -320,9 +326,9 @@ def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: boo
         stopped = confirm_trials(tuning, *confirm, workers=workers)
     if output is None:
         print_best(tuning)
-        return EXIT_INTERRUPTED if stopped else (EXIT_FAILED if errors else EXIT_OK)
-    status = finish(tuning, stopped, output, final_test)
-    return status if status != EXIT_OK or not errors else EXIT_FAILED
+        failed = errors and tuning.best_trial() is None  # a lost worker matters only if nothing completed
+        return EXIT_INTERRUPTED if stopped else (EXIT_FAILED if failed else EXIT_OK)
+    return finish(tuning, stopped, output, final_test)
 
 
 def _slug(text: str) -> str:

@@ -53,7 +53,9 @@ def summary_csv(results: ComparisonResults) -> str:
     return _csv(header, rows)
 
 
-def summary_json(results: ComparisonResults) -> str:
+def summary_json(results: ComparisonResults, complete: bool = True) -> str:
+    """The comparison, its rows, runs and mean curves; ``complete`` false when it was stopped
+    before every run ended (the rows then cover the runs that did)."""
     curves = {}
     for v, variant in enumerate(results.comparison.variants):
         band = results.band(v, "val_loss")
@@ -61,6 +63,7 @@ def summary_json(results: ComparisonResults) -> str:
                                  "val_loss_mean": [_json(x) for x in band.mean],
                                  "val_loss_std": [_json(x) for x in band.std]}
     doc = {
+        "complete": complete,
         "comparison": results.comparison.describe(),
         "target": {"metric": results.target.metric, "value": results.target.value},
         "rows": [row.to_dict() for row in results.rows()],
@@ -101,12 +104,12 @@ def _json(x):
     return float(x) if math.isfinite(x) else None
 
 
-def write_summary(out_dir: str | Path, results: ComparisonResults) -> list[Path]:
+def write_summary(out_dir: str | Path, results: ComparisonResults, complete: bool = True) -> list[Path]:
     """Write summary.csv and summary.json into ``out_dir`` (which must exist); return the paths."""
     out = Path(out_dir)
     paths = [out / "summary.csv", out / "summary.json"]
     atomic_write_text(paths[0], summary_csv(results))
-    atomic_write_text(paths[1], summary_json(results))
+    atomic_write_text(paths[1], summary_json(results, complete))
     return paths
 
 

@@ -10,6 +10,13 @@ strings, so text labels cost no second pass).  Anything unusual — a ragged row
 feature, a missing value — falls back to a row-by-row reader that finds the first problem
 and names the file, line and column, or drops rows with missing values when asked to.
 
+A quoted field may not span lines: a quote left open would swallow the rest of the file, so
+such a field is refused, naming the line where the quote opened.  Column names must be
+distinct.  Line endings may be ``\n``, ``\r\n`` or ``\r`` alone (classic Mac exports).
+
+Numbers must be finite and at most :data:`MAX_MAGNITUDE` in size (larger ones overflow when
+squared for the standardization); anything else is refused, naming the line and column.
+
 Missing values are empty fields and (in any case) ``NA``, ``N/A``, ``NaN``, ``null``,
 ``None`` and ``?``.
 
@@ -23,7 +30,6 @@ from __future__ import annotations
 import csv
 import logging
 import math
-import operator
 import os
 import warnings
 from dataclasses import dataclass
@@ -32,18 +38,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import unreadable
+from .csv_rows import (_ENCODING, MAX_MAGNITUDE, MISSING_MARKERS, _check_magnitude, _describe_missing,
+                       _Layout, _open_text, _read_slowly, _TargetCodes, cell)
 from .datasets import CLASSIFICATION, DATASETS, REGRESSION, Dataset, DatasetSpec, ParamSpec
 from .split import DataError
 
 log = logging.getLogger(__name__)
 
-MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
 DELIMITERS = (",", ";", "\t")
 MAX_AUTO_CLASSES = 20
 MAX_LISTED_COLUMNS = 20  # error messages list at most this many column names
 TASKS = ("auto", CLASSIFICATION, REGRESSION)
-_ENCODING = "utf-8-sig"  # plain UTF-8, with or without the byte-order mark spreadsheets add
 
 
 @dataclass(frozen=True)
@@ -62,21 +67,15 @@ class CsvTable:
     target_name: str | None
     target_codes: np.ndarray | None
     target_values: tuple[str, ...]
-    dropped_rows: int = 0
+    dropped: tuple[tuple[int, str], ...] = ()  # (data row, 0-based among all data rows; why) per dropped row
+
+    @property
+    def dropped_rows(self) -> int:
+        return len(self.dropped)
 
     @property
     def n_rows(self) -> int:
         return int(self.X.shape[0])
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where the data are: delimiter, lines before the first data row, column names."""
-
-    delimiter: str
-    skip_lines: int
-    columns: tuple[str, ...]
-    has_header: bool
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -94,7 +93,7 @@ def read_csv(path: str | os.PathLike, target: int | str | None = None, *, has_ta
     m = len(layout.columns)
     t = resolve_target(path, layout.columns, target) if has_target else None
     if t is not None and m < 2:
-        raise DataError(f"{path}: has only the column {layout.columns[0]!r}; "
+        raise DataError(f"{path}: has a single column (no ',', ';' or tab on line {max(layout.skip_lines, 1)}); "
                         "it needs at least one feature column besides the target")
     feature_cols = [j for j in range(m) if j != t]
     parsed = _read_fast(path, layout, t, drop_missing)
@@ -103,14 +102,14 @@ def read_csv(path: str | os.PathLike, target: int | str | None = None, *, has_ta
     X, codes, values, dropped = parsed
     if X.shape[0] == 0:
         if dropped:
-            raise DataError(f"{path}: all {dropped} data rows have missing values; nothing is left to train on")
+            raise DataError(f"{path}: all {len(dropped)} data rows have missing values; nothing is left to use")
         raise DataError(f"{path}: has a header but no data rows" if layout.has_header else f"{path}: has no data rows")
     if dropped:
-        log.info("%s: dropped %d row(s) with missing values", path, dropped)
+        log.info("%s: dropped %d row(s) with missing values", path, len(dropped))
     X.setflags(write=False)
     names = tuple(layout.columns[j] for j in feature_cols)
     return CsvTable(str(path), layout.columns, X, names, None if t is None else layout.columns[t],
-                    codes, values, dropped)
+                    codes, values, tuple(dropped))
 
 
 def resolve_target(path: Path, columns: tuple[str, ...], target: int | str | None) -> int:
@@ -119,18 +118,15 @@ def resolve_target(path: Path, columns: tuple[str, ...], target: int | str | Non
     if target is None or (isinstance(target, str) and not target.strip()):
         return m - 1
     if isinstance(target, str) and target in columns:
-        if columns.count(target) > 1:
-            raise DataError(f"{path}: the column name {target!r} appears {columns.count(target)} times; "
-                            "give the target as a 0-based index instead")
-        return columns.index(target)
+        return columns.index(target)  # names are distinct (checked when the header is read)
     index = _as_index(target)
     if index is not None and -m <= index < m:
         return index % m
-    shown = ", ".join(f"{j}: {c!r}" for j, c in enumerate(columns[:MAX_LISTED_COLUMNS]))
+    listed = ", ".join(f"{j}: {cell(c)}" for j, c in enumerate(columns[:MAX_LISTED_COLUMNS]))
     if m > MAX_LISTED_COLUMNS:
-        shown += f", ... ({m} columns)"
-    what = f"index {index} is out of range" if index is not None else f"there is no column {target!r}"
-    raise DataError(f"{path}: {what} for the target; the columns are {shown}")
+        listed += f", ... ({m} columns)"
+    what = f"index {index} is out of range" if index is not None else f"there is no column {cell(str(target))}"
+    raise DataError(f"{path}: {what} for the target; the columns are {listed}")
 
 
 def _as_index(target: Any) -> int | None:
@@ -144,13 +140,6 @@ def _as_index(target: Any) -> int | None:
         except ValueError:
             return None
     return None
-
-
-def _open_text(path: Path):
-    try:
-        return open(path, encoding=_ENCODING, newline="")
-    except OSError as exc:
-        raise DataError(unreadable(path, exc, "; choose a CSV file")) from None
 
 
 def _read_layout(path: Path) -> _Layout:
@@ -174,7 +163,18 @@ def _read_layout(path: Path) -> _Layout:
     if all(_is_number(f) for f in fields):  # no header: the first line is already data
         return _Layout(delimiter, skip - 1, tuple(f"column {j + 1}" for j in range(len(fields))), False)
     names = tuple(f or f"column {j + 1}" for j, f in enumerate(fields))
+    _check_distinct(path, skip, names)
     return _Layout(delimiter, skip, names, True)
+
+
+def _check_distinct(path: Path, line: int, names: tuple[str, ...]) -> None:
+    """Refuse a header naming one column twice: lookups by name would find only the first."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name in seen:
+            raise DataError(f"{path}, line {line}: the column name {cell(name)} appears twice (columns "
+                            f"{seen[name] + 1} and {j + 1}); give every column its own name")
+        seen[name] = j
 
 
 def csv_columns(path: str | os.PathLike) -> tuple[str, ...]:
@@ -197,23 +197,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-class _TargetCodes:
-    """A loadtxt converter: each distinct target string gets a code, in order of appearance."""
-
-    def __init__(self):
-        self.codes: dict[str, int] = {}
-
-    def __call__(self, text: str) -> float:
-        text = text.strip()
-        code = self.codes.get(text)
-        if code is None:
-            code = self.codes[text] = len(self.codes)
-        return code
-
-    def values(self) -> tuple[str, ...]:
-        return tuple(self.codes)
-
-
 def _read_fast(path: Path, layout: _Layout, t: int | None, drop_missing: bool):
     """(X, codes, values, dropped) via np.loadtxt, or None when the file needs the careful reader."""
     m = len(layout.columns)
@@ -227,7 +210,7 @@ def _read_fast(path: Path, layout: _Layout, t: int | None, drop_missing: bool):
     except (ValueError, IndexError):
         return None
     if data.size == 0:
-        return np.empty((0, m - (t is not None))), None, (), 0
+        return np.empty((0, m - (t is not None))), None, (), ()
     if data.shape[1] != m:
         return None
     values = target.values()
@@ -236,7 +219,9 @@ def _read_fast(path: Path, layout: _Layout, t: int | None, drop_missing: bool):
         features_ok = _finite_except_column(data, t)
     else:
         features_ok = bool(np.isfinite(data).all())
-    dropped = 0
+    if features_ok and _too_large(data, t):
+        return None  # the careful reader names the cell
+    dropped: list[tuple[int, str]] = []
     if not features_ok or missing_codes:
         if not drop_missing:
             return None  # the careful reader names the first missing value
@@ -248,13 +233,30 @@ def _read_fast(path: Path, layout: _Layout, t: int | None, drop_missing: bool):
             keep &= ~np.isnan(feats).any(axis=1)
         if missing_codes:
             keep &= ~np.isin(data[:, t], missing_codes)
-        dropped = int(len(keep) - keep.sum())
+        dropped = [(int(i), _first_missing(data[i], t, missing_codes, layout.columns))
+                   for i in np.flatnonzero(~keep)]
         data = data[keep]
     if t is None:
         return data, None, (), dropped
     codes = data[:, t].astype(np.int64)
     _move_column_last(data, t)
     return data[:, :m - 1], codes, values, dropped
+
+
+def _first_missing(row: np.ndarray, t: int | None, missing_codes: list[int], columns) -> str:
+    """Which column of a row parsed by loadtxt holds the first missing value."""
+    for j, value in enumerate(row):
+        if (j == t and int(value) in missing_codes) or (j != t and math.isnan(value)):
+            return _describe_missing("", j, columns)
+    return "a missing value"
+
+
+def _too_large(data: np.ndarray, t: int | None) -> bool:
+    """Whether a feature value exceeds :data:`MAX_MAGNITUDE` (column ``t``, the target, aside)."""
+    m = data.shape[1]
+    spans = ((0, m),) if t is None else ((0, t), (t + 1, m))
+    parts = [data[:, lo:hi] for lo, hi in spans if hi > lo and len(data)]
+    return any(part.max() > MAX_MAGNITUDE or part.min() < -MAX_MAGNITUDE for part in parts)  # no temporaries
 
 
 def _finite_except_column(data: np.ndarray, t: int) -> bool:
@@ -267,102 +269,6 @@ def _move_column_last(data: np.ndarray, t: int) -> None:
     """Shift columns t+1.. left by one in place, so ``data[:, :-1]`` is a view of the features."""
     for j in range(t, data.shape[1] - 1):
         data[:, j] = data[:, j + 1]
-
-
-def _count_lines(path: Path) -> int:
-    count, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
-
-
-def _read_slowly(path: Path, layout: _Layout, t: int | None, feature_cols: list[int], drop_missing: bool):
-    """Row-by-row reading that names the first problem (file, line, column) or drops missing rows."""
-    X = np.empty((max(_count_lines(path) - layout.skip_lines, 0), len(feature_cols)))
-    row_parser = _RowParser(path, layout, feature_cols)
-    target = _TargetCodes()
-    codes: list[int] = []
-    n = dropped = 0
-    with _open_text(path) as fh:
-        reader = csv.reader(fh, delimiter=layout.delimiter)
-        try:
-            for _ in range(layout.skip_lines):
-                next(reader)
-            for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
-                missing = row_parser.fill(X, n, row, reader.line_num)
-                if not missing and t is not None and row[t].strip().lower() in MISSING_MARKERS:
-                    missing = _describe_missing(row[t], t, layout.columns)
-                if missing:
-                    if not drop_missing:
-                        raise DataError(f"{path}, line {reader.line_num}: {missing}; fill it in or drop rows "
-                                        "with missing values (drop_missing, --drop-missing)")
-                    dropped += 1
-                    continue
-                if t is not None:
-                    codes.append(int(target(row[t])))
-                n += 1
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: is not a UTF-8 text file (undecodable byte at offset {exc.start}); "
-                            "save it as CSV (UTF-8)") from None
-        except csv.Error as exc:
-            raise DataError(f"{path}, line {reader.line_num}: cannot be parsed as CSV ({exc})") from None
-    X = X[:n]
-    if t is None:
-        return X, None, (), dropped
-    return X, np.asarray(codes, dtype=np.int64), target.values(), dropped
-
-
-def _describe_missing(text: str, j: int, columns) -> str:
-    shown = f" ({text.strip()!r})" if text.strip() else ""
-    return f"column {columns[j]!r} (column {j + 1}) has a missing value{shown}"
-
-
-class _RowParser:
-    """Writes the feature fields of one CSV row into a row of X, checking each field."""
-
-    def __init__(self, path: Path, layout: _Layout, feature_cols: list[int]):
-        self.path, self.layout, self.cols = path, layout, feature_cols
-        getter = operator.itemgetter(*feature_cols) if feature_cols else (lambda row: ())
-        self.get = getter if len(feature_cols) != 1 else (lambda row: (row[feature_cols[0]],))
-
-    def fill(self, X: np.ndarray, i: int, row: list[str], line: int) -> str:
-        """Write row ``i`` of X; return a description of the row's first missing value ('' if none).
-
-        Raises DataError for a ragged row or a field that is not a finite number.
-        """
-        m = len(self.layout.columns)
-        if len(row) != m:
-            first = "header" if self.layout.has_header else "first line"
-            raise DataError(f"{self.path}, line {line}: has {len(row)} fields but the {first} has {m}; "
-                            "every row needs one value per column")
-        try:  # the common case in one step; the field-by-field pass below explains failures
-            values = list(map(float, self.get(row)))
-            if math.isfinite(sum(values)):
-                X[i] = values
-                return ""
-        except ValueError:
-            pass
-        return self._fill_checked(X, i, row, line)
-
-    def _fill_checked(self, X: np.ndarray, i: int, row: list[str], line: int) -> str:
-        columns = self.layout.columns
-        for k, j in enumerate(self.cols):
-            text = row[j].strip()
-            if text.lower() in MISSING_MARKERS:
-                return _describe_missing(row[j], j, columns)
-            where = f"{self.path}, line {line}, column {columns[j]!r} (column {j + 1})"
-            try:
-                value = float(text)
-            except ValueError:
-                raise DataError(f"{where}: {text!r} is not a number; feature columns must be numeric") from None
-            if not math.isfinite(value):
-                raise DataError(f"{where}: {text!r} is not a finite number")
-            X[i, k] = value
-        return ""
 
 
 # -- the data set ------------------------------------------------------------------------
@@ -379,17 +285,41 @@ def load_csv(path: str | os.PathLike, target: int | str | None = None, drop_miss
     if task == REGRESSION:
         if numbers is None:
             bad = next(v for v in table.target_values if not _is_number(v))
-            raise DataError(f"{table.path}, column {table.target_name!r}: {bad!r} is not a number; a regression "
-                            "target must be numeric (use task 'classification' to predict labels)")
+            raise DataError(f"{table.path}, column {cell(table.target_name)}: {cell(bad)} is not a number; a "
+                            "regression target must be numeric (use task 'classification' to predict labels)")
+        _check_target_magnitudes(path, table, numbers)
         y = numbers[table.target_codes]
         labels: tuple = ()
     else:
         y, labels = _class_indices(table, numbers)
         if len(labels) < 2:
-            raise DataError(f"{table.path}: the target column {table.target_name!r} has only one class "
-                            f"({labels[0]!r}); a classifier needs at least two")
+            raise DataError(f"{table.path}: the target column {cell(table.target_name)} has only one class "
+                            f"({cell(str(labels[0]))}); a classifier needs at least two")
     y.setflags(write=False)
     return Dataset(table.path, table.X, y, task, labels, table.feature_names, table.target_name or "target")
+
+
+def _check_target_magnitudes(path, table: CsvTable, numbers: np.ndarray) -> None:
+    """Refuse a regression target that is not finite or too large, naming its line and column."""
+    bad = ~np.isfinite(numbers) | (np.abs(numbers) > MAX_MAGNITUDE)
+    if not bad.any():
+        return
+    text = table.target_values[int(np.flatnonzero(bad)[0])]
+    line = _line_of_target(Path(path), text, table.target_name)
+    where = f"{table.path}, line {line}" if line else table.path
+    _check_magnitude(f"{where}, column {cell(table.target_name)} (the target)", text, float(text))
+
+
+def _line_of_target(path: Path, text: str, target: str) -> int | None:
+    """The line of the first row whose target cell reads ``text`` (an error path: reads the file again)."""
+    layout = _read_layout(path)
+    t = layout.columns.index(target)
+    with _open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=layout.delimiter)
+        for row in reader:
+            if reader.line_num > layout.skip_lines and len(row) > t and row[t].strip() == text:
+                return reader.line_num
+    return None
 
 
 def _numeric_values(values: tuple[str, ...]) -> np.ndarray | None:

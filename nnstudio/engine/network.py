@@ -12,6 +12,14 @@ then the output layer::
     output.W (u_L, n_out), output.b (n_out,)
 
 Batch-norm running statistics are *buffers*, not parameters (``get_buffers``).
+
+Batch-norm conventions: in training, z is normalized with the batch's mean and *biased*
+variance (divided by n), ``x̂ = (z − mean) / sqrt(var + BN_EPS)`` with ``BN_EPS = 1e-5``, and the
+running statistics follow ``running = BN_MOMENTUM · running + (1 − BN_MOMENTUM) · batch`` with
+``BN_MOMENTUM = 0.9``: Keras's ``momentum=0.9``, PyTorch's ``momentum=0.1`` (PyTorch names the
+weight of the new batch).  The running variance is the biased batch variance, as in Keras
+(PyTorch keeps the unbiased one, n / (n − 1) larger).  Evaluation uses the running statistics,
+and :meth:`Network.backward` differentiates whichever statistics the forward pass used.
 """
 
 from __future__ import annotations
@@ -256,6 +264,7 @@ class Network:
             var = layer.running_var
             np.subtract(z, layer.running_mean, out=x_hat)
         scratch.inv_std = 1.0 / np.sqrt(var + BN_EPS)
+        scratch.batch_stats = training
         x_hat *= scratch.inv_std
         np.multiply(x_hat, layer.gamma, out=z)
         z += layer.beta
@@ -305,11 +314,16 @@ class Network:
     def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray) -> None:
         """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
 
-        dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂)  with  dx̂ = gamma · dy.
+        With batch statistics dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂) with dx̂ = gamma · dy,
+        as the mean and variance depend on every row; with running statistics (evaluation mode)
+        the layer is affine in z and dz = gamma · inv_std · dy.
         """
         x_hat, n = scratch.x_hat, dy.shape[0]
         np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
         np.add.reduce(dy, axis=0, out=layer.gbeta)
+        if not scratch.batch_stats:
+            dy *= layer.gamma * scratch.inv_std
+            return
         # with dx̂ = gamma·dy, Σ dx̂ = gamma·gbeta and Σ dx̂·x̂ = gamma·ggamma
         sum_dx = layer.gamma * layer.gbeta
         sum_dx_xhat = layer.gamma * layer.ggamma
@@ -329,7 +343,8 @@ class Network:
                            training: bool = True) -> tuple[float, list[np.ndarray]]:
         """The training objective (data loss + penalty) on a batch and copies of its gradients.
 
-        ``rng`` draws the dropout masks; pass a fresh generator with the same seed to get the
+        ``training=False`` differentiates the evaluation-mode function (running batch-norm
+        statistics, no dropout).  ``rng`` draws the dropout masks; pass a fresh generator with the same seed to get the
         same masks again (as a numerical gradient check does).
         """
         p = self._forward(np.asarray(X, dtype=self.dtype), training, rng)

@@ -23,6 +23,10 @@ from ..registry import Registry
 
 OPTIMIZERS: Registry[type] = Registry("optimizer")
 
+# ε of rmsprop and adam: where √s or √v underflow (gradients below ~1e-19 in float32) the step is
+# lr·g/ε, so a smaller ε turns vanishing gradients into huge steps.  The editor offers the same range.
+MIN_EPSILON = 1e-12
+
 
 class Optimizer:
     """Base class: ``step(params, grads, lr)`` updates ``params`` in place.
@@ -33,6 +37,7 @@ class Optimizer:
     """
 
     formula = ""
+    uses_epsilon = False  # whether the step divides by (√s + ε); then ε must be >= MIN_EPSILON
 
     def __init__(self, size: int, dtype=np.float32):
         self.t = 0
@@ -93,6 +98,7 @@ class Nesterov(Momentum):
 @OPTIMIZERS("rmsprop")
 class RMSprop(Optimizer):
     formula = "s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (√s + ε)"
+    uses_epsilon = True
 
     def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8):
         super().__init__(size, dtype)
@@ -117,6 +123,7 @@ class RMSprop(Optimizer):
 @OPTIMIZERS("adam")
 class Adam(Optimizer):
     formula = "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε)"
+    uses_epsilon = True
 
     def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8):
         super().__init__(size, dtype)

@@ -62,7 +62,8 @@ class EpochRecord:
 @dataclass(frozen=True)
 class TrainingSummary:
     """How a run ended.  ``test_*`` are computed once, on the held-out test split, with the
-    parameters the run ended with (the best ones when they were restored)."""
+    parameters the run ended with (the best ones when they were restored).  ``best_epoch`` 0
+    means that no epoch beat the initial parameters."""
 
     epochs_run: int
     best_epoch: int

@@ -59,7 +59,7 @@ class Scratch:
     ``used_mask`` the dropout mask it applied (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask", "batch_stats")
 
     def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -73,6 +73,7 @@ class Scratch:
         self.inv_std = None
         self.x = None
         self.used_mask = None
+        self.batch_stats = False  # whether the last pass normalized with batch statistics (training)
 
 
 class Workspace:

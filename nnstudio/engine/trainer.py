@@ -7,6 +7,14 @@
 
 The trainer knows nothing of the window, the command line or the tuner; they all consume
 the same records.  ``stop`` is called between mini-batches.
+
+The initial parameters compete with every epoch for "best" (epoch 0): a run in which no epoch
+beats the untrained network ends with the untrained network.  A run whose validation loss stays
+above :data:`DIVERGENCE_FACTOR` times its initial value for :data:`DIVERGENCE_EPOCHS` epochs in a
+row has diverged, even where bounded steps and a clipped loss keep every number finite.
+
+With batch norm, a final mini-batch of a single row is merged into the one before it: one row
+normalizes to exactly beta and its zero variance would drag the running variance towards 0.
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
+
+DIVERGENCE_FACTOR = 2.0  # validation loss above this multiple of its initial value...
+DIVERGENCE_EPOCHS = 5    # ...this many epochs in a row: diverged
 
 
 def running_train_metrics(config: ExperimentConfig) -> bool:
@@ -90,7 +101,9 @@ class Trainer:
             decay_mask=net.weight_mask)
         self.schedule = SCHEDULES[config.schedule.name](config.learning_rate, config.schedule, config.epochs)
         self.early_stopping = EarlyStopping(config.patience, config.min_delta, config.early_stopping)
-        self.initial_state = net.state()  # kept if training diverges before any epoch finishes
+        self.initial_state = net.state()
+        self.initial_val_loss = math.nan  # measured when the run starts
+        self._above_initial = 0  # epochs in a row with validation loss above DIVERGENCE_FACTOR × initial
         self.summary: TrainingSummary | None = None
         self.epoch = 0
         # Per-epoch scratch: the shuffled training set (so that mini-batches are contiguous
@@ -200,6 +213,7 @@ class Trainer:
         cfg = self.config
         start_time = time.perf_counter()
         reason, message = STOP_COMPLETED, f"Trained all {cfg.epochs} epochs."
+        self._initial_candidate()
         try:
             for epoch in range(cfg.epochs):
                 lr = self.schedule.rate(epoch)
@@ -222,6 +236,8 @@ class Trainer:
                     reason = STOP_DIVERGED
                     message = (f"Training diverged at epoch {self.epoch}: {bad}. "
                                "Lower the learning rate or enable gradient clipping.")
+                    if record is not None:
+                        yield record
                     return
                 try:
                     yield record
@@ -230,12 +246,30 @@ class Trainer:
                     raise
                 if self.early_stopping.should_stop:
                     reason = STOP_EARLY
+                    best = self.early_stopping.best_epoch
                     message = (f"Early stopping at epoch {self.epoch}: no improvement in validation loss "
-                               f"for {cfg.patience} epochs; best epoch {self.early_stopping.best_epoch}.")
+                               f"for {cfg.patience} epochs; " + (f"best epoch {best}." if best else
+                               "no epoch beat the untrained network, so it kept the initial parameters."))
                     return
         finally:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 self._finish(reason, message, start_time)
+
+    def _initial_candidate(self) -> None:
+        """Score the initial parameters on the validation split: early stopping's epoch 0."""
+        net = self.network
+        with np.errstate(all="ignore"):
+            out = net._forward(self.X_val, False, None)
+            self.initial_val_loss, _ = self._score(out, self.Y_val, self.split.y_val)
+        self.early_stopping.update(0, self.initial_val_loss, net.state)
+
+    def _batches(self, n: int, batch: int) -> list[tuple[int, int]]:
+        """(start, stop) of each mini-batch; with batch norm a 1-row tail joins the batch before it."""
+        bounds = [(lo, min(lo + batch, n)) for lo in range(0, n, batch)]
+        if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1 and any(
+                layer.batch_norm for layer in self.config.layers):
+            bounds[-2:] = [(bounds[-2][0], n)]
+        return bounds
 
     def _train_epoch(self, lr: float, stop: Callable[[], bool]) -> np.ndarray | None:
         """One pass over the training split; the mean gradient norm per layer, or None if stopped."""
@@ -257,14 +291,15 @@ class Trainer:
         norm_sums = np.zeros(len(starts))
         before_sum = after_sum = 0.0
         clipped = 0
-        last_lo = (n - 1) // batch * batch
-        for lo in range(0, n, batch):
+        batches = self._batches(n, batch)
+        last_lo = batches[-1][0]
+        for lo, hi in batches:
             if stop():
                 return None
-            out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
+            out = net._forward(X[lo:hi], True, self._dropout_rng)
             if outputs is not None:
-                outputs[lo:lo + batch] = out
-            net.backward(Y[lo:lo + batch])
+                outputs[lo:hi] = out
+            net.backward(Y[lo:hi])
             # per-layer L2 norms of the gradient before clipping: one pass for all layers
             np.multiply(grad, grad, out=squares)
             np.add.reduceat(squares, starts, out=norms)
@@ -283,7 +318,7 @@ class Trainer:
             step(flat, grad, lr)
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
-        steps = last_lo // batch + 1
+        steps = len(batches)
         self._clip_stats = (before_sum / steps, after_sum / steps, clipped / steps)
         return norm_sums / steps
 
@@ -322,7 +357,19 @@ class Trainer:
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
                              is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units())
-        return record, ""
+        return record, self._far_above_initial(val_loss)
+
+    def _far_above_initial(self, val_loss: float) -> str:
+        """Why the run has diverged although its numbers are finite ('' when it has not)."""
+        initial = self.initial_val_loss
+        if math.isfinite(initial) and val_loss > DIVERGENCE_FACTOR * initial:
+            self._above_initial += 1
+        else:
+            self._above_initial = 0
+        if self._above_initial < DIVERGENCE_EPOCHS:
+            return ""
+        return (f"the validation loss stayed above twice its initial value ({initial:.4g}) for "
+                f"{DIVERGENCE_EPOCHS} epochs in a row (now {val_loss:.4g})")
 
     def _distinct_units(self) -> tuple[int, ...]:
         return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
@@ -340,9 +387,8 @@ class Trainer:
         cfg, es = self.config, self.early_stopping
         restore = reason in (STOP_DIVERGED, STOP_USER, STOP_CLOSED) or cfg.early_stopping
         restored = es.restore(self.network) if restore else False
-        if reason == STOP_DIVERGED and not restored:
-            self.network.load_state(self.initial_state)
-            message += " No epoch finished before that, so the initial parameters were kept."
+        if reason == STOP_DIVERGED and es.best_epoch == 0:
+            message += " No epoch beat the initial parameters, so they were kept."
         if reason == STOP_USER and self._chunked and len(self.split.y_test):
             # a pass over the test rows would keep a large network busy long after Stop
             test_loss = test_acc = test_rmse = math.nan

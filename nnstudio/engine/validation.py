@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from ..config import ConfigError, ExperimentConfig
 from ..data.datasets import CLASSIFICATION, DATASETS
 from .activations import ACTIVATIONS, hidden_activation_names
 from .clipping import CLIP_TYPES
 from .initializers import INITIALIZERS
 from .losses import LOSSES
-from .optimizers import OPTIMIZERS
+from .optimizers import MIN_EPSILON, OPTIMIZERS
 from .schedules import SCHEDULES
 
 
@@ -32,6 +34,10 @@ def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     _choice("loss_func", config.loss_func, LOSSES)
     _choice("optimizer", config.optimizer, OPTIMIZERS)
     _choice("clip_type", config.clip_type, CLIP_TYPES)
+    if OPTIMIZERS[config.optimizer].uses_epsilon and not config.epsilon >= MIN_EPSILON:
+        raise ConfigError("epsilon", config.epsilon,
+                          f"at least {MIN_EPSILON:g} for {config.optimizer} (it divides each step by √v + ε; "
+                          "a smaller ε turns vanishing gradients into huge steps)")
     _choice("schedule.name", config.schedule.name, SCHEDULES)
     _choice("output_activation", config.output_activation, ACTIVATIONS)
     hidden = hidden_activation_names()
@@ -47,7 +53,54 @@ def validate_config(config: ExperimentConfig, split=None) -> ExperimentConfig:
     problem = pairing_problem(config.output_activation, config.loss_func)
     if problem:
         raise ConfigError("loss_func", config.loss_func, problem)
+    if split is not None:
+        _check_memory(config, split)
     return config
+
+
+# Copies of the parameter vector a run holds: parameters, gradient, weight mask, squared
+# gradient, last gradient, up to three optimizer states, the best and the initial state.
+PARAMETER_COPIES = 10
+# Arrays per unit and row in a workspace: pre-activation/activation, delta, batch-norm x̂,
+# dropout's mask, kept flags and output; a run keeps workspaces for the batch, the last
+# (shorter) batch and the evaluation pass.
+SCRATCH_PER_UNIT = 6
+
+
+def memory_needed(config: ExperimentConfig, n_inputs: int, n_outputs: int, n_train: int, n_eval: int) -> int:
+    """Bytes a training run of ``config`` holds at once (parameters and scratch), approximately."""
+    sizes = [n_inputs, *config.layer_sizes, n_outputs]
+    n_params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    n_params += 2 * sum(layer.units for layer in config.layers if layer.batch_norm)
+    itemsize = 8 if config.dtype == "float64" else 4
+    batch = n_train if config.full_batch else min(config.batch_size, n_train)
+    units = sum(sizes[1:])
+    rows = 2 * batch + n_eval
+    return itemsize * (PARAMETER_COPIES * n_params + SCRATCH_PER_UNIT * units * rows)
+
+
+def physical_memory() -> int | None:
+    """The machine's memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(config: ExperimentConfig, split) -> None:
+    total = physical_memory()
+    if total is None:
+        return
+    n_train, n_val = len(split.y_train), len(split.y_val)
+    need = memory_needed(config, split.n_features, output_units(config, split), n_train, n_train + n_val)
+    if need > total:
+        raise ConfigError("layers", f"{_gib(need)} GiB of parameters and scratch",
+                          f"a design that fits in this machine's {_gib(total)} GiB of memory: use fewer or "
+                          "smaller layers (or a smaller batch_size)")
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2 ** 30:,.1f}"
 
 
 def pairing_problem(output_activation: str, loss_func: str) -> str:

@@ -23,7 +23,8 @@ from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import DIMENSIONS, Dimension, SearchSpace, SpaceError
 from .storage import (StorageError, StudyInfo, StudyNotFoundError, default_storage_url, delete_study,
                       display_url, list_studies, open_storage, user_data_dir)
-from .study import TuneSettings, TuningStudy, create_study, open_study, prepare_base, quiet_optuna
+from .study import (TuneSettings, TuningStudy, create_study, fail_stale_trials_everywhere, open_study, prepare_base,
+                    quiet_optuna)
 from .worker import StopFlag, WorkerResult, run_worker
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "default_workers", "StudySnapshot", "TrialRow", "best_row", "take_snapshot", "best_so_far", "param_importances", "trial_rows", "PRUNERS", "SAMPLERS",
     "make_pruner", "make_sampler", "DIMENSIONS", "Dimension", "SearchSpace", "SpaceError", "StorageError",
     "StudyInfo", "StudyNotFoundError", "default_storage_url", "delete_study", "display_url", "list_studies",
-    "open_storage", "user_data_dir", "TuneSettings", "TuningStudy", "create_study", "open_study",
+    "open_storage", "user_data_dir", "TuneSettings", "TuningStudy", "create_study", "fail_stale_trials_everywhere", "open_study",
     "prepare_base", "quiet_optuna", "StopFlag", "WorkerResult", "run_worker", "KILL_GRACE_S", "PoolEnd", "run_pool",
     "stop_on_signals",
 ]

@@ -323,6 +323,8 @@ class SearchSpace:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpaceError({"space": f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"}) from None
+        except (ValueError, RecursionError) as exc:  # an integer too long to convert, nesting too deep
+            raise SpaceError({"space": f"not a search space ({type(exc).__name__}: {str(exc)[:80]})"}) from None
         return cls.from_dict(raw)
 
 

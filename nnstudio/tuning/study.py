@@ -9,6 +9,7 @@ name: it reads everything else from the study itself.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
@@ -22,7 +23,7 @@ from .confirm import confirmations, confirmed_ranking
 from .objective import METRICS, best_trial, cached_split, default_metric
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
-from .storage import StorageError, display_url, not_found, open_storage
+from .storage import StorageError, display_url, not_found, open_storage, study_names
 
 META_ATTR = "nnstudio"
 TARGET_ATTR = "target_trials"
@@ -186,6 +187,7 @@ def _load(storage_url: str | None, name: str, heartbeat: bool, worker_index: int
     except KeyError:
         raise not_found(probe, name) from None
     base, space, settings = _read_meta(probe.get_study_user_attrs(study_id).get(META_ATTR), name)
+    fail_stale_trials(storage_url, name, settings)
     if heartbeat:
         probe.engine.dispose()
         storage = open_storage(storage_url, heartbeat_interval=settings.heartbeat_interval,
@@ -196,6 +198,49 @@ def _load(storage_url: str | None, name: str, heartbeat: bool, worker_index: int
     tuning.study = optuna.load_study(study_name=name, storage=storage, sampler=tuning.worker_sampler(worker_index),
                                      pruner=make_pruner(settings.pruner, settings.epochs))
     return tuning
+
+
+def fail_stale_trials(storage_url: str | None, name: str, settings: TuneSettings) -> list[int]:
+    """Mark FAIL the RUNNING trials of study ``name`` whose worker has sent no heartbeat for the
+    study's grace period (a killed worker); their numbers.  Done whenever a study is opened,
+    resumed or listed, so that a trial never stays RUNNING just because no worker joins again."""
+    storage = open_storage(storage_url, heartbeat_interval=settings.heartbeat_interval,
+                           grace_period=settings.grace_period)
+    try:
+        study = optuna.load_study(study_name=name, storage=storage)
+        running = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+        if not running:
+            return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
+        still = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+        return sorted(running - still)
+    finally:
+        storage.engine.dispose()
+
+
+def fail_stale_trials_everywhere(storage_url: str | None) -> dict[str, list[int]]:
+    """:func:`fail_stale_trials` for every nnstudio study in the store (before listing them)."""
+    probe = open_storage(storage_url)
+    try:
+        metas = {}
+        for name in study_names(probe):
+            raw = probe.get_study_user_attrs(probe.get_study_id_from_name(name)).get(META_ATTR)
+            if raw is not None:
+                metas[name] = raw
+    finally:
+        probe.engine.dispose()
+    failed = {}
+    for name, raw in metas.items():
+        try:
+            settings = _read_meta(raw, name)[2]
+        except StorageError:
+            continue  # listed as it is; opening it says what is wrong
+        numbers = fail_stale_trials(storage_url, name, settings)
+        if numbers:
+            failed[name] = numbers
+    return failed
 
 
 def open_study(storage_url: str | None, name: str, *, heartbeat: bool = True,

@@ -84,6 +84,11 @@ class ExperimentFiles(QObject):
         except FileFormatError as exc:
             show_error(self._window(), "Cannot open experiment", str(exc))
             return False
+        except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as exc:
+            # the loader names the field for every case it knows; anything else still gets a message
+            show_error(self._window(), "Cannot open experiment",
+                       f"{path}: cannot be read as an experiment ({type(exc).__name__}: {str(exc)[:120]})")
+            return False
         self._editor.reset(config)
         self._set_path(path)
         self._add_recent(path)

@@ -204,6 +204,15 @@ def _child_init(events_queue, stop_flag) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops the runs
     limit_blas_threads(1)
     _CHILD.update(queue=events_queue, stop=stop_flag)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.25) -> None:
+    """End this worker once its parent is gone (killed with SIGKILL, say): nobody is left to
+    read its results, and an orphan would keep a core busy until its run ends."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 def _child_run(job: Job, max_snapshots: int) -> None:

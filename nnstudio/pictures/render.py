@@ -44,8 +44,15 @@ def pictures_available() -> bool:
 
 
 def _application(QtGui) -> None:
-    if QtGui.QGuiApplication.instance() is None:
-        _APP.append(QtGui.QGuiApplication(["nnstudio", "-platform", "offscreen"]))
+    if QtGui.QGuiApplication.instance() is not None:
+        return
+    try:
+        # A QApplication, where QtWidgets exists, so that a process which draws pictures first
+        # can still build windows afterwards (Qt allows one application object per process).
+        from PySide6.QtWidgets import QApplication as Application
+    except ImportError:
+        Application = QtGui.QGuiApplication
+    _APP.append(Application(["nnstudio", "-platform", "offscreen"]))
 
 
 def render_png(charts: Sequence[LineChart | HeatMap], path: str | os.PathLike, width: int = 960,

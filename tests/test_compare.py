@@ -513,3 +513,69 @@ def test_the_core_source_imports_no_qt_optuna_or_gui():
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name}:{node.lineno} imports {name}"
                 assert "gui" not in name.split("."), f"{path.name}:{node.lineno} imports {name}"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_compare_workers_end_when_the_command_is_killed(tmp_path):
+    """kill -9 of `nnstudio compare` leaves no worker training on for nobody."""
+    import selectors
+    import signal
+
+    save_experiment(tmp_path / "long.json", small_config(epochs=1_000_000, early_stopping=False))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-m", "nnstudio", "compare", "long.json", "--vary", "init_method",
+                             "--values", "he_normal", "--seeds", "1", "--workers", "1", "--out", "out"],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
+    seen = b""
+    try:
+        with selectors.DefaultSelector() as sel:  # wait for the progress bar: the runs have started
+            sel.register(proc.stderr, selectors.EVENT_READ)
+            deadline = time.monotonic() + 120
+            while b"compare [" not in seen and time.monotonic() < deadline:
+                if sel.select(deadline - time.monotonic()):
+                    chunk = os.read(proc.stderr.fileno(), 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+        assert b"compare [" in seen, seen.decode()
+        workers = _descendants(proc.pid)
+        assert workers, "the compare command started no worker process"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling a condition with a deadline, not a fixed wait
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+        for pid in _descendants(proc.pid) if proc.poll() is None else ():
+            os.kill(pid, signal.SIGKILL)

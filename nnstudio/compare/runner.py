@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing as mp
+import os
 import queue as queue_module
 import signal
 import threading
@@ -200,19 +201,25 @@ def process_context() -> mp.context.BaseContext:
 _CHILD: dict[str, Any] = {}
 
 
-def _child_init(events_queue, stop_flag) -> None:
+def _child_init(events_queue, stop_flag, owner: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops the runs
     limit_blas_threads(1)
     _CHILD.update(queue=events_queue, stop=stop_flag)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_exit_with_owner, args=(owner,), name="owner-watch", daemon=True).start()
 
 
-def _exit_with_parent(parent: int, interval: float = 0.25) -> None:
-    """End this worker once its parent is gone (killed with SIGKILL, say): nobody is left to
-    read its results, and an orphan would keep a core busy until its run ends."""
-    while os.getppid() == parent:
+def _exit_with_owner(owner: int, interval: float = 0.25) -> None:
+    """End this worker once the process that started the comparison is gone (killed with
+    SIGKILL, say): nobody is left to read its results, and an orphan would keep a core busy
+    until its run ends.  (The worker's own parent is the fork server, which outlives it.)"""
+    while True:
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
         time.sleep(interval)
-    os._exit(1)
 
 
 def _child_run(job: Job, max_snapshots: int) -> None:
@@ -226,7 +233,7 @@ def _process_channels():
 
 def _start_processes(workers: int, events_queue, stop_flag, max_snapshots: int) -> Pool:
     executor = ProcessPoolExecutor(workers, mp_context=process_context(), initializer=_child_init,
-                                   initargs=(events_queue, stop_flag))
+                                   initargs=(events_queue, stop_flag, os.getpid()))
 
     def close() -> None:
         events_queue.close()

@@ -203,11 +203,13 @@ _BLAS_LIMITS: list = []
 
 def _child_init(events_queue, stop_flag) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops the runs
-    _limit_blas_threads()
+    limit_blas_threads()
     _CHILD.update(queue=events_queue, stop=stop_flag)
 
 
-def _limit_blas_threads() -> None:
+def limit_blas_threads() -> None:
+    """Limit BLAS to one thread in this process, for good (work here is small matrices, and
+    several BLAS threads fighting over shared cores run many times slower)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # optional: without it BLAS may use more threads than its share of cores

@@ -209,3 +209,17 @@ def test_pca_path_projects_onto_its_own_plane(moons):
     assert sum(result.explained) <= 1.0 + 1e-12 and result.explained[0] >= result.explained[1]
     assert np.abs(result.path).max() < result.xs[-1]   # the slice shows the whole path
     np.testing.assert_allclose(result.loss[2, 2], result.loss_at_trained)  # the centre is the trained point
+
+
+def test_largest_eigenvalue_is_the_largest_even_when_a_negative_one_is_larger_in_size():
+    H = np.diag([3.0, 1.0, -10.0])
+
+    class Quadratic:  # L(w) = ½ wᵀHw: its Hessian-vector product is exact
+        evaluations = 0
+
+        def hvp(self, w, v):
+            self.evaluations += 2
+            return H @ v
+
+    eigen = largest_eigenvalue(Quadratic(), np.zeros(3), iterations=500, tolerance=1e-12)
+    assert eigen.value == pytest.approx(3.0, rel=1e-6)

@@ -72,11 +72,20 @@ def power_iteration(hvp: Callable[[np.ndarray], np.ndarray], size: int, rng: np.
 def largest_eigenvalue(objective: Objective, w: np.ndarray, *, rng: np.random.Generator | None = None,
                        iterations: int = POWER_ITERATIONS, tolerance: float = POWER_TOLERANCE,
                        start: np.ndarray | None = None) -> Eigen:
-    """λmax of the Hessian of ``objective`` at ``w`` by power iteration on finite-difference products."""
+    """λmax of the Hessian of ``objective`` at ``w`` by power iteration on finite-difference products.
+
+    Power iteration finds the eigenvalue of largest magnitude.  When that is negative, a second
+    run on H − λ·I (whose eigenvalues are all ≥ 0 there, the largest being λmax − λ) finds λmax.
+    """
     rng = rng if rng is not None else np.random.default_rng(0)
     before = objective.evaluations
     w = np.asarray(w, dtype=np.float64)
-    value, vector, done = power_iteration(lambda v: objective.hvp(w, v), w.size, rng, iterations, tolerance, start)
+    hvp = lambda v: objective.hvp(w, v)  # noqa: E731
+    value, vector, done = power_iteration(hvp, w.size, rng, iterations, tolerance, start)
+    if value < 0:
+        shift = value
+        shifted, vector, more = power_iteration(lambda v: hvp(v) - shift * v, w.size, rng, iterations, tolerance)
+        value, done = shifted + shift, done + more
     return Eigen(value, vector, done, objective.evaluations - before)
 
 

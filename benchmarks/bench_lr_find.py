@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from nnstudio.compare import Comparison, ComparisonResults, ComparisonRun  # noqa: E402
-from nnstudio.compare.runner import limit_blas_threads  # noqa: E402
+from nnstudio.compute import limit_blas_threads  # noqa: E402
 from nnstudio.data import load_split  # noqa: E402
 from nnstudio.lab import VerificationRun, find_rates  # noqa: E402
 from nnstudio.presets import load_preset  # noqa: E402

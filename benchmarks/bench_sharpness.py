@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from nnstudio.compare.runner import limit_blas_threads  # noqa: E402
+from nnstudio.compute import limit_blas_threads  # noqa: E402
 from nnstudio.data import load_split  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.lab import SharpnessMonitor  # noqa: E402

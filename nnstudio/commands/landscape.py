@@ -13,17 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
+import numpy as np
+
 from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError, command
-from ..compare.runner import limit_blas_threads
+from ..compute import limit_blas_threads
 from ..config import ExperimentConfig
 from ..engine import validate_config
 from ..data import load_split
 from ..files import atomic_write_text, check_can_write, load_model
 from ..presets import experiment_from, preset_names
 from ..progress import ProgressBar
-from ..lab.study import DEFAULT_GRID, DIRECTIONS, TrainedPath, landscape_study
+from ..lab.study import DEFAULT_GRID, DIRECTIONS, LandscapeResult, TrainedPath, landscape_study
 from .train import _stop_on_sigint
 
 MAX_GRID = 201
@@ -106,10 +109,36 @@ def _loaded(path: str, config: ExperimentConfig, split) -> tuple[TrainedPath, Ex
     return TrainedPath(net, net.flat.astype("float64")[None, :], "loaded"), model_config
 
 
-def _picture(path: Path, result) -> list[Path]:
+def _picture(path: Path, result: LandscapeResult) -> list[Path]:
+    """The slice as a heat map of log10 training loss with the path, and the 1-D lines (headless)."""
+    from ..pictures import PicturesUnavailable, render_png
+
     try:
-        from ..lab.pictures import landscape_png
-    except ImportError:
+        render_png([_slice_chart(result), _lines_chart(result)], path, 900, 1200)
+    except PicturesUnavailable as exc:
+        print(f"nnstudio landscape: skipped {path.name}: {exc}", file=sys.stderr)
         return []
-    landscape_png(path, result)
     return [path]
+
+
+def _slice_chart(result: LandscapeResult):
+    from ..pictures import HeatMap
+
+    with np.errstate(all="ignore"):
+        values = np.log10(result.loss)
+    what = "filter-normalized random directions" if result.directions == "random" else "principal directions of the path"
+    path = None if result.path is None else (result.path[:, 0], result.path[:, 1])
+    return HeatMap(f"Training loss around the trained weights at (0, 0), along {what}", "direction 1",
+                   "direction 2", values, result.xs, result.ys, path=path, value_label="log10 loss")
+
+
+def _lines_chart(result: LandscapeResult):
+    from ..pictures import LineChart, Series, series_color
+
+    names = {"init_to_trained": "initial → trained", "between_seeds": "seed 1 → seed 2"}
+    series = []
+    for i, (key, line) in enumerate(result.lines.items()):
+        color = series_color(i)
+        series.append(Series(f"{names.get(key, key)} (training)", line.alphas, line.train, color=color))
+        series.append(Series(f"{names.get(key, key)} (validation)", line.alphas, line.val, color=color, dashed=True))
+    return LineChart("Loss along straight lines (α = 0: start, α = 1: end)", "α", "loss", series, log_y=True)

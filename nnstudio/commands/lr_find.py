@@ -15,8 +15,10 @@ import json
 import math
 import sys
 
+import numpy as np
+
 from ..cli import EXIT_ERROR, EXIT_OK, UserError, command
-from ..compare.runner import limit_blas_threads
+from ..compute import limit_blas_threads
 from ..data import load_split
 from ..files import atomic_write_text, check_can_write
 from ..presets import experiment_from, preset_names
@@ -79,9 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         atomic_write_text(args.json, json.dumps(document, indent=2) + "\n")
         print(f"wrote {args.json}")
-    if args.png:
-        from ..lab.pictures import finder_png
-        finder_png(args.png, result, verdict)
+    if args.png and _picture(args.png, result, verdict):
         print(f"wrote {args.png}")
     return EXIT_OK if document["suggestion"] is not None else EXIT_ERROR
 
@@ -149,3 +149,54 @@ def _print_verdict(verdict: Verdict | None) -> None:
         print(f"Recommended band: {verdict.band[0]:.3g} .. {verdict.band[1]:.3g}; suggestion {verdict.suggestion:.3g}")
     else:
         print("No candidate trained without diverging: no band to recommend.", file=sys.stderr)
+
+
+def _picture(path: str, result: FinderResult, verdict: Verdict | None) -> bool:
+    """The curves with the candidates marked, and the verification with the band (headless)."""
+    from ..pictures import PicturesUnavailable, render_png
+
+    charts = [_curves_chart(result)] + ([_verdict_chart(verdict)] if verdict and verdict.rates else [])
+    try:
+        render_png(charts, path, 960, 420 * len(charts))
+    except PicturesUnavailable as exc:
+        print(f"nnstudio lr-find: skipped {path}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _curves_chart(result: FinderResult):
+    """Each seed's curve; each candidate as a dashed line with a dot on the seeds' mean curve
+    (named in the legend, so that labels of close rates cannot overlap)."""
+    from ..pictures import LineChart, Mark, Series, series_color
+
+    series = [Series(f"seed {c.seed}", c.lrs, c.smoothed) for c in result.curves]
+    lrs, mean, _, _ = result.band_of_curves()
+    marks = []
+    for i, c in enumerate(result.candidates):
+        color = series_color(len(result.curves) + i)
+        height = float(np.interp(np.log(c.lr), np.log(lrs), mean)) if len(lrs) else math.nan
+        series.append(Series(f"{c.method} {c.lr:.2g}", [c.lr], [height], color=color, points=True))
+        marks.append(Mark(x=c.lr, color=color))
+    return LineChart("Range test: smoothed training loss per seed, and the candidates", "learning rate",
+                     "smoothed loss", series, log_x=True, marks=marks)
+
+
+def _verdict_chart(verdict: Verdict):
+    from ..pictures import LineChart, Mark, Series
+
+    rates = [r for r in verdict.rates if math.isfinite(r.score)]
+    x = [r.lr for r in rates]
+    y = [r.score for r in rates]
+    err = [(max(r.val_losses) - min(r.val_losses)) / 2 for r in rates]
+    marks = []
+    if math.isfinite(verdict.suggestion):
+        lo, hi = verdict.band
+        marks = [Mark(x=lo, label=f"band {lo:.2g} – {hi:.2g}"), Mark(x=hi),
+                 Mark(x=verdict.suggestion, y=min(y), label=f"suggestion {verdict.suggestion:.2g}")]
+    diverged = [f"{r.lr:.2g}" for r in verdict.rates if not math.isfinite(r.score)]
+    title = f"Verification: validation loss after {verdict.epochs} epochs (mean, range over {verdict.seeds} seeds)"
+    if diverged:
+        title += f"; diverged: {', '.join(diverged)}"
+    every = [r.lr for r in verdict.rates] + [b for b in verdict.band if math.isfinite(b)]
+    return LineChart(title, "learning rate", "validation loss", [Series("candidates", x, y, error=err, points=True)],
+                     log_x=True, marks=marks, legend=False, x_range=(min(every) / 1.6, max(every) * 1.6))

@@ -13,7 +13,7 @@ from nnstudio.cli import main
 def test_lr_find_writes_the_documented_json(tmp_path):
     out = tmp_path / "lr.json"
     result = nnstudio("lr-find", "--preset", "moons", "--seeds", "2", "--verify-epochs", "1", "--workers", "1",
-                      "--json", str(out), cwd=tmp_path)
+                      "--json", str(out), "--png", "lr.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(out.read_text())
     assert set(doc) == {"suggestion", "band", "curves", "candidates", "verified"}
@@ -22,6 +22,7 @@ def test_lr_find_writes_the_documented_json(tmp_path):
     assert lo <= doc["suggestion"] <= hi
     assert doc["suggestion"] in [v["lr"] for v in doc["verified"]]
     assert "Recommended band" in result.stdout
+    assert (tmp_path / "lr.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_landscape_writes_the_grid_and_lines(tmp_path):
@@ -33,6 +34,7 @@ def test_landscape_writes_the_grid_and_lines(tmp_path):
     assert doc["x"][0] == -1.0 and doc["x"][-1] == 1.0
     assert doc["loss"][2][2] == doc["loss_at_trained"]
     assert len(doc["path"]) == 4 and set(doc["lines"]) == {"init_to_trained", "between_seeds"}
+    assert (tmp_path / "maps" / "landscape.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("argv, fragment", [

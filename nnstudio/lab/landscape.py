@@ -96,16 +96,16 @@ class Plane:
 def surface(objective: Objective, plane: Plane, xs: Sequence[float], ys: Sequence[float],
             stop: Callable[[], bool] | None = None,
             on_row: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
-    """grid[j, i] = objective at ``plane.point(xs[i], ys[j])``; rows not reached (stopped) stay NaN.
+    """grid[j, i] = objective at ``plane.point(xs[i], ys[j])``; points not reached (stopped) stay NaN.
 
-    ``on_row(j, grid)`` is called after each finished row.
+    ``stop`` is polled before every point; ``on_row(j, grid)`` is called after each finished row.
     """
     grid = np.full((len(ys), len(xs)), np.nan)
     with np.errstate(all="ignore"):
         for j, y in enumerate(ys):
-            if stop is not None and stop():
-                break
             for i, x in enumerate(xs):
+                if stop is not None and stop():
+                    return grid
                 grid[j, i] = objective.loss(plane.point(x, y))
             if on_row is not None:
                 on_row(j, grid)

@@ -47,16 +47,20 @@ class Eigen:
 
 def power_iteration(hvp: Callable[[np.ndarray], np.ndarray], size: int, rng: np.random.Generator,
                     iterations: int = POWER_ITERATIONS, tolerance: float = POWER_TOLERANCE,
-                    start: np.ndarray | None = None) -> tuple[float, np.ndarray, int]:
+                    start: np.ndarray | None = None,
+                    stop: Callable[[], bool] | None = None) -> tuple[float, np.ndarray, int]:
     """The eigenvalue of largest magnitude of the symmetric operator ``hvp`` and its unit vector.
 
     Returns (λ, v, iterations run).  ``start`` (e.g. the previous measurement's vector) speeds up
-    repeated measurements of a slowly changing Hessian.
+    repeated measurements of a slowly changing Hessian.  ``stop`` is polled before every product;
+    when it returns True the result is NaN.
     """
     v = rng.standard_normal(size) if start is None else np.array(start, dtype=np.float64)
     v /= np.linalg.norm(v)
     value = math.nan
     for i in range(1, iterations + 1):
+        if stop is not None and stop():
+            return math.nan, v, i - 1
         hv = hvp(v)
         new = float(v @ hv)
         norm = float(np.linalg.norm(hv))
@@ -71,7 +75,7 @@ def power_iteration(hvp: Callable[[np.ndarray], np.ndarray], size: int, rng: np.
 
 def largest_eigenvalue(objective: Objective, w: np.ndarray, *, rng: np.random.Generator | None = None,
                        iterations: int = POWER_ITERATIONS, tolerance: float = POWER_TOLERANCE,
-                       start: np.ndarray | None = None) -> Eigen:
+                       start: np.ndarray | None = None, stop: Callable[[], bool] | None = None) -> Eigen:
     """λmax of the Hessian of ``objective`` at ``w`` by power iteration on finite-difference products.
 
     Power iteration finds the eigenvalue of largest magnitude.  When that is negative, a second
@@ -81,10 +85,11 @@ def largest_eigenvalue(objective: Objective, w: np.ndarray, *, rng: np.random.Ge
     before = objective.evaluations
     w = np.asarray(w, dtype=np.float64)
     hvp = lambda v: objective.hvp(w, v)  # noqa: E731
-    value, vector, done = power_iteration(hvp, w.size, rng, iterations, tolerance, start)
+    value, vector, done = power_iteration(hvp, w.size, rng, iterations, tolerance, start, stop)
     if value < 0:
         shift = value
-        shifted, vector, more = power_iteration(lambda v: hvp(v) - shift * v, w.size, rng, iterations, tolerance)
+        shifted, vector, more = power_iteration(lambda v: hvp(v) - shift * v, w.size, rng, iterations, tolerance,
+                                                stop=stop)
         value, done = shifted + shift, done + more
     return Eigen(value, vector, done, objective.evaluations - before)
 
@@ -149,15 +154,18 @@ class SharpnessMonitor:
     def last(self) -> SharpnessPoint | None:
         return self.points[-1] if self.points else None
 
-    def measure(self, epoch: int, learning_rate: float) -> SharpnessPoint:
-        """Measure now (the trainer's current parameters) and append the point."""
+    def measure(self, epoch: int, learning_rate: float, stop: Callable[[], bool] | None = None) -> SharpnessPoint | None:
+        """Measure now (the trainer's current parameters) and append the point; None when ``stop``
+        ended the measurement (each power iteration polls it)."""
         start = time.perf_counter()
         cfg: ExperimentConfig = self.trainer.config
         net = self.trainer.network
         objective = Objective.from_network(cfg, net, self.trainer.X_train[self._rows],
                                            self.trainer.Y_train[self._rows], mask_seed=cfg.seed)
         eigen = largest_eigenvalue(objective, objective.network.flat.copy(), rng=self._rng,
-                                   iterations=self.iterations, start=self._vector)
+                                   iterations=self.iterations, start=self._vector, stop=stop)
+        if stop is not None and stop():
+            return None
         self._vector = eigen.vector
         point = SharpnessPoint(epoch, eigen.value, stability_threshold(cfg.optimizer, learning_rate, cfg.momentum),
                                learning_rate, time.perf_counter() - start)
@@ -167,5 +175,5 @@ class SharpnessMonitor:
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
         for record in self.trainer.run(stop=stop):
             if record.epoch % self.every == 0 or record.epoch == 1:
-                self.measure(record.epoch, record.learning_rate)
+                self.measure(record.epoch, record.learning_rate, stop)
             yield record

@@ -78,6 +78,7 @@ class LandscapeResult:
     explained: tuple[float, ...] = ()
     lines: dict[str, Line] = field(default_factory=dict)
     seeds: tuple[int, ...] = ()
+    network: Network | None = field(default=None, compare=False, repr=False)  # the trained network
 
     def to_dict(self) -> dict:
         return {
@@ -148,7 +149,7 @@ def landscape_study(config: ExperimentConfig, split: Split, *, grid: int = DEFAU
     val_loss = surface(val_obj, plane, xs, ys, stop)
     seeds = (config.seed, config.seed + 1) if "between_seeds" in lines else (config.seed,)
     return LandscapeResult(xs, ys, loss, val_loss, train_obj.loss(center), val_obj.loss(center), directions, plane,
-                           coords, explained, lines, seeds)
+                           coords, explained, lines, seeds, trained.network)
 
 
 def _lines(config, split, trained: TrainedPath, center, train_obj, val_obj, seed_pair, stop, progress) -> dict:

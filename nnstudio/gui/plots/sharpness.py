@@ -1,0 +1,53 @@
+"""Sharpness against the stability limit, per measured epoch (the Train tab's opt-in monitor)."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from ..qt.refresh import MeteredPlotWidget
+from ..qt.style import NOTE_COLOR
+from .epoch_plot import BACKGROUND, style_plot
+
+
+class SharpnessPlot(MeteredPlotWidget):
+    """``sharpnessPlot``: the largest Hessian eigenvalue per measured epoch against the optimizer's
+    stability limit (2/lr, or 2(1+μ)/lr with momentum)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, background=BACKGROUND)
+        self.setObjectName("sharpnessPlot")
+        style_plot(self, "Sharpness (largest Hessian eigenvalue) against the stability limit", "sharpness")
+        self.addLegend(offset=(-10, 10), labelTextColor="#303030")
+        self.sharpness = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.6), symbol="o", symbolSize=6,
+                                   symbolBrush="#1f77b4", name="sharpness λmax")
+        self.limit = self.plot([], [], pen=pg.mkPen("#d62728", width=1.6, style=Qt.PenStyle.DashLine), name="2/lr")
+        self.points: list = []
+        self.note = pg.TextItem("", color=NOTE_COLOR, anchor=(0, 0))
+        self.addItem(self.note)
+
+    def clear_all(self) -> None:
+        self.points = []
+        self.sharpness.setData([], [])
+        self.limit.setData([], [])
+        self.note.setText("")
+
+    def set_limit_label(self, label: str) -> None:
+        """Name the limit line by the optimizer's formula (2/lr, 2(1+μ)/lr, ...)."""
+        self.getPlotItem().legend.items[-1][1].setText(label)
+
+    def add_points(self, points) -> None:
+        """Append :class:`~nnstudio.lab.SharpnessPoint` objects and redraw."""
+        self.points.extend(points)
+        if not self.points:
+            return
+        epochs = [p.epoch for p in self.points]
+        self.sharpness.setData(epochs, [p.sharpness for p in self.points])
+        limits = [p.threshold for p in self.points]
+        if all(math.isfinite(t) for t in limits):
+            self.limit.setData(epochs, limits)
+            self.note.setText("")
+        else:
+            self.note.setText("adam/rmsprop: their limit applies to the preconditioned Hessian, so no line is drawn")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
 from ...history import History
+from ...lab import threshold_label
 from ..qt.style import banner_style
 from ..widgets.status_label import MessageBanner
 from . import export
@@ -208,7 +209,8 @@ class TrainingPanel(QWidget):
             return
         self.config = config
         self._clear_views()
-        self._run.start(config, steps)
+        self._run.start(config, steps, self.bar.sharpness_every())
+        self.insideTabs.sharpnessPlot.set_limit_label(threshold_label(config.optimizer))
         self._set_state(RunState.STARTING)
         self.trainProgress.loading()
         self._show_status(f"Loading data set “{config.data.name}”…")
@@ -248,6 +250,8 @@ class TrainingPanel(QWidget):
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
+        if update.sharpness:
+            self.insideTabs.sharpnessPlot.add_points(update.sharpness)
 
     @Slot(int)
     def _on_paused(self, epoch: int) -> None:
@@ -319,6 +323,7 @@ class TrainingPanel(QWidget):
     def _set_state(self, state: RunState) -> None:
         self.state = state
         self.run_actions.apply(state, bool(self._config_problem))
+        self.bar.set_running(state in ACTIVE_STATES)
         self.stateChanged.emit(state.value)
 
     def _on_pause_toggled(self, checked: bool) -> None:

@@ -17,12 +17,13 @@ from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
+from ..plots.sharpness import SharpnessPlot
 from ..qt.refresh import RefreshScheduler
 from ..widgets.log_view import LogView
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE = 0, 1, 2
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, SHARPNESS_PAGE = 0, 1, 2, 3
 
 
 class CurvesGrid(QWidget):
@@ -109,10 +110,14 @@ class InsideTabs(QTabWidget):
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
+        self.sharpnessPlot = SharpnessPlot(self)
+        self.addTab(self.sharpnessPlot, "Sharpness")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
         self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
+        self.setTabToolTip(SHARPNESS_PAGE, "The largest Hessian eigenvalue against 2/lr, when 'Sharpness every' is "
+                                           "on above (off by default: it costs training time)")
         self.tabBarClicked.connect(self._on_tab_clicked)
         QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
 
@@ -144,6 +149,7 @@ class InsideTabs(QTabWidget):
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)
+        self.sharpnessPlot.clear_all()
 
     def prepare(self, info: RunInfo) -> None:
         """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""

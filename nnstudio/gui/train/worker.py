@@ -34,6 +34,7 @@ from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import EpochRecord, Trainer, TrainingSummary
 from ...errors import user_message
+from ...lab import SharpnessMonitor, SharpnessPoint
 
 log = logging.getLogger("nnstudio.training")
 
@@ -147,11 +148,13 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class Update:
-    """Everything since the previous update: ``records`` in epoch order (never empty)."""
+    """Everything since the previous update: ``records`` in epoch order (never empty), and the
+    sharpness measurements taken since (when the run measures it)."""
 
     records: tuple[EpochRecord, ...]
     weights: list[np.ndarray] | None = None
     boundary: BoundaryGrid | None = None
+    sharpness: tuple[SharpnessPoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ class _Pending:
     last_emit: float = -math.inf
     last_weights: float = -math.inf
     next_boundary: float = -math.inf
+    sharpness_sent: int = 0
 
 
 class TrainingWorker(QObject):
@@ -186,12 +190,14 @@ class TrainingWorker(QObject):
     finished = Signal()
 
     def __init__(self, config: ExperimentConfig, control: RunControl, run_id: int = 0, *,
-                 emit_interval: float = EMIT_INTERVAL_S):
+                 emit_interval: float = EMIT_INTERVAL_S, sharpness_every: int = 0):
         super().__init__()
         self.config = config
         self.control = control
         self.run_id = run_id
         self.emit_interval = emit_interval
+        self.sharpness_every = sharpness_every  # measure the sharpness every N epochs (0: never)
+        self._monitor: SharpnessMonitor | None = None
 
     @Slot()
     def run(self) -> None:
@@ -232,7 +238,11 @@ class TrainingWorker(QObject):
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
         pending = _Pending()
-        for record in trainer.run(stop=control.stop.is_set):
+        records = trainer.run(stop=control.stop.is_set)
+        if self.sharpness_every > 0:
+            self._monitor = SharpnessMonitor(trainer, self.sharpness_every)
+            records = self._monitor.run(stop=control.stop.is_set)
+        for record in records:
             pending.records.append(record)
             self._epoch = record.epoch
             self._log_epoch(record)
@@ -282,8 +292,12 @@ class TrainingWorker(QObject):
             boundary = boundary_grid(trainer, info, pending.records[-1].epoch)
             cost = time.perf_counter() - t0
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
+        sharpness = ()
+        if self._monitor is not None:
+            sharpness = tuple(self._monitor.points[pending.sharpness_sent:])
+            pending.sharpness_sent += len(sharpness)
         self.control.view_ready.clear()
-        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
+        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, sharpness))
         pending.records = []
         pending.last_emit = now
 

@@ -78,6 +78,8 @@ class FinderPage(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.summary.setMinimumWidth(260)
+        self.summary.setToolTip("rate: the geometric mean of the seeds' suggestions; spread: largest / smallest "
+                                "seed's suggestion; val loss: mean over the verification seeds")
         self.useButton = _button(self, "labUseButton", "Use suggestion", "Set the design's learning rate to the "
                                  "suggested rate (one edit; Ctrl+Z undoes it)")
         self.searchButton = _button(self, "labSearchBandButton", "Search this band in Tune",
@@ -93,13 +95,11 @@ class FinderPage(QWidget):
         bottom = QSplitter(Qt.Orientation.Horizontal, self)
         bottom.addWidget(self.verifyPlot)
         bottom.addWidget(side_widget)
-        bottom.setStretchFactor(0, 3)
-        bottom.setStretchFactor(1, 1)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.finderPlot)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setSizes([560, 300])  # proportions: the range test gets most of the height
+        bottom.setSizes([600, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -182,7 +182,7 @@ class FinderPage(QWidget):
     def _on_verdict(self, verdict: Verdict) -> None:
         self.verdict = verdict
         self.verifyPlot.show_verdict(verdict)
-        self.summary.setText(candidates_html(self.result) + verdict_html(verdict))
+        self.summary.setText(candidates_html(self.result, verdict))
         if math.isfinite(verdict.suggestion):
             self.finderPlot.show_band(*verdict.band)
             self.useButton.setEnabled(True)
@@ -207,23 +207,25 @@ class FinderPage(QWidget):
         set_severity(self.status, severity)
 
 
-def candidates_html(result: FinderResult | None) -> str:
+def candidates_html(result: FinderResult | None, verdict: Verdict | None = None) -> str:
+    """One table: each candidate's rate, its spread over seeds and (once verified) its validation loss."""
     if result is None or not result.candidates:
         return ""
+    scores = {}
+    for r in verdict.rates if verdict else ():
+        for method in r.methods:
+            scores[method] = "diverged" if not math.isfinite(r.score) else f"{r.score:.4f}"
+    loss_head = f"<th>val loss ({verdict.epochs} ep.)</th>" if verdict else ""
     rows = "".join(f"<tr><td>{c.method}</td><td align='right'>{c.lr:.3g}</td><td align='right'>×{c.spread:.2f}</td>"
-                   "</tr>" for c in result.candidates)
-    return ("<b>Candidates</b> (geometric mean over seeds; spread = largest / smallest seed)"
-            f"<table cellspacing='6'><tr><th align='left'>method</th><th>rate</th><th>spread</th></tr>{rows}</table>")
-
-
-def verdict_html(verdict: Verdict) -> str:
-    rows = "".join(f"<tr><td align='right'>{r.lr:.3g}</td><td>{'/'.join(r.methods)}</td><td align='right'>"
-                   f"{'diverged' if not math.isfinite(r.score) else f'{r.score:.4f}'}</td></tr>" for r in verdict.rates)
-    band = ("" if not math.isfinite(verdict.suggestion) else
-            f"<p><b>Band {verdict.band[0]:.3g} – {verdict.band[1]:.3g}</b>, suggestion {verdict.suggestion:.3g}: "
-            "rates within 10% of the best validation loss.</p>")
-    return (f"<b>Verification</b> ({verdict.epochs} epochs × {verdict.seeds} seeds, validation loss)"
-            f"<table cellspacing='6'>{rows}</table>{band}")
+                   + (f"<td align='right'>{scores.get(c.method, '')}</td>" if verdict else "") + "</tr>"
+                   for c in result.candidates)
+    table = (f"<table cellspacing='4'><tr><th align='left'>candidate</th><th>rate</th><th>spread</th>{loss_head}"
+             f"</tr>{rows}</table>")
+    band = ""
+    if verdict is not None and math.isfinite(verdict.suggestion):
+        band = (f"<p><b>Band {verdict.band[0]:.3g} – {verdict.band[1]:.3g}</b>: candidates within 10% of the best "
+                "validation loss.</p>")
+    return table + band
 
 
 def _spin(parent, name: str, lo: int, hi: int, value: int, tip: str) -> QSpinBox:

@@ -101,8 +101,10 @@ class LandscapePage(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.landscapeView)
         split.addWidget(right)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        self.landscapeView.setMinimumWidth(360)
+        self.linesPlot.setMinimumHeight(160)
+        split.setSizes([560, 440])
+        right.setSizes([220, 330])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -181,6 +183,7 @@ class LandscapePage(QWidget):
         """Load the weights at (x, y) of the map in a worker and show what they do."""
         if self.result is None or self.result.network is None:
             return
+        self.landscapeView.chosen.setData([x], [y])
         worker = PointWorker(self._config, self._split, self.result.network, self.result.plane, x, y)
         worker.done.connect(self._on_point)
         worker.failed.connect(lambda message: self._show(message, "error"))

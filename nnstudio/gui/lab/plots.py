@@ -13,14 +13,43 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from ...lab import FinderResult, Mark, RangeCurve, Verdict
-from ..plots.epoch_plot import BACKGROUND, LogTickAxis, color, style_plot
+from ..plots.epoch_plot import BACKGROUND, color, style_plot
 from ..qt.refresh import MeteredPlotWidget
-from ..qt.style import NOTE_COLOR
 
 MARK_COLORS = {"minimum": "#d62728", "steep": "#9467bd", "valley": "#8c564b"}
 MARK_SYMBOLS = {"minimum": "t", "steep": "d", "valley": "s"}
 BAND_BRUSH = (44, 160, 44, 40)
 BAND_PEN = "#2ca02c"
+
+
+class DecadeAxis(pg.AxisItem):
+    """A horizontal log axis labelled at whole decades only, as many as fit (every 1st, 2nd, 3rd...
+    decade) — rates span many decades and 1-2-5 labels would collide."""
+
+    LABEL_PX = 48  # room one label needs
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph's name
+        if not self.logMode:
+            return super().tickValues(minVal, maxVal, size)
+        low, high = sorted((minVal, maxVal))
+        lo, hi = math.ceil(low), math.floor(high)
+        count = max(hi - lo + 1, 1)
+        step = max(1, math.ceil(count * self.LABEL_PX / max(size, 1.0)))
+        values = [float(v) for v in range(lo, hi + 1) if v % step == 0]
+        if high - low < 2.5:  # a narrow range: 2 and 5 of each decade as well
+            values = [math.log10(k) + e for e in range(math.floor(low), hi + 1) for k in (1, 2, 5)
+                      if low <= math.log10(k) + e <= high]
+        return [(step, values)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [decade_text(int(round(v))) if abs(v - round(v)) < 1e-9 else f"{10 ** v:.2g}" for v in values]
+
+
+def decade_text(exponent: int) -> str:
+    """10^e as people write rates: 0.001, 0.01, 0.1, 1, 10, 100 near 1, 1e-5 beyond."""
+    return f"{10.0 ** exponent:g}" if -3 <= exponent <= 2 else f"1e{exponent}"
 
 
 def _log_axis_plot(widget: pg.PlotWidget, title: str, y_label: str) -> None:
@@ -40,10 +69,11 @@ class FinderPlot(MeteredPlotWidget):
     a dashed line per candidate (geometric mean over seeds), and the recommended band."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": LogTickAxis("bottom")})
+        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("finderPlot")
         _log_axis_plot(self, "Range test: smoothed training loss per seed", "smoothed loss")
-        self.addLegend(offset=(-10, 10), labelTextColor="#303030")
+        legend = self.addLegend(offset=(10, -10), labelTextColor="#303030")  # bottom left: below the flat start
+        legend.setColumnCount(3)
         self.curves: list[pg.PlotDataItem] = []
         self.marks: list[pg.PlotDataItem] = []
         self.candidate_lines: dict[str, pg.InfiniteLine] = {}
@@ -56,7 +86,7 @@ class FinderPlot(MeteredPlotWidget):
 
     def clear_all(self) -> None:
         self.getPlotItem().clear()
-        self.getPlotItem().legend.clear() if self.getPlotItem().legend else None
+        self.getPlotItem().legend.clear()
         self.curves, self.marks, self.candidate_lines, self.band, self._spread = [], [], {}, None, []
 
     def add_curve(self, curve: RangeCurve, marks: dict[str, Mark]) -> None:
@@ -71,7 +101,7 @@ class FinderPlot(MeteredPlotWidget):
 
     def show_result(self, result: FinderResult) -> None:
         """The seeds' spread (min..max of the smoothed loss per step) and the candidates' lines."""
-        lrs, _mean, lo, hi = result.band_of_curves()
+        lrs, mean, lo, hi = result.band_of_curves()
         if len(result.curves) > 1 and len(lrs):
             low = self.plot(lrs, lo, pen=None)
             high = self.plot(lrs, hi, pen=None)
@@ -79,14 +109,21 @@ class FinderPlot(MeteredPlotWidget):
             fill.setZValue(-15)
             self.addItem(fill)
             self._spread = [low, high, fill]
-        for k, candidate in enumerate(result.candidates):
+        for candidate in result.candidates:
+            # named in the legend (labels beside close lines would collide), with a dot on the mean curve
+            tint = MARK_COLORS[candidate.method]
             line = pg.InfiniteLine(math.log10(candidate.lr), angle=90,
-                                   pen=pg.mkPen(MARK_COLORS[candidate.method], width=1.2, style=Qt.PenStyle.DashLine),
-                                   label=f"{candidate.method} {candidate.lr:.2g}",
-                                   labelOpts={"position": 0.95 - 0.08 * k, "color": MARK_COLORS[candidate.method],
-                                              "fill": (255, 255, 255, 200)})
+                                   pen=pg.mkPen(tint, width=1.2, style=Qt.PenStyle.DashLine))
             self.addItem(line)
+            height = float(np.interp(math.log(candidate.lr), np.log(lrs), mean)) if len(lrs) else math.nan
+            self.plot([candidate.lr], [height], pen=None, symbol="o", symbolSize=9, symbolBrush=tint,
+                      name=f"{candidate.method} {candidate.lr:.2g}")
             self.candidate_lines[candidate.method] = line
+        if len(lrs):
+            every = np.concatenate([c.smoothed[np.isfinite(c.smoothed)] for c in result.curves])
+            low, high = float(every.min()), float(every.max())
+            pad = 0.05 * (high - low or 1.0)
+            self.setYRange(low - pad, high + pad, padding=0)
 
     def show_band(self, lo: float, hi: float) -> None:
         if self.band is not None:
@@ -100,9 +137,9 @@ class VerifyPlot(MeteredPlotWidget):
     bars from the best to the worst seed), the band and the suggestion."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": LogTickAxis("bottom")})
+        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("verifyPlot")
-        _log_axis_plot(self, "Verification: validation loss after brief training", "validation loss")
+        _log_axis_plot(self, "Verification", "validation loss")
         self.points = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.2), symbol="o", symbolSize=8,
                                 symbolBrush="#1f77b4")
         self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), height=np.array([]), pen=pg.mkPen("#1f77b4"))
@@ -110,14 +147,15 @@ class VerifyPlot(MeteredPlotWidget):
         self.star = self.plot([], [], pen=None, symbol="star", symbolSize=18, symbolBrush="#2ca02c",
                               symbolPen=pg.mkPen("#1b5e20"))
         self.band: pg.LinearRegionItem | None = None
-        self.note = pg.TextItem("", color=NOTE_COLOR, anchor=(0, 0))
-        self.addItem(self.note)
+        self.setToolTip("Each candidate trained briefly on a few seeds: the dot is the mean validation loss after "
+                        "the last epoch, the bar spans the best to the worst seed.\nGreen band: the rates within 10% "
+                        "of the best; star: the suggestion.")
 
     def clear_all(self) -> None:
         self.points.setData([], [])
         self.star.setData([], [])
         self.errors.setData(x=np.array([]), y=np.array([]), height=np.array([]))
-        self.note.setText("")
+        self.getPlotItem().setTitle("Verification", size="10pt")
         if self.band is not None:
             self.removeItem(self.band)
             self.band = None
@@ -131,14 +169,13 @@ class VerifyPlot(MeteredPlotWidget):
         hi = np.array([max(r.val_losses) for r in ok])
         self.errors.setData(x=np.log10(x) if len(x) else x, y=(lo + hi) / 2, height=hi - lo)
         bad = [f"{r.lr:.2g}" for r in verdict.rates if not math.isfinite(r.score)]
-        self.note.setText(f"diverged: {', '.join(bad)}" if bad else "")
         if math.isfinite(verdict.suggestion):
             best = next(r for r in ok if r.lr == verdict.suggestion)
             self.star.setData([best.lr], [best.score])
             self.band = _band_region(*verdict.band)
             self.addItem(self.band)
-        self.getPlotItem().setTitle(f"Verification: validation loss after {verdict.epochs} epochs "
-                                    f"({verdict.seeds} seeds; bars: best to worst seed)", size="10pt")
+        title = f"Verification: {verdict.epochs} epochs × {verdict.seeds} seeds"
+        self.getPlotItem().setTitle(title + (f" · diverged {', '.join(bad)}" if bad else ""), size="10pt")
 
 
 class LandscapeView(MeteredPlotWidget):
@@ -150,7 +187,7 @@ class LandscapeView(MeteredPlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("landscapeView")
-        style_plot(self, "Training loss around the trained weights (log10)", "direction 2", x_label="direction 1")
+        style_plot(self, "log10 training loss", "direction 2", x_label="direction 1")
         item = self.getPlotItem()
         item.showGrid(x=False, y=False)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -193,8 +230,8 @@ class LandscapeView(MeteredPlotWidget):
             self.start.setData([], [])
         self.trained.setData([0.0], [0.0])
         self.chosen.setData([], [])
-        what = "random filter-normalized" if result.directions == "random" else "principal (PCA of the path)"
-        self.getPlotItem().setTitle(f"log10 training loss · {what} directions · click to inspect", size="10pt")
+        what = "random directions" if result.directions == "random" else "PCA directions"
+        self.getPlotItem().setTitle(f"log10 training loss · {what}", size="10pt")
         self.getPlotItem().autoRange()
 
     def data_to_widget(self, x: float, y: float):
@@ -219,7 +256,7 @@ class LinesPlot(MeteredPlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("linesPlot")
-        style_plot(self, "Loss along straight lines (α = 0 start, 1 end)", "loss", x_label="α")
+        style_plot(self, "Loss along straight lines (dashed: validation)", "loss", x_label="α (0: start, 1: end)")
         self.addLegend(offset=(-10, 10), labelTextColor="#303030")
         self.curves: dict[str, pg.PlotDataItem] = {}
 
@@ -228,6 +265,5 @@ class LinesPlot(MeteredPlotWidget):
         self.curves = {}
         for i, (key, line) in enumerate(result.lines.items()):
             name = self.NAMES.get(key, key)
-            self.curves[key] = self.plot(line.alphas, line.train, pen=pg.mkPen(color(i), width=2), name=f"{name} (train)")
-            self.plot(line.alphas, line.val, pen=pg.mkPen(color(i), width=1.4, style=Qt.PenStyle.DashLine),
-                      name=f"{name} (validation)")
+            self.curves[key] = self.plot(line.alphas, line.train, pen=pg.mkPen(color(i), width=2), name=name)
+            self.plot(line.alphas, line.val, pen=pg.mkPen(color(i), width=1.4, style=Qt.PenStyle.DashLine))

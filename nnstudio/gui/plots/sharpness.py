@@ -8,7 +8,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ..qt.refresh import MeteredPlotWidget
-from ..qt.style import NOTE_COLOR
 from .epoch_plot import BACKGROUND, style_plot
 
 
@@ -19,20 +18,22 @@ class SharpnessPlot(MeteredPlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("sharpnessPlot")
-        style_plot(self, "Sharpness (largest Hessian eigenvalue) against the stability limit", "sharpness")
+        style_plot(self, "Sharpness vs stability limit", "λmax")
+        self.setToolTip("Sharpness: the largest eigenvalue of the training loss's Hessian (power iteration on "
+                        "Hessian-vector products), every N epochs.\nDashed: the optimizer's stability limit — "
+                        "2/lr for gradient descent, 2(1+μ)/lr with momentum μ. Full-batch training tends to "
+                        "rise to it and hover there (the edge of stability).")
         self.addLegend(offset=(-10, 10), labelTextColor="#303030")
         self.sharpness = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.6), symbol="o", symbolSize=6,
                                    symbolBrush="#1f77b4", name="sharpness λmax")
         self.limit = self.plot([], [], pen=pg.mkPen("#d62728", width=1.6, style=Qt.PenStyle.DashLine), name="2/lr")
         self.points: list = []
-        self.note = pg.TextItem("", color=NOTE_COLOR, anchor=(0, 0))
-        self.addItem(self.note)
 
     def clear_all(self) -> None:
         self.points = []
         self.sharpness.setData([], [])
         self.limit.setData([], [])
-        self.note.setText("")
+        self.getPlotItem().setTitle("Sharpness vs stability limit", size="10pt")
 
     def set_limit_label(self, label: str) -> None:
         """Name the limit line by the optimizer's formula (2/lr, 2(1+μ)/lr, ...)."""
@@ -48,6 +49,5 @@ class SharpnessPlot(MeteredPlotWidget):
         limits = [p.threshold for p in self.points]
         if all(math.isfinite(t) for t in limits):
             self.limit.setData(epochs, limits)
-            self.note.setText("")
-        else:
-            self.note.setText("adam/rmsprop: their limit applies to the preconditioned Hessian, so no line is drawn")
+        else:  # adam/rmsprop: their limit concerns the preconditioned Hessian
+            self.getPlotItem().setTitle("Sharpness (no limit line for adaptive optimizers)", size="10pt")

@@ -13,13 +13,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from ...lab import FinderResult, Mark, RangeCurve, Verdict
-from ..plots.epoch_plot import BACKGROUND, color, style_plot
+from ..plots.base import style_plot
 from ..qt.refresh import MeteredPlotWidget
+from ..qt.style import BACKGROUND, PALETTE, SUCCESS_TEXT, TEXT_COLOR, color
 
-MARK_COLORS = {"minimum": "#d62728", "steep": "#9467bd", "valley": "#8c564b"}
+MARK_COLORS = {"minimum": PALETTE[3], "steep": PALETTE[4], "valley": PALETTE[5]}
 MARK_SYMBOLS = {"minimum": "t", "steep": "d", "valley": "s"}
-BAND_BRUSH = (44, 160, 44, 40)
-BAND_PEN = "#2ca02c"
+BAND_BRUSH = (*pg.mkColor(PALETTE[2]).getRgb()[:3], 40)
+BAND_PEN = PALETTE[2]
 
 
 class DecadeAxis(pg.AxisItem):
@@ -72,7 +73,7 @@ class FinderPlot(MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("finderPlot")
         _log_axis_plot(self, "Range test: smoothed training loss per seed", "smoothed loss")
-        legend = self.addLegend(offset=(10, -10), labelTextColor="#303030")  # bottom left: below the flat start
+        legend = self.addLegend(offset=(10, -10), labelTextColor=TEXT_COLOR)  # bottom left: below the flat start
         legend.setColumnCount(3)
         self.curves: list[pg.PlotDataItem] = []
         self.marks: list[pg.PlotDataItem] = []
@@ -95,7 +96,7 @@ class FinderPlot(MeteredPlotWidget):
         self.curves.append(self.plot(curve.lrs, curve.smoothed, pen=pen, name=f"seed {curve.seed}"))
         for method, mark in marks.items():
             item = self.plot([mark.point_lr], [mark.point_loss], pen=None, symbol=MARK_SYMBOLS[method], symbolSize=10,
-                             symbolBrush=MARK_COLORS[method], symbolPen=pg.mkPen("#303030"))
+                             symbolBrush=MARK_COLORS[method], symbolPen=pg.mkPen(TEXT_COLOR))
             item.setToolTip(f"seed {curve.seed}: {method} suggests {mark.lr:.3g}")
             self.marks.append(item)
 
@@ -105,7 +106,7 @@ class FinderPlot(MeteredPlotWidget):
         if len(result.curves) > 1 and len(lrs):
             low = self.plot(lrs, lo, pen=None)
             high = self.plot(lrs, hi, pen=None)
-            fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(31, 119, 180, 30))
+            fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(*pg.mkColor(PALETTE[0]).getRgb()[:3], 30))
             fill.setZValue(-15)
             self.addItem(fill)
             self._spread = [low, high, fill]
@@ -140,12 +141,12 @@ class VerifyPlot(MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("verifyPlot")
         _log_axis_plot(self, "Verification", "validation loss")
-        self.points = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.2), symbol="o", symbolSize=8,
-                                symbolBrush="#1f77b4")
-        self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), height=np.array([]), pen=pg.mkPen("#1f77b4"))
+        self.points = self.plot([], [], pen=pg.mkPen(PALETTE[0], width=1.2), symbol="o", symbolSize=8,
+                                symbolBrush=PALETTE[0])
+        self.errors = pg.ErrorBarItem(x=np.array([]), y=np.array([]), height=np.array([]), pen=pg.mkPen(PALETTE[0]))
         self.addItem(self.errors)
-        self.star = self.plot([], [], pen=None, symbol="star", symbolSize=18, symbolBrush="#2ca02c",
-                              symbolPen=pg.mkPen("#1b5e20"))
+        self.star = self.plot([], [], pen=None, symbol="star", symbolSize=18, symbolBrush=PALETTE[2],
+                              symbolPen=pg.mkPen(SUCCESS_TEXT))
         self.band: pg.LinearRegionItem | None = None
         self.setToolTip("Each candidate trained briefly on a few seeds: the dot is the mean validation loss after "
                         "the last epoch, the bar spans the best to the worst seed.\nGreen band: the rates within 10% "
@@ -197,13 +198,13 @@ class LandscapeView(MeteredPlotWidget):
         self.colorbar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), label="log10 loss", interactive=False,
                                         width=12)
         self.colorbar.setImageItem(self.image, insert_in=item)
-        self.path = self.plot([], [], pen=pg.mkPen("w", width=2.5), symbol="o", symbolSize=4, symbolBrush="w",
-                              symbolPen=pg.mkPen("#202020"))
-        self.start = self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush="#d62728",
-                               symbolPen=pg.mkPen("w"))
-        self.trained = self.plot([], [], pen=None, symbol="star", symbolSize=16, symbolBrush="#ffffff",
-                                 symbolPen=pg.mkPen("#202020"))
-        self.chosen = self.plot([], [], pen=None, symbol="+", symbolSize=18, symbolPen=pg.mkPen("#ff7f0e", width=3))
+        self.path = self.plot([], [], pen=pg.mkPen(BACKGROUND, width=2.5), symbol="o", symbolSize=4,
+                              symbolBrush=BACKGROUND, symbolPen=pg.mkPen(TEXT_COLOR))
+        self.start = self.plot([], [], pen=None, symbol="o", symbolSize=11, symbolBrush=PALETTE[3],
+                               symbolPen=pg.mkPen(BACKGROUND))
+        self.trained = self.plot([], [], pen=None, symbol="star", symbolSize=16, symbolBrush=BACKGROUND,
+                                 symbolPen=pg.mkPen(TEXT_COLOR))
+        self.chosen = self.plot([], [], pen=None, symbol="+", symbolSize=18, symbolPen=pg.mkPen(PALETTE[1], width=3))
         self.extent: QRectF | None = None
         self.scene().sigMouseClicked.connect(self._on_click)
         self.setToolTip("Click a point to load the weights there: its losses (and, for 2-D data, its decision "
@@ -257,7 +258,7 @@ class LinesPlot(MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("linesPlot")
         style_plot(self, "Loss along straight lines (dashed: validation)", "loss", x_label="α (0: start, 1: end)")
-        self.addLegend(offset=(-10, 10), labelTextColor="#303030")
+        self.addLegend(offset=(-10, 10), labelTextColor=TEXT_COLOR)
         self.curves: dict[str, pg.PlotDataItem] = {}
 
     def show_result(self, result) -> None:

@@ -8,7 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from ..qt.refresh import MeteredPlotWidget
-from .epoch_plot import BACKGROUND, style_plot
+from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
+from .base import style_plot
 
 
 class SharpnessPlot(MeteredPlotWidget):
@@ -23,10 +24,10 @@ class SharpnessPlot(MeteredPlotWidget):
                         "Hessian-vector products), every N epochs.\nDashed: the optimizer's stability limit — "
                         "2/lr for gradient descent, 2(1+μ)/lr with momentum μ. Full-batch training tends to "
                         "rise to it and hover there (the edge of stability).")
-        self.addLegend(offset=(-10, 10), labelTextColor="#303030")
-        self.sharpness = self.plot([], [], pen=pg.mkPen("#1f77b4", width=1.6), symbol="o", symbolSize=6,
-                                   symbolBrush="#1f77b4", name="sharpness λmax")
-        self.limit = self.plot([], [], pen=pg.mkPen("#d62728", width=1.6, style=Qt.PenStyle.DashLine), name="2/lr")
+        self.addLegend(offset=(-10, 10), labelTextColor=TEXT_COLOR)
+        self.sharpness = self.plot([], [], pen=pg.mkPen(PALETTE[0], width=1.6), symbol="o", symbolSize=6,
+                                   symbolBrush=PALETTE[0], name="sharpness λmax")
+        self.limit = self.plot([], [], pen=pg.mkPen(PALETTE[3], width=1.6, style=Qt.PenStyle.DashLine), name="2/lr")
         self.points: list = []
 
     def clear_all(self) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
 from nnstudio.gui.lab.tab import LabTab  # noqa: E402
 from nnstudio.lab.study import objectives  # noqa: E402
-from test_gui_window import Button, dialogs, shown_window  # noqa: E402,F401 (dialogs: a fixture)
+from test_gui_window import Button, Dialogs, shown_window  # noqa: E402
 
 RUN_TIMEOUT_MS = 120_000
 
@@ -26,6 +26,11 @@ def moons_config(**changes) -> ExperimentConfig:
                             layers=(LayerConfig(8, "tanh"),), output_activation="sigmoid", loss_func="log_loss",
                             init_method="glorot_uniform", batch_size=32, epochs=5, seed=1)
     return base.replace(**changes)
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch)
 
 
 @pytest.fixture

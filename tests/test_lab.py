@@ -14,7 +14,7 @@ import pytest
 
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
 from nnstudio.data import load_split
-from nnstudio.engine import Network, Trainer
+from nnstudio.engine import Trainer
 from nnstudio.lab.finder import find_rates, network_for, one_test, training_arrays
 from nnstudio.lab.landscape import Plane, axis, random_directions, surface
 from nnstudio.lab.lr_find import (debiased_average, schedule, suggest, suggest_minimum, suggest_steep,

@@ -70,6 +70,17 @@ class FinderPage(QWidget):
                   self.findButton, self.stopButton, self.progress):
             top.addWidget(w)
         top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self._build_views(), 1)
+        self.findButton.clicked.connect(self.start)
+        self.stopButton.clicked.connect(self.stop)
+        self.useButton.clicked.connect(lambda: self.verdict and self.useRate.emit(self.verdict.suggestion))
+        self.searchButton.clicked.connect(lambda: self.verdict and self.searchBand.emit(*self.verdict.band))
+
+    def _build_views(self) -> QSplitter:
+        """The range-test plot above; the verification, the table and the two buttons below."""
         self.finderPlot = FinderPlot(self)
         self.verifyPlot = VerifyPlot(self)
         self.summary = QLabel(self)
@@ -100,14 +111,7 @@ class FinderPage(QWidget):
         split.addWidget(bottom)
         split.setSizes([560, 300])  # proportions: the range test gets most of the height
         bottom.setSizes([600, 300])
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addWidget(split, 1)
-        self.findButton.clicked.connect(self.start)
-        self.stopButton.clicked.connect(self.stop)
-        self.useButton.clicked.connect(lambda: self.verdict and self.useRate.emit(self.verdict.suggestion))
-        self.searchButton.clicked.connect(lambda: self.verdict and self.searchBand.emit(*self.verdict.band))
+        return split
 
     # -- running -------------------------------------------------------------------------------
     def is_running(self) -> bool:

@@ -76,6 +76,16 @@ class LandscapePage(QWidget):
                   QLabel("Epochs", self), self.epochsSpin, self.mapButton, self.stopButton, self.progress):
             top.addWidget(w)
         top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(self._build_views(), 1)
+        self.mapButton.clicked.connect(self.start)
+        self.stopButton.clicked.connect(self.stop)
+        self.landscapeView.pointChosen.connect(self.inspect)
+
+    def _build_views(self) -> QSplitter:
+        """The map on the left; the lines and the chosen point on the right."""
         self.landscapeView = LandscapeView(self)
         self.linesPlot = LinesPlot(self)
         self.pointLabel = QLabel("Click the map to load the weights at that point.", self)
@@ -105,13 +115,7 @@ class LandscapePage(QWidget):
         self.linesPlot.setMinimumHeight(160)
         split.setSizes([560, 440])
         right.setSizes([220, 330])
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addWidget(split, 1)
-        self.mapButton.clicked.connect(self.start)
-        self.stopButton.clicked.connect(self.stop)
-        self.landscapeView.pointChosen.connect(self.inspect)
+        return split
 
     # -- mapping ---------------------------------------------------------------------------------
     def is_running(self) -> bool:

@@ -21,7 +21,7 @@ from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, load_split
 from ...engine import decode_classes
 from ...errors import user_message
-from ...lab import LandscapeResult, Plane, VerificationRun, find_rates, landscape_study, suggest
+from ...lab import Plane, VerificationRun, find_rates, landscape_study, suggest
 from ...lab.finder import training_arrays
 from ...lab.objective import float64_copy
 from ..train.worker import BoundaryGrid

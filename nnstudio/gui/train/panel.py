@@ -30,7 +30,6 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
 from ...history import History
-from ...lab import threshold_label
 from ..qt.style import banner_style
 from ..widgets.status_label import MessageBanner
 from . import export
@@ -210,7 +209,6 @@ class TrainingPanel(QWidget):
         self.config = config
         self._clear_views()
         self._run.start(config, steps, self.bar.sharpness_every())
-        self.insideTabs.sharpnessPlot.set_limit_label(threshold_label(config.optimizer))
         self._set_state(RunState.STARTING)
         self.trainProgress.loading()
         self._show_status(f"Loading data set “{config.data.name}”…")

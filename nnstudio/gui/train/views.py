@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QStackedWidget, QT
 
 from ...engine import TrainingSummary
 from ...history import History
+from ...lab import threshold_label
 from ..plots.boundary import BoundaryView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
@@ -154,6 +155,7 @@ class InsideTabs(QTabWidget):
     def prepare(self, info: RunInfo) -> None:
         """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""
         self.histogramView.set_layers(info.layer_names)
+        self.sharpnessPlot.set_limit_label(threshold_label(info.config.optimizer))
         # a confusion matrix is for classes: a regression run's Results page holds its metrics only
         self.confusionCaption.setVisible(info.classification)
         self.confusionView.setVisible(info.classification)

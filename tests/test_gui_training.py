@@ -507,13 +507,14 @@ def test_the_result_says_whether_restoring_went_back_to_an_earlier_epoch(qtbot, 
 def test_sharpness_is_off_by_default_and_plotted_against_the_limit_when_on(qtbot, make_panel):
     config = moons(optimizer="momentum", momentum=0.5, learning_rate=0.1, batch_size=0, epochs=6)
     panel = make_panel(config)
-    bar = panel.bar
-    assert not bar.sharpnessCheck.isChecked() and bar.sharpness_every() == 0
-    assert "Cost" in bar.sharpnessCheck.toolTip()
+    page = panel.insideTabs.sharpnessPage
+    assert not page.sharpnessCheck.isChecked() and page.sharpness_every() == 0
+    assert "Cost" in page.sharpnessCheck.toolTip()
     click_and_finish(qtbot, panel)
     assert panel.insideTabs.sharpnessPlot.points == []
-    qtbot.mouseClick(bar.sharpnessCheck, LEFT)
-    bar.sharpnessEverySpin.setValue(2)
+    panel.insideTabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.sharpnessCheck, LEFT)
+    page.sharpnessEverySpin.setValue(2)
     click_and_finish(qtbot, panel)
     plot = panel.insideTabs.sharpnessPlot
     epochs, values = plot.sharpness.getData()
@@ -527,10 +528,12 @@ def test_stop_during_sharpness_measurements_is_prompt(qtbot, make_panel):
     config = ExperimentConfig(data=DataConfig("digits"), layers=(LayerConfig(128, "relu"),), epochs=10_000,
                               batch_size=0, optimizer="sgd", learning_rate=0.5, early_stopping=False)
     panel = make_panel(config)
-    qtbot.mouseClick(panel.bar.sharpnessCheck, LEFT)
-    panel.bar.sharpnessEverySpin.setValue(1)   # a measurement after every (full-batch, short) epoch
+    page = panel.insideTabs.sharpnessPage
+    panel.insideTabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.sharpnessCheck, LEFT)
+    page.sharpnessEverySpin.setValue(1)   # a measurement after every (full-batch, short) epoch
     qtbot.mouseClick(panel.trainButton, LEFT)
-    qtbot.waitUntil(lambda: len(panel.insideTabs.sharpnessPlot.points) >= 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(panel.insideTabs.sharpnessPlot.points) >= 1, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running, timeout=5000):
         started = time.perf_counter()
         qtbot.mouseClick(panel.stopButton, LEFT)

@@ -208,7 +208,7 @@ class TrainingPanel(QWidget):
             return
         self.config = config
         self._clear_views()
-        self._run.start(config, steps, self.bar.sharpness_every())
+        self._run.start(config, steps, self.insideTabs.sharpnessPage.sharpness_every())
         self._set_state(RunState.STARTING)
         self.trainProgress.loading()
         self._show_status(f"Loading data set “{config.data.name}”…")
@@ -321,7 +321,7 @@ class TrainingPanel(QWidget):
     def _set_state(self, state: RunState) -> None:
         self.state = state
         self.run_actions.apply(state, bool(self._config_problem))
-        self.bar.set_running(state in ACTIVE_STATES)
+        self.insideTabs.sharpnessPage.set_running(state in ACTIVE_STATES)
         self.stateChanged.emit(state.value)
 
     def _on_pause_toggled(self, checked: bool) -> None:

@@ -1,21 +1,13 @@
-"""The training panel's top row: Train, Pause, Step, Stop, Reset, the progress bar and the opt-in
-sharpness monitor."""
+"""The training panel's top row: Train, Pause, Step, Stop, Reset and the progress bar."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from .actions import RunActions
 from .progress import TrainProgress
-
-
-SHARPNESS_TIP = ("Measure the sharpness (the largest eigenvalue of the loss's Hessian) every N epochs and plot it "
-                 "against the optimizer's stability limit 2/lr (2(1+μ)/lr with momentum) in the Sharpness tab.\n"
-                 "Cost: each measurement takes up to 40 gradient passes over up to 2048 training rows; on the "
-                 "digits preset one measurement took about as long as 11 training epochs (median), so every 10 "
-                 "epochs roughly doubles the training time. Off by default.")
 
 
 class TrainingBar(QWidget):
@@ -36,29 +28,6 @@ class TrainingBar(QWidget):
             layout.addWidget(button)
         layout.addSpacing(8)
         layout.addWidget(self.trainProgress, 1)
-        layout.addSpacing(8)
-        self.sharpnessCheck = QCheckBox("Sharpness every", self)
-        self.sharpnessCheck.setObjectName("sharpnessCheck")
-        self.sharpnessCheck.setToolTip(SHARPNESS_TIP)
-        self.sharpnessEverySpin = QSpinBox(self)
-        self.sharpnessEverySpin.setObjectName("sharpnessEverySpin")
-        self.sharpnessEverySpin.setRange(1, 1000)
-        self.sharpnessEverySpin.setValue(10)
-        self.sharpnessEverySpin.setSuffix(" epochs")
-        self.sharpnessEverySpin.setToolTip(SHARPNESS_TIP)
-        self.sharpnessEverySpin.setEnabled(False)
-        self.sharpnessCheck.toggled.connect(self.sharpnessEverySpin.setEnabled)
-        layout.addWidget(self.sharpnessCheck)
-        layout.addWidget(self.sharpnessEverySpin)
-
-    def sharpness_every(self) -> int:
-        """Epochs between sharpness measurements, 0 when the monitor is off."""
-        return self.sharpnessEverySpin.value() if self.sharpnessCheck.isChecked() else 0
-
-    def set_running(self, running: bool) -> None:
-        """The monitor's settings apply to the next run; they cannot change during one."""
-        self.sharpnessCheck.setEnabled(not running)
-        self.sharpnessEverySpin.setEnabled(not running and self.sharpnessCheck.isChecked())
 
     def _tool_button(self, action: QAction, name: str) -> QToolButton:
         button = QToolButton(self)

@@ -18,9 +18,9 @@ from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
-from ..plots.sharpness import SharpnessPlot
 from ..qt.refresh import RefreshScheduler
 from ..widgets.log_view import LogView
+from .sharpness_page import SharpnessPage
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
@@ -111,14 +111,15 @@ class InsideTabs(QTabWidget):
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
-        self.sharpnessPlot = SharpnessPlot(self)
-        self.addTab(self.sharpnessPlot, "Sharpness")
+        self.sharpnessPage = SharpnessPage(self)
+        self.sharpnessPlot = self.sharpnessPage.sharpnessPlot
+        self.addTab(self.sharpnessPage, "Sharpness")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
         self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
-        self.setTabToolTip(SHARPNESS_PAGE, "The largest Hessian eigenvalue against 2/lr, when 'Sharpness every' is "
-                                           "on above (off by default: it costs training time)")
+        self.setTabToolTip(SHARPNESS_PAGE, "The largest Hessian eigenvalue against 2/lr, measured when switched on "
+                                           "there (off by default: it costs training time)")
         self.tabBarClicked.connect(self._on_tab_clicked)
         QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
 

@@ -605,3 +605,41 @@ def test_the_boundary_starts_at_epoch_zero_and_replays_the_run(qtbot, make_panel
     qtbot.waitUntil(lambda: not replay.playButton.isChecked(), timeout=20_000)  # played to the end
     assert view.follow_latest and replay.slider.value() == replay.slider.maximum()
     np.testing.assert_array_equal(view.image.image, frames[-1].rgb)
+
+
+# -- the opt-in sharpness monitor ------------------------------------------------------------------------
+
+def test_sharpness_is_off_by_default_and_plotted_against_the_limit_when_on(qtbot, make_panel):
+    config = moons(optimizer="momentum", momentum=0.5, learning_rate=0.1, batch_size=0, epochs=6)
+    panel = make_panel(config)
+    page = panel.insideTabs.sharpnessPage
+    assert not page.sharpnessCheck.isChecked() and page.sharpness_every() == 0
+    assert "Cost" in page.sharpnessCheck.toolTip()
+    click_and_finish(qtbot, panel)
+    assert panel.insideTabs.sharpnessPlot.points == []
+    panel.insideTabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.sharpnessCheck, LEFT)
+    page.sharpnessEverySpin.setValue(2)
+    click_and_finish(qtbot, panel)
+    plot = panel.insideTabs.sharpnessPlot
+    epochs, values = plot.sharpness.getData()
+    assert list(epochs) == [1, 2, 4, 6] and all(v > 0 for v in values)
+    _, limits = plot.limit.getData()
+    np.testing.assert_allclose(limits, 2 * 1.5 / 0.1)   # 2(1 + μ)/lr
+    assert plot.getPlotItem().legend.items[-1][1].text == "2(1+μ)/lr"
+
+
+def test_stop_during_sharpness_measurements_is_prompt(qtbot, make_panel):
+    config = ExperimentConfig(data=DataConfig("digits"), layers=(LayerConfig(128, "relu"),), epochs=10_000,
+                              batch_size=0, optimizer="sgd", learning_rate=0.5, early_stopping=False)
+    panel = make_panel(config)
+    page = panel.insideTabs.sharpnessPage
+    panel.insideTabs.setCurrentWidget(page)
+    qtbot.mouseClick(page.sharpnessCheck, LEFT)
+    page.sharpnessEverySpin.setValue(1)   # a measurement after every (full-batch, short) epoch
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: len(panel.insideTabs.sharpnessPlot.points) >= 1, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running, timeout=5000):
+        started = time.perf_counter()
+        qtbot.mouseClick(panel.stopButton, LEFT)
+    assert time.perf_counter() - started < 2.0  # the contract is 0.5 s; the margin absorbs a loaded machine

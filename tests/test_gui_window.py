@@ -351,10 +351,11 @@ class _Worker(QWidget):
         self.shutdowns += 1
 
 
-def test_the_window_hosts_train_compare_and_tune_tabs(window):
+def test_the_window_hosts_train_compare_tune_and_lab_tabs(window):
     tabs = window.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Train", "Compare", "Tune"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Train", "Compare", "Tune", "Lab"]
     assert tabs.widget(1).objectName() == "compareTab" and tabs.widget(2).objectName() == "tuningTab"
+    assert tabs.widget(3).objectName() == "labTab"
 
 
 def test_added_tabs_follow_the_others_and_are_shut_down_on_close(window):

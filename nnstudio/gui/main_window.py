@@ -29,6 +29,7 @@ from .editor import ConfigEditor
 from .editor.binding import reveal_field
 from .editor.help_pane import help_key_of
 from .editor.hyperparams import describe_problem
+from .lab.tab import LabTab
 from .train.panel import TrainingPanel
 from .tune.tab import TuningTab
 from .window.contract import PanelContract
@@ -110,6 +111,10 @@ class MainWindow(QMainWindow):
             EDITOR_TAB.check(tab)
             tab.openInEditor.connect(opened)
             self.add_tab(tab, title)
+        self.lab_tab = LabTab(self.current_config, self)
+        self.lab_tab.useLearningRate.connect(self.use_learning_rate)
+        self.lab_tab.searchBand.connect(self.search_learning_rate_band)
+        self.add_tab(self.lab_tab, "Lab")
         self.setCentralWidget(self.tabs)
 
     def _build_status_bar(self) -> None:
@@ -153,6 +158,22 @@ class MainWindow(QMainWindow):
     def _open_tuned_config(self, config: ExperimentConfig) -> None:
         self.load_config(config, f"tuning ({config.name})")
         self.tabs.setCurrentWidget(self.training_panel)
+
+    def use_learning_rate(self, rate: float) -> None:
+        """Set the design's learning rate (one undoable edit), from the Lab tab's finder."""
+        if self._running:
+            self._show_note("The design is locked while training; stop the run to change the learning rate.")
+            return
+        if self.editor.edit(self.editor.config.replace(learning_rate=float(rate)), f"Set learning rate {rate:.3g}"):
+            self._show_note(f"Learning rate set to {rate:.3g} (Ctrl+Z to undo).")
+
+    def search_learning_rate_band(self, low: float, high: float) -> None:
+        """Make the Tune tab search the learning rate over [low, high] on a log scale, and show it."""
+        if self.tuning_tab.set_learning_rate_range(low, high):
+            self.tabs.setCurrentWidget(self.tuning_tab)
+            self._show_note(f"Tune searches the learning rate from {low:.3g} to {high:.3g} (log scale).")
+        else:
+            self._show_note("Tuning is running: the search space can change when it has stopped.")
 
     # -- tabs and config -----------------------------------------------------------------------
     def add_tab(self, widget: QWidget, title: str) -> int:

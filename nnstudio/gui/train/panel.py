@@ -217,7 +217,7 @@ class TrainingPanel(QWidget):
             return
         self.config = config
         self._clear_views()
-        self._run.start(config, steps)
+        self._run.start(config, steps, self.insideTabs.sharpnessPage.sharpness_every())
         self._set_state(RunState.STARTING)
         self.trainProgress.loading()
         self._show_status(f"Loading data set “{config.data.name}”…")
@@ -263,6 +263,8 @@ class TrainingPanel(QWidget):
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
+        if update.sharpness:
+            self.insideTabs.sharpnessPlot.add_points(update.sharpness)
 
     def _show_identical_units(self, record) -> None:
         """Say so when a hidden layer's units are all alike (zeros init), whatever the epoch."""
@@ -346,6 +348,7 @@ class TrainingPanel(QWidget):
     def _set_state(self, state: RunState) -> None:
         self.state = state
         self.run_actions.apply(state, bool(self._config_problem))
+        self.insideTabs.sharpnessPage.set_running(state in ACTIVE_STATES)
         self.stateChanged.emit(state.value)
 
     def _on_pause_toggled(self, checked: bool) -> None:

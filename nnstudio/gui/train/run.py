@@ -45,11 +45,12 @@ class TrainingRun(QObject):
         """Pause, resume, step and stop the current run (None when there is none)."""
         return self._control
 
-    def start(self, config: ExperimentConfig, steps: int | None) -> None:
-        """Train ``config``; ``steps`` epochs, then pause (None: run to the end)."""
+    def start(self, config: ExperimentConfig, steps: int | None, sharpness_every: int = 0) -> None:
+        """Train ``config``; ``steps`` epochs, then pause (None: run to the end); measure the
+        sharpness every ``sharpness_every`` epochs (0: never)."""
         self._run_id += 1
         self._control = RunControl(steps)
-        worker = TrainingWorker(config, self._control, self._run_id)
+        worker = TrainingWorker(config, self._control, self._run_id, sharpness_every=sharpness_every)
         worker.prepared.connect(self._on_prepared)
         worker.progress.connect(self._on_progress)
         worker.paused.connect(self._on_paused)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSplitter, QStacke
 
 from ...engine import TrainingSummary
 from ...history import History
+from ...lab import threshold_label
 from ..plots.boundary import BoundaryReplay, BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
@@ -22,10 +23,11 @@ from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
 from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
+from .sharpness_page import SharpnessPage
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE = 0, 1, 2, 3
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE, SHARPNESS_PAGE = 0, 1, 2, 3, 4
 BOUNDARY_FRAME_MS = 200  # the live boundary's pace: 5 frames a second
 
 
@@ -139,10 +141,15 @@ class InsideTabs(QTabWidget):
         self.addTab(self.clippingView, "Clipping")
         self.setTabToolTip(CLIPPING_PAGE, "The whole gradient's norm before and after clipping, and the share of "
                                           "steps clipped, per epoch")
+        self.sharpnessPage = SharpnessPage(self)
+        self.sharpnessPlot = self.sharpnessPage.sharpnessPlot
+        self.addTab(self.sharpnessPage, "Sharpness")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
         self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
+        self.setTabToolTip(SHARPNESS_PAGE, "The largest Hessian eigenvalue against 2/lr, measured when switched on "
+                                           "there (off by default: it costs training time)")
         self.tabBarClicked.connect(self._on_tab_clicked)
         QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
 
@@ -179,6 +186,7 @@ class InsideTabs(QTabWidget):
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)
+        self.sharpnessPlot.clear_all()
 
     def prepare(self, info: RunInfo) -> None:
         """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""
@@ -186,6 +194,7 @@ class InsideTabs(QTabWidget):
         self.clippingView.start(info.config.clip_type, info.config.grad_clip)
         if info.initial is not None:  # epoch 0: the initializer's own distributions
             self.histogramView.add_records([info.initial])
+        self.sharpnessPlot.set_limit_label(threshold_label(info.config.optimizer))
         # a confusion matrix is for classes: a regression run's Results page holds its metrics only
         self.confusionCaption.setVisible(info.classification)
         self.confusionView.setVisible(info.classification)

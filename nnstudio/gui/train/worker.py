@@ -35,6 +35,7 @@ from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import STOP_USER, EpochRecord, Trainer, TrainingSummary
 from ...errors import user_message
+from ...lab import SharpnessMonitor, SharpnessPoint
 
 log = logging.getLogger("nnstudio.training")
 
@@ -154,11 +155,13 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class Update:
-    """Everything since the previous update: ``records`` in epoch order (never empty)."""
+    """Everything since the previous update: ``records`` in epoch order (never empty), and the
+    sharpness measurements taken since (when the run measures it)."""
 
     records: tuple[EpochRecord, ...]
     weights: list[np.ndarray] | None = None
     boundary: BoundaryGrid | None = None
+    sharpness: tuple[SharpnessPoint, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ class _Pending:
     last_weights: float = -math.inf
     next_boundary: float = -math.inf
     grid: int = 0  # points per axis of the next live boundary frame (0: not chosen yet)
+    sharpness_sent: int = 0
 
 
 class TrainingWorker(QObject):
@@ -194,12 +198,14 @@ class TrainingWorker(QObject):
     finished = Signal()
 
     def __init__(self, config: ExperimentConfig, control: RunControl, run_id: int = 0, *,
-                 emit_interval: float = EMIT_INTERVAL_S):
+                 emit_interval: float = EMIT_INTERVAL_S, sharpness_every: int = 0):
         super().__init__()
         self.config = config
         self.control = control
         self.run_id = run_id
         self.emit_interval = emit_interval
+        self.sharpness_every = sharpness_every  # measure the sharpness every N epochs (0: never)
+        self._monitor: SharpnessMonitor | None = None
 
     @Slot()
     def run(self) -> None:
@@ -247,7 +253,11 @@ class TrainingWorker(QObject):
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
         pending = _Pending()
-        for record in trainer.run(stop=control.stop.is_set):
+        records = trainer.run(stop=control.stop.is_set)
+        if self.sharpness_every > 0:
+            self._monitor = SharpnessMonitor(trainer, self.sharpness_every)
+            records = self._monitor.run(stop=control.stop.is_set)
+        for record in records:
             pending.records.append(record)
             self._epoch = record.epoch
             self._log_epoch(record)
@@ -299,8 +309,12 @@ class TrainingWorker(QObject):
             cost = time.perf_counter() - t0
             pending.grid = next_grid_size(pending.grid, cost)
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
+        sharpness = ()
+        if self._monitor is not None:
+            sharpness = tuple(self._monitor.points[pending.sharpness_sent:])
+            pending.sharpness_sent += len(sharpness)
         self.control.view_ready.clear()
-        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
+        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, sharpness))
         pending.records = []
         pending.last_emit = now
 

@@ -160,6 +160,15 @@ class TuningTab(QWidget):
         if not space_ok and not running:
             self.tuningStatus.setText("Fix the search space (see the red messages) to start.")
 
+    def set_learning_rate_range(self, low: float, high: float) -> bool:
+        """Search the learning rate over [low, high] on a log scale; False (nothing changed) while running."""
+        if self.is_running():
+            return False
+        space = self.space_editor.space().replace("learning_rate", enabled=True, low=float(low), high=float(high),
+                                                  log=True)
+        self._set_space(space)
+        return True
+
     def _set_space(self, space: SearchSpace) -> None:
         self.space_editor.set_space(space)
         self._update_controls()

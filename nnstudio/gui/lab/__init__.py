@@ -1,0 +1,1 @@
+"""The Lab tab: the learning-rate finder, the loss landscape, and the sharpness plot."""

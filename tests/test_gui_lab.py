@@ -1,0 +1,150 @@
+"""The Lab tab, driven through its widgets with pytest-qt: finder, verification, Use / Search this
+band through the window, the landscape map with a click on a point, and Stop."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
+from nnstudio.gui.lab.tab import LabTab  # noqa: E402
+from nnstudio.lab.study import objectives  # noqa: E402
+from test_gui_window import Button, Dialogs, shown_window  # noqa: E402
+
+RUN_TIMEOUT_MS = 120_000
+
+
+def moons_config(**changes) -> ExperimentConfig:
+    base = ExperimentConfig(name="moons", data=DataConfig("moons", {"n_samples": 200, "noise": 0.2}),
+                            layers=(LayerConfig(8, "tanh"),), output_activation="sigmoid", loss_func="log_loss",
+                            init_method="glorot_uniform", batch_size=32, epochs=5, seed=1)
+    return base.replace(**changes)
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    return Dialogs(monkeypatch)
+
+
+@pytest.fixture
+def make_tab(qtbot):
+    tabs = []
+
+    def make(config: ExperimentConfig | None = None) -> LabTab:
+        holder = {"config": config or moons_config()}
+        tab = LabTab(lambda: holder["config"], backend="thread")
+        qtbot.addWidget(tab)
+        tab.resize(1280, 800)
+        tab.show()
+        tabs.append(tab)
+        return tab
+
+    yield make
+    for tab in tabs:
+        tab.shutdown()
+
+
+def click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_finder_draws_each_seed_and_recommends_a_verified_band(qtbot, make_tab):
+    tab = make_tab()
+    page = tab.finder
+    page.seedsSpin.setValue(2)
+    page.verifyEpochsSpin.setValue(2)
+    with qtbot.waitSignal(page.runFinished, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.findButton)
+    assert len(page.finderPlot.curves) == 2
+    for curve, plotted in zip(page.result.curves, page.finderPlot.curves):
+        x, y = plotted.getData()
+        np.testing.assert_allclose(10 ** x, curve.lrs)   # log mode: the item holds log10 of the rates
+        np.testing.assert_allclose(y, curve.smoothed)
+    assert set(page.finderPlot.candidate_lines) == {c.method for c in page.result.candidates}
+    verdict = page.verdict
+    lo, hi = verdict.band
+    assert lo <= verdict.suggestion <= hi
+    region = page.finderPlot.band.getRegion()
+    np.testing.assert_allclose(region, (math.log10(lo), math.log10(hi)))
+    assert page.useButton.isEnabled() and f"{verdict.suggestion:.3g}" in page.useButton.text()
+    with qtbot.waitSignal(tab.useLearningRate) as used:
+        click(qtbot, page.useButton)
+    assert used.args == [pytest.approx(verdict.suggestion)]
+    assert not page.stopButton.isEnabled() and page.findButton.isEnabled()
+
+
+def test_stop_ends_the_verification_within_half_a_second(qtbot, make_tab):
+    tab = make_tab(moons_config(data=DataConfig("moons", {"n_samples": 2000, "noise": 0.2}), batch_size=8))
+    page = tab.finder
+    page.seedsSpin.setValue(1)
+    page.verifyEpochsSpin.setValue(100)
+    with qtbot.waitSignal(page.progress.valueChanged, timeout=RUN_TIMEOUT_MS,
+                          check_params_cb=lambda v: page.result is not None and v > 0):
+        click(qtbot, page.findButton)
+    start = time.perf_counter()
+    with qtbot.waitSignal(page.runFinished, timeout=5000):
+        click(qtbot, page.stopButton)
+    assert time.perf_counter() - start < 0.5
+    assert page.verdict is None and "Stopped" in page.status.text()
+
+
+def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
+    tab = make_tab()
+    page = tab.landscape
+    tab.pages.setCurrentWidget(page)
+    page.gridSpin.setValue(7)
+    page.epochsSpin.setValue(6)
+    page.directionsCombo.setCurrentText("pca")
+    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.mapButton)
+    result = page.result
+    assert result.loss.shape == (7, 7)
+    np.testing.assert_allclose(page.landscapeView.image.image, np.log10(result.loss))
+    x, y = page.landscapeView.path.getData()
+    assert len(x) == 7 and (x[-1], y[-1]) == pytest.approx(tuple(result.path[-1]))
+    # a click on the map loads the weights at that point of the plane
+    view = page.landscapeView
+    target = (result.xs[1], result.ys[5])
+    with qtbot.waitSignal(page.pointShown, timeout=RUN_TIMEOUT_MS) as shown:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.data_to_widget(*target))
+    report = shown.args[0]
+    pixel = (result.xs[-1] - result.xs[0]) / view.getPlotItem().getViewBox().width()
+    assert report.x == pytest.approx(target[0], abs=2 * pixel) and report.y == pytest.approx(target[1], abs=2 * pixel)
+    train, _ = objectives(page._config, page._split, result.network)
+    assert report.train_loss == pytest.approx(train.loss(result.plane.point(report.x, report.y)), rel=1e-6)
+    assert report.boundary is not None and page.pointStack.currentWidget() is page.boundaryView
+    assert f"{report.train_loss:.4g}" in page.pointMetrics.text()
+
+
+def test_use_and_search_this_band_through_the_window(qtbot, dialogs):
+    window = shown_window(qtbot)
+    try:
+        page = window.lab_tab.finder
+        window.tabs.setCurrentWidget(window.lab_tab)
+        page.seedsSpin.setValue(1)
+        page.verifyEpochsSpin.setValue(1)
+        with qtbot.waitSignal(page.runFinished, timeout=RUN_TIMEOUT_MS):
+            click(qtbot, page.findButton)
+        verdict = page.verdict
+        stack = window.editor.undo_stack
+        before, old_rate = stack.count(), window.editor.config.learning_rate
+        click(qtbot, page.useButton)
+        assert window.editor.config.learning_rate == pytest.approx(verdict.suggestion)
+        assert stack.count() == before + 1          # one undoable edit
+        stack.undo()
+        assert window.editor.config.learning_rate == old_rate
+        click(qtbot, page.searchButton)
+        space = window.tuning_tab.space_editor.space()["learning_rate"]
+        assert (space.enabled, space.log) == (True, True)
+        assert (space.low, space.high) == pytest.approx(verdict.band)
+        assert window.tabs.currentWidget() is window.tuning_tab
+    finally:
+        dialogs.answer = Button.Discard
+        window.close()

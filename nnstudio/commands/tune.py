@@ -55,6 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="validation accuracy (maximized; default for classification) or loss (minimized)")
     p.add_argument("--epochs", type=int, metavar="E", help="epochs per trial (default 100); early stopping stays on")
     p.add_argument("--seed", type=int, metavar="S", help="sampler seed (default 0)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="cross-validate every trial over K stratified folds of the training + validation rows "
+                        "(e.g. 5; the test rows stay out); a trial's value is its mean over the folds")
+    p.add_argument("--enqueue", metavar="FILE",
+                   help="run these first: an experiment file (.json), or a JSON list of trial parameters")
     p.add_argument("--output", metavar="FILE", help="where to write the best config (default: STUDY-best.json)")
     p.add_argument("--no-test", action="store_true", help="skip the final training of the best config on the test split")
     p.add_argument("--confirm", type=int, metavar="K", default=None,
@@ -97,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_numbers(args) -> None:
     for name, lo in (("trials", 1), ("workers", 1), ("epochs", 1), ("seed", 0), ("confirm", 0),
-                     ("confirm_seeds", 1)):
+                     ("confirm_seeds", 1), ("cv", 2)):
         value = getattr(args, name)
         if value is not None and value < lo:
             raise UserError(f"--{name.replace('_', '-')} must be at least {lo}, not {value}")
@@ -149,7 +154,7 @@ def _settings(args, task: str):
     from ..tuning import TuneSettings, default_metric
 
     changes = {k: v for k, v in (("sampler", args.sampler), ("pruner", args.pruner), ("epochs", args.epochs),
-                                  ("seed", args.seed)) if v is not None}
+                                  ("seed", args.seed), ("cv", args.cv)) if v is not None}
     return TuneSettings(metric=args.metric or default_metric(task), **changes).validate()
 
 

@@ -236,12 +236,13 @@ class Objective:
     """
 
     def __init__(self, base: ExperimentConfig, space: SearchSpace, metric: str = "accuracy",
-                 stop: Callable[[], bool] | None = None, split: Split | None = None):
+                 stop: Callable[[], bool] | None = None, split: Split | None = None, folds: int = 0):
         self.base = base
         self.space = space.validate()
         self.metric = METRICS[metric]
         self.stop = stop or (lambda: False)
         self._split = split
+        self.folds = folds if folds > 1 else 0
         self.every = report_interval(base.epochs)
 
     def split_for(self, config: ExperimentConfig) -> Split:
@@ -255,26 +256,22 @@ class Objective:
         config = config_from_trial(self.base, self.space, trial)
         trial.set_user_attr(CONFIG_ATTR, config.to_json(indent=None))
         try:
+            if self.folds:
+                from .crossval import cross_validate
+
+                return cross_validate(self, trial, config, self.folds)
             trainer = Trainer(config, self.split_for(config), histograms=False)
         except (ConfigError, DataError) as exc:  # a combination the engine rejects: this trial fails
             trial.set_user_attr(MESSAGE_ATTR, str(exc))
             raise
-        pruned_at = self._train(trial, trainer)
+        pruned_at = self.train(trial, trainer)
         summary = trainer.summary
         trial.set_user_attr(EPOCHS_ATTR, summary.epochs_run)
-        if summary.stop_reason == STOP_USER:
-            self._interrupted(trial)
-            raise TrialInterrupted(summary.message)
-        if summary.diverged:
-            return self._diverged(trial, summary.message)
-        if pruned_at:
-            message = f"Pruned at epoch {pruned_at}: worse than the pruner's threshold."
-            trial.set_user_attr(MESSAGE_ATTR, message)
-            raise optuna.TrialPruned(message)
+        self.check_ending(trial, summary, pruned_at)
         loss, accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)
         value = self.metric.from_evaluation(loss, accuracy)
         if not math.isfinite(value):
-            return self._diverged(trial, f"The validation {self.metric.name} is {value}.")
+            return self.diverged(trial, f"The validation {self.metric.name} is {value}.")
         if math.isfinite(loss):
             trial.set_user_attr(VAL_LOSS_ATTR, float(loss))  # breaks ties between equal values
         if math.isfinite(accuracy):
@@ -282,12 +279,28 @@ class Objective:
         trial.set_user_attr(MESSAGE_ATTR, summary.message)
         return float(value)
 
-    def _train(self, trial: optuna.Trial, trainer: Trainer) -> int:
-        """Run the trainer, reporting and checking the pruner; the epoch pruned at, or 0."""
+    def check_ending(self, trial: optuna.Trial, summary: TrainingSummary, pruned_at: int, where: str = "") -> None:
+        """Raise for a training that was stopped, diverged or pruned (``where`` prefixes the message)."""
+        if summary.stop_reason == STOP_USER:
+            self._interrupted(trial)
+            raise TrialInterrupted(summary.message)
+        if summary.diverged:
+            self.diverged(trial, where + summary.message)
+        if pruned_at:
+            message = f"{where}Pruned at epoch {pruned_at}: worse than the pruner's threshold."
+            trial.set_user_attr(MESSAGE_ATTR, message)
+            raise optuna.TrialPruned(message)
+
+    def train(self, trial: optuna.Trial, trainer: Trainer, report: bool = True) -> int:
+        """Run the trainer, reporting and checking the pruner (when ``report``); the epoch pruned at, or 0."""
         records = trainer.run(stop=self.stop)
         # Diverging trials are expected while searching; the trainer detects them itself, so
         # NumPy's overflow warnings would only be noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if not report:
+                for _ in records:
+                    pass
+                return 0
             return self._train_loop(trial, trainer, records)
 
     def _train_loop(self, trial: optuna.Trial, trainer: Trainer, records) -> int:
@@ -311,7 +324,8 @@ class Objective:
         trial.set_user_attr(MESSAGE_ATTR, "Stopped by request.")
 
     @staticmethod
-    def _diverged(trial: optuna.Trial, message: str) -> float:
+    def diverged(trial: optuna.Trial, message: str) -> float:
+        """Mark the trial diverged and prune it."""
         trial.set_user_attr(DIVERGED_ATTR, True)
         trial.set_user_attr(MESSAGE_ATTR, message)
         raise optuna.TrialPruned(message)

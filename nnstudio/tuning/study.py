@@ -19,6 +19,7 @@ from ..config import ConfigError, ExperimentConfig
 from ..data import CLASSIFICATION
 from ..engine import validate_config
 from .confirm import confirmations, confirmed_ranking
+from .crossval import cached_folds
 from .objective import METRICS, best_trial, cached_split, default_metric
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
@@ -29,6 +30,7 @@ TARGET_ATTR = "target_trials"
 META_SCHEMA_VERSION = 1
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+MAX_FOLDS = 20
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class TuneSettings:
     """How trials are run and judged; stored with the study so every worker agrees.
 
     ``epochs`` (per trial) and ``early_stopping`` override the base config's; ``seed`` seeds
-    the sampler (worker ``i`` uses ``seed + i``).  A worker records a heartbeat every
+    the sampler (worker ``i`` uses ``seed + i``); ``cv`` > 1 cross-validates every trial over
+    that many folds of the training + validation rows (:mod:`~nnstudio.tuning.crossval`; 0: the
+    validation split alone).  A worker records a heartbeat every
     ``heartbeat_interval`` seconds; a RUNNING trial without one for ``grace_period`` seconds
     is marked FAIL.
     """
@@ -49,6 +53,7 @@ class TuneSettings:
     early_stopping: bool = True
     heartbeat_interval: int = 5
     grace_period: int = 30
+    cv: int = 0
 
     def validate(self) -> "TuneSettings":
         """Return self; raise :class:`ConfigError` for an unknown name or a bad number."""
@@ -59,6 +64,10 @@ class TuneSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:
                 raise ConfigError(name, value, f"an integer >= {lo}")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, int) or self.cv < 0 or self.cv == 1:
+            raise ConfigError("cv", self.cv, "0 (no cross-validation) or a number of folds >= 2")
+        if self.cv > MAX_FOLDS:
+            raise ConfigError("cv", self.cv, f"at most {MAX_FOLDS} folds")
         if self.grace_period <= self.heartbeat_interval:
             raise ConfigError("grace_period", self.grace_period,
                               f"more than heartbeat_interval ({self.heartbeat_interval} s)")
@@ -103,6 +112,8 @@ def check_setup(base: ExperimentConfig, space: SearchSpace, settings: TuneSettin
     space.validate()
     split = cached_split(base.data)  # DataError if the data cannot be loaded
     validate_config(base, split)
+    if settings.cv:
+        cached_folds(base.data, settings.cv)  # DataError when the rows cannot make that many folds
     metric = METRICS[settings.metric]
     if metric.classification_only and split.task != CLASSIFICATION:
         raise ConfigError("metric", settings.metric,
@@ -194,7 +205,7 @@ def _load(storage_url: str | None, name: str, heartbeat: bool, worker_index: int
         storage = probe
     tuning = TuningStudy(None, base, space, settings, storage.url)  # type: ignore[arg-type]
     tuning.study = optuna.load_study(study_name=name, storage=storage, sampler=tuning.worker_sampler(worker_index),
-                                     pruner=make_pruner(settings.pruner, settings.epochs))
+                                     pruner=make_pruner(settings.pruner, settings.epochs, settings.cv))
     return tuning
 
 

@@ -168,7 +168,8 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
     ``on_trial`` receives each trial this worker ends.
     """
     stop = stop or StopFlag()
-    objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set)
+    objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set,
+                          folds=tuning.settings.cv)
     study = tuning.study
     lock = _CreationLock(budget_lock_path(tuning.storage_url))
     ended: list[FrozenTrial] = []

@@ -15,7 +15,9 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .confirm import Confirmation, confirmations, read_plan, runs_done
+from .crossval import fold_values
 from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, best_ranked, trial_val_loss
+from .ranking import Standing, entry, standings
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -37,6 +39,7 @@ class TrialRow:
     flags: frozenset = field(default_factory=frozenset)
     val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
     confirmation: Confirmation | None = None  # more training seeds, when the trial was confirmed
+    fold_values: tuple[float, ...] = ()  # per-fold values of a cross-validated trial
 
     @property
     def confirmed(self) -> bool:
@@ -62,12 +65,18 @@ def trial_row(trial: FrozenTrial, confirmation: Confirmation | None = None) -> T
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
                     attrs.get(CONFIG_ATTR), flags,
                     trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None,
-                    confirmation if trial.state == TrialState.COMPLETE else None)
+                    confirmation if trial.state == TrialState.COMPLETE else None, fold_values(trial))
 
 
 def trial_rows(trials: Iterable[FrozenTrial], confirmed: dict[int, Confirmation] | None = None) -> list[TrialRow]:
     confirmed = confirmed or {}
     return sorted((trial_row(t, confirmed.get(t.number)) for t in trials), key=lambda r: r.number)
+
+
+def row_standings(rows: Sequence[TrialRow], direction: str) -> dict[int, Standing]:
+    """Mean ± sd and "tied with best" of the rows :func:`best_row` competes over, by trial number."""
+    return standings((entry(r, r.number, r.value, r.val_loss, r.confirmation, r.fold_values, direction)
+                      for r in rows if r.state == "COMPLETE" and r.value is not None and r.config_json), direction)
 
 
 def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
@@ -104,6 +113,14 @@ class StudySnapshot:
 
     def best(self) -> TrialRow | None:
         return best_row(self.rows, self.direction)
+
+    def standings(self) -> dict[int, Standing]:
+        """Mean ± sd and "tied with best" per complete trial (computed on first use)."""
+        cached = self.__dict__.get("_standings")
+        if cached is None:
+            cached = row_standings(self.rows, self.direction)
+            object.__setattr__(self, "_standings", cached)
+        return cached
 
 
 def take_snapshot(tuning, importances: dict[str, float] | None = None) -> StudySnapshot:

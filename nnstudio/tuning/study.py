@@ -19,8 +19,9 @@ from ..config import ConfigError, ExperimentConfig
 from ..data import CLASSIFICATION
 from ..engine import validate_config
 from .confirm import confirmations, confirmed_ranking
-from .crossval import cached_folds
-from .objective import METRICS, best_trial, cached_split, default_metric
+from .crossval import cached_folds, fold_values
+from .ranking import PICK_ATTR, entry, pick_record, standings
+from .objective import METRICS, best_trial, cached_split, default_metric, trial_val_loss
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
 from .storage import StorageError, display_url, not_found, open_storage
@@ -164,6 +165,19 @@ class TuningStudy:
         return best_trial(self.trials(states=(TrialState.COMPLETE,)), direction,
                           confirmed_ranking(self.confirmations(), direction))
 
+    def standings(self) -> dict:
+        """Every complete trial's mean ± sd and tie with the best (:func:`~nnstudio.tuning.ranking.standings`)."""
+        return trial_standings(self.trials(states=(TrialState.COMPLETE,)), self.settings.direction,
+                               self.confirmations())
+
+    def record_pick(self) -> dict | None:
+        """Write the best trial, its mean ± sd, the trials tied with it and why, as the study user
+        attribute ``best_pick`` (so optuna-dashboard shows the same pick); return it (None: no best yet)."""
+        record = pick_record(self.standings(), METRICS[self.settings.metric].label, self.settings.direction)
+        if record is not None and self.study.user_attrs.get(PICK_ATTR) != record:
+            self.study.set_user_attr(PICK_ATTR, record)
+        return record
+
     def confirmations(self) -> dict:
         """The confirmed trials (:mod:`~nnstudio.tuning.confirm`) by number; {} before confirmation."""
         return confirmations(self.study.user_attrs)
@@ -172,6 +186,14 @@ class TuningStudy:
         """The sampler of worker ``worker_index`` (seed + index); None: an unseeded one."""
         seed = None if worker_index is None else self.settings.seed + worker_index
         return make_sampler(self.settings.sampler, seed)
+
+
+def trial_standings(trials, direction: str, confirmed: Mapping | None = None) -> dict:
+    """Standings of the COMPLETE ``trials`` (FrozenTrials), ``confirmed`` by number."""
+    confirmed = confirmed or {}
+    return standings((entry(t, t.number, t.value, trial_val_loss(t), confirmed.get(t.number), fold_values(t),
+                            direction) for t in trials
+                      if t.state == TrialState.COMPLETE and t.value is not None), direction)
 
 
 def _meta(base: ExperimentConfig, space: SearchSpace, settings: TuneSettings) -> dict[str, Any]:

@@ -149,24 +149,60 @@ def best_so_far(rows: Sequence[TrialRow], direction: str) -> tuple[list[int], li
 def param_importances(study: optuna.Study) -> dict[str, float]:
     """PED-ANOVA importances (normalized to sum 1), most important first; {} with too few trials.
 
-    Only parameters present in every complete trial are rated (``hidden_size_5`` exists only in
-    deep networks, so it cannot be compared across all trials).
+    Every parameter of the complete trials is rated, including conditional ones: a trial without
+    ``hidden_size_2`` (a network of two layers) counts it as a value of its own, "absent", placed
+    just outside the parameter's range.  So the importance of ``hidden_size_2`` says how much
+    having a third layer, and its width, go with good values.
     """
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    complete = [t for t in complete if t.value is not None and math.isfinite(t.value)]
     if len(complete) < MIN_COMPLETE_FOR_IMPORTANCE:
         return {}
-    shared = set.intersection(*(set(t.params) for t in complete))
-    if not shared:
+    filled = _with_absent_values(complete, study.direction)
+    if filled is None:
         return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             importances = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), params=sorted(shared),
-                normalize=True)
+                filled, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), normalize=True)
     except (ValueError, RuntimeError, ZeroDivisionError, FloatingPointError):
         return {}
     return {k: float(v) for k, v in importances.items() if math.isfinite(v)}
+
+
+def absent_value(dist):
+    """(a distribution that also holds "absent", the value standing for it)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if isinstance(dist, IntDistribution):
+        low = dist.low - dist.step
+        return IntDistribution(low, dist.high, log=dist.log and low > 0, step=dist.step), low
+    if isinstance(dist, FloatDistribution):
+        if dist.log:
+            return FloatDistribution(dist.low / 10, dist.high, log=True), dist.low / 10
+        low = dist.low - 0.1 * (dist.high - dist.low)
+        return FloatDistribution(low, dist.high), low
+    return CategoricalDistribution(tuple(dist.choices) + (None,)), None
+
+
+def _with_absent_values(trials: Sequence[FrozenTrial], direction) -> optuna.Study | None:
+    """An in-memory study of ``trials`` in which every trial has every parameter."""
+    distributions: dict[str, Any] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            distributions.setdefault(name, dist)
+    if not distributions:
+        return None
+    absent = {}
+    for name, dist in distributions.items():
+        if any(name not in t.params for t in trials):
+            distributions[name], absent[name] = absent_value(dist)
+    study = optuna.create_study(direction=direction)
+    for t in trials:
+        params = {name: t.params.get(name, absent.get(name)) for name in distributions}
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dict(distributions), value=t.value))
+    return study
 
 
 def format_params(params: dict[str, Any]) -> str:

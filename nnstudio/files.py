@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import ConfigError, ExperimentConfig
+from .errors import UserError
 
 if TYPE_CHECKING:
     from .model import TrainedModel
@@ -50,7 +51,7 @@ MODEL_FORMAT = "nnstudio-model"
 MODEL_FORMAT_VERSION = 1
 
 
-class FileFormatError(ValueError):
+class FileFormatError(UserError, ValueError):
     """A file cannot be read as what it claims to be, or cannot be written; the message names
     the file."""
 

@@ -17,7 +17,8 @@ import os
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_ERROR, EXIT_OK, UserError, command
+from ..cli import EXIT_ERROR, EXIT_OK, command
+from ..errors import UserError
 from ..compare import (DEFAULT_MAX_DEPTH, DEFAULT_SEEDS, FACTORS, MAX_DEPTH, Comparison, ComparisonResults,
                        ComparisonRun, FactorValueError, Target, check_fits_data, columns_for, depth_rows,
                        recommend_from_rows, write_depth, write_summary)

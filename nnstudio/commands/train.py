@@ -12,8 +12,6 @@ parameters so far, and exits with status 130; a second Ctrl-C aborts at once.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import logging
 import math
@@ -25,11 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
+from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
 from ..files import atomic_write_text, save_experiment, save_model
+from ..history import history_csv
 from ..model import TrainedModel
 from ..presets import experiment_from, preset_names
 from ..progress import ProgressBar, format_seconds
@@ -164,25 +164,6 @@ def epoch_line(record: EpochRecord, epochs: int) -> str:
         parts.append(f"val_accuracy {record.val_accuracy:.4f}")
     parts.append(f"lr {record.learning_rate:.3g}")
     return f"epoch {record.epoch}/{epochs}: " + ", ".join(parts)
-
-
-HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate")
-
-
-def history_csv(history: list[EpochRecord], layer_names: list[str]) -> str:
-    """One row per epoch; ``grad_norm_<layer>`` columns per layer; accuracies empty for regression."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*HISTORY_COLUMNS, *(f"grad_norm_{name}" for name in layer_names), "elapsed"])
-    for r in history:
-        values = [r.train_loss, r.val_loss, r.train_accuracy, r.val_accuracy, r.learning_rate, *r.grad_norms,
-                  r.elapsed]
-        writer.writerow([r.epoch, *(_number(v) for v in values)])
-    return buffer.getvalue()
-
-
-def _number(value: float) -> str:
-    return "" if value is None or math.isnan(value) else format(value, ".8g")
 
 
 def _json_number(value: float) -> float | None:

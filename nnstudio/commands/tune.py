@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..cli import EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..cli import EXIT_INTERRUPTED, EXIT_OK, command
+from ..errors import UserError
 from ..progress import ProgressBar, format_seconds
 
 EXIT_FAILED = 1

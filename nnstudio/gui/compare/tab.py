@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 from ...compare import (DEFAULT_SEEDS, FACTORS, MAX_SEEDS, Comparison, ComparisonResults, Target, default_workers,
                        depth_rows, format_value, metric_name, recommend_from_rows, write_depth, write_summary)
 from ...compare.results import NOT_RUN, RUNNING
-from ...config import ConfigError, ExperimentConfig
+from ...config import ExperimentConfig
 from ...files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
 from ...progress import format_seconds
-from ...registry import UnknownNameError
+from ...errors import UserError
 from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
 from .table import SummaryModel, SummaryTable, sorting_proxy
 from .worker import CompareWorker
@@ -40,7 +40,7 @@ from ..qt.threads import start_worker, stop_and_wait
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1    # "value" or "file"
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
 FILE_FILTER = f"nnstudio experiments (*{EXPERIMENT_SUFFIX});;All files (*)"
-USER_ERRORS = (ValueError, UnknownNameError, FileFormatError, ConfigError)
+USER_ERRORS = (UserError, ValueError)
 
 STYLE = """
 QLabel#compareStatus { padding: 3px 6px; border-radius: 3px; }

@@ -22,23 +22,16 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...cli import user_error_types
 from ...config import ExperimentConfig
-from ...tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, confirm_top,
-                      create_study, open_study, param_importances, take_snapshot)
+from ...errors import user_message
+from ...tuning import (SearchSpace, StopFlag, TuneSettings, WorkerPool, confirm_top, create_study, open_study,
+                       param_importances, take_snapshot)
 
 log = logging.getLogger("nnstudio.tuning")
 
 POLL_S = 0.5               # storage reads at most twice a second
 IMPORTANCE_EVERY_S = 2.0   # PED-ANOVA at most every two seconds, and only when a trial completed
 STOP_GRACE_S = 15.0        # then worker processes that have not exited are killed
-
-
-def user_message(exc: BaseException) -> str | None:
-    """The one-line message of a mistake the user can fix, else None."""
-    if isinstance(exc, user_error_types() + (StorageError, SpaceError)):
-        return str(exc)
-    return None
 
 
 @dataclass(frozen=True)

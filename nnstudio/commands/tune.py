@@ -257,12 +257,9 @@ def _join(args) -> int:
                         "--confirm (more seeds on the validation split) does not apply")
     if args.enqueue:
         if args.worker_index is None:
-            from ..tuning.enqueue import EnqueueError, load_designs
+            from ..tuning.enqueue import load_designs
 
-            try:
-                _enqueue(tuning, load_designs(args.enqueue), args.enqueue)
-            except EnqueueError as exc:
-                raise UserError(str(exc)) from None
+            _enqueue(tuning, load_designs(args.enqueue), args.enqueue)
     child = args.worker_index is not None
     workers = args.workers or 1
     # A joining worker confirms only when asked (--confirm K): several may join one study.
@@ -429,13 +426,10 @@ def _load_designs(path, config, space, settings):
     if not path:
         return []
     from ..tuning import prepare_base
-    from ..tuning.enqueue import EnqueueError, load_designs, plan_designs
+    from ..tuning.enqueue import load_designs, plan_designs
 
-    try:
-        designs = load_designs(path)
-        plan_designs(designs, prepare_base(config, settings), space, path)
-    except EnqueueError as exc:
-        raise UserError(str(exc)) from None
+    designs = load_designs(path)  # EnqueueError is a user error: one line, exit status 2
+    plan_designs(designs, prepare_base(config, settings), space, path)
     return designs
 
 

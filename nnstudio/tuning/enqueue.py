@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..config import ConfigError, ExperimentConfig
+from ..errors import UserError
 from .space import CATEGORICAL, INT, Dimension, SearchSpace
 
 SOURCE_ATTR = "enqueued"   # trial user attribute: where an enqueued trial's parameters came from
@@ -32,7 +33,7 @@ _SCALARS = {"learning_rate": "learning_rate", "init_method": "init_method", "cli
 _OVERRIDDEN = {"name", "epochs", "early_stopping"}  # set by the study for every trial
 
 
-class EnqueueError(ValueError):
+class EnqueueError(UserError, ValueError):
     """A design cannot be enqueued; the message names the file, item and parameter (one line)."""
 
 

@@ -119,3 +119,14 @@ def _space_file(tmp_path):
     path = tmp_path / "space.json"
     path.write_text(small_space().to_json())
     return path
+
+
+def test_a_design_already_in_the_study_is_not_added_again(tmp_path):
+    tuning = create_study(f"sqlite:///{tmp_path / 's.db'}", "enq", iris_config(), small_space(), SETTINGS)
+    assert enqueue_designs(tuning, [_design()], "a.json") == []
+    notes = enqueue_designs(tuning, [_design()], "b.json")
+    assert notes == ["b.json: already in the study as trial 0; not added again"]
+    tuning.set_target(1)
+    run_worker(tuning)
+    assert "already in the study as trial 0" in enqueue_designs(tuning, [_design()], "c.json")[0]
+    assert len(tuning.trials()) == 1

@@ -156,10 +156,23 @@ def enqueue_designs(tuning, designs: Sequence[ExperimentConfig | Mapping[str, An
                     source: str = "design") -> list[str]:
     """Enqueue ``designs`` as the next trials of ``tuning`` (a TuningStudy), in order; the notes.
 
-    Parameters already waiting in the study are not enqueued twice."""
+    A design whose parameters a trial of the study already has (waiting, running or finished,
+    not failed) is not enqueued again; a note names that trial."""
+    from optuna.trial import TrialState
+
     planned, notes = plan_designs(designs, tuning.base, tuning.space, source)
+    trials = tuning.study.get_trials(deepcopy=False, states=(TrialState.WAITING, TrialState.RUNNING,
+                                                             TrialState.COMPLETE, TrialState.PRUNED))
     for where, params in planned:
-        tuning.study.enqueue_trial(params, user_attrs={SOURCE_ATTR: where}, skip_if_exists=True)
+        if not params:
+            notes.append(f"{where}: none of its values can be drawn in this search space; not added")
+            continue
+        same = next((t for t in trials if all(t.params.get(k) == v for k, v in params.items())
+                     or (t.state == TrialState.WAITING and t.system_attrs.get("fixed_params") == params)), None)
+        if same is not None:
+            notes.append(f"{where}: already in the study as trial {same.number}; not added again")
+            continue
+        tuning.study.enqueue_trial(params, user_attrs={SOURCE_ATTR: where})
     return notes
 
 

@@ -25,7 +25,9 @@ def add_current_design(tab) -> None:
         tab.tuningStatus.setText(f"The design cannot be trained yet: {exc}")
         return
     name = tab.study.study_name()
-    if not (tab.is_running() or tab.study.resuming()) or not name:
+    shown = tab.snapshot()
+    exists = tab.is_running() or tab.study.resuming() or (shown is not None and shown.name == name)
+    if not exists or not name:
         tab.pending_designs.append(config)
         n = len(tab.pending_designs)
         tab.tuningStatus.setText(f"Added the current design: {'it runs' if n == 1 else f'these {n} designs run'} "
@@ -37,6 +39,9 @@ def add_current_design(tab) -> None:
         return enqueue_designs(open_study(url, name, heartbeat=False), [config], "editor design")
 
     def done(notes: list[str]) -> None:
+        if any("already in the study" in n for n in notes):
+            tab.tuningStatus.setText(f"The current design is {notes[-1].split(': ', 1)[1]}.")
+            return
         tab.tuningStatus.setText(f"Added the current design to {name!r}: it is the next trial to start."
                                  + "".join(f" Note: {n}." for n in notes))
 

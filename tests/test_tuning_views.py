@@ -15,7 +15,7 @@ from optuna.trial import create_trial
 
 from nnstudio.tuning import SearchSpace, TuneSettings, create_study, param_importances, take_snapshot
 from nnstudio.tuning.results import TrialRow
-from nnstudio.tuning.views import (CATEGORY, LINEAR, LOG, contour_grid, failure_note, matches, parallel_lines,
+from nnstudio.tuning.views import (CATEGORY, LINEAR, LOG, common_params, contour_grid, failure_note, matches, parallel_lines,
                                    param_names, param_scale, param_sort_key, pareto_front, slice_points, table_csv,
                                    value_sort_key, write_table_csv)
 from test_tuning_ranking import _add_cv_trials
@@ -107,8 +107,13 @@ def test_parallel_lines_scale_each_axis_to_unit_range_with_log_and_categories():
     matrix, numbers, states = parallel_lines(rows, ["learning_rate", "init_method"], space)
     np.testing.assert_allclose(matrix[:, 0], [0.0, 0.5, 1.0])  # log axis: 0.01 is half way
     assert math.isnan(matrix[1, 1])
-    np.testing.assert_allclose(matrix[:, 2], [1.0, 0.5, 0.0])
+    np.testing.assert_allclose(matrix[:, 2], [1.0, 0.0, 0.0])  # spans the complete trials; pruned below: 0
     assert numbers == [0, 1, 2] and states[2] == "PRUNED"
+
+
+def test_common_params_leave_out_rare_layers():
+    rows = [row(i, n_layers=2, hidden_size_1=4) for i in range(7)] + [row(7 + i, hidden_size_5=9) for i in range(2)]
+    assert common_params(rows, ["n_layers", "hidden_size_1", "hidden_size_5"]) == ["n_layers", "hidden_size_1"]
 
 
 def test_pareto_front_against_brute_force():

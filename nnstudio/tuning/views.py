@@ -241,20 +241,34 @@ def parallel_lines(rows: Sequence[TrialRow], params: Sequence[str],
                    space: SearchSpace | None = None) -> tuple[np.ndarray, list[int], list[str]]:
     """Finished trials as lines over the axes ``params`` + value: (n_trials, n_axes) positions in
     [0, 1] per axis (log10 first for log parameters; NaN where a trial lacks the parameter),
-    their trial numbers and states."""
+    their trial numbers and states.  The value axis spans the complete trials' values; a pruned
+    trial's last value below them sits at 0."""
     kept = [r for r in rows if r.state in ("COMPLETE", "PRUNED") and r.value is not None and math.isfinite(r.value)]
     columns = []
     for p in params:
         columns.append(axis_position([r.params.get(p) for r in kept], param_scale(space, p), categories(rows, p, space)))
-    columns.append(np.array([r.value for r in kept], dtype=float))
+    values = np.array([r.value for r in kept], dtype=float)
+    columns.append(values)
     matrix = np.column_stack(columns) if kept else np.empty((0, len(params) + 1))
+    complete = np.array([r.state == "COMPLETE" for r in kept], dtype=bool)
     for j in range(matrix.shape[1]):
         col = matrix[:, j]
-        finite = col[np.isfinite(col)]
+        span = col[complete] if j == len(params) and complete.any() else col
+        finite = span[np.isfinite(span)]
         if finite.size:
             lo, hi = finite.min(), finite.max()
-            matrix[:, j] = (col - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(col), 0.5, np.nan)
+            scaled = (col - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(col), 0.5, np.nan)
+            matrix[:, j] = np.clip(scaled, 0.0, 1.0) if j == len(params) else scaled
     return matrix, [r.number for r in kept], [r.state for r in kept]
+
+
+def common_params(rows: Sequence[TrialRow], names: Sequence[str], share: float = 0.3) -> list[str]:
+    """Of ``names``, those that at least ``share`` of the finished trials have (the deep layers'
+    widths of a few trials would crowd a plot of every trial)."""
+    finished = [r for r in rows if r.state in ("COMPLETE", "PRUNED")]
+    if not finished:
+        return list(names)
+    return [n for n in names if sum(n in r.params for r in finished) >= share * len(finished)]
 
 
 def pareto_front(points: Sequence[Sequence[float]], directions: Sequence[str]) -> list[int]:

@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, SearchSpace, StudySnapshot
-from ...tuning.views import (CATEGORY, LOG, axis_position, categories, contour_grid, parallel_lines, param_names,
+from ...tuning.views import (CATEGORY, LOG, axis_position, categories, common_params, contour_grid, parallel_lines, param_names,
                              param_scale, pareto_front, slice_points)
 from ..plots.epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
 
@@ -152,7 +152,10 @@ class ContourView(_View):
             self.controls.addWidget(QLabel(label, self))
             self.controls.addWidget(combo)
             combo.currentTextChanged.connect(lambda _t: self.redraw())
+        self.scaleLabel = QLabel(self)
+        self.scaleLabel.setObjectName("contourScaleLabel")
         self.controls.addStretch(1)
+        self.controls.addWidget(self.scaleLabel)
         _style(self.plot, "y", "x")
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
@@ -178,7 +181,9 @@ class ContourView(_View):
         self.grid = grid
         finite = grid[np.isfinite(grid)]
         if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
+            # the colours span the middle of the values: one diverged corner would wash out the rest
+            lo, hi = float(np.percentile(finite, 10)), float(finite.max())
+            self.scaleLabel.setText(f"colour: mean value, ≤ {lo:.4f} dark … {hi:.4f} yellow")
             rgba = self._colour(grid, lo, hi)
             self.image.setImage(rgba, autoLevels=False)
             self.image.setRect(float(xe[0]), float(ye[0]), float(xe[-1] - xe[0]), float(ye[-1] - ye[0]))
@@ -211,42 +216,57 @@ class ParallelView(_View):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("parallelView", parent)
-        note = QLabel("Each axis spans the values tried (log axes for log parameters); blue: complete, "
-                      "brighter is better; grey dashed: pruned.", self)
+        self.allCheck = QCheckBox("All parameters", self)
+        self.allCheck.setObjectName("parallelAllCheck")
+        self.allCheck.setToolTip("Also show parameters fewer than a third of the trials have (the widths of "
+                                 "deep layers).")
+        self.allCheck.toggled.connect(lambda _on: self.redraw())
+        note = QLabel("Log axes for log parameters. Colour: rank of the value (yellow: best); grey dashed: pruned.",
+                      self)
         note.setWordWrap(True)
+        self.controls.addWidget(self.allCheck)
         self.controls.addWidget(note, 1)
         _style(self.plot, "scaled", "")
         self.plot.getPlotItem().hideAxis("left")
         self.lines: list[pg.PlotDataItem] = []
         self.axes = pg.PlotDataItem(pen=pg.mkPen("#bdbdbd", width=1), connect="pairs")
         self.plot.addItem(self.axes)
+        self.params: list[str] = []
 
     def redraw(self) -> None:
         snap = self.snapshot
         if snap is None:
             return
-        params = param_names(snap.rows, self.space)
+        names = param_names(snap.rows, self.space)
+        self.params = params = names if self.allCheck.isChecked() else common_params(snap.rows, names)
         matrix, numbers, states = parallel_lines(snap.rows, params, self.space)
         for line in self.lines:
             self.plot.removeItem(line)
         self.lines = []
         xs = np.arange(len(params) + 1, dtype=float)
-        values = matrix[:, -1] if len(matrix) else np.empty(0)
-        better = values if snap.direction == "maximize" else 1.0 - values
-        order = np.argsort(np.nan_to_num(better, nan=-1.0))  # the best drawn last, on top
-        for i in order:
+        lut = pg.colormap.get("viridis")
+        complete = [i for i, s in enumerate(states) if s == "COMPLETE"]
+        raw = np.array([next(r.value for r in snap.rows if r.number == numbers[i]) for i in complete])
+        sign = 1.0 if snap.direction == "maximize" else -1.0
+        rank = {i: k / max(len(complete) - 1, 1) for k, i in enumerate(np.array(complete)[np.argsort(sign * raw)])}
+        order = [i for i, s in enumerate(states) if s != "COMPLETE"] + sorted(complete, key=rank.get)
+        for i in order:  # pruned first, then complete ones from worst to best: the best on top
             if states[i] == "PRUNED":
-                pen = pg.mkPen("#b0b0b0", width=1, style=Qt.PenStyle.DashLine)
+                pen = pg.mkPen("#c0c0c0", width=1, style=Qt.PenStyle.DashLine)
             else:
-                shade = float(better[i]) if math.isfinite(better[i]) else 0.0
-                pen = pg.mkPen(pg.mkColor(int(120 - 90 * shade), int(150 - 60 * shade), 255, int(90 + 165 * shade)),
-                               width=1.5)
+                pen = pg.mkPen(lut.map(rank[i], mode="qcolor"), width=1.5)
             line = pg.PlotDataItem(xs, matrix[i], pen=pen, connect="finite")
             self.plot.addItem(line)
             self.lines.append(line)
         self.axes.setData(np.repeat(xs, 2), np.tile([0.0, 1.0], len(xs)))
         labels = [p + (" (log)" if param_scale(self.space, p) == LOG else "") for p in params] + [_metric(snap)]
-        self.plot.getPlotItem().getAxis("bottom").setTicks([[(float(i), l) for i, l in enumerate(labels)]])
+        # every other label one line lower, so that neighbours do not overlap
+        ticks = [(float(i), ("\n" if i % 2 else "") + label) for i, label in enumerate(labels)]
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setTicks([ticks])
+        axis.setHeight(46)  # two lines of labels
+        self.plot.setXRange(-0.5, len(params) + 0.5, padding=0)
+        self.plot.setYRange(-0.03, 1.03, padding=0)
 
 
 class ParetoView(_View):

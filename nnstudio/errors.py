@@ -29,3 +29,13 @@ def user_message(exc: BaseException, *, reading_input: bool = False) -> str | No
     """
     kinds = INPUT_ERRORS if reading_input else (UserError,)
     return str(exc) if isinstance(exc, kinds) else None
+
+
+def unreadable(path: object, exc: OSError, folder_hint: str = "") -> str:
+    """The one-line message for a file that cannot be opened for reading: missing, a folder
+    (``folder_hint`` follows, e.g. ``"; choose a CSV file"``), or another reason."""
+    if isinstance(exc, FileNotFoundError):
+        return f"{path}: no such file"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path}: is a folder{folder_hint}"
+    return f"{path}: cannot be read ({exc.strerror})"

@@ -48,3 +48,17 @@ def test_while_reading_input_a_value_or_os_error_is_the_users() -> None:
     missing = FileNotFoundError(2, "No such file or directory", "x.csv")
     assert user_message(missing, reading_input=True) == str(missing)
     assert user_message(KeyError("epoch"), reading_input=True) is None
+
+
+def test_an_unreadable_file_is_named_with_its_reason(tmp_path):
+    from nnstudio.errors import unreadable
+
+    missing, folder = tmp_path / "gone.csv", tmp_path
+    with pytest.raises(OSError) as info:
+        open(missing)
+    assert unreadable(missing, info.value) == f"{missing}: no such file"
+    with pytest.raises(OSError) as info:
+        open(folder)
+    assert unreadable(folder, info.value, "; choose a CSV file") == f"{folder}: is a folder; choose a CSV file"
+    denied = PermissionError(13, "Permission denied", "x")
+    assert unreadable("x", denied) == "x: cannot be read (Permission denied)"

@@ -31,7 +31,8 @@ from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
 from ..files import atomic_write_text, save_experiment, save_model
 from ..history import history_csv
 from ..model import TrainedModel
-from ..presets import experiment_from, preset_names
+from ..presets import preset_names
+from . import experiment_of
 from ..progress import ProgressBar, format_seconds
 
 log = logging.getLogger("nnstudio.train")
@@ -80,11 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> ExperimentConfig:
-    if args.config is None and args.preset is None:
-        raise UserError(f"give an experiment file (CONFIG.json) or --preset NAME ({', '.join(preset_names())})")
-    if args.config is not None and args.preset is not None:
-        raise UserError("give either an experiment file or --preset, not both")
-    cfg = experiment_from(args.config, args.preset)
+    cfg = experiment_of(args)
     changes = {key: value for key, value in (("epochs", args.epochs), ("seed", args.seed),
                                              ("log_every", args.log_every)) if value is not None}
     if cfg.data.name == "csv" and isinstance(cfg.data.params.get("path"), str) and cfg.data.params["path"]:

@@ -92,25 +92,13 @@ class _Scratch:
 
 
 class _Workspace:
-    """Scratch for every layer at one batch size; ``pass_id`` numbers the last pass that used it."""
+    """Scratch for every layer at one batch size."""
 
-    __slots__ = ("layers", "ones", "pass_id")
+    __slots__ = ("layers", "ones")
 
     def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
         self.layers = [_Scratch(n, layer, dtype) for layer in layers]
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
-        self.pass_id = 0
-
-    def prefix(self, rows: int) -> "_Workspace":
-        """The first ``rows`` rows of this workspace and of its last pass, as views (no dropout, no batch norm)."""
-        view = object.__new__(_Workspace)
-        view.ones, view.pass_id, view.layers = self.ones[:rows], self.pass_id, []
-        for scratch in self.layers:
-            part = object.__new__(_Scratch)
-            part.z, part.delta, part.x = scratch.z[:rows], scratch.delta[:rows], scratch.x[:rows]
-            part.dropped = part.mask = part.keep = part.x_hat = part.inv_std = part.used_mask = None
-            view.layers.append(part)
-        return view
 
 
 class Network:
@@ -147,7 +135,6 @@ class Network:
         self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
         self._workspaces: dict[int, _Workspace] = {}
         self._last: _Workspace | None = None  # workspace of the last forward pass
-        self._passes = 0
         self._allocate()
         self.initialize(rng)
 
@@ -220,23 +207,6 @@ class Network:
             ws = _Workspace(n, self.layers, self.dtype)
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
-
-    @property
-    def _last_pass_id(self) -> int:
-        """The number of the last forward pass."""
-        return self._passes
-
-    def _resume(self, pass_id: int, rows: int) -> bool:
-        """Make the first ``rows`` rows of forward pass ``pass_id`` what :meth:`backward` differentiates.
-
-        Only for passes without dropout or batch norm (whose rows do not depend on each
-        other).  Returns False, changing nothing, when a later pass has reused that workspace.
-        """
-        ws = next((w for w in self._workspaces.values() if w.pass_id == pass_id), None)
-        if ws is None or pass_id == 0:
-            return False
-        self._last = ws if len(ws.ones) == rows else ws.prefix(rows)
-        return True
 
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
@@ -311,8 +281,6 @@ class Network:
         pass with the same number of rows.
         """
         ws = self._workspace(len(X))
-        self._passes += 1
-        ws.pass_id = self._passes
         self._last = ws
         a = X
         last = len(self.layers) - 1

@@ -20,7 +20,6 @@ folds in parallel would not finish a study sooner.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -30,17 +29,21 @@ from ..config import DataConfig, ExperimentConfig
 from ..data import Split
 from ..data.folds import cv_folds
 from ..engine import Trainer
+from .attrs import EPOCHS_ATTR, FOLD_LOSSES_ATTR, FOLD_VALUES_ATTR, MESSAGE_ATTR, VAL_ACCURACY_ATTR
+from .ranking import VAL_LOSS_ATTR
 
-FOLD_VALUES_ATTR = "fold_values"          # trial user attribute: the metric of each finished fold
-FOLD_LOSSES_ATTR = "fold_val_losses"      # trial user attribute: the validation loss of each fold
+_FOLDS: dict[tuple[DataConfig, int], tuple[Split, ...]] = {}
+_MAX_CACHED = 4
 
 
-@functools.lru_cache(maxsize=4)
-def cached_folds(data: DataConfig, k: int) -> tuple[Split, ...]:
-    """The ``k`` folds of ``data``'s training + validation rows, cut once per process."""
-    from .objective import cached_split
-
-    return tuple(cv_folds(cached_split(data), k, seed=data.split_seed, standardize=data.standardize))
+def cached_folds(split: Split, data: DataConfig, k: int) -> tuple[Split, ...]:
+    """The ``k`` folds of ``split`` (the split of ``data``), cut once per process."""
+    key = (data, k)
+    if key not in _FOLDS:
+        if len(_FOLDS) >= _MAX_CACHED:
+            _FOLDS.pop(next(iter(_FOLDS)))
+        _FOLDS[key] = tuple(cv_folds(split, k, seed=data.split_seed, standardize=data.standardize))
+    return _FOLDS[key]
 
 
 def fold_step(epochs: int, fold: int) -> int:
@@ -68,9 +71,7 @@ def cross_validate(objective, trial: optuna.Trial, config: ExperimentConfig, k: 
     and reporting are used.  Raises like the single-split objective: ``TrialPruned`` (pruned
     or diverged), :class:`~nnstudio.tuning.objective.TrialInterrupted` (stopped).
     """
-    from .objective import EPOCHS_ATTR, MESSAGE_ATTR, VAL_ACCURACY_ATTR, VAL_LOSS_ATTR
-
-    folds = cached_folds(config.data, k)
+    folds = cached_folds(objective.split_for(config), config.data, k)
     values: list[float] = []
     losses: list[float] = []
     accuracies: list[float] = []

@@ -29,13 +29,9 @@ from ..registry import Registry
 from .ranking import VAL_LOSS_ATTR, best_ranked, best_trial, rank_key, trial_val_loss  # noqa: F401 (re-exported)
 from .space import SearchSpace
 
-CONFIG_ATTR = "config"          # trial user attribute: the trial's full config as JSON
-WORKER_ATTR = "worker"          # trial user attribute: "host:pid" of the process running it
-DIVERGED_ATTR = "diverged"      # trial user attribute: True when training produced NaN/inf
-INTERRUPTED_ATTR = "interrupted"  # trial user attribute: True when Stop aborted the trial
-MESSAGE_ATTR = "message"        # trial user attribute: why it ended, in words
-EPOCHS_ATTR = "epochs"          # trial user attribute: epochs actually trained
-VAL_ACCURACY_ATTR = "val_accuracy"  # trial user attribute: their validation accuracy (classification)
+from .attrs import (CONFIG_ATTR, DIVERGED_ATTR, EPOCHS_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR,  # noqa: F401
+                    VAL_ACCURACY_ATTR, WORKER_ATTR)
+from .crossval import cross_validate
 
 
 class TrialInterrupted(Exception):
@@ -202,8 +198,6 @@ class Objective:
         trial.set_user_attr(CONFIG_ATTR, config.to_json(indent=None))
         try:
             if self.folds:
-                from .crossval import cross_validate
-
                 return cross_validate(self, trial, config, self.folds)
             trainer = Trainer(config, self.split_for(config), histograms=False)
         except (ConfigError, DataError) as exc:  # a combination the engine rejects: this trial fails

@@ -114,7 +114,7 @@ def check_setup(base: ExperimentConfig, space: SearchSpace, settings: TuneSettin
     split = cached_split(base.data)  # DataError if the data cannot be loaded
     validate_config(base, split)
     if settings.cv:
-        cached_folds(base.data, settings.cv)  # DataError when the rows cannot make that many folds
+        cached_folds(split, base.data, settings.cv)  # DataError when the rows cannot make that many folds
     metric = METRICS[settings.metric]
     if metric.classification_only and split.task != CLASSIFICATION:
         raise ConfigError("metric", settings.metric,

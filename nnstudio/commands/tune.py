@@ -24,6 +24,7 @@ from typing import Iterator
 from ..cli import EXIT_INTERRUPTED, EXIT_OK, command
 from ..errors import UserError
 from . import experiment_of
+from . import tune_picks
 from ..progress import ProgressBar, format_seconds
 
 EXIT_FAILED = 1
@@ -203,7 +204,7 @@ def _join(args) -> int:
     if args.enqueue:
         from ..tuning.enqueue import load_designs
 
-        _enqueue(tuning, load_designs(args.enqueue), args.enqueue)
+        tune_picks.enqueue(tuning, load_designs(args.enqueue), args.enqueue)
     workers = args.workers or 1
     # A joining worker confirms only when asked (--confirm K): several may join one study.
     confirm = (args.confirm, args.confirm_seeds or CONFIRM_SEEDS) if args.confirm else None
@@ -319,10 +320,10 @@ def _launch(args) -> int:
     if settings.cv and _confirm_settings(args):
         raise UserError("--confirm re-trains on the validation split alone; with --cv every trial is already "
                         "a mean over folds, so leave out --confirm")
-    designs = _load_designs(args.enqueue, config, space, settings)
+    designs = tune_picks.checked_designs(args.enqueue, config, space, settings)
     tuning = create_study(args.storage, name, config, space, settings)
     if designs:
-        _enqueue(tuning, designs, args.enqueue)
+        tune_picks.enqueue(tuning, designs, args.enqueue)
     done_before = tuning.n_finished()
     n_trials = args.trials if args.trials is not None else (None if args.timeout else 100)
     tuning.set_target(None if n_trials is None else done_before + n_trials)
@@ -345,27 +346,6 @@ def _launch(args) -> int:
         return _finish(tuning, interrupted, output, final_test=not args.no_test)
     return _run_pool(tuning, workers, args.timeout, max_trials_each=None, final_test=not args.no_test, output=output,
                      confirm=_confirm_settings(args))
-
-
-def _load_designs(path, config, space, settings):
-    """The designs of --enqueue FILE, checked against the study to be (a one-line error if not usable)."""
-    if not path:
-        return []
-    from ..tuning import prepare_base
-    from ..tuning.enqueue import load_designs, plan_designs
-
-    designs = load_designs(path)  # EnqueueError is a user error: one line, exit status 2
-    plan_designs(designs, prepare_base(config, settings), space, path)
-    return designs
-
-
-def _enqueue(tuning, designs, path: str) -> None:
-    from ..tuning.enqueue import enqueue_designs
-
-    notes = enqueue_designs(tuning, designs, path)
-    for note in notes:
-        print(f"nnstudio tune: note: {note}", file=sys.stderr)
-    print(f"Enqueued {len(designs)} design{'s' if len(designs) > 1 else ''} from {path} as the first trials.")
 
 
 def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: bool, output,
@@ -421,9 +401,9 @@ def _finish(tuning, interrupted: bool, output: str, final_test: bool) -> int:
     if best is None:
         print("No trial completed, so there is no best config.")
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
-    print(f"Best trial: #{best.number}, {_metric_label(tuning.settings)} {_describe_best(tuning, best)}")
+    print(f"Best trial: #{best.number}, {_metric_label(tuning.settings)} {tune_picks.describe_best(tuning, best)}")
     _print_confirmed(tuning, best)
-    _print_ties(tuning)
+    tune_picks.print_ties(tuning)
     print(f"Best parameters: {format_params(best.params)}")
     config = config_of_trial(best)
     if final_test and interrupted:
@@ -453,29 +433,9 @@ def _print_best(tuning) -> None:
     best = tuning.best_trial()
     if best is not None:
         print(f"Best so far: trial #{best.number}, {_metric_label(tuning.settings)} "
-              f"{_describe_best(tuning, best)}: {format_params(best.params)}")
+              f"{tune_picks.describe_best(tuning, best)}: {format_params(best.params)}")
         _print_confirmed(tuning, best)
-        _print_ties(tuning)
-
-
-def _describe_best(tuning, best) -> str:
-    """The best trial's value: ``mean ± sd (K folds)`` for a cross-validated study."""
-    standing = tuning.standings().get(best.number)
-    if standing is None or standing.basis != "folds":
-        return f"{best.value:.4f}"
-    return f"{standing.mean:.4f} ± {standing.sd:.4f} (mean ± sd over {standing.repeats} folds)"
-
-
-def _print_ties(tuning) -> None:
-    """The trials tied with the best, and the pick written into the study."""
-    record = tuning.record_pick()
-    if record is None:
-        return
-    tied = record["tied_with_best"]
-    if tied:
-        shown = ", ".join(f"#{n}" for n in tied[:12]) + (" ..." if len(tied) > 12 else "")
-        print(f"Tied with best: {len(tied)} trial{'s' if len(tied) > 1 else ''} ({shown}); "
-              f"tie rule: {record['tie_rule']}.")
+        tune_picks.print_ties(tuning)
 
 
 def _print_confirmed(tuning, best) -> None:

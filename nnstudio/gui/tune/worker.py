@@ -127,6 +127,7 @@ class TuningRunWorker(_StudyWorker):
         try:
             end = run_pool(pool, self.stop, study=tuning.study, on_poll=watcher.poll, poll_s=POLL_S)
         finally:
+            tuning.record_pick()  # the pick and why, in the study, for optuna-dashboard too
             watcher.poll(final=True)
         if end.killed:
             self.message.emit("A worker process did not stop in time and was killed.")

@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from ...tuning import METRICS, SearchSpace, StudySnapshot
 from ...tuning.views import (CATEGORY, LOG, axis_position, categories, common_params, contour_grid, parallel_lines, param_names,
                              param_scale, pareto_front, slice_points)
-from ..plots.epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
+from ..plots.base import style_plot
+from ..plots.log_axis import log_ticks
+from ..qt.style import AXIS_COLOR, BACKGROUND, FAILED_MARK, PALETTE, PRUNED_COLOR, TEXT_COLOR
 
 COMPLETE_BRUSH = pg.mkBrush(PALETTE[0])
-PRUNED_BRUSH = pg.mkBrush("#9e9e9e")
-FAILED_PEN = pg.mkPen("#c62828", width=2)
+PRUNED_BRUSH = pg.mkBrush(PRUNED_COLOR)
+FAILED_PEN = pg.mkPen(FAILED_MARK, width=2)
 FRONT_PEN = pg.mkPen(PALETTE[1], width=2)
 
 
@@ -36,10 +38,7 @@ def _ticks(coords: np.ndarray, scale: str, choices) -> list | None:
         return [[(i, str(c)) for i, c in enumerate(choices)]]
     if scale == LOG:
         finite = coords[np.isfinite(coords)]
-        if finite.size == 0:
-            return None
-        lo, hi = math.floor(finite.min()), math.ceil(finite.max())
-        return [[(k, f"{10.0 ** k:g}") for k in range(lo, hi + 1)]]
+        return log_ticks(float(finite.min()), float(finite.max())) if finite.size else None
     return None
 
 
@@ -229,7 +228,7 @@ class ParallelView(_View):
         _style(self.plot, "scaled", "")
         self.plot.getPlotItem().hideAxis("left")
         self.lines: list[pg.PlotDataItem] = []
-        self.axes = pg.PlotDataItem(pen=pg.mkPen("#bdbdbd", width=1), connect="pairs")
+        self.axes = pg.PlotDataItem(pen=pg.mkPen(AXIS_COLOR, width=1), connect="pairs")
         self.plot.addItem(self.axes)
         self.params: list[str] = []
 
@@ -252,7 +251,7 @@ class ParallelView(_View):
         order = [i for i, s in enumerate(states) if s != "COMPLETE"] + sorted(complete, key=rank.get)
         for i in order:  # pruned first, then complete ones from worst to best: the best on top
             if states[i] == "PRUNED":
-                pen = pg.mkPen("#c0c0c0", width=1, style=Qt.PenStyle.DashLine)
+                pen = pg.mkPen(PRUNED_COLOR, width=1, style=Qt.PenStyle.DashLine)
             else:
                 pen = pg.mkPen(lut.map(rank[i], mode="qcolor"), width=1.5)
             line = pg.PlotDataItem(xs, matrix[i], pen=pen, connect="finite")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushB
 from ...engine import STOP_USER
 from ...tuning import SearchSpace, StudySnapshot
 from ...tuning.views import failure_note
+from ..qt.style import PROBLEM_TEXT, text_color_style
 from .explore import explore_views
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from .status import test_result_text
@@ -39,7 +40,7 @@ class TuningResults(QSplitter):
         self.failureLabel = QLabel(table_box)
         self.failureLabel.setObjectName("failureLabel")
         self.failureLabel.setWordWrap(True)
-        self.failureLabel.setStyleSheet("color: #c62828;")
+        self.failureLabel.setStyleSheet(text_color_style(PROBLEM_TEXT))
         self.failureLabel.hide()
         trial_buttons = QHBoxLayout()
         for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):

@@ -18,13 +18,13 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from ...tuning import StudySnapshot, TrialRow
 from ...tuning.ranking import Standing, tie_rule
 from ...tuning.views import matches, param_names, param_sort_key, value_sort_key
+from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS
 
 COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)")
 NUMBER, STATE, VALUE, MEAN, TIED, VAL_LOSS, CONFIRMED, DURATION = range(len(COLUMNS))
-STATE_COLORS = {"COMPLETE": "#1b5e20", "PRUNED": "#757575", "FAIL": "#c62828", "RUNNING": "#e65100",
-                "WAITING": "#757575"}
-BEST_BACKGROUND = QColor("#e8f5e9")
-TIED_BACKGROUND = QColor("#f1f8e9")
+STATE_COLORS = TRIAL_STATE_COLORS
+BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
+TIED_BACKGROUND = QColor(TIED_COLOR)
 BEST_MARK, TIED_MARK = "★ best", "≈ tied"
 
 
@@ -162,7 +162,7 @@ class TrialsTable(QTableWidget):
     def _fill(self, items: list[_SortItem], row: TrialRow, standing: Standing | None) -> None:
         self._set(items[NUMBER], str(row.number), (row.number,))
         self._set(items[STATE], row.label, (row.label,))
-        items[STATE].setForeground(QBrush(QColor(STATE_COLORS.get(row.state, "#303030"))))
+        items[STATE].setForeground(QBrush(QColor(STATE_COLORS.get(row.state, TEXT_COLOR))))
         items[STATE].setToolTip(row.message)
         has_value = row.value is not None and math.isfinite(row.value)
         self._set(items[VALUE], f"{row.value:.4f}" if has_value else "", value_sort_key(row, self.direction))

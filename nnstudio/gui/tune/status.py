@@ -16,7 +16,8 @@ def running_text(snapshot: StudySnapshot, done: int) -> str:
 
 
 def best_text(snapshot: StudySnapshot) -> str:
-    """" Best 0.9812 ± 0.0061 over 5 folds (trial #4; 3 tied)." or " Best 0.9815 (trial #4).""""
+    """The best trial for a status line: ``Best 0.9812 ± 0.0061 over 5 folds (trial #4; 3 tied with
+    it).`` or ``Best 0.9815 (trial #4).`` (with a leading space; "" before the first)."""
     best = snapshot.best()
     if best is None:
         return ""

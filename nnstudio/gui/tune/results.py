@@ -72,9 +72,9 @@ class TuningResults(QSplitter):
         self.plotTabs.currentChanged.connect(lambda _i: self._show_explore())
         self.addWidget(table_box)
         self.addWidget(self.plotTabs)
-        self.setStretchFactor(0, 1)
-        self.setStretchFactor(1, 1)
-        self.setSizes([340, 340])  # the table shows a dozen trials and their parameters
+        self.setStretchFactor(0, 2)
+        self.setStretchFactor(1, 3)
+        self.setSizes([280, 420])  # the plots' axis labels need the height; the splitter gives the table more
         self.setChildrenCollapsible(False)
 
     def _make_buttons(self, parent: QWidget) -> None:

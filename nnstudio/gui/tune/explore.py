@@ -277,7 +277,8 @@ class ParetoView(_View):
         note = QLabel("Trials on the line: no other trial is both better and faster to train.", self)
         note.setWordWrap(True)
         self.controls.addWidget(note, 1)
-        _style(self.plot, "value", "training time (s)")
+        _style(self.plot, "value", "training time (s, log)")
+        self.plot.setLogMode(x=True, y=False)  # a few slow trials would squeeze the rest into a corner
         self.points = pg.ScatterPlotItem(size=7, pen=None, brush=COMPLETE_BRUSH)
         self.front = pg.PlotDataItem(pen=FRONT_PEN, symbol="o", symbolBrush=PALETTE[1], symbolSize=8)
         self.plot.addItem(self.points)

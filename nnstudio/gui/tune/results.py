@@ -117,7 +117,7 @@ class TuningResults(QSplitter):
         self.filterEdit = QLineEdit(parent)
         self.filterEdit.setObjectName("trialFilterEdit")
         self.filterEdit.setClearButtonEnabled(True)
-        self.filterEdit.setPlaceholderText("filter: 0.01..0.1, >64, <=3, =2 or text")
+        self.filterEdit.setPlaceholderText("0.01..0.1, >64, text")
         self.filterEdit.setToolTip("Show only the trials whose chosen column passes: a range a..b, a comparison "
                                    "(<, <=, >, >=, =) or text contained in the cell. Trials without the parameter "
                                    "are hidden by a number filter.")

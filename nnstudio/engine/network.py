@@ -16,89 +16,19 @@ Batch-norm running statistics are *buffers*, not parameters (``get_buffers``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
 from ..config import ExperimentConfig, LayerConfig
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
+from .scratch import Layer as _Layer, Scratch as _Scratch, Workspace as _Workspace
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
 MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)
-
-
-@dataclass
-class _Layer:
-    """One dense block and the caches its backward pass needs."""
-
-    name: str
-    W: np.ndarray
-    b: np.ndarray
-    gW: np.ndarray
-    gb: np.ndarray
-    activation: Activation
-    dropout_rate: float = 0.0
-    gamma: np.ndarray | None = None
-    beta: np.ndarray | None = None
-    ggamma: np.ndarray | None = None
-    gbeta: np.ndarray | None = None
-    running_mean: np.ndarray | None = None
-    running_var: np.ndarray | None = None
-    span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
-    # caches from the last forward pass (views into the workspace of that batch size)
-    x: np.ndarray | None = None       # input, (n, fan_in)
-    a: np.ndarray | None = None       # activation before dropout, (n, units)
-    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
-    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
-    inv_std: np.ndarray | None = None
-
-    @property
-    def batch_norm(self) -> bool:
-        return self.gamma is not None
-
-    @property
-    def units(self) -> int:
-        return self.W.shape[1]
-
-
-class _Scratch:
-    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
-    and the caches the backward pass reads.
-
-    ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
-    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
-    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
-    ``used_mask`` the dropout mask it applied (None when it applied none).
-    """
-
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
-
-    def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
-        shape = (n, layer.units)
-        self.z = np.empty(shape, dtype)
-        self.delta = np.empty(shape, dtype)
-        dropout = layer.dropout_rate > 0.0
-        self.dropped = np.empty(shape, dtype) if dropout else None
-        self.mask = np.empty(shape, dtype) if dropout else None
-        self.keep = np.empty(shape, bool) if dropout else None
-        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
-        self.inv_std = None
-        self.x = None
-        self.used_mask = None
-
-
-class _Workspace:
-    """Scratch for every layer at one batch size."""
-
-    __slots__ = ("layers", "ones")
-
-    def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
-        self.layers = [_Scratch(n, layer, dtype) for layer in layers]
-        self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
 
 
 class Network:

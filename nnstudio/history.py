@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -23,22 +22,6 @@ SCALAR_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accu
                   "elapsed", "is_best")
 DEFAULT_SNAPSHOTS = 500
 CSV_DIGITS = 9  # significant digits in the history CSV: float32 values round-trip exactly
-
-
-def ema(values: Sequence[float], factor: float, previous: float | None = None) -> np.ndarray:
-    """Exponential moving average: ``s[t] = factor * s[t-1] + (1 - factor) * x[t]``.
-
-    ``s[0] = x[0]`` unless ``previous`` (the smoothed value before ``values``) is given, which
-    lets a caller extend a smoothed curve incrementally.  ``factor`` 0 returns the input.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        return values.copy()
-    keep, take = float(factor), 1.0 - float(factor)
-    head = values[0] if previous is None else keep * previous + take * values[0]
-    rest = values[1:].tolist()
-    return np.fromiter(accumulate(rest, lambda s, x: keep * s + take * x, initial=float(head)),
-                       dtype=np.float64, count=values.size)
 
 
 class History:

@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QFontMetrics  # noqa: E402
-from PySide6.QtWidgets import QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from nnstudio.compare import process_context  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
@@ -101,6 +101,17 @@ def test_init_method_comparison_draws_one_curve_and_one_row_per_variant(finished
         x, y = curve.getData()
         assert list(x) == [1, 2, 3]
         assert np.isfinite(y).all()
+    # log scale: the seed bands follow the curves into log10 units
+    bands_linear = [fill.boundingRect() for fill in tab.plot._fills]
+    tab.logCheck.setChecked(True)
+    for fill, edges, linear in zip(tab.plot._fills, tab.plot._edges, bands_linear):
+        lo_y = edges[0].getData()[1]
+        hi_y = edges[1].getData()[1]
+        rect = fill.boundingRect()
+        assert rect.top() == pytest.approx(min(lo_y.min(), hi_y.min()), abs=1e-6)
+        assert rect.bottom() == pytest.approx(max(lo_y.max(), hi_y.max()), abs=1e-6)
+        assert rect.bottom() < 1.5  # log10 of a loss, not a loss drawn at 10**loss
+    tab.logCheck.setChecked(False)
     rows = table_texts(tab)
     assert [row[0] for row in rows] == INITS
     for row in rows:
@@ -128,6 +139,11 @@ def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_t
     assert "all equal" in tab.histograms.plots[INITS.index("zeros")].titleLabel.text
     random = tab.histograms.curves[INITS.index("random")].getData()[1]
     assert np.count_nonzero(random) > 5
+    # after any number of epochs the zeros variant's hidden units are still all alike, and it says so
+    tab.layerCombo.setCurrentIndex(0)
+    titles = [plot.titleLabel.text for plot in tab.histograms.plots]
+    assert "only 1 of 8 units distinct" in titles[INITS.index("zeros")] and "epoch 3" in titles[INITS.index("zeros")]
+    assert all("distinct" not in t for i, t in enumerate(titles) if INITS[i] != "zeros")
 
 
 def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qtbot):
@@ -452,3 +468,14 @@ def test_a_failure_to_start_workers_is_one_line_that_says_what_to_do(qtbot, make
     assert "\n" not in failure_message(BrokenProcessPool("A process in the process pool was terminated abruptly"))
     assert "fewer parallel workers" in failure_message(OSError(12, "Cannot allocate memory"))
     assert failure_message(KeyError("x\ny")).count("\n") == 0
+
+
+def test_focus_moves_between_run_and_stop_and_never_into_the_target_box(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "learning_rate")
+    tab.runButton.setFocus()
+    qtbot.waitUntil(tab.runButton.hasFocus)
+    run_to_end(qtbot, tab)
+    focused = QApplication.focusWidget()
+    assert focused is tab.runButton, focused
+    assert not tab.targetSpin.hasFocus()

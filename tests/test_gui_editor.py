@@ -16,7 +16,7 @@ from nnstudio.data import DATASETS
 from nnstudio.engine import CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, hidden_activation_names
 from nnstudio.gui.editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from nnstudio.design.edits import optimizer_settings, schedule_settings
-from nnstudio.gui.editor.layer_editor import COL_ACTIVATION, COL_BN, COL_DROPOUT, COL_UNITS, MAX_UNITS
+from nnstudio.gui.editor.layer_editor import COL_ACTIVATION, COL_BN, COL_DROPOUT, COL_UNITS
 from nnstudio.gui.editor.network_diagram import MAX_NODES, shown_units
 from nnstudio.gui.widgets.inputs import LogSpinBox, log_step_down, log_step_up
 
@@ -178,18 +178,71 @@ def test_input_and_output_rows_are_locked(qtbot, studio):
     assert layers_of(studio) == (LayerConfig(8, "relu"),)
 
 
-def test_unit_editor_range_prevents_invalid_sizes(qtbot, studio):
+def _type_units(qtbot, studio, layer: int, text: str) -> None:
+    """Type ``text`` into a layer's units editor and press Return, as a user does."""
     view = studio.layers.view
-    index = view.model().index(1, COL_UNITS)
+    index = view.model().index(layer + 1, COL_UNITS)
     view.setCurrentIndex(index)
     view.edit(index)
     qtbot.waitUntil(lambda: bool(view.viewport().findChildren(QSpinBox)))
     spin = view.viewport().findChildren(QSpinBox)[0]
-    assert (spin.minimum(), spin.maximum()) == (1, MAX_UNITS)
-    assert "1 to 100,000" in spin.toolTip()
-    spin.setValue(0)  # clamped to the minimum, never 0 units
-    assert spin.value() == 1
-    qtbot.keyClick(spin, Qt.Key.Key_Escape)
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.viewport().findChildren(QSpinBox))
+
+
+@pytest.mark.parametrize("typed", ["0", "999999"])
+def test_units_out_of_range_are_explained_inline_not_clamped(qtbot, studio, typed):
+    _type_units(qtbot, studio, 0, typed)
+    assert layers_of(studio)[0].units == int(typed)  # what was typed, not a clamped value
+    note = studio.w("designSizeLabel").text()
+    assert note == f"⚠ Hidden layer 1 units: {typed} cannot be used here. Use an integer between 1 and 100000."
+    assert studio.w("configProblemLabel").isVisibleTo(studio)
+    studio.editor.undo_stack.undo()
+    assert layers_of(studio)[0].units == 8 and "parameters" in studio.w("designSizeLabel").text()
+
+
+def _type_rate(qtbot, studio, text: str) -> None:
+    spin = studio.w("learningRateSpin")
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_high_learning_rates_are_kept_with_a_warning_and_0_is_explained(qtbot, studio):
+    notes, problem = studio.w("configNotesLabel"), studio.w("configProblemLabel")
+    _type_rate(qtbot, studio, "50")
+    assert studio.editor.config.learning_rate == 50.0
+    assert notes.isVisibleTo(studio) and "very high" in notes.text() and not problem.isVisibleTo(studio)
+    spin = studio.w("learningRateSpin")
+    spin.stepBy(1)  # log stepping: 50 -> 100, the top of the arrows' range
+    assert studio.editor.config.learning_rate == 100.0
+    _type_rate(qtbot, studio, "0")
+    assert studio.editor.config.learning_rate == 0.0
+    assert problem.isVisibleTo(studio) and "Learning rate: 0.0 cannot be used here" in problem.text()
+    _type_rate(qtbot, studio, "500")  # past the arrows' range: kept as typed, with the warning
+    assert studio.editor.config.learning_rate == 500.0 and "500 is very high" in notes.text()
+    assert not problem.isVisibleTo(studio)
+    _type_rate(qtbot, studio, "0.01")
+    assert not problem.isVisibleTo(studio) and not notes.isVisibleTo(studio)
+
+
+def test_design_size_counts_the_engines_parameters_and_warns_when_huge(qtbot, studio):
+    from nnstudio.design.size import design_size
+    from nnstudio.engine.network import Network
+
+    ed = studio.editor
+    cfg = moons_config(layers=(LayerConfig(8, "relu", batch_norm=True), LayerConfig(5, "tanh")))
+    ed.load(cfg, "two layers")
+    expected = Network.from_config(cfg, 2, 2).n_params
+    assert design_size(cfg, ed.info).parameters == expected == (2 * 8 + 8 + 16) + (8 * 5 + 5) + (5 * 2 + 2)
+    label = studio.w("designSizeLabel")
+    assert f"{expected:,} parameters" in label.text() and "⚠" not in label.text()
+    ed.load(moons_config(layers=(LayerConfig(2000), LayerConfig(2000))), "big")
+    assert "⚠ Large design: 4,012,002 parameters" in label.text() and "MB" in label.text()
+    assert "Large design" in studio.w("configNotesLabel").text()
 
 
 def test_activation_editor_offers_hidden_activations_with_formulas(qtbot, studio):
@@ -668,3 +721,53 @@ def test_train_metrics_choices_explain_themselves(qtbot, studio):
     assert "dropout" in tips["auto"]
     assert "mini-batches" in tips["running"] and "evaluation mode" in tips["evaluation"]
     assert "training loss" in combo.toolTip()
+
+
+# -- what the window shows is what it trains -------------------------------------------------------
+
+
+def test_a_preset_after_a_csv_import_trains_on_the_preset_data(qtbot, studio, tmp_path, monkeypatch):
+    """The CSV entry leaving the data-set box is a display change, never an edit of the data set."""
+    from nnstudio.presets import load_preset
+
+    path = tmp_path / "points.csv"
+    rng = np.random.default_rng(1)
+    path.write_text("a,b,label\n" + "".join(f"{x:.3f},{y:.3f},{int(x > y)}\n" for x, y in rng.normal(size=(80, 2))))
+    _patch_csv_dialogs(monkeypatch, path, "label")
+    qtbot.mouseClick(studio.w("importCsvButton"), Qt.MouseButton.LeftButton)
+    ed = studio.editor
+    wait_info(qtbot, ed)
+    assert ed.config.data.name == "csv"
+    ed.load(load_preset("digits"), "preset digits")
+    assert ed.config.data.name == "digits"
+    combo = studio.w("datasetCombo")
+    assert combo.currentData() == "digits" and combo.findData("csv") < 0
+    texts = [ed.undo_stack.text(i) for i in range(ed.undo_stack.count())]
+    assert not any(t.startswith("Set data set") for t in texts), texts
+    wait_info(qtbot, ed)
+    assert ed.info.n_features == 64 and ed.info.n_classes == 10
+
+
+def _click_row(qtbot, view, row: int) -> None:
+    rect = view.visualRect(view.model().index(row, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_mouse_click_on_a_layer_row_enables_its_buttons_and_keys(qtbot, studio):
+    studio.editor.load(moons_config(layers=(LayerConfig(1), LayerConfig(2), LayerConfig(3))), "three layers")
+    le, view = studio.layers, studio.layers.view
+    le.select_layer(None)
+    remove, dup = studio.w("removeLayerButton"), studio.w("duplicateLayerButton")
+    up, down = studio.w("moveLayerUpButton"), studio.w("moveLayerDownButton")
+    _click_row(qtbot, view, 2)  # hidden layer 2
+    assert le.current_layer() == 1
+    assert remove.isEnabled() and dup.isEnabled() and up.isEnabled() and down.isEnabled()
+    qtbot.keyClick(view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert [l.units for l in layers_of(studio)] == [2, 1, 3]
+    _click_row(qtbot, view, 3)  # hidden layer 3
+    assert not down.isEnabled() and up.isEnabled()
+    qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert [l.units for l in layers_of(studio)] == [2, 1, 3, 3]
+    _click_row(qtbot, view, 1)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert [l.units for l in layers_of(studio)] == [1, 3, 3]

@@ -17,8 +17,9 @@ from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
 from nnstudio.gui.plots.confusion import ConfusionView
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
-from nnstudio.gui.plots.histogram import HistogramView
-from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore, ema
+from nnstudio.gui.plots.histogram import HistogramView, density
+from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
+from nnstudio.smoothing import debiased_ema, smooth_pair
 from nnstudio.gui.widgets.log_view import MAX_LINES, LogView
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.train.worker import BoundaryGrid, RunControl, confusion_matrix
@@ -47,23 +48,24 @@ def make_records(n: int, start: int = 1, histograms: bool = True, seed: int = 0)
 
 
 def reference_ema(values, factor):
-    """The article's smoothing, written as plainly as possible."""
+    """TensorBoard's debiased smoothing, written as a plain weighted mean: point t is
+    sum_i factor^(t-i) x_i / sum_i factor^(t-i)."""
     out = []
-    for v in values:
-        out.append(v if not out else out[-1] * factor + v * (1 - factor))
+    for t in range(len(values)):
+        weights = [factor ** (t - i) for i in range(t + 1)]
+        out.append(sum(w * v for w, v in zip(weights, values)) / sum(weights))
     return np.array(out)
 
 
 # -- Qt-free stores -----------------------------------------------------------------------------
 
-def test_ema_matches_the_plain_definition_and_extends_incrementally():
-    x = np.random.default_rng(1).normal(size=500)
-    for factor in (0.0, 0.5, 0.9, 0.99):
-        np.testing.assert_allclose(ema(x, factor), reference_ema(x, factor), rtol=1e-12)
-        head = ema(x[:123], factor)
-        tail = ema(x[123:], factor, previous=head[-1])
-        np.testing.assert_allclose(np.concatenate([head, tail]), reference_ema(x, factor), rtol=1e-12)
-    assert ema([], 0.9).shape == (0,)
+def test_debiased_ema_is_the_normalized_weighted_mean():
+    x = np.random.default_rng(1).normal(size=300)
+    for factor in (0.5, 0.9, 0.99):
+        np.testing.assert_allclose(debiased_ema(x, factor), reference_ema(x, factor), rtol=1e-9)
+    np.testing.assert_array_equal(debiased_ema(x, 0.0), x)
+    assert debiased_ema([], 0.9).shape == (0,)
+    assert debiased_ema([5.0, 1.0], 0.9)[0] == 5.0  # the first point is the first value
 
 
 def test_history_grows_past_its_initial_capacity_and_keeps_every_value():
@@ -180,22 +182,28 @@ def test_loss_plot_draws_raw_and_smoothed_curves(qtbot, fed_history):
     qtbot.addWidget(view)
     plot = view.plot
     plot.update_from(fed_history)
-    raw = fed_history.column("train_loss")
+    raw, raw_val = fed_history.column("train_loss"), fed_history.column("val_loss")
     x, y = plot.series["train"].getData()
     np.testing.assert_array_equal(x, np.arange(1, 61))
     np.testing.assert_allclose(y, raw)
     _, smooth = plot.series["train_smooth"].getData()
-    np.testing.assert_allclose(smooth, reference_ema(raw, 0.9), rtol=1e-10)
+    _, smooth_val = plot.series["val_smooth"].getData()
+    np.testing.assert_allclose((smooth, smooth_val), smooth_pair(raw, raw_val, 0.9), rtol=1e-12)
+    # the debiased average itself wherever the pair needed no correction
+    same = np.sign(reference_ema(raw, 0.9) - reference_ema(raw_val, 0.9)) == np.sign(smooth - smooth_val)
+    assert same.mean() > 0.8
+    np.testing.assert_allclose(smooth[same], reference_ema(raw, 0.9)[same], rtol=1e-9)
     assert view.smoothingSlider.value() == 90 and view.smoothingLabel.text() == "Loss smoothing 0.90"
+    assert plot.series["train"].opts["pen"].color().alpha() >= 150  # raw curves clearly visible
 
     view.smoothingSlider.setValue(0)
-    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1], fed_history.column("val_loss"))
+    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1], raw_val)
     view.smoothingSlider.setValue(50)
-    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1],
-                               reference_ema(fed_history.column("val_loss"), 0.5), rtol=1e-10)
+    np.testing.assert_allclose(plot.series["val_smooth"].getData()[1], smooth_pair(raw, raw_val, 0.5)[1],
+                               rtol=1e-12)
 
 
-def test_loss_plot_extends_smoothing_incrementally(qtbot):
+def test_loss_plot_smooths_as_the_data_grows(qtbot):
     view = LossView()
     qtbot.addWidget(view)
     history = History(LAYERS)
@@ -204,7 +212,8 @@ def test_loss_plot_extends_smoothing_incrementally(qtbot):
         history.append(records[chunk:chunk + 13])
         view.plot.update_from(history)
     np.testing.assert_allclose(view.plot.series["train_smooth"].getData()[1],
-                               reference_ema([r.train_loss for r in records], 0.9), rtol=1e-10)
+                               smooth_pair([r.train_loss for r in records], [r.val_loss for r in records], 0.9)[0],
+                               rtol=1e-10)
 
 
 def test_log_scale_toggle_plots_log10_of_the_loss(qtbot, fed_history):
@@ -332,20 +341,20 @@ def test_histogram_view_scrubs_and_follows_the_latest_epoch(qtbot):
     view.add_records(records[:20])
     assert view.epochSlider.maximum() == 19 and view.epochSlider.value() == 19
     assert view.selected_epoch() == 20 and "latest" in view.epochLabel.text()
-    latest = view.counts_on_screen()
-    np.testing.assert_array_equal(latest, records[19].layers[0].weights.counts)
+    latest = view.density_on_screen()
+    np.testing.assert_allclose(latest, density(records[19].layers[0].weights))
 
     view.epochSlider.setValue(0)  # the user scrubs back
     assert view.selected_epoch() == 1 and not view.follow_latest
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].weights.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].weights))
     assert "Epoch 1" in view.epochLabel.text()
     view.add_records(records[20:25])
     assert view.selected_epoch() == 1  # not yanked away while the user looks at epoch 1
 
     view.kindCombo.setCurrentText("Activations")
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[0].activations.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].activations))
     view.layerCombo.setCurrentText("output")
-    np.testing.assert_array_equal(view.counts_on_screen(), records[0].layers[1].activations.counts)
+    np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[1].activations))
 
     view.epochSlider.setValue(view.epochSlider.maximum())  # back at the end: follow again
     view.add_records(records[25:])
@@ -526,3 +535,27 @@ def test_log_view_keeps_the_newest_line_in_view_across_resizes_until_the_user_sc
     log_lines(40, 3)
     assert _last_line_in_view(view) and "Epoch 42" in view.document().lastBlock().text()
     view.detach()
+
+
+def test_smoothed_loss_curves_keep_the_article_presets_train_validation_order(qtbot):
+    """Real history of the article preset: train loss below validation from epoch 3; the thick
+    curves say so too (the first epoch's high loss must not hold the train curve up)."""
+    from nnstudio.data import load_split
+    from nnstudio.engine.trainer import Trainer
+    from nnstudio.presets import load_preset
+
+    cfg = load_preset("article").replace(epochs=30)
+    records = list(Trainer(cfg, load_split(cfg.data), histograms=False).run())
+    history = History(LAYERS)
+    history.append(records)
+    view = LossView()
+    qtbot.addWidget(view)
+    view.plot.update_from(history)
+    assert view.smoothingSlider.value() == 90
+    _, train = view.plot.series["train"].getData()
+    _, val = view.plot.series["val"].getData()
+    _, smooth_train = view.plot.series["train_smooth"].getData()
+    _, smooth_val = view.plot.series["val_smooth"].getData()
+    assert (train[2:] < val[2:]).all()
+    assert (smooth_train[4:] < smooth_val[4:]).all()
+    assert smooth_train[9] < 2.0 * train[9]

@@ -142,26 +142,31 @@ def test_actions_have_names_and_the_documented_shortcuts(make_panel):
                          "stopAction": QKeySequence("Shift+F5").toString()}
 
 
-def test_smoothed_loss_is_the_article_moving_average(qtbot, make_panel):
+def test_smoothed_loss_is_the_debiased_moving_average_of_the_pair(qtbot, make_panel):
+    from nnstudio.smoothing import smooth_pair
+
     panel = make_panel(iris(epochs=20))
     click_and_finish(qtbot, panel)
-    raw = panel.history.column("train_loss")
-    expected = [raw[0]]
-    for v in raw[1:]:
-        expected.append(0.9 * expected[-1] + 0.1 * v)
-    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], expected, rtol=1e-9)
+    raw, raw_val = panel.history.column("train_loss"), panel.history.column("val_loss")
+    np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], smooth_pair(raw, raw_val, 0.9)[0],
+                               rtol=1e-9)
     panel.lossView.smoothingSlider.setValue(0)
     np.testing.assert_allclose(curve(panel.lossPlot, "train_smooth")[1], raw)
 
 
 # -- histograms and the scrubber ---------------------------------------------------------------------------
 
-def test_histograms_change_with_the_epoch_slider(qtbot, make_panel):
-    panel = make_panel(iris(epochs=15, learning_rate=0.05))
+def test_histograms_start_at_epoch_zero_and_share_one_scale(qtbot, make_panel):
+    from nnstudio.data import load_split
+    from nnstudio.engine import Histogram, Trainer
+    from nnstudio.gui.plots.histogram import density
+
+    cfg = iris(epochs=15, learning_rate=0.05)
+    panel = make_panel(cfg)
     panel.insideTabs.setCurrentIndex(0)
     click_and_finish(qtbot, panel)
     slider = panel.epochSlider
-    assert slider.isEnabled() and slider.maximum() == 14 and slider.value() == 14
+    assert slider.isEnabled() and slider.maximum() == 15 and slider.value() == 15
     view = panel.histogramView
 
     def on_screen():
@@ -171,13 +176,20 @@ def test_histograms_change_with_the_epoch_slider(qtbot, make_panel):
     last = on_screen()
     slider.setValue(0)
     first = on_screen()
-    assert "Epoch 1" in view.epochLabel.text()
+    assert "Epoch 0" in view.epochLabel.text() and "epoch 0" in view.plot.getPlotItem().titleLabel.text
     assert not (np.array_equal(first[0], last[0]) and np.array_equal(first[1], last[1]))
-    assert first[1].sum() == 4 * 8  # layer1's weights: fan_in 4 x 8 units
+    # epoch 0 is the initializer's own draw: the same seed builds the same weights
+    initial = Trainer(cfg, load_split(cfg.data), histograms=False).network.layers[0].W
+    np.testing.assert_allclose(first[1], density(Histogram.of(initial)))
+    for x, y in (first, last):  # densities: every curve has area 1, whatever its bins
+        assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
+    slider.setValue(slider.maximum())
+    edges, outline = view.outline_on_screen()  # the dashed epoch-0 outline under the latest epoch
+    np.testing.assert_allclose(outline, first[1])
     view.layerCombo.setCurrentText("output")
-    assert on_screen()[1].sum() == 8 * 3
     view.kindCombo.setCurrentText("Biases")
-    assert on_screen()[1].sum() == 3
+    x, y = on_screen()
+    assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
 
 
 # -- pause, step, stop ------------------------------------------------------------------------------------
@@ -265,7 +277,7 @@ def test_reset_clears_plots_results_and_log(qtbot, make_panel):
         for key in plot.series:
             assert len(curve(plot, key)[0]) == 0
     assert panel.gradNormPlot.series == {}
-    assert not panel.epochSlider.isEnabled() and panel.histogramView.counts_on_screen().size == 0
+    assert not panel.epochSlider.isEnabled() and panel.histogramView.density_on_screen().size == 0
     assert panel.confusionView.rowCount() == 0
     assert panel.boundaryView.image.image is None and len(panel.boundaryView.points.data) == 0
     assert panel.logView.toPlainText() == "" and panel.trainProgress.value() == 0
@@ -363,8 +375,10 @@ def test_decision_boundary_is_drawn_live_for_2d_data(qtbot, make_panel):
     assert len(panel.boundaryView.points.data) == len(split.y_train)
     first_epoch = panel.boundaryView.grid.epoch
     qtbot.waitUntil(lambda: panel.boundaryView.grid.epoch > first_epoch, timeout=RUN_TIMEOUT_MS)
-    click_and_finish(qtbot, panel, panel.stopButton)
-    assert panel.boundaryView.grid.epoch == panel.result.summary.epochs_run
+    summary = click_and_finish(qtbot, panel, panel.stopButton)
+    # a stopped run restores its best weights: the final boundary is theirs, and says so
+    assert summary.restored_best and panel.boundaryView.grid.epoch == summary.best_epoch
+    assert f"epoch {summary.best_epoch} (best, restored" in panel.boundaryView.getPlotItem().titleLabel.text
 
 
 def test_no_boundary_for_data_that_is_not_2d(qtbot, make_panel):
@@ -500,3 +514,94 @@ def test_the_result_says_whether_restoring_went_back_to_an_earlier_epoch(qtbot, 
 
     assert panel._summary_text(summary(15, 15)).endswith("The last epoch (15) was the best.")
     assert panel._summary_text(summary(9, 15)).endswith("Best weights restored (epoch 9).")
+
+
+# -- lessons made visible ---------------------------------------------------------------------------------
+
+def test_zeros_init_says_the_units_are_identical_after_any_number_of_epochs(qtbot, make_panel):
+    cfg = iris(init_method="zeros", epochs=25, layers=(LayerConfig(8, "sigmoid"), LayerConfig(6, "sigmoid")))
+    panel = make_panel(cfg)
+    notice = panel.identicalUnitsNotice
+    click_and_finish(qtbot, panel)
+    assert notice.isVisible()
+    text = notice.text()
+    assert text.startswith("⚠ Epoch 25:") and "hidden layer 1: 1 distinct of 8" in text
+    assert "hidden layer 2: 1 distinct of 6" in text and "Zeros initialization" in text
+    glorot = make_panel(iris(epochs=3))
+    click_and_finish(qtbot, glorot)
+    assert not glorot.identicalUnitsNotice.isVisible()
+
+
+def test_clipping_page_plots_norms_before_and_after_and_the_share_clipped(qtbot, make_panel):
+    cfg = iris(clip_type="global_norm", grad_clip=0.05, epochs=10)
+    panel = make_panel(cfg)
+    click_and_finish(qtbot, panel)
+    view = panel.insideTabs.clippingView
+    panel.insideTabs.setCurrentWidget(view)
+    qtbot.waitUntil(view.isVisible)
+    x, before = view.normPlot.series["before"].getData()
+    _, after = view.normPlot.series["after"].getData()
+    _, share = view.fractionPlot.series["fraction"].getData()
+    np.testing.assert_array_equal(x, np.arange(1, 11))
+    assert (after <= 0.05 * (1 + 1e-5)).all() and (before > after).all()
+    assert ((share > 0) & (share <= 100)).all()
+    assert view.normPlot.threshold_line.isVisible() and view.normPlot.threshold_line.value() == 0.05
+    assert "global norm" in view.caption.text() and "t = 0.05" in view.caption.text()
+
+
+def test_the_final_boundary_is_titled_with_the_epoch_whose_weights_it_holds(qtbot, make_panel):
+    panel = make_panel(moons(epochs=30, early_stopping=True, patience=1000, learning_rate=0.3))
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and summary.best_epoch < 30
+    # Results: the kept (best) epoch's validation accuracy beside the test figures
+    best_val = panel.history.column("val_accuracy")[summary.best_epoch - 1]
+    assert (f"validation accuracy {best_val:.1%} at epoch {summary.best_epoch}, the weights kept"
+            in panel.testMetricsLabel.text())
+    title = panel.boundaryView.getPlotItem().titleLabel.text
+    assert f"epoch {summary.best_epoch} (best, restored; run ended at epoch 30)" in title
+    assert panel.boundaryView.grid.epoch == summary.best_epoch
+
+
+def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
+    runs = iter([iris(epochs=6, learning_rate=0.01), iris(epochs=4, learning_rate=0.05)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    click_and_finish(qtbot, panel)
+    first_val = panel.history.column("val_loss").copy()
+    first_acc = panel.history.column("val_accuracy").copy()
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0  # no previous run yet
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    x, y = curve(panel.lossPlot, "ghost_val")
+    np.testing.assert_array_equal(x, np.arange(1, 7))
+    np.testing.assert_allclose(y, first_val)
+    np.testing.assert_allclose(curve(panel.accuracyPlot, "ghost_val")[1], 100 * first_acc)
+    assert panel.lossPlot.series["ghost_val"].opts["pen"].style() == Qt.PenStyle.DashLine
+    assert len(curve(panel.lossPlot, "val")[0]) == 4  # the current run is the solid one
+    check = panel.curves.ghostCheck
+    qtbot.mouseClick(check, LEFT)
+    assert not check.isChecked() and not panel.lossPlot.series["ghost_val"].isVisible()
+    qtbot.mouseClick(check, LEFT)
+    assert panel.lossPlot.series["ghost_val"].isVisible()
+    qtbot.mouseClick(panel.resetButton, LEFT)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+
+
+def test_the_boundary_starts_at_epoch_zero_and_replays_the_run(qtbot, make_panel):
+    panel = make_panel(moons(epochs=40))
+    panel.insideTabs.setCurrentIndex(1)
+    click_and_finish(qtbot, panel)
+    view, replay = panel.boundaryView, panel.insideTabs.boundaryReplay
+    frames = view.frames
+    assert len(frames) >= 2 and frames[0].epoch == 0 and frames[-1].epoch == 40
+    assert [f.epoch for f in frames] == sorted(f.epoch for f in frames)
+    replay.slider.setValue(0)
+    assert "epoch 0" in view.getPlotItem().titleLabel.text and replay.label.text() == "Epoch 0"
+    assert not view.follow_latest
+    np.testing.assert_array_equal(view.image.image, frames[0].rgb)
+    replay.speedCombo.setCurrentIndex(3)
+    qtbot.mouseClick(replay.playButton, LEFT)
+    assert replay.playButton.isChecked()
+    qtbot.waitUntil(lambda: not replay.playButton.isChecked(), timeout=20_000)  # played to the end
+    assert view.follow_latest and replay.slider.value() == replay.slider.maximum()
+    np.testing.assert_array_equal(view.image.image, frames[-1].rgb)

@@ -336,3 +336,22 @@ def test_in_the_window_the_space_editor_and_plots_fit(qtbot, data_dir, size):
         assert (window.width(), window.height()) == size
     finally:
         window.shutdown()
+
+
+def test_the_database_password_is_masked_in_the_url_field(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.storageCombo.setCurrentIndex(tab.storageCombo.findData("url"))
+    edit = tab.storageUrlEdit
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    qtbot.keyClicks(edit, "postgresql://ann:s3cret@db.example:5432/studies")
+    assert "s3cret" in edit.text()  # typing shows what is typed
+    tab.studyCombo.setFocus()
+    qtbot.waitUntil(lambda: not edit.hasFocus())
+    assert "s3cret" not in edit.text() and "***" in edit.text() and "ann" in edit.text()
+    assert tab.study.storage_url() == "postgresql://ann:s3cret@db.example:5432/studies"
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(edit.hasFocus)
+    assert edit.text() == "postgresql://ann:s3cret@db.example:5432/studies"

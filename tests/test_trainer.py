@@ -574,3 +574,124 @@ def test_between_epochs_the_layers_hold_the_validation_activations():
         np.testing.assert_allclose(trainer2.network.layers[-1].a, expected, rtol=1e-5)
         assert trainer2.network.layers[0].a.shape == (len(_split("iris").y_val), 16)
         break
+
+
+# -- epoch 0 ---------------------------------------------------------------------------
+
+
+def test_epoch_zero_record_shows_the_network_as_initialized():
+    from nnstudio.engine import Histogram
+
+    cfg = _config(layers=(LayerConfig(16, "relu", dropout_rate=0.2), LayerConfig(8, "tanh", batch_norm=True)))
+    split = _split("iris")
+    trainer = Trainer(cfg, split, histograms=False)
+    net = trainer.network
+    initial = [layer.W.copy() for layer in net.layers]
+    record = trainer.initial_record()
+    assert record.epoch == 0 and not record.is_best and record.learning_rate == cfg.learning_rate
+    assert all(np.array_equal(w, layer.W) for w, layer in zip(initial, net.layers))  # no step taken
+    assert record.val_loss == pytest.approx(trainer.evaluate(split.X_val, split.y_val)[0], rel=1e-6)
+    assert record.train_accuracy == pytest.approx(trainer.evaluate(split.X_train, split.y_train)[1])
+    for snap, w in zip(record.layers, initial):
+        np.testing.assert_array_equal(snap.weights.counts, Histogram.of(w).counts)
+    # gradient norms: the first mini-batch's gradient in evaluation mode, per layer
+    _, grads = net.loss_and_gradients(trainer.X_train[:16], trainer.Y_train[:16], training=False)
+    per_layer, i = [], 0
+    for layer in net.layers:
+        count = 4 if layer.gamma is not None else 2
+        per_layer.append(math.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads[i:i + count])))
+        i += count
+    np.testing.assert_allclose(record.grad_norms, per_layer, rtol=1e-4)
+
+
+def test_asking_for_epoch_zero_does_not_change_the_run():
+    cfg = _config(layers=(LayerConfig(16, "relu", dropout_rate=0.3), LayerConfig(8, "tanh", batch_norm=True)))
+    plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    trainer.initial_record()
+    assert [_comparable(r) for r in trainer.run()] == plain
+
+
+# -- identical units and clipping ---------------------------------------------------------
+
+
+def test_distinct_units_counts_units_with_different_incoming_weights():
+    from nnstudio.engine.diagnostics import distinct_units
+
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(5, 6)), rng.normal(size=6)
+    assert distinct_units(W, b) == 6
+    W[:, 4], b[4] = W[:, 1], b[1]
+    W[:, 5], b[5] = W[:, 1] * (1 + 1e-9), b[1]  # a rounding difference is no difference
+    assert distinct_units(W, b) == 4
+    b[5] += 0.1  # the same weights with another bias: another function
+    assert distinct_units(W, b) == 5
+    assert distinct_units(np.zeros((3, 7)), np.zeros(7)) == 1
+
+
+def test_zeros_init_keeps_every_hidden_unit_identical_after_training():
+    cfg = _config(init_method="zeros", epochs=8, layers=(LayerConfig(16, "sigmoid"), LayerConfig(8, "sigmoid")))
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    assert trainer.initial_record().distinct_units == (1, 1)
+    records = list(trainer.run())
+    assert all(r.distinct_units == (1, 1) for r in records)
+    assert not np.allclose(trainer.network.layers[0].W, 0)  # they learned, all alike
+    _, glorot = _train(_config(epochs=2), histograms=True)
+    assert glorot[-1].distinct_units == (16, 8)
+
+
+@pytest.mark.parametrize("clip_type", ["none", "value", "norm", "global_norm"])
+def test_clipping_statistics_are_the_norms_of_the_gradient_before_and_after(clip_type):
+    """Full batch: one step per epoch, whose gradient is the training loss's gradient at the
+    initial parameters; clip a copy of it by hand and compare."""
+    from nnstudio.engine import clip_gradients
+
+    cfg = _config(clip_type=clip_type, grad_clip=0.05, epochs=1, batch_size=0, learning_rate=0.1)
+    trainer = Trainer(cfg, _split("iris"))
+    net = trainer.network
+    net.loss_and_gradients(trainer.X_train, trainer.Y_train)
+    grad = net.flat_grad.astype(np.float64)
+    before = float(np.linalg.norm(grad))
+    clipped = net.flat_grad.copy()
+    tensors = [clipped[a:a + g.size].reshape(g.shape) for a, g in
+               zip(np.cumsum([0] + [g.size for g in net.grads])[:-1], net.grads)]
+    clip_gradients(clip_type, clipped, tensors, 0.05)
+    after = float(np.linalg.norm(clipped.astype(np.float64)))
+    r = list(trainer.run())[0]
+    assert r.grad_norm == pytest.approx(before, rel=1e-5)
+    assert r.clipped_norm == pytest.approx(after, rel=1e-5)
+    assert r.clipped_fraction == (0.0 if clip_type == "none" else 1.0)
+    if clip_type == "global_norm":
+        assert r.clipped_norm == pytest.approx(0.05, rel=1e-5)
+
+
+# -- stop inside long passes --------------------------------------------------------------
+
+
+def test_a_large_network_evaluates_in_chunks_and_stops_inside_the_evaluation(monkeypatch):
+    import nnstudio.engine.trainer as trainer_module
+
+    cfg = _config(epochs=3, layers=(LayerConfig(16, "relu", dropout_rate=0.1), LayerConfig(8, "tanh")))
+    plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
+    # the same network counted as large: chunks of 7 rows give the same records
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
+    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_MIN_ROWS", 1)
+    chunked = Trainer(cfg, _split("iris"), histograms=True)
+    assert chunked._chunked and chunked._chunk_rows == 7
+    records = [_comparable(r) for r in chunked.run()]
+    assert len(records) == len(plain)
+    for a, b in zip(records, plain):  # equal up to summation order
+        assert a[0] == b[0] and np.allclose(a[1:5], b[1:5], rtol=1e-5)
+    # a stop request that arrives during the evaluation is seen before the next chunk
+    calls = {"n": 0}
+    batches = _batches_per_epoch(cfg)
+
+    def stop():
+        calls["n"] += 1
+        return calls["n"] > batches + 2  # after the first epoch's steps, inside its evaluation
+
+    trainer = Trainer(cfg, _split("iris"), histograms=True)
+    got = list(trainer.run(stop))
+    s = trainer.summary
+    assert got == [] and s.stop_reason == STOP_USER and "while evaluating epoch 1" in s.message
+    assert s.epochs_run == 0 and math.isnan(s.test_accuracy) and "not computed" in s.message

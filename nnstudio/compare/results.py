@@ -112,6 +112,7 @@ class RunResult:
     grad_norms: list[tuple[float, ...]] = field(default_factory=list)
     elapsed: float = 0.0
     snapshots: dict[int, tuple[LayerSnapshot, ...]] = field(default_factory=dict)
+    distinct_units: list[tuple[int, ...]] = field(default_factory=list)  # per epoch, per hidden layer
     summary: TrainingSummary | None = None
     error: str | None = None
     cancelled: bool = False
@@ -128,6 +129,7 @@ class RunResult:
             if r.val_loss < self._best[1]:  # strict: the first epoch with the lowest loss, as the trainer
                 self._best = (self.n_epochs - 1, r.val_loss)
             self.grad_norms.append(r.grad_norms)
+            self.distinct_units.append(r.distinct_units)
             self.elapsed = r.elapsed
             if r.layers:
                 self.snapshots[r.epoch] = r.layers
@@ -314,6 +316,11 @@ class ComparisonResults:
             return None
         e = max(earlier)
         return e, snaps[e]
+
+    def distinct_units(self, variant: int, epoch: int, seed_index: int = 0) -> tuple[int, ...]:
+        """Distinct units per hidden layer after ``epoch`` (1-based; () when not known)."""
+        counts = self.runs[(variant, seed_index)].distinct_units
+        return counts[epoch - 1] if 1 <= epoch <= len(counts) else ()
 
     # -- the table -----------------------------------------------------------------------------
     def row(self, variant: int) -> SummaryRow:

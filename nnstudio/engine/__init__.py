@@ -8,8 +8,9 @@ from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
 from .network import Network, decode_classes, encode_targets
 from .optimizers import OPTIMIZERS, make_optimizer
 from .schedules import SCHEDULES
+from .histograms import Histogram, HistogramBatch
 from .trainer import (STOP_CLOSED, STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, EpochRecord,
-                      Histogram, HistogramBatch, LayerSnapshot, Trainer, TrainingSummary)
+                      LayerSnapshot, Trainer, TrainingSummary)
 from .validation import output_units, pairing_problem, task_problem, validate_config
 
 __all__ = [

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import numpy as np
@@ -23,83 +22,24 @@ from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
+from .diagnostics import distinct_units
 from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 (HISTOGRAM_BINS: its old home)
+from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
 from .network import Network, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
 from .validation import output_units, validate_config
 
 ACTIVATION_ROWS = 128  # validation rows sampled for the activation histograms
+EVAL_CHUNK_WORK = 250_000_000  # parameters x rows per evaluation chunk (about a tenth of a second);
+#                                larger networks evaluate in chunks of rows and check ``stop`` between them
+EVAL_CHUNK_MIN_ROWS = 16       # fewer rows per pass would spend the time re-reading the weights
 
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
-
-
-@dataclass(frozen=True)
-class LayerSnapshot:
-    """Histograms of one dense layer at the end of an epoch.
-
-    ``gradients`` are the weight gradients of the epoch's last mini-batch (before clipping);
-    ``activations`` are the layer's outputs on the validation split: on every row of it up to
-    :data:`ACTIVATION_ROWS` rows, else on evenly spaced rows (every ``ceil(n / ACTIVATION_ROWS)``-th),
-    so that a record stays cheap however large the split.
-    """
-
-    name: str
-    weights: Histogram
-    biases: Histogram
-    gradients: Histogram
-    activations: Histogram
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """What one epoch did.  Accuracies are NaN for regression.
-
-    ``train_loss`` and ``train_accuracy`` cover every training row once.  With running training
-    metrics they come from the epoch's own training passes (dropout and batch statistics on,
-    each row scored with the parameters of its mini-batch, as scikit-learn's ``loss_curve_`` and
-    Keras report them); with ``"evaluation"`` from one pass over the training split after the
-    epoch, in evaluation mode like the validation metrics.  ``"auto"`` (the default) runs the
-    evaluation pass only for networks with dropout or batch norm (:func:`running_train_metrics`).
-
-    ``grad_norms[i]`` is the mean over the epoch's mini-batches of the L2 norm of layer i's
-    gradient (all its parameters together, before clipping); the last entry is the output layer.
-    """
-
-    epoch: int                 # 1-based
-    train_loss: float          # data loss on the training split, measured as config.train_metrics says
-    val_loss: float
-    train_accuracy: float
-    val_accuracy: float
-    learning_rate: float
-    grad_norms: tuple[float, ...]
-    layers: tuple[LayerSnapshot, ...]
-    elapsed: float             # seconds since training began
-    is_best: bool
-    best_epoch: int
-    best_val_loss: float
-
-
-@dataclass(frozen=True)
-class TrainingSummary:
-    """How a run ended.  ``test_*`` are computed once, on the held-out test split, with the
-    parameters the run ended with (the best ones when they were restored)."""
-
-    epochs_run: int
-    best_epoch: int
-    best_val_loss: float
-    stop_reason: str
-    message: str
-    restored_best: bool
-    test_loss: float
-    test_accuracy: float
-    test_rmse: float
-    seconds: float
-    diverged: bool = False
 
 
 def running_train_metrics(config: ExperimentConfig) -> bool:
@@ -112,6 +52,10 @@ def running_train_metrics(config: ExperimentConfig) -> bool:
     if config.train_metrics == "auto":
         return not any(layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
     return config.train_metrics == "running"
+
+
+class _Stopped(Exception):
+    """``stop`` became true inside an evaluation pass."""
 
 
 class Trainer:
@@ -163,7 +107,13 @@ class Trainer:
         self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
         self._squares = np.empty_like(net.flat_grad)
         self._norms = np.empty(len(net.layers), dtype=dt)
+        # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
+        self._chunk_rows = max(EVAL_CHUNK_MIN_ROWS, EVAL_CHUNK_WORK // max(net.n_params, 1))
+        self._chunked = self._chunk_rows < len(self._X_eval)
+        self._stop: Callable[[], bool] = lambda: False
         self._last_grad = np.zeros_like(net.flat_grad)
+        self._clip_stats = (math.nan, math.nan, 0.0)
+        self._activation_step = 1
         self._histograms = HistogramBatch()
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
@@ -177,6 +127,67 @@ class Trainer:
         out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
         return self._score(out, Y, np.asarray(y))
 
+    @property
+    def evaluates_in_chunks(self) -> bool:
+        """A network large enough that evaluation runs in chunks of rows, checking ``stop``."""
+        return self._chunked
+
+    def initial_record(self, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
+        """Epoch 0: the network as the initializer made it, before any step (None if ``stop``
+        became true meanwhile).
+
+        Losses and accuracies come from one evaluation pass over both splits; ``grad_norms`` and
+        the gradient histograms from the gradient of the first mini-batch's loss in evaluation
+        mode (no dropout mask is drawn, so the run that follows is the same as without this
+        record); weight, bias and activation histograms are always built, whatever
+        ``histograms`` says.  Call it before :meth:`run`.
+        """
+        net, cfg = self.network, self.config
+        n = len(self.X_train)
+        batch = n if cfg.full_batch else min(cfg.batch_size, n)
+        self._stop = stop or (lambda: False)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            net._forward(self.X_train[:batch], False, None)
+            net.backward(self.Y_train[:batch])
+            grad = net.flat_grad
+            np.multiply(grad, grad, out=self._squares)
+            norms = np.sqrt(np.add.reduceat(self._squares, self._layer_starts))
+            self._last_grad[...] = grad
+            try:
+                out = self._evaluation_outputs(self._X_eval)
+            except _Stopped:
+                return None
+            train_loss, train_acc = self._score(out[:n], self.Y_train, self.split.y_train)
+            val_loss, val_acc = self._score(out[n:], self.Y_val, self.split.y_val)
+            layers = self._snapshots()
+            whole = math.sqrt(float(norms @ norms))
+        return EpochRecord(0, train_loss, val_loss, train_acc, val_acc, self.schedule.rate(0),
+                           tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf,
+                           whole, whole, 0.0, self._distinct_units())
+
+    def _evaluation_outputs(self, X: np.ndarray) -> np.ndarray:
+        """Evaluation-mode outputs of ``X`` (rows of :attr:`_X_eval`, validation rows last).
+
+        Afterwards ``layer.a`` holds the activations of the validation rows the histograms use:
+        all of them (to be sampled) after one pass, the sample itself after a chunked pass.
+        Raises :class:`_Stopped` when ``stop`` becomes true between chunks.
+        """
+        net = self.network
+        if not self._chunked:
+            out = net._forward(X, False, None)
+            for layer in net.layers:
+                layer.a = layer.a[len(X) - len(self.X_val):]
+            self._activation_step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
+            return out
+        out = np.empty((len(X), net.n_outputs), dtype=net.dtype)
+        for lo in range(0, len(X), self._chunk_rows):
+            if self._stop():
+                raise _Stopped
+            out[lo:lo + self._chunk_rows] = net._forward(X[lo:lo + self._chunk_rows], False, None)
+        net._forward(self.X_val[::-(-len(self.X_val) // ACTIVATION_ROWS)], False, None)
+        self._activation_step = 1
+        return out
+
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
         """Yield one :class:`EpochRecord` per epoch; set :attr:`summary` when done.
@@ -185,6 +196,7 @@ class Trainer:
         ``stop_reason == "stopped"``.  Closing the generator early ends it with ``"closed"``.
         """
         stop = stop or (lambda: False)
+        self._stop = stop
         cfg = self.config
         start_time = time.perf_counter()
         reason, message = STOP_COMPLETED, f"Trained all {cfg.epochs} epochs."
@@ -199,7 +211,13 @@ class Trainer:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
                     self.epoch = epoch + 1
-                    record, bad = self._end_epoch(lr, grad_norms, start_time)
+                    try:
+                        record, bad = self._end_epoch(lr, grad_norms, start_time)
+                    except _Stopped:
+                        self.epoch = epoch
+                        reason = STOP_USER
+                        message = f"Stopped by request while evaluating epoch {epoch + 1}."
+                        return
                 if bad:
                     reason = STOP_DIVERGED
                     message = (f"Training diverged at epoch {self.epoch}: {bad}. "
@@ -237,6 +255,8 @@ class Trainer:
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
         squares, norms, starts = self._squares, self._norms, self._layer_starts
         norm_sums = np.zeros(len(starts))
+        before_sum = after_sum = 0.0
+        clipped = 0
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
             if stop():
@@ -252,12 +272,20 @@ class Trainer:
             norm_sums += norms
             if lo == last_lo and self.histograms:
                 self._last_grad[...] = grad
+            before = math.sqrt(float(norms @ norms))
+            after = before
             if clip is not None:
                 clip(grad, grads, cfg.grad_clip)
+                after = math.sqrt(float(grad @ grad))
+                clipped += after < before * (1 - 1e-6)
+            before_sum += before
+            after_sum += after
             step(flat, grad, lr)
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
-        return norm_sums / (last_lo // batch + 1)
+        steps = last_lo // batch + 1
+        self._clip_stats = (before_sum / steps, after_sum / steps, clipped / steps)
+        return norm_sums / steps
 
     def _score(self, out: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """(data loss, accuracy) of outputs ``out`` against encoded targets ``Y`` and class labels."""
@@ -275,11 +303,9 @@ class Trainer:
         """
         net, s, n = self.network, self.split, len(self.X_train)
         if self._running:
-            out = net._forward(self.X_val, False, None)
+            out = self._evaluation_outputs(self.X_val)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
-        out = net._forward(self._X_eval, False, None)
-        for layer in net.layers:
-            layer.a = layer.a[n:]
+        out = self._evaluation_outputs(self._X_eval)
         return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
@@ -295,13 +321,16 @@ class Trainer:
         layers = self._snapshots() if self.histograms else ()
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss)
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units())
         return record, ""
+
+    def _distinct_units(self) -> tuple[int, ...]:
+        return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         layers = self.network.layers
-        step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
+        step = self._activation_step
         arrays = [a for layer, grad_W in zip(layers, self._last_grad_W)
                   for a in (layer.W, layer.b, grad_W, layer.a[::step])]
         hists = self._histograms(arrays)
@@ -314,7 +343,12 @@ class Trainer:
         if reason == STOP_DIVERGED and not restored:
             self.network.load_state(self.initial_state)
             message += " No epoch finished before that, so the initial parameters were kept."
-        test_loss, test_acc, test_rmse = self.test_metrics()
+        if reason == STOP_USER and self._chunked and len(self.split.y_test):
+            # a pass over the test rows would keep a large network busy long after Stop
+            test_loss = test_acc = test_rmse = math.nan
+            message += " Test metrics were not computed (a large network stopped by request)."
+        else:
+            test_loss, test_acc, test_rmse = self.test_metrics()
         self.summary = TrainingSummary(self.epoch, es.best_epoch, es.best_loss, reason, message, restored,
                                        test_loss, test_acc, test_rmse, time.perf_counter() - start_time,
                                        diverged=reason == STOP_DIVERGED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
@@ -91,8 +92,13 @@ class CompareControls(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
     def set_running(self, running: bool) -> None:
-        self.runButton.setEnabled(not running)
-        self.stopButton.setEnabled(running)
+        # enable the button that takes over first and hand it the focus, so that disabling the
+        # other never sends the focus on down the form (into the Target box, text selected)
+        gaining, losing = (self.stopButton, self.runButton) if running else (self.runButton, self.stopButton)
+        gaining.setEnabled(True)
+        if losing.hasFocus():
+            gaining.setFocus(Qt.FocusReason.OtherFocusReason)
+        losing.setEnabled(False)
         self.variants.set_running(running)
         for w in (self.runs.seedsSpin, self.runs.epochsSpin, self.runs.workersSpin):
             w.setEnabled(not running)

@@ -11,7 +11,7 @@ import csv
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -194,7 +194,13 @@ class DataPanel(QWidget):
 
     # -- following the config ------------------------------------------------------------------
     def refresh(self, cfg: ExperimentConfig) -> None:
-        self._ensure_dataset_item(cfg)
+        # adding or dropping the file entry moves the box's current item: that shows the
+        # config, it is no choice of the user's, so it must not reach the connector
+        blocker = QSignalBlocker(self.dataset_combo)
+        try:
+            self._ensure_dataset_item(cfg)
+        finally:
+            blocker.unblock()
         if self._param_spec != self._spec_key(cfg):
             self._build_params(cfg)
         for connector in list(self.connectors.values()) + self._param_connectors:

@@ -8,7 +8,6 @@ untrainable (log loss with a 10-class output, say) is explained in a red line at
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,12 +16,14 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from ...config import TRAIN_METRICS, ConfigError, ExperimentConfig
+from ...config import TRAIN_METRICS, ExperimentConfig
 from ...engine import ACTIVATIONS, CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .binding import Connector, connect_field, reveal_field
+from .problems import describe_problem
 from .controller import ConfigEditor
 from ...design.edits import OPTIMIZER_FIELDS, choose_loss, loss_fits, optimizer_settings, schedule_settings
 from ...design.help_texts import HELP, choice_tip
+from ...design.size import MAX_LEARNING_RATE, design_warnings
 from ..widgets.inputs import LogSpinBox, float_spin, int_spin, wheel_guarded_children
 
 DTYPES = ("float32", "float64")
@@ -53,9 +54,10 @@ def _check(text: str) -> Callable[[], QCheckBox]:
     return lambda: QCheckBox(text)
 
 
-def _log(lo: float, hi: float, zero: str = "") -> Callable[[], LogSpinBox]:
+def _log(lo: float, hi: float, zero: str = "", typed: tuple[float, float] | None = None
+         ) -> Callable[[], LogSpinBox]:
     def make() -> LogSpinBox:
-        spin = LogSpinBox(lo, hi, zero)
+        spin = LogSpinBox(lo, hi, zero, typed=typed)
         spin.setMinimumWidth(96)
         return spin
     return make
@@ -69,7 +71,7 @@ GROUPS: list[tuple[str, list[Field]]] = [
     ]),
     ("Optimizer", [
         Field("optimizer", "Optimizer", "optimizerCombo", _combo(OPTIMIZERS.names())),
-        Field("learning_rate", "Learning rate", "learningRateSpin", _log(1e-6, 10.0)),
+        Field("learning_rate", "Learning rate", "learningRateSpin", _log(1e-6, MAX_LEARNING_RATE, typed=(0.0, 1e6))),
         Field("momentum", "Momentum μ", "momentumSpin", lambda: float_spin(0.0, 0.999, 0.01, 3)),
         Field("beta1", "β1", "beta1Spin", lambda: float_spin(0.0, 0.9999, 0.01, 4)),
         Field("beta2", "β2", "beta2Spin", lambda: float_spin(0.0, 0.99999, 0.001, 5)),
@@ -113,34 +115,6 @@ GROUPS: list[tuple[str, list[Field]]] = [
 ]
 
 
-FIELD_HELP = {"data": "dataset"}  # config fields whose help entry has another key
-
-
-LAYER_FIELD = re.compile(r"layers\[(\d+)\]\.(\w+)")
-
-
-def field_title(field: str) -> str:
-    """A config field as the panels name it: ``layers[0].units`` is "Hidden layer 1 units",
-    as the layer table numbers its rows."""
-    layer = LAYER_FIELD.fullmatch(field)
-    if layer:
-        index, name = layer.groups()
-        entry = HELP.get(f"layer.{name}")
-        return f"Hidden layer {int(index) + 1} {entry.title.lower() if entry else name.replace('_', ' ')}"
-    entry = HELP.get(FIELD_HELP.get(field, field))
-    return entry.title if entry else field
-
-
-def describe_problem(exc: ConfigError) -> str:
-    """The panel's wording of a :class:`ConfigError`: the field's title, the value, what to use
-    (or, for a data set that does not load, why not)."""
-    title = field_title(exc.field)
-    reason = getattr(exc, "reason", "")
-    if reason:
-        return f"{title}: {reason}"
-    return f"{title}: {exc.value!r} cannot be used here. Use {exc.expected}."
-
-
 class HyperparamPanel(QWidget):
     """All scalar settings of the experiment, grouped, in a scroll area."""
 
@@ -160,6 +134,14 @@ class HyperparamPanel(QWidget):
             " padding: 4px; }")
         self.problem_label.linkActivated.connect(self._show_field)
         self.problem_label.hide()
+        self.notes_label = QLabel(self)
+        self.notes_label.setObjectName("configNotesLabel")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes_label.setStyleSheet(
+            "QLabel { color: #6d4c00; background: #fff8e1; border: 1px solid #f3d58a; border-radius: 3px;"
+            " padding: 4px; }")
+        self.notes_label.hide()
 
         body = QWidget()
         column = QVBoxLayout(body)
@@ -179,6 +161,7 @@ class HyperparamPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.problem_label)
+        layout.addWidget(self.notes_label)
         layout.addWidget(self.scroll, 1)
         wheel_guarded_children(body)
 
@@ -239,6 +222,9 @@ class HyperparamPanel(QWidget):
             self.widgets[name].setEnabled(cfg.early_stopping)
         self._update_loss_choices(cfg)
         self._update_combo_tips(cfg)
+        notes = design_warnings(cfg, self.editor.info)
+        self.notes_label.setText("\n".join("⚠ " + note for note in notes))
+        self.notes_label.setVisible(bool(notes))
 
     def _set_row_visible(self, path: str, visible: bool) -> None:
         self._forms[path].setRowVisible(self.widgets[path], visible)

@@ -4,14 +4,20 @@ Each grid cell's colour mixes the class colours weighted by the predicted probab
 lightened so the points stay readable: confident regions take their class's colour, the
 boundary between classes fades towards grey.  Points are the training rows in original units,
 coloured by their true class.
+
+Every grid a run sends is kept as a frame (colours only, a few tens of kilobytes each, at most
+:data:`MAX_FRAMES`, thinned evenly when full), so :class:`BoundaryReplay` can play the run back:
+a slider over the frames, play/pause and a speed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
 from .base import style_plot
@@ -19,6 +25,16 @@ from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 
 LIGHTEN = 0.45  # share of white mixed into the heatmap colours
+MAX_FRAMES = 400  # boundary frames kept for the replay
+SPEEDS = (("0.5×", 2.5), ("1×", 5.0), ("2×", 10.0), ("5×", 25.0))  # label, frames per second
+
+
+@dataclass(frozen=True)
+class Frame:
+    epoch: int
+    rgb: np.ndarray
+    rect: QRectF
+    note: str = ""
 
 
 def class_colors(n_classes: int) -> np.ndarray:
@@ -41,7 +57,12 @@ def probabilities_to_rgb(probabilities: np.ndarray, n_classes: int) -> np.ndarra
 
 
 class BoundaryView(MeteredPlotWidget):
-    """``boundaryPlot``: the heatmap (``image``) and the training points (``points``)."""
+    """``boundaryPlot``: the heatmap (``image``) and the training points (``points``).
+
+    ``framesChanged`` is emitted when a frame is added (the replay's slider follows).
+    """
+
+    framesChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background=BACKGROUND)
@@ -60,6 +81,9 @@ class BoundaryView(MeteredPlotWidget):
         self.n_classes = 2
         self.grid: BoundaryGrid | None = None
         self.pending: BoundaryGrid | None = None  # the latest grid, drawn by draw_pending()
+        self.frames: list[Frame] = []
+        self.follow_latest = True  # False while the replay shows an earlier frame
+        self.frames_drawn = 0  # frames put on screen while following the run (a rate measure)
         self.setToolTip("The network's prediction over the input plane (original units), recomputed a few "
                         "times a second while training.\nColour = class colours mixed by predicted probability; "
                         "pale areas are uncertain. Dots are the training points, coloured by their true class.")
@@ -72,23 +96,134 @@ class BoundaryView(MeteredPlotWidget):
         self.points.setData(pos=np.asarray(points, dtype=float), brush=[brushes[c] for c in classes])
         self.getPlotItem().enableAutoRange()
 
-    def set_grid(self, grid: BoundaryGrid) -> None:
+    def receive(self, grid: BoundaryGrid) -> None:
+        """Keep ``grid`` as the newest frame; :meth:`draw_pending` shows it (at the view's pace)."""
         self.grid = grid
-        rgb = probabilities_to_rgb(grid.probabilities, self.n_classes)
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         (x0, x1), (y0, y1) = grid.x_range, grid.y_range
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.getPlotItem().setTitle(f"Decision boundary · epoch {grid.epoch}", color=TEXT_COLOR, size="10pt")
+        frame = Frame(grid.epoch, probabilities_to_rgb(grid.probabilities, self.n_classes),
+                      QRectF(x0, y0, x1 - x0, y1 - y0), grid.note)
+        if len(self.frames) >= MAX_FRAMES:
+            self.frames = self.frames[:1] + self.frames[2::2]  # evenly thinned, epoch 0 kept
+        if self.frames and self.frames[-1].epoch == frame.epoch and not frame.note:
+            self.frames[-1] = frame
+        else:
+            self.frames.append(frame)
+        self.pending = grid
+        self.framesChanged.emit()
+
+    def set_grid(self, grid: BoundaryGrid) -> None:
+        """Keep ``grid`` and show it now (unless the replay shows another frame)."""
+        self.receive(grid)
+        self.draw_pending()
+
+    def show_frame(self, index: int) -> None:
+        frame = self.frames[index]
+        self.image.setImage(frame.rgb, autoLevels=False, levels=(0, 255))
+        self.image.setRect(frame.rect)
+        note = f" ({frame.note})" if frame.note else ""
+        self.getPlotItem().setTitle(f"Decision boundary · epoch {frame.epoch}{note}", color=TEXT_COLOR, size="10pt")
 
     def draw_pending(self) -> None:
-        """Draw the grid left in :attr:`pending` (the panel's redraw scheduler calls this)."""
-        if self.pending is not None:
-            grid, self.pending = self.pending, None
-            self.set_grid(grid)
+        """Show the newest frame if it has not been shown yet (and the replay follows the run)."""
+        if self.pending is None:
+            return
+        self.pending = None
+        if self.follow_latest and self.frames:
+            self.show_frame(len(self.frames) - 1)
+            self.frames_drawn += 1
 
     def clear_data(self) -> None:
         """Remove the heatmap and the points (``clear()`` would remove the plot items themselves)."""
         self.grid = self.pending = None
+        self.frames = []
+        self.follow_latest = True
+        self.frames_drawn = 0
+        self.framesChanged.emit()
         self.image.clear()
         self.points.clear()
         self.getPlotItem().setTitle("Decision boundary", color=TEXT_COLOR, size="10pt")
+
+
+class BoundaryReplay(QWidget):
+    """``boundaryReplay``: play the run's boundary frames back (slider, play/pause, speed).
+
+    While the slider sits at its right end the view follows the run; moving it away (or
+    playing) shows earlier frames, and reaching the end again follows the run once more.
+    """
+
+    def __init__(self, view: BoundaryView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("boundaryReplay")
+        self.view = view
+        self.playButton = QToolButton(self)
+        self.playButton.setObjectName("boundaryPlayButton")
+        self.playButton.setCheckable(True)
+        self.playButton.setText("▶ Play")
+        self.playButton.setToolTip("Replay the boundary from the first frame (epoch 0) to the latest.")
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setObjectName("boundarySlider")
+        self.slider.setToolTip("Scrub through the boundary frames of this run; the right end follows the run.")
+        self.speedCombo = QComboBox(self)
+        self.speedCombo.setObjectName("boundarySpeedCombo")
+        for label, fps in SPEEDS:
+            self.speedCombo.addItem(label, fps)
+        self.speedCombo.setCurrentIndex(1)
+        self.speedCombo.setToolTip("Replay speed (1× = 5 frames a second).")
+        self.label = QLabel("", self)
+        self.label.setObjectName("boundaryFrameLabel")
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 0, 4, 0)
+        row.addWidget(self.playButton)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.speedCombo)
+        row.addWidget(self.label)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._advance)
+        self._syncing = False
+        self.playButton.toggled.connect(self._on_play)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.speedCombo.currentIndexChanged.connect(lambda _i: self._on_play(self.playButton.isChecked()))
+        view.framesChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        n = len(self.view.frames)
+        self._syncing = True
+        self.slider.setRange(0, max(n - 1, 0))
+        if self.view.follow_latest:
+            self.slider.setValue(max(n - 1, 0))
+        self._syncing = False
+        self.slider.setEnabled(n > 1)
+        self.playButton.setEnabled(n > 1)
+        self._label()
+
+    def _label(self) -> None:
+        frames = self.view.frames
+        if not frames:
+            self.label.setText("")
+            return
+        i = min(self.slider.value(), len(frames) - 1)
+        self.label.setText(f"Epoch {frames[i].epoch}" + (" (latest)" if i == len(frames) - 1 else ""))
+
+    def _on_slider(self, value: int) -> None:
+        if self._syncing or not self.view.frames:
+            return
+        self.view.follow_latest = value >= self.slider.maximum()
+        self.view.show_frame(min(value, len(self.view.frames) - 1))
+        self._label()
+
+    def _on_play(self, playing: bool) -> None:
+        self.playButton.setText("❚❚ Pause" if playing else "▶ Play")
+        if not playing:
+            self._timer.stop()
+            return
+        if self.slider.value() >= self.slider.maximum():
+            self.slider.setValue(0)
+        self._timer.start(round(1000 / self.speedCombo.currentData()))
+
+    def _advance(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.playButton.setChecked(False)  # at the latest frame: following the run again
+            return
+        self.slider.setValue(self.slider.value() + 1)

@@ -4,7 +4,13 @@ The view keeps a bounded :class:`~nnstudio.history.HistogramStore`; the slider
 (``epochSlider``) indexes its kept snapshots and the label shows the real epoch number.
 While a run is going the view follows the latest epoch, unless the user has moved the slider
 away from its right end (moving it back to the end follows again).  The first kept snapshot
-is drawn as a faint outline for comparison.
+(epoch 0, the initializer's own distribution, when the run provides it) is drawn as a faint
+outline for comparison.
+
+Each epoch's histogram has its own bins (its own minimum to maximum), so the view draws
+*density*: count / (entries × bin width).  Curves of different epochs then share one scale
+whatever their bins (the area under each is 1), and the axes keep the widest range seen in
+the run for the selected layer and kind.
 """
 
 from __future__ import annotations
@@ -36,6 +42,23 @@ KINDS = {
 }
 
 
+def layer_and_kind_combos(parent: QWidget, names: tuple[str, str], layer_tip: str,
+                          kind_tip: str) -> tuple[QComboBox, QComboBox]:
+    """The layer combo and the kind combo (one entry per :data:`KINDS`, each with its tooltip)
+    that choose what a histogram shows, with the object names ``names``."""
+    layers = QComboBox(parent)
+    layers.setObjectName(names[0])
+    layers.setToolTip(layer_tip)
+    layers.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    kinds = QComboBox(parent)
+    kinds.setObjectName(names[1])
+    for i, (label, (_, tip)) in enumerate(KINDS.items()):
+        kinds.addItem(label)
+        kinds.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+    kinds.setToolTip(kind_tip)
+    return layers, kinds
+
+
 class HistogramView(QWidget):
     """``weightHistogram`` plot with ``histogramLayerCombo``, ``histogramKindCombo`` and ``epochSlider``."""
 
@@ -45,16 +68,10 @@ class HistogramView(QWidget):
         self.follow_latest = True
         self._dirty = False
 
-        self.layerCombo = QComboBox(self)
-        self.layerCombo.setObjectName("histogramLayerCombo")
-        self.layerCombo.setToolTip("Which dense layer to show (layer1 is next to the input; output is last).")
-        self.layerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.kindCombo = QComboBox(self)
-        self.kindCombo.setObjectName("histogramKindCombo")
-        for i, (label, (_, tip)) in enumerate(KINDS.items()):
-            self.kindCombo.addItem(label)
-            self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.kindCombo.setToolTip("What to histogram: weights, biases, gradients or activations.")
+        self.layerCombo, self.kindCombo = layer_and_kind_combos(
+            self, ("histogramLayerCombo", "histogramKindCombo"),
+            "Which dense layer to show (layer1 is next to the input; output is last).",
+            "What to histogram: weights, biases, gradients or activations.")
         self._make_plot()
         self._make_slider()
         self._make_layout()
@@ -67,7 +84,7 @@ class HistogramView(QWidget):
         self.plot = MeteredPlotWidget(self, background=BACKGROUND)
         self.plot.setObjectName("weightHistogram")
         self.plot.setMinimumSize(240, 160)
-        style_plot(self.plot, "Weights", "count", x_label="value")
+        style_plot(self.plot, "Weights", "density", x_label="value")
         item = self.plot.getPlotItem()
         self.first_curve = item.plot([], [], stepMode="center", pen=pg.mkPen(120, 120, 120, 160, width=1,
                                                                             style=Qt.PenStyle.DashLine),
@@ -220,17 +237,19 @@ class HistogramView(QWidget):
             self.first_note.setText("")
             self._set_title(title)
             return
-        self.curve.setData(hist.edges, hist.counts, stepMode="center", fillLevel=0)
+        shown = density(hist)
+        self.curve.setData(hist.edges, shown, stepMode="center", fillLevel=0)
         first = self._first_histogram()
         lo, hi = float(hist.edges[0]), float(hist.edges[-1])
-        top = float(hist.counts.max())
+        top = float(shown.max()) if shown.size else 0.0
+        first_shown = density(first) if first is not None else None
         if first is not None:
             lo, hi = min(lo, float(first.edges[0])), max(hi, float(first.edges[-1]))
-            top = max(top, float(first.counts.max()))
+            top = max(top, float(first_shown.max()) if first_shown.size else 0.0)
         self._anchor.set_bounds(self._x_bounds.fit(lo, hi), self._y_bounds.fit(0.0, top))
         epoch = self.selected_epoch()
         if first is not None and self.epochSlider.value() > 0:
-            self.first_curve.setData(first.edges, first.counts, stepMode="center")
+            self.first_curve.setData(first.edges, first_shown, stepMode="center")
             self.first_note.setText(f"dashed: epoch {self.store[0].epoch}")
         else:
             self.first_curve.setData([], [])
@@ -249,7 +268,22 @@ class HistogramView(QWidget):
             return None
         return getattr(snapshot.layers[layer], KINDS[self.kindCombo.currentText()][0])
 
-    def counts_on_screen(self) -> np.ndarray:
-        """The drawn counts (empty when nothing is drawn)."""
+    def density_on_screen(self) -> np.ndarray:
+        """The drawn densities (empty when nothing is drawn)."""
         _, y = self.curve.getData()
         return np.empty(0) if y is None else np.asarray(y)
+
+    def outline_on_screen(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dashed first-snapshot outline as drawn: (bin edges, densities)."""
+        x, y = self.first_curve.getData()
+        return (np.empty(0), np.empty(0)) if y is None else (np.asarray(x), np.asarray(y))
+
+
+def density(hist: Histogram) -> np.ndarray:
+    """count / (entries × bin width): histograms with different bins drawn on one scale."""
+    counts = np.asarray(hist.counts, dtype=np.float64)
+    total = counts.sum()
+    widths = np.diff(np.asarray(hist.edges, dtype=np.float64))
+    if total <= 0:
+        return np.zeros_like(counts)
+    return counts / (total * np.where(widths > 0, widths, 1.0))

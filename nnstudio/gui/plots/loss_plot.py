@@ -1,9 +1,9 @@
 """The loss plot: train and validation loss, raw and smoothed, with best-epoch and stop marks.
 
-Raw curves are thin and faint; smoothed curves are thick.  Smoothing is the exponential
-moving average ``s[t] = f * s[t-1] + (1 - f) * x[t]`` (``s[0] = x[0]``), f set by a slider
-(0 = off, default 0.9).  New epochs extend the smoothed curves incrementally; moving the
-slider recomputes them once.
+Raw curves are thin but clearly visible; smoothed curves are thick.  Smoothing is the
+debiased exponential moving average of :mod:`nnstudio.smoothing` with factor f set by a slider
+(0 = off, default 0.9), and the smoothed pair keeps the order of the raw curves wherever that
+order is clear.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from ..qt.style import TRAIN_COLOR, VAL_COLOR
 from .epoch_plot import EpochPlot
-from ...history import History, ema
+from ...history import History
+from ...smoothing import smooth_pair
 
 DEFAULT_SMOOTHING = 0.9
 SMOOTHING_STEPS = 100  # slider positions 0..99 -> factor 0.00..0.99
+RAW_ALPHA = 170  # raw curves stay plainly readable under the smoothed ones
 
 
 class LossPlot(EpochPlot):
@@ -25,19 +27,18 @@ class LossPlot(EpochPlot):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("lossPlot", "Loss", "loss", parent, marker_label_y=(0.55, 0.4))
-        self.add_series("train", "train (raw)", TRAIN_COLOR, width=1.0, alpha=90, legend=False)
-        self.add_series("val", "validation (raw)", VAL_COLOR, width=1.0, alpha=90, legend=False)
+        self.add_series("train", "train (raw)", TRAIN_COLOR, width=1.2, alpha=RAW_ALPHA, legend=False)
+        self.add_series("val", "validation (raw)", VAL_COLOR, width=1.2, alpha=RAW_ALPHA, legend=False)
         self.add_series("train_smooth", "train", TRAIN_COLOR, width=2.5)
         self.add_series("val_smooth", "validation", VAL_COLOR, width=2.5)
         self.smoothing = DEFAULT_SMOOTHING
-        self._smoothed = {"train_loss": np.empty(0), "val_loss": np.empty(0)}
         self._history: History | None = None
         self.setToolTip("Data loss per epoch. Validation: the whole validation split after the epoch, in "
                         "evaluation mode (no dropout).\nTraining: as the Train metrics setting says, the mean "
                         "over the epoch's mini-batches (running, dropout on)\nor a pass over the whole "
                         "training split after the epoch (evaluation).\n"
-                        "Thin lines are raw values, thick lines their exponential moving "
-                        "average.\nThe dashed green line marks the best validation loss; the dotted red line "
+                        "Thin lines are raw values, thick lines their debiased exponential moving "
+                        "average\n(the two keep the raw curves' order wherever it is clear).\nThe dashed green line marks the best validation loss; the dotted red line "
                         "where training stopped.")
 
     def format_readout(self, values: dict[str, float]) -> str:
@@ -52,7 +53,6 @@ class LossPlot(EpochPlot):
     def set_smoothing(self, factor: float) -> None:
         """Change the EMA factor f in [0, 1) and recompute the smoothed curves."""
         self.smoothing = float(factor)
-        self._smoothed = {k: np.empty(0) for k in self._smoothed}
         if self._history is not None:
             self.update_from(self._history)
 
@@ -61,28 +61,18 @@ class LossPlot(EpochPlot):
 
     def clear_data(self) -> None:
         super().clear_data()
-        self._smoothed = {k: np.empty(0) for k in self._smoothed}
         self._history = None
 
     def _draw(self, history: History) -> None:
         self._history = history
         x = history.epochs
-        for column, raw_key in (("train_loss", "train"), ("val_loss", "val")):
-            values = history.column(column)
-            self.set_series(raw_key, x, values)
-            self.set_series(raw_key + "_smooth", x, self._extend_smoothed(column, values))
+        train, val = history.column("train_loss"), history.column("val_loss")
+        smooth_train, smooth_val = smooth_pair(train, val, self.smoothing)
+        for key, raw, smooth in (("train", train, smooth_train), ("val", val, smooth_val)):
+            self.set_series(key, x, raw)
+            self.set_series(key + "_smooth", x, smooth)
         best_rows = np.flatnonzero(history.column("is_best"))
         self.set_best_epoch(int(x[best_rows[-1]]) if len(best_rows) else None)
-
-    def _extend_smoothed(self, column: str, values: np.ndarray) -> np.ndarray:
-        done = self._smoothed[column]
-        if len(done) > len(values):  # a new run started with fewer epochs
-            done = np.empty(0)
-        previous = float(done[-1]) if len(done) else None
-        fresh = ema(values[len(done):], self.smoothing, previous)
-        smoothed = np.concatenate([done, fresh]) if len(done) else fresh
-        self._smoothed[column] = smoothed
-        return smoothed
 
 
 class LossView(QWidget):
@@ -104,8 +94,10 @@ class LossView(QWidget):
         self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
         self.smoothingSlider.setMinimumWidth(90)
         self.smoothingSlider.setMaximumWidth(180)
-        tip = ("Exponential moving average of the loss curves:\n  s[t] = f · s[t−1] + (1 − f) · x[t]\n"
-               "f = 0 shows raw values; f = 0.9 (the default) averages over roughly the last 10 epochs.")
+        tip = ("Debiased exponential moving average of the loss curves (as TensorBoard draws them):\n"
+               "  m[t] = f · m[t−1] + (1 − f) · x[t], m[0] = 0, shown as m[t] / (1 − fᵗ)\n"
+               "f = 0 shows raw values; f = 0.9 (the default) averages over roughly the last 10 epochs.\n"
+               "Where the raw train and validation curves are clearly ordered, the smoothed ones keep that order.")
         self.smoothingSlider.setToolTip(tip)
         self.smoothingLabel = QLabel(self.controls)
         self.smoothingLabel.setToolTip(tip)

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
+from ...engine.diagnostics import identical_units_note
 from ...history import History
-from ..qt.style import banner_style
+from ..qt.style import banner_style, warning_box_style
 from ..widgets.status_label import MessageBanner
 from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
@@ -43,6 +44,7 @@ from .worker import RunInfo, RunResult, Update
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
+NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
 class TrainingPanel(QWidget):
@@ -112,6 +114,12 @@ class TrainingPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.bar)
         layout.addWidget(self.statusLabel)
+        self.identicalUnitsNotice = QLabel(self)
+        self.identicalUnitsNotice.setObjectName("identicalUnitsNotice")
+        self.identicalUnitsNotice.setWordWrap(True)
+        self.identicalUnitsNotice.setStyleSheet(NOTICE_STYLE)
+        self.identicalUnitsNotice.hide()
+        layout.addWidget(self.identicalUnitsNotice)
         layout.addWidget(self.splitter, 1)
 
     @property
@@ -192,6 +200,7 @@ class TrainingPanel(QWidget):
         if self.is_running():
             self.shutdown()
         self._clear_views()
+        self.curves.ghosts.forget()
         self.logView.clear()
         self.trainProgress.set_progress(0, 1, "")
         self._set_state(RunState.IDLE)
@@ -217,10 +226,12 @@ class TrainingPanel(QWidget):
 
     def _clear_views(self) -> None:
         self._refresh.cancel()
+        self.curves.ghosts.keep(self.history)  # the run being replaced stays faintly in the plots
         self.history.clear(())
         self.info = self.result = None
         self.updates_received = 0
         self.splitter.clear()
+        self.identicalUnitsNotice.hide()
 
     # -- what the run reports (queued to the GUI thread) -------------------------------------------
     @Slot(object)
@@ -230,6 +241,8 @@ class TrainingPanel(QWidget):
         self.curves.prepare(info)
         self.insideTabs.prepare(info)
         self.insideTabs.show_data(info)
+        if info.initial is not None:
+            self._show_identical_units(info.initial)
         self.trainProgress.set_progress(0, info.config.epochs, f"Epoch 0 / {info.config.epochs}")
         self.trainProgress.restart_estimate()
         if self.state == RunState.STARTING:
@@ -242,12 +255,21 @@ class TrainingPanel(QWidget):
         self.updates_received += 1
         self.history.append(update.records)
         self.histogramView.add_records(update.records, redraw=False)
+        self.insideTabs.clippingView.add_records(update.records)
+        self._show_identical_units(update.records[-1])
         if update.boundary is not None:
-            self.boundaryView.pending = update.boundary
+            self.boundaryView.receive(update.boundary)
         self._refresh.mark_dirty()
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
+
+    def _show_identical_units(self, record) -> None:
+        """Say so when a hidden layer's units are all alike (zeros init), whatever the epoch."""
+        units = tuple(layer.units for layer in self.config.layers) if self.config else ()
+        note = identical_units_note(units, record.distinct_units, self.config.init_method if self.config else "")
+        self.identicalUnitsNotice.setText(f"⚠ Epoch {record.epoch}: {note}" if note else "")
+        self.identicalUnitsNotice.setVisible(bool(note))
 
     @Slot(int)
     def _on_paused(self, epoch: int) -> None:
@@ -269,6 +291,7 @@ class TrainingPanel(QWidget):
     def _on_done(self, result: RunResult) -> None:
         self.result = result
         self.curves.end_run()
+        self.insideTabs.clippingView.end_run()
         self._refresh.mark_dirty()
         self._refresh.flush()
         summary = result.summary
@@ -277,7 +300,11 @@ class TrainingPanel(QWidget):
         self.trainProgress.set_progress(summary.epochs_run, max(self.config.epochs, 1),
                                         f"Epoch {summary.epochs_run} / {self.config.epochs} · {word} · "
                                         f"{format_duration(summary.seconds)}")
-        metrics = metrics_text(summary, result.test_size, self.info is not None and self.info.classification)
+        kept = summary.best_epoch if summary.restored_best else summary.epochs_run
+        row = self.history.row_at_epoch(kept) if kept else None
+        kept_accuracy = float(self.history.column("val_accuracy")[row]) if row is not None else float("nan")
+        metrics = metrics_text(summary, result.test_size, self.info is not None and self.info.classification,
+                               kept_accuracy)
         self.insideTabs.show_result(result, self.info, metrics)
         if not self.info.classification:
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "

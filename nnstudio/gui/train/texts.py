@@ -39,11 +39,19 @@ def summary_text(summary: TrainingSummary) -> str:
     return text
 
 
-def metrics_text(summary: TrainingSummary, test_size: int, classification: bool) -> str:
-    """The test split's metrics: accuracy for classification, RMSE in target units for regression."""
+def metrics_text(summary: TrainingSummary, test_size: int, classification: bool,
+                 kept_val_accuracy: float = math.nan) -> str:
+    """The test split's metrics: accuracy for classification, RMSE in target units for regression;
+    beside them the validation accuracy of the epoch whose weights the run kept (the restored best
+    epoch, or the last one), when it is known."""
     if not math.isfinite(summary.test_loss):
+        if summary.stop_reason == STOP_USER and summary.epochs_run:
+            return "No test metrics: a large network stopped by request skips the test pass."
         return "No test metrics: the network has no usable weights."
     rows = f" · {test_size} test rows" if test_size else ""
     if classification:
-        return f"Test accuracy {summary.test_accuracy:.1%} · test loss {summary.test_loss:.4g}{rows}"
+        kept = summary.best_epoch if summary.restored_best else summary.epochs_run
+        val = (f" · validation accuracy {kept_val_accuracy:.1%} at epoch {kept}, the weights kept"
+               if math.isfinite(kept_val_accuracy) else "")
+        return f"Test accuracy {summary.test_accuracy:.1%} · test loss {summary.test_loss:.4g}{rows}{val}"
     return f"Test RMSE {summary.test_rmse:.4g} (target units) · test loss {summary.test_loss:.4g}{rows}"

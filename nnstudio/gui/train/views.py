@@ -7,22 +7,26 @@ decision boundary and the results page (test metrics and the confusion matrix).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ...engine import TrainingSummary
 from ...history import History
-from ..plots.boundary import BoundaryView
+from ..plots.boundary import BoundaryReplay, BoundaryView
+from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from ..plots.ghost import GhostCurves
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
+from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE = 0, 1, 2
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE = 0, 1, 2, 3
+BOUNDARY_FRAME_MS = 200  # the live boundary's pace: 5 frames a second
 
 
 class CurvesGrid(QWidget):
@@ -45,6 +49,15 @@ class CurvesGrid(QWidget):
         self.learningRatePlot = LearningRatePlot(self)
         self.gradNormPlot = GradNormPlot(self)
         self.curvePlots = (self.lossPlot, self.accuracyPlot, self.learningRatePlot, self.gradNormPlot)
+        self.ghosts = GhostCurves({"loss": self.lossPlot, "accuracy": self.accuracyPlot}, {"accuracy": 100.0})
+        self.ghostCheck = QCheckBox("Previous run", self.lossView.controls)
+        self.ghostCheck.setObjectName("ghostCheck")
+        self.ghostCheck.setChecked(True)
+        self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
+                                   "your change did without leaving this tab.")
+        self.ghostCheck.toggled.connect(self.ghosts.set_visible)
+        row = self.lossView.controls.layout()
+        row.insertWidget(row.count() - 1, self.ghostCheck)  # before the trailing stretch
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(6)
@@ -61,6 +74,7 @@ class CurvesGrid(QWidget):
     def clear(self) -> None:
         for plot in self.curvePlots:
             plot.clear_data()
+        self.ghosts.draw()
         self.gradNormPlot.remove_all_series()
         self.accuracyStack.setCurrentWidget(self.accuracyPlot)
 
@@ -104,11 +118,27 @@ class InsideTabs(QTabWidget):
         self.boundaryPlaceholder.setWordWrap(True)
         self.boundaryStack = QStackedWidget(self)
         self.boundaryStack.addWidget(self.boundaryPlaceholder)
-        self.boundaryStack.addWidget(self.boundaryView)
+        self.boundaryReplay = BoundaryReplay(self.boundaryView, self)
+        self.boundaryPage = QWidget(self)
+        page = QVBoxLayout(self.boundaryPage)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.setSpacing(2)
+        page.addWidget(self.boundaryView, 1)
+        page.addWidget(self.boundaryReplay)
+        self.boundaryStack.addWidget(self.boundaryPage)
+        # the live boundary has its own pace (5 frames a second), apart from the other views
+        self.boundaryTimer = QTimer(self)
+        self.boundaryTimer.setInterval(BOUNDARY_FRAME_MS)
+        self.boundaryTimer.timeout.connect(self._draw_boundary)
+        self.boundaryTimer.start()
         results = self._make_results_page()
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
+        self.clippingView = ClippingView(self)
+        self.addTab(self.clippingView, "Clipping")
+        self.setTabToolTip(CLIPPING_PAGE, "The whole gradient's norm before and after clipping, and the share of "
+                                          "steps clipped, per epoch")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
@@ -136,11 +166,16 @@ class InsideTabs(QTabWidget):
         layout.addWidget(self.confusionView, 1)
         return results
 
+    def _draw_boundary(self) -> None:
+        if self.boundaryView.pending is not None and self.boundaryView.isVisible():
+            self.boundaryView.draw_pending()
+
     def _on_tab_clicked(self, _index: int) -> None:
         self.user_chose_page = True
 
     def clear(self) -> None:
         self.histogramView.clear()
+        self.clippingView.clear()
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)
@@ -148,6 +183,9 @@ class InsideTabs(QTabWidget):
     def prepare(self, info: RunInfo) -> None:
         """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""
         self.histogramView.set_layers(info.layer_names)
+        self.clippingView.start(info.config.clip_type, info.config.grad_clip)
+        if info.initial is not None:  # epoch 0: the initializer's own distributions
+            self.histogramView.add_records([info.initial])
         # a confusion matrix is for classes: a regression run's Results page holds its metrics only
         self.confusionCaption.setVisible(info.classification)
         self.confusionView.setVisible(info.classification)
@@ -155,7 +193,9 @@ class InsideTabs(QTabWidget):
     def show_data(self, info: RunInfo) -> None:
         if info.two_d:
             self.boundaryView.set_points(info.train_points, info.train_classes, len(info.class_labels))
-            self.boundaryStack.setCurrentWidget(self.boundaryView)
+            if info.initial_boundary is not None:  # the boundary before any step
+                self.boundaryView.set_grid(info.initial_boundary)
+            self.boundaryStack.setCurrentWidget(self.boundaryPage)
         else:
             self.boundaryStack.setCurrentWidget(self.boundaryPlaceholder)
         if not self.user_chose_page:
@@ -183,13 +223,8 @@ class TrainingViews(QSplitter):
         self.curves = CurvesGrid(self)
         self.insideTabs = InsideTabs(self)
         self.logView = LogView(parent=self)
-        right = QSplitter(Qt.Orientation.Vertical, self)
-        right.setObjectName("insideSplitter")
-        right.addWidget(self.insideTabs)
-        right.addWidget(self.logView)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        right.setChildrenCollapsible(False)
+        right = named_splitter(Qt.Orientation.Vertical, "insideSplitter", [self.insideTabs, self.logView], [3, 1],
+                               self)
         self.addWidget(self.curves)
         self.addWidget(right)
         self.setStretchFactor(0, 3)
@@ -205,10 +240,15 @@ class TrainingViews(QSplitter):
         relative to the others while training.  The redraw functions reach the views and the
         history, never the panel (no reference cycle)."""
         refresh = RefreshScheduler(parent=self)
-        for plot, weight in zip(self.curves.curvePlots, (3, 1.5, 0.5, 1)):
-            refresh.add(lambda plot=plot, history=history: plot.update_from(history), weight, plot.isVisible)
+        # the four curve plots are redrawn together, so that they always end at the same epoch
+        plots = self.curves.curvePlots
+        refresh.add(lambda plots=plots, history=history: [p.update_from(history) for p in plots],
+                    4, lambda plots=plots: any(p.isVisible() for p in plots))
         histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
+        # the boundary is also drawn by its own timer; this keeps it in step at a flush
         refresh.add(histograms.refresh, 1.5, histograms.isVisible)
+        clipping = self.insideTabs.clippingView
+        refresh.add(clipping.refresh, 1, clipping.isVisible)
         refresh.add(boundary.draw_pending, 3, boundary.isVisible)
         return refresh
 
@@ -218,6 +258,7 @@ class TrainingViews(QSplitter):
         return {
             "Loss": c.lossPlot, "Accuracy": c.accuracyPlot, "Learning rate": c.learningRatePlot,
             "Gradient norms": c.gradNormPlot, "Weight histogram": t.histogramView.plot,
+            "Clipping": t.clippingView,
             "Decision boundary": t.boundaryView, "Confusion matrix": t.confusionView,
             "Whole training panel": whole,
         }

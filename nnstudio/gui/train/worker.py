@@ -21,6 +21,7 @@ already abandoned (after Reset or Stop-and-close) whose queued signals arrive la
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -32,16 +33,19 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
-from ...engine import EpochRecord, Trainer, TrainingSummary
+from ...engine import STOP_USER, EpochRecord, Trainer, TrainingSummary
 from ...errors import user_message
 
 log = logging.getLogger("nnstudio.training")
 
 EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wakes the GUI thread)
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
-BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
-BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
-BOUNDARY_GRID = 120            # grid points per axis
+BOUNDARY_MIN_INTERVAL_S = 0.2  # decision-boundary grids: 5 a second...
+BOUNDARY_MAX_SHARE = 0.5       # ...as long as they take at most half of the time (the user is watching them)
+BOUNDARY_GRID = 120            # grid points per axis, for networks small enough...
+BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
+BOUNDARY_MIN_GRID = 32
+BOUNDARY_FRAME_BUDGET_S = 0.04  # a frame taking longer gets a coarser grid next time (busy machine)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
@@ -124,6 +128,7 @@ class BoundaryGrid:
     x_range: tuple[float, float]
     y_range: tuple[float, float]
     epoch: int
+    note: str = ""  # what the weights are when they are not the epoch's own ("best, restored")
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,8 @@ class RunInfo:
     two_d: bool
     train_points: np.ndarray | None = None  # (n, 2) in original units, 2-D sets only
     train_classes: np.ndarray | None = None
+    initial: EpochRecord | None = None  # epoch 0: the network as initialized, before any step
+    initial_boundary: "BoundaryGrid | None" = None
 
     @property
     def classification(self) -> bool:
@@ -171,6 +178,7 @@ class _Pending:
     last_emit: float = -math.inf
     last_weights: float = -math.inf
     next_boundary: float = -math.inf
+    grid: int = 0  # points per axis of the next live boundary frame (0: not chosen yet)
 
 
 class TrainingWorker(QObject):
@@ -227,6 +235,13 @@ class TrainingWorker(QObject):
                 raise
             raise SetupError(message) from exc
         info = self._run_info(trainer, split)
+        if control.stop.is_set():
+            return
+        initial = trainer.initial_record(control.stop.is_set)
+        if initial is None:
+            return
+        info = dataclasses.replace(info, initial=initial, initial_boundary=(
+            boundary_grid(trainer, info, 0) if info.two_d else None))
         self.prepared.emit(self.run_id, info)
         sizes = info.sizes
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
@@ -279,8 +294,10 @@ class TrainingWorker(QObject):
             pending.last_weights = now
         if info.two_d and (force or now >= pending.next_boundary):
             t0 = time.perf_counter()
-            boundary = boundary_grid(trainer, info, pending.records[-1].epoch)
+            pending.grid = pending.grid or live_grid_size(trainer)
+            boundary = boundary_grid(trainer, info, pending.records[-1].epoch, n=pending.grid)
             cost = time.perf_counter() - t0
+            pending.grid = next_grid_size(pending.grid, cost)
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
         self.control.view_ready.clear()
         self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
@@ -295,8 +312,10 @@ class TrainingWorker(QObject):
             confusion = confusion_matrix(split.y_test, trainer.network.predict_classes(
                 split.X_test.astype(trainer.network.dtype)), len(info.class_labels))
         boundary = None
-        if info.two_d and np.isfinite(trainer.network.flat).all():
-            boundary = boundary_grid(trainer, info, summary.epochs_run)
+        # a large network stopped by request ends at once: its live boundary stays on screen
+        quick_end = summary.stop_reason == STOP_USER and trainer.evaluates_in_chunks
+        if info.two_d and not quick_end and np.isfinite(trainer.network.flat).all():
+            boundary = boundary_grid(trainer, info, *final_weights_epoch(summary))
         level = logging.WARNING if summary.diverged else logging.INFO
         log.log(level, summary.message)
         if info.classification and math.isfinite(summary.test_accuracy):
@@ -318,7 +337,33 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, n: int = BOUNDARY_GRID) -> BoundaryGrid:
+def live_grid_size(trainer: Trainer) -> int:
+    """Grid points per axis of a live boundary: fine for small networks, coarser for large ones, so
+    that a frame stays cheap enough for 5 a second."""
+    n = int((BOUNDARY_WORK / max(trainer.network.n_params, 1)) ** 0.5)
+    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
+
+
+def next_grid_size(n: int, cost: float) -> int:
+    """The grid for the next frame after one of ``n`` points per axis took ``cost`` seconds: coarser
+    when it took longer than the frame budget, finer again (up to the full grid) when it was quick."""
+    if cost > BOUNDARY_FRAME_BUDGET_S:
+        n = int(n * (BOUNDARY_FRAME_BUDGET_S / cost) ** 0.5)
+    elif cost < BOUNDARY_FRAME_BUDGET_S / 2:
+        n = int(n * 1.25) + 1
+    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
+
+
+def final_weights_epoch(summary: TrainingSummary) -> tuple[int, str]:
+    """The epoch whose weights a finished run holds, and how to say so: the best epoch when its
+    weights were restored, else the last epoch."""
+    if summary.restored_best and summary.best_epoch:
+        return summary.best_epoch, f"best, restored; run ended at epoch {summary.epochs_run}"
+    return summary.epochs_run, ""
+
+
+def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, note: str = "",
+                  n: int = BOUNDARY_GRID) -> BoundaryGrid:
     """Evaluate the network on an n x n grid spanning the training points (plus a margin)."""
     pts = info.train_points
     lo, hi = pts.min(axis=0), pts.max(axis=0)
@@ -332,4 +377,4 @@ def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, n: int = BOUNDARY
     net = trainer.network
     out = net.predict_output(((plane - scaler.mean) / scaler.scale).astype(net.dtype))
     probs = out.reshape(n, n, -1).astype(np.float32)
-    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch))
+    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch), note)

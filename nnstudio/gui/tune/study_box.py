@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy,
                                QToolButton, QWidget)
 
 from ...tuning import default_storage_url, display_url, list_studies, open_storage
 from .worker import load_study_view
+from ..widgets.inputs import SecretUrlEdit
 
 LOCAL_STORE, URL_STORE = "local", "url"
 TASK_LIST, TASK_VIEW = "list", "view"
@@ -67,10 +68,11 @@ class StudyBox(QGroupBox):
         self.storageCombo.setToolTip(f"Local: {display_url(default_storage_url())} (open it with optuna-dashboard "
                                      "sqlite:///...).\nDatabase URL: any SQLAlchemy URL, e.g. PostgreSQL, so "
                                      "workers on other machines can join.")
-        self.storageUrlEdit = QLineEdit(self)
+        self.storageUrlEdit = SecretUrlEdit(display_url, self)
         self.storageUrlEdit.setObjectName("storageUrlEdit")
         self.storageUrlEdit.setPlaceholderText("postgresql+psycopg2://user:password@host:5432/database")
-        self.storageUrlEdit.setToolTip("A SQLAlchemy database URL shared by every worker of the study.")
+        self.storageUrlEdit.setToolTip("A SQLAlchemy database URL shared by every worker of the study.\n"
+                                       "Its password is shown only while you edit the field.")
 
     def _make_name_widgets(self) -> None:
         self.studyCombo = QComboBox(self)
@@ -97,11 +99,11 @@ class StudyBox(QGroupBox):
         """None for the local store, else the URL typed."""
         if self.storageCombo.currentData() == LOCAL_STORE:
             return None
-        return self.storageUrlEdit.text().strip()
+        return self.storageUrlEdit.url().strip()
 
     def url_ok(self) -> bool:
         """The local store, or a URL has been typed."""
-        return self.storageCombo.currentData() == LOCAL_STORE or bool(self.storageUrlEdit.text().strip())
+        return self.storageCombo.currentData() == LOCAL_STORE or bool(self.storageUrlEdit.url().strip())
 
     def study_name(self) -> str:
         return self.studyCombo.currentText().strip()

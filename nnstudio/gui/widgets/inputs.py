@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import (QAbstractScrollArea, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox,
+                               QWidget)
 
 _MANTISSAS = (1.0, 2.0, 5.0)
 
@@ -40,15 +41,21 @@ class LogSpinBox(QDoubleSpinBox):
     The arrows step through 1, 2, 5 × 10ⁿ (each step multiplies or divides by about 2.2);
     typing accepts any number, scientific notation included (``3e-4``).  With ``zero_text``
     the value 0 is allowed and shown as that text (``"off"``); stepping down from the
-    smallest positive value reaches it.
+    smallest positive value reaches it.  ``typed`` widens what typing accepts beyond the
+    arrows' range, so that a value the config refuses (a learning rate of 0) reaches the config,
+    which explains it, instead of being silently put back.
     """
 
-    def __init__(self, minimum: float, maximum: float, zero_text: str = "", parent: QWidget | None = None):
+    def __init__(self, minimum: float, maximum: float, zero_text: str = "", parent: QWidget | None = None,
+                 typed: tuple[float, float] | None = None):
         super().__init__(parent)
         self._floor = minimum
+        self._ceiling = maximum
         self._zero_text = zero_text
+        self._typed = typed is not None
         self.setDecimals(15)  # precision of stored values; the display uses textFromValue
-        self.setRange(0.0 if zero_text else minimum, maximum)
+        lo, hi = typed if typed is not None else (0.0 if zero_text else minimum, maximum)
+        self.setRange(lo, hi)
         if zero_text:
             self.setSpecialValueText(zero_text)
         self.setKeyboardTracking(False)
@@ -75,7 +82,8 @@ class LogSpinBox(QDoubleSpinBox):
         except ValueError:
             partial = stripped == "" or all(c in "0123456789.eE+-" for c in stripped)
             return QValidator.State.Intermediate if partial else QValidator.State.Invalid
-        in_range = self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor)
+        in_range = self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor
+                                                                  or self._typed)
         return QValidator.State.Acceptable if in_range else QValidator.State.Intermediate
 
     def stepBy(self, steps: int) -> None:  # noqa: N802
@@ -87,7 +95,7 @@ class LogSpinBox(QDoubleSpinBox):
                 value = 0.0 if self._zero_text else self._floor
             else:
                 value = max(self._floor, log_step_down(value))
-        self.setValue(min(value, self.maximum()))
+        self.setValue(min(value, self._ceiling))
 
 
 class _WheelGuard(QObject):
@@ -140,3 +148,43 @@ def float_spin(minimum: float, maximum: float, step: float, decimals: int,
 def wheel_guarded_children(root: QWidget) -> None:
     """Apply :func:`guard_wheel` to every spin box and combo box under ``root``."""
     guard_wheel(*root.findChildren(QAbstractSpinBox), *root.findChildren(QComboBox))
+
+
+class SecretUrlEdit(QLineEdit):
+    """A line edit for a URL that may hold a password: shown in full while focused (for typing),
+    masked by ``mask`` otherwise, so a password never stays on screen.  :meth:`url` is the
+    real text whichever is shown."""
+
+    def __init__(self, mask, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._mask = mask
+        self._url = ""
+        self._masked = False
+
+    def url(self) -> str:
+        return self._url if self._masked else self.text()
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._masked:
+            self._show(self._url, masked=False)
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.conceal()
+
+    def conceal(self) -> None:
+        """Show the masked form now (if it differs from the text)."""
+        url = self.url()
+        shown = self._mask(url)
+        if shown != url:
+            self._url = url
+            self._show(shown, masked=True)
+
+    def _show(self, text: str, masked: bool) -> None:
+        blocker = QSignalBlocker(self)
+        try:
+            self.setText(text)
+        finally:
+            blocker.unblock()
+        self._masked = masked

@@ -1,0 +1,36 @@
+"""How the editor panels word a config problem: the field as the panels name it, the value,
+and what to use instead."""
+
+from __future__ import annotations
+
+import re
+
+from ...config import ConfigError
+from ...design.help_texts import HELP
+
+FIELD_HELP = {"data": "dataset"}  # config fields whose help entry has another key
+
+
+LAYER_FIELD = re.compile(r"layers\[(\d+)\]\.(\w+)")
+
+
+def field_title(field: str) -> str:
+    """A config field as the panels name it: ``layers[0].units`` is "Hidden layer 1 units",
+    as the layer table numbers its rows."""
+    layer = LAYER_FIELD.fullmatch(field)
+    if layer:
+        index, name = layer.groups()
+        entry = HELP.get(f"layer.{name}")
+        return f"Hidden layer {int(index) + 1} {entry.title.lower() if entry else name.replace('_', ' ')}"
+    entry = HELP.get(FIELD_HELP.get(field, field))
+    return entry.title if entry else field
+
+
+def describe_problem(exc: ConfigError) -> str:
+    """The panel's wording of a :class:`ConfigError`: the field's title, the value, what to use
+    (or, for a data set that does not load, why not)."""
+    title = field_title(exc.field)
+    reason = getattr(exc, "reason", "")
+    if reason:
+        return f"{title}: {reason}"
+    return f"{title}: {exc.value!r} cannot be used here. Use {exc.expected}."

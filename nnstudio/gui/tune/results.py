@@ -94,7 +94,7 @@ class TuningResults(QSplitter):
             f"Re-train the {TOP_K} best trials with {EXTRA_SEEDS} more training seeds each (validation split "
             "only) and make the best mean over all their seeds the best trial. A single run's value depends on "
             "its seed, so the top of a study is partly luck; the mean is not. Load best still loads the trial's "
-            "own config and seed. Runs in the worker processes; Stop aborts it.")
+            "own config and seed. Runs in the worker processes; Stop aborts it.", parent)
         self.addDesignButton = QPushButton("Add current design", parent)
         self.addDesignButton.setObjectName("addDesignButton")
         self.addDesignButton.setToolTip("Run the editor's current design as the next trial of the study (a study "

@@ -20,6 +20,16 @@ to 10,000 (a full-batch epoch does the same work every time); ``--full-article``
     .venv/bin/python benchmarks/bench_tuning.py                  # about 5 minutes on 2 cores
     .venv/bin/python benchmarks/bench_tuning.py --trials 20 --article-trials 3   # a quick look
     .venv/bin/python benchmarks/bench_tuning.py --skip-article --seeds 0 1 2 3 4  # the targets, 5 studies
+
+Cross-validation (``--cv K``, as ``nnstudio tune --cv K``): every trial is scored by the mean
+over K folds of the training + validation rows.  With ``--cv K --against-plain`` each sampler
+seed runs the cross-validated study and then the same study on the validation split alone
+(interleaved, so machine load affects both alike), and the untuned base preset is trained with
+the same seeds as training seeds; the table compares wall time, the best trial's value (CV:
+mean ± sd over folds) and the chosen config's test accuracy:
+
+    .venv/bin/python benchmarks/bench_tuning.py --skip-article --cv 5 --against-plain --confirm 0 --top 0 \
+        --seeds 0 1 2 3 4 --workers 2
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
 import optuna  # noqa: E402
 
 from nnstudio.engine import Trainer  # noqa: E402
@@ -47,6 +58,7 @@ from nnstudio.presets import load_preset  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, WorkerPool, cached_split, config_from_trial,  # noqa: E402
                              config_of_trial, create_study, default_workers, quiet_optuna, rank_key)
 from nnstudio.tuning import confirm_top  # noqa: E402
+from nnstudio.tuning.crossval import fold_values  # noqa: E402
 from nnstudio.tuning.objective import trial_val_loss  # noqa: E402
 
 TIME_LIMIT_S = 300.0
@@ -73,6 +85,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--skip-tuning", action="store_true", help="time only the article's way")
     p.add_argument("--confirm", type=int, default=5, metavar="K", help="trials to confirm (0: no confirmation)")
     p.add_argument("--confirm-seeds", type=int, default=2, metavar="S", help="extra training seeds per trial")
+    p.add_argument("--cv", type=int, default=0, metavar="K", help="cross-validate every trial over K folds")
+    p.add_argument("--against-plain", action="store_true",
+                   help="with --cv: also run each seed without cross-validation, and the untuned base preset")
+    p.add_argument("--top", type=int, default=5, metavar="N", help="test accuracy of the top N trials (0: skip)")
+    p.add_argument("--keep", metavar="DIR", help="keep each study's database in DIR")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     return p.parse_args(argv)
 
@@ -86,10 +103,10 @@ def train_and_score(config) -> tuple[float, float]:
     return val_accuracy, trainer.summary.test_accuracy
 
 
-def run_nnstudio_way(args, store: Path, seed: int) -> dict:
+def run_nnstudio_way(args, store: Path, seed: int, cv: int = 0) -> dict:
     """Tune with pruning, early stopping and parallel worker processes; wall-clock from launch."""
     url = f"sqlite:///{store}"
-    settings = TuneSettings(metric=args.metric, epochs=args.epochs, sampler="tpe", pruner="median", seed=seed)
+    settings = TuneSettings(metric=args.metric, epochs=args.epochs, sampler="tpe", pruner="median", seed=seed, cv=cv)
     started = time.perf_counter()
     base = load_preset(args.base)
     if args.batch_size is not None:
@@ -121,7 +138,9 @@ def run_nnstudio_way(args, store: Path, seed: int) -> dict:
     first_tied_test = (best_test_accuracy if first_tied.number == best.number
                        else train_and_score(config_of_trial(first_tied))[1])
     ranked = sorted(complete, key=lambda t: rank_key(settings.direction, t.value, trial_val_loss(t), t.number))
-    top_test = [(t.number, t.value, trial_val_loss(t), train_and_score(config_of_trial(t))[1]) for t in ranked[:5]]
+    top_test = [(t.number, t.value, trial_val_loss(t), train_and_score(config_of_trial(t))[1])
+                for t in ranked[:args.top]]
+    folds = fold_values(best)
     durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in tuning.trials()
                  if t.datetime_complete is not None]
     confirmed = run_confirmation(args, tuning, ranked, {n: t for n, _, _, t in top_test}) if args.confirm else {}
@@ -132,7 +151,8 @@ def run_nnstudio_way(args, store: Path, seed: int) -> dict:
         "best_val_accuracy": best_val_accuracy, "best_params": best.params,
         "best_test_accuracy": best_test_accuracy, "best_epochs": best.user_attrs.get("epochs"),
         "tied_at_best": len(tied), "first_tied_trial": first_tied.number, "first_tied_test_accuracy": first_tied_test,
-        "top5_val_test": top_test, "mean_trial_seconds": sum(durations) / len(durations),
+        "top5_val_test": top_test, "mean_trial_seconds": sum(durations) / len(durations), "cv": cv,
+        "best_fold_values": list(folds), "best_sd": float(np.std(folds, ddof=1)) if len(folds) > 1 else None,
     }
 
 
@@ -170,6 +190,9 @@ def print_run(ours: dict, metric: str) -> None:
     print(f"  best params: {ours['best_params']}")
     print(f"  {ours['tied_at_best']} complete trial(s) share the best value; the first of them, "
           f"#{ours['first_tied_trial']}, has test accuracy {ours['first_tied_test_accuracy']:.4f}")
+    if ours.get("best_fold_values"):
+        print(f"  best trial's folds: {', '.join(f'{v:.4f}' for v in ours['best_fold_values'])} "
+              f"(mean {ours['best_value']:.4f} ± {ours['best_sd']:.4f} sd)")
     print(f"  top 5 by validation {metric}, then validation loss (trial, value, val loss, test accuracy): "
           + ", ".join(f"#{n} {v:.4f}/{'-' if l is None else f'{l:.4f}'}/{t:.4f}"
                       for n, v, l, t in ours["top5_val_test"]))
@@ -182,6 +205,47 @@ def print_run(ours: dict, metric: str) -> None:
               f"(unconfirmed pick #{ours['best_trial']}: {ours['best_test_accuracy']:.4f})")
         print("  smaller confirmations on the same runs: " + ", ".join(
             f"{k} -> #{g['trial']} {g['test_accuracy']:.4f}" for k, g in ours["confirm_grid"].items()))
+
+
+def run_seed(args, seed: int, cv: int) -> dict:
+    """One study of sampler seed ``seed`` (kept in ``--keep DIR`` if given), printed."""
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        store = Path(args.keep) / f"seed{seed}-cv{cv}.db"
+        store.unlink(missing_ok=True)
+        ours = run_nnstudio_way(args, store, seed, cv)
+    else:
+        with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as tmp:
+            ours = run_nnstudio_way(args, Path(tmp) / "studies.db", seed, cv)
+    print_run(ours, args.metric)
+    return ours
+
+
+def run_untuned(args, seed: int) -> dict:
+    """The base preset as it is, trained with training seed ``seed``."""
+    config = load_preset(args.base).replace(seed=seed)
+    started = time.perf_counter()
+    val_accuracy, test_accuracy = train_and_score(config)
+    print(f"  untuned {args.base!r} preset, training seed {seed}: validation accuracy {val_accuracy:.4f}, "
+          f"test accuracy {test_accuracy:.4f} ({time.perf_counter() - started:.0f} s)")
+    return {"seed": seed, "val_accuracy": val_accuracy, "test_accuracy": test_accuracy}
+
+
+def print_cv_table(cv_runs: list[dict], plain: list[dict], untuned: list[dict]) -> None:
+    """Per sampler seed: wall time, best value and the chosen config's test accuracy, with and without
+    cross-validation, and the untuned preset's test accuracy; then mean and worst."""
+    print("seed | cv: wall s, best mean ± sd, test acc | plain: wall s, best val, test acc | untuned test acc")
+    for c, p, u in zip(cv_runs, plain, untuned):
+        sd = "-" if c["best_sd"] is None else f"{c['best_sd']:.4f}"
+        print(f"{c['seed']:>4} | {c['seconds']:6.0f} {c['best_value']:.4f} ± {sd} {c['best_test_accuracy']:.4f} | "
+              f"{p['seconds']:6.0f} {p['best_value']:.4f} {p['best_test_accuracy']:.4f} | {u['test_accuracy']:.4f}")
+    n = len(plain)
+    for label, values in (("cv test accuracy", [r["best_test_accuracy"] for r in cv_runs[:n]]),
+                          ("plain test accuracy", [r["best_test_accuracy"] for r in plain]),
+                          ("untuned test accuracy", [r["test_accuracy"] for r in untuned]),
+                          ("cv wall s", [r["seconds"] for r in cv_runs[:n]]),
+                          ("plain wall s", [r["seconds"] for r in plain])):
+        print(f"  {label}: mean {np.mean(values):.4f}, min {min(values):.4f}, max {max(values):.4f}")
 
 
 def article_configs(n: int, epochs: int):
@@ -256,18 +320,25 @@ def main(argv=None) -> int:
     quiet_optuna()
     batch = f", batch size {args.batch_size}" if args.batch_size is not None else ""
     split = f", split seed {args.split_seed}" if args.split_seed is not None else ""
-    result, runs = {}, []
+    result, runs, plain, untuned = {}, [], [], []
     if not args.skip_tuning:
         print(f"nnstudio's way: {args.trials} trials on digits{split}, article's space, base preset {args.base!r}"
               f"{batch}, {args.workers} workers, TPE + median pruning, early stopping, <= {args.epochs} "
               f"epochs/trial, validation {args.metric}")
+        if args.cv:
+            print(f"Cross-validated: every trial scored by the mean over {args.cv} folds"
+                  + ("; each seed also without --cv, and the untuned base preset" if args.against_plain else ""))
         for seed in args.seeds:
             print(f" sampler seed {seed}:")
-            with tempfile.TemporaryDirectory(prefix="nnstudio-bench-") as tmp:
-                ours = run_nnstudio_way(args, Path(tmp) / "studies.db", seed)
-            print_run(ours, args.metric)
+            ours = run_seed(args, seed, args.cv)
             runs.append(ours)
-        result["nnstudio"] = runs
+            if args.cv and args.against_plain:
+                print(f" sampler seed {seed} without --cv:")
+                plain.append(run_seed(args, seed, 0))
+                untuned.append(run_untuned(args, seed))
+            result.update(nnstudio=runs, plain=plain, untuned=untuned)
+            if args.json:  # after every seed, so an interrupted run keeps what finished
+                Path(args.json).write_text(json.dumps(result, indent=2, default=str))
     if not args.skip_article:
         how = "run in full" if args.full_article else f"timed for {args.measure_epochs} epochs, extrapolated"
         print(f"The article's way: {args.article_trials} trials, {args.article_epochs} full-batch epochs each, "
@@ -279,6 +350,8 @@ def main(argv=None) -> int:
               f"per 100 trials: {article['seconds'] * 100 / article['trials'] / 3600:.1f} h")
     if runs:
         print_targets(runs, args.trials)
+    if plain:
+        print_cv_table(runs, plain, untuned)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str))
     return 0

@@ -24,6 +24,7 @@ from ..cli import EXIT_INTERRUPTED, EXIT_OK, command
 from ..errors import UserError
 from . import experiment_of
 from ..progress import ProgressBar
+from . import tune_picks
 from .tune_report import EXIT_FAILED, bar_info, confirm_trials, finish, metric_label, print_best, reason_text
 
 STORAGE_ENV = "NNSTUDIO_STORAGE"  # --storage's default
@@ -55,6 +56,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="validation accuracy (maximized; default for classification) or loss (minimized)")
     p.add_argument("--epochs", type=int, metavar="E", help="epochs per trial (default 100); early stopping stays on")
     p.add_argument("--seed", type=int, metavar="S", help="sampler seed (default 0)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="cross-validate every trial over K stratified folds of the training + validation rows "
+                        "(e.g. 5; the test rows stay out); a trial's value is its mean over the folds")
+    p.add_argument("--enqueue", metavar="FILE",
+                   help="run these first: an experiment file (.json), or a JSON list of trial parameters")
     p.add_argument("--output", metavar="FILE", help="where to write the best config (default: STUDY-best.json)")
     p.add_argument("--no-test", action="store_true", help="skip the final training of the best config on the test split")
     p.add_argument("--confirm", type=int, metavar="K", default=None,
@@ -93,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_numbers(args) -> None:
     for name, lo in (("trials", 1), ("workers", 1), ("epochs", 1), ("seed", 0), ("confirm", 0),
-                     ("confirm_seeds", 1)):
+                     ("confirm_seeds", 1), ("cv", 2)):
         value = getattr(args, name)
         if value is not None and value < lo:
             raise UserError(f"--{name.replace('_', '-')} must be at least {lo}, not {value}")
@@ -133,7 +139,7 @@ def _settings(args, task: str):
     from ..tuning import TuneSettings, default_metric
 
     changes = {k: v for k, v in (("sampler", args.sampler), ("pruner", args.pruner), ("epochs", args.epochs),
-                                  ("seed", args.seed)) if v is not None}
+                                  ("seed", args.seed), ("cv", args.cv)) if v is not None}
     return TuneSettings(metric=args.metric or default_metric(task), **changes).validate()
 
 
@@ -197,6 +203,13 @@ def _join(args) -> int:
     if not args.study:
         raise UserError("--join needs --study NAME (and --storage URL for a shared database)")
     tuning = open_study(args.storage, args.study)
+    if tuning.settings.cv and args.confirm:
+        raise UserError(f"study {tuning.name!r} cross-validates its trials over {tuning.settings.cv} folds; "
+                        "--confirm (more seeds on the validation split) does not apply")
+    if args.enqueue:
+        from ..tuning.enqueue import load_designs
+
+        tune_picks.enqueue(tuning, load_designs(args.enqueue), args.enqueue)
     workers = args.workers or 1
     # A joining worker confirms only when asked (--confirm K): several may join one study.
     confirm = (args.confirm, args.confirm_seeds or CONFIRM_SEEDS) if args.confirm else None
@@ -266,7 +279,13 @@ def _launch(args) -> int:
     name = args.study or f"{_slug(config.name)}-{datetime.now():%Y%m%d-%H%M%S}"
     output = args.output or f"{_slug(name)}-best.json"
     check_can_write(output)  # before the trials, not after them
+    if settings.cv and _confirm_settings(args):
+        raise UserError("--confirm re-trains on the validation split alone; with --cv every trial is already "
+                        "a mean over folds, so leave out --confirm")
+    designs = tune_picks.checked_designs(args.enqueue, config, space, settings)
     tuning = create_study(args.storage, name, config, space, settings)
+    if designs:
+        tune_picks.enqueue(tuning, designs, args.enqueue)
     done_before = tuning.n_finished()
     n_trials = args.trials if args.trials is not None else (None if args.timeout else 100)
     tuning.set_target(None if n_trials is None else done_before + n_trials)

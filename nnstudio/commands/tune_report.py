@@ -69,8 +69,9 @@ def finish(tuning, interrupted: bool, output: str, final_test: bool) -> int:
     if best is None:
         print("No trial completed, so there is no best config.")
         return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
-    print(f"Best trial: #{best.number}, {metric_label(tuning.settings)} {best.value:.4f}")
+    print(f"Best trial: #{best.number}, {metric_label(tuning.settings)} {describe_best(tuning, best)}")
     _print_confirmed(tuning, best)
+    print_ties(tuning)
     print(f"Best parameters: {format_params(best.params)}")
     config = config_of_trial(best)
     if final_test and interrupted:
@@ -99,9 +100,30 @@ def print_best(tuning) -> None:
 
     best = tuning.best_trial()
     if best is not None:
-        print(f"Best so far: trial #{best.number}, {metric_label(tuning.settings)} {best.value:.4f}: "
+        print(f"Best so far: trial #{best.number}, {metric_label(tuning.settings)} {describe_best(tuning, best)}: "
               f"{format_params(best.params)}")
         _print_confirmed(tuning, best)
+        print_ties(tuning)
+
+
+def describe_best(tuning, best) -> str:
+    """The best trial's value: ``mean ± sd (K folds)`` for a cross-validated study."""
+    standing = tuning.standings().get(best.number)
+    if standing is None or standing.basis != "folds":
+        return f"{best.value:.4f}"
+    return f"{standing.mean:.4f} ± {standing.sd:.4f} (mean ± sd over {standing.repeats} folds)"
+
+
+def print_ties(tuning) -> None:
+    """The trials tied with the best, and the pick written into the study."""
+    record = tuning.record_pick()
+    if record is None:
+        return
+    tied = record["tied_with_best"]
+    if tied:
+        shown = ", ".join(f"#{n}" for n in tied[:12]) + (" ..." if len(tied) > 12 else "")
+        print(f"Tied with best: {len(tied)} trial{'s' if len(tied) > 1 else ''} ({shown}); "
+              f"tie rule: {record['tie_rule']}.")
 
 
 def _print_confirmed(tuning, best) -> None:

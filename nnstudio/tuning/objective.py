@@ -26,16 +26,12 @@ from ..config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
 from ..data import CLASSIFICATION, DataError, Split, load_split
 from ..engine import STOP_USER, Trainer, TrainingSummary
 from ..registry import Registry
+from .ranking import VAL_LOSS_ATTR, best_ranked, best_trial, rank_key, trial_val_loss  # noqa: F401 (re-exported)
 from .space import SearchSpace
 
-CONFIG_ATTR = "config"          # trial user attribute: the trial's full config as JSON
-WORKER_ATTR = "worker"          # trial user attribute: "host:pid" of the process running it
-DIVERGED_ATTR = "diverged"      # trial user attribute: True when training produced NaN/inf
-INTERRUPTED_ATTR = "interrupted"  # trial user attribute: True when Stop aborted the trial
-MESSAGE_ATTR = "message"        # trial user attribute: why it ended, in words
-EPOCHS_ATTR = "epochs"          # trial user attribute: epochs actually trained
-VAL_LOSS_ATTR = "val_loss"      # trial user attribute: validation loss of the parameters the trial ended with
-VAL_ACCURACY_ATTR = "val_accuracy"  # trial user attribute: their validation accuracy (classification)
+from .attrs import (CONFIG_ATTR, DIVERGED_ATTR, EPOCHS_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR,  # noqa: F401
+                    VAL_ACCURACY_ATTR, WORKER_ATTR)
+from .crossval import cross_validate
 
 
 class TrialInterrupted(Exception):
@@ -64,61 +60,6 @@ METRICS.register("loss", Metric("loss", "minimize", "validation loss",
 def default_metric(task: str) -> str:
     """Accuracy for classification, loss for regression."""
     return "accuracy" if task == CLASSIFICATION else "loss"
-
-
-# -- which trial is best ------------------------------------------------------------------
-
-def rank_key(direction: str, value: float, val_loss: float | None, number: int) -> tuple[float, float, int]:
-    """Sort key of a complete trial, smallest first: the best trial is the one with the least key.
-
-    First the study's value.  Validation accuracy counts right answers among a few hundred
-    samples, so many trials tie at the top; among equal values the trial with the lower
-    validation loss (the more confident one on the same split) ranks first, and among those the
-    earlier trial.  A trial without a stored validation loss ranks after the tied ones that have
-    one.  Optimizing the validation loss itself, ties are broken by trial number only.
-    """
-    sign = -1.0 if direction == "maximize" else 1.0
-    tie = val_loss if val_loss is not None and math.isfinite(val_loss) else math.inf
-    return (sign * value, tie, number)
-
-
-def trial_val_loss(trial: optuna.trial.FrozenTrial) -> float | None:
-    """The trial's stored validation loss, or None (a trial of an older study, or not complete)."""
-    value = trial.user_attrs.get(VAL_LOSS_ATTR)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def best_trial(trials, direction: str,
-               confirmed: Mapping[int, tuple[float, float | None]] | None = None) -> optuna.trial.FrozenTrial | None:
-    """The best COMPLETE trial with a finite value by :func:`rank_key`, or None.
-
-    ``confirmed`` maps the numbers of confirmed trials to ``(mean value over their seeds, mean
-    validation loss)`` (:mod:`~nnstudio.tuning.confirm`).  When it names any of ``trials``, the
-    best is the confirmed trial with the best mean (ranked by :func:`rank_key` on the means);
-    otherwise the trial with the best single-run value.
-
-    This is what nnstudio calls "best" everywhere: the command line's summary, the study's
-    :meth:`~nnstudio.tuning.study.TuningStudy.best_trial`, and (through
-    :func:`~nnstudio.tuning.results.best_row`) the tuning tab's table, plots and Load best.
-    Optuna's own ``study.best_trial`` takes the first of equal values instead.
-    """
-    confirmed = confirmed or {}
-    return best_ranked(((t, t.number, t.value, trial_val_loss(t), confirmed.get(t.number)) for t in trials
-                        if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None), direction)
-
-
-def best_ranked(candidates, direction: str):
-    """The rule behind every "best": of ``(item, number, value, val_loss, confirmed)`` tuples
-    with a finite value, the item ranked first by :func:`rank_key`; ``confirmed`` is ``(mean
-    value, mean validation loss)`` for a confirmed trial, else None.  When any candidate is
-    confirmed, only confirmed ones compete, on their means.  None when nothing qualifies."""
-    finite = [c for c in candidates if math.isfinite(c[2])]
-    confirmed = [c for c in finite if c[4] is not None]
-    if confirmed:
-        best = min(confirmed, key=lambda c: rank_key(direction, c[4][0], c[4][1], c[1]))
-    else:
-        best = min(finite, key=lambda c: rank_key(direction, c[2], c[3], c[1]), default=None)
-    return None if best is None else best[0]
 
 
 def worker_id() -> str:
@@ -236,12 +177,13 @@ class Objective:
     """
 
     def __init__(self, base: ExperimentConfig, space: SearchSpace, metric: str = "accuracy",
-                 stop: Callable[[], bool] | None = None, split: Split | None = None):
+                 stop: Callable[[], bool] | None = None, split: Split | None = None, folds: int = 0):
         self.base = base
         self.space = space.validate()
         self.metric = METRICS[metric]
         self.stop = stop or (lambda: False)
         self._split = split
+        self.folds = folds if folds > 1 else 0
         self.every = report_interval(base.epochs)
 
     def split_for(self, config: ExperimentConfig) -> Split:
@@ -255,26 +197,20 @@ class Objective:
         config = config_from_trial(self.base, self.space, trial)
         trial.set_user_attr(CONFIG_ATTR, config.to_json(indent=None))
         try:
+            if self.folds:
+                return cross_validate(self, trial, config, self.folds)
             trainer = Trainer(config, self.split_for(config), histograms=False)
         except (ConfigError, DataError) as exc:  # a combination the engine rejects: this trial fails
             trial.set_user_attr(MESSAGE_ATTR, str(exc))
             raise
-        pruned_at = self._train(trial, trainer)
+        pruned_at = self.train(trial, trainer)
         summary = trainer.summary
         trial.set_user_attr(EPOCHS_ATTR, summary.epochs_run)
-        if summary.stop_reason == STOP_USER:
-            self._interrupted(trial)
-            raise TrialInterrupted(summary.message)
-        if summary.diverged:
-            return self._diverged(trial, summary.message)
-        if pruned_at:
-            message = f"Pruned at epoch {pruned_at}: worse than the pruner's threshold."
-            trial.set_user_attr(MESSAGE_ATTR, message)
-            raise optuna.TrialPruned(message)
+        self.check_ending(trial, summary, pruned_at)
         loss, accuracy = trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)
         value = self.metric.from_evaluation(loss, accuracy)
         if not math.isfinite(value):
-            return self._diverged(trial, f"The validation {self.metric.name} is {value}.")
+            return self.diverged(trial, f"The validation {self.metric.name} is {value}.")
         if math.isfinite(loss):
             trial.set_user_attr(VAL_LOSS_ATTR, float(loss))  # breaks ties between equal values
         if math.isfinite(accuracy):
@@ -282,12 +218,28 @@ class Objective:
         trial.set_user_attr(MESSAGE_ATTR, summary.message)
         return float(value)
 
-    def _train(self, trial: optuna.Trial, trainer: Trainer) -> int:
-        """Run the trainer, reporting and checking the pruner; the epoch pruned at, or 0."""
+    def check_ending(self, trial: optuna.Trial, summary: TrainingSummary, pruned_at: int, where: str = "") -> None:
+        """Raise for a training that was stopped, diverged or pruned (``where`` prefixes the message)."""
+        if summary.stop_reason == STOP_USER:
+            self._interrupted(trial)
+            raise TrialInterrupted(summary.message)
+        if summary.diverged:
+            self.diverged(trial, where + summary.message)
+        if pruned_at:
+            message = f"{where}Pruned at epoch {pruned_at}: worse than the pruner's threshold."
+            trial.set_user_attr(MESSAGE_ATTR, message)
+            raise optuna.TrialPruned(message)
+
+    def train(self, trial: optuna.Trial, trainer: Trainer, report: bool = True) -> int:
+        """Run the trainer, reporting and checking the pruner (when ``report``); the epoch pruned at, or 0."""
         records = trainer.run(stop=self.stop)
         # Diverging trials are expected while searching; the trainer detects them itself, so
         # NumPy's overflow warnings would only be noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if not report:
+                for _ in records:
+                    pass
+                return 0
             return self._train_loop(trial, trainer, records)
 
     def _train_loop(self, trial: optuna.Trial, trainer: Trainer, records) -> int:
@@ -311,7 +263,8 @@ class Objective:
         trial.set_user_attr(MESSAGE_ATTR, "Stopped by request.")
 
     @staticmethod
-    def _diverged(trial: optuna.Trial, message: str) -> float:
+    def diverged(trial: optuna.Trial, message: str) -> float:
+        """Mark the trial diverged and prune it."""
         trial.set_user_attr(DIVERGED_ATTR, True)
         trial.set_user_attr(MESSAGE_ATTR, message)
         raise optuna.TrialPruned(message)

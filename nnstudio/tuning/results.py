@@ -15,7 +15,9 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .confirm import Confirmation, confirmations, read_plan, runs_done
+from .crossval import fold_values
 from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, best_ranked, trial_val_loss
+from .ranking import Standing, entry, standings
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -37,6 +39,7 @@ class TrialRow:
     flags: frozenset = field(default_factory=frozenset)
     val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
     confirmation: Confirmation | None = None  # more training seeds, when the trial was confirmed
+    fold_values: tuple[float, ...] = ()  # per-fold values of a cross-validated trial
 
     @property
     def confirmed(self) -> bool:
@@ -62,12 +65,18 @@ def trial_row(trial: FrozenTrial, confirmation: Confirmation | None = None) -> T
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
                     attrs.get(CONFIG_ATTR), flags,
                     trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None,
-                    confirmation if trial.state == TrialState.COMPLETE else None)
+                    confirmation if trial.state == TrialState.COMPLETE else None, fold_values(trial))
 
 
 def trial_rows(trials: Iterable[FrozenTrial], confirmed: dict[int, Confirmation] | None = None) -> list[TrialRow]:
     confirmed = confirmed or {}
     return sorted((trial_row(t, confirmed.get(t.number)) for t in trials), key=lambda r: r.number)
+
+
+def row_standings(rows: Sequence[TrialRow], direction: str) -> dict[int, Standing]:
+    """Mean ± sd and "tied with best" of the rows :func:`best_row` competes over, by trial number."""
+    return standings((entry(r, r.number, r.value, r.val_loss, r.confirmation, r.fold_values, direction)
+                      for r in rows if r.state == "COMPLETE" and r.value is not None and r.config_json), direction)
 
 
 def best_row(rows: Sequence[TrialRow], direction: str) -> TrialRow | None:
@@ -105,6 +114,14 @@ class StudySnapshot:
     def best(self) -> TrialRow | None:
         return best_row(self.rows, self.direction)
 
+    def standings(self) -> dict[int, Standing]:
+        """Mean ± sd and "tied with best" per complete trial (computed on first use)."""
+        cached = self.__dict__.get("_standings")
+        if cached is None:
+            cached = row_standings(self.rows, self.direction)
+            object.__setattr__(self, "_standings", cached)
+        return cached
+
 
 def take_snapshot(tuning, importances: dict[str, float] | None = None) -> StudySnapshot:
     """Read ``tuning`` (a :class:`~nnstudio.tuning.study.TuningStudy`) once."""
@@ -132,24 +149,60 @@ def best_so_far(rows: Sequence[TrialRow], direction: str) -> tuple[list[int], li
 def param_importances(study: optuna.Study) -> dict[str, float]:
     """PED-ANOVA importances (normalized to sum 1), most important first; {} with too few trials.
 
-    Only parameters present in every complete trial are rated (``hidden_size_5`` exists only in
-    deep networks, so it cannot be compared across all trials).
+    Every parameter of the complete trials is rated, including conditional ones: a trial without
+    ``hidden_size_2`` (a network of two layers) counts it as a value of its own, "absent", placed
+    just outside the parameter's range.  So the importance of ``hidden_size_2`` says how much
+    having a third layer, and its width, go with good values.
     """
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    complete = [t for t in complete if t.value is not None and math.isfinite(t.value)]
     if len(complete) < MIN_COMPLETE_FOR_IMPORTANCE:
         return {}
-    shared = set.intersection(*(set(t.params) for t in complete))
-    if not shared:
+    filled = _with_absent_values(complete, study.direction)
+    if filled is None:
         return {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             importances = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), params=sorted(shared),
-                normalize=True)
+                filled, evaluator=optuna.importance.PedAnovaImportanceEvaluator(), normalize=True)
     except (ValueError, RuntimeError, ZeroDivisionError, FloatingPointError):
         return {}
     return {k: float(v) for k, v in importances.items() if math.isfinite(v)}
+
+
+def absent_value(dist):
+    """(a distribution that also holds "absent", the value standing for it)."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    if isinstance(dist, IntDistribution):
+        low = dist.low - dist.step
+        return IntDistribution(low, dist.high, log=dist.log and low > 0, step=dist.step), low
+    if isinstance(dist, FloatDistribution):
+        if dist.log:
+            return FloatDistribution(dist.low / 10, dist.high, log=True), dist.low / 10
+        low = dist.low - 0.1 * (dist.high - dist.low)
+        return FloatDistribution(low, dist.high), low
+    return CategoricalDistribution(tuple(dist.choices) + (None,)), None
+
+
+def _with_absent_values(trials: Sequence[FrozenTrial], direction) -> optuna.Study | None:
+    """An in-memory study of ``trials`` in which every trial has every parameter."""
+    distributions: dict[str, Any] = {}
+    for t in trials:
+        for name, dist in t.distributions.items():
+            distributions.setdefault(name, dist)
+    if not distributions:
+        return None
+    absent = {}
+    for name, dist in distributions.items():
+        if any(name not in t.params for t in trials):
+            distributions[name], absent[name] = absent_value(dist)
+    study = optuna.create_study(direction=direction)
+    for t in trials:
+        params = {name: t.params.get(name, absent.get(name)) for name in distributions}
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dict(distributions), value=t.value))
+    return study
 
 
 def format_params(params: dict[str, Any]) -> str:

@@ -10,7 +10,9 @@ Samplers (``SAMPLERS[name](seed) -> BaseSampler``):
 * ``nsga2``   a genetic algorithm (NSGA-II): new trials breed from the best so far.
 * ``cmaes``   CMA evolution strategy, listed only when the ``cmaes`` package is installed.
 
-Pruners (``PRUNERS[name](epochs) -> BasePruner``), checked at each reported epoch:
+Pruners (``PRUNERS[name](epochs, folds) -> BasePruner``), checked at each reported step: the
+epochs of a trial, and with cross-validation (``folds`` > 1) the epochs of its first fold, then
+one step per fold (``epochs + 1`` ... ``epochs + folds``, the running mean over the folds so far):
 
 * ``median``     stop a trial whose value is worse than the median of earlier trials at the
                  same epoch (after 5 trials and a short warm-up).
@@ -42,7 +44,7 @@ class SamplerSpec:
 class PrunerSpec:
     name: str
     help: str
-    make: Callable[[int], optuna.pruners.BasePruner]
+    make: Callable[[int, int], optuna.pruners.BasePruner]
 
 
 SAMPLERS: Registry[SamplerSpec] = Registry("sampler")
@@ -83,15 +85,16 @@ if importlib.util.find_spec("cmaes") is not None:  # optional dependency
         lambda seed: optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False))
 
 
-def _median(epochs: int) -> optuna.pruners.BasePruner:
+def _median(epochs: int, folds: int = 0) -> optuna.pruners.BasePruner:
     every = report_interval(epochs)
     return optuna.pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=2 * every,
                                        interval_steps=1)
 
 
-def _hyperband(epochs: int) -> optuna.pruners.BasePruner:
+def _hyperband(epochs: int, folds: int = 0) -> optuna.pruners.BasePruner:
     every = report_interval(epochs)
-    return optuna.pruners.HyperbandPruner(min_resource=every, max_resource=max(epochs, every + 1),
+    steps = epochs + (folds if folds > 1 else 0)
+    return optuna.pruners.HyperbandPruner(min_resource=every, max_resource=max(steps, every + 1),
                                           reduction_factor=3)
 
 
@@ -100,12 +103,13 @@ _register_pruner("median", "Stop a trial that is worse than the median of earlie
 _register_pruner("hyperband", "Successive halving at several budgets: only the best third go on at each rung.",
                  _hyperband)
 _register_pruner("none", "No pruning: every trial trains until its last epoch or early stopping.",
-                 lambda epochs: optuna.pruners.NopPruner())
+                 lambda epochs, folds=0: optuna.pruners.NopPruner())
 
 
 def make_sampler(name: str, seed: int | None) -> optuna.samplers.BaseSampler:
     return SAMPLERS[name].make(seed)
 
 
-def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
-    return PRUNERS[name].make(epochs)
+def make_pruner(name: str, epochs: int, folds: int = 0) -> optuna.pruners.BasePruner:
+    """Pruner ``name`` for trials of ``epochs`` epochs, cross-validated over ``folds`` folds (0: not)."""
+    return PRUNERS[name].make(epochs, folds)

@@ -20,7 +20,9 @@ from ..config import ConfigError, ExperimentConfig
 from ..data import CLASSIFICATION
 from ..engine import validate_config
 from .confirm import confirmations, confirmed_ranking
-from .objective import METRICS, best_trial, cached_split, default_metric
+from .crossval import cached_folds, fold_values
+from .ranking import PICK_ATTR, entry, pick_record, standings
+from .objective import METRICS, best_trial, cached_split, default_metric, trial_val_loss
 from .samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from .space import SearchSpace
 from .storage import StorageError, display_url, not_found, open_storage, study_names
@@ -30,6 +32,7 @@ TARGET_ATTR = "target_trials"
 META_SCHEMA_VERSION = 1
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+MAX_FOLDS = 20
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ class TuneSettings:
     """How trials are run and judged; stored with the study so every worker agrees.
 
     ``epochs`` (per trial) and ``early_stopping`` override the base config's; ``seed`` seeds
-    the sampler (worker ``i`` uses ``seed + i``).  A worker records a heartbeat every
+    the sampler (worker ``i`` uses ``seed + i``); ``cv`` > 1 cross-validates every trial over
+    that many folds of the training + validation rows (:mod:`~nnstudio.tuning.crossval`; 0: the
+    validation split alone).  A worker records a heartbeat every
     ``heartbeat_interval`` seconds; a RUNNING trial without one for ``grace_period`` seconds
     is marked FAIL.
     """
@@ -50,6 +55,7 @@ class TuneSettings:
     early_stopping: bool = True
     heartbeat_interval: int = 5
     grace_period: int = 30
+    cv: int = 0
 
     def validate(self) -> "TuneSettings":
         """Return self; raise :class:`ConfigError` for an unknown name or a bad number."""
@@ -60,6 +66,10 @@ class TuneSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < lo:
                 raise ConfigError(name, value, f"an integer >= {lo}")
+        if isinstance(self.cv, bool) or not isinstance(self.cv, int) or self.cv < 0 or self.cv == 1:
+            raise ConfigError("cv", self.cv, "0 (no cross-validation) or a number of folds >= 2")
+        if self.cv > MAX_FOLDS:
+            raise ConfigError("cv", self.cv, f"at most {MAX_FOLDS} folds")
         if self.grace_period <= self.heartbeat_interval:
             raise ConfigError("grace_period", self.grace_period,
                               f"more than heartbeat_interval ({self.heartbeat_interval} s)")
@@ -104,6 +114,8 @@ def check_setup(base: ExperimentConfig, space: SearchSpace, settings: TuneSettin
     space.validate()
     split = cached_split(base.data)  # DataError if the data cannot be loaded
     validate_config(base, split)
+    if settings.cv:
+        cached_folds(split, base.data, settings.cv)  # DataError when the rows cannot make that many folds
     metric = METRICS[settings.metric]
     if metric.classification_only and split.task != CLASSIFICATION:
         raise ConfigError("metric", settings.metric,
@@ -154,6 +166,19 @@ class TuningStudy:
         return best_trial(self.trials(states=(TrialState.COMPLETE,)), direction,
                           confirmed_ranking(self.confirmations(), direction))
 
+    def standings(self) -> dict:
+        """Every complete trial's mean ± sd and tie with the best (:func:`~nnstudio.tuning.ranking.standings`)."""
+        return trial_standings(self.trials(states=(TrialState.COMPLETE,)), self.settings.direction,
+                               self.confirmations())
+
+    def record_pick(self) -> dict | None:
+        """Write the best trial, its mean ± sd, the trials tied with it and why, as the study user
+        attribute ``best_pick`` (so optuna-dashboard shows the same pick); return it (None: no best yet)."""
+        record = pick_record(self.standings(), METRICS[self.settings.metric].label, self.settings.direction)
+        if record is not None and self.study.user_attrs.get(PICK_ATTR) != record:
+            self.study.set_user_attr(PICK_ATTR, record)
+        return record
+
     def confirmations(self) -> dict:
         """The confirmed trials (:mod:`~nnstudio.tuning.confirm`) by number; {} before confirmation."""
         return confirmations(self.study.user_attrs)
@@ -162,6 +187,14 @@ class TuningStudy:
         """The sampler of worker ``worker_index`` (seed + index); None: an unseeded one."""
         seed = None if worker_index is None else self.settings.seed + worker_index
         return make_sampler(self.settings.sampler, seed)
+
+
+def trial_standings(trials, direction: str, confirmed: Mapping | None = None) -> dict:
+    """Standings of the COMPLETE ``trials`` (FrozenTrials), ``confirmed`` by number."""
+    confirmed = confirmed or {}
+    return standings((entry(t, t.number, t.value, trial_val_loss(t), confirmed.get(t.number), fold_values(t),
+                            direction) for t in trials
+                      if t.state == TrialState.COMPLETE and t.value is not None), direction)
 
 
 def _meta(base: ExperimentConfig, space: SearchSpace, settings: TuneSettings) -> dict[str, Any]:
@@ -196,7 +229,7 @@ def _load(storage_url: str | None, name: str, heartbeat: bool, worker_index: int
         storage = probe
     tuning = TuningStudy(None, base, space, settings, storage.url)  # type: ignore[arg-type]
     tuning.study = optuna.load_study(study_name=name, storage=storage, sampler=tuning.worker_sampler(worker_index),
-                                     pruner=make_pruner(settings.pruner, settings.epochs))
+                                     pruner=make_pruner(settings.pruner, settings.epochs, settings.cv))
     return tuning
 
 

@@ -163,7 +163,8 @@ class _BudgetedObjective:
     (:attr:`target`) is marked ``surplus`` and ends at once."""
 
     def __init__(self, tuning: TuningStudy, stop: StopFlag, lock: _CreationLock):
-        self.objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set)
+        self.objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set,
+                                   folds=tuning.settings.cv)
         self.study = tuning.study
         self.lock = lock
         self.target: int | None = None

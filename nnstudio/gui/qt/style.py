@@ -27,6 +27,8 @@ PROBLEM_TEXT = "#c62828"        # an invalid entry in a form
 MUTED_TEXT = "#757575"
 WARNING_TEXT = "#e65100"
 SUCCESS_BACKGROUND = "#e8f5e9"  # a highlighted (best) table row
+TIED_BACKGROUND = "#f1f8e9"     # a table row tied with the best one
+FAILED_MARK = "#c62828"         # failed trials in plots
 DARK_TEXT, LIGHT_TEXT = "#202020", "white"  # on light / dark cells (the confusion matrix)
 TRIAL_STATE_COLORS = {"COMPLETE": SUCCESS_TEXT, "PRUNED": MUTED_TEXT, "FAIL": PROBLEM_TEXT, "RUNNING": WARNING_TEXT,
                       "WAITING": MUTED_TEXT}

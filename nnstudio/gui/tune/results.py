@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ...engine import STOP_USER
-from ...tuning import StudySnapshot
+from ...tuning import SearchSpace, StudySnapshot
+from ...tuning.views import failure_note
+from ..qt.style import PROBLEM_TEXT, text_color_style
+from .explore import explore_views
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..widgets.build import named_button
 from .status import test_result_text
@@ -26,6 +30,7 @@ class TuningResults(QSplitter):
         self.setObjectName("tuningResultsSplitter")
         self._test_results: dict[tuple[str, int], str] = {}
         self._evaluating: tuple[str, int] | None = None
+        self._snapshot: StudySnapshot | None = None
         table_box = QWidget(self)
         self.trialsTable = TrialsTable(table_box)
         self._make_buttons(table_box)
@@ -33,27 +38,44 @@ class TuningResults(QSplitter):
         self.testResultLabel.setObjectName("testResultLabel")
         self.testResultLabel.setWordWrap(True)
         self.testResultLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.failureLabel = QLabel(table_box)
+        self.failureLabel.setObjectName("failureLabel")
+        self.failureLabel.setWordWrap(True)
+        self.failureLabel.setStyleSheet(text_color_style(PROBLEM_TEXT))
+        self.failureLabel.hide()
         trial_buttons = QHBoxLayout()
         for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):
             trial_buttons.addWidget(b)
         trial_buttons.addStretch(1)
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addLayout(self._filter_bar(table_box))
         table_layout.addWidget(self.trialsTable, 1)
         table_layout.addLayout(trial_buttons)
+        table_layout.addWidget(self.failureLabel)
         table_layout.addWidget(self.testResultLabel)
+        self.space = SearchSpace()
 
         self.historyPlot = HistoryPlot(self)
         self.intermediatePlot = IntermediatePlot(self)
         self.importancePlot = ImportancePlot(self)
         self.importancePlot.set_importances({})
         # side by side when there is room (settings hidden, or a wide window), else one tab each
-        plots = PlotDeck([self.historyPlot, self.intermediatePlot, self.importancePlot], self)
+        self.plotTabs = QTabWidget(self)
+        self.plotTabs.setObjectName("plotTabs")
+        self.plotTabs.setDocumentMode(True)
+        self.plotTabs.addTab(PlotDeck([self.historyPlot, self.intermediatePlot, self.importancePlot], self.plotTabs),
+                             "Progress")
+        views = explore_views(self.plotTabs)
+        for view, title, tip in views:
+            self.plotTabs.setTabToolTip(self.plotTabs.addTab(view, title), tip)
+        self.sliceView, self.contourView, self.parallelView, self.paretoView = (v for v, _, _ in views)
+        self.plotTabs.currentChanged.connect(lambda _i: self._show_explore())
         self.addWidget(table_box)
-        self.addWidget(plots)
+        self.addWidget(self.plotTabs)
         self.setStretchFactor(0, 2)
         self.setStretchFactor(1, 3)
-        self.setSizes([280, 420])
+        self.setSizes([280, 420])  # the plots' axis labels need the height; the splitter gives the table more
         self.setChildrenCollapsible(False)
 
     def _make_buttons(self, parent: QWidget) -> None:
@@ -73,6 +95,62 @@ class TuningResults(QSplitter):
             "only) and make the best mean over all their seeds the best trial. A single run's value depends on "
             "its seed, so the top of a study is partly luck; the mean is not. Load best still loads the trial's "
             "own config and seed. Runs in the worker processes; Stop aborts it.", parent)
+        self.addDesignButton = QPushButton("Add current design", parent)
+        self.addDesignButton.setObjectName("addDesignButton")
+        self.addDesignButton.setToolTip("Run the editor's current design as the next trial of the study (a study "
+                                        "about to start runs it first). Values outside the search space are left "
+                                        "to the sampler; the status line says which.")
+        self.exportCsvButton = QPushButton("Export CSV…", parent)
+        self.exportCsvButton.setObjectName("exportCsvButton")
+        self.exportCsvButton.setToolTip("Save the trials table as CSV: one column per parameter, mean, sd and "
+                                        "whether each trial is tied with the best.")
+
+    def _filter_bar(self, parent: QWidget) -> QHBoxLayout:
+        self.filterColumnCombo = QComboBox(parent)
+        self.filterColumnCombo.setObjectName("filterColumnCombo")
+        self.filterColumnCombo.setToolTip("The column the filter looks at.")
+        self.filterColumnCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.filterEdit = QLineEdit(parent)
+        self.filterEdit.setObjectName("trialFilterEdit")
+        self.filterEdit.setClearButtonEnabled(True)
+        self.filterEdit.setPlaceholderText("0.01..0.1, >64, text")
+        self.filterEdit.setToolTip("Show only the trials whose chosen column passes: a range a..b, a comparison "
+                                   "(<, <=, >, >=, =) or text contained in the cell. Trials without the parameter "
+                                   "are hidden by a number filter.")
+        self.filterEdit.textChanged.connect(self._apply_filter)
+        self.filterColumnCombo.currentTextChanged.connect(self._apply_filter)
+        bar = QHBoxLayout()
+        label = QLabel("Filter", parent)
+        label.setBuddy(self.filterEdit)
+        bar.addWidget(label)
+        bar.addWidget(self.filterColumnCombo)
+        bar.addWidget(self.filterEdit, 1)
+        bar.addWidget(self.addDesignButton)
+        bar.addWidget(self.exportCsvButton)
+        return bar
+
+    def _apply_filter(self) -> None:
+        self.trialsTable.set_filter(self.filterColumnCombo.currentText(), self.filterEdit.text())
+
+    def _refill_filter_columns(self) -> None:
+        names = self.trialsTable.filter_columns()
+        combo = self.filterColumnCombo
+        if [combo.itemText(i) for i in range(combo.count())] != names:
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current if current in names else "Value")
+            combo.blockSignals(False)
+
+    def set_space(self, space: SearchSpace) -> None:
+        """The study's search space: parameter order, log and categorical axes."""
+        self.space = space
+
+    def _show_explore(self) -> None:
+        view = self.plotTabs.currentWidget()
+        if hasattr(view, "show_snapshot"):
+            view.show_snapshot(self._snapshot, self.space)
 
     def clear(self) -> None:
         self.trialsTable.clear_trials()
@@ -80,9 +158,17 @@ class TuningResults(QSplitter):
         self.intermediatePlot.clear_data()
         self.importancePlot.set_importances({})
         self.testResultLabel.setText("")
+        self.failureLabel.hide()
+        self._snapshot = None
 
     def show_snapshot(self, snapshot: StudySnapshot) -> None:
-        self.trialsTable.update_from(snapshot)
+        self._snapshot = snapshot
+        self.trialsTable.update_from(snapshot, self.space)
+        self._refill_filter_columns()
+        note = failure_note(snapshot.rows)
+        self.failureLabel.setText(note)
+        self.failureLabel.setVisible(bool(note))
+        self._show_explore()
         self.historyPlot.update_from(snapshot)
         self.intermediatePlot.update_from(snapshot)
         self.importancePlot.set_importances(snapshot.importances)
@@ -130,4 +216,10 @@ class TuningResults(QSplitter):
         self.loadBestButton.setEnabled(best is not None)
         self.loadTrialButton.setEnabled(loadable)
         self.evaluateTestButton.setEnabled(not self.evaluating() and (loadable or best is not None))
-        self.confirmTopButton.setEnabled(not running and best is not None)
+        self.confirmTopButton.setEnabled(not running and best is not None and not self._cross_validated(snapshot))
+        self.exportCsvButton.setEnabled(snapshot is not None and bool(snapshot.rows))
+
+    @staticmethod
+    def _cross_validated(snapshot: StudySnapshot | None) -> bool:
+        """A cross-validated study is already a mean over folds; more seeds on one split do not apply."""
+        return snapshot is not None and any(r.fold_values for r in snapshot.rows)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QScrollArea, Q
 
 from ...tuning import METRICS, PRUNERS, SAMPLERS, SearchSpace, TuneSettings, default_workers
 from ...tuning.samplers import MEDIAN_STARTUP_TRIALS
+from ...tuning.study import MAX_FOLDS
 from ..widgets.build import named_button
 from .space_editor import SpaceEditor
 from .study_box import StudyBox, TaskRunner
@@ -75,11 +76,20 @@ class RunBox(QGroupBox):
         self.epochsSpin = make_spin(self, "epochsSpin", 1, 100000, TuneSettings().epochs,
                                     "Epochs per trial (early stopping stays on, so most trials end sooner).")
         self.seedSpin = make_spin(self, "seedSpin", 0, 2**31 - 1, 0, "Seed of the sampler (worker i uses seed + i).")
+        self.cvSpin = make_spin(self, "cvSpin", 1, MAX_FOLDS, 1,
+                                "Cross-validate every trial over K folds of the training + validation rows "
+                                "(stratified; the test rows stay out). A trial trains K times, each fold early-"
+                                "stopping on and scored by its own part, and its value is the mean; the table "
+                                "shows mean ± sd and which trials are tied with the best. Worth it on small data "
+                                "sets, where one validation split cannot tell good configs apart. Costs up to K "
+                                "times the time (the pruner can stop a trial after any fold).", " folds")
+        self.cvSpin.setSpecialValueText("off")
         form = QFormLayout(self)
         for label, widget in (("Sampler", self.samplerCombo), ("Pruner", self.prunerCombo),
                               ("Metric", self.metricCombo), ("Trials", self.nTrialsSpin),
                               ("Time limit", self.timeoutSpin), ("Workers", self.workersSpin),
-                              ("Epochs per trial", self.epochsSpin), ("Seed", self.seedSpin)):
+                              ("Epochs per trial", self.epochsSpin), ("Seed", self.seedSpin),
+                              ("Cross-validate", self.cvSpin)):
             form.addRow(label, widget)
 
 
@@ -110,7 +120,7 @@ class TuningSettingsForm(QWidget):
         box = self.run_box
         return TuneSettings(metric=box.metricCombo.currentData(), sampler=box.samplerCombo.currentData(),
                             pruner=box.prunerCombo.currentData(), seed=box.seedSpin.value(),
-                            epochs=box.epochsSpin.value())
+                            epochs=box.epochsSpin.value(), cv=box.cvSpin.value() if box.cvSpin.value() > 1 else 0)
 
     def show_settings(self, settings: TuneSettings) -> None:
         """Show an existing study's settings (sampler, pruner, metric, epochs, seed)."""
@@ -120,13 +130,14 @@ class TuningSettingsForm(QWidget):
             select_data(combo, value)
         box.epochsSpin.setValue(settings.epochs)
         box.seedSpin.setValue(settings.seed)
+        box.cvSpin.setValue(max(settings.cv, 1))
 
     def set_locked(self, running: bool, resuming: bool) -> None:
         """Nothing changes while tuning runs; an existing study keeps its own space and settings
         (they are shown, not edited)."""
         box = self.run_box
         for w in (self.space_editor, self.resetSpaceButton, box.samplerCombo, box.prunerCombo, box.metricCombo,
-                  box.epochsSpin, box.seedSpin):
+                  box.epochsSpin, box.seedSpin, box.cvSpin):
             w.setEnabled(not running and not resuming)
         for w in (box.nTrialsSpin, box.timeoutSpin, box.workersSpin):
             w.setEnabled(not running)

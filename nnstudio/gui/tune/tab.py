@@ -28,6 +28,7 @@ from ...config import ConfigError, ExperimentConfig
 from ...tuning import SearchSpace, StudySnapshot, evaluate_on_test, quiet_optuna
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..qt.actions import widget_shortcut
+from .actions import add_current_design, export_csv
 from .results import TuningResults
 from .run_bar import RunBar
 from .session import TuningSession
@@ -64,6 +65,7 @@ class TuningTab(QWidget):
         self._view: StudyView | None = None     # the existing study chosen in the study box
         self._run_info: RunStarted | None = None
         self._settings_were_shown = False
+        self.pending_designs: list[ExperimentConfig] = []  # added before the study exists: run first at Start
         self._build()
         self._name_parts()
         self._connect()
@@ -112,6 +114,8 @@ class TuningTab(QWidget):
         self.trialsTable, self.testResultLabel = results.trialsTable, results.testResultLabel
         self.loadBestButton, self.loadTrialButton = results.loadBestButton, results.loadTrialButton
         self.evaluateTestButton, self.confirmTopButton = results.evaluateTestButton, results.confirmTopButton
+        self.addDesignButton, self.exportCsvButton = results.addDesignButton, results.exportCsvButton
+        self.cvSpin = run.cvSpin
         self.historyPlot, self.intermediatePlot = results.historyPlot, results.intermediatePlot
         self.importancePlot = results.importancePlot
 
@@ -137,6 +141,8 @@ class TuningTab(QWidget):
         self.loadTrialButton.clicked.connect(self.load_selected)
         self.evaluateTestButton.clicked.connect(self.evaluate_on_test)
         self.confirmTopButton.clicked.connect(self.confirm_top)
+        self.addDesignButton.clicked.connect(lambda: add_current_design(self))
+        self.exportCsvButton.clicked.connect(lambda: export_csv(self))
         self.trialsTable.itemSelectionChanged.connect(self._update_controls)
         self.trialsTable.cellDoubleClicked.connect(lambda _r, _c: self.load_selected())
 
@@ -192,6 +198,7 @@ class TuningTab(QWidget):
             return
         self._view = view
         self._set_space(view.space)
+        self.results.set_space(view.space)
         self.form.show_settings(view.settings)
         self._show_snapshot(view.snapshot, reset=True)
         self.tuningStatus.setText(f"Study {view.snapshot.name!r}: {view.snapshot.finished} finished trials.")
@@ -215,7 +222,9 @@ class TuningTab(QWidget):
             study.set_study_name(name)
         timeout = self.timeoutSpin.value() or None
         request = RunRequest(study.storage_url(), name, resume, config, self.space_editor.space(),
-                             self.form.settings(), self.nTrialsSpin.value(), timeout, self.workersSpin.value())
+                             self.form.settings(), self.nTrialsSpin.value(), timeout, self.workersSpin.value(),
+                             tuple(self.pending_designs))
+        self.pending_designs = []
         if self._snapshot is None or self._snapshot.name != name:
             self._clear_results()
         self.tuningStatus.setText(f"Starting {request.workers} worker process"
@@ -244,6 +253,7 @@ class TuningTab(QWidget):
     @Slot(object)
     def _on_started(self, info: RunStarted) -> None:
         self._run_info = info
+        self.results.set_space(info.space)
         self.bar.count_trials(max(info.target - info.done_before, 1) if info.target else 0)
         if self.study.resuming():
             self.space_editor.set_space(info.space)

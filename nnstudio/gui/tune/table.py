@@ -1,4 +1,11 @@
-"""``trialsTable``: one row per trial, sortable, updated in place as the study progresses."""
+"""``trialsTable``: one row per trial and one column per search parameter, sortable and
+filterable, updated in place as the study progresses.
+
+Sorting by *Value* (or *Mean ± sd*) puts the best trial first and pruned, running and failed
+trials last (:func:`~nnstudio.tuning.views.value_sort_key`, the rule behind "best"); sorting by
+a parameter orders by its value with trials that lack it (a shallower network) last.  The *Tied*
+column marks the best trial and the trials tied with it.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +16,39 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ...tuning import StudySnapshot, TrialRow
-from ...tuning.results import format_params
-from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TRIAL_STATE_COLORS
+from ...tuning.ranking import Standing, tie_rule
+from ...tuning.views import matches, param_names, param_sort_key, value_sort_key
+from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS
 
-COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Parameters")
-NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, PARAMS = range(len(COLUMNS))
+COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)")
+NUMBER, STATE, VALUE, MEAN, TIED, VAL_LOSS, CONFIRMED, DURATION = range(len(COLUMNS))
 STATE_COLORS = TRIAL_STATE_COLORS
 BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
+TIED_BACKGROUND = QColor(TIED_COLOR)
+BEST_MARK, TIED_MARK = "★ best", "≈ tied"
 
 
 class _SortItem(QTableWidgetItem):
-    """An item that sorts by a key kept in ``UserRole`` (numbers sort as numbers; empty last)."""
+    """An item that sorts by its ``sort_key`` (a tuple; None sorts last)."""
+
+    sort_key = None
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
-        a, b = self.data(Qt.ItemDataRole.UserRole), other.data(Qt.ItemDataRole.UserRole)
+        a, b = self.sort_key, getattr(other, "sort_key", None)
         if a is None or b is None:
             return b is None and a is not None
         return a < b
 
 
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "" if v is None else str(v)
+
+
 class TrialsTable(QTableWidget):
-    """The trials of a study.  ``row_of(number)`` finds a trial's row; the trial number of a row
-    is in its first column's ``UserRole`` data."""
+    """The trials of a study.  ``row_of(number)`` finds a trial's row; ``number_at(row)`` the
+    trial in a row.  ``param_columns`` lists the parameter columns (after the fixed ones)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(0, len(COLUMNS), parent)
@@ -40,52 +58,96 @@ class TrialsTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        for col in (NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PARAMS, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
         self.setColumnHidden(CONFIRMED, True)
+        self.setColumnHidden(MEAN, True)
         self.setSortingEnabled(True)
         self.sortByColumn(NUMBER, Qt.SortOrder.AscendingOrder)
-        self.setToolTip("Every trial of the study. Click a header to sort; double-click a trial to load its "
-                        "config into the editor.\nPRUNED values are the last value the trial reported before "
-                        "the pruner stopped it.\nVal loss: the validation loss of a complete trial; of trials "
-                        "with equal values, the one with the lower validation loss is the best.\nConfirmed: the "
-                        "mean value over the trial's own training seed and the extra seeds of \"Confirm top\"; "
-                        "once trials are confirmed, the best confirmed mean is the best trial.")
+        self.setToolTip("Every trial of the study, one column per searched parameter. Click a header to sort "
+                        "(Value: best first, pruned and failed last; a parameter: trials without it last); "
+                        "double-click a trial to load its config into the editor.\nPRUNED values are the last "
+                        "value the trial reported before the pruner stopped it.\nMean ± sd: over the folds of a "
+                        "cross-validated trial or the seeds of a confirmed one.\nTied: the best trial, and the "
+                        "trials whose difference to it is within noise (a paired comparison over the same folds "
+                        "or seeds; hover for the p-value).")
+        self.param_columns: list[str] = []
         self._rows: dict[int, list[_SortItem]] = {}
+        self._trials: dict[int, TrialRow] = {}
+        self._filter: tuple[str, str] = ("", "")
         self.best_number: int | None = None
+        self.direction = "maximize"
 
     def clear_trials(self) -> None:
-        self.setColumnHidden(CONFIRMED, True)
         self.setRowCount(0)
+        self.setColumnCount(len(COLUMNS))
+        self.setColumnHidden(CONFIRMED, True)
+        self.setColumnHidden(MEAN, True)
+        self.param_columns = []
         self._rows.clear()
+        self._trials.clear()
         self.best_number = None
 
-    def update_from(self, snapshot: StudySnapshot) -> None:
+    def update_from(self, snapshot: StudySnapshot, space=None) -> None:
         """Add new trials and refresh changed ones, keeping the selection and the sort order."""
+        self.direction = snapshot.direction
+        sorting = self.horizontalHeader().sortIndicatorSection(), self.horizontalHeader().sortIndicatorOrder()
         self.setSortingEnabled(False)  # rows must not move while they are being filled
         try:
+            self._add_param_columns(param_names(snapshot.rows, space))
+            standings = snapshot.standings()
             for row in snapshot.rows:
                 items = self._rows.get(row.number)
                 if items is None:
                     items = self._append_row(row.number)
-                self._fill(items, row)
+                self._trials[row.number] = row
+                self._fill(items, row, standings.get(row.number))
             best = snapshot.best()
-            self._mark_best(best.number if best else None)
-            # the Confirmed column only takes room once "Confirm top" has run
+            self._mark(best.number if best else None, standings)
             self.setColumnHidden(CONFIRMED, not any(row.confirmation is not None for row in snapshot.rows))
+            self.setColumnHidden(MEAN, not any(s.sd is not None for s in standings.values()))
+            self._apply_filter()
         finally:
             self.setSortingEnabled(True)
+            self.sortByColumn(*sorting)
+
+    def _add_param_columns(self, names: list[str]) -> None:
+        new = [n for n in names if n not in self.param_columns]
+        if not new:
+            return
+        ordered = [n for n in names if n in self.param_columns or n in new]
+        ordered += [n for n in self.param_columns if n not in ordered]
+        if ordered[:len(self.param_columns)] != self.param_columns:  # a column goes in between: rebuild
+            for items in self._rows.values():
+                del items[len(COLUMNS):]
+        old = self.param_columns
+        self.param_columns = ordered
+        self.setColumnCount(len(COLUMNS) + len(ordered))
+        self.setHorizontalHeaderLabels(list(COLUMNS) + ordered)
+        rebuilt = ordered[:len(old)] != old
+        for number, items in self._rows.items():
+            r = items[NUMBER].row()
+            start = len(COLUMNS) if rebuilt else len(COLUMNS) + len(old)
+            for col in range(start, len(COLUMNS) + len(ordered)):
+                item = self._new_item()
+                self.setItem(r, col, item)
+                items.append(item)
+
+    @staticmethod
+    def _new_item() -> _SortItem:
+        item = _SortItem()
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        return item
 
     def _append_row(self, number: int) -> list[_SortItem]:
         r = self.rowCount()
         self.insertRow(r)
-        items = [_SortItem() for _ in COLUMNS]
+        items = [self._new_item() for _ in range(self.columnCount())]
         for col, item in enumerate(items):
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             self.setItem(r, col, item)
         items[NUMBER].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._rows[number] = items
@@ -95,43 +157,95 @@ class TrialsTable(QTableWidget):
     def _set(item: _SortItem, text: str, key) -> None:
         if item.text() != text:
             item.setText(text)
-        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.sort_key = key
 
-    def _fill(self, items: list[_SortItem], row: TrialRow) -> None:
-        self._set(items[NUMBER], str(row.number), row.number)
-        self._set(items[STATE], row.label, row.label)
+    def _fill(self, items: list[_SortItem], row: TrialRow, standing: Standing | None) -> None:
+        self._set(items[NUMBER], str(row.number), (row.number,))
+        self._set(items[STATE], row.label, (row.label,))
         items[STATE].setForeground(QBrush(QColor(STATE_COLORS.get(row.state, TEXT_COLOR))))
         items[STATE].setToolTip(row.message)
         has_value = row.value is not None and math.isfinite(row.value)
-        self._set(items[VALUE], f"{row.value:.4f}" if has_value else "", row.value if has_value else None)
+        self._set(items[VALUE], f"{row.value:.4f}" if has_value else "", value_sort_key(row, self.direction))
         if row.state == "PRUNED":
             items[VALUE].setForeground(QBrush(QColor(STATE_COLORS["PRUNED"])))
             items[VALUE].setToolTip("The last value reported before the trial was pruned.")
+        spread = standing is not None and standing.sd is not None
+        self._set(items[MEAN], f"{standing.mean:.4f} ± {standing.sd:.4f}" if spread else "",
+                  value_sort_key(row, self.direction, standing))
+        items[MEAN].setToolTip(self._repeats_tip(row, standing))
         loss = row.val_loss
-        self._set(items[VAL_LOSS], f"{loss:.4f}" if loss is not None else "", loss)
+        self._set(items[VAL_LOSS], f"{loss:.4f}" if loss is not None else "", None if loss is None else (loss,))
         c = row.confirmation
         mean = c.mean if c is not None else None
-        self._set(items[CONFIRMED], "" if c is None else "diverged" if mean is None else f"{mean:.4f}", mean)
-        items[CONFIRMED].setToolTip("" if c is None else "Validation value per training seed:\n" + "\n".join(
-            f"seed {seed}: {'diverged' if v is None else f'{v:.4f}'}" for seed, v in zip(c.seeds, c.values)))
+        self._set(items[CONFIRMED], "" if c is None else "diverged" if mean is None else f"{mean:.4f}",
+                  None if mean is None else (-mean if self.direction == "maximize" else mean,))
         dur = row.duration
-        self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", dur)
-        params = format_params(row.params)
-        self._set(items[PARAMS], params, params)
-        items[PARAMS].setToolTip(params.replace(", ", "\n"))
+        self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", None if dur is None else (dur,))
+        for i, name in enumerate(self.param_columns):
+            value = row.params.get(name)
+            self._set(items[len(COLUMNS) + i], _short(value), param_sort_key(row, name))
 
-    def _mark_best(self, number: int | None) -> None:
-        if number == self.best_number:
-            return
-        for n in (self.best_number, number):
-            if n is None or n not in self._rows:
-                continue
-            brush = QBrush(BEST_BACKGROUND) if n == number else QBrush()
-            for item in self._rows[n]:
+    @staticmethod
+    def _repeats_tip(row: TrialRow, standing: Standing | None) -> str:
+        if row.fold_values:
+            return "Validation value per fold:\n" + "\n".join(f"fold {i + 1}: {v:.4f}"
+                                                              for i, v in enumerate(row.fold_values))
+        c = row.confirmation
+        if c is not None:
+            return "Validation value per training seed:\n" + "\n".join(
+                f"seed {seed}: {'diverged' if v is None else f'{v:.4f}'}" for seed, v in zip(c.seeds, c.values))
+        return ""
+
+    def _mark(self, best: int | None, standings: dict[int, Standing]) -> None:
+        self.best_number = best
+        for number, items in self._rows.items():
+            s = standings.get(number)
+            tied = s is not None and s.tied
+            text = BEST_MARK if number == best else TIED_MARK if tied else ""
+            self._set(items[TIED], text, (0 if number == best else 1 if tied else 2, number))
+            tip = ""
+            if s is not None and (tied or number == best):
+                rule = tie_rule(s.basis, s.repeats)
+                tip = ("The best trial. Tied trials: " + rule if number == best else
+                       f"Within noise of the best ({rule})" + ("" if s.p_value is None else f": p = {s.p_value:.3f}"))
+            items[TIED].setToolTip(tip)
+            brush = QBrush(BEST_BACKGROUND) if number == best else QBrush(TIED_BACKGROUND) if tied else QBrush()
+            for item in items:
                 item.setBackground(brush)
-        self.best_number = number
+
+    # -- filtering ----------------------------------------------------------------------------
+    def filter_columns(self) -> list[str]:
+        """What a filter can look at: the state, the value and every parameter."""
+        return ["State", "Value"] + self.param_columns
+
+    def set_filter(self, column: str, text: str) -> None:
+        """Show only the trials whose ``column`` passes ``text`` (:func:`~nnstudio.tuning.views.matches`)."""
+        self._filter = (column, text)
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        column, text = self._filter
+        for number, items in self._rows.items():
+            row = self._trials.get(number)
+            if row is None or not text.strip():
+                shown = True
+            elif column == "State":
+                shown = matches(row.label, text)
+            elif column == "Value":
+                shown = matches(row.value, text)
+            else:
+                shown = matches(row.params.get(column), text)
+            self.setRowHidden(items[NUMBER].row(), not shown)
+
+    def shown_numbers(self) -> list[int]:
+        """The trial numbers of the visible rows, top to bottom."""
+        return [self.number_at(r) for r in range(self.rowCount()) if not self.isRowHidden(r)]
 
     # -- queries -----------------------------------------------------------------------------
+    def column_of(self, header: str) -> int:
+        labels = list(COLUMNS) + self.param_columns
+        return labels.index(header) if header in labels else -1
+
     def row_of(self, number: int) -> int:
         """The current (sorted) row of trial ``number``, or -1."""
         items = self._rows.get(number)
@@ -139,7 +253,7 @@ class TrialsTable(QTableWidget):
 
     def number_at(self, row: int) -> int | None:
         item = self.item(row, NUMBER)
-        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+        return None if item is None or item.sort_key is None else item.sort_key[0]
 
     def selected_number(self) -> int | None:
         rows = self.selectionModel().selectedRows()

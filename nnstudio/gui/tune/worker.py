@@ -27,6 +27,8 @@ from ...errors import user_message
 from ...tuning import (SearchSpace, StopFlag, TuneSettings, WorkerPool, confirm_top, create_study, open_study,
                        param_importances, run_pool, take_snapshot)
 
+from ...tuning.enqueue import enqueue_designs
+
 log = logging.getLogger("nnstudio.tuning")
 
 POLL_S = 0.5               # storage reads at most twice a second
@@ -46,6 +48,7 @@ class RunRequest:
     n_trials: int | None
     timeout: float | None
     workers: int
+    designs: tuple = ()   # configs to run first ("Add current design" before the study existed)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class TuningRunWorker(_StudyWorker):
     def _run(self) -> None:
         r = self.request
         tuning = self._open()
+        for note in enqueue_designs(tuning, list(r.designs), "editor design") if r.designs else ():
+            self.message.emit(note)
         done_before = tuning.n_finished()
         tuning.set_target(None if r.n_trials is None else done_before + r.n_trials)
         self.started.emit(RunStarted(tuning.name, tuning.storage_url, tuning.target, done_before, r.workers,
@@ -122,6 +127,7 @@ class TuningRunWorker(_StudyWorker):
         try:
             end = run_pool(pool, self.stop, study=tuning.study, on_poll=watcher.poll, poll_s=POLL_S)
         finally:
+            tuning.record_pick()  # the pick and why, in the study, for optuna-dashboard too
             watcher.poll(final=True)
         if end.killed:
             self.message.emit("A worker process did not stop in time and was killed.")

@@ -1,0 +1,208 @@
+"""The Tune tab's honest ranking and views, driven through real clicks: cross-validation,
+per-parameter columns, sorting, filtering, tie marks, Add current design, CSV export, slice,
+contour, parallel coordinates, Pareto and the failure note."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from optuna.trial import TrialState  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QFileDialog  # noqa: E402
+
+from nnstudio.config import LayerConfig  # noqa: E402
+from nnstudio.gui.tune.table import BEST_MARK, MEAN, NUMBER, TIED, TIED_MARK, VALUE  # noqa: E402
+from nnstudio.tuning import CONFIG_ATTR, TuneSettings, config_from_trial, create_study, open_study  # noqa: E402
+from nnstudio.tuning.crossval import FOLD_VALUES_ATTR  # noqa: E402
+from nnstudio.tuning.objective import MESSAGE_ATTR, VAL_LOSS_ATTR  # noqa: E402
+from test_gui_tuning import RUN_TIMEOUT_MS, make_tab, open_existing, start_and_wait  # noqa: E402,F401
+from tuning_fixtures import iris_config, small_space  # noqa: E402
+
+
+def click_header(qtbot, table, column: int) -> None:
+    header = table.horizontalHeader()
+    table.scrollToItem(table.item(0, column))
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def shown_column(table, column: int) -> list[str]:
+    return [table.item(r, column).text() for r in range(table.rowCount()) if not table.isRowHidden(r)]
+
+
+def add_trials(tuning, specs) -> list[int]:
+    """COMPLETE trials (``(folds, None)``), PRUNED (``(None, value)``) or FAIL (``(None, message)``)."""
+    numbers = []
+    for folds, other in specs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            trial = tuning.study.ask()
+        config = config_from_trial(tuning.base, tuning.space, trial)
+        trial.set_user_attr(CONFIG_ATTR, config.to_json(indent=None))
+        if folds is not None:
+            trial.set_user_attr(FOLD_VALUES_ATTR, folds)
+            trial.set_user_attr(VAL_LOSS_ATTR, 0.1)
+            tuning.study.tell(trial, float(np.mean(folds)))
+        elif isinstance(other, str):
+            trial.set_user_attr(MESSAGE_ATTR, other)
+            tuning.study.tell(trial, state=TrialState.FAIL)
+        else:
+            trial.report(other, 1)
+            tuning.study.tell(trial, state=TrialState.PRUNED)
+        numbers.append(trial.number)
+    return numbers
+
+
+@pytest.fixture
+def cv_study():
+    def make(name: str, extra=()):
+        tuning = create_study(None, name, iris_config(), small_space(), TuneSettings(epochs=8, cv=3))
+        numbers = add_trials(tuning, [([0.80, 0.81, 0.79], None), ([0.96, 0.94, 0.95], None), (None, 0.99),
+                                      ([0.95, 0.95, 0.94], None), *extra])
+        return tuning, numbers
+    return make
+
+
+def test_cross_validate_control_runs_folds_and_shows_mean_and_ties(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    tab.nTrialsSpin.setValue(3)
+    tab.epochsSpin.setValue(6)
+    tab.prunerCombo.setCurrentIndex(tab.prunerCombo.findData("none"))
+    assert tab.cvSpin.text() == "off"
+    tab.cvSpin.lineEdit().selectAll()
+    qtbot.keyClicks(tab.cvSpin.lineEdit(), "3")
+    assert tab.cvSpin.value() == 3
+    tab.studyCombo.setEditText("gui-cv")
+    start_and_wait(qtbot, tab)
+    tuning = open_study(None, "gui-cv", heartbeat=False)
+    assert tuning.settings.cv == 3
+    table = tab.trialsTable
+    assert not table.isColumnHidden(MEAN)
+    standings = tuning.standings()
+    for n, s in standings.items():
+        assert table.item(table.row_of(n), MEAN).text() == f"{s.mean:.4f} ± {s.sd:.4f}"
+        assert len(tuning.study.trials[n].user_attrs[FOLD_VALUES_ATTR]) == 3
+    assert table.item(table.row_of(tuning.best_trial().number), TIED).text() == BEST_MARK
+    assert not tab.confirmTopButton.isEnabled()  # more seeds on one split do not apply to a CV study
+
+
+def test_parameter_columns_sort_best_first_and_mark_ties(qtbot, make_tab, cv_study):
+    tuning, numbers = cv_study("gui-cols")
+    tab = make_tab(iris_config())
+    open_existing(qtbot, tab, "gui-cols", 4)
+    table = tab.trialsTable
+    params = {p for t in tuning.trials() for p in t.params}
+    assert set(table.param_columns) == params and "hidden_size_0" in table.param_columns
+    click_header(qtbot, table, VALUE)
+    order = [int(x) for x in shown_column(table, NUMBER)]
+    assert order == [numbers[1], numbers[3], numbers[0], numbers[2]]  # best first, the pruned trial last
+    assert shown_column(table, TIED)[:3] == [BEST_MARK, TIED_MARK, ""]
+    column = table.column_of("hidden_size_1")
+    if column >= 0:
+        click_header(qtbot, table, column)
+        cells = shown_column(table, column)
+        filled = [c for c in cells if c]
+        assert cells[:len(filled)] == filled  # trials without a second layer come last
+        assert [int(c) for c in filled] == sorted(int(c) for c in filled)
+
+
+def test_filter_hides_trials_that_do_not_pass(qtbot, make_tab, cv_study):
+    tuning, numbers = cv_study("gui-filter")
+    tab = make_tab(iris_config())
+    open_existing(qtbot, tab, "gui-filter", 4)
+    combo = tab.results.filterColumnCombo
+    combo.setCurrentIndex(combo.findText("Value"))
+    qtbot.keyClicks(tab.results.filterEdit, ">0.9")
+    shown = set(tab.trialsTable.shown_numbers())
+    assert shown == {numbers[1], numbers[2], numbers[3]}
+    tab.results.filterEdit.clear()
+    combo.setCurrentIndex(combo.findText("State"))
+    qtbot.keyClicks(tab.results.filterEdit, "pruned")
+    assert tab.trialsTable.shown_numbers() == [numbers[2]]
+
+
+def test_export_csv_writes_the_table(qtbot, make_tab, cv_study, tmp_path, monkeypatch):
+    tuning, numbers = cv_study("gui-csv")
+    tab = make_tab(iris_config())
+    open_existing(qtbot, tab, "gui-csv", 4)
+    target = tmp_path / "trials.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV files (*.csv)"))
+    qtbot.mouseClick(tab.exportCsvButton, Qt.MouseButton.LeftButton)
+    records = list(csv.DictReader(target.open()))
+    assert [int(r["number"]) for r in records] == numbers
+    assert {r["tied_with_best"] for r in records} == {"best", "yes", ""}
+    assert "hidden_size_0" in records[0] and f"Wrote 4 trials to {target}" in tab.tuningStatus.text()
+
+
+def test_add_current_design_runs_it_first(qtbot, make_tab):
+    design = iris_config(layers=(LayerConfig(5, "tanh"), LayerConfig(11, "tanh")), learning_rate=0.05,
+                         init_method="he_uniform", clip_type="value", grad_clip=0.2)
+    tab = make_tab(design)
+    tab.nTrialsSpin.setValue(2)
+    tab.epochsSpin.setValue(4)
+    tab.studyCombo.setEditText("gui-design")
+    qtbot.mouseClick(tab.addDesignButton, Qt.MouseButton.LeftButton)
+    assert "runs first when the study starts" in tab.tuningStatus.text()
+    start_and_wait(qtbot, tab)
+    first = open_study(None, "gui-design", heartbeat=False).trials()[0]
+    assert first.params["hidden_size_0"] == 5 and first.params["hidden_size_1"] == 11
+    assert first.params["learning_rate"] == 0.05 and first.params["clip_value"] == 0.2
+    qtbot.mouseClick(tab.addDesignButton, Qt.MouseButton.LeftButton)  # the same design again
+    qtbot.waitUntil(lambda: "already in the study as trial 0" in tab.tuningStatus.text(), timeout=10_000)
+    # another design into the existing study: enqueued at once, waiting for the next worker
+    tab.config_provider = lambda: design.replace(learning_rate=0.02)
+    qtbot.mouseClick(tab.addDesignButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "it is the next trial" in tab.tuningStatus.text(), timeout=10_000)
+    waiting = open_study(None, "gui-design", heartbeat=False).trials(states=(TrialState.WAITING,))
+    assert len(waiting) == 1 and waiting[0].system_attrs["fixed_params"]["learning_rate"] == 0.02
+
+
+def test_slice_contour_parallel_and_pareto_views(qtbot, make_tab, cv_study):
+    tuning, numbers = cv_study("gui-views", extra=[([0.90, 0.91, 0.92], None)])
+    tab = make_tab(iris_config())
+    tab.resize(1400, 900)
+    tab.show()
+    open_existing(qtbot, tab, "gui-views", 5)
+    results = tab.results
+    bar = results.plotTabs.tabBar()
+    for title, view in (("Slice", results.sliceView), ("Contour", results.contourView),
+                        ("Parallel", results.parallelView), ("Pareto", results.paretoView)):
+        index = next(i for i in range(bar.count()) if results.plotTabs.tabText(i) == title)
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        assert results.plotTabs.currentWidget() is view
+    complete = [t for t in tuning.trials() if t.state == TrialState.COMPLETE]
+    pruned = [t for t in tuning.trials() if t.state == TrialState.PRUNED]
+    slice_view = results.sliceView
+    slice_view.paramCombo.setCurrentText("learning_rate")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    x, y = slice_view.complete.getData()
+    assert len(x) == len(complete) and len(slice_view.pruned.getData()[0]) == len(pruned)
+    np.testing.assert_allclose(sorted(x), sorted(np.log10([t.params["learning_rate"] for t in complete])))
+    ticks = slice_view.plot.getPlotItem().getAxis("bottom")._tickLevels
+    assert ticks is not None and all(label.startswith(("0.", "1")) for _, label in ticks[0])
+    parallel = results.parallelView
+    parallel.show_snapshot(tab.snapshot(), results.space)
+    assert len(parallel.lines) == len(complete) + len(pruned)
+    contour = results.contourView
+    contour.show_snapshot(tab.snapshot(), results.space)
+    assert np.isfinite(contour.grid).sum() >= 1
+    pareto = results.paretoView
+    pareto.show_snapshot(tab.snapshot(), results.space)
+    assert pareto.front_numbers and set(pareto.front_numbers) <= {t.number for t in complete}
+
+
+def test_most_trials_failing_alike_is_said(qtbot, make_tab):
+    tuning = create_study(None, "gui-fail", iris_config(), small_space(), TuneSettings(epochs=8))
+    add_trials(tuning, [(None, "layers[0]: 0 units is not valid; expected at least 1")] * 4
+               + [([0.9], None)])
+    tab = make_tab(iris_config())
+    open_existing(qtbot, tab, "gui-fail", 5)
+    label = tab.results.failureLabel
+    assert not label.isHidden()
+    assert label.text().startswith("4 of 5 trials ended the same way: layers[0]: 0 units is not valid")

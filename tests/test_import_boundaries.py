@@ -29,6 +29,7 @@ RUNTIME_FORBIDDEN = {
     "nnstudio.engine": QT_AND_OPTUNA,
     "nnstudio.data": QT_AND_OPTUNA,
     "nnstudio.tuning": QT,
+    "nnstudio.doctor": QT,
 }
 
 # source (package dir or module file) -> module prefixes its code must not import
@@ -38,6 +39,7 @@ STATIC_FORBIDDEN = {
     "config.py": QT_AND_OPTUNA + ("nnstudio.gui",),
     "registry.py": QT_AND_OPTUNA + ("nnstudio.gui",),
     "tuning": QT + ("nnstudio.gui",),
+    "doctor": QT + ("nnstudio.gui", "nnstudio.commands", "nnstudio.cli"),
 }
 
 _LIST_MODULES = """

@@ -23,6 +23,7 @@ from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
+from .diagnostics import EpochHealth, HealthMonitor
 from .network import Network, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
@@ -180,6 +181,7 @@ class EpochRecord:
     is_best: bool
     best_epoch: int
     best_val_loss: float
+    health: EpochHealth | None = None  # per-layer health measures (nnstudio.engine.diagnostics)
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,11 @@ class Trainer:
 
     Args:
         histograms: build per-layer histograms in each record (the tuner turns them off).
+        diagnostics: measure each epoch's :class:`EpochHealth` (about 1% of an epoch).
     """
 
-    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool = True):
+    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool = True,
+                 diagnostics: bool = True):
         validate_config(config, split)
         self.config = config
         self.split = split
@@ -272,6 +276,7 @@ class Trainer:
         self._histograms = HistogramBatch()
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
+        self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
 
     # -- metrics -------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, y: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, float]:
@@ -344,6 +349,8 @@ class Trainer:
         norm_sums = np.zeros(len(starts))
         reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
+        monitor = self.monitor
+        watched = monitor.steps(last_lo // batch + 1) if monitor is not None else ()
         for lo in range(0, n, batch):
             if stop():
                 return None
@@ -361,7 +368,12 @@ class Trainer:
                 self._last_grad[...] = grad
             if clip is not None:
                 clip(grad, grads, cfg.grad_clip)
-            step(flat, grad, lr)
+            if lo // batch in watched:
+                monitor.before_step(flat)
+                step(flat, grad, lr)
+                monitor.after_step(flat)
+            else:
+                step(flat, grad, lr)
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
         return norm_sums / (last_lo // batch + 1)
@@ -409,9 +421,10 @@ class Trainer:
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
         layers = self._snapshots() if self.histograms else ()
+        health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss)
+                             is_best, es.best_epoch, es.best_loss, health)
         return record, ""
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:

@@ -1,0 +1,56 @@
+"""What the per-epoch health measures cost: training with and without them, interleaved.
+
+    python benchmarks/bench_diagnostics.py [--rounds 10] [--epochs 5] [--preset digits] [--batch 64]
+
+Each round trains the same config (same seed) once with ``Trainer(diagnostics=True)`` and once
+with ``diagnostics=False``, in alternating order, so that machine load hits both alike.  Prints
+the median of the per-round time ratios (with / without) and its range; the target is ≤ 1.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from nnstudio.data import load_split
+from nnstudio.engine import Trainer
+from nnstudio.presets import load_preset
+
+
+def train_seconds(config, split, diagnostics: bool) -> float:
+    trainer = Trainer(config, split, histograms=False, diagnostics=diagnostics)
+    start = time.perf_counter()
+    for _ in trainer.run():
+        pass
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--preset", default="digits")
+    parser.add_argument("--batch", type=int, default=64)
+    args = parser.parse_args()
+    config = load_preset(args.preset).replace(epochs=args.epochs, batch_size=args.batch, early_stopping=False)
+    split = load_split(config.data)
+    train_seconds(config, split, True)  # warm-up: workspaces, BLAS, caches
+    ratios, on_times, off_times = [], [], []
+    for i in range(args.rounds):
+        order = (True, False) if i % 2 == 0 else (False, True)
+        times = {flag: train_seconds(config, split, flag) for flag in order}
+        on_times.append(times[True])
+        off_times.append(times[False])
+        ratios.append(times[True] / times[False])
+    per_epoch = statistics.median(off_times) / args.epochs
+    print(f"{args.preset}, batch {args.batch}, {args.epochs} epochs x {args.rounds} interleaved rounds, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"epoch without diagnostics: {per_epoch * 1e3:.1f} ms (median)")
+    print(f"with / without: median {statistics.median(ratios):.3f}, range {min(ratios):.3f} - {max(ratios):.3f}")
+    print(f"median of totals: {statistics.median(on_times) / statistics.median(off_times):.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Health measures of a network, per layer and per epoch, cheap enough to take every epoch.
+
+    monitor = HealthMonitor(network)
+    ...                                      # the trainer calls monitor.before_step / after_step
+    health = monitor.end_epoch(grad_norms)   # EpochHealth, after the epoch's evaluation pass
+
+Everything comes from what the trainer already has: the gradient norms it averages per layer,
+a few of the epoch's optimizer steps (copied before and compared after), and the activations
+its evaluation pass leaves in the layers.  The *probe batch* is a fixed set of at most
+:data:`PROBE_ROWS` evenly spaced validation rows, the same every epoch, so no extra forward
+pass is needed.  The rules that turn these numbers into findings live in :mod:`.doctor`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .thresholds import THRESHOLDS
+
+PROBE_ROWS = 256      # validation rows whose activations are examined
+UPDATE_SAMPLES = 4    # optimizer steps per epoch whose update/weight ratio is measured
+
+RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu"})  # "active" means an output above 0
+SATURATING = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # output bounds
+
+
+@dataclass(frozen=True)
+class LayerHealth:
+    """One dense layer at the end of an epoch.
+
+    ``dead_fraction``: share of units never active (output ≤ 0) on any probe row, for the
+    ReLU family; ``saturated_fraction``: share of the layer's probe outputs within
+    ``saturation_margin`` of the output range from a bound, for sigmoid and tanh (NaN for
+    other activations).  ``distinct_units``: how many different units the layer has, units
+    whose incoming weights and bias agree to a relative tolerance counting once.
+    ``update_ratio``: ‖ΔW‖/‖W‖ of one optimizer step (the geometric mean over the sampled
+    steps of the epoch; NaN when W is zero or no step was sampled).
+    """
+
+    name: str
+    units: int
+    activation: str
+    dead_fraction: float
+    saturated_fraction: float
+    distinct_units: int
+    update_ratio: float
+
+
+@dataclass(frozen=True)
+class EpochHealth:
+    """Every layer's health and ``grad_ratio`` = mean gradient norm of the first layer divided
+    by that of the output layer (both over the epoch's mini-batches, before clipping)."""
+
+    layers: tuple[LayerHealth, ...]
+    grad_ratio: float
+
+    def hidden(self) -> tuple[LayerHealth, ...]:
+        return self.layers[:-1]
+
+
+def dead_fraction(a: np.ndarray) -> float:
+    """Share of columns of ``a`` (rows × units) with no entry above 0."""
+    if a.size == 0:
+        return math.nan
+    return float(np.count_nonzero(~(a > 0).any(axis=0))) / a.shape[1]
+
+
+def saturated_fraction(a: np.ndarray, bounds: tuple[float, float], margin: float) -> float:
+    """Share of the entries of ``a`` within ``margin`` × (hi − lo) of lo or of hi."""
+    if a.size == 0:
+        return math.nan
+    lo, hi = bounds
+    width = margin * (hi - lo)
+    near = np.count_nonzero(a <= lo + width) + np.count_nonzero(a >= hi - width)
+    return float(near) / a.size
+
+
+def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float) -> int:
+    """How many different columns [W; b] has (shape (fan_in, units) and (units,)).
+
+    Two units are the same when the distance between their columns is at most ``rtol`` times
+    the root-mean-square column norm (or are exactly equal when every column is zero).  A unit
+    counts as new when no earlier unit is the same as it, so a clean set of k groups gives k.
+    """
+    cols = np.vstack([W, b[None, :]]).astype(np.float64).T  # (units, fan_in + 1)
+    sq = np.einsum("ij,ij->i", cols, cols)
+    scale = math.sqrt(float(sq.mean())) if sq.size else 0.0
+    d2 = sq[:, None] + sq[None, :] - 2.0 * (cols @ cols.T)  # squared distances between units
+    tol = (rtol * scale) ** 2 + 1e-30
+    same_as_earlier = np.tril(d2 <= tol, k=-1).any(axis=1)
+    return int(cols.shape[0] - np.count_nonzero(same_as_earlier))
+
+
+def sampled_steps(n_steps: int, samples: int = UPDATE_SAMPLES) -> frozenset[int]:
+    """Indices of the steps whose update is measured: ``samples`` evenly spaced, the last one included."""
+    if n_steps <= samples:
+        return frozenset(range(n_steps))
+    return frozenset(int(round(x)) for x in np.linspace(n_steps - 1, 0, samples, endpoint=False))
+
+
+class HealthMonitor:
+    """Measures :class:`EpochHealth` for ``network`` during training.
+
+    The trainer calls :meth:`before_step` and :meth:`after_step` around the optimizer steps
+    listed by :meth:`steps`, and :meth:`end_epoch` once the evaluation pass has left the
+    validation activations in the layers.
+    """
+
+    def __init__(self, network, n_val: int):
+        self.network = network
+        self._weights = [slice(layer.span.start, layer.span.start + layer.W.size) for layer in network.layers]
+        self._before = np.empty_like(network.flat)
+        self._log_sums = np.zeros(len(network.layers))
+        self._counts = np.zeros(len(network.layers), dtype=np.intp)
+        self._probe_step = max(1, -(-n_val // PROBE_ROWS))  # ceil
+        self._margin = THRESHOLDS["saturation_margin"].value
+        self._rtol = THRESHOLDS["identical_rtol"].value
+
+    @staticmethod
+    def steps(n_steps: int) -> frozenset[int]:
+        return sampled_steps(n_steps)
+
+    def before_step(self, flat: np.ndarray) -> None:
+        np.copyto(self._before, flat)
+
+    def after_step(self, flat: np.ndarray) -> None:
+        """Add the step just taken (``flat`` now, the copy from :meth:`before_step` before)."""
+        delta = np.subtract(flat, self._before, out=self._before)
+        for i, w in enumerate(self._weights):
+            new = flat[w]
+            w_norm2 = float(np.dot(new, new))
+            d_norm2 = float(np.dot(delta[w], delta[w]))
+            if w_norm2 > 0.0 and d_norm2 > 0.0 and math.isfinite(w_norm2) and math.isfinite(d_norm2):
+                self._log_sums[i] += 0.5 * math.log10(d_norm2 / w_norm2)
+                self._counts[i] += 1
+
+    def end_epoch(self, grad_norms) -> EpochHealth:
+        """The epoch's health; resets the update sums for the next epoch."""
+        layers = self.network.layers
+        ratios = np.full(len(layers), math.nan)
+        seen = self._counts > 0
+        ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
+        self._log_sums[:] = 0.0
+        self._counts[:] = 0
+        out = tuple(self._layer(layer, float(ratio)) for layer, ratio in zip(layers, ratios))
+        first, last = float(grad_norms[0]), float(grad_norms[-1])
+        grad_ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
+        return EpochHealth(out, grad_ratio)
+
+    def _layer(self, layer, update_ratio: float) -> LayerHealth:
+        name = layer.activation.name
+        a = layer.a[::self._probe_step] if layer.a is not None else np.empty((0, layer.units))
+        dead = dead_fraction(a) if name in RELU_FAMILY else math.nan
+        saturated = saturated_fraction(a, SATURATING[name], self._margin) if name in SATURATING else math.nan
+        return LayerHealth(layer.name, layer.units, name, dead, saturated,
+                           distinct_units(layer.W, layer.b, self._rtol), update_ratio)

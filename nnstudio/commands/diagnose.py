@@ -76,7 +76,7 @@ def _experiment(args: argparse.Namespace):
         raise UserError("give either an experiment file or --preset, not both")
     if args.epochs is not None and args.epochs < 1:
         raise UserError(f"--epochs must be at least 1, not {args.epochs}")
-    if args.seeds < 2:
+    if args.verify and args.seeds < 2:
         raise UserError(f"--seeds must be at least 2 (a verdict compares seeds), not {args.seeds}")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, not {args.workers}")

@@ -1,0 +1,85 @@
+"""A network's layers and the scratch arrays of its passes, one set per batch size.
+
+:class:`Layer` is one dense block: views of its parameters and gradients inside the network's
+flat vectors, and the caches its backward pass reads.  A :class:`Workspace` holds every layer's
+:class:`Scratch` arrays for one batch size, allocated once and reused by every pass of that size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .activations import Activation
+
+
+@dataclass
+class Layer:
+    """One dense block and the caches its backward pass needs."""
+
+    name: str
+    W: np.ndarray
+    b: np.ndarray
+    gW: np.ndarray
+    gb: np.ndarray
+    activation: Activation
+    dropout_rate: float = 0.0
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    ggamma: np.ndarray | None = None
+    gbeta: np.ndarray | None = None
+    running_mean: np.ndarray | None = None
+    running_var: np.ndarray | None = None
+    span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
+    # caches from the last forward pass (views into the workspace of that batch size)
+    x: np.ndarray | None = None       # input, (n, fan_in)
+    a: np.ndarray | None = None       # activation before dropout, (n, units)
+    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
+    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
+    inv_std: np.ndarray | None = None
+
+    @property
+    def batch_norm(self) -> bool:
+        return self.gamma is not None
+
+    @property
+    def units(self) -> int:
+        return self.W.shape[1]
+
+
+class Scratch:
+    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
+    and the caches the backward pass reads.
+
+    ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
+    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
+    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
+    ``used_mask`` the dropout mask it applied (None when it applied none).
+    """
+
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
+
+    def __init__(self, n: int, layer: Layer, dtype: np.dtype):
+        shape = (n, layer.units)
+        self.z = np.empty(shape, dtype)
+        self.delta = np.empty(shape, dtype)
+        dropout = layer.dropout_rate > 0.0
+        self.dropped = np.empty(shape, dtype) if dropout else None
+        self.mask = np.empty(shape, dtype) if dropout else None
+        self.keep = np.empty(shape, bool) if dropout else None
+        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
+        self.inv_std = None
+        self.x = None
+        self.used_mask = None
+
+
+class Workspace:
+    """Scratch for every layer at one batch size."""
+
+    __slots__ = ("layers", "ones")
+
+    def __init__(self, n: int, layers: Sequence[Layer], dtype: np.dtype):
+        self.layers = [Scratch(n, layer, dtype) for layer in layers]
+        self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)

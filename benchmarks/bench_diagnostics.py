@@ -36,6 +36,11 @@ def main() -> None:
     args = parser.parse_args()
     config = load_preset(args.preset).replace(epochs=args.epochs, batch_size=args.batch, early_stopping=False)
     split = load_split(config.data)
+    try:  # as in the worker processes: with shared cores, extra BLAS threads only fight
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1, user_api="blas")
+    except ImportError:
+        pass
     train_seconds(config, split, True)  # warm-up: workspaces, BLAS, caches
     ratios, on_times, off_times = [], [], []
     for i in range(args.rounds):

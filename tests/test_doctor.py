@@ -170,8 +170,9 @@ DESIGNS = {
     "diverged": ARTICLE.replace(layers=[LayerConfig(64, "relu")] * 2, init_method="he_normal", learning_rate=200.0,
                                 loss_func="mse", output_activation="linear", epochs=3),
     "oscillating_loss": ARTICLE.replace(learning_rate=50.0, epochs=12),
-    "overfitting": ARTICLE.replace(data={"name": "iris"}, layers=[LayerConfig(512, "relu")] * 2, optimizer="adam",
-                                   learning_rate=1e-2, init_method="he_normal", early_stopping=False, epochs=40),
+    "overfitting": ARTICLE.replace(data={"name": "iris"}, layers=[LayerConfig(256, "relu")] * 2, optimizer="adam",
+                                   learning_rate=3e-3, batch_size=16, init_method="he_normal", early_stopping=False,
+                                   epochs=30),
     "underfitting": ARTICLE.replace(data={"name": "moons"}, layers=[], optimizer="adam", learning_rate=0.01,
                                     epochs=30),
 }

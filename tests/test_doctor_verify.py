@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnstudio.config import LayerConfig
 from nnstudio.data import load_split
 from nnstudio.doctor import HELPED, HURT, NO_DIFFERENCE, FixTrial, paired_verdict
+from nnstudio.doctor.cases import article_failures
 from nnstudio.engine import Trainer
 from nnstudio.engine.doctor import Doctor
 from nnstudio.engine.findings import Suggestion
@@ -48,26 +48,13 @@ def test_paired_verdict_says_hurt_no_difference_and_handles_divergence():
 
 # -- the article's five failure cases ---------------------------------------------------------
 
-FIVE_CASES = {
-    # name: (design, expected top finding, expected suggestion)
-    "zeros init": (ARTICLE.replace(init_method="zeros", epochs=10), "identical_units", "init_method: glorot_uniform"),
-    "standard-normal init with sigmoid": (ARTICLE.replace(init_method="random", epochs=10), "saturated_units",
-                                          "init_method: glorot_uniform"),
-    "learning rate far too high": (ARTICLE.replace(learning_rate=50.0, epochs=12), "oscillating_loss",
-                                   "learning_rate: ×0.1"),
-    "deep sigmoid with SGD": (ARTICLE.replace(layers=[LayerConfig(32, "sigmoid")] * 6, epochs=10),
-                              "vanishing_gradients", "activation: relu"),
-    "over-wide without regularization": (
-        ARTICLE.replace(data={"name": "iris"}, layers=[LayerConfig(512, "relu")] * 2, optimizer="adam",
-                        learning_rate=1e-2, init_method="he_normal", early_stopping=False, epochs=40),
-        "overfitting", "l2: 0.001"),
-}
+FIVE_CASES = article_failures()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", FIVE_CASES)
 def test_article_failure_case_is_named_and_its_fix_helps(case):
-    config, code, suggestion = FIVE_CASES[case]
+    config, code, suggestion = FIVE_CASES[case].config, FIVE_CASES[case].cause, FIVE_CASES[case].fix
     split = load_split(config.data)
     trainer = Trainer(config, split, histograms=False)
     doctor = Doctor(config, split)

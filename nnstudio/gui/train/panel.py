@@ -34,6 +34,7 @@ from ..qt.style import banner_style
 from ..widgets.status_label import MessageBanner
 from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
+from .diagnosis import FindingMarkers
 from .run_bar import TrainingBar
 from .run import TrainingRun
 from .texts import STOP_STYLES, format_duration, metrics_text, summary_text
@@ -61,6 +62,7 @@ class TrainingPanel(QWidget):
     weightsChanged = Signal(object)      # list of W (fan_in, fan_out) copies, throttled
     trainingFinished = Signal(object)    # TrainingSummary
     stateChanged = Signal(str)           # a RunState value
+    applyFixRequested = Signal(object)   # a Suggestion the user chose to apply to the editor's config
 
     def __init__(self, config_provider: Callable[[], ExperimentConfig], parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,6 +109,9 @@ class TrainingPanel(QWidget):
         self.weightHistogram, self.epochSlider = t.histogramView.plot, t.histogramView.epochSlider
         self.boundaryPlaceholder, self.testMetricsLabel = t.boundaryPlaceholder, t.testMetricsLabel
         self.confusionView, self.confusionCaption = t.confusionView, t.confusionCaption
+        self.diagnosisPanel = t.diagnosisPanel
+        self.diagnosisPanel.applyRequested.connect(self.applyFixRequested)
+        self.findingMarkers = FindingMarkers(self.lossPlot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -169,6 +174,7 @@ class TrainingPanel(QWidget):
     def shutdown(self) -> None:
         """Stop any run and wait for its thread to end (the window calls this when closing)."""
         self._run.abandon()
+        self.diagnosisPanel.shutdown()
         if self.is_running():
             self._set_state(RunState.FINISHED if len(self.history) else RunState.IDLE)
             self._show_status("Training was stopped.")
@@ -221,6 +227,7 @@ class TrainingPanel(QWidget):
         self.info = self.result = None
         self.updates_received = 0
         self.splitter.clear()
+        self.findingMarkers.clear()
 
     # -- what the run reports (queued to the GUI thread) -------------------------------------------
     @Slot(object)
@@ -230,6 +237,7 @@ class TrainingPanel(QWidget):
         self.curves.prepare(info)
         self.insideTabs.prepare(info)
         self.insideTabs.show_data(info)
+        self.diagnosisPanel.set_config(info.config)
         self.trainProgress.set_progress(0, info.config.epochs, f"Epoch 0 / {info.config.epochs}")
         self.trainProgress.restart_estimate()
         if self.state == RunState.STARTING:
@@ -244,6 +252,7 @@ class TrainingPanel(QWidget):
         self.histogramView.add_records(update.records, redraw=False)
         if update.boundary is not None:
             self.boundaryView.pending = update.boundary
+        self._show_findings(update.findings)
         self._refresh.mark_dirty()
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
@@ -283,6 +292,7 @@ class TrainingPanel(QWidget):
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "
                                    "data set.")
         self.insideTabs.show_boundary(result)
+        self._show_findings(result.findings, finished=True)
         self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
         self._set_state(RunState.FINISHED)
         self.weightsChanged.emit(result.weights)
@@ -301,6 +311,10 @@ class TrainingPanel(QWidget):
             self._set_state(RunState.IDLE)
             self._show_status("Training was stopped before it began.")
         self.runningChanged.emit(False)
+
+    def _show_findings(self, findings, finished: bool = False) -> None:
+        self.diagnosisPanel.set_findings(findings, finished)
+        self.findingMarkers.set(findings)
 
     # -- text ------------------------------------------------------------------------------
     def _summary_text(self, summary: TrainingSummary) -> str:

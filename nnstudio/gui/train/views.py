@@ -19,10 +19,11 @@ from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
 from ..widgets.log_view import LogView
+from .diagnosis import DiagnosisPanel
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE = 0, 1, 2
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, DIAGNOSIS_PAGE = 0, 1, 2, 3
 
 
 class CurvesGrid(QWidget):
@@ -106,13 +107,17 @@ class InsideTabs(QTabWidget):
         self.boundaryStack.addWidget(self.boundaryPlaceholder)
         self.boundaryStack.addWidget(self.boundaryView)
         results = self._make_results_page()
+        self.diagnosisPanel = DiagnosisPanel(self)
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
+        self.addTab(self.diagnosisPanel, "Diagnosis")
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
         self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
+        self.setTabToolTip(DIAGNOSIS_PAGE, "What the training doctor finds, epoch by epoch: the cause in a sentence, "
+                                           "the evidence, and one edit to try or apply")
         self.tabBarClicked.connect(self._on_tab_clicked)
         QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
 
@@ -141,6 +146,7 @@ class InsideTabs(QTabWidget):
 
     def clear(self) -> None:
         self.histogramView.clear()
+        self.diagnosisPanel.clear()
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)

@@ -33,6 +33,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import EpochRecord, Trainer, TrainingSummary
+from ...engine.doctor import Doctor
+from ...engine.findings import Finding
 from ...errors import user_message
 
 log = logging.getLogger("nnstudio.training")
@@ -152,6 +154,7 @@ class Update:
     records: tuple[EpochRecord, ...]
     weights: list[np.ndarray] | None = None
     boundary: BoundaryGrid | None = None
+    findings: tuple[Finding, ...] = ()  # the training doctor's findings after the last record
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,7 @@ class RunResult:
     confusion: np.ndarray | None = None
     boundary: BoundaryGrid | None = None
     test_size: int = 0
+    findings: tuple[Finding, ...] = ()  # the training doctor's findings at the end of the run
 
 
 @dataclass
@@ -232,7 +236,9 @@ class TrainingWorker(QObject):
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
         pending = _Pending()
+        self._doctor = Doctor(cfg, split)
         for record in trainer.run(stop=control.stop.is_set):
+            self._doctor.observe(record)
             pending.records.append(record)
             self._epoch = record.epoch
             self._log_epoch(record)
@@ -283,7 +289,7 @@ class TrainingWorker(QObject):
             cost = time.perf_counter() - t0
             pending.next_boundary = now + max(BOUNDARY_MIN_INTERVAL_S, cost / BOUNDARY_MAX_SHARE)
         self.control.view_ready.clear()
-        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary))
+        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, self._doctor.findings))
         pending.records = []
         pending.last_emit = now
 
@@ -303,7 +309,9 @@ class TrainingWorker(QObject):
             log.info("Test: loss = %.6g, accuracy = %.4f", summary.test_loss, summary.test_accuracy)
         elif math.isfinite(summary.test_rmse):
             log.info("Test: loss = %.6g, RMSE = %.6g", summary.test_loss, summary.test_rmse)
-        self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test)))
+        findings = self._doctor.finish(summary)
+        self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test),
+                                              findings))
 
 
 def _weights(trainer: Trainer) -> list[np.ndarray]:

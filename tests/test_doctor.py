@@ -215,3 +215,14 @@ def test_diagnose_gives_what_the_live_doctor_gives():
     live, records, trainer = run_doctor(cfg)
     assert diagnose(cfg, trainer.split, records, trainer.summary) == live
     assert live[0].layer == "layer1" and live[0].evidence_dict()["distinct_units"] <= 3
+
+
+def test_the_common_top_finding_over_seeds_ignores_infos_and_breaks_ties_by_cause():
+    from nnstudio.engine.findings import common_top_code
+
+    def f(code, severity="warning"):
+        return Finding(code, severity, None, 1, (), "m")
+    runs = [(f("saturated_units"),), (f("identical_units"), f("not_learning", "error")), (f("saturated_units"),)]
+    assert common_top_code(runs) == "saturated_units"
+    assert common_top_code([(f("saturated_units"),), (f("identical_units"),)]) == "identical_units"
+    assert common_top_code([(f("overfitting", "info"),), ()]) == ""

@@ -139,6 +139,16 @@ def top_finding(findings) -> Finding | None:
     return min(findings, key=lambda f: (f.severity == "info", CODES.index(f.code), -f.rank))
 
 
+def common_top_code(runs) -> str:
+    """Over several runs' findings, the most common top finding of warning or error severity
+    (ties: the earlier code in :data:`CODES`); "" when no run has one."""
+    tops = [top_finding(f for f in findings if f.severity != "info") for findings in runs]
+    codes = [t.code for t in tops if t is not None]
+    if not codes:
+        return ""
+    return min(set(codes), key=lambda c: (-codes.count(c), CODES.index(c)))
+
+
 def worst_severity(findings) -> str | None:
     ranks = [f.rank for f in findings]
     return SEVERITIES[max(ranks)] if ranks else None

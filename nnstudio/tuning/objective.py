@@ -25,6 +25,8 @@ import optuna
 from ..config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
 from ..data import CLASSIFICATION, DataError, Split, load_split
 from ..engine import STOP_USER, Trainer, TrainingSummary
+from ..engine.doctor import Doctor
+from ..engine.findings import top_finding
 from ..registry import Registry
 from .space import SearchSpace
 
@@ -36,6 +38,8 @@ MESSAGE_ATTR = "message"        # trial user attribute: why it ended, in words
 EPOCHS_ATTR = "epochs"          # trial user attribute: epochs actually trained
 VAL_LOSS_ATTR = "val_loss"      # trial user attribute: validation loss of the parameters the trial ended with
 VAL_ACCURACY_ATTR = "val_accuracy"  # trial user attribute: their validation accuracy (classification)
+FINDING_ATTR = "finding"        # trial user attribute: the training doctor's top warning or error (its code)
+CHANCE_ATTR = "at_chance"       # trial user attribute: True when the trial scored at chance level
 
 
 class TrialInterrupted(Exception):
@@ -259,9 +263,11 @@ class Objective:
         except (ConfigError, DataError) as exc:  # a combination the engine rejects: this trial fails
             trial.set_user_attr(MESSAGE_ATTR, str(exc))
             raise
-        pruned_at = self._train(trial, trainer)
+        doctor = Doctor(config, trainer.split)
+        pruned_at = self._train(trial, trainer, doctor)
         summary = trainer.summary
         trial.set_user_attr(EPOCHS_ATTR, summary.epochs_run)
+        _store_diagnosis(trial, doctor.finish(summary))
         if summary.stop_reason == STOP_USER:
             self._interrupted(trial)
             raise TrialInterrupted(summary.message)
@@ -282,9 +288,9 @@ class Objective:
         trial.set_user_attr(MESSAGE_ATTR, summary.message)
         return float(value)
 
-    def _train(self, trial: optuna.Trial, trainer: Trainer) -> int:
+    def _train(self, trial: optuna.Trial, trainer: Trainer, doctor: Doctor) -> int:
         """Run the trainer, reporting and checking the pruner; the epoch pruned at, or 0."""
-        records = trainer.run(stop=self.stop)
+        records = _observed(trainer.run(stop=self.stop), doctor)
         # Diverging trials are expected while searching; the trainer detects them itself, so
         # NumPy's overflow warnings would only be noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -315,6 +321,25 @@ class Objective:
         trial.set_user_attr(DIVERGED_ATTR, True)
         trial.set_user_attr(MESSAGE_ATTR, message)
         raise optuna.TrialPruned(message)
+
+
+def _observed(records, doctor: Doctor):
+    """``records``, each shown to ``doctor`` first; closing this closes ``records`` (the trainer's clean-up)."""
+    try:
+        for record in records:
+            doctor.observe(record)
+            yield record
+    finally:
+        records.close()
+
+
+def _store_diagnosis(trial: optuna.Trial, findings) -> None:
+    """The doctor's verdict on a trial, as user attributes (its top warning or error, and chance level)."""
+    top = top_finding(f for f in findings if f.severity != "info")
+    if top is not None:
+        trial.set_user_attr(FINDING_ATTR, top.code)
+    if any(f.code == "not_learning" for f in findings):
+        trial.set_user_attr(CHANCE_ATTR, True)
 
 
 def evaluate_on_test(config: ExperimentConfig, stop: Callable[[], bool] | None = None,

@@ -15,7 +15,8 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from .confirm import Confirmation, confirmations, read_plan, runs_done
-from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, best_ranked, trial_val_loss
+from .objective import (CHANCE_ATTR, CONFIG_ATTR, DIVERGED_ATTR, FINDING_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR,
+                        best_ranked, trial_val_loss)
 from .worker import SURPLUS_ATTR
 
 MIN_COMPLETE_FOR_IMPORTANCE = 4
@@ -37,6 +38,8 @@ class TrialRow:
     flags: frozenset = field(default_factory=frozenset)
     val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
     confirmation: Confirmation | None = None  # more training seeds, when the trial was confirmed
+    finding: str = ""               # the training doctor's top warning or error (a finding code)
+    at_chance: bool = False         # the trial scored no better than guessing
 
     @property
     def confirmed(self) -> bool:
@@ -62,7 +65,8 @@ def trial_row(trial: FrozenTrial, confirmation: Confirmation | None = None) -> T
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
                     attrs.get(CONFIG_ATTR), flags,
                     trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None,
-                    confirmation if trial.state == TrialState.COMPLETE else None)
+                    confirmation if trial.state == TrialState.COMPLETE else None,
+                    str(attrs.get(FINDING_ATTR, "")), bool(attrs.get(CHANCE_ATTR, False)))
 
 
 def trial_rows(trials: Iterable[FrozenTrial], confirmed: dict[int, Confirmation] | None = None) -> list[TrialRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...tuning import StudySnapshot
+from ...tuning.diagnosis import common_failure
 
 
 def running_text(snapshot: StudySnapshot, done: int) -> str:
@@ -15,7 +16,13 @@ def running_text(snapshot: StudySnapshot, done: int) -> str:
     text = ", ".join(parts) + "."
     if best is not None:
         text += f" Best {best.value:.4f} (trial #{best.number})."
-    return text
+    return _with_failure(text, snapshot)
+
+
+def _with_failure(text: str, snapshot: StudySnapshot | None) -> str:
+    """``text``, then the doctor's sentence when most trials fail for one reason."""
+    failure = common_failure(snapshot.rows) if snapshot is not None else None
+    return f"{text} {failure}" if failure else text
 
 
 def finished_text(snapshot: StudySnapshot | None, study_name: str, stopped: bool, messages: list[str]) -> str:
@@ -25,7 +32,7 @@ def finished_text(snapshot: StudySnapshot | None, study_name: str, stopped: bool
                   f"{snapshot.count('FAIL')} failed")
         best = snapshot.best()
         best_text = f" Best {best.value:.4f} (trial #{best.number})." if best else ""
-        text = f"{'Stopped' if stopped else 'Finished'}: {counts}.{best_text}"
+        text = _with_failure(f"{'Stopped' if stopped else 'Finished'}: {counts}.{best_text}", snapshot)
     else:
         text = "Stopped." if stopped else "Finished."
     if messages and snapshot is None:  # nothing ran: the reason alone

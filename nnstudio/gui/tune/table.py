@@ -9,11 +9,12 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ...tuning import StudySnapshot, TrialRow
+from ...tuning.diagnosis import finding_words
 from ...tuning.results import format_params
-from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TRIAL_STATE_COLORS
+from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TRIAL_STATE_COLORS, WARNING_TEXT
 
-COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Parameters")
-NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, PARAMS = range(len(COLUMNS))
+COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Finding", "Parameters")
+NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, FINDING, PARAMS = range(len(COLUMNS))
 STATE_COLORS = TRIAL_STATE_COLORS
 BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
 
@@ -43,7 +44,7 @@ class TrialsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        for col in (NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION):
+        for col in (NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, FINDING):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(PARAMS, QHeaderView.ResizeMode.Stretch)
         self.setColumnHidden(CONFIRMED, True)
@@ -54,7 +55,9 @@ class TrialsTable(QTableWidget):
                         "the pruner stopped it.\nVal loss: the validation loss of a complete trial; of trials "
                         "with equal values, the one with the lower validation loss is the best.\nConfirmed: the "
                         "mean value over the trial's own training seed and the extra seeds of \"Confirm top\"; "
-                        "once trials are confirmed, the best confirmed mean is the best trial.")
+                        "once trials are confirmed, the best confirmed mean is the best trial.\nFinding: the training "
+                        "doctor's top warning for the trial; \"at chance\" marks a trial that scored no better than "
+                        "guessing.")
         self._rows: dict[int, list[_SortItem]] = {}
         self.best_number: int | None = None
 
@@ -116,6 +119,10 @@ class TrialsTable(QTableWidget):
             f"seed {seed}: {'diverged' if v is None else f'{v:.4f}'}" for seed, v in zip(c.seeds, c.values)))
         dur = row.duration
         self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", dur)
+        finding = finding_words(row.finding) if row.finding else ""
+        text = f"at chance · {finding}" if row.at_chance and finding else "at chance" if row.at_chance else finding
+        self._set(items[FINDING], text, text)
+        items[FINDING].setForeground(QBrush(QColor(WARNING_TEXT if row.at_chance else TEXT_COLOR)))
         params = format_params(row.params)
         self._set(items[PARAMS], params, params)
         items[PARAMS].setToolTip(params.replace(", ", "\n"))

@@ -1,5 +1,8 @@
 """What the per-epoch health measures cost: training with and without them, interleaved.
 
+Also times the monitor's own calls inside one training run: the share of training time they
+take, which machine load disturbs much less than a difference of two wall times.
+
     python benchmarks/bench_diagnostics.py [--rounds 10] [--epochs 5] [--preset digits] [--batch 64]
 
 Each round trains the same config (same seed) once with ``Trainer(diagnostics=True)`` and once
@@ -21,6 +24,34 @@ from nnstudio.presets import load_preset
 
 def train_seconds(config, split, diagnostics: bool) -> float:
     trainer = Trainer(config, split, histograms=False, diagnostics=diagnostics)
+    start = time.perf_counter()
+    for _ in trainer.run():
+        pass
+    return time.perf_counter() - start
+
+
+def measured_share(config, split, repeats: int = 3) -> float:
+    """The share of training time spent inside the health monitor, timed call by call."""
+    spent = [0.0]
+    total = 0.0
+    for _ in range(repeats):
+        trainer = Trainer(config, split, histograms=False, diagnostics=True)
+        monitor = trainer.monitor
+        for name in ("before_step", "after_step", "end_epoch"):
+            method = getattr(monitor, name)
+
+            def timed(*args, _method=method):
+                t0 = time.perf_counter()
+                try:
+                    return _method(*args)
+                finally:
+                    spent[0] += time.perf_counter() - t0
+            setattr(monitor, name, timed)
+        total += train_seconds_of(trainer)
+    return spent[0] / total
+
+
+def train_seconds_of(trainer) -> float:
     start = time.perf_counter()
     for _ in trainer.run():
         pass
@@ -55,6 +86,7 @@ def main() -> None:
     print(f"epoch without diagnostics: {per_epoch * 1e3:.1f} ms (median)")
     print(f"with / without: median {statistics.median(ratios):.3f}, range {min(ratios):.3f} - {max(ratios):.3f}")
     print(f"median of totals: {statistics.median(on_times) / statistics.median(off_times):.3f}")
+    print(f"time inside the health monitor, timed per call: {measured_share(config, split):.2%} of training")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ class LayerHealth:
     ReLU family; ``saturated_fraction``: share of the layer's probe outputs within
     ``saturation_margin`` of the output range from a bound, for sigmoid and tanh (NaN for
     other activations).  ``distinct_units``: how many different units the layer has, units
-    whose incoming weights and bias agree to a relative tolerance counting once.
+    whose incoming weights and bias agree to a relative tolerance counting once (the output
+    layer reports its unit count).
     ``update_ratio``: ‖ΔW‖/‖W‖ of one optimizer step (the geometric mean over the sampled
     steps of the epoch; NaN when W is zero or no step was sampled).
     """
@@ -84,14 +85,43 @@ def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float) -> int:
     Two units are the same when the distance between their columns is at most ``rtol`` times
     the root-mean-square column norm (or are exactly equal when every column is zero).  A unit
     counts as new when no earlier unit is the same as it, so a clean set of k groups gives k.
+
+    Distances are measured after a fixed random projection to :data:`PROJECTION_DIMS`
+    dimensions (Johnson–Lindenstrauss): equal columns stay equal, and two columns at distance d
+    project to a distance of d·sqrt(χ²₁₆/16), below d/1000 with probability about 1e-40, so
+    the count is that of the full distances at a fraction of the cost.
     """
     cols = np.vstack([W, b[None, :]]).astype(np.float64).T  # (units, fan_in + 1)
     sq = np.einsum("ij,ij->i", cols, cols)
     scale = math.sqrt(float(sq.mean())) if sq.size else 0.0
-    d2 = sq[:, None] + sq[None, :] - 2.0 * (cols @ cols.T)  # squared distances between units
-    tol = (rtol * scale) ** 2 + 1e-30
-    same_as_earlier = np.tril(d2 <= tol, k=-1).any(axis=1)
+    tol2 = (rtol * scale) ** 2 + 1e-30
+    p = cols @ _projection(cols.shape[1])  # (units, PROJECTION_DIMS)
+    psq = np.einsum("ij,ij->i", p, p)
+    d2 = p @ p.T  # squared distances between projected units, in place: |p_i|² + |p_j|² − 2 p_i·p_j
+    d2 *= -2.0
+    d2 += psq[:, None]
+    d2 += psq[None, :]
+    same_as_earlier = ((d2 <= tol2) & _lower(len(p))).any(axis=1)
     return int(cols.shape[0] - np.count_nonzero(same_as_earlier))
+
+
+PROJECTION_DIMS = 16
+_PROJECTIONS: dict[int, np.ndarray] = {}
+_LOWER: dict[int, np.ndarray] = {}
+
+
+def _lower(n: int) -> np.ndarray:
+    """The (n, n) mask of entries below the diagonal (i > j), kept per n."""
+    if n not in _LOWER:
+        _LOWER[n] = np.tri(n, k=-1, dtype=bool)
+    return _LOWER[n]
+
+
+def _projection(n: int) -> np.ndarray:
+    """A fixed (n, PROJECTION_DIMS) Gaussian matrix scaled so that squared lengths are kept on average."""
+    if n not in _PROJECTIONS:
+        _PROJECTIONS[n] = np.random.default_rng(n).standard_normal((n, PROJECTION_DIMS)) / math.sqrt(PROJECTION_DIMS)
+    return _PROJECTIONS[n]
 
 
 def sampled_steps(n_steps: int, samples: int = UPDATE_SAMPLES) -> frozenset[int]:
@@ -145,15 +175,17 @@ class HealthMonitor:
         ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
         self._log_sums[:] = 0.0
         self._counts[:] = 0
-        out = tuple(self._layer(layer, float(ratio)) for layer, ratio in zip(layers, ratios))
+        last = len(layers) - 1
+        out = tuple(self._layer(layer, float(ratio), i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios)))
         first, last = float(grad_norms[0]), float(grad_norms[-1])
         grad_ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
         return EpochHealth(out, grad_ratio)
 
-    def _layer(self, layer, update_ratio: float) -> LayerHealth:
+    def _layer(self, layer, update_ratio: float, hidden: bool) -> LayerHealth:
         name = layer.activation.name
         a = layer.a[::self._probe_step] if layer.a is not None else np.empty((0, layer.units))
         dead = dead_fraction(a) if name in RELU_FAMILY else math.nan
         saturated = saturated_fraction(a, SATURATING[name], self._margin) if name in SATURATING else math.nan
-        return LayerHealth(layer.name, layer.units, name, dead, saturated,
-                           distinct_units(layer.W, layer.b, self._rtol), update_ratio)
+        # the output layer's units are its classes: they differ by design, so are not counted
+        distinct = distinct_units(layer.W, layer.b, self._rtol) if hidden else layer.units
+        return LayerHealth(layer.name, layer.units, name, dead, saturated, distinct, update_ratio)

@@ -30,6 +30,9 @@ TITLES = {
     "underfitting": "Underfitting",
 }
 VERDICT_SEVERITY = {HELPED: "success", HURT: "error"}
+CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, dead, saturated "
+                "and identical units, vanishing and exploding gradients, step size (update/weight ratio), over- "
+                "and underfitting.")
 INFO_COLORS = ("#eceff1", "#37474f", "#cfd8dc")  # background, text, border of an info finding's title
 CARD_STYLE = "QFrame#findingCard { border: 1px solid #d0d0d0; border-radius: 4px; background: white; }"
 
@@ -53,6 +56,7 @@ class FindingCard(QFrame):
         self._thread = None
         self.title = QLabel(self)
         self.title.setObjectName("findingTitle")
+        self.title.setWordWrap(True)
         self.message = QLabel(self)
         self.message.setObjectName("findingMessage")
         self.message.setWordWrap(True)
@@ -62,6 +66,7 @@ class FindingCard(QFrame):
         self.evidence.setStyleSheet(f"color: {MUTED_TEXT};")
         self.suggestion = QLabel(self)
         self.suggestion.setObjectName("findingSuggestion")
+        self.suggestion.setWordWrap(True)
         self.tryButton = QPushButton("Try the fix", self)
         self.tryButton.setObjectName("tryFixButton")
         self.tryButton.setToolTip("Train this run's config and the edited one side by side over 3 seeds (worker "
@@ -90,9 +95,9 @@ class FindingCard(QFrame):
     def _layout(self) -> None:
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.suggestion, 1)
         buttons.addWidget(self.tryButton)
         buttons.addWidget(self.applyButton)
+        buttons.addStretch(1)
         running = QHBoxLayout()
         running.setContentsMargins(0, 0, 0, 0)
         running.addWidget(self.progress, 1)
@@ -100,7 +105,7 @@ class FindingCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        for widget in (self.title, self.message, self.evidence):
+        for widget in (self.title, self.message, self.evidence, self.suggestion):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         layout.addLayout(running)
@@ -205,10 +210,15 @@ class DiagnosisPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._list)
+        self.checkedLabel = QLabel(CHECKED_TEXT, self)
+        self.checkedLabel.setObjectName("diagnosisChecked")
+        self.checkedLabel.setWordWrap(True)
+        self.checkedLabel.setStyleSheet(f"color: {MUTED_TEXT};")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.headline)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.checkedLabel)
         self.clear()
 
     def clear(self) -> None:

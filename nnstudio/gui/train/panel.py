@@ -35,10 +35,10 @@ from ..widgets.status_label import MessageBanner
 from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
 from .diagnosis import FindingMarkers
+from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
 from .texts import STOP_STYLES, format_duration, metrics_text, summary_text
-from .views import TrainingViews
 from .worker import RunInfo, RunResult, Update
 
 __all__ = ["RunState", "TrainingPanel"]
@@ -315,6 +315,8 @@ class TrainingPanel(QWidget):
     def _show_findings(self, findings, finished: bool = False) -> None:
         self.diagnosisPanel.set_findings(findings, finished)
         self.findingMarkers.set(findings)
+        serious = sum(f.severity != "info" for f in findings)
+        self.insideTabs.setTabText(DIAGNOSIS_PAGE, f"Diagnosis ({serious})" if serious else "Diagnosis")
 
     # -- text ------------------------------------------------------------------------------
     def _summary_text(self, summary: TrainingSummary) -> str:

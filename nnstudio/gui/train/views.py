@@ -112,6 +112,9 @@ class InsideTabs(QTabWidget):
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
         self.addTab(self.diagnosisPanel, "Diagnosis")
+        # four pages in a narrow pane: every tab stays visible (text elided) rather than scrolled away
+        self.setUsesScrollButtons(False)
+        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")

@@ -217,8 +217,8 @@ class DiagnosisPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.headline)
-        layout.addWidget(scroll, 1)
         layout.addWidget(self.checkedLabel)
+        layout.addWidget(scroll, 1)
         self.clear()
 
     def clear(self) -> None:

@@ -226,3 +226,19 @@ def test_the_common_top_finding_over_seeds_ignores_infos_and_breaks_ties_by_caus
     assert common_top_code(runs) == "saturated_units"
     assert common_top_code([(f("saturated_units"),), (f("identical_units"),)]) == "identical_units"
     assert common_top_code([(f("overfitting", "info"),), ()]) == ""
+
+
+def test_a_layer_of_different_units_is_recounted_every_few_epochs():
+    from nnstudio.engine.diagnostics import DISTINCT_RECHECK, HealthMonitor
+
+    cfg = ARTICLE.replace(epochs=1)
+    trainer = Trainer(cfg, load_split(cfg.data), histograms=False, diagnostics=False)
+    list(trainer.run())
+    net = trainer.network
+    monitor = HealthMonitor(net, len(trainer.X_val))
+    norms = [1.0] * len(net.layers)
+    assert monitor.end_epoch(norms).layers[0].distinct_units == 64
+    net.layers[0].W[...] = net.layers[0].W[:, :1]  # every unit made a copy of the first
+    net.layers[0].b[...] = 0.0
+    counts = [monitor.end_epoch(norms).layers[0].distinct_units for _ in range(DISTINCT_RECHECK)]
+    assert counts[:-1] == [64] * (DISTINCT_RECHECK - 1) and counts[-1] == 1

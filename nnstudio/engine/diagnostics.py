@@ -22,6 +22,7 @@ from .thresholds import THRESHOLDS
 
 PROBE_ROWS = 256      # validation rows whose activations are examined
 UPDATE_SAMPLES = 4    # optimizer steps per epoch whose update/weight ratio is measured
+DISTINCT_RECHECK = 10  # epochs between counts of a layer whose units were all different
 
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu"})  # "active" means an output above 0
 SATURATING = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # output bounds
@@ -148,6 +149,12 @@ class HealthMonitor:
         self._probe_step = max(1, -(-n_val // PROBE_ROWS))  # ceil
         self._margin = THRESHOLDS["saturation_margin"].value
         self._rtol = THRESHOLDS["identical_rtol"].value
+        self._epoch = 0
+        # layer index -> epoch of the last count that found every unit different: units that
+        # have become different stay different under gradient steps (equal units get equal
+        # updates, different ones different updates), so such a layer is recounted only every
+        # DISTINCT_RECHECK epochs (weight decay can still shrink dead units to equal zeros)
+        self._all_distinct_at: dict[int, int] = {}
 
     @staticmethod
     def steps(n_steps: int) -> frozenset[int]:
@@ -175,17 +182,29 @@ class HealthMonitor:
         ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
         self._log_sums[:] = 0.0
         self._counts[:] = 0
+        self._epoch += 1
         last = len(layers) - 1
-        out = tuple(self._layer(layer, float(ratio), i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios)))
+        out = tuple(self._layer(i, layer, float(ratio), i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios)))
         first, last = float(grad_norms[0]), float(grad_norms[-1])
         grad_ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
         return EpochHealth(out, grad_ratio)
 
-    def _layer(self, layer, update_ratio: float, hidden: bool) -> LayerHealth:
+    def _distinct(self, index: int, layer) -> int:
+        checked = self._all_distinct_at.get(index)
+        if checked is not None and self._epoch - checked < DISTINCT_RECHECK:
+            return layer.units
+        count = distinct_units(layer.W, layer.b, self._rtol)
+        if count == layer.units:
+            self._all_distinct_at[index] = self._epoch
+        else:
+            self._all_distinct_at.pop(index, None)
+        return count
+
+    def _layer(self, index: int, layer, update_ratio: float, hidden: bool) -> LayerHealth:
         name = layer.activation.name
         a = layer.a[::self._probe_step] if layer.a is not None else np.empty((0, layer.units))
         dead = dead_fraction(a) if name in RELU_FAMILY else math.nan
         saturated = saturated_fraction(a, SATURATING[name], self._margin) if name in SATURATING else math.nan
         # the output layer's units are its classes: they differ by design, so are not counted
-        distinct = distinct_units(layer.W, layer.b, self._rtol) if hidden else layer.units
+        distinct = self._distinct(index, layer) if hidden else layer.units
         return LayerHealth(layer.name, layer.units, name, dead, saturated, distinct, update_ratio)

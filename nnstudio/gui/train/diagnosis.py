@@ -214,6 +214,7 @@ class DiagnosisPanel(QWidget):
         self.checkedLabel.setObjectName("diagnosisChecked")
         self.checkedLabel.setWordWrap(True)
         self.checkedLabel.setStyleSheet(f"color: {MUTED_TEXT};")
+        self.headline.setToolTip(CHECKED_TEXT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.headline)
@@ -227,6 +228,7 @@ class DiagnosisPanel(QWidget):
             self._remove(card)
         self.findings = ()
         self.config = None
+        self.checkedLabel.show()
         self._headline("The training doctor watches every epoch; what it finds appears here.", "info")
 
     def set_config(self, config: ExperimentConfig) -> None:
@@ -249,6 +251,7 @@ class DiagnosisPanel(QWidget):
                 card.set_finding(f)
             self._cards_layout.insertWidget(i, card)
         top = top_finding(order)
+        self.checkedLabel.setVisible(not order)  # room for the cards once there are any
         self.topChanged.emit(top)
         if top is None:
             text = "No findings: nothing in this run looks wrong." if finished else "No findings so far."

@@ -68,7 +68,7 @@ def test_try_the_fix_shows_progress_and_a_verdict(qtbot, panel):
     card = panel.diagnosisPanel.card("identical_units")
     qtbot.mouseClick(card.tryButton, LEFT)
     assert card.progress.isVisible() and card.stopButton.isVisible() and not card.tryButton.isEnabled()
-    qtbot.waitUntil(lambda: card.verdict.isVisible(), timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: card.verdict.isVisible() and not card.busy, timeout=TIMEOUT_MS)
     assert card.verdict.text().startswith("init_method: glorot_uniform helped")
     assert card.verdict.property("severity") == "success"
     assert not card.progress.isVisible() and card.tryButton.isEnabled()

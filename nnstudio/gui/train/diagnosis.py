@@ -151,21 +151,38 @@ class FindingCard(QFrame):
         """Stop the trial (its runs end within one mini-batch) and wait for its thread."""
         if self.worker is not None:
             self.worker.stop()
-            stop_and_wait(self._thread)
-            self._on_finished()
+            self._end_trial()
             self._show_verdict("Stopped: no verdict.", "warning")
 
+    def _stale(self) -> bool:
+        """Whether the signal being handled comes from a trial that was stopped (or replaced)."""
+        sender = self.sender()
+        return sender is not None and sender is not self.worker
+
     def _on_progress(self, done: int, total: int) -> None:
+        if self._stale():
+            return
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
     def _on_verdict(self, verdict) -> None:
+        if self._stale():
+            return
         self._show_verdict(verdict.describe(), VERDICT_SEVERITY.get(verdict.verdict, "warning"))
 
     def _on_failed(self, message: str) -> None:
+        if self._stale():
+            return
         self._show_verdict(message, "error")
 
     def _on_finished(self) -> None:
+        if not self._stale():
+            self._end_trial()
+
+    def _end_trial(self) -> None:
+        # the worker has returned from run() (or was told to stop): join its thread, so that
+        # "not busy" means no thread is left
+        stop_and_wait(self._thread)
         self.worker = None
         self._thread = None
         self._show_running(False)

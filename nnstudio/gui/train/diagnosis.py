@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushB
 from ...config import ExperimentConfig
 from ...doctor import HELPED, HURT
 from ...engine.findings import Finding, Suggestion, top_finding
-from ..qt.style import BANNER_COLORS, ERROR_TEXT, MUTED_TEXT, WARNING_TEXT, banner_style, set_severity
+from ..qt.style import (BANNER_COLORS, ERROR_TEXT, FINDING_CARD_STYLE, INFO_FINDING_COLORS, MUTED_TEXT, WARNING_TEXT,
+                        banner_style, set_severity)
 from ..qt.threads import start_worker, stop_and_wait
 from .fix_worker import FixWorker
 
@@ -33,8 +34,6 @@ VERDICT_SEVERITY = {HELPED: "success", HURT: "error"}
 CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, dead, saturated "
                 "and identical units, vanishing and exploding gradients, step size (update/weight ratio), over- "
                 "and underfitting.")
-INFO_COLORS = ("#eceff1", "#37474f", "#cfd8dc")  # background, text, border of an info finding's title
-CARD_STYLE = "QFrame#findingCard { border: 1px solid #d0d0d0; border-radius: 4px; background: white; }"
 
 
 def finding_title(f: Finding) -> str:
@@ -113,7 +112,7 @@ class FindingCard(QFrame):
 
     def set_finding(self, finding: Finding) -> None:
         self.finding = finding
-        background, text, border = BANNER_COLORS.get(finding.severity, INFO_COLORS)
+        background, text, border = BANNER_COLORS.get(finding.severity, INFO_FINDING_COLORS)
         self.title.setText(finding_title(finding))
         self.title.setStyleSheet(f"font-weight: bold; color: {text}; background: {background}; "
                                  f"border: 1px solid {border}; border-radius: 3px; padding: 2px 6px;")
@@ -216,7 +215,7 @@ class DiagnosisPanel(QWidget):
         self.headline.setWordWrap(True)
         self.headline.setStyleSheet(banner_style("diagnosisHeadline"))
         self._list = QWidget(self)
-        self._list.setStyleSheet(CARD_STYLE)
+        self._list.setStyleSheet(FINDING_CARD_STYLE)
         self._cards_layout = QVBoxLayout(self._list)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
         self._cards_layout.setSpacing(6)

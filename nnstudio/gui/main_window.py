@@ -48,7 +48,8 @@ STATUS_TIMEOUT_MS = 6000
 TRAINING_IDLE = "idle"  # the training panel's state after Reset (and before any run)
 
 TRAINING_PANEL = PanelContract(
-    "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged"),
+    "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged",
+                               "applyFixRequested"),
     methods=("set_config_valid", "reset", "shutdown", "is_running"),
     actions=(*TRAINING_SHORTCUTS, *TRAINING_EXPORTS))
 EDITOR_TAB = PanelContract("tab", signals=("openInEditor",), methods=("shutdown",))

@@ -117,11 +117,19 @@ def test_init_method_comparison_draws_one_curve_and_one_row_per_variant(finished
     for row in rows:
         for text in row[1:3]:  # best and final validation loss: "mean" over "± std"
             assert math.isfinite(float(text.split("\n± ")[0]))
-        assert row[-1] == "completed"
+        assert row[-2] == "completed"  # the stop reason, before the doctor's top finding
     assert tab.runButton.isEnabled() and not tab.stopButton.isEnabled()
     assert tab.progress.value() == tab.progress.maximum()
     assert "Finished 14 runs" in tab.status.text()
     assert multiprocessing.active_children() == []
+
+
+def test_each_variant_shows_its_top_finding(finished_init_tab):
+    rows = {row[0]: row[-1] for row in table_texts(finished_init_tab)}
+    assert rows["zeros"] == "identical units"
+    assert rows["glorot_uniform"] != "identical units" and rows["he_normal"] != "identical units"
+    header = finished_init_tab.proxy.headerData(finished_init_tab.proxy.columnCount() - 1, Qt.Orientation.Horizontal)
+    assert header == "Top finding"
 
 
 def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_tab, qtbot):

@@ -23,6 +23,7 @@ class PanelWithoutStateChanged(QWidget):
     runningChanged = Signal(bool)
     weightsChanged = Signal(object)
     trainingFinished = Signal(object)
+    applyFixRequested = Signal(object)
 
     def __init__(self, config_provider, parent=None):
         super().__init__(parent)

@@ -355,3 +355,22 @@ def test_the_database_password_is_masked_in_the_url_field(qtbot, make_tab):
     qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(edit.hasFocus)
     assert edit.text() == "postgresql://ann:s3cret@db.example:5432/studies"
+
+
+def test_trials_at_chance_are_marked_and_the_tab_names_the_common_cause(qtbot, make_tab):
+    from nnstudio.gui.tune.table import FINDING
+    from nnstudio.presets import load_preset
+
+    tab = make_tab(load_preset("article"))
+    tab.space_editor.set_space(SearchSpace.default().replace("n_layers", low=6, high=7)
+                               .replace("hidden_size", low=32, high=40).replace("learning_rate", low=0.3, high=0.6)
+                               .replace("init_method", choices=("glorot_uniform",)))
+    tab.nTrialsSpin.setValue(4)
+    tab.epochsSpin.setValue(6)
+    tab.prunerCombo.setCurrentIndex(tab.prunerCombo.findData("none"))
+    tab.studyCombo.setEditText("gui-chance")
+    start_and_wait(qtbot, tab)
+    assert table_column(tab, FINDING) == ["at chance · vanishing gradients"] * 4
+    status = tab.tuningStatus.text()
+    assert "4 of 4 trials scored at chance level, most (4) with vanishing gradients" in status
+    assert "deep sigmoid networks trained with SGD do not learn" in status

@@ -30,6 +30,7 @@ RUNTIME_FORBIDDEN = {
     "nnstudio.data": QT_AND_OPTUNA,
     "nnstudio.tuning": QT,
     "nnstudio.lab": QT_AND_OPTUNA,
+    "nnstudio.doctor": QT,
 }
 
 # source (package dir or module file) -> module prefixes its code must not import
@@ -40,6 +41,7 @@ STATIC_FORBIDDEN = {
     "registry.py": QT_AND_OPTUNA + ("nnstudio.gui",),
     "tuning": QT + ("nnstudio.gui",),
     "lab": QT_AND_OPTUNA + ("nnstudio.tuning", "nnstudio.gui", "nnstudio.cli", "nnstudio.commands"),
+    "doctor": QT + ("nnstudio.gui", "nnstudio.commands", "nnstudio.cli"),
 }
 
 _LIST_MODULES = """

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..engine import STOP_DIVERGED, STOP_USER, LayerSnapshot, TrainingSummary
+from ..engine.findings import common_top_code
 from .runner import RunEvent
 from .spec import Comparison
 
@@ -117,6 +118,7 @@ class RunResult:
     error: str | None = None
     cancelled: bool = False
     cpu_seconds: float = math.nan
+    findings: tuple = ()  # the training doctor's findings, with the summary
     # kept up to date as records arrive, so a live view does not rescan whole histories
     _best: tuple[int | None, float] = (None, math.inf)
     _reached: dict[Target, tuple[int, float]] = field(default_factory=dict)
@@ -136,8 +138,7 @@ class RunResult:
         elif event.initial is not None:
             self.snapshots[0] = event.initial
         elif event.summary is not None:
-            self.summary = event.summary
-            self.cpu_seconds = event.cpu_seconds
+            self.summary, self.cpu_seconds, self.findings = event.summary, event.cpu_seconds, event.findings
         elif event.error is not None:
             self.error = event.error
         else:
@@ -214,6 +215,7 @@ class SummaryRow:
     status: str
     diverged: int
     errors: tuple[str, ...]
+    top_finding: str = ""  # the training doctor's top finding, the most common over the seeds
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"variant": self.label, "value": self.value, "runs_done": self.runs_done,
@@ -222,7 +224,7 @@ class SummaryRow:
                      "epochs_to_target", "best_epoch", "seconds"):
             out[name] = getattr(self, name).to_dict()
         out |= {"reached_target": self.reached, "stop_reason": self.status, "diverged": self.diverged,
-                "errors": list(self.errors)}
+                "errors": list(self.errors), "top_finding": self.top_finding or None}
         return out
 
 
@@ -345,7 +347,7 @@ class ComparisonResults:
             status=status_text([r.status for r in runs]),
             diverged=sum(s.stop_reason == STOP_DIVERGED for s in summaries),
             errors=tuple(dict.fromkeys(r.error for r in runs if r.error)),
-        )
+            top_finding=common_top_code(r.findings for r in runs if r.summary is not None))
 
     def rows(self) -> list[SummaryRow]:
         return [self.row(v) for v in range(len(self.comparison.variants))]
@@ -393,6 +395,9 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     Column("status", "Stop reason",
            "How the runs ended: completed, early_stopping, diverged (a parameter or the loss became NaN or "
            "infinite), stopped, error or not run.", lambda r: r.status, lambda r: r.status),
+    Column("top_finding", "Top finding", "The training doctor's most important finding (a warning or an error), "
+           "the most common one over the seeds; empty when nothing looks wrong.",
+           lambda r: r.top_finding, lambda r: r.top_finding.replace("_", " ")),
 )
 
 

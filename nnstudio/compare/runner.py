@@ -42,6 +42,8 @@ from ..compute import cpu_count, limit_blas_threads
 from ..config import ConfigError, DataConfig, ExperimentConfig
 from ..data import DataError, Split, load_split
 from ..engine import EpochRecord, Histogram, LayerSnapshot, Trainer, TrainingSummary, validate_config
+from ..engine.doctor import Doctor
+from ..engine.findings import Finding
 from ..registry import Registry
 from .factors import FactorValueError
 from .spec import Comparison, Job
@@ -71,6 +73,7 @@ class RunEvent:
     error: str | None = None
     cancelled: bool = False
     cpu_seconds: float = math.nan
+    findings: tuple[Finding, ...] = ()  # with the summary: the training doctor's findings for the run
 
     @property
     def kind(self) -> str:
@@ -133,13 +136,16 @@ def _train(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool],
     cpu_start = time.thread_time()
     config = ExperimentConfig.from_json(job.config_json)
     trainer = Trainer(config, cached_split(config.data), histograms=False)
+    doctor = Doctor(config, trainer.split)
     trainer.evaluate(trainer.X_val, trainer.split.y_val, trainer.Y_val)  # caches epoch-0 activations
     emit(RunEvent(*key, initial=layer_snapshots(trainer)))
     for record in trainer.run(stop=stop):
+        doctor.observe(record)
         if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots):
             record = dataclasses.replace(record, layers=layer_snapshots(trainer))
         emit(RunEvent(*key, record=record))
-    emit(RunEvent(*key, summary=trainer.summary, cpu_seconds=time.thread_time() - cpu_start))
+    emit(RunEvent(*key, summary=trainer.summary, cpu_seconds=time.thread_time() - cpu_start,
+                  findings=doctor.finish(trainer.summary)))
 
 
 def check_fits_data(comparison: Comparison) -> Split:

@@ -1,43 +1,138 @@
-"""What a layer's parameters say about its units (no Qt).
+"""Health measures of a network, per layer and per epoch, cheap enough to take every epoch.
 
-:func:`distinct_units` counts the different units of a dense layer.  Two units are the same
-when their incoming weights and bias are equal: they compute the same function of the layer's
-input, receive the same gradient, and (without dropout to tell them apart) stay equal forever.
-Zeros initialization makes every unit of a layer the same, so the layer acts as one unit.
+    monitor = HealthMonitor(network)
+    ...                                      # the trainer calls monitor.before_step / after_step
+    health = monitor.end_epoch(grad_norms)   # EpochHealth, after the epoch's evaluation pass
+
+Everything comes from what the trainer already has: the gradient norms it averages per layer,
+a few of the epoch's optimizer steps (copied before and compared after), and the activations
+its evaluation pass leaves in the layers.  :func:`distinct_units` and
+:func:`identical_units_note` also serve the records' ``distinct_units`` and the Train tab's notice.  The *probe batch* is a fixed set of at most
+:data:`PROBE_ROWS` evenly spaced validation rows, the same every epoch, so no extra forward
+pass is needed.  The rules that turn these numbers into findings live in :mod:`.doctor`.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-RELATIVE_TOLERANCE = 1e-5  # of the layer's largest parameter: rounding differences, not learning
-_DIRECTION_SEED = 20_240_601
+from .thresholds import THRESHOLDS
+
+PROBE_ROWS = 256      # validation rows whose activations are examined
+UPDATE_SAMPLES = 4    # optimizer steps per epoch whose update/weight ratio is measured
+DISTINCT_RECHECK = 10  # epochs between counts of a layer whose units were all different
+
+RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu"})  # "active" means an output above 0
+SATURATING = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # output bounds
 
 
-def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float = RELATIVE_TOLERANCE) -> int:
-    """How many different units a layer with weights ``W`` (fan_in × units) and biases ``b`` has.
+@dataclass(frozen=True)
+class LayerHealth:
+    """One dense layer at the end of an epoch.
 
-    Each unit's incoming weights and bias are projected on one fixed random direction; units
-    whose projections lie within the tolerance are then compared entry by entry, so the count
-    is exact up to the tolerance and costs one matrix-vector product plus a sort.
+    ``dead_fraction``: share of units never active (output ≤ 0) on any probe row, for the
+    ReLU family; ``saturated_fraction``: share of the layer's probe outputs within
+    ``saturation_margin`` of the output range from a bound, for sigmoid and tanh (NaN for
+    other activations).  ``distinct_units``: how many different units the layer has, units
+    whose incoming weights and bias agree to a relative tolerance counting once (the output
+    layer reports its unit count).
+    ``update_ratio``: ‖ΔW‖/‖W‖ of one optimizer step (the geometric mean over the sampled
+    steps of the epoch; NaN when W is zero or no step was sampled).
     """
-    W = np.asarray(W, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64).reshape(-1)
-    units = W.shape[1]
-    if units <= 1:
-        return units
-    scale = max(float(np.abs(W).max(initial=0.0)), float(np.abs(b).max(initial=0.0)), 1e-30)
-    tol = rtol * scale
-    direction = np.random.default_rng(_DIRECTION_SEED).standard_normal(W.shape[0] + 1)
-    keys = W.T @ direction[:-1] + b * direction[-1]
-    order = np.argsort(keys, kind="stable")
-    close = np.diff(keys[order]) <= tol * np.abs(direction).sum()
-    same = 0
-    for k in np.flatnonzero(close):
-        i, j = order[k], order[k + 1]
-        if abs(b[i] - b[j]) <= tol and np.abs(W[:, i] - W[:, j]).max(initial=0.0) <= tol:
-            same += 1
-    return units - same
+
+    name: str
+    units: int
+    activation: str
+    dead_fraction: float
+    saturated_fraction: float
+    distinct_units: int
+    update_ratio: float
+
+
+@dataclass(frozen=True)
+class EpochHealth:
+    """Every layer's health and ``grad_ratio`` = mean gradient norm of the first layer divided
+    by that of the output layer (both over the epoch's mini-batches, before clipping)."""
+
+    layers: tuple[LayerHealth, ...]
+    grad_ratio: float
+
+    def hidden(self) -> tuple[LayerHealth, ...]:
+        return self.layers[:-1]
+
+
+def dead_fraction(a: np.ndarray) -> float:
+    """Share of columns of ``a`` (rows × units) with no entry above 0."""
+    if a.size == 0:
+        return math.nan
+    return float(np.count_nonzero(~(a > 0).any(axis=0))) / a.shape[1]
+
+
+def saturated_fraction(a: np.ndarray, bounds: tuple[float, float], margin: float) -> float:
+    """Share of the entries of ``a`` within ``margin`` × (hi − lo) of lo or of hi."""
+    if a.size == 0:
+        return math.nan
+    lo, hi = bounds
+    width = margin * (hi - lo)
+    near = np.count_nonzero(a <= lo + width) + np.count_nonzero(a >= hi - width)
+    return float(near) / a.size
+
+
+def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float | None = None) -> int:
+    """How many different columns [W; b] has (shape (fan_in, units) and (units,)).
+
+    Two units are the same when their incoming weights and bias are equal: they compute the
+    same function of the layer's input, receive the same gradient, and (without dropout to tell
+    them apart) stay equal forever; zeros initialization makes a layer act as one unit.  This is
+    the one count of distinct units: the records' ``distinct_units`` and the doctor's
+    ``identical_units`` finding both use it.  ``rtol`` defaults to the ``identical_rtol`` threshold.
+
+    Two units are the same when the distance between their columns is at most ``rtol`` times
+    the root-mean-square column norm (or are exactly equal when every column is zero).  A unit
+    counts as new when no earlier unit is the same as it, so a clean set of k groups gives k.
+
+    Distances are measured after a fixed random projection to :data:`PROJECTION_DIMS`
+    dimensions (Johnson–Lindenstrauss): equal columns stay equal, and two columns at distance d
+    project to a distance of d·sqrt(χ²₁₆/16), below d/1000 with probability about 1e-40, so
+    the count is that of the full distances at a fraction of the cost.
+    """
+    if rtol is None:
+        rtol = THRESHOLDS["identical_rtol"].value
+    b = np.asarray(b).reshape(-1)
+    cols = np.vstack([W, b[None, :]]).astype(np.float64).T  # (units, fan_in + 1)
+    sq = np.einsum("ij,ij->i", cols, cols)
+    scale = math.sqrt(float(sq.mean())) if sq.size else 0.0
+    tol2 = (rtol * scale) ** 2 + 1e-30
+    p = cols @ _projection(cols.shape[1])  # (units, PROJECTION_DIMS)
+    psq = np.einsum("ij,ij->i", p, p)
+    d2 = p @ p.T  # squared distances between projected units, in place: |p_i|² + |p_j|² − 2 p_i·p_j
+    d2 *= -2.0
+    d2 += psq[:, None]
+    d2 += psq[None, :]
+    same_as_earlier = ((d2 <= tol2) & _lower(len(p))).any(axis=1)
+    return int(cols.shape[0] - np.count_nonzero(same_as_earlier))
+
+
+PROJECTION_DIMS = 16
+_PROJECTIONS: dict[int, np.ndarray] = {}
+_LOWER: dict[int, np.ndarray] = {}
+
+
+def _lower(n: int) -> np.ndarray:
+    """The (n, n) mask of entries below the diagonal (i > j), kept per n."""
+    if n not in _LOWER:
+        _LOWER[n] = np.tri(n, k=-1, dtype=bool)
+    return _LOWER[n]
+
+
+def _projection(n: int) -> np.ndarray:
+    """A fixed (n, PROJECTION_DIMS) Gaussian matrix scaled so that squared lengths are kept on average."""
+    if n not in _PROJECTIONS:
+        _PROJECTIONS[n] = np.random.default_rng(n).standard_normal((n, PROJECTION_DIMS)) / math.sqrt(PROJECTION_DIMS)
+    return _PROJECTIONS[n]
 
 
 def identical_units_note(units: tuple[int, ...], distinct: tuple[int, ...], init_method: str = "") -> str:
@@ -55,3 +150,88 @@ def identical_units_note(units: tuple[int, ...], distinct: tuple[int, ...], init
     return (f"Identical units ({'; '.join(parts)}). {cause}"
             "Such a layer works as if it had one unit per distinct one: use a random initializer "
             "(glorot, he) to break the symmetry.")
+
+
+def sampled_steps(n_steps: int, samples: int = UPDATE_SAMPLES) -> frozenset[int]:
+    """Indices of the steps whose update is measured: ``samples`` evenly spaced, the last one included."""
+    if n_steps <= samples:
+        return frozenset(range(n_steps))
+    return frozenset(int(round(x)) for x in np.linspace(n_steps - 1, 0, samples, endpoint=False))
+
+
+class HealthMonitor:
+    """Measures :class:`EpochHealth` for ``network`` during training.
+
+    The trainer calls :meth:`before_step` and :meth:`after_step` around the optimizer steps
+    listed by :meth:`steps`, and :meth:`end_epoch` once the evaluation pass has left the
+    validation activations in the layers.
+    """
+
+    def __init__(self, network, n_val: int):
+        self.network = network
+        self._weights = [slice(layer.span.start, layer.span.start + layer.W.size) for layer in network.layers]
+        self._before = np.empty_like(network.flat)
+        self._log_sums = np.zeros(len(network.layers))
+        self._counts = np.zeros(len(network.layers), dtype=np.intp)
+        self._probe_step = max(1, -(-n_val // PROBE_ROWS))  # ceil
+        self._margin = THRESHOLDS["saturation_margin"].value
+        self._rtol = THRESHOLDS["identical_rtol"].value
+        self._epoch = 0
+        # layer index -> epoch of the last count that found every unit different: units that
+        # have become different stay different under gradient steps (equal units get equal
+        # updates, different ones different updates), so such a layer is recounted only every
+        # DISTINCT_RECHECK epochs (weight decay can still shrink dead units to equal zeros)
+        self._all_distinct_at: dict[int, int] = {}
+
+    @staticmethod
+    def steps(n_steps: int) -> frozenset[int]:
+        return sampled_steps(n_steps)
+
+    def before_step(self, flat: np.ndarray) -> None:
+        np.copyto(self._before, flat)
+
+    def after_step(self, flat: np.ndarray) -> None:
+        """Add the step just taken (``flat`` now, the copy from :meth:`before_step` before)."""
+        delta = np.subtract(flat, self._before, out=self._before)
+        for i, w in enumerate(self._weights):
+            new = flat[w]
+            w_norm2 = float(np.dot(new, new))
+            d_norm2 = float(np.dot(delta[w], delta[w]))
+            if w_norm2 > 0.0 and d_norm2 > 0.0 and math.isfinite(w_norm2) and math.isfinite(d_norm2):
+                self._log_sums[i] += 0.5 * math.log10(d_norm2 / w_norm2)
+                self._counts[i] += 1
+
+    def end_epoch(self, grad_norms) -> EpochHealth:
+        """The epoch's health; resets the update sums for the next epoch."""
+        layers = self.network.layers
+        ratios = np.full(len(layers), math.nan)
+        seen = self._counts > 0
+        ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
+        self._log_sums[:] = 0.0
+        self._counts[:] = 0
+        self._epoch += 1
+        last = len(layers) - 1
+        out = tuple(self._layer(i, layer, float(ratio), i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios)))
+        first, last = float(grad_norms[0]), float(grad_norms[-1])
+        grad_ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
+        return EpochHealth(out, grad_ratio)
+
+    def _distinct(self, index: int, layer) -> int:
+        checked = self._all_distinct_at.get(index)
+        if checked is not None and self._epoch - checked < DISTINCT_RECHECK:
+            return layer.units
+        count = distinct_units(layer.W, layer.b, self._rtol)
+        if count == layer.units:
+            self._all_distinct_at[index] = self._epoch
+        else:
+            self._all_distinct_at.pop(index, None)
+        return count
+
+    def _layer(self, index: int, layer, update_ratio: float, hidden: bool) -> LayerHealth:
+        name = layer.activation.name
+        a = layer.a[::self._probe_step] if layer.a is not None else np.empty((0, layer.units))
+        dead = dead_fraction(a) if name in RELU_FAMILY else math.nan
+        saturated = saturated_fraction(a, SATURATING[name], self._margin) if name in SATURATING else math.nan
+        # the output layer's units are its classes: they differ by design, so are not counted
+        distinct = self._distinct(index, layer) if hidden else layer.units
+        return LayerHealth(layer.name, layer.units, name, dead, saturated, distinct, update_ratio)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .histograms import Histogram
+
+if TYPE_CHECKING:
+    from .diagnostics import EpochHealth
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class EpochRecord:
     clipped_norm: float = math.nan       # the same after clipping (equal to grad_norm without clipping)
     clipped_fraction: float = 0.0        # share of the epoch's steps whose gradient clipping changed
     distinct_units: tuple[int, ...] = ()  # per hidden layer: how many different units
+    health: EpochHealth | None = None     # per-layer health measures (nnstudio.engine.diagnostics)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ STATUS_TIMEOUT_MS = 6000
 TRAINING_IDLE = "idle"  # the training panel's state after Reset (and before any run)
 
 TRAINING_PANEL = PanelContract(
-    "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged"),
+    "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged",
+                               "applyFixRequested"),
     methods=("set_config_valid", "reset", "shutdown", "is_running"),
     actions=(*TRAINING_SHORTCUTS, *TRAINING_EXPORTS))
 EDITOR_TAB = PanelContract("tab", signals=("openInEditor",), methods=("shutdown",))
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         panel.weightsChanged.connect(self.diagram.set_weights)
         panel.trainingFinished.connect(self._on_finished)
         panel.stateChanged.connect(self._on_training_state)
+        panel.applyFixRequested.connect(self.apply_fix)
         self.configValid.connect(panel.set_config_valid)
         panel.set_config_valid(*self._validity())
 
@@ -196,6 +198,16 @@ class MainWindow(QMainWindow):
         if self.editor.load(config, text):
             self.statusBar().showMessage(f"Loaded {source or 'a config'} into the editor (Ctrl+Z to undo).",
                                          STATUS_TIMEOUT_MS)
+
+    def apply_fix(self, suggestion) -> None:
+        """Make the training doctor's suggested edit in the editor, as one undoable step."""
+        try:
+            config = suggestion.apply(self.editor.config)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Cannot apply {suggestion.text}: {exc}", STATUS_TIMEOUT_MS)
+            return
+        if self.editor.load(config, f"Apply the doctor's fix ({suggestion.text})"):
+            self.statusBar().showMessage(f"Applied {suggestion.text} (Ctrl+Z to undo).", STATUS_TIMEOUT_MS)
 
     def load_preset(self, name: str) -> None:
         try:

@@ -7,5 +7,7 @@ INTERRUPTED_ATTR = "interrupted"  # trial user attribute: True when Stop aborted
 MESSAGE_ATTR = "message"        # trial user attribute: why it ended, in words
 EPOCHS_ATTR = "epochs"          # trial user attribute: epochs actually trained
 VAL_ACCURACY_ATTR = "val_accuracy"  # trial user attribute: their validation accuracy (classification)
+FINDING_ATTR = "finding"        # trial user attribute: the training doctor's top warning or error (its code)
+CHANCE_ATTR = "at_chance"       # trial user attribute: True when the trial scored at chance level
 FOLD_VALUES_ATTR = "fold_values"          # trial user attribute: the metric of each finished fold
 FOLD_LOSSES_ATTR = "fold_val_losses"      # trial user attribute: the validation loss of each fold

@@ -78,7 +78,7 @@ def cross_validate(objective, trial: optuna.Trial, config: ExperimentConfig, k: 
     epochs: list[int] = []
     for i, split in enumerate(folds):
         trainer = Trainer(config, split, histograms=False)
-        pruned_at = objective.train(trial, trainer, report=i == 0)
+        pruned_at = objective.train(trial, trainer, report=i == 0, diagnose=i == 0)  # the doctor watches fold 1
         summary = trainer.summary
         epochs.append(summary.epochs_run)
         trial.set_user_attr(EPOCHS_ATTR, epochs)

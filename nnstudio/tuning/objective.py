@@ -25,12 +25,14 @@ import optuna
 from ..config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
 from ..data import CLASSIFICATION, DataError, Split, load_split
 from ..engine import STOP_USER, Trainer, TrainingSummary
+from ..engine.doctor import Doctor
+from ..engine.findings import top_finding
 from ..registry import Registry
 from .ranking import VAL_LOSS_ATTR, best_ranked, best_trial, rank_key, trial_val_loss  # noqa: F401 (re-exported)
 from .space import SearchSpace
 
-from .attrs import (CONFIG_ATTR, DIVERGED_ATTR, EPOCHS_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR,  # noqa: F401
-                    VAL_ACCURACY_ATTR, WORKER_ATTR)
+from .attrs import (CHANCE_ATTR, CONFIG_ATTR, DIVERGED_ATTR, EPOCHS_ATTR, FINDING_ATTR,  # noqa: F401
+                    INTERRUPTED_ATTR, MESSAGE_ATTR, VAL_ACCURACY_ATTR, WORKER_ATTR)
 from .crossval import cross_validate
 
 
@@ -230,9 +232,22 @@ class Objective:
             trial.set_user_attr(MESSAGE_ATTR, message)
             raise optuna.TrialPruned(message)
 
-    def train(self, trial: optuna.Trial, trainer: Trainer, report: bool = True) -> int:
-        """Run the trainer, reporting and checking the pruner (when ``report``); the epoch pruned at, or 0."""
+    def train(self, trial: optuna.Trial, trainer: Trainer, report: bool = True, diagnose: bool = True) -> int:
+        """Run the trainer, reporting and checking the pruner (when ``report``); the epoch pruned at, or 0.
+
+        With ``diagnose`` the training doctor watches the run and its verdict is stored on the trial.
+        """
+        doctor = Doctor(trainer.config, trainer.split) if diagnose else None
+        try:
+            return self._run(trial, trainer, report, doctor)
+        finally:
+            if doctor is not None and trainer.summary is not None:
+                _store_diagnosis(trial, doctor.finish(trainer.summary))
+
+    def _run(self, trial: optuna.Trial, trainer: Trainer, report: bool, doctor: Doctor | None) -> int:
         records = trainer.run(stop=self.stop)
+        if doctor is not None:
+            records = _observed(records, doctor)
         # Diverging trials are expected while searching; the trainer detects them itself, so
         # NumPy's overflow warnings would only be noise.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -268,6 +283,25 @@ class Objective:
         trial.set_user_attr(DIVERGED_ATTR, True)
         trial.set_user_attr(MESSAGE_ATTR, message)
         raise optuna.TrialPruned(message)
+
+
+def _observed(records, doctor: Doctor):
+    """``records``, each shown to ``doctor`` first; closing this closes ``records`` (the trainer's clean-up)."""
+    try:
+        for record in records:
+            doctor.observe(record)
+            yield record
+    finally:
+        records.close()
+
+
+def _store_diagnosis(trial: optuna.Trial, findings) -> None:
+    """The doctor's verdict on a trial, as user attributes (its top warning or error, and chance level)."""
+    top = top_finding(f for f in findings if f.severity != "info")
+    if top is not None:
+        trial.set_user_attr(FINDING_ATTR, top.code)
+    if any(f.code == "not_learning" for f in findings):
+        trial.set_user_attr(CHANCE_ATTR, True)
 
 
 def evaluate_on_test(config: ExperimentConfig, stop: Callable[[], bool] | None = None,

@@ -16,7 +16,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .confirm import Confirmation, confirmations, read_plan, runs_done
 from .crossval import fold_values
-from .objective import CONFIG_ATTR, DIVERGED_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR, best_ranked, trial_val_loss
+from .objective import (CHANCE_ATTR, CONFIG_ATTR, DIVERGED_ATTR, FINDING_ATTR, INTERRUPTED_ATTR, MESSAGE_ATTR,
+                        best_ranked, trial_val_loss)
 from .ranking import Standing, entry, standings
 from .worker import SURPLUS_ATTR
 
@@ -40,6 +41,8 @@ class TrialRow:
     val_loss: float | None = None   # validation loss of a complete trial: ranks trials of equal value
     confirmation: Confirmation | None = None  # more training seeds, when the trial was confirmed
     fold_values: tuple[float, ...] = ()  # per-fold values of a cross-validated trial
+    finding: str = ""               # the training doctor's top warning or error (a finding code)
+    at_chance: bool = False         # the trial scored no better than guessing
 
     @property
     def confirmed(self) -> bool:
@@ -65,7 +68,8 @@ def trial_row(trial: FrozenTrial, confirmation: Confirmation | None = None) -> T
                     tuple(sorted(trial.intermediate_values.items())), str(attrs.get(MESSAGE_ATTR, "")),
                     attrs.get(CONFIG_ATTR), flags,
                     trial_val_loss(trial) if trial.state == TrialState.COMPLETE else None,
-                    confirmation if trial.state == TrialState.COMPLETE else None, fold_values(trial))
+                    confirmation if trial.state == TrialState.COMPLETE else None, fold_values(trial),
+                    str(attrs.get(FINDING_ATTR, "")), bool(attrs.get(CHANCE_ATTR, False)))
 
 
 def trial_rows(trials: Iterable[FrozenTrial], confirmed: dict[int, Confirmation] | None = None) -> list[TrialRow]:

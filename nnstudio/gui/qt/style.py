@@ -46,6 +46,11 @@ BANNER_COLORS = {  # severity -> (background, text, border)
 NOTE_BANNER = "padding: 6px; background: #f1f8e9; border: 1px solid #c5e1a5; border-radius: 3px;"
 
 
+# The Diagnosis page: an info finding's title (background, text, border) and the finding cards.
+INFO_FINDING_COLORS = ("#eceff1", "#37474f", "#cfd8dc")
+FINDING_CARD_STYLE = "QFrame#findingCard { border: 1px solid #d0d0d0; border-radius: 4px; background: white; }"
+
+
 def color(index: int) -> str:
     """The palette's colour for series ``index`` (the palette repeats)."""
     return PALETTE[index % len(PALETTE)]

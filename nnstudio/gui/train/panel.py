@@ -35,10 +35,11 @@ from ..qt.style import banner_style, warning_box_style
 from ..widgets.status_label import MessageBanner
 from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
+from .diagnosis import FindingMarkers
+from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
 from .texts import STOP_STYLES, format_duration, metrics_text, summary_text
-from .views import TrainingViews
 from .worker import RunInfo, RunResult, Update
 
 __all__ = ["RunState", "TrainingPanel"]
@@ -63,6 +64,7 @@ class TrainingPanel(QWidget):
     weightsChanged = Signal(object)      # list of W (fan_in, fan_out) copies, throttled
     trainingFinished = Signal(object)    # TrainingSummary
     stateChanged = Signal(str)           # a RunState value
+    applyFixRequested = Signal(object)   # a Suggestion the user chose to apply to the editor's config
 
     def __init__(self, config_provider: Callable[[], ExperimentConfig], parent: QWidget | None = None):
         super().__init__(parent)
@@ -109,6 +111,9 @@ class TrainingPanel(QWidget):
         self.weightHistogram, self.epochSlider = t.histogramView.plot, t.histogramView.epochSlider
         self.boundaryPlaceholder, self.testMetricsLabel = t.boundaryPlaceholder, t.testMetricsLabel
         self.confusionView, self.confusionCaption = t.confusionView, t.confusionCaption
+        self.diagnosisPanel = t.diagnosisPanel
+        self.diagnosisPanel.applyRequested.connect(self.applyFixRequested)
+        self.findingMarkers = FindingMarkers(self.lossPlot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -177,6 +182,7 @@ class TrainingPanel(QWidget):
     def shutdown(self) -> None:
         """Stop any run and wait for its thread to end (the window calls this when closing)."""
         self._run.abandon()
+        self.diagnosisPanel.shutdown()
         if self.is_running():
             self._set_state(RunState.FINISHED if len(self.history) else RunState.IDLE)
             self._show_status("Training was stopped.")
@@ -232,6 +238,7 @@ class TrainingPanel(QWidget):
         self.updates_received = 0
         self.splitter.clear()
         self.identicalUnitsNotice.hide()
+        self.findingMarkers.clear()
 
     # -- what the run reports (queued to the GUI thread) -------------------------------------------
     @Slot(object)
@@ -243,6 +250,7 @@ class TrainingPanel(QWidget):
         self.insideTabs.show_data(info)
         if info.initial is not None:
             self._show_identical_units(info.initial)
+        self.diagnosisPanel.set_config(info.config)
         self.trainProgress.set_progress(0, info.config.epochs, f"Epoch 0 / {info.config.epochs}")
         self.trainProgress.restart_estimate()
         if self.state == RunState.STARTING:
@@ -259,6 +267,7 @@ class TrainingPanel(QWidget):
         self._show_identical_units(update.records[-1])
         if update.boundary is not None:
             self.boundaryView.receive(update.boundary)
+        self._show_findings(update.findings)
         self._refresh.mark_dirty()
         self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
@@ -312,6 +321,7 @@ class TrainingPanel(QWidget):
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "
                                    "data set.")
         self.insideTabs.show_boundary(result)
+        self._show_findings(result.findings, finished=True)
         self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
         self._set_state(RunState.FINISHED)
         self.weightsChanged.emit(result.weights)
@@ -330,6 +340,12 @@ class TrainingPanel(QWidget):
             self._set_state(RunState.IDLE)
             self._show_status("Training was stopped before it began.")
         self.runningChanged.emit(False)
+
+    def _show_findings(self, findings, finished: bool = False) -> None:
+        self.diagnosisPanel.set_findings(findings, finished)
+        self.findingMarkers.set(findings)
+        serious = sum(f.severity != "info" for f in findings)
+        self.insideTabs.setTabText(DIAGNOSIS_PAGE, f"Diagnosis ({serious})" if serious else "Diagnosis")
 
     # -- text ------------------------------------------------------------------------------
     def _summary_text(self, summary: TrainingSummary) -> str:

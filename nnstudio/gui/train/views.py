@@ -23,11 +23,12 @@ from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
 from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
+from .diagnosis import DiagnosisPanel
 from .sharpness_page import SharpnessPage
 from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
-HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE, SHARPNESS_PAGE = 0, 1, 2, 3, 4
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE, SHARPNESS_PAGE, DIAGNOSIS_PAGE = 0, 1, 2, 3, 4, 5
 BOUNDARY_FRAME_MS = 200  # the live boundary's pace: 5 frames a second
 
 
@@ -134,6 +135,7 @@ class InsideTabs(QTabWidget):
         self.boundaryTimer.timeout.connect(self._draw_boundary)
         self.boundaryTimer.start()
         results = self._make_results_page()
+        self.diagnosisPanel = DiagnosisPanel(self)
         self.addTab(self.histogramView, "Histograms")
         self.addTab(self.boundaryStack, "Boundary")
         self.addTab(results, "Results")
@@ -144,12 +146,18 @@ class InsideTabs(QTabWidget):
         self.sharpnessPage = SharpnessPage(self)
         self.sharpnessPlot = self.sharpnessPage.sharpnessPlot
         self.addTab(self.sharpnessPage, "Sharpness")
+        self.addTab(self.diagnosisPanel, "Diagnosis")
+        # six pages in a narrow pane: every tab stays visible (text elided) rather than scrolled away
+        self.setUsesScrollButtons(False)
+        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
         self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
         self.setTabToolTip(SHARPNESS_PAGE, "The largest Hessian eigenvalue against 2/lr, measured when switched on "
                                            "there (off by default: it costs training time)")
+        self.setTabToolTip(DIAGNOSIS_PAGE, "What the training doctor finds, epoch by epoch: the cause in a sentence, "
+                                           "the evidence, and one edit to try or apply")
         self.tabBarClicked.connect(self._on_tab_clicked)
         QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
 
@@ -183,6 +191,7 @@ class InsideTabs(QTabWidget):
     def clear(self) -> None:
         self.histogramView.clear()
         self.clippingView.clear()
+        self.diagnosisPanel.clear()
         self.boundaryView.clear_data()
         self.confusionView.clear_matrix()
         self.testMetricsLabel.setText(NO_TEST_METRICS)

@@ -34,6 +34,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import STOP_USER, EpochRecord, Trainer, TrainingSummary
+from ...engine.doctor import Doctor
+from ...engine.findings import Finding
 from ...errors import user_message
 from ...lab import SharpnessMonitor, SharpnessPoint
 
@@ -162,6 +164,7 @@ class Update:
     weights: list[np.ndarray] | None = None
     boundary: BoundaryGrid | None = None
     sharpness: tuple[SharpnessPoint, ...] = ()
+    findings: tuple[Finding, ...] = ()  # the training doctor's findings after the last record
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class RunResult:
     confusion: np.ndarray | None = None
     boundary: BoundaryGrid | None = None
     test_size: int = 0
+    findings: tuple[Finding, ...] = ()  # the training doctor's findings at the end of the run
 
 
 @dataclass
@@ -257,7 +261,9 @@ class TrainingWorker(QObject):
         if self.sharpness_every > 0:
             self._monitor = SharpnessMonitor(trainer, self.sharpness_every)
             records = self._monitor.run(stop=control.stop.is_set)
+        self._doctor = Doctor(cfg, split)
         for record in records:
+            self._doctor.observe(record)
             pending.records.append(record)
             self._epoch = record.epoch
             self._log_epoch(record)
@@ -314,7 +320,8 @@ class TrainingWorker(QObject):
             sharpness = tuple(self._monitor.points[pending.sharpness_sent:])
             pending.sharpness_sent += len(sharpness)
         self.control.view_ready.clear()
-        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, sharpness))
+        self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, sharpness,
+                                               self._doctor.findings))
         pending.records = []
         pending.last_emit = now
 
@@ -336,7 +343,9 @@ class TrainingWorker(QObject):
             log.info("Test: loss = %.6g, accuracy = %.4f", summary.test_loss, summary.test_accuracy)
         elif math.isfinite(summary.test_rmse):
             log.info("Test: loss = %.6g, RMSE = %.6g", summary.test_loss, summary.test_rmse)
-        self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test)))
+        findings = self._doctor.finish(summary)
+        self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test),
+                                              findings))
 
 
 def _weights(trainer: Trainer) -> list[np.ndarray]:

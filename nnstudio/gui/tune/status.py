@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...tuning import StudySnapshot
+from ...tuning.diagnosis import common_failure
 
 
 def running_text(snapshot: StudySnapshot, done: int) -> str:
@@ -12,7 +13,7 @@ def running_text(snapshot: StudySnapshot, done: int) -> str:
     if snapshot.count("FAIL"):
         parts.append(f"{snapshot.count('FAIL')} failed")
     text = ", ".join(parts) + "."
-    return text + best_text(snapshot)
+    return _with_failure(text + best_text(snapshot), snapshot)
 
 
 def best_text(snapshot: StudySnapshot) -> str:
@@ -28,12 +29,18 @@ def best_text(snapshot: StudySnapshot) -> str:
     return f" Best {value} (trial #{best.number}" + (f"; {tied} tied with it" if tied else "") + ")."
 
 
+def _with_failure(text: str, snapshot: StudySnapshot | None) -> str:
+    """``text``, then the doctor's sentence when most trials fail for one reason."""
+    failure = common_failure(snapshot.rows) if snapshot is not None else None
+    return f"{text} {failure}" if failure else text
+
+
 def finished_text(snapshot: StudySnapshot | None, study_name: str, stopped: bool, messages: list[str]) -> str:
     """The end of a tuning session: its counts and best trial, then what the workers reported."""
     if snapshot is not None and snapshot.name == study_name:
         counts = (f"{snapshot.count('COMPLETE')} complete, {snapshot.count('PRUNED')} pruned, "
                   f"{snapshot.count('FAIL')} failed")
-        text = f"{'Stopped' if stopped else 'Finished'}: {counts}.{best_text(snapshot)}"
+        text = _with_failure(f"{'Stopped' if stopped else 'Finished'}: {counts}.{best_text(snapshot)}", snapshot)
     else:
         text = "Stopped." if stopped else "Finished."
     if messages and snapshot is None:  # nothing ran: the reason alone

@@ -16,12 +16,13 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ...tuning import StudySnapshot, TrialRow
+from ...tuning.diagnosis import finding_words
 from ...tuning.ranking import Standing, tie_rule
 from ...tuning.views import matches, param_names, param_sort_key, value_sort_key
-from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS
+from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS, WARNING_TEXT
 
-COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)")
-NUMBER, STATE, VALUE, MEAN, TIED, VAL_LOSS, CONFIRMED, DURATION = range(len(COLUMNS))
+COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)", "Finding")
+NUMBER, STATE, VALUE, MEAN, TIED, VAL_LOSS, CONFIRMED, DURATION, FINDING = range(len(COLUMNS))
 STATE_COLORS = TRIAL_STATE_COLORS
 BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
 TIED_BACKGROUND = QColor(TIED_COLOR)
@@ -74,7 +75,8 @@ class TrialsTable(QTableWidget):
                         "value the trial reported before the pruner stopped it.\nMean ± sd: over the folds of a "
                         "cross-validated trial or the seeds of a confirmed one.\nTied: the best trial, and the "
                         "trials whose difference to it is within noise (a paired comparison over the same folds "
-                        "or seeds; hover for the p-value).")
+                        "or seeds; hover for the p-value).\nFinding: the training doctor's top warning for the trial; "
+                        "\"at chance\" marks a trial that scored no better than guessing.")
         self.param_columns: list[str] = []
         self._rows: dict[int, list[_SortItem]] = {}
         self._trials: dict[int, TrialRow] = {}
@@ -181,6 +183,10 @@ class TrialsTable(QTableWidget):
                   None if mean is None else (-mean if self.direction == "maximize" else mean,))
         dur = row.duration
         self._set(items[DURATION], f"{dur:.1f}" if dur is not None else "", None if dur is None else (dur,))
+        finding = finding_words(row.finding) if row.finding else ""
+        text = f"at chance · {finding}" if row.at_chance and finding else "at chance" if row.at_chance else finding
+        self._set(items[FINDING], text, (text,) if text else None)
+        items[FINDING].setForeground(QBrush(QColor(WARNING_TEXT if row.at_chance else TEXT_COLOR)))
         for i, name in enumerate(self.param_columns):
             value = row.params.get(name)
             self._set(items[len(COLUMNS) + i], _short(value), param_sort_key(row, name))

@@ -31,7 +31,7 @@ def article_failures() -> dict[str, FailureCase]:
                     "saturated_units", "init_method: glorot_uniform"),
         FailureCase("learning rate far too high",
                     article.replace(name="learning rate 100x", learning_rate=50.0, epochs=12),
-                    "oscillating_loss", "learning_rate: ×0.1"),
+                    "update_ratio_high", "learning_rate: ×0.1"),
         FailureCase("deep sigmoid with SGD",
                     article.replace(name="deep sigmoid", layers=[LayerConfig(32, "sigmoid")] * 6, epochs=10),
                     "vanishing_gradients", "activation: relu"),

@@ -16,101 +16,19 @@ Batch-norm running statistics are *buffers*, not parameters (``get_buffers``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
 from ..config import ExperimentConfig, LayerConfig
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
+from .kernels import BN_EPS, fold_batch_norm, keep_threshold, product_for, random_words
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
+from .workspace import _Layer, _Scratch, _Workspace
 
-BN_EPS = 1e-5
 BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
 MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)
-
-
-@dataclass
-class _Layer:
-    """One dense block and the caches its backward pass needs."""
-
-    name: str
-    W: np.ndarray
-    b: np.ndarray
-    gW: np.ndarray
-    gb: np.ndarray
-    activation: Activation
-    dropout_rate: float = 0.0
-    gamma: np.ndarray | None = None
-    beta: np.ndarray | None = None
-    ggamma: np.ndarray | None = None
-    gbeta: np.ndarray | None = None
-    running_mean: np.ndarray | None = None
-    running_var: np.ndarray | None = None
-    span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
-    # caches from the last forward pass (views into the workspace of that batch size)
-    x: np.ndarray | None = None       # input, (n, fan_in)
-    a: np.ndarray | None = None       # activation before dropout, (n, units)
-    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
-    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
-    inv_std: np.ndarray | None = None
-
-    @property
-    def batch_norm(self) -> bool:
-        return self.gamma is not None
-
-    @property
-    def units(self) -> int:
-        return self.W.shape[1]
-
-
-class _Scratch:
-    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
-    and the caches the backward pass reads.
-
-    ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
-    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
-    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
-    ``used_mask`` the dropout mask it applied (None when it applied none).
-    """
-
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
-
-    def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
-        shape = (n, layer.units)
-        self.z = np.empty(shape, dtype)
-        self.delta = np.empty(shape, dtype)
-        dropout = layer.dropout_rate > 0.0
-        self.dropped = np.empty(shape, dtype) if dropout else None
-        self.mask = np.empty(shape, dtype) if dropout else None
-        self.keep = np.empty(shape, bool) if dropout else None
-        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
-        self.inv_std = None
-        self.x = None
-        self.used_mask = None
-
-
-class _Workspace:
-    """Scratch for every layer at one batch size; ``pass_id`` numbers the last pass that used it."""
-
-    __slots__ = ("layers", "ones", "pass_id")
-
-    def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
-        self.layers = [_Scratch(n, layer, dtype) for layer in layers]
-        self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
-        self.pass_id = 0
-
-    def prefix(self, rows: int) -> "_Workspace":
-        """The first ``rows`` rows of this workspace and of its last pass, as views (no dropout, no batch norm)."""
-        view = object.__new__(_Workspace)
-        view.ones, view.pass_id, view.layers = self.ones[:rows], self.pass_id, []
-        for scratch in self.layers:
-            part = object.__new__(_Scratch)
-            part.z, part.delta, part.x = scratch.z[:rows], scratch.delta[:rows], scratch.x[:rows]
-            part.dropped = part.mask = part.keep = part.x_hat = part.inv_std = part.used_mask = None
-            view.layers.append(part)
-        return view
 
 
 class Network:
@@ -304,11 +222,14 @@ class Network:
         """
         return self._forward(np.asarray(X, dtype=self.dtype), training, rng).copy()
 
-    def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None) -> np.ndarray:
+    def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None,
+                 fold: bool = False) -> np.ndarray:
         """:meth:`forward` writing into the workspace for ``len(X)`` rows; returns a view of it.
 
         ``X`` must already have the network's dtype.  The result is overwritten by the next
-        pass with the same number of rows.
+        pass with the same number of rows.  ``fold`` (evaluation mode only) folds batch norm
+        into each layer's weights and bias, which saves four passes over the pre-activations
+        but leaves no caches for :meth:`backward`: for evaluations, not gradients.
         """
         ws = self._workspace(len(X))
         self._passes += 1
@@ -316,12 +237,17 @@ class Network:
         self._last = ws
         a = X
         last = len(self.layers) - 1
+        product = product_for(len(X))
+        folded = fold and not training
         for i, (layer, scratch) in enumerate(zip(self.layers, ws.layers)):
             scratch.x = a
-            z = np.matmul(a, layer.W, out=scratch.z)
-            z += layer.b
-            if layer.batch_norm:
-                self._bn_forward(layer, scratch, training)
+            if folded and layer.batch_norm:
+                z = fold_batch_norm(a, layer, scratch.z)
+            else:
+                z = product(a, layer.W, out=scratch.z)
+                z += layer.b
+                if layer.batch_norm:
+                    self._bn_forward(layer, scratch, training, ws.ones)
             a = layer.activation.forward(z, z)
             scratch.used_mask = None
             if i < last and training and layer.dropout_rate > 0.0:
@@ -332,24 +258,33 @@ class Network:
         return a
 
     def _dropout(self, layer: _Layer, scratch: _Scratch, rng: np.random.Generator | None) -> np.ndarray:
-        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p)."""
+        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p).
+
+        A unit is kept when a raw 32-bit word from ``rng`` is below ``round((1 − p)·2³²)``:
+        probability 1 − p to within 2⁻³², at half the cost of float uniforms.
+        """
         if rng is None:
             raise ValueError("training with dropout needs an rng for the masks")
         keep = 1.0 - layer.dropout_rate
         mask = scratch.mask
-        rng.random(out=mask, dtype=mask.dtype)
-        np.less(mask, keep, out=scratch.keep)
+        np.less(random_words(rng, mask.shape), keep_threshold(keep), out=scratch.keep)
         np.multiply(scratch.keep, 1.0 / keep, out=mask)
         scratch.used_mask = mask
         return np.multiply(scratch.z, mask, out=scratch.dropped)
 
-    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool) -> None:
-        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training."""
+    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool, ones: np.ndarray) -> None:
+        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training.
+
+        Column sums are ``ones @ z`` (one BLAS call beats NumPy's reductions along axis 0);
+        ``scratch.delta`` is free during the forward pass and holds x̂² for the variance.
+        """
         z, x_hat = scratch.z, scratch.x_hat
         if training:
-            mean = z.mean(axis=0)
+            mean = np.matmul(ones, z)
+            mean *= 1.0 / len(z)
             np.subtract(z, mean, out=x_hat)
-            var = np.einsum("ij,ij->j", x_hat, x_hat) / len(z)
+            var = np.matmul(ones, np.multiply(x_hat, x_hat, out=scratch.delta))
+            var *= 1.0 / len(z)
             layer.running_mean *= BN_MOMENTUM
             layer.running_mean += (1 - BN_MOMENTUM) * mean
             layer.running_var *= BN_MOMENTUM
@@ -388,30 +323,31 @@ class Network:
         else:
             dz[...] = self.loss.grad(p, Y)
             self.layers[-1].activation.grad(p, dz)
+        product = product_for(len(ws.ones))
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            np.matmul(scratch[i].x.T, dz, out=layer.gW)
+            product(scratch[i].x.T, dz, out=layer.gW)
             np.matmul(ws.ones, dz, out=layer.gb)
             if i == 0:
                 break
             below, s = self.layers[i - 1], scratch[i - 1]
-            da = np.matmul(dz, layer.W.T, out=s.delta)
+            da = product(dz, layer.W.T, out=s.delta)
             if s.used_mask is not None:
                 da *= s.used_mask
             dz = below.activation.grad(s.z, da)
             if below.batch_norm:
-                self._bn_backward(below, s, dz)
+                self._bn_backward(below, s, dz, ws.ones)
         if self.l1 or self.l2:
             self._add_penalty_grad()
 
-    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray) -> None:
+    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray, ones: np.ndarray) -> None:
         """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
 
         dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂)  with  dx̂ = gamma · dy.
         """
         x_hat, n = scratch.x_hat, dy.shape[0]
         np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
-        np.add.reduce(dy, axis=0, out=layer.gbeta)
+        np.matmul(ones, dy, out=layer.gbeta)
         # with dx̂ = gamma·dy, Σ dx̂ = gamma·gbeta and Σ dx̂·x̂ = gamma·ggamma
         sum_dx = layer.gamma * layer.gbeta
         sum_dx_xhat = layer.gamma * layer.ggamma
@@ -439,6 +375,22 @@ class Network:
         self.backward(np.asarray(Y, dtype=self.dtype))
         return loss, [g.copy() for g in self.grads]
 
+    def gradient(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The training step's gradient for a batch, without copies: a training forward pass
+        and :meth:`backward`, returning :attr:`flat_grad` itself (overwritten by the next call).
+
+        For scripts that run their own loop::
+
+            grad = net.gradient(Xb, Yb, rng)
+            optimizer.step(net.flat, grad, lr)
+
+        ``X`` and ``Y`` should already have the network's dtype (others are converted);
+        no loss is computed (``net.loss.value(net.forward(X), Y)`` gives it when wanted).
+        """
+        self._forward(np.asarray(X, dtype=self.dtype), True, rng)
+        self.backward(np.asarray(Y, dtype=self.dtype))
+        return self.flat_grad
+
     # -- prediction ----------------------------------------------------------------------
     def predict_output(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Evaluation-mode outputs (probabilities for classifiers), shape (n, n_outputs)."""
@@ -447,10 +399,10 @@ class Network:
             raise ValueError(f"expected input of shape (n, {self.n_inputs}), got {X.shape}")
         X = X.astype(self.dtype, copy=False)
         if len(X) <= batch_size:
-            return self._forward(X, False, None).copy()
+            return self._forward(X, False, None, fold=True).copy()
         out = np.empty((len(X), self.n_outputs), dtype=self.dtype)
         for i in range(0, len(X), batch_size):
-            out[i:i + batch_size] = self._forward(X[i:i + batch_size], False, None)
+            out[i:i + batch_size] = self._forward(X[i:i + batch_size], False, None, fold=True)
         return out
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:

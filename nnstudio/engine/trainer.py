@@ -258,8 +258,7 @@ class Trainer:
         self._running = running_train_metrics(config)
         self._outputs = np.empty((n_train, n_out), dt) if self._running else None
         self._running_metrics = (math.nan, math.nan)
-        self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
-        self._squares = np.empty_like(net.flat_grad)
+        self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
         self._norms = np.empty(len(net.layers), dtype=dt)
         # Full batch without dropout or batch norm: a training forward pass over the training
         # split is the very computation that evaluates it at the end of the previous epoch, so
@@ -279,7 +278,8 @@ class Trainer:
         net = self.network
         if Y is None:
             Y = encode_targets(y, net.n_outputs, self.classification, net.dtype)
-        out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
+        out = (net._forward(np.asarray(X, dtype=net.dtype), False, None, fold=True) if len(X)
+               else np.empty((0, net.n_outputs)))
         return self._score(out, Y, np.asarray(y))
 
     # -- the loop ------------------------------------------------------------------------
@@ -340,8 +340,8 @@ class Trainer:
         outputs = self._outputs
         clip = None if cfg.clip_type == "none" else CLIP_TYPES[cfg.clip_type]
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
-        squares, norms, starts = self._squares, self._norms, self._layer_starts
-        norm_sums = np.zeros(len(starts))
+        layer_grads, norms = self._layer_grads, self._norms
+        norm_sums = np.zeros(len(layer_grads))
         reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
@@ -352,11 +352,10 @@ class Trainer:
                 if outputs is not None:
                     outputs[lo:lo + batch] = out
             net.backward(Y[lo:lo + batch])
-            # per-layer L2 norms of the gradient before clipping: one pass for all layers
-            np.multiply(grad, grad, out=squares)
-            np.add.reduceat(squares, starts, out=norms)
-            np.sqrt(norms, out=norms)
-            norm_sums += norms
+            # per-layer L2 norms of the gradient before clipping: one BLAS dot product per layer
+            for i, g in enumerate(layer_grads):
+                norms[i] = g @ g
+            norm_sums += np.sqrt(norms)
             if lo == last_lo and self.histograms:
                 self._last_grad[...] = grad
             if clip is not None:
@@ -389,9 +388,9 @@ class Trainer:
         """
         net, s, n = self.network, self.split, len(self.X_train)
         if self._running:
-            out = net._forward(self.X_val, False, None)
+            out = net._forward(self.X_val, False, None, fold=True)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
-        out = net._forward(self._X_eval, False, None)
+        out = net._forward(self._X_eval, False, None, fold=True)
         if self._reuse_evaluation:
             self._evaluated = (net._last_pass_id, net.flat.copy())
         for layer in net.layers:

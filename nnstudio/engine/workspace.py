@@ -1,0 +1,92 @@
+"""A network's per-layer parameters and the scratch arrays its passes reuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .activations import Activation
+
+
+@dataclass
+class _Layer:
+    """One dense block and the caches its backward pass needs."""
+
+    name: str
+    W: np.ndarray
+    b: np.ndarray
+    gW: np.ndarray
+    gb: np.ndarray
+    activation: Activation
+    dropout_rate: float = 0.0
+    gamma: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    ggamma: np.ndarray | None = None
+    gbeta: np.ndarray | None = None
+    running_mean: np.ndarray | None = None
+    running_var: np.ndarray | None = None
+    span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
+    # caches from the last forward pass (views into the workspace of that batch size)
+    x: np.ndarray | None = None       # input, (n, fan_in)
+    a: np.ndarray | None = None       # activation before dropout, (n, units)
+    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
+    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
+    inv_std: np.ndarray | None = None
+
+    @property
+    def batch_norm(self) -> bool:
+        return self.gamma is not None
+
+    @property
+    def units(self) -> int:
+        return self.W.shape[1]
+
+
+class _Scratch:
+    """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
+    and the caches the backward pass reads.
+
+    ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
+    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
+    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
+    ``used_mask`` the dropout mask it applied (None when it applied none).
+    """
+
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
+
+    def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
+        shape = (n, layer.units)
+        self.z = np.empty(shape, dtype)
+        self.delta = np.empty(shape, dtype)
+        dropout = layer.dropout_rate > 0.0
+        self.dropped = np.empty(shape, dtype) if dropout else None
+        self.mask = np.empty(shape, dtype) if dropout else None
+        self.keep = np.empty(shape, bool) if dropout else None
+        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
+        self.inv_std = None
+        self.x = None
+        self.used_mask = None
+
+
+class _Workspace:
+    """Scratch for every layer at one batch size; ``pass_id`` numbers the last pass that used it."""
+
+    __slots__ = ("layers", "ones", "pass_id")
+
+    def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
+        self.layers = [_Scratch(n, layer, dtype) for layer in layers]
+        self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
+        self.pass_id = 0
+
+    def prefix(self, rows: int) -> "_Workspace":
+        """The first ``rows`` rows of this workspace and of its last pass, as views (no dropout, no batch norm)."""
+        view = object.__new__(_Workspace)
+        view.ones, view.pass_id, view.layers = self.ones[:rows], self.pass_id, []
+        for scratch in self.layers:
+            part = object.__new__(_Scratch)
+            part.z, part.delta, part.x = scratch.z[:rows], scratch.delta[:rows], scratch.x[:rows]
+            part.dropped = part.mask = part.keep = part.x_hat = part.inv_std = part.used_mask = None
+            view.layers.append(part)
+        return view

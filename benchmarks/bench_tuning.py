@@ -46,7 +46,7 @@ from nnstudio.progress import ProgressBar  # noqa: E402
 from nnstudio.presets import load_preset  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, WorkerPool, cached_split, config_from_trial,  # noqa: E402
                              config_of_trial, create_study, default_workers, quiet_optuna, rank_key)
-from nnstudio.tuning.confirm import confirm_top  # noqa: E402
+from nnstudio.tuning import confirm_top  # noqa: E402
 from nnstudio.tuning.objective import trial_val_loss  # noqa: E402
 
 TIME_LIMIT_S = 300.0

@@ -1,9 +1,9 @@
 """The command line: ``nnstudio SUBCOMMAND ...``; bare ``nnstudio`` opens the window.
 
 Subcommands live one per module in :mod:`nnstudio.commands`; each module registers a
-:class:`Command` in :data:`COMMANDS`.  A user error raises :class:`UserError` (or a
-``ConfigError``/``DataError``/``FileFormatError``) and ends with exit status 2 and a one-line
-message; no traceback is shown for mistakes the user can fix.
+:class:`Command` in :data:`COMMANDS`.  A user error raises :class:`~nnstudio.errors.UserError`
+(or one of its kinds, such as ``ConfigError`` or ``DataError``) and ends with exit status 2 and a
+one-line message; no traceback is shown for mistakes the user can fix.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from .errors import UserError, user_message
 from .registry import Registry
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-
-class UserError(Exception):
-    """A mistake in the command's input; the message says what to fix."""
+__all__ = ["COMMANDS", "Command", "UserError", "build_parser", "command", "main"]
 
 
 @dataclass(frozen=True)
@@ -50,21 +49,6 @@ def _load_commands() -> None:
 
     for info in pkgutil.iter_modules(commands.__path__):
         importlib.import_module(f"{commands.__name__}.{info.name}")
-
-
-def user_error_types() -> tuple[type[BaseException], ...]:
-    """Exceptions whose message is shown as a one-line error with exit status 2."""
-    from .config import ConfigError
-    from .data.split import DataError
-    from .registry import UnknownNameError
-
-    types: list[type[BaseException]] = [UserError, ConfigError, DataError, UnknownNameError]
-    try:
-        from .files import FileFormatError
-        types.append(FileFormatError)
-    except ImportError:
-        pass
-    return tuple(types)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,8 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(message)s")
     try:
         return COMMANDS[args.command].run(args)
-    except user_error_types() as exc:
-        print(f"nnstudio {args.command}: error: {exc}", file=sys.stderr)
+    except UserError as exc:
+        print(f"nnstudio {args.command}: error: {user_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"nnstudio {args.command}: interrupted", file=sys.stderr)

@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .errors import UserError
+
 SCHEMA_VERSION = 3
 
 # How an epoch's training loss and accuracy are measured (``ExperimentConfig.train_metrics``).
@@ -35,7 +37,7 @@ TRAIN_METRICS = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A config field holds a bad value.  The message names the field, the value and what is valid."""
 
     def __init__(self, field_name: str, value: Any, expected: str):

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import ConfigError, ExperimentConfig
+from .errors import UserError, unreadable
 
 if TYPE_CHECKING:
     from .model import TrainedModel
@@ -50,7 +51,7 @@ MODEL_FORMAT = "nnstudio-model"
 MODEL_FORMAT_VERSION = 1
 
 
-class FileFormatError(ValueError):
+class FileFormatError(UserError, ValueError):
     """A file cannot be read as what it claims to be, or cannot be written; the message names
     the file."""
 
@@ -123,12 +124,8 @@ def _read_bytes(path: Path, kind: str, limit: int = -1) -> bytes:
     try:
         with open(path, "rb") as fh:
             return fh.read(limit)
-    except FileNotFoundError:
-        raise FileFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileFormatError(f"{path}: is a folder, not {kind}") from None
     except OSError as exc:
-        raise FileFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise FileFormatError(unreadable(path, exc, f", not {kind}")) from None
 
 
 def save_experiment(path: str | os.PathLike, config: ExperimentConfig) -> None:

@@ -22,6 +22,7 @@ from .engine import EpochRecord, LayerSnapshot
 SCALAR_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate",
                   "elapsed", "is_best")
 DEFAULT_SNAPSHOTS = 500
+CSV_DIGITS = 9  # significant digits in the history CSV: float32 values round-trip exactly
 
 
 def ema(values: Sequence[float], factor: float, previous: float | None = None) -> np.ndarray:
@@ -101,14 +102,31 @@ class History:
         return i if 0 <= i < self._n and self._data[i, 0] == epoch else None
 
     def to_csv(self) -> str:
-        """All columns as CSV text with a header; NaN (e.g. regression accuracy) is written ``nan``."""
+        """The history CSV (see :func:`history_csv`) of the epochs recorded so far."""
         header = list(SCALAR_COLUMNS) + [f"grad_norm_{name}" for name in self.layer_names]
         out = io.StringIO()
         out.write(",".join(header) + "\n")
         int_cols = {self._index["epoch"], self._index["is_best"]}
         for row in self._data[:self._n]:
-            out.write(",".join(str(int(v)) if i in int_cols else f"{v:.9g}" for i, v in enumerate(row)) + "\n")
+            out.write(",".join(str(int(v)) if i in int_cols else _csv_number(v) for i, v in enumerate(row)) + "\n")
         return out.getvalue()
+
+
+def history_csv(records: Iterable[EpochRecord], layer_names: Sequence[str]) -> str:
+    """The one history CSV format, written by ``nnstudio train`` and by the window's export.
+
+    Columns: ``epoch,train_loss,val_loss,train_accuracy,val_accuracy,learning_rate,elapsed,is_best``
+    then ``grad_norm_<layer>`` per layer (the output layer last).  ``epoch`` and ``is_best`` (0/1)
+    are integers, other numbers have 9 significant digits (exact for float32), and a missing
+    value (NaN: accuracy of a regression run) is an empty field.
+    """
+    history = History(layer_names)
+    history.append(records)
+    return history.to_csv()
+
+
+def _csv_number(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.{CSV_DIGITS}g}"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Generic, Iterator, TypeVar
 
+from .errors import UserError
+
 T = TypeVar("T")
 
 
-class UnknownNameError(KeyError):
+class UnknownNameError(UserError, KeyError):
     """Raised for a name that is not registered; the message lists the valid names."""
 
     def __init__(self, kind: str, name: object, valid: list[str]):

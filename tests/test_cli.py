@@ -89,7 +89,7 @@ def test_train_writes_the_run_folder(moons_run):
         rows = list(csv.DictReader(fh))
     assert len(rows) == metrics["epochs_run"]
     assert list(rows[0]) == ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate",
-                             "grad_norm_layer1", "grad_norm_layer2", "grad_norm_output", "elapsed"]
+                             "elapsed", "is_best", "grad_norm_layer1", "grad_norm_layer2", "grad_norm_output"]
     assert [int(r["epoch"]) for r in rows] == list(range(1, len(rows) + 1))
     best = min(rows, key=lambda r: float(r["val_loss"]))
     assert int(best["epoch"]) == metrics["best_epoch"]

@@ -378,7 +378,7 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
 
 
 def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
-    from nnstudio.gui.compare.tab import STATUS_MAX_LINES
+    from nnstudio.gui.widgets.status_label import STATUS_MAX_LINES
 
     window, tab = shown_compare_tab(qtbot, small_config())
     try:

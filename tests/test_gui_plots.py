@@ -91,13 +91,13 @@ def test_history_csv_round_trips_through_numpy():
     np.testing.assert_array_equal(table[:, header.index("is_best")], [r.is_best for r in records])
 
 
-def test_history_csv_writes_nan_for_regression_accuracy():
+def test_history_csv_leaves_regression_accuracy_empty():
     history = History(())
     r = make_records(1, histograms=False)[0]
     history.append([EpochRecord(**{**r.__dict__, "train_accuracy": math.nan, "val_accuracy": math.nan,
                                    "grad_norms": ()})])
     row = history.to_csv().splitlines()[1].split(",")
-    assert row[SCALAR_COLUMNS.index("val_accuracy")] == "nan"
+    assert row[SCALAR_COLUMNS.index("val_accuracy")] == ""
 
 
 def test_histogram_store_stays_bounded_and_evenly_spaced_on_a_10000_epoch_run():

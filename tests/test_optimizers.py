@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from nnstudio.engine import OPTIMIZERS, make_optimizer
+from nnstudio.engine.optimizers import optimizer_keywords
 
 THETA0 = [0.5, -1.0, 2.0]
 GRADS = [[0.1, -0.2, 0.3], [-0.4, 0.5, 0.05], [0.2, 0.2, -0.6]]
@@ -135,3 +136,19 @@ def test_unknown_optimizer_lists_the_valid_names():
     with pytest.raises(KeyError) as err:
         make_optimizer("adagrad", 3, np.float64)
     assert all(name in str(err.value) for name in OPTIMIZERS.names())
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_a_misspelt_setting_raises_and_names_the_valid_ones(name):
+    with pytest.raises(TypeError) as err:
+        make_optimizer(name, 3, np.float64, **SETTINGS, betta1=0.5)
+    message = str(err.value)
+    assert "betta1" in message and name in message
+    assert all(k in message for k in optimizer_keywords(name))
+
+
+def test_settings_that_only_other_optimizers_take_are_ignored():
+    opt = make_optimizer("sgd", 3, np.float64, momentum=0.5, beta1=0.5)
+    assert optimizer_keywords("sgd") == () and not hasattr(opt, "mu")
+    assert set(optimizer_keywords("adamw")) == {"weight_decay", "decay_mask", "beta1", "beta2", "epsilon"}
+    assert make_optimizer("adam", 3, np.float64, beta1=0.5).beta1 == 0.5

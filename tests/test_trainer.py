@@ -457,9 +457,10 @@ def _history_with(consumer, cfg) -> list[tuple]:
     return out + [trainer.network.state()[0].tobytes()]
 
 
-def test_full_batch_history_is_the_same_whether_or_not_the_evaluation_pass_is_reused():
-    """A full-batch step may start from the end-of-epoch evaluation of the training split; a
-    forward pass over as many rows in between, or changed parameters, must force a fresh one."""
+def test_full_batch_history_is_not_disturbed_by_passes_between_epochs():
+    """Scratch arrays are shared by passes of the same size: a forward pass over as many rows as
+    the evaluation between epochs must not change what the next step computes, and changed
+    parameters must be used."""
     cfg = _config(epochs=6, batch_size=0, dtype="float64")
     X = np.concatenate([_split("iris").X_train, _split("iris").X_val])  # as many rows as the evaluation pass
 
@@ -490,12 +491,11 @@ def _forward_sizes(cfg: ExperimentConfig) -> list[int]:
     return calls
 
 
-def test_full_batch_steps_reuse_the_evaluation_pass():
+def test_full_batch_steps_run_their_own_pass_then_evaluate_both_splits_at_once():
     calls = _forward_sizes(_config(epochs=5, batch_size=0, train_metrics="evaluation"))
     n_train, n_val, n_test = (len(v) for v in (_split("iris").y_train, _split("iris").y_val, _split("iris").y_test))
-    # one training pass for the first epoch, then only the evaluations of both splits at once
-    # (and the final test)
-    assert calls == [n_train] + [n_train + n_val] * 5 + [n_test]
+    # each epoch: one training pass, then one evaluation of both splits together (and the final test)
+    assert calls == [n_train, n_train + n_val] * 5 + [n_test]
 
 
 @pytest.mark.parametrize("layer,running", [(LayerConfig(16, "relu"), True),

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_ERROR, EXIT_OK, UserError, command
+import numpy as np
+
+from ..cli import EXIT_ERROR, EXIT_OK, command
+from ..errors import UserError
+from . import experiment_of
 from ..compare import (DEFAULT_MAX_DEPTH, DEFAULT_SEEDS, FACTORS, MAX_DEPTH, Comparison, ComparisonResults,
                        ComparisonRun, FactorValueError, Target, check_fits_data, columns_for, depth_rows,
                        recommend_from_rows, write_depth, write_summary)
@@ -82,12 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _comparison(args: argparse.Namespace) -> Comparison:
-    from ..presets import experiment_from
-
-    if args.config is None and args.preset is None:
-        raise UserError("give an experiment file (CONFIG) or --preset NAME to start from")
-    if args.config is not None and args.preset is not None:
-        raise UserError("give either CONFIG or --preset, not both")
+    base = experiment_of(args)
     FACTORS[args.vary]  # an unknown factor fails here, listing the valid ones
     if args.max_depth is not None and args.vary != "depth":
         raise UserError("--max-depth applies only to --vary depth")
@@ -99,7 +97,6 @@ def _comparison(args: argparse.Namespace) -> Comparison:
         raise UserError(f"--tolerance must be a number of 0 or more, not {args.tolerance:g}")
     if args.target is not None and not math.isfinite(args.target):
         raise UserError(f"--target must be a finite number, not {args.target:g}")
-    base = experiment_from(args.config, args.preset)
     values = args.values
     if values is None and args.vary == "depth" and args.max_depth is not None:
         values = f"1..{args.max_depth}"
@@ -173,30 +170,56 @@ def _depth_outputs(out: Path, results: ComparisonResults, tolerance: float | Non
 
 
 def _plots(out: Path, results: ComparisonResults, depth: bool) -> list[Path]:
-    """curves.png (and depth.png) drawn by the same plots as the window's Compare tab."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
+    """curves.png (and depth.png), as the window's Compare tab draws them.  Without Qt's drawing
+    module the command still succeeds and says in one line which pictures it skipped."""
+    from ..pictures import PicturesUnavailable, render_png
 
-    from ..gui.compare.plots import CurvesPlot, DepthPlot, render_png
-
-    app = QApplication.instance() or QApplication(["nnstudio-compare"])  # noqa: F841 (kept alive while drawing)
-    comparison = results.comparison
-    plot = CurvesPlot()
-    plot.set_variants(comparison.labels)
-    plot.set_log_y(_spans_decades(results))
-    plot.update_bands([results.band(v, "val_loss") for v in range(len(comparison.variants))])
-    paths = [out / "curves.png"]
-    render_png(plot, paths[0])
+    pictures = [(out / "curves.png", [_curves_chart(results)], 960, 600)]
     if depth:
-        classification = results.classification is not False
-        rows = depth_rows(results)
-        depth_plot = DepthPlot()
-        depth_plot.set_metric_name("validation accuracy" if classification else "validation loss")
-        depth_plot.show_rows(rows, recommend_from_rows(rows, classification))
-        paths.append(out / "depth.png")
-        render_png(depth_plot, paths[-1], 900, 700)
-    return paths
+        pictures.append((out / "depth.png", _depth_charts(results), 900, 700))
+    try:
+        for path, charts, width, height in pictures:
+            render_png(charts, path, width, height)
+    except PicturesUnavailable as exc:
+        print(f"nnstudio compare: skipped {' and '.join(p.name for p, *_ in pictures)}: {exc}", file=sys.stderr)
+        return []
+    return [path for path, *_ in pictures]
+
+
+def _curves_chart(results: ComparisonResults):
+    """Mean validation loss per variant over epochs, over a band from the seeds' lowest to highest."""
+    from ..pictures import LineChart, Series
+
+    series = []
+    for v, label in enumerate(results.comparison.labels):
+        band = results.band(v, "val_loss")
+        mean = np.where(band.count > 0, band.mean, np.nan)
+        spread = band.count > 1
+        series.append(Series(label, band.epochs, mean, lo=np.where(spread, band.lo, np.nan),
+                             hi=np.where(spread, band.hi, np.nan)))
+    return LineChart("Validation loss: mean over seeds", "epoch", "validation loss", series,
+                     log_y=_spans_decades(results))
+
+
+def _depth_charts(results: ComparisonResults):
+    """The best validation metric (mean ± std) and the train/validation gap against depth."""
+    from ..pictures import LineChart, Mark, Series, series_color
+
+    classification = results.classification is not False
+    name = "validation accuracy" if classification else "validation loss"
+    rows = depth_rows(results)
+    recommendation = recommend_from_rows(rows, classification)
+    depths = [float(r.depth) for r in rows]
+    metric = Series(name, depths, [r.metric.mean for r in rows], color=series_color(1), points=True,
+                    error=[r.metric.std if r.metric.n > 1 else 0.0 for r in rows])
+    gap = Series("gap", depths, [r.gap.mean for r in rows], color=series_color(3), points=True)
+    marks = () if recommendation is None else (
+        Mark(recommendation.depth, recommendation.value, f"recommended: {recommendation.depth}"),)
+    x_range = (min(depths, default=1) - 0.5, max(depths, default=1) + 0.5)
+    return [LineChart(f"Best {name} by depth", "hidden layers", name, [metric], marks=marks, x_ticks=depths,
+                      x_range=x_range, legend=False),
+            LineChart("Train/validation gap by depth", "hidden layers", "gap", [gap], x_ticks=depths,
+                      x_range=x_range, legend=False, zero_line=True)]
 
 
 def _spans_decades(results: ComparisonResults) -> bool:

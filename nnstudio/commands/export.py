@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import EXIT_OK, UserError, command
+from ..cli import EXIT_OK, command
+from ..errors import UserError
 from ..files import FileFormatError, load_model
 
 

@@ -17,7 +17,8 @@ import sys
 
 import numpy as np
 
-from ..cli import EXIT_OK, UserError, command
+from ..cli import EXIT_OK, command
+from ..errors import UserError
 from ..data.csv import CsvTable, csv_columns, is_number, read_csv
 from ..files import atomic_write_text, load_model
 from ..model import TrainedModel

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_OK, UserError, command
+from ..cli import EXIT_OK, command
+from ..errors import UserError
 from ..presets import list_presets, presets, write_preset
 from .datasets import format_table
 

@@ -12,8 +12,6 @@ parameters so far, and exits with status 130; a second Ctrl-C aborts at once.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import logging
 import math
@@ -25,13 +23,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
+from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
 from ..files import atomic_write_text, save_experiment, save_model
+from ..history import history_csv
 from ..model import TrainedModel
-from ..presets import experiment_from, preset_names
+from ..presets import preset_names
+from . import experiment_of
 from ..progress import ProgressBar, format_seconds
 
 log = logging.getLogger("nnstudio.train")
@@ -80,11 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace) -> ExperimentConfig:
-    if args.config is None and args.preset is None:
-        raise UserError(f"give an experiment file (CONFIG.json) or --preset NAME ({', '.join(preset_names())})")
-    if args.config is not None and args.preset is not None:
-        raise UserError("give either an experiment file or --preset, not both")
-    cfg = experiment_from(args.config, args.preset)
+    cfg = experiment_of(args)
     changes = {key: value for key, value in (("epochs", args.epochs), ("seed", args.seed),
                                              ("log_every", args.log_every)) if value is not None}
     if cfg.data.name == "csv" and isinstance(cfg.data.params.get("path"), str) and cfg.data.params["path"]:
@@ -164,25 +161,6 @@ def epoch_line(record: EpochRecord, epochs: int) -> str:
         parts.append(f"val_accuracy {record.val_accuracy:.4f}")
     parts.append(f"lr {record.learning_rate:.3g}")
     return f"epoch {record.epoch}/{epochs}: " + ", ".join(parts)
-
-
-HISTORY_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "learning_rate")
-
-
-def history_csv(history: list[EpochRecord], layer_names: list[str]) -> str:
-    """One row per epoch; ``grad_norm_<layer>`` columns per layer; accuracies empty for regression."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*HISTORY_COLUMNS, *(f"grad_norm_{name}" for name in layer_names), "elapsed"])
-    for r in history:
-        values = [r.train_loss, r.val_loss, r.train_accuracy, r.val_accuracy, r.learning_rate, *r.grad_norms,
-                  r.elapsed]
-        writer.writerow([r.epoch, *(_number(v) for v in values)])
-    return buffer.getvalue()
-
-
-def _number(value: float) -> str:
-    return "" if value is None or math.isnan(value) else format(value, ".8g")
 
 
 def _json_number(value: float) -> float | None:

@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import signal
 import sys
-import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from ..cli import EXIT_INTERRUPTED, EXIT_OK, UserError, command
+from ..cli import EXIT_INTERRUPTED, EXIT_OK, command
+from ..errors import UserError
+from . import experiment_of
 from ..progress import ProgressBar, format_seconds
 
 EXIT_FAILED = 1
-POLL_S = 0.5
 # --confirm default: trials re-trained at the end (0: off).  Off: on digits (benchmarks/bench_tuning.py,
 # sampler seeds 0-4) confirming the top 5 with 2 more seeds changed the picked config's test accuracy
 # by +0.019, 0, -0.011, 0, +0.004 (mean +0.002) for 10-23 s, which is not a reliable gain.
@@ -66,10 +64,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--list", action="store_true", help="list the studies in the store and exit")
     p.add_argument("--delete", metavar="NAME", help="delete a study and its trials, then exit")
     p.add_argument("--write-space", metavar="FILE", help="write the default search space as JSON (to edit) and exit")
-    # Set by a launcher for its child workers.
-    p.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
-    p.add_argument("--confirm-work", action="store_true", help=argparse.SUPPRESS)
 
 
 def _has_cmaes() -> bool:
@@ -112,22 +106,7 @@ def _quiet_optuna(verbose: bool) -> None:
 
 
 def _load_config(args):
-    from ..files import load_experiment
-
-    if args.config and args.preset:
-        raise UserError("give either CONFIG or --preset, not both")
-    if args.config:
-        return load_experiment(args.config)
-    if args.preset:
-        try:
-            from .. import presets
-        except ImportError:
-            raise UserError("presets are not available in this installation; give a CONFIG file") from None
-        try:
-            return presets.load_preset(args.preset)
-        except KeyError as exc:
-            raise UserError(str(exc).strip("'\"")) from None
-    raise UserError("give an experiment file (CONFIG) or --preset NAME, or --join --study NAME to add a worker")
+    return experiment_of(args, otherwise=", or --join --study NAME to add a worker")
 
 
 def _load_space(path: str | None):
@@ -153,46 +132,15 @@ def _settings(args, task: str):
     return TuneSettings(metric=args.metric or default_metric(task), **changes).validate()
 
 
-def _tuning_errors() -> tuple[type[BaseException], ...]:
-    from ..tuning import SpaceError, StorageError
-
-    return (StorageError, SpaceError)
-
-
-def _user_errors(fn):
-    """Storage and space errors are user errors too: one line, exit status 2."""
-    def wrapper(args):
-        try:
-            return fn(args)
-        except _tuning_errors() as exc:
-            raise UserError(str(exc)) from None
-    return wrapper
-
-
 # -- stop on Ctrl-C ----------------------------------------------------------------------
 
 @contextmanager
 def _stop_on_signals(stop, on_second=None) -> Iterator[None]:
-    """SIGINT/SIGTERM set ``stop`` (the running trial is aborted and ends as FAIL); a second
-    Ctrl-C calls ``on_second`` (kill the workers at once)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    count = {"n": 0}
+    """SIGINT/SIGTERM set ``stop``; a second Ctrl-C calls ``on_second`` (:func:`~nnstudio.tuning.stop_on_signals`)."""
+    from ..tuning import stop_on_signals
 
-    def handler(signum, frame):
-        count["n"] += 1
-        stop.set()
-        if count["n"] == 2 and on_second is not None:
-            on_second()
-
-    names = ("SIGINT", "SIGTERM") if os.name == "posix" else ("SIGINT",)
-    previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
-    try:
+    with stop_on_signals(stop, on_second):
         yield
-    finally:
-        for name, old in previous.items():
-            signal.signal(getattr(signal, name), old)
 
 
 # -- subcommands -------------------------------------------------------------------------
@@ -206,7 +154,6 @@ def _write_space(path: str) -> int:
     return EXIT_OK
 
 
-@_user_errors
 def _list(args) -> int:
     from ..tuning import display_url, list_studies, open_storage
 
@@ -225,7 +172,6 @@ def _list(args) -> int:
     return EXIT_OK
 
 
-@_user_errors
 def _delete(args) -> int:
     from ..tuning import delete_study, display_url, open_storage
 
@@ -235,7 +181,6 @@ def _delete(args) -> int:
     return EXIT_OK
 
 
-@_user_errors
 def _join(args) -> int:
     from ..tuning import StopFlag, open_study
 
@@ -243,43 +188,24 @@ def _join(args) -> int:
         raise UserError("--join reads the config from the study; do not give CONFIG or --preset")
     if not args.study:
         raise UserError("--join needs --study NAME (and --storage URL for a shared database)")
-    if args.confirm_work:
-        return _confirm_worker(args)
-    tuning = open_study(args.storage, args.study, worker_index=args.worker_index)
-    child = args.worker_index is not None
+    tuning = open_study(args.storage, args.study)
     workers = args.workers or 1
     # A joining worker confirms only when asked (--confirm K): several may join one study.
-    confirm = None if child or not args.confirm else (args.confirm, args.confirm_seeds or CONFIRM_SEEDS)
+    confirm = (args.confirm, args.confirm_seeds or CONFIRM_SEEDS) if args.confirm else None
     if workers > 1:
-        return _run_pool(tuning, workers, args.timeout, max_trials_each=args.trials, show=not child,
-                         final_test=False, output=None, confirm=confirm)
-    stop = StopFlag(parent_pid=args.parent_pid)
+        return _run_pool(tuning, workers, args.timeout, max_trials_each=args.trials, final_test=False, output=None,
+                         confirm=confirm)
+    stop = StopFlag()
     with _stop_on_signals(stop):
-        if child:
-            result = _run_here(tuning, stop, args.trials, args.timeout, show=False)
-        else:
-            print(_describe_join(tuning, args.trials), file=sys.stderr)
-            result = _run_here(tuning, stop, args.trials, args.timeout, show=True)
+        print(_describe_join(tuning, args.trials), file=sys.stderr)
+        result = _run_here(tuning, stop, args.trials, args.timeout)
     stopped = result.reason == "stopped"
-    if not child:
-        print(f"This worker ran {result.trials} trials ({result.complete} complete, {result.pruned} pruned, "
-              f"{result.failed} failed); {_reason_text(result.reason)}.")
-        if confirm and not stopped:
-            stopped = _confirm(tuning, *confirm, workers=1)
-        _print_best(tuning)
+    print(f"This worker ran {result.trials} trials ({result.complete} complete, {result.pruned} pruned, "
+          f"{result.failed} failed); {_reason_text(result.reason)}.")
+    if confirm and not stopped:
+        stopped = _confirm(tuning, *confirm, workers=1)
+    _print_best(tuning)
     return EXIT_INTERRUPTED if stopped else EXIT_OK
-
-
-def _confirm_worker(args) -> int:
-    """A confirmation worker process: its share of the study's confirmation plan."""
-    from ..tuning import StopFlag, open_study
-    from ..tuning.confirm import run_confirm_jobs
-
-    tuning = open_study(args.storage, args.study, heartbeat=False)
-    stop = StopFlag(parent_pid=args.parent_pid)
-    with _stop_on_signals(stop):
-        run_confirm_jobs(tuning, args.worker_index or 0, stop.is_set)
-    return EXIT_INTERRUPTED if stop.is_set() else EXIT_OK
 
 
 def _confirm_settings(args) -> tuple[int, int] | None:
@@ -339,13 +265,13 @@ def _describe_join(tuning, max_trials) -> str:
     return f"Joining study {tuning.name!r} in {display_url(tuning.storage_url)}: {goal}"
 
 
-def _run_here(tuning, stop, max_trials, timeout, show: bool):
+def _run_here(tuning, stop, max_trials, timeout):
     """One worker in this process, with a progress bar over the study's target or our own trials."""
     from ..tuning import run_worker
 
     use_target = max_trials is None
     total = max_trials or tuning.target or 0
-    bar = ProgressBar(total, "tune") if show and total else None
+    bar = ProgressBar(total, "tune") if total else None
     base_done = tuning.n_finished() if use_target else 0
     mine = {"n": 0}
 
@@ -364,7 +290,6 @@ def _run_here(tuning, stop, max_trials, timeout, show: bool):
     return result
 
 
-@_user_errors
 def _launch(args) -> int:
     from ..files import check_can_write
     from ..tuning import cached_split, create_study, default_workers, display_url
@@ -391,53 +316,48 @@ def _launch(args) -> int:
 
         stop = StopFlag()
         with _stop_on_signals(stop):
-            result = _run_here(tuning, stop, None, args.timeout, show=True)
+            result = _run_here(tuning, stop, None, args.timeout)
         interrupted = result.reason == "stopped"
         confirm = _confirm_settings(args)
         if confirm and not interrupted:
             interrupted = _confirm(tuning, *confirm, workers=1)
         return _finish(tuning, interrupted, output, final_test=not args.no_test)
-    return _run_pool(tuning, workers, args.timeout, max_trials_each=None, show=True,
-                     final_test=not args.no_test, output=output, confirm=_confirm_settings(args))
+    return _run_pool(tuning, workers, args.timeout, max_trials_each=None, final_test=not args.no_test, output=output,
+                     confirm=_confirm_settings(args))
 
 
-def _run_pool(tuning, workers: int, timeout, *, max_trials_each, show: bool, final_test: bool, output,
+def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: bool, output,
               confirm: tuple[int, int] | None = None) -> int:
-    from ..tuning import StopFlag, WorkerPool
+    from ..tuning import StopFlag, WorkerPool, run_pool
 
     pool = WorkerPool(tuning.storage_url, tuning.name, workers, timeout=timeout, max_trials_each=max_trials_each)
     stop = StopFlag()
     total = tuning.target - tuning.n_finished() if tuning.target else (max_trials_each or 0) * workers
     base_done = tuning.n_finished()
-    bar = ProgressBar(total, "tune") if show and total else None
-    shown = None
+    bar = ProgressBar(total, "tune") if total else None
+    shown = {"progress": None}
+
+    def poll() -> None:
+        progress = (min(max(tuning.n_finished() - base_done, 0), total), _bar_info(tuning))
+        if bar is not None and progress != shown["progress"]:
+            shown["progress"] = progress
+            bar.update(*progress)
+
+    def stopping() -> None:
+        print("\nStopping: the workers abort their trials (press Ctrl-C again to kill them) ...", file=sys.stderr)
+
     with _stop_on_signals(stop, on_second=pool.kill):
-        pool.start()
-        try:
-            while pool.alive() and not stop.is_set():
-                stop.wait(POLL_S)
-                pool.release_trials(tuning.study)
-                progress = (min(max(tuning.n_finished() - base_done, 0), total), _bar_info(tuning))
-                if bar is not None and progress != shown:
-                    shown = progress
-                    bar.update(*progress)
-        finally:
-            if stop.is_set() and show:
-                print("\nStopping: the workers abort their trials (press Ctrl-C again to kill them) ...",
-                      file=sys.stderr)
-            pool.shutdown(grace=30.0)
-            released = pool.release_trials(tuning.study)
-            errors = pool.errors()
-            pool.close()
+        end = run_pool(pool, stop, study=tuning.study, on_poll=poll, on_stopping=stopping)
     if bar is not None:
         bar.close(_bar_info(tuning))
+    errors = end.errors
     for line in errors:
         print(f"nnstudio tune: {line}", file=sys.stderr)
-    if released and show:
-        print(f"Marked trials {', '.join(map(str, released))} FAIL: their worker ended during the trial.",
+    if end.released:
+        print(f"Marked trials {', '.join(map(str, end.released))} FAIL: their worker ended during the trial.",
               file=sys.stderr)
     stopped = stop.is_set()
-    if confirm and not stopped and show:
+    if confirm and not stopped:
         stopped = _confirm(tuning, *confirm, workers=workers)
     if output is None:
         _print_best(tuning)

@@ -19,9 +19,10 @@ import numpy as np
 from ..config import ExperimentConfig, LayerConfig
 from ..engine import ARTICLE_INITS, CLIP_TYPES, INITIALIZERS, OPTIMIZERS, hidden_activation_names
 from ..registry import Registry
+from ..errors import UserError
 
 
-class FactorValueError(ValueError):
+class FactorValueError(UserError, ValueError):
     """A value cannot be used for a factor; the message names the factor, the value and what is valid."""
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import multiprocessing as mp
-import os
 import queue as queue_module
 import signal
 import threading
@@ -38,6 +37,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..compute import cpu_count, limit_blas_threads
 from ..config import ConfigError, DataConfig, ExperimentConfig
 from ..data import DataError, Split, load_split
 from ..engine import EpochRecord, Histogram, LayerSnapshot, Trainer, TrainingSummary, validate_config
@@ -198,21 +198,12 @@ def process_context() -> mp.context.BaseContext:
 
 
 _CHILD: dict[str, Any] = {}
-_BLAS_LIMITS: list = []
 
 
 def _child_init(events_queue, stop_flag) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops the runs
-    _limit_blas_threads()
+    limit_blas_threads(1)
     _CHILD.update(queue=events_queue, stop=stop_flag)
-
-
-def _limit_blas_threads() -> None:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it BLAS may use more threads than its share of cores
-        return
-    _BLAS_LIMITS.append(threadpool_limits(limits=1, user_api="blas"))
 
 
 def _child_run(job: Job, max_snapshots: int) -> None:
@@ -248,10 +239,7 @@ BACKENDS.register("thread", Backend(lambda: (queue_module.SimpleQueue(), threadi
 
 def default_workers() -> int:
     """The CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    return cpu_count()
 
 
 # -- the parent's loop -------------------------------------------------------------------

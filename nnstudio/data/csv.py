@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import unreadable
 from .datasets import CLASSIFICATION, DATASETS, REGRESSION, Dataset, DatasetSpec, ParamSpec
 from .split import DataError
 
@@ -148,12 +149,8 @@ def _as_index(target: Any) -> int | None:
 def _open_text(path: Path):
     try:
         return open(path, encoding=_ENCODING, newline="")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder; choose a CSV file") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise DataError(unreadable(path, exc, "; choose a CSV file")) from None
 
 
 def _read_layout(path: Path) -> _Layout:

@@ -8,9 +8,10 @@ import numpy as np
 
 from ..config import DataConfig
 from .datasets import CLASSIFICATION, Dataset, DATASETS
+from ..errors import UserError
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     """The data cannot be used as asked; the message says why and what to change."""
 
 

@@ -8,14 +8,14 @@ kept as an (old, new) pair for undo.  Field paths name a config field with dots:
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..config import ConfigError, DataConfig, ExperimentConfig, LayerConfig
 from ..data import CLASSIFICATION, DATASETS, REGRESSION, load_split
-from ..engine import FUSED_OUTPUT_GRADIENTS, OPTIMIZERS, output_units, pairing_problem, task_problem, validate_config
+from ..engine import FUSED_OUTPUT_GRADIENTS, output_units, pairing_problem, task_problem, validate_config
+from ..engine.optimizers import optimizer_keywords
 
 # -- fields ---------------------------------------------------------------------------------
 
@@ -272,11 +272,7 @@ SCHEDULE_FIELDS: dict[str, tuple[str, ...]] = {
 
 def optimizer_settings(name: str) -> tuple[str, ...]:
     """Config fields the optimizer ``name`` uses, read from its constructors' parameters."""
-    used: set[str] = set()
-    for cls in OPTIMIZERS[name].__mro__:
-        init = cls.__dict__.get("__init__")
-        if init is not None:
-            used.update(inspect.signature(init).parameters)
+    used = set(optimizer_keywords(name))
     return tuple(f for f in OPTIMIZER_FIELDS if f in used)
 
 

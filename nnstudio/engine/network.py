@@ -65,7 +65,6 @@ class Network:
         self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
         self._workspaces: dict[int, _Workspace] = {}
         self._last: _Workspace | None = None  # workspace of the last forward pass
-        self._passes = 0
         self._allocate()
         self.initialize(rng)
 
@@ -138,23 +137,6 @@ class Network:
             ws = _Workspace(n, self.layers, self.dtype)
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
-
-    @property
-    def _last_pass_id(self) -> int:
-        """The number of the last forward pass."""
-        return self._passes
-
-    def _resume(self, pass_id: int, rows: int) -> bool:
-        """Make the first ``rows`` rows of forward pass ``pass_id`` what :meth:`backward` differentiates.
-
-        Only for passes without dropout or batch norm (whose rows do not depend on each
-        other).  Returns False, changing nothing, when a later pass has reused that workspace.
-        """
-        ws = next((w for w in self._workspaces.values() if w.pass_id == pass_id), None)
-        if ws is None or pass_id == 0:
-            return False
-        self._last = ws if len(ws.ones) == rows else ws.prefix(rows)
-        return True
 
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
@@ -232,8 +214,6 @@ class Network:
         but leaves no caches for :meth:`backward`: for evaluations, not gradients.
         """
         ws = self._workspace(len(X))
-        self._passes += 1
-        ws.pass_id = self._passes
         self._last = ws
         a = X
         last = len(self.layers) - 1

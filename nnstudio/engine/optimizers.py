@@ -1,6 +1,6 @@
 """Optimizers that update one flat parameter vector in place.
 
-Each optimizer is built as ``OPTIMIZERS[name](size, dtype, **settings)`` and applied with
+Each optimizer is built as ``make_optimizer(name, size, dtype, **settings)`` and applied with
 ``opt.step(params, grads, lr)``.  Updates (g: gradient, t: step count from 1):
 
 * ``sgd``       θ ← θ − lr·g
@@ -14,6 +14,7 @@ Each optimizer is built as ``OPTIMIZERS[name](size, dtype, **settings)`` and app
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -33,7 +34,7 @@ class Optimizer:
 
     formula = ""
 
-    def __init__(self, size: int, dtype=np.float32, **settings):
+    def __init__(self, size: int, dtype=np.float32):
         self.t = 0
         self.dtype = np.dtype(dtype)
 
@@ -45,7 +46,7 @@ class Optimizer:
 class SGD(Optimizer):
     formula = "θ ← θ − lr·g"
 
-    def __init__(self, size, dtype=np.float32, **settings):
+    def __init__(self, size, dtype=np.float32):
         super().__init__(size, dtype)
         self._buf = np.zeros(size, dtype=dtype)
 
@@ -59,7 +60,7 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     formula = "v ← μ·v − lr·g;  θ ← θ + v"
 
-    def __init__(self, size, dtype=np.float32, momentum=0.9, **settings):
+    def __init__(self, size, dtype=np.float32, momentum=0.9):
         super().__init__(size, dtype)
         self.mu = float(momentum)
         self.velocity = np.zeros(size, dtype=dtype)
@@ -93,7 +94,7 @@ class Nesterov(Momentum):
 class RMSprop(Optimizer):
     formula = "s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (√s + ε)"
 
-    def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8, **settings):
+    def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8):
         super().__init__(size, dtype)
         self.rho, self.eps = float(rho), float(epsilon)
         # s is kept as s / (1 − ρ): then s ← ρ·s + g², one pass fewer per step; the factor
@@ -125,7 +126,7 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     formula = "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε)"
 
-    def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8, **settings):
+    def __init__(self, size, dtype=np.float32, beta1=0.9, beta2=0.999, epsilon=1e-8):
         super().__init__(size, dtype)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(epsilon)
         # The moments are kept as m / (1 − β1) and v / (1 − β2): then m ← β1·m + g and
@@ -182,6 +183,31 @@ class AdamW(Adam):
         super().step(params, grads, lr)
 
 
+_NOT_SETTINGS = ("self", "size", "dtype")
+
+
+def optimizer_keywords(name: str) -> tuple[str, ...]:
+    """The settings the optimizer ``name`` takes, from its constructors' parameters."""
+    names: list[str] = []
+    for cls in OPTIMIZERS[name].__mro__[:-1]:  # not object
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            names += [p.name for p in inspect.signature(init).parameters.values()
+                      if p.name not in _NOT_SETTINGS and p.kind is p.POSITIONAL_OR_KEYWORD]
+    return tuple(dict.fromkeys(names))
+
+
 def make_optimizer(name: str, size: int, dtype, **settings) -> Optimizer:
-    """Build a registered optimizer; settings it does not use are ignored."""
-    return OPTIMIZERS[name](size, dtype, **settings)
+    """Build a registered optimizer.
+
+    A setting that only other optimizers take (``momentum`` for ``adam``) is ignored, so one
+    config can hold them all; a setting that no optimizer takes is a mistake and raises a
+    ``TypeError`` naming the valid ones.
+    """
+    own = optimizer_keywords(name)
+    known = {k for other in OPTIMIZERS.names() for k in optimizer_keywords(other)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(f"optimizer {name!r} got unknown setting{'s' if len(unknown) > 1 else ''} "
+                        f"{', '.join(unknown)}; it takes {', '.join(own) or 'none'}")
+    return OPTIMIZERS[name](size, dtype, **{k: v for k, v in settings.items() if k in own})

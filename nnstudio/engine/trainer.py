@@ -260,13 +260,6 @@ class Trainer:
         self._running_metrics = (math.nan, math.nan)
         self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
         self._norms = np.empty(len(net.layers), dtype=dt)
-        # Full batch without dropout or batch norm: a training forward pass over the training
-        # split is the very computation that evaluates it at the end of the previous epoch, so
-        # the next step starts from that pass (when no later pass has reused its scratch arrays
-        # and the parameters are unchanged) instead of repeating it.
-        self._reuse_evaluation = not self._running and config.full_batch and not any(
-            layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
-        self._evaluated = (0, None)  # (pass id, parameters) of the last evaluation pass
         self._last_grad = np.zeros_like(net.flat_grad)
         self._histograms = HistogramBatch()
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
@@ -342,15 +335,13 @@ class Trainer:
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
         layer_grads, norms = self._layer_grads, self._norms
         norm_sums = np.zeros(len(layer_grads))
-        reuse = self._reuse_evaluation
         last_lo = (n - 1) // batch * batch
         for lo in range(0, n, batch):
             if stop():
                 return None
-            if not (reuse and self._resume_evaluation()):
-                out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
-                if outputs is not None:
-                    outputs[lo:lo + batch] = out
+            out = net._forward(X[lo:lo + batch], True, self._dropout_rng)
+            if outputs is not None:
+                outputs[lo:lo + batch] = out
             net.backward(Y[lo:lo + batch])
             # per-layer L2 norms of the gradient before clipping: one BLAS dot product per layer
             for i, g in enumerate(layer_grads):
@@ -373,13 +364,6 @@ class Trainer:
             acc = float(np.count_nonzero(decode_classes(out) == labels)) / len(labels)
         return loss, acc
 
-    def _resume_evaluation(self) -> bool:
-        """Start the full-batch step from the last evaluation pass, if that is still valid."""
-        pass_id, params = self._evaluated
-        net = self.network
-        return (params is not None and np.array_equal(params, net.flat)
-                and net._resume(pass_id, len(self.X_train)))
-
     def _evaluate_splits(self) -> tuple[float, float, float, float]:
         """(train loss, train accuracy, val loss, val accuracy): one evaluation pass over the
         validation split, and over the training split too unless its metrics are running ones.
@@ -391,8 +375,6 @@ class Trainer:
             out = net._forward(self.X_val, False, None, fold=True)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
         out = net._forward(self._X_eval, False, None, fold=True)
-        if self._reuse_evaluation:
-            self._evaluated = (net._last_pass_id, net.flat.copy())
         for layer in net.layers:
             layer.a = layer.a[n:]
         return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))

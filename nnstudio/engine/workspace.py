@@ -71,22 +71,10 @@ class _Scratch:
 
 
 class _Workspace:
-    """Scratch for every layer at one batch size; ``pass_id`` numbers the last pass that used it."""
+    """Scratch for every layer at one batch size."""
 
-    __slots__ = ("layers", "ones", "pass_id")
+    __slots__ = ("layers", "ones")
 
     def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
         self.layers = [_Scratch(n, layer, dtype) for layer in layers]
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
-        self.pass_id = 0
-
-    def prefix(self, rows: int) -> "_Workspace":
-        """The first ``rows`` rows of this workspace and of its last pass, as views (no dropout, no batch norm)."""
-        view = object.__new__(_Workspace)
-        view.ones, view.pass_id, view.layers = self.ones[:rows], self.pass_id, []
-        for scratch in self.layers:
-            part = object.__new__(_Scratch)
-            part.z, part.delta, part.x = scratch.z[:rows], scratch.delta[:rows], scratch.x[:rows]
-            part.dropped = part.mask = part.keep = part.x_hat = part.inv_std = part.used_mask = None
-            view.layers.append(part)
-        return view

@@ -20,9 +20,9 @@ trial number:
 * ``confirmed:<n>``        trial ``n`` once all its seeds are in: ``{"seeds", "values",
   "val_losses", "mean", "val_loss"}`` (``val_loss``: the mean validation loss).
 
-The extra trainings run in worker processes (``nnstudio tune --join --confirm-work``, one
-BLAS thread each), worker ``i`` of ``W`` taking runs ``i, i + W, ...``; with one worker they run
-in the calling process.  A stop request aborts the running trainings; finished runs are kept
+The extra trainings run in worker processes (``python -m nnstudio.tuning confirm``, started by
+:func:`~nnstudio.tuning.runner.confirm_top`, one BLAS thread each), worker ``i`` of ``W`` taking
+runs ``i, i + W, ...``; with one worker they run in the calling process.  A stop request aborts the running trainings; finished runs are kept
 and reused by the next confirmation with the same seeds; trials count as confirmed only once
 every run of the plan is in.
 """
@@ -30,7 +30,6 @@ every run of the plan is in.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -45,8 +44,6 @@ EXTRA_SEEDS = 2    # extra training seeds for each by default
 PLAN_ATTR = "confirm:plan"
 RUN_PREFIX = "confirm:"
 RESULT_PREFIX = "confirmed:"
-POLL_S = 0.5
-STOP_GRACE_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -255,57 +252,6 @@ def clear_confirmations(tuning) -> None:
             storage.set_study_user_attr(study_id, key, None)
 
 
-def confirm_top(tuning, top_k: int, n_seeds: int, *, workers: int = 1, stop=None,
-                on_progress: Callable[[int, int], None] | None = None, poll_s: float = POLL_S) -> ConfirmResult:
-    """Confirm the top ``top_k`` trials of ``tuning`` with ``n_seeds`` extra seeds each.
-
-    ``workers`` > 1 runs the trainings in that many worker processes; 1 runs them here.
-    ``stop`` is a :class:`~nnstudio.tuning.worker.StopFlag` (or anything with ``is_set``).
-    ``on_progress(done, total)`` is called as runs finish.  Best is then the best confirmed trial.
-    """
-    from .pool import WorkerPool
-
-    started = time.perf_counter()
-    plan = make_plan(tuning, top_k, n_seeds, workers)
-    study = tuning.study
-    clear_confirmations(tuning)
-    study.set_user_attr(PLAN_ATTR, plan.to_dict())
-    total = len(plan.runs)
-    is_stopped = (lambda: stop.is_set()) if stop is not None else (lambda: False)
-
-    def progress() -> None:
-        if on_progress is not None:
-            on_progress(runs_done(study.user_attrs, plan), total)
-
-    progress()
-    errors: list[str] = []
-    if plan.workers > 1:
-        pool = WorkerPool(tuning.storage_url, tuning.name, plan.workers, confirm=True)
-        pool.start()
-        try:
-            while pool.alive() and not is_stopped():
-                if stop is not None:
-                    stop.wait(poll_s)
-                else:
-                    pool.wait(poll_s)
-                progress()
-        finally:
-            pool.stop()
-            if not pool.wait(STOP_GRACE_S):
-                pool.kill()
-            errors = pool.errors()
-            pool.close()
-    # Runs left undone by a worker process that failed are trained here; with one worker, all.
-    for index in range(plan.workers):
-        if is_stopped():
-            break
-        run_confirm_jobs(tuning, index, is_stopped, on_run=progress)
-    confirmed = summarize(tuning, plan)
-    progress()
-    return ConfirmResult(plan, confirmed, runs_done(study.user_attrs, plan), time.perf_counter() - started,
-                         is_stopped(), tuple(errors))
-
-
 def best_confirmed(tuning) -> FrozenTrial | None:
     """The best trial of ``tuning`` by its confirmed mean (None when nothing is confirmed)."""
     confirmed = confirmations(tuning.study.user_attrs)
@@ -315,6 +261,6 @@ def best_confirmed(tuning) -> FrozenTrial | None:
                       confirmed_ranking(confirmed, tuning.settings.direction))
 
 
-__all__ = ["Confirmation", "ConfirmResult", "Plan", "PLAN_ATTR", "best_confirmed", "confirm_top",
+__all__ = ["Confirmation", "ConfirmResult", "Plan", "PLAN_ATTR", "best_confirmed",
            "confirmations", "confirmed_ranking", "make_plan", "read_plan", "run_confirm_jobs", "summarize",
            "top_trials", "train_seed"]

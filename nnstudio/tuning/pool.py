@@ -1,7 +1,10 @@
-"""Worker processes on this machine: ``python -m nnstudio tune --join ...`` children.
+"""Worker processes on this machine: ``python -m nnstudio.tuning trials|confirm ...`` children.
 
 The launcher (the command line or the tuning tab) creates the study, then starts K children
-that join it through its storage, exactly as a worker on another machine would.  Separate
+that join it through its storage, exactly as a worker on another machine would.  The storage
+URL reaches a child through the environment variable :data:`STORAGE_ENV`, never its command
+line, which any local user can read (``ps``, ``/proc/PID/cmdline``) and which may hold a
+database password.  Separate
 processes keep the window responsive and use every core (NumPy-heavy Python code does not run
 in parallel in threads).  Each child uses one BLAS thread, so K children use K cores.
 
@@ -24,28 +27,24 @@ from typing import IO
 
 import optuna
 
+from ..compute import child_env, cpu_count
 from .worker import fail_trials_of_workers, host_pid
 
-ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                  "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1"}
+STORAGE_ENV = "NNSTUDIO_WORKER_STORAGE"   # the study's storage URL, for a child only
 
 
 def default_workers() -> int:
-    """One worker per core."""
-    return max(1, os.cpu_count() or 1)
+    """One worker per CPU this process may use."""
+    return cpu_count()
 
 
-def worker_command(storage_url: str, study_name: str, *, worker_index: int | None = None,
-                   parent_pid: int | None = None, timeout: float | None = None,
-                   max_trials: int | None = None, confirm: bool = False) -> list[str]:
-    """The command line of one joining worker process (``confirm``: one that runs its share of
-    the study's confirmation plan instead of trials, :mod:`~nnstudio.tuning.confirm`)."""
-    cmd = [sys.executable, "-m", "nnstudio", "-q", "tune", "--join", "--storage", storage_url,
-           "--study", study_name, "--workers", "1"]
-    if confirm:
-        cmd.append("--confirm-work")
-    if worker_index is not None:
-        cmd += ["--worker-index", str(worker_index)]
+def worker_command(study_name: str, *, worker_index: int = 0, parent_pid: int | None = None,
+                   timeout: float | None = None, max_trials: int | None = None, confirm: bool = False) -> list[str]:
+    """The command line of one worker process (``confirm``: one that runs its share of the
+    study's confirmation plan instead of trials, :mod:`~nnstudio.tuning.confirm`).  It holds no
+    storage URL: see :func:`worker_env`."""
+    cmd = [sys.executable, "-m", "nnstudio.tuning", "confirm" if confirm else "trials", "--study", study_name,
+           "--index", str(worker_index)]
     if parent_pid is not None:
         cmd += ["--parent-pid", str(parent_pid)]
     if timeout is not None:
@@ -55,12 +54,15 @@ def worker_command(storage_url: str, study_name: str, *, worker_index: int | Non
     return cmd
 
 
-def worker_env() -> dict[str, str]:
-    """The environment of a child: one BLAS thread, and this copy of nnstudio importable."""
-    env = dict(os.environ)
-    env.update(ONE_THREAD_ENV)
+def worker_env(storage_url: str | None = None) -> dict[str, str]:
+    """The environment of a child: one BLAS thread, this copy of nnstudio importable, and the
+    storage URL (when given) in :data:`STORAGE_ENV`."""
+    env = child_env()
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.pop(STORAGE_ENV, None)
+    if storage_url is not None:
+        env[STORAGE_ENV] = storage_url
     return env
 
 
@@ -90,12 +92,12 @@ class WorkerPool:
         self.children: list[_Child] = []
 
     def start(self) -> None:
-        env = worker_env()
+        env = worker_env(self.storage_url)
         for i in range(self.n_workers):
             index = self.first_index + i
             log = tempfile.TemporaryFile(prefix="nnstudio-worker-")
-            cmd = worker_command(self.storage_url, self.study_name, worker_index=index, parent_pid=os.getpid(),
-                                 timeout=self.timeout, max_trials=self.max_trials_each, confirm=self.confirm)
+            cmd = worker_command(self.study_name, worker_index=index, parent_pid=os.getpid(), timeout=self.timeout,
+                                 max_trials=self.max_trials_each, confirm=self.confirm)
             # A new session: Ctrl-C in the terminal reaches the launcher only, which then
             # stops the children itself, once.
             kwargs = {"start_new_session": True} if os.name == "posix" else {}
@@ -137,12 +139,6 @@ class WorkerPool:
                 c.process.kill()
         for c in self.children:
             c.process.wait()
-
-    def shutdown(self, grace: float = 10.0) -> None:
-        """Stop, wait up to ``grace`` seconds, then kill whatever is left."""
-        self.stop()
-        if not self.wait(grace):
-            self.kill()
 
     def release_trials(self, study: optuna.Study) -> list[int]:
         """Mark FAIL the RUNNING trials of children that have exited; their numbers."""

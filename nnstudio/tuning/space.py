@@ -30,13 +30,14 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..engine import ARTICLE_TUNED_INITS, CLIP_TYPES, INITIALIZERS, OPTIMIZERS, hidden_activation_names
 from ..registry import Registry
+from ..errors import UserError
 
 SPACE_SCHEMA_VERSION = 1
 
 INT, FLOAT, CATEGORICAL = "int", "float", "categorical"
 
 
-class SpaceError(ValueError):
+class SpaceError(UserError, ValueError):
     """A search space is not usable; ``problems`` maps dimension names to what is wrong."""
 
     def __init__(self, problems: Mapping[str, str]):

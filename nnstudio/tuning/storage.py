@@ -33,6 +33,8 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
 
+from ..errors import UserError
+
 DATA_DIR_ENV = "NNSTUDIO_DATA_DIR"
 STORE_FILE = "studies.db"
 SQLITE_BUSY_TIMEOUT_S = 60.0
@@ -40,7 +42,7 @@ CONNECT_TIMEOUT_S = 5
 URL_EXAMPLES = "sqlite:///path/to/studies.db or postgresql+psycopg2://user:password@host:5432/database"
 
 
-class StorageError(ValueError):
+class StorageError(UserError, ValueError):
     """A storage URL cannot be used, or a study is not there; the message says why (one line)."""
 
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...config import ConfigError, ExperimentConfig
-from ...data import CLASSIFICATION, DATASETS, DataError, Split, load_split
+from ...config import ExperimentConfig
+from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import EpochRecord, Trainer, TrainingSummary
-from ...registry import UnknownNameError
+from ...errors import user_message
 
 log = logging.getLogger("nnstudio.training")
 
@@ -43,10 +43,6 @@ BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
 BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
 BOUNDARY_GRID = 120            # grid points per axis
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
-
-# Errors that, while loading the data and building the network, mean "the user's data or
-# config cannot be used": shown as a plain message.  Later errors are bugs and are logged.
-USER_ERRORS = (ConfigError, DataError, UnknownNameError, ValueError, OSError)
 
 
 class SetupError(Exception):
@@ -223,8 +219,13 @@ class TrainingWorker(QObject):
             if control.stop.is_set():
                 return
             trainer = Trainer(cfg, split, histograms=True)
-        except USER_ERRORS as exc:
-            raise SetupError(str(exc)) from exc
+        except Exception as exc:
+            # While loading the data and building the network, a ValueError or OSError also means
+            # "the user's data or config cannot be used".  Later errors are bugs and are logged.
+            message = user_message(exc, reading_input=True)
+            if message is None:
+                raise
+            raise SetupError(message) from exc
         info = self._run_info(trainer, split)
         self.prepared.emit(self.run_id, info)
         sizes = info.sizes

@@ -3,9 +3,9 @@
 * :class:`TuningRunWorker` creates or opens the study, starts the worker processes
   (:class:`~nnstudio.tuning.WorkerPool`), then polls the storage at a throttled rate and emits
   :class:`~nnstudio.tuning.StudySnapshot` copies; PED-ANOVA importances are computed here too.
-  Stop: the GUI sets a ``threading.Event``; the worker asks the processes to abort their trials
-  (which end as FAIL), waits for them, kills any that hang, and marks FAIL whatever a killed
-  process left RUNNING.
+  Stop: the GUI sets a ``threading.Event``; :func:`~nnstudio.tuning.run_pool` asks the processes
+  to abort their trials (which end as FAIL), waits for them, kills any that hang, and marks FAIL
+  whatever a killed process left RUNNING.
 * :class:`ConfirmWorker` confirms a study's top trials with more training seeds
   (:func:`~nnstudio.tuning.confirm_top`, in worker processes), emitting snapshots as runs finish;
   Stop aborts the running trainings.
@@ -22,23 +22,15 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...cli import user_error_types
 from ...config import ExperimentConfig
-from ...tuning import (SearchSpace, SpaceError, StopFlag, StorageError, TuneSettings, WorkerPool, confirm_top,
-                      create_study, open_study, param_importances, take_snapshot)
+from ...errors import user_message
+from ...tuning import (SearchSpace, StopFlag, TuneSettings, WorkerPool, confirm_top, create_study, open_study,
+                       param_importances, run_pool, take_snapshot)
 
 log = logging.getLogger("nnstudio.tuning")
 
 POLL_S = 0.5               # storage reads at most twice a second
 IMPORTANCE_EVERY_S = 2.0   # PED-ANOVA at most every two seconds, and only when a trial completed
-STOP_GRACE_S = 15.0        # then worker processes that have not exited are killed
-
-
-def user_message(exc: BaseException) -> str | None:
-    """The one-line message of a mistake the user can fix, else None."""
-    if isinstance(exc, user_error_types() + (StorageError, SpaceError)):
-        return str(exc)
-    return None
 
 
 @dataclass(frozen=True)
@@ -67,6 +59,16 @@ class RunStarted:
     settings: TuneSettings
 
 
+def _failure_text(exc: Exception, what: str, bug_prefix: str = "") -> str:
+    """The message for a failed job: a user error's own line, or a bug's type and text (the
+    traceback goes to the log)."""
+    text = user_message(exc)
+    if text is None:
+        log.exception("%s failed", what)
+        text = f"{bug_prefix}{type(exc).__name__}: {exc}"
+    return text
+
+
 class _StudyWorker(QObject):
     """Runs ``_run`` once in its thread; an error becomes one ``failed`` message, and
     ``finished`` always follows."""
@@ -86,11 +88,7 @@ class _StudyWorker(QObject):
         try:
             self._run()
         except Exception as exc:  # reported in the tab; the window goes on
-            text = user_message(exc)
-            if text is None:
-                log.exception("%s failed", self.activity.lower())
-                text = f"{self.activity} failed: {type(exc).__name__}: {exc}"
-            self.failed.emit(text)
+            self.failed.emit(_failure_text(exc, self.activity.lower(), f"{self.activity} failed: "))
         finally:
             self.finished.emit()
 
@@ -120,29 +118,17 @@ class TuningRunWorker(_StudyWorker):
         if self.stop.is_set():
             return
         pool = WorkerPool(tuning.storage_url, tuning.name, r.workers, timeout=r.timeout)
-        pool.start()
         watcher = _Watcher(tuning, self.snapshot.emit)
         try:
-            while pool.alive() and not self.stop.wait(POLL_S):
-                pool.release_trials(tuning.study)
-                watcher.poll()
+            end = run_pool(pool, self.stop, study=tuning.study, on_poll=watcher.poll, poll_s=POLL_S)
         finally:
-            pool.stop()
-            deadline = time.monotonic() + STOP_GRACE_S
-            while pool.alive() and time.monotonic() < deadline:
-                pool.wait(POLL_S)
-                watcher.poll()
-            if pool.alive():
-                self.message.emit("A worker process did not stop in time and was killed.")
-                pool.kill()
-            released = pool.release_trials(tuning.study)
-            errors = pool.errors()
-            pool.close()
             watcher.poll(final=True)
-        for line in errors:
+        if end.killed:
+            self.message.emit("A worker process did not stop in time and was killed.")
+        for line in end.errors:
             self.message.emit(line)
-        if released:
-            self.message.emit(f"Trials {', '.join(map(str, released))} were marked FAIL: their worker process "
+        if end.released:
+            self.message.emit(f"Trials {', '.join(map(str, end.released))} were marked FAIL: their worker process "
                               "ended during the trial.")
 
 
@@ -226,11 +212,7 @@ class TaskWorker(QObject):
         try:
             result = self.fn()
         except Exception as exc:
-            text = user_message(exc)
-            if text is None:
-                log.exception("task failed")
-                text = f"{type(exc).__name__}: {exc}"
-            self.failed.emit(self.kind, text)
+            self.failed.emit(self.kind, _failure_text(exc, "task"))
         else:
             self.done.emit(self.kind, result)
         finally:

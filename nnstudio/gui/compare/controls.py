@@ -1,0 +1,103 @@
+"""The Compare tab's left column: the variants, the run settings, Run / Stop, progress and status."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget)
+
+from ...compare import DEFAULT_SEEDS, MAX_SEEDS, default_workers
+from ..widgets.rows import row
+from ..widgets.status_label import StatusLabel
+from .variants import VariantsBox
+
+CONTROLS_WIDTH = (270, 380)  # px: the plots and the table get the rest
+
+
+class RunsBox(QGroupBox):
+    """``Runs``: seeds per variant, epochs, the target of "epochs to target", parallel workers."""
+
+    def __init__(self, workers: int | None, parent: QWidget | None = None):
+        super().__init__("Runs", parent)
+        self.seedsSpin = QSpinBox(self)
+        self.seedsSpin.setObjectName("compareSeedsSpin")
+        self.seedsSpin.setRange(1, MAX_SEEDS)
+        self.seedsSpin.setValue(DEFAULT_SEEDS)
+        self.seedsSpin.setToolTip("Runs per variant. Run i of every variant uses seed (design seed + i), so "
+                                  "all variants see the same initial draws and batch orders.\nOne run is noise: "
+                                  "the band shows how far seeds spread.")
+        self.epochsSpin = QSpinBox(self)
+        self.epochsSpin.setObjectName("compareEpochsSpin")
+        self.epochsSpin.setRange(0, 100_000)
+        self.epochsSpin.setSpecialValueText("as designed")
+        self.epochsSpin.setToolTip("Epochs for every run; 'as designed' keeps the design's epoch count "
+                                   "(early stopping still applies if it is on).")
+        self.targetSpin = QDoubleSpinBox(self)
+        self.targetSpin.setObjectName("compareTargetSpin")
+        self.targetSpin.setRange(0.0, 1.0)
+        self.targetSpin.setDecimals(3)
+        self.targetSpin.setSingleStep(0.01)
+        self.targetSpin.setValue(0.95)
+        self.targetSpin.setToolTip("'Epochs to target' counts epochs until validation accuracy first reaches "
+                                   "this value (for regression: until validation loss falls to it).")
+        self.workersSpin = QSpinBox(self)
+        self.workersSpin.setObjectName("compareWorkersSpin")
+        self.workersSpin.setRange(1, max(1, default_workers()) * 2)
+        self.workersSpin.setValue(workers or default_workers())
+        self.workersSpin.setToolTip("Worker processes training at the same time (one per CPU core is best).")
+        form = QFormLayout(self)
+        form.addRow("Seeds per variant", self.seedsSpin)
+        form.addRow("Epochs", self.epochsSpin)
+        form.addRow("Target", self.targetSpin)
+        form.addRow("Parallel workers", self.workersSpin)
+
+
+class CompareControls(QWidget):
+    """``compareControls``: what to compare and how, and how far the run is."""
+
+    def __init__(self, workers: int | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("compareControls")
+        self.variants = VariantsBox(self)
+        self.runs = RunsBox(workers, self)
+        icon = self.style().standardIcon
+        self.runButton = QPushButton("Run comparison", self)
+        self.runButton.setObjectName("compareRunButton")
+        self.runButton.setIcon(icon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.runButton.setToolTip("Train every variant with every seed (Ctrl+Return).")
+        self.stopButton = QPushButton("Stop", self)
+        self.stopButton.setObjectName("compareStopButton")
+        self.stopButton.setIcon(icon(QStyle.StandardPixmap.SP_MediaStop))
+        self.stopButton.setToolTip("End every run now (Esc); finished figures stay.")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("compareProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.progressLabel = QLabel("", self)
+        self.progressLabel.setObjectName("compareProgressLabel")
+        self.status = StatusLabel(self)
+        self.status.setObjectName("compareStatus")
+        self.status.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.variants, 1)
+        layout.addWidget(self.runs)
+        layout.addLayout(row(self.runButton, self.stopButton))
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progressLabel)
+        layout.addWidget(self.status)
+        self.setMinimumWidth(CONTROLS_WIDTH[0])
+        self.setMaximumWidth(CONTROLS_WIDTH[1])
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+
+    def set_running(self, running: bool) -> None:
+        self.runButton.setEnabled(not running)
+        self.stopButton.setEnabled(running)
+        self.variants.set_running(running)
+        for w in (self.runs.seedsSpin, self.runs.epochsSpin, self.runs.workersSpin):
+            w.setEnabled(not running)
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progressLabel.setText(text)

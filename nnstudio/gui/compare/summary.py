@@ -1,0 +1,94 @@
+"""The Compare tab's summary: the sortable table of variants, its note, Save results and Open in editor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+
+from ..widgets.rows import row
+from .table import SummaryModel, SummaryTable, sorting_proxy
+
+
+class SummaryArea(QWidget):
+    """The summary table (one row per variant) with the target note and the two buttons below it.
+
+    The buttons and ``openAction`` are the tab's to connect.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = SummaryModel(self)
+        self.proxy = sorting_proxy(self.model, self)
+        self.table = SummaryTable(self)
+        self.table.setObjectName("compareTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # variant order until a header is clicked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setToolTip("Click a header to sort; hover a header for its meaning, a variant for all its "
+                              "figures.\nDouble-click a row (or Open in editor) to load that variant's design "
+                              "into the editor.")
+        self.openButton = QPushButton("Open in editor", self)
+        self.openButton.setObjectName("compareOpenButton")
+        self.openButton.setToolTip("Load the selected variant's design (with the first seed) into the editor.")
+        self.saveButton = QPushButton("Save results…", self)
+        self.saveButton.setObjectName("compareSaveButton")
+        self.saveButton.setToolTip("Write summary.csv, summary.json and curves.png (and the depth study's "
+                                   "depth.csv, depth.json and depth.png) into a folder, as `nnstudio compare` does.")
+        self.openAction = QAction("Open in editor", self)
+        self.openAction.setObjectName("compareOpenAction")
+        self.targetLabel = QLabel("", self)
+        self.targetLabel.setObjectName("compareTargetLabel")
+        self.targetLabel.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        notes = row(self.targetLabel, trailing=[self.saveButton, self.openButton])
+        notes.setStretchFactor(self.targetLabel, 1)  # the note takes the free width, wrapping only when short of it
+        layout.addLayout(notes)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+
+    def selected_variant(self) -> int | None:
+        """The variant of the selected row, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.variant_at(self.proxy.mapToSource(rows[0]).row())
+
+    def select_variant(self, variant: int) -> None:
+        for r in range(self.proxy.rowCount()):
+            source = self.proxy.mapToSource(self.proxy.index(r, 0))
+            if self.model.variant_at(source.row()) == variant:
+                self.table.selectionModel().select(
+                    self.proxy.index(r, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                return
+
+    def set_open_enabled(self, enabled: bool) -> None:
+        self.openButton.setEnabled(enabled)
+        self.openAction.setEnabled(enabled)
+
+    def show_note(self, target: str | None) -> None:
+        """The target (``None`` before a run) and which columns the table's width leaves out (their
+        figures are in the variant's tooltip)."""
+        parts = [f"Target: {target}"] if target is not None else []
+        hidden = self.table.hidden_titles
+        if hidden:
+            parts.append(f"{len(hidden)} more column{'s' if len(hidden) > 1 else ''}: hover a variant")
+        self.targetLabel.setText(" · ".join(parts))
+        self.targetLabel.setToolTip("Not shown for lack of width (widen the window or drag the divider): "
+                                    + ", ".join(hidden) + "." if hidden else "")
+
+    def _table_menu(self, pos: QPoint) -> None:
+        index: QModelIndex = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = QMenu(self)
+        menu.addAction(self.openAction)
+        menu.exec(self.table.viewport().mapToGlobal(pos))

@@ -1,0 +1,195 @@
+"""The Compare tab's views: overlaid curves, per-variant histograms at an epoch, the depth study.
+
+:class:`ComparisonViews` draws a comparison's results; it is told about a new comparison with
+:meth:`~ComparisonViews.begin` and redraws with :meth:`~ComparisonViews.refresh`.  Histograms
+are drawn only while their page is shown (they are the slowest to draw).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QTabWidget, QWidget
+
+from ...compare import Comparison, ComparisonResults, depth_rows, metric_name, recommend_from_rows
+from ..plots.histogram import KINDS
+from ..widgets.rows import page, row
+from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
+
+CURVES, HISTOGRAMS, DEPTH = 0, 1, 2  # page indexes
+
+
+class ComparisonViews(QTabWidget):
+    """``compareViews``: the Curves, Histograms and Depth study pages."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("compareViews")
+        self._comparison: Comparison | None = None
+        self._results: ComparisonResults | None = None
+        self._histograms_dirty = False
+        self._make_curve_controls()
+        self._make_histogram_controls()
+        self.depthPlot = DepthPlot(self)
+        self.depthSentence = QLabel("Choose the factor “Depth (hidden layers)” and run to see which depth the "
+                                    "data needs.", self)
+        self.depthSentence.setObjectName("compareDepthSentence")
+        self.depthSentence.setWordWrap(True)
+        self.depthSentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.addTab(page(self, row(QLabel("Show", self), self.metricCombo, self.logCheck, stretch=True),
+                         self.plot), "Curves")
+        self.addTab(page(self, row(QLabel("Layer", self), self.layerCombo, QLabel("Show", self), self.kindCombo,
+                                   stretch=True),
+                         self.histograms, row(self.epochSlider, self.epochLabel)), "Histograms")
+        self.addTab(page(self, self.depthSentence, self.depthPlot), "Depth study")
+        self.setTabEnabled(DEPTH, False)  # until a depth study runs
+        self.setTabToolTip(CURVES, "Overlaid curves, one colour per variant: the line is the mean over seeds, "
+                                   "the band the range from the best to the worst seed.")
+        self.setTabToolTip(HISTOGRAMS, "Every variant's histograms at one epoch, side by side.")
+        self.setTabToolTip(DEPTH, "Best validation metric and train/validation gap against the number of hidden "
+                                  "layers, and the smallest depth that is within tolerance of the best.")
+        self.metricCombo.currentIndexChanged.connect(self._on_metric_changed)
+        self.logCheck.toggled.connect(self.plot.set_log_y)
+        self.layerCombo.currentIndexChanged.connect(self._redraw_histograms)
+        self.kindCombo.currentIndexChanged.connect(self._redraw_histograms)
+        self.epochSlider.valueChanged.connect(self._redraw_histograms)
+        self.currentChanged.connect(self._on_page_changed)
+
+    def _make_curve_controls(self) -> None:
+        self.plot = CurvesPlot(self)
+        self.metricCombo = QComboBox(self)
+        self.metricCombo.setObjectName("compareMetricCombo")
+        for key, (text, _) in CURVE_METRICS.items():
+            self.metricCombo.addItem(text, key)
+        self.metricCombo.setToolTip("Which curve to overlay: loss or accuracy, validation or training.")
+        self.logCheck = QCheckBox("Log scale", self)
+        self.logCheck.setObjectName("compareLogCheck")
+        self.logCheck.setToolTip("Logarithmic y axis: losses that differ by orders of magnitude stay readable.")
+
+    def _make_histogram_controls(self) -> None:
+        self.histograms = HistogramGrid(self)
+        self.layerCombo = QComboBox(self)
+        self.layerCombo.setObjectName("compareLayerCombo")
+        self.layerCombo.setToolTip("Which dense layer (layer1 is next to the input; output is last).")
+        self.layerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.kindCombo = QComboBox(self)
+        self.kindCombo.setObjectName("compareHistKindCombo")
+        for i, (label, (_, tip)) in enumerate(KINDS.items()):
+            self.kindCombo.addItem(label)
+            self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.kindCombo.setToolTip("What to histogram. Weights show the initializer's spread; activations show "
+                                  "saturated (piled at the ends) or dead/identical units (one spike).")
+        self.epochSlider = QSlider(Qt.Orientation.Horizontal, self)
+        self.epochSlider.setObjectName("compareEpochSlider")
+        self.epochSlider.setRange(0, 0)
+        self.epochSlider.setToolTip("Epoch to show (0 = before training). Runs keep about 25 evenly spaced "
+                                    "snapshots; each plot says which epoch it shows. Histograms are of the "
+                                    "first seed.")
+        self.epochLabel = QLabel("Epoch 0", self)
+        self.epochLabel.setObjectName("compareEpochLabel")
+        self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 100000"))
+
+    # -- a comparison ------------------------------------------------------------------------------
+    def begin(self, comparison: Comparison, results: ComparisonResults) -> None:
+        """Empty views for a comparison about to run."""
+        self._comparison, self._results = comparison, results
+        labels = comparison.labels
+        self.plot.set_variants(labels)
+        self.histograms.set_variants(labels)
+        self.layerCombo.clear()
+        self.epochSlider.setRange(0, 0)
+        self.setTabEnabled(DEPTH, comparison.factor == "depth")
+        if comparison.factor == "depth":
+            self.depthSentence.setText("Training… the recommendation appears as runs finish.")
+
+    def refresh(self) -> None:
+        """Draw what the results hold now."""
+        self._refresh_curves()
+        self._sync_histogram_controls()
+        if self.currentIndex() == HISTOGRAMS:
+            self._redraw_histograms()
+        else:
+            self._histograms_dirty = True
+        if self._comparison.factor == "depth":
+            self._refresh_depth()
+
+    def _refresh_curves(self) -> None:
+        metric = self.metricCombo.currentData()
+        results = self._results
+        self.plot.update_bands([results.band(v, metric) for v in range(len(self._comparison.variants))])
+
+    def _on_metric_changed(self, *_) -> None:
+        metric = self.metricCombo.currentData()
+        self.plot.set_metric(metric)
+        self.logCheck.setEnabled(metric.endswith("loss"))
+        if self.logCheck.isChecked() and not metric.endswith("loss"):
+            self.logCheck.setChecked(False)
+        if self._results is not None:
+            self._refresh_curves()
+
+    def _on_page_changed(self, index: int) -> None:
+        if index == HISTOGRAMS and self._histograms_dirty:
+            self._redraw_histograms()
+
+    def _sync_histogram_controls(self) -> None:
+        results = self._results
+        latest = max((run.n_epochs for run in results.runs.values()), default=0)
+        at_end = self.epochSlider.value() == self.epochSlider.maximum()
+        self.epochSlider.setMaximum(latest)
+        if at_end:
+            self.epochSlider.setValue(latest)  # follow the newest epoch until the user moves the slider
+        if self.layerCombo.count() == 0:
+            for run in results.runs.values():
+                if run.snapshots:
+                    layers = next(iter(run.snapshots.values()))
+                    self.layerCombo.blockSignals(True)
+                    self.layerCombo.addItems([snap.name for snap in layers])
+                    self.layerCombo.blockSignals(False)
+                    break
+
+    def _redraw_histograms(self, *_) -> None:
+        self._histograms_dirty = False
+        results = self._results
+        epoch = self.epochSlider.value()
+        self.epochLabel.setText(f"Epoch {epoch}")
+        if results is None:
+            return
+        layer = self.layerCombo.currentIndex()
+        attribute = KINDS[self.kindCombo.currentText()][0]
+        items = []
+        for v, variant in enumerate(self._comparison.variants):
+            found = results.snapshot(v, epoch)
+            if found is None or layer < 0 or layer >= len(found[1]):
+                items.append((variant.label, None, "no snapshot yet"))
+                continue
+            shown_epoch, layers = found
+            hist = getattr(layers[layer], attribute)
+            items.append((variant.label, hist, f"epoch {shown_epoch} · {describe_histogram(hist)}"))
+        self.histograms.show_histograms(items)
+
+    def _refresh_depth(self) -> None:
+        rows = depth_rows(self._results)
+        classification = self._results.classification is not False
+        recommendation = recommend_from_rows(rows, classification)
+        self.depthPlot.set_metric_name(metric_name(classification))
+        self.depthPlot.show_rows(rows, recommendation)
+        if recommendation is not None and self._results.finished:
+            self.depthSentence.setText(f"<b>Recommended: {recommendation.sentence}</b>")
+        elif recommendation is not None:
+            self.depthSentence.setText(f"So far (runs still training): {recommendation.sentence}")
+
+
+def describe_histogram(hist) -> str:
+    """A short reading of a histogram: all values equal, or the spread (std from the bins)."""
+    counts = np.asarray(hist.counts, float)
+    edges = np.asarray(hist.edges, float)
+    total = counts.sum()
+    if total == 0:
+        return "empty"
+    centres = (edges[:-1] + edges[1:]) / 2
+    if np.count_nonzero(counts) == 1 and np.isclose(edges[-1] - edges[0], 1.0):
+        # Histogram.of widens a single value v to the range v ± 0.5
+        return f"all equal ({(edges[0] + edges[-1]) / 2:.3g})"
+    mean = float(np.dot(counts, centres) / total)
+    std = float(np.sqrt(np.dot(counts, (centres - mean) ** 2) / total))
+    return f"std ≈ {std:.3g}"

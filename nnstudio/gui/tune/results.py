@@ -1,0 +1,137 @@
+"""The Tune tab's results: the trials table with its buttons above the study's plots."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from ...engine import STOP_USER
+from ...tuning import StudySnapshot
+from ...tuning.confirm import EXTRA_SEEDS, TOP_K
+from .status import test_result_text
+from .plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
+from .table import TrialsTable
+
+
+class TuningResults(QSplitter):
+    """``tuningResultsSplitter``: the trials table, its buttons and the test result over the plots.
+
+    The buttons are the tab's to connect; :meth:`update_buttons` enables them for a snapshot.
+    A trial is evaluated on the test split once: its result is kept and shown again when asked.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setObjectName("tuningResultsSplitter")
+        self._test_results: dict[tuple[str, int], str] = {}
+        self._evaluating: tuple[str, int] | None = None
+        table_box = QWidget(self)
+        self.trialsTable = TrialsTable(table_box)
+        self._make_buttons(table_box)
+        self.testResultLabel = QLabel(table_box)
+        self.testResultLabel.setObjectName("testResultLabel")
+        self.testResultLabel.setWordWrap(True)
+        self.testResultLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        trial_buttons = QHBoxLayout()
+        for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):
+            trial_buttons.addWidget(b)
+        trial_buttons.addStretch(1)
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.trialsTable, 1)
+        table_layout.addLayout(trial_buttons)
+        table_layout.addWidget(self.testResultLabel)
+
+        self.historyPlot = HistoryPlot(self)
+        self.intermediatePlot = IntermediatePlot(self)
+        self.importancePlot = ImportancePlot(self)
+        self.importancePlot.set_importances({})
+        # side by side when there is room (settings hidden, or a wide window), else one tab each
+        plots = PlotDeck([self.historyPlot, self.intermediatePlot, self.importancePlot], self)
+        self.addWidget(table_box)
+        self.addWidget(plots)
+        self.setStretchFactor(0, 2)
+        self.setStretchFactor(1, 3)
+        self.setSizes([280, 420])
+        self.setChildrenCollapsible(False)
+
+    def _make_buttons(self, parent: QWidget) -> None:
+        self.loadBestButton = QPushButton("Load best into editor", parent)
+        self.loadBestButton.setObjectName("loadBestButton")
+        self.loadBestButton.setToolTip("Put the best complete trial's full config into the editor (of equal "
+                                       "values, the lower validation loss; once trials are confirmed, the best "
+                                       "confirmed mean); training it (same seed) reproduces the trial's "
+                                       "validation value.")
+        self.loadTrialButton = QPushButton("Load selected", parent)
+        self.loadTrialButton.setObjectName("loadTrialButton")
+        self.loadTrialButton.setToolTip("Put the selected trial's config into the editor (or double-click a row).")
+        self.evaluateTestButton = QPushButton("Evaluate on test", parent)
+        self.evaluateTestButton.setObjectName("evaluateTestButton")
+        self.evaluateTestButton.setToolTip("Train the selected trial's config (the best one if none is selected) "
+                                           "once more and report its metrics on the held-out test split. The "
+                                           "test split is never used while tuning.")
+        self.confirmTopButton = QPushButton(f"Confirm top {TOP_K}", parent)
+        self.confirmTopButton.setObjectName("confirmTopButton")
+        self.confirmTopButton.setToolTip(
+            f"Re-train the {TOP_K} best trials with {EXTRA_SEEDS} more training seeds each (validation split "
+            "only) and make the best mean over all their seeds the best trial. A single run's value depends on "
+            "its seed, so the top of a study is partly luck; the mean is not. Load best still loads the trial's "
+            "own config and seed. Runs in the worker processes; Stop aborts it.")
+
+    def clear(self) -> None:
+        self.trialsTable.clear_trials()
+        self.historyPlot.clear_data()
+        self.intermediatePlot.clear_data()
+        self.importancePlot.set_importances({})
+        self.testResultLabel.setText("")
+
+    def show_snapshot(self, snapshot: StudySnapshot) -> None:
+        self.trialsTable.update_from(snapshot)
+        self.historyPlot.update_from(snapshot)
+        self.intermediatePlot.update_from(snapshot)
+        self.importancePlot.set_importances(snapshot.importances)
+
+    def selected_row(self, snapshot: StudySnapshot | None):
+        """The snapshot's row of the trial selected in the table, or None."""
+        number = self.trialsTable.selected_number()
+        if number is None or snapshot is None:
+            return None
+        return next((r for r in snapshot.rows if r.number == number), None)
+
+    # -- evaluation on the test split ----------------------------------------------------------
+    def evaluating(self) -> bool:
+        return self._evaluating is not None
+
+    def begin_evaluation(self, study: str, trial: int) -> bool:
+        """False when the trial was evaluated before (its result is shown again): the test split is
+        not a tuning signal, so it is not asked twice."""
+        key = (study, trial)
+        if key in self._test_results:
+            self.testResultLabel.setText(self._test_results[key])
+            return False
+        self._evaluating = key
+        self.testResultLabel.setText(f"Training trial #{trial}'s config to evaluate it on the test split ...")
+        return True
+
+    def end_evaluation(self, summary) -> bool:
+        """Show (and keep) the test metrics of the trial being evaluated; False (nothing shown) when
+        the evaluation was stopped."""
+        key, self._evaluating = self._evaluating, None
+        if key is None or summary.stop_reason == STOP_USER:
+            return False
+        self._test_results[key] = test_result_text(summary, *key)
+        self.testResultLabel.setText(self._test_results[key])
+        return True
+
+    def evaluation_failed(self, message: str) -> None:
+        self._evaluating = None
+        self.testResultLabel.setText(f"Test evaluation failed: {message}")
+
+    def update_buttons(self, snapshot: StudySnapshot | None, running: bool) -> None:
+        best = snapshot.best() if snapshot is not None else None
+        selected = self.selected_row(snapshot)
+        loadable = selected is not None and bool(selected.config_json)
+        self.loadBestButton.setEnabled(best is not None)
+        self.loadTrialButton.setEnabled(loadable)
+        self.evaluateTestButton.setEnabled(not self.evaluating() and (loadable or best is not None))
+        self.confirmTopButton.setEnabled(not running and best is not None)

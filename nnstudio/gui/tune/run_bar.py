@@ -1,0 +1,65 @@
+"""The Tune tab's top bar: show/hide the settings, Start, Stop and the progress of the session."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QToolButton, QWidget
+
+TRIALS_FORMAT = "%v / %m trials"
+CONFIRM_FORMAT = "%v / %m confirmation runs"
+
+
+class RunBar(QWidget):
+    """Start, Stop and the progress stay in view above everything else.
+
+    The progress counts trials (:meth:`count_trials`) or, while the top trials are confirmed,
+    training runs (:meth:`count_confirmation_runs`).
+    """
+
+    def __init__(self, trials: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.startTuningButton = QPushButton("Start tuning", self)
+        self.startTuningButton.setObjectName("startTuningButton")
+        self.startTuningButton.setToolTip("Start the trials (Ctrl+Return).")
+        self.stopTuningButton = QPushButton("Stop", self)
+        self.stopTuningButton.setObjectName("stopTuningButton")
+        self.stopTuningButton.setToolTip("Abort the running trials (they end as FAIL) and stop the workers "
+                                         "(Ctrl+.).")
+        self.settingsButton = QToolButton(self)
+        self.settingsButton.setObjectName("tuningSettingsButton")
+        self.settingsButton.setText("Settings")
+        self.settingsButton.setCheckable(True)
+        self.settingsButton.setChecked(True)
+        self.settingsButton.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow)
+        self.settingsButton.setToolTip("Show or hide the search space and run settings (hidden while tuning "
+                                       "runs, so the results get the room).")
+        self.settingsButton.toggled.connect(self._point_arrow)
+        self.tuningProgress = QProgressBar(self)
+        self.tuningProgress.setObjectName("tuningProgress")
+        self.tuningProgress.setFormat(TRIALS_FORMAT)
+        self.tuningProgress.setRange(0, trials)
+        self.tuningProgress.setValue(0)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.settingsButton, self.startTuningButton, self.stopTuningButton):
+            layout.addWidget(widget)
+        layout.addWidget(self.tuningProgress, 1)
+
+    def _point_arrow(self, settings_shown: bool) -> None:
+        self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow if settings_shown else Qt.ArrowType.RightArrow)
+
+    def count_trials(self, total: int) -> None:
+        """Count finished trials out of ``total`` (0: busy, the total is unknown), from 0."""
+        self.tuningProgress.setFormat(TRIALS_FORMAT)
+        self.tuningProgress.setRange(0, total)
+        self.tuningProgress.setValue(0)
+
+    def count_confirmation_runs(self, done: int, total: int) -> None:
+        """Count confirmation training runs (``total`` 0: busy until the plan is known)."""
+        self.tuningProgress.setFormat(CONFIRM_FORMAT)
+        self.tuningProgress.setRange(0, total)
+        self.tuningProgress.setValue(done)
+
+    def show_done(self, done: int) -> None:
+        self.tuningProgress.setValue(min(done, self.tuningProgress.maximum()))

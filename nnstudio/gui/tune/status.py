@@ -1,0 +1,67 @@
+"""What the Tune tab's status line and test result say (plain text from snapshots and results)."""
+
+from __future__ import annotations
+
+from ...tuning import StudySnapshot
+
+
+def running_text(snapshot: StudySnapshot, done: int) -> str:
+    """"Running: 7 finished, 2 running, 1 pruned. Best 0.9312 (trial #4).\""""
+    parts = [f"Running: {done} finished", f"{snapshot.count('RUNNING')} running",
+             f"{snapshot.count('PRUNED')} pruned"]
+    if snapshot.count("FAIL"):
+        parts.append(f"{snapshot.count('FAIL')} failed")
+    best = snapshot.best()
+    text = ", ".join(parts) + "."
+    if best is not None:
+        text += f" Best {best.value:.4f} (trial #{best.number})."
+    return text
+
+
+def finished_text(snapshot: StudySnapshot | None, study_name: str, stopped: bool, messages: list[str]) -> str:
+    """The end of a tuning session: its counts and best trial, then what the workers reported."""
+    if snapshot is not None and snapshot.name == study_name:
+        counts = (f"{snapshot.count('COMPLETE')} complete, {snapshot.count('PRUNED')} pruned, "
+                  f"{snapshot.count('FAIL')} failed")
+        best = snapshot.best()
+        best_text = f" Best {best.value:.4f} (trial #{best.number})." if best else ""
+        text = f"{'Stopped' if stopped else 'Finished'}: {counts}.{best_text}"
+    else:
+        text = "Stopped." if stopped else "Finished."
+    if messages and snapshot is None:  # nothing ran: the reason alone
+        return " ".join(messages)
+    return " ".join([text] + messages)
+
+
+def confirm_finished_text(result, best, stopped: bool, messages: list[str]) -> str:
+    """The end of a confirmation: how many trials were confirmed and the best one's mean."""
+    if result is not None and result.confirmed:
+        text = (f"Confirmed {len(result.confirmed)} trials: {result.runs_done} training runs in "
+                f"{result.seconds:.0f} s.")
+        c = best.confirmation if best is not None else None
+        if c is not None and c.mean is not None:
+            text += (f" Best: trial #{best.number}, mean {c.mean:.4f} over {len(c.seeds)} seeds "
+                     f"(its own seed: {best.value:.4f}).")
+    elif result is not None:
+        text = (f"Confirmation {'stopped' if stopped else 'incomplete'} after {result.runs_done} of "
+                f"{len(result.plan.runs)} runs: the best trial is still the best single run (the runs are "
+                "kept for the next confirmation).")
+    else:
+        text = "Confirmation stopped." if stopped else "Confirmation ended."
+    return " ".join([text] + messages)
+
+
+def test_result_text(summary, study: str, trial: int) -> str:
+    """A trial's metrics on the held-out test split."""
+    if summary.test_accuracy == summary.test_accuracy:  # not NaN: classification
+        metrics = f"accuracy {summary.test_accuracy:.4f}, loss {summary.test_loss:.4f}"
+    else:
+        metrics = f"loss {summary.test_loss:.4f}, RMSE {summary.test_rmse:.4g}"
+    return (f"Test {metrics} — trial #{trial} of {study!r}, evaluated once on the held-out test split "
+            "(never used while tuning).")
+
+
+def slug(text: str) -> str:
+    """A study-name-safe form of a config name."""
+    keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in text.strip())
+    return keep.strip("-") or "study"

@@ -1,0 +1,81 @@
+"""A status banner whose height is bounded: a long message is cut short and shown whole on hover."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ..qt.style import set_severity
+
+STATUS_MAX_LINES = 4  # a longer message is cut short; the whole of it is in the tooltip
+
+
+class StatusLabel(QLabel):
+    """A wrapped message of at most ``STATUS_MAX_LINES`` lines.
+
+    A longer message (a long list of problems, an error with many lines) is cut to what fits and
+    ends in "…"; the whole message is in the tooltip and :meth:`full_text`.  Its height is
+    bounded, so no message can make the window taller.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("", parent)
+        self._full = ""
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def is_cut(self) -> bool:
+        return self.text() != self._full
+
+    def set_message(self, text: str) -> None:
+        self._full = text
+        self._fit()
+
+    def show_message(self, text: str, severity: str = "") -> None:
+        """Show ``text`` styled for ``severity``; an empty text hides the banner."""
+        set_severity(self, severity)
+        self.set_message(text)  # after the style: its padding and border count in the height
+        self.setVisible(bool(text))
+
+    def changeEvent(self, event) -> None:  # a new style sheet or font changes the line height
+        super().changeEvent(event)
+        if event.type() in (event.Type.StyleChange, event.Type.FontChange):
+            self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit()
+
+    def _frame_height(self) -> int:
+        """Padding, border and margin above and below the text."""
+        margins = self.contentsMargins()
+        return margins.top() + margins.bottom() + 2 * (self.frameWidth() + self.margin()) + 2  # + a 1 px border
+
+    def _fit(self) -> None:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        chrome = margins.left() + margins.right() + 2 * (self.frameWidth() + self.margin()) + 2
+        self.setMaximumHeight(STATUS_MAX_LINES * metrics.lineSpacing() + self._frame_height() + 2)
+        room = max(self.width() - chrome, 40)
+        text = self._full
+        if self._lines(text, room) > STATUS_MAX_LINES:
+            lo, hi = 0, len(text)  # the longest start of the message that fits, with "…"
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if self._lines(text[:mid].rstrip() + "…", room) <= STATUS_MAX_LINES:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            text = text[:lo].rstrip() + "…"
+        if text != self.text():
+            self.setText(text)
+        self.setToolTip(self._full if text != self._full else "")
+
+    def _lines(self, text: str, width: int) -> int:
+        metrics = self.fontMetrics()
+        rect = metrics.boundingRect(0, 0, width, 1 << 20, int(Qt.TextFlag.TextWordWrap), text)
+        return max(1, round(rect.height() / metrics.lineSpacing()))

@@ -1,0 +1,1 @@
+"""The parts of the studio window: files, docks, menus and the status bar's validity label."""

@@ -1,0 +1,136 @@
+"""The window's docks: the data set, the network (layer table and diagram), the hyperparameters,
+the help pane and the undo history, and where they start.
+
+:class:`StudioDocks` makes the panels and their docks (children of the window) and arranges them:
+two side columns on a wide window, one column with tabs on a smaller one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSplitter, QTabBar, QTabWidget, QUndoView
+
+from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
+
+WIDE_LAYOUT_PX = 1600  # from this window width on, the panels start in two side columns
+LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class StudioDocks(QObject):
+    """The editing panels around the window's tabs, each in a dock."""
+
+    def __init__(self, editor: ConfigEditor, window: QMainWindow):
+        super().__init__(window)
+        self.data_panel = DataPanel(editor)
+        data_scroll = QScrollArea()
+        data_scroll.setWidgetResizable(True)
+        data_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        data_scroll.setWidget(self.data_panel)
+        self.data_dock = self._dock(window, "Data", "dataDock", data_scroll, LEFT)
+
+        self.layer_editor = LayerEditor(editor)
+        self.diagram = NetworkDiagram()
+        self.diagram.setProperty("helpKey", "diagram")
+        self.network_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.network_splitter.setObjectName("networkSplitter")
+        self.network_splitter.addWidget(self.layer_editor)
+        self.network_splitter.addWidget(self.diagram)
+        self.network_splitter.setStretchFactor(0, 3)
+        self.network_splitter.setStretchFactor(1, 2)
+        self.network_splitter.setChildrenCollapsible(False)
+        self.network_dock = self._dock(window, "Network", "networkDock", self.network_splitter, LEFT)
+
+        self.hyperparams = HyperparamPanel(editor)
+        self.hyperparams_dock = self._dock(window, "Hyperparameters", "hyperparamsDock", self.hyperparams, RIGHT)
+
+        self.help_pane = HelpPane(editor)
+        self.help_pane.follow_view(self.layer_editor.view)
+        self.help_dock = self._dock(window, "Help", "helpDock", self.help_pane, RIGHT)
+        self.history_view = QUndoView(editor.undo_stack)
+        self.history_view.setObjectName("historyView")
+        self.history_view.setEmptyLabel("<opened>")
+        self.history_dock = self._dock(window, "History", "historyDock", self.history_view, RIGHT)
+        # No tab groups yet: reset_layout (or restoreState) makes them.  A group made here and
+        # undone there would leave its tab bar behind until Qt gets round to deleting it.
+        window.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
+
+    @staticmethod
+    def _dock(window: QMainWindow, title: str, name: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        window.addDockWidget(area, dock)
+        return dock
+
+    def docks(self) -> tuple[QDockWidget, ...]:
+        return self.data_dock, self.network_dock, self.hyperparams_dock, self.help_dock, self.history_dock
+
+    def set_editable(self, editable: bool) -> None:
+        """Lock the design while a run uses it."""
+        for panel in (self.data_panel, self.layer_editor, self.hyperparams):
+            panel.set_editable(editable)
+        self.history_view.setEnabled(editable)
+
+    def reset_layout(self) -> None:
+        """Dock the panels where they start: two side columns on a wide window, one on a smaller one.
+
+        Wide (≥ 1600 px): Data over Network on the left, Hyperparameters over Help on the right.
+        Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
+        tabs below the training area, so the plots keep their width.
+        """
+        window: QMainWindow = self.parent()
+        for dock in self.docks():
+            dock.setFloating(False)
+            dock.show()
+        if window.width() >= WIDE_LAYOUT_PX:
+            window.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
+            for dock, area in zip(self.docks(), (LEFT, LEFT, RIGHT, RIGHT, RIGHT)):
+                window.addDockWidget(area, dock)
+            window.splitDockWidget(self.data_dock, self.network_dock, Qt.Orientation.Vertical)
+            window.splitDockWidget(self.hyperparams_dock, self.help_dock, Qt.Orientation.Vertical)
+        else:
+            window.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
+            for dock, area in zip(self.docks(), (LEFT, LEFT, LEFT, BOTTOM, BOTTOM)):
+                window.addDockWidget(area, dock)
+            window.splitDockWidget(self.network_dock, self.data_dock, Qt.Orientation.Vertical)
+            window.tabifyDockWidget(self.data_dock, self.hyperparams_dock)
+            self.data_dock.raise_()
+        window.tabifyDockWidget(self.help_dock, self.history_dock)
+        self.help_dock.raise_()
+        self.default_sizes()
+        self.drop_stale_tab_bars()
+
+    def drop_stale_tab_bars(self) -> None:
+        """Delete now the dock tab bars that Qt has already scheduled for deletion.
+
+        Re-docking gives each dock group a new tab bar.  The bars of the groups taken apart
+        (and a spare one Qt makes when tabifying into an area holding a single dock) are
+        deleted only when the event loop next runs; until then they stay visible where they
+        were laid out, over the tab area or another dock.  Bars in use have no deletion pending.
+        """
+        window: QMainWindow = self.parent()
+        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete)
+
+    def default_sizes(self) -> None:
+        window: QMainWindow = self.parent()
+        width, height = max(window.width(), 1000), max(window.height(), 600)
+        if window.dockWidgetArea(self.hyperparams_dock) == RIGHT:
+            window.resizeDocks([self.data_dock, self.hyperparams_dock], [int(width * 0.3), int(width * 0.22)],
+                               Qt.Orientation.Horizontal)
+            window.resizeDocks([self.data_dock, self.network_dock], [int(height * 0.4), int(height * 0.6)],
+                               Qt.Orientation.Vertical)
+            window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
+                               Qt.Orientation.Vertical)
+        else:  # the training tab keeps the rest (it needs about 740 px)
+            window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
+                               Qt.Orientation.Horizontal)
+            window.resizeDocks([self.network_dock, self.data_dock], [int(height * 0.4), int(height * 0.6)],
+                               Qt.Orientation.Vertical)
+            window.resizeDocks([self.help_dock], [int(height * 0.16)], Qt.Orientation.Vertical)

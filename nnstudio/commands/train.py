@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
+from ..compute import blas_threads, blas_threads_for
 from ..errors import UserError
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     save_experiment(out / "config.json", cfg)
     log.info("%s: %s on %s (train %d, validation %d, test %d rows) -> %s", cfg.name, trainer.network.describe(),
              split.dataset.name, len(split.y_train), len(split.y_val), len(split.y_test), out)
-    with _stop_on_sigint() as stop:
+    with _stop_on_sigint() as stop, blas_threads(blas_threads_for(trainer.largest_product)):
         history = _train(trainer, stop)
     summary = trainer.summary
     metrics = _metrics(trainer)

@@ -265,6 +265,14 @@ class Trainer:
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
 
+    @property
+    def largest_product(self) -> int:
+        """Multiply-adds of the largest matrix product in a training step: rows × fan-in × fan-out
+        (what :func:`nnstudio.compute.blas_threads_for` sizes the BLAS threads by)."""
+        n = len(self.X_train)
+        rows = n if self.config.full_batch else min(self.config.batch_size, n)
+        return rows * max(layer.W.size for layer in self.network.layers)
+
     # -- metrics -------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, y: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, float]:
         """(data loss, accuracy) in evaluation mode; accuracy is NaN for regression."""

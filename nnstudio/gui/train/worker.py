@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from ...compute import blas_threads, blas_threads_for
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import EpochRecord, Trainer, TrainingSummary
@@ -231,6 +232,12 @@ class TrainingWorker(QObject):
         sizes = info.sizes
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
+        with blas_threads(blas_threads_for(trainer.largest_product)):
+            self._run_epochs(trainer, info)
+        self._finish(trainer, info)
+
+    def _run_epochs(self, trainer: Trainer, info: RunInfo) -> None:
+        control = self.control
         pending = _Pending()
         for record in trainer.run(stop=control.stop.is_set):
             pending.records.append(record)
@@ -247,7 +254,6 @@ class TrainingWorker(QObject):
             elif now - pending.last_emit >= self.emit_interval and control.view_ready.is_set():
                 self._flush(trainer, info, pending, now)
         self._flush(trainer, info, pending, time.perf_counter(), force=True)
-        self._finish(trainer, info)
 
     def _run_info(self, trainer: Trainer, split: Split) -> RunInfo:
         cfg = self.config

@@ -21,6 +21,7 @@ import numpy as np
 from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
+from .cadence import EVERY_EPOCH, HistogramCadence
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
 from .network import Network, decode_classes, encode_targets
@@ -216,14 +217,17 @@ class Trainer:
     """Train ``config`` on ``split``.
 
     Args:
-        histograms: build per-layer histograms in each record (the tuner turns them off).
+        histograms: per-layer histograms in every record (True), in the records a
+            :class:`HistogramCadence` picks, or in none (False; the tuner and the command line).
     """
 
-    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool = True):
+    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool | HistogramCadence = True):
         validate_config(config, split)
         self.config = config
         self.split = split
-        self.histograms = histograms
+        self.histograms = histograms is not False
+        self.cadence = EVERY_EPOCH if histograms is True else histograms or None
+        self._last_snapshot = -math.inf  # perf_counter() when the last histograms were made
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in seeds)
@@ -397,11 +401,21 @@ class Trainer:
         es = self.early_stopping
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
-        layers = self._snapshots() if self.histograms else ()
+        layers = self._snapshots() if self._snapshot_due() else ()
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
                              is_best, es.best_epoch, es.best_loss)
         return record, ""
+
+    def _snapshot_due(self) -> bool:
+        if self.cadence is None:
+            return False
+        now = time.perf_counter()
+        last = self.epoch == self.config.epochs or self.early_stopping.should_stop
+        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot):
+            return False
+        self._last_snapshot = now
+        return True
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""

@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ...compute import blas_threads, blas_threads_for
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
-from ...engine import EpochRecord, Trainer, TrainingSummary
+from ...engine import EpochRecord, HistogramCadence, Trainer, TrainingSummary
 from ...errors import user_message
 
 log = logging.getLogger("nnstudio.training")
@@ -43,6 +43,9 @@ WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a sec
 BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
 BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
 BOUNDARY_GRID = 120            # grid points per axis
+# Histograms in at most ~100 evenly spaced records per run (the epoch scrubber's stops), the
+# last, and one at least every 0.25 s (the histogram view redraws a few times a second)
+HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=100, min_interval=0.25)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
@@ -219,7 +222,7 @@ class TrainingWorker(QObject):
             split = load_split(cfg.data)
             if control.stop.is_set():
                 return
-            trainer = Trainer(cfg, split, histograms=True)
+            trainer = Trainer(cfg, split, histograms=HISTOGRAM_CADENCE)
         except Exception as exc:
             # While loading the data and building the network, a ValueError or OSError also means
             # "the user's data or config cannot be used".  Later errors are bugs and are logged.

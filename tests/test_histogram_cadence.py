@@ -60,3 +60,18 @@ def test_due_rules(epoch, expected):
     cadence = HistogramCadence(max_snapshots=3, min_interval=10.0)  # stride ceil(10 / 3) = 4
     assert cadence.due(epoch, 10, last=epoch == 9, seconds_since=0.0) == expected
     assert cadence.due(epoch, 10, last=False, seconds_since=10.0)
+
+
+def test_a_share_above_the_cap_skips_all_but_the_first_and_last():
+    cadence = HistogramCadence(max_snapshots=10, min_interval=0.0, max_share=0.05)
+    assert not cadence.due(5, 10, last=False, seconds_since=99.0, share=0.06)
+    assert cadence.due(5, 10, last=False, seconds_since=99.0, share=0.04)
+    assert cadence.due(1, 10, last=False, seconds_since=0.0, share=0.9)
+    assert cadence.due(10, 10, last=True, seconds_since=0.0, share=0.9)
+
+
+def test_a_tiny_share_keeps_the_histograms_within_it():
+    trainer, records = _run(HistogramCadence(max_snapshots=1000, min_interval=0.0, max_share=0.01), epochs=60)
+    with_histograms = [r.epoch for r in records if r.layers]
+    assert with_histograms[0] == 1 and with_histograms[-1] == 60 and len(with_histograms) < 60
+    assert trainer._histogram_seconds <= 0.01 * records[-1].elapsed + 0.005  # one snapshot may cross the line

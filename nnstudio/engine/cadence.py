@@ -9,20 +9,30 @@ from dataclasses import dataclass
 class HistogramCadence:
     """The epochs whose records carry histograms, for a view that shows them at this cadence.
 
-    An epoch gets them when it is the first, the last (all epochs run, or early stopping),
-    every ``ceil(epochs / max_snapshots)``-th, or the first to end ``min_interval`` seconds or
-    more after the last one that got them (so the live view is never staler than that).  Other
-    records carry ``layers == ()``.  Histograms cost a fixed ~0.1-0.2 ms however small the
-    network, a third of a full-batch epoch on the 2-D presets: views that show a bounded
-    number of snapshots and refresh a few times a second need no more.
+    The first and the last epoch (all epochs run, or early stopping) always get them.  Others
+    do while histograms have taken at most ``max_share`` of the training time so far, when they
+    are every ``ceil(epochs / max_snapshots)``-th or the first to end ``min_interval`` seconds
+    or more after the last one that got them (so the live view is never staler than that on
+    networks whose histograms are cheap next to an epoch).  Other records carry ``layers == ()``.
+
+    Histograms cost a fixed ~0.1-0.4 ms however small the network: a third of a full-batch
+    epoch on the 2-D presets.  A view with a bounded number of scrubber stops that redraws a
+    few times a second needs no more than this.
     """
 
     max_snapshots: int = 100
     min_interval: float = 0.25
+    max_share: float = 1.0
 
-    def due(self, epoch: int, epochs: int, last: bool, seconds_since: float) -> bool:
+    def due(self, epoch: int, epochs: int, last: bool, seconds_since: float, share: float = 0.0) -> bool:
+        """Whether ``epoch`` of ``epochs`` gets histograms; ``share``: the fraction of the training
+        time spent on histograms so far."""
+        if epoch == 1 or last:
+            return True
+        if share > self.max_share:
+            return False
         stride = -(-epochs // max(1, self.max_snapshots))
-        return epoch == 1 or last or epoch % stride == 0 or seconds_since >= self.min_interval
+        return epoch % stride == 0 or seconds_since >= self.min_interval
 
 
 EVERY_EPOCH = HistogramCadence(max_snapshots=2 ** 62, min_interval=0.0)

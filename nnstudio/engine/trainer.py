@@ -228,6 +228,7 @@ class Trainer:
         self.histograms = histograms is not False
         self.cadence = EVERY_EPOCH if histograms is True else histograms or None
         self._last_snapshot = -math.inf  # perf_counter() when the last histograms were made
+        self._histogram_seconds = 0.0     # time spent making them
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in seeds)
@@ -401,21 +402,25 @@ class Trainer:
         es = self.early_stopping
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
-        layers = self._snapshots() if self._snapshot_due() else ()
+        layers = self._snapshots_due(start_time)
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
-                             tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
+                             tuple(grad_norms.tolist()), layers, time.perf_counter() - start_time,
                              is_best, es.best_epoch, es.best_loss)
         return record, ""
 
-    def _snapshot_due(self) -> bool:
+    def _snapshots_due(self, start_time: float) -> tuple[LayerSnapshot, ...]:
+        """The layers' histograms when the cadence wants them in this epoch's record, else ()."""
         if self.cadence is None:
-            return False
+            return ()
         now = time.perf_counter()
         last = self.epoch == self.config.epochs or self.early_stopping.should_stop
-        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot):
-            return False
+        share = self._histogram_seconds / max(now - start_time, 1e-9)
+        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot, share):
+            return ()
         self._last_snapshot = now
-        return True
+        layers = self._snapshots()
+        self._histogram_seconds += time.perf_counter() - now
+        return layers
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""

@@ -412,7 +412,7 @@ def test_export_to_a_missing_folder_explains_and_writes_nothing(qtbot, make_pane
     panel = make_panel(iris(epochs=2))
     click_and_finish(qtbot, panel)
     warnings = []
-    monkeypatch.setattr("nnstudio.gui.train.panel.QMessageBox.warning",
+    monkeypatch.setattr("nnstudio.gui.train.export.QMessageBox.warning",
                         lambda parent, title, text: warnings.append(text))
     target = tmp_path / "no-such-folder" / "h.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))

@@ -96,3 +96,12 @@ def test_run_pool_kills_children_that_ignore_the_stop_request():
     assert end.killed and end.released == ()
     assert all(c.process.returncode is not None for c in pool.children)
     assert 0.5 <= took < 0.5 + 10 and stopping == [1] and polls  # polled while waiting out the grace
+
+
+def test_the_storage_can_come_from_the_environment(tmp_path):
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    env = dict(worker_env(), NNSTUDIO_STORAGE=url)
+    result = subprocess.run([sys.executable, "-m", "nnstudio", "tune", "--list"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"No studies in {url}"

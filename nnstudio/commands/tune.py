@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from . import experiment_of
 from ..progress import ProgressBar, format_seconds
 
 EXIT_FAILED = 1
+STORAGE_ENV = "NNSTUDIO_STORAGE"  # --storage's default
 # --confirm default: trials re-trained at the end (0: off).  Off: on digits (benchmarks/bench_tuning.py,
 # sampler seeds 0-4) confirming the top 5 with 2 more seeds changed the picked config's test accuracy
 # by +0.019, 0, -0.011, 0, +0.004 (mean +0.002) for 10-23 s, which is not a reliable gain.
@@ -41,8 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="stop starting trials after S seconds")
     p.add_argument("--workers", type=int, metavar="K",
                    help="worker processes on this machine (default: one per core; 1 with --join)")
-    p.add_argument("--storage", metavar="URL",
-                   help="SQLAlchemy database URL shared by all workers (default: the local study store)")
+    p.add_argument("--storage", metavar="URL", default=os.environ.get(STORAGE_ENV) or None,
+                   help=f"SQLAlchemy database URL shared by all workers (default: ${STORAGE_ENV}, which keeps a "
+                        "password off the command line, else the local study store)")
     p.add_argument("--study", metavar="NAME", help="study name: new, or existing to add trials (default: "
                                                    "CONFIG name and the time)")
     # named here rather than read from tuning.SAMPLERS, which would import Optuna for every command

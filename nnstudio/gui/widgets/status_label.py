@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..qt.style import set_severity
 
@@ -79,3 +79,27 @@ class StatusLabel(QLabel):
         metrics = self.fontMetrics()
         rect = metrics.boundingRect(0, 0, width, 1 << 20, int(Qt.TextFlag.TextWordWrap), text)
         return max(1, round(rect.height() / metrics.lineSpacing()))
+
+
+class MessageBanner(QLabel):
+    """A wrapped, selectable message styled by its ``severity`` (see :func:`~..qt.style.banner_style`),
+    at least ``min_lines`` lines high so that the widgets below do not jump as messages change."""
+
+    def __init__(self, name: str, min_lines: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setMinimumHeight(min_lines * self.fontMetrics().lineSpacing() + 10)
+
+    def show_message(self, text: str, severity: str = "info") -> None:
+        self.setText(text)
+        set_severity(self, severity)
+        # Take the height the wrapped text needs now, not at the next layout pass: until then a
+        # message longer than the last one has its last line cut off (in every frame or grab
+        # taken before the event loop runs again).
+        self.updateGeometry()
+        owner = self.parentWidget()
+        if owner is not None and owner.layout() is not None:
+            owner.layout().activate()

@@ -1,0 +1,49 @@
+"""What the training panel says about a run: durations, the end-of-run summary, test metrics."""
+
+from __future__ import annotations
+
+import math
+
+from ...engine import STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, TrainingSummary
+
+# stop reason -> (mark on the loss plot, progress-bar word, status severity)
+STOP_STYLES = {
+    STOP_COMPLETED: ("", "done", "success"),
+    STOP_EARLY: ("early stop", "early stop", "success"),
+    STOP_USER: ("stopped", "stopped", "info"),
+    STOP_DIVERGED: ("diverged", "diverged", "warning"),
+}
+
+
+def format_duration(seconds: float) -> str:
+    """``4.2 s`` under a minute, else ``m:ss`` or ``h:mm:ss``."""
+    if seconds < 59.95:
+        return f"{max(seconds, 0.0):.1f} s"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def summary_text(summary: TrainingSummary) -> str:
+    """How the run ended, and which weights it kept."""
+    text = summary.message
+    if summary.restored_best and summary.stop_reason == STOP_DIVERGED:
+        text = "⚠ " + text + f" Best weights kept (epoch {summary.best_epoch})."
+    elif summary.stop_reason == STOP_DIVERGED:
+        text = "⚠ " + text
+    elif summary.restored_best and summary.best_epoch == summary.epochs_run:
+        text += f" The last epoch ({summary.best_epoch}) was the best."
+    elif summary.restored_best:
+        text += f" Best weights restored (epoch {summary.best_epoch})."
+    return text
+
+
+def metrics_text(summary: TrainingSummary, test_size: int, classification: bool) -> str:
+    """The test split's metrics: accuracy for classification, RMSE in target units for regression."""
+    if not math.isfinite(summary.test_loss):
+        return "No test metrics: the network has no usable weights."
+    rows = f" · {test_size} test rows" if test_size else ""
+    if classification:
+        return f"Test accuracy {summary.test_accuracy:.1%} · test loss {summary.test_loss:.4g}{rows}"
+    return f"Test RMSE {summary.test_rmse:.4g} (target units) · test loss {summary.test_loss:.4g}{rows}"

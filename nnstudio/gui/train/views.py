@@ -1,0 +1,223 @@
+"""What the training panel shows of a run: the curves grid, and the tabs of what happens inside.
+
+:class:`CurvesGrid` holds the loss (with its controls), accuracy (or, for regression, a note),
+learning-rate and gradient-norm plots.  :class:`InsideTabs` holds the weight histograms, the
+decision boundary and the results page (test metrics and the confusion matrix).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from ...engine import TrainingSummary
+from ...history import History
+from ..plots.boundary import BoundaryView
+from ..plots.confusion import ConfusionView
+from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from ..plots.histogram import HistogramView
+from ..plots.loss_plot import LossView
+from ..qt.refresh import RefreshScheduler
+from ..widgets.log_view import LogView
+from .worker import RunInfo, RunResult
+
+NO_TEST_METRICS = "Test metrics appear here when a run ends."
+HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE = 0, 1, 2
+
+
+class CurvesGrid(QWidget):
+    """Loss and accuracy above, learning rate and gradient norms below."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lossView = LossView(self, controls_above=False)
+        self.lossPlot = self.lossView.plot
+        self.accuracyPlot = AccuracyPlot(self)
+        self.rmseLabel = QLabel(self)
+        self.rmseLabel.setObjectName("rmseLabel")
+        self.rmseLabel.setWordWrap(True)
+        self.rmseLabel.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.rmseLabel.setMargin(12)
+        self.accuracyStack = QStackedWidget(self)
+        self.accuracyStack.setObjectName("accuracyStack")
+        self.accuracyStack.addWidget(self.accuracyPlot)
+        self.accuracyStack.addWidget(self.rmseLabel)
+        self.learningRatePlot = LearningRatePlot(self)
+        self.gradNormPlot = GradNormPlot(self)
+        self.curvePlots = (self.lossPlot, self.accuracyPlot, self.learningRatePlot, self.gradNormPlot)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(6)
+        grid.addWidget(self.lossView.controls, 0, 0, 1, 2)
+        grid.addWidget(self.lossView, 1, 0)
+        grid.addWidget(self.accuracyStack, 1, 1)
+        grid.addWidget(self.learningRatePlot, 2, 0)
+        grid.addWidget(self.gradNormPlot, 2, 1)
+        grid.setRowStretch(1, 3)
+        grid.setRowStretch(2, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+    def clear(self) -> None:
+        for plot in self.curvePlots:
+            plot.clear_data()
+        self.gradNormPlot.remove_all_series()
+        self.accuracyStack.setCurrentWidget(self.accuracyPlot)
+
+    def prepare(self, info: RunInfo) -> None:
+        """A run's layers, and accuracy or (for regression) what stands in its place."""
+        self.gradNormPlot.set_layers(info.layer_names)
+        if info.classification:
+            self.accuracyStack.setCurrentWidget(self.accuracyPlot)
+        else:
+            self.rmseLabel.setText("Accuracy applies to classification.\nThis is a regression data set: the loss "
+                                   "is the mean squared error on standardized targets.\nThe test RMSE, in the "
+                                   "target's own units, appears here when the run ends.")
+            self.accuracyStack.setCurrentWidget(self.rmseLabel)
+
+    def end_run(self) -> None:
+        """The run has ended: the plots may show its whole range."""
+        for plot in self.curvePlots:
+            plot.run_ended = True
+
+    def mark_epochs(self, summary: TrainingSummary, mark: str) -> None:
+        """The best epoch, and where the run stopped when ``mark`` names why."""
+        for plot in (self.lossPlot, self.accuracyPlot):
+            plot.set_best_epoch(summary.best_epoch or None)
+            plot.set_stop_epoch(summary.epochs_run if mark else None, mark)
+
+
+class InsideTabs(QTabWidget):
+    """``insideTabs``: Histograms, Boundary and Results.  The page follows the run (the boundary for
+    2-D data, the results when a classification run ends) until the user picks one."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("insideTabs")
+        self.user_chose_page = False
+        self.histogramView = HistogramView(parent=self)
+        self.boundaryView = BoundaryView(self)
+        self.boundaryPlaceholder = QLabel(
+            "Decision boundaries are drawn for the built-in 2-D data sets\n(moons, circles, xor, gaussians, "
+            "spiral).", self)
+        self.boundaryPlaceholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.boundaryPlaceholder.setWordWrap(True)
+        self.boundaryStack = QStackedWidget(self)
+        self.boundaryStack.addWidget(self.boundaryPlaceholder)
+        self.boundaryStack.addWidget(self.boundaryView)
+        results = self._make_results_page()
+        self.addTab(self.histogramView, "Histograms")
+        self.addTab(self.boundaryStack, "Boundary")
+        self.addTab(results, "Results")
+        self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
+                                            "with an epoch slider to replay the run")
+        self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")
+        self.setTabToolTip(RESULTS_PAGE, "Test-split metrics and the confusion matrix, once a run ends")
+        self.tabBarClicked.connect(self._on_tab_clicked)
+        QWidget.setTabOrder(self.confusionView, self.tabBar())  # the tab bar after the pages, as it was made
+
+    def _make_results_page(self) -> QWidget:
+        self.testMetricsLabel = QLabel(NO_TEST_METRICS, self)
+        self.testMetricsLabel.setObjectName("testMetricsLabel")
+        self.testMetricsLabel.setWordWrap(True)
+        # at the top of the Results page also when the matrix below is hidden (regression)
+        self.testMetricsLabel.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.testMetricsLabel.setToolTip("Computed once, on the held-out test split, with the weights the run "
+                                         "ended with (the best ones when they were restored).")
+        self.confusionView = ConfusionView(self)
+        self.confusionCaption = QLabel("Confusion matrix · rows: true class · columns: predicted class", self)
+        self.confusionCaption.setObjectName("confusionCaption")
+        self.confusionCaption.setWordWrap(True)
+        results = QWidget(self)
+        layout = QVBoxLayout(results)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.testMetricsLabel)
+        layout.addWidget(self.confusionCaption)
+        layout.addWidget(self.confusionView, 1)
+        return results
+
+    def _on_tab_clicked(self, _index: int) -> None:
+        self.user_chose_page = True
+
+    def clear(self) -> None:
+        self.histogramView.clear()
+        self.boundaryView.clear_data()
+        self.confusionView.clear_matrix()
+        self.testMetricsLabel.setText(NO_TEST_METRICS)
+
+    def prepare(self, info: RunInfo) -> None:
+        """A run's layers, its kind (no confusion matrix for regression) and, for 2-D data, its points."""
+        self.histogramView.set_layers(info.layer_names)
+        # a confusion matrix is for classes: a regression run's Results page holds its metrics only
+        self.confusionCaption.setVisible(info.classification)
+        self.confusionView.setVisible(info.classification)
+
+    def show_data(self, info: RunInfo) -> None:
+        if info.two_d:
+            self.boundaryView.set_points(info.train_points, info.train_classes, len(info.class_labels))
+            self.boundaryStack.setCurrentWidget(self.boundaryView)
+        else:
+            self.boundaryStack.setCurrentWidget(self.boundaryPlaceholder)
+        if not self.user_chose_page:
+            self.setCurrentIndex(BOUNDARY_PAGE if info.two_d else HISTOGRAMS_PAGE)
+
+    def show_result(self, result: RunResult, info: RunInfo, metrics: str) -> None:
+        """The test metrics, the confusion matrix (shown when the boundary is not) and the final boundary."""
+        self.testMetricsLabel.setText(metrics)
+        if result.confusion is not None:
+            self.confusionView.set_matrix(result.confusion, info.class_labels)
+            if not self.user_chose_page and not info.two_d:
+                self.setCurrentIndex(RESULTS_PAGE)
+
+    def show_boundary(self, result: RunResult) -> None:
+        if result.boundary is not None:
+            self.boundaryView.set_grid(result.boundary)
+
+
+class TrainingViews(QSplitter):
+    """``trainingSplitter``: the curves on the left; what happens inside over the log on the right."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setObjectName("trainingSplitter")
+        self.curves = CurvesGrid(self)
+        self.insideTabs = InsideTabs(self)
+        self.logView = LogView(parent=self)
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.setObjectName("insideSplitter")
+        right.addWidget(self.insideTabs)
+        right.addWidget(self.logView)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        right.setChildrenCollapsible(False)
+        self.addWidget(self.curves)
+        self.addWidget(right)
+        self.setStretchFactor(0, 3)
+        self.setStretchFactor(1, 2)
+        self.setChildrenCollapsible(False)
+
+    def clear(self) -> None:
+        self.curves.clear()
+        self.insideTabs.clear()
+
+    def make_refresh(self, history: History) -> RefreshScheduler:
+        """A scheduler redrawing the visible views from ``history``, each as often as its weight says
+        relative to the others while training.  The redraw functions reach the views and the
+        history, never the panel (no reference cycle)."""
+        refresh = RefreshScheduler(parent=self)
+        for plot, weight in zip(self.curves.curvePlots, (3, 1.5, 0.5, 1)):
+            refresh.add(lambda plot=plot, history=history: plot.update_from(history), weight, plot.isVisible)
+        histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
+        refresh.add(histograms.refresh, 1.5, histograms.isVisible)
+        refresh.add(boundary.draw_pending, 3, boundary.isVisible)
+        return refresh
+
+    def exportable(self, whole: QWidget) -> dict[str, QWidget]:
+        """What "Export Plot as PNG" offers: label -> widget (``whole``: the whole training panel)."""
+        c, t = self.curves, self.insideTabs
+        return {
+            "Loss": c.lossPlot, "Accuracy": c.accuracyPlot, "Learning rate": c.learningRatePlot,
+            "Gradient norms": c.gradNormPlot, "Weight histogram": t.histogramView.plot,
+            "Decision boundary": t.boundaryView, "Confusion matrix": t.confusionView,
+            "Whole training panel": whole,
+        }

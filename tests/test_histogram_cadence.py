@@ -62,12 +62,13 @@ def test_due_rules(epoch, expected):
     assert cadence.due(epoch, 10, last=False, seconds_since=10.0)
 
 
-def test_a_share_above_the_cap_skips_all_but_the_first_and_last():
-    cadence = HistogramCadence(max_snapshots=10, min_interval=0.0, max_share=0.05)
-    assert not cadence.due(5, 10, last=False, seconds_since=99.0, share=0.06)
-    assert cadence.due(5, 10, last=False, seconds_since=99.0, share=0.04)
-    assert cadence.due(1, 10, last=False, seconds_since=0.0, share=0.9)
-    assert cadence.due(10, 10, last=True, seconds_since=0.0, share=0.9)
+def test_beyond_the_free_seconds_a_share_above_the_cap_skips_all_but_the_first_and_last():
+    cadence = HistogramCadence(max_snapshots=10, min_interval=0.0, max_share=0.05, free_seconds=0.1)
+    assert not cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.6, elapsed=10.0)
+    assert cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.4, elapsed=10.0)
+    assert cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.09, elapsed=0.2)  # within the free time
+    assert cadence.due(1, 10, last=False, seconds_since=0.0, spent=9.0, elapsed=10.0)
+    assert cadence.due(10, 10, last=True, seconds_since=0.0, spent=9.0, elapsed=10.0)
 
 
 def test_a_tiny_share_keeps_the_histograms_within_it():

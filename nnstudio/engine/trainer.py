@@ -414,8 +414,8 @@ class Trainer:
             return ()
         now = time.perf_counter()
         last = self.epoch == self.config.epochs or self.early_stopping.should_stop
-        share = self._histogram_seconds / max(now - start_time, 1e-9)
-        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot, share):
+        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot,
+                                self._histogram_seconds, now - start_time):
             return ()
         self._last_snapshot = now
         layers = self._snapshots()

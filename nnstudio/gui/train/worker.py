@@ -43,10 +43,10 @@ WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a sec
 BOUNDARY_MIN_INTERVAL_S = 0.3  # decision-boundary grids: at most ~3 a second...
 BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
 BOUNDARY_GRID = 120            # grid points per axis
-# Histograms in at most ~100 evenly spaced records per run (the epoch scrubber's stops), the
+# Histograms in at most ~50 evenly spaced records per run (the epoch scrubber's stops), the
 # first and the last, and one at least every 0.25 s (the histogram view redraws a few times a
-# second), all within 3% of the training time
-HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=100, min_interval=0.25, max_share=0.03)
+# second); beyond their first 0.1 s, within 3% of the training time
+HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.03, free_seconds=0.1)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 

@@ -26,8 +26,8 @@ from nnstudio.presets import load_preset  # noqa: E402
 
 
 def _dropout_sgd() -> ExperimentConfig:
-    """Digits 64-64-64-10, relu, dropout 0.2, SGD, global-norm clip, batch 64."""
-    return ExperimentConfig(layers=tuple(LayerConfig(64, "relu", dropout_rate=0.2) for _ in range(3)),
+    """Digits 64-64-64-10 (two hidden layers), relu, dropout 0.2, SGD, global-norm clip, batch 64."""
+    return ExperimentConfig(layers=tuple(LayerConfig(64, "relu", dropout_rate=0.2) for _ in range(2)),
                             optimizer="sgd", learning_rate=0.05, batch_size=64, clip_type="global_norm",
                             grad_clip=5.0, early_stopping=False)
 

@@ -36,5 +36,5 @@ def keep_threshold(keep: float) -> int:
 def random_words(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Uniform random 32-bit words of ``shape``: the generator's raw 64-bit output split in two."""
     size = math.prod(shape)
-    raw = rng.bit_generator.random_raw((size + 1) // 2)
-    return raw.view(np.uint32)[:size].reshape(shape)
+    words = rng.bit_generator.random_raw((size + 1) >> 1).view(np.uint32)
+    return (words if size & 1 == 0 else words[:size]).reshape(shape)

@@ -23,7 +23,7 @@ import numpy as np
 from ..config import ExperimentConfig, LayerConfig
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
-from .kernels import BN_EPS, fold_batch_norm, keep_threshold, product_for, random_words
+from .kernels import BN_EPS, fold_batch_norm, product_for, random_words
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
 from .workspace import _Layer, _Scratch, _Workspace
 
@@ -245,10 +245,9 @@ class Network:
         """
         if rng is None:
             raise ValueError("training with dropout needs an rng for the masks")
-        keep = 1.0 - layer.dropout_rate
         mask = scratch.mask
-        np.less(random_words(rng, mask.shape), keep_threshold(keep), out=scratch.keep)
-        np.multiply(scratch.keep, 1.0 / keep, out=mask)
+        np.less(random_words(rng, mask.shape), scratch.threshold, out=scratch.keep)
+        np.multiply(scratch.keep, scratch.scale, out=mask)
         scratch.used_mask = mask
         return np.multiply(scratch.z, mask, out=scratch.dropped)
 

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from .activations import Activation
+from .kernels import keep_threshold
 
 
 @dataclass
@@ -54,7 +55,7 @@ class _Scratch:
     ``used_mask`` the dropout mask it applied (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale", "x_hat", "inv_std", "x", "used_mask")
 
     def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -64,6 +65,8 @@ class _Scratch:
         self.dropped = np.empty(shape, dtype) if dropout else None
         self.mask = np.empty(shape, dtype) if dropout else None
         self.keep = np.empty(shape, bool) if dropout else None
+        self.threshold = keep_threshold(1.0 - layer.dropout_rate)  # a word below it keeps the unit
+        self.scale = 1.0 / (1.0 - layer.dropout_rate) if dropout else 1.0  # inverted dropout's factor
         self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
         self.inv_std = None
         self.x = None

@@ -245,7 +245,7 @@ def test_log_scale_loss_axis_labels_never_overlap(qtbot, size, scale):
 
 
 def test_readable_log_ticks_thin_out_with_less_room():
-    from nnstudio.gui.plots.epoch_plot import readable_log_ticks
+    from nnstudio.gui.plots.log_axis import readable_log_ticks
 
     def labels(lo, hi, pixels):
         return [text for v, text in readable_log_ticks(math.log10(lo), math.log10(hi), pixels, 14)[0]

@@ -15,7 +15,6 @@ import argparse
 import math
 import os
 import sys
-import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -24,9 +23,9 @@ from typing import Iterator
 from ..cli import EXIT_INTERRUPTED, EXIT_OK, command
 from ..errors import UserError
 from . import experiment_of
-from ..progress import ProgressBar, format_seconds
+from ..progress import ProgressBar
+from .tune_report import EXIT_FAILED, bar_info, confirm_trials, finish, metric_label, print_best, reason_text
 
-EXIT_FAILED = 1
 STORAGE_ENV = "NNSTUDIO_STORAGE"  # --storage's default
 # --confirm default: trials re-trained at the end (0: off).  Off: on digits (benchmarks/bench_tuning.py,
 # sampler seeds 0-4) confirming the top 5 with 2 more seeds changed the picked config's test accuracy
@@ -204,10 +203,10 @@ def _join(args) -> int:
         result = _run_here(tuning, stop, args.trials, args.timeout)
     stopped = result.reason == "stopped"
     print(f"This worker ran {result.trials} trials ({result.complete} complete, {result.pruned} pruned, "
-          f"{result.failed} failed); {_reason_text(result.reason)}.")
+          f"{result.failed} failed); {reason_text(result.reason)}.")
     if confirm and not stopped:
-        stopped = _confirm(tuning, *confirm, workers=1)
-    _print_best(tuning)
+        stopped = confirm_trials(tuning, *confirm, workers=1)
+    print_best(tuning)
     return EXIT_INTERRUPTED if stopped else EXIT_OK
 
 
@@ -215,49 +214,6 @@ def _confirm_settings(args) -> tuple[int, int] | None:
     """(K, S) for a launch: --confirm K (default CONFIRM_TOP; 0: off), --confirm-seeds S."""
     top = CONFIRM_TOP if args.confirm is None else args.confirm
     return (top, args.confirm_seeds or CONFIRM_SEEDS) if top else None
-
-
-def _confirm(tuning, top: int, seeds: int, workers: int) -> bool:
-    """Confirm the top trials with more training seeds, printing progress and the outcome;
-    True if it was stopped (Ctrl-C)."""
-    from ..tuning import StopFlag, confirm_top
-    from ..tuning.confirm import make_plan
-
-    plan = make_plan(tuning, top, seeds, workers)
-    if not plan.runs:
-        return False
-    metric = _metric_label(tuning.settings)
-    print(f"Confirming the top {len(plan.trials)} trials by {metric}: each trained with {seeds} more seed"
-          f"{'s' if seeds > 1 else ''} ({len(plan.runs)} runs, {plan.workers} worker"
-          f"{'s' if plan.workers > 1 else ''}); the best mean over all seeds is the best trial.")
-    stop = StopFlag()
-    bar = ProgressBar(len(plan.runs), "confirm")
-    with _stop_on_signals(stop):
-        result = confirm_top(tuning, top, seeds, workers=workers, stop=stop,
-                             on_progress=lambda done, total: bar.update(done) if done != bar.done else None)
-    bar.close()
-    for line in result.errors:
-        print(f"nnstudio tune: {line}", file=sys.stderr)
-    ranked = sorted(result.confirmed.values(), key=lambda c: _confirm_key(tuning, c))
-    for c in ranked:
-        values = ", ".join("diverged" if v is None else f"{v:.4f}" for v in c.values)
-        mean = "-" if c.mean is None else f"{c.mean:.4f}"
-        print(f"  trial #{c.number}: mean {mean} over seeds {', '.join(map(str, c.seeds))} ({values})")
-    if result.confirmed:
-        print(f"Confirmed {len(result.confirmed)} trials: {result.runs_done} runs in "
-              f"{format_seconds(result.seconds)}.")
-    else:
-        print(f"Confirmation {'stopped' if result.stopped else 'incomplete'} after {result.runs_done} of "
-              f"{len(plan.runs)} runs ({format_seconds(result.seconds)}); the best trial is the best single run. "
-              "The runs are kept for the next confirmation.")
-    return result.stopped
-
-
-def _confirm_key(tuning, c):
-    from ..tuning import rank_key
-
-    direction = tuning.settings.direction
-    return rank_key(direction, c.rank_value(direction), c.val_loss, c.number)
 
 
 def _describe_join(tuning, max_trials) -> str:
@@ -282,14 +238,14 @@ def _run_here(tuning, stop, max_trials, timeout):
         mine["n"] += 1
         if bar is not None:
             done = tuning.n_finished() - base_done if use_target else mine["n"]
-            bar.update(min(done, total) if use_target else done, _bar_info(tuning))
+            bar.update(min(done, total) if use_target else done, bar_info(tuning))
 
     if bar is not None:
         bar.update(0, "starting")
     result = run_worker(tuning, stop, max_trials=max_trials, timeout=timeout, use_target=use_target,
                         on_trial=on_trial)
     if bar is not None:
-        bar.close(_bar_info(tuning))
+        bar.close(bar_info(tuning))
     return result
 
 
@@ -313,7 +269,7 @@ def _launch(args) -> int:
     goal = "maximizing" if settings.direction == "maximize" else "minimizing"
     print(f"Study {name!r} in {display_url(tuning.storage_url)}{resumed}: {n_trials or 'unlimited'} trials, "
           f"{workers} worker{'s' if workers > 1 else ''}, {settings.sampler} sampler, {settings.pruner} pruner, "
-          f"{goal} {_metric_label(settings)}.")
+          f"{goal} {metric_label(settings)}.")
     if workers == 1:
         from ..tuning import StopFlag
 
@@ -323,8 +279,8 @@ def _launch(args) -> int:
         interrupted = result.reason == "stopped"
         confirm = _confirm_settings(args)
         if confirm and not interrupted:
-            interrupted = _confirm(tuning, *confirm, workers=1)
-        return _finish(tuning, interrupted, output, final_test=not args.no_test)
+            interrupted = confirm_trials(tuning, *confirm, workers=1)
+        return finish(tuning, interrupted, output, final_test=not args.no_test)
     return _run_pool(tuning, workers, args.timeout, max_trials_each=None, final_test=not args.no_test, output=output,
                      confirm=_confirm_settings(args))
 
@@ -341,7 +297,7 @@ def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: boo
     shown = {"progress": None}
 
     def poll() -> None:
-        progress = (min(max(tuning.n_finished() - base_done, 0), total), _bar_info(tuning))
+        progress = (min(max(tuning.n_finished() - base_done, 0), total), bar_info(tuning))
         if bar is not None and progress != shown["progress"]:
             shown["progress"] = progress
             bar.update(*progress)
@@ -352,7 +308,7 @@ def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: boo
     with _stop_on_signals(stop, on_second=pool.kill):
         end = run_pool(pool, stop, study=tuning.study, on_poll=poll, on_stopping=stopping)
     if bar is not None:
-        bar.close(_bar_info(tuning))
+        bar.close(bar_info(tuning))
     errors = end.errors
     for line in errors:
         print(f"nnstudio tune: {line}", file=sys.stderr)
@@ -361,87 +317,12 @@ def _run_pool(tuning, workers: int, timeout, *, max_trials_each, final_test: boo
               file=sys.stderr)
     stopped = stop.is_set()
     if confirm and not stopped:
-        stopped = _confirm(tuning, *confirm, workers=workers)
+        stopped = confirm_trials(tuning, *confirm, workers=workers)
     if output is None:
-        _print_best(tuning)
+        print_best(tuning)
         return EXIT_INTERRUPTED if stopped else (EXIT_FAILED if errors else EXIT_OK)
-    status = _finish(tuning, stopped, output, final_test)
+    status = finish(tuning, stopped, output, final_test)
     return status if status != EXIT_OK or not errors else EXIT_FAILED
-
-
-def _finish(tuning, interrupted: bool, output: str, final_test: bool) -> int:
-    """Print the summary, evaluate the best config on the test split once, write it as JSON."""
-    from ..files import atomic_write_text
-    from ..tuning import config_of_trial, evaluate_on_test
-    from ..tuning.results import format_params
-
-    counts = tuning.counts()
-    print(f"{'Stopped' if interrupted else 'Finished'}: {counts['COMPLETE']} complete, {counts['PRUNED']} pruned, "
-          f"{counts['FAIL']} failed trials in study {tuning.name!r}.")
-    best = tuning.best_trial()
-    if best is None:
-        print("No trial completed, so there is no best config.")
-        return EXIT_INTERRUPTED if interrupted else EXIT_FAILED
-    print(f"Best trial: #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}")
-    _print_confirmed(tuning, best)
-    print(f"Best parameters: {format_params(best.params)}")
-    config = config_of_trial(best)
-    if final_test and interrupted:
-        print("Skipped the test evaluation because the run was stopped; "
-              f"train {output} to see its test accuracy.")
-    elif final_test:
-        started = time.perf_counter()
-        summary = evaluate_on_test(config)
-        if math.isnan(summary.test_accuracy):
-            print(f"Test loss of the best config: {summary.test_loss:.4f} (RMSE {summary.test_rmse:.4g}), "
-                  f"evaluated once ({format_seconds(time.perf_counter() - started)})")
-        else:
-            print(f"Test accuracy of the best config: {summary.test_accuracy:.4f} (loss {summary.test_loss:.4f}), "
-                  f"evaluated once ({format_seconds(time.perf_counter() - started)})")
-    try:
-        atomic_write_text(output, config.to_json() + "\n")
-    except Exception as exc:  # the study is saved; only the copy failed
-        print(f"nnstudio tune: could not write {output}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"Best config written to {Path(output).resolve()}")
-    return EXIT_INTERRUPTED if interrupted else EXIT_OK
-
-
-def _print_best(tuning) -> None:
-    from ..tuning.results import format_params
-
-    best = tuning.best_trial()
-    if best is not None:
-        print(f"Best so far: trial #{best.number}, {_metric_label(tuning.settings)} {best.value:.4f}: "
-              f"{format_params(best.params)}")
-        _print_confirmed(tuning, best)
-
-
-def _print_confirmed(tuning, best) -> None:
-    c = tuning.confirmations().get(best.number)
-    if c is not None and c.mean is not None:
-        print(f"Confirmed best: trial #{best.number}, mean {_metric_label(tuning.settings)} {c.mean:.4f} over "
-              f"{len(c.seeds)} training seeds (its own seed {c.seeds[0]}, whose config is kept: {best.value:.4f})")
-
-
-def _bar_info(tuning) -> str:
-    best = tuning.best_trial()
-    counts = tuning.counts()
-    text = f"pruned {counts['PRUNED']}"
-    if counts["FAIL"]:
-        text += f", failed {counts['FAIL']}"
-    return (f"best {best.value:.4f} | " if best is not None else "") + text
-
-
-def _metric_label(settings) -> str:
-    from ..tuning import METRICS
-
-    return METRICS[settings.metric].label
-
-
-def _reason_text(reason: str) -> str:
-    return {"target": "the study has all its trials", "max_trials": "it ran the trials asked for",
-            "timeout": "the time limit was reached", "stopped": "it was stopped"}.get(reason, reason)
 
 
 def _slug(text: str) -> str:

@@ -25,7 +25,7 @@ from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
 from .kernels import BN_EPS, fold_batch_norm, product_for, random_words
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
-from .workspace import _Layer, _Scratch, _Workspace
+from .scratch import Layer as _Layer, Scratch as _Scratch, Workspace as _Workspace
 
 BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
 MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)

@@ -11,6 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from .qt.style import ICON_EDGE, ICON_NODE_EDGE, ICON_NODE_FILL, configure_pyqtgraph
+
 ORGANIZATION = "nnstudio"
 APPLICATION = "nnstudio"
 SIGNAL_TICK_MS = 200  # how often Python gets the chance to run a Ctrl-C handler
@@ -18,13 +20,11 @@ SIGNAL_TICK_MS = 200  # how often Python gets the chance to run a Ctrl-C handler
 
 def configure_application(app: QApplication) -> None:
     """Names used by QSettings, the window icon and pyqtgraph's look."""
-    import pyqtgraph as pg
-
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("nnstudio")
     app.setWindowIcon(app_icon())
-    pg.setConfigOptions(antialias=True, background="w", foreground="#303030")
+    configure_pyqtgraph()
 
 
 def app_icon() -> QIcon:
@@ -40,11 +40,11 @@ def app_icon() -> QIcon:
         for a, b in zip(points, points[1:]):
             for pa in a:
                 for pb in b:
-                    p.setPen(QPen(QColor(33, 102, 172, 170), max(1.0, size / 32)))
+                    p.setPen(QPen(QColor(*ICON_EDGE), max(1.0, size / 32)))
                     p.drawLine(pa, pb)
         r = size * 0.085
-        p.setPen(QPen(QColor("#303030"), max(1.0, size / 48)))
-        p.setBrush(QColor("#fdd835"))
+        p.setPen(QPen(QColor(ICON_NODE_EDGE), max(1.0, size / 48)))
+        p.setBrush(QColor(ICON_NODE_FILL))
         for column in points:
             for pt in column:
                 p.drawEllipse(QRectF(pt.x() - r, pt.y() - r, 2 * r, 2 * r))

@@ -17,10 +17,11 @@ from PySide6.QtWidgets import QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
-from ..plots.epoch_plot import AXIS_COLOR, BACKGROUND, PALETTE, TEXT_COLOR, LogTickAxis, save_widget_png, style_plot
+from ..plots.base import save_widget_png, style_plot
+from ..plots.log_axis import LogTickAxis
+from ..qt.style import AXIS_COLOR, BACKGROUND, PALETTE, RECOMMENDED_COLOR, RECOMMENDED_EDGE, TEXT_COLOR, style_axis
 
 BAND_ALPHA = 45
-RECOMMENDED_COLOR = "#2ca02c"
 TITLE_POINT_SIZE = 10
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
@@ -165,8 +166,7 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
             plot.setTitle(label, color=TEXT_COLOR, size="9pt")
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(AXIS_COLOR))
-                axis.setTextPen(pg.mkPen(TEXT_COLOR))
+                style_axis(axis)
                 axis.enableAutoSIPrefix(False)
             plot.getAxis("left").setStyle(showValues=False)
             plot.setMouseEnabled(x=False, y=False)
@@ -203,8 +203,7 @@ class DepthPlot(pg.GraphicsLayoutWidget):
         for plot in (self.metric_plot, self.gap_plot):
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)
-                axis.setPen(pg.mkPen(AXIS_COLOR))
-                axis.setTextPen(pg.mkPen(TEXT_COLOR))
+                style_axis(axis)
                 axis.enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
@@ -217,7 +216,7 @@ class DepthPlot(pg.GraphicsLayoutWidget):
                                             symbolBrush=PALETTE[3], symbolPen=None)
         self.gap_zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(AXIS_COLOR, style=Qt.PenStyle.DashLine))
         self.gap_plot.addItem(self.gap_zero, ignoreBounds=True)
-        self.recommended = pg.ScatterPlotItem(size=18, symbol="star", brush=RECOMMENDED_COLOR, pen=pg.mkPen("#1b5e20"))
+        self.recommended = pg.ScatterPlotItem(size=18, symbol="star", brush=RECOMMENDED_COLOR, pen=pg.mkPen(RECOMMENDED_EDGE))
         self.metric_plot.addItem(self.recommended)
         self.recommended_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(RECOMMENDED_COLOR, width=1.5,
                                                                        style=Qt.PenStyle.DashLine),

@@ -26,7 +26,7 @@ from ...config import ExperimentConfig
 from ...errors import UserError
 from ...files import FileFormatError
 from ...progress import format_seconds
-from ..plots.epoch_plot import save_widget_png
+from ..plots.base import save_widget_png
 from ..qt.style import banner_style, note_banner_style
 from ..qt.threads import start_worker, stop_and_wait
 from .controls import CompareControls

@@ -20,10 +20,11 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
 from ...compare import Column, SummaryRow, columns_for
+from ..qt.style import ERROR_TEXT
 from .plots import variant_color
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-PROBLEM_COLOR = QColor("#b71c1c")
+PROBLEM_COLOR = QColor(ERROR_TEXT)
 PROBLEM_STATUSES = ("diverged", "error")
 
 # The table's headers (the CSV keeps the full titles): two short lines, so the columns stay narrow.

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ...compare import Comparison, ComparisonRun, check_fits_data
 from ...compare.runner import describe_error
+from ...errors import user_message
 
 MAX_UPDATES_PER_SECOND = 20
 log = logging.getLogger("nnstudio.compare")
@@ -31,7 +32,7 @@ def failure_message(exc: BaseException) -> str:
     """One line that says what went wrong and what to do (an error's own text can be a page long)."""
     from concurrent.futures.process import BrokenProcessPool
 
-    if isinstance(exc, ValueError):
+    if _is_users(exc):
         return str(exc)
     text = str(exc)
     if isinstance(exc, RuntimeError) and "bootstrapping phase" in text:
@@ -43,6 +44,11 @@ def failure_message(exc: BaseException) -> str:
         return START_FAILED_MESSAGE.format(error=f"{type(exc).__name__}: {exc.strerror or text}".strip())
     first = next((line.strip() for line in describe_error(exc).splitlines() if line.strip()), type(exc).__name__)
     return first if first != f"{type(exc).__name__}:" else type(exc).__name__
+
+
+def _is_users(exc: BaseException) -> bool:
+    """A mistake in what the user asked for (a user error, or a value the comparison refuses)."""
+    return user_message(exc) is not None or isinstance(exc, ValueError)
 
 
 class CompareWorker(QObject):
@@ -68,7 +74,7 @@ class CompareWorker(QObject):
                 check_fits_data(self.comparison)
                 self._forward()
         except Exception as exc:  # shown in the tab; the window must survive any failure here
-            if not isinstance(exc, ValueError):
+            if not _is_users(exc):
                 log.error("The comparison failed", exc_info=exc)  # the whole error, for a bug report
             self.failed.emit(failure_message(exc))
         finally:

@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
-from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
+from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
+from .base import style_plot
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 

@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-SHADE = QColor("#1f77b4")
+from ..qt.style import DARK_TEXT, LIGHT_TEXT, PALETTE
+
+SHADE = QColor(PALETTE[0])
 
 
 def _cell_color(share: float) -> QColor:
@@ -61,7 +63,7 @@ class ConfusionView(QTableWidget):
                 item = QTableWidgetItem(str(count))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setBackground(QBrush(_cell_color(share)))
-                item.setForeground(QBrush(QColor("white" if share > 0.55 else "#202020")))
+                item.setForeground(QBrush(QColor(LIGHT_TEXT if share > 0.55 else DARK_TEXT)))
                 item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} of {int(totals[i])} "
                                 f"({100 * share:.1f}%)")
                 self.setItem(i, j, item)

@@ -12,61 +12,15 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ...files import atomic_write_bytes
 from ...history import History
 from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
-
-# A qualitative palette (colour-blind friendly order): train, validation, then layers.
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
-TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
-BEST_COLOR, STOP_COLOR = "#2ca02c", "#d62728"
-TEXT_COLOR, AXIS_COLOR = "#303030", "#8a8a8a"
-BACKGROUND = "w"
-
-
-def color(index: int) -> str:
-    return PALETTE[index % len(PALETTE)]
-
-
-def style_plot(widget: pg.PlotWidget, title: str, y_label: str = "", x_label: str = "epoch") -> None:
-    """Light background, dark text, a small title, grid lines."""
-    item = widget.getPlotItem()
-    item.setTitle(title, color=TEXT_COLOR, size="10pt")
-    for side in ("left", "bottom"):
-        axis = item.getAxis(side)
-        axis.setPen(pg.mkPen(AXIS_COLOR))
-        axis.setTextPen(pg.mkPen(TEXT_COLOR))
-        axis.enableAutoSIPrefix(False)  # "loss (x0.001)" is harder to read than 0.05
-        # Keep the rendered axis as a pixmap: replotting the curves then does not redraw the tick
-        # labels (text is the slowest part of a repaint); the axis repaints when its range changes.
-        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    if x_label:
-        item.setLabel("bottom", x_label, color=TEXT_COLOR)
-    if y_label:
-        item.setLabel("left", y_label, color=TEXT_COLOR)
-    item.showGrid(x=True, y=True, alpha=0.15)
-    item.setMenuEnabled(True)
-
-
-def widget_png(widget: QWidget) -> bytes:
-    """The widget as it looks now, as PNG bytes."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    widget.grab().save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
-
-
-def save_widget_png(widget: QWidget, path) -> None:
-    """Write the widget as a PNG file, atomically."""
-    atomic_write_bytes(path, widget_png(widget))
-
+from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
+from .base import style_plot
+from .log_axis import LogTickAxis, log_ticks
 
 def format_value(value: float) -> str:
     if not math.isfinite(value):
@@ -315,105 +269,6 @@ class AccuracyPlot(EpochPlot):
         x = history.epochs
         self.set_series("train", x, 100.0 * history.column("train_accuracy"))
         self.set_series("val", x, 100.0 * history.column("val_accuracy"))
-
-
-def log_ticks(lo: float, hi: float, labelled: Sequence[int] | None = None) -> list[list[tuple[float, str]]]:
-    """Ticks for a log10 axis from ``lo`` to ``hi`` (view coordinates): labelled ones at the
-    mantissas ``labelled`` x 10^k (by default 1, 2 and 5, or only 1 when the range spans more
-    than 2.5 decades), unlabelled grid lines at the other mantissas.  pyqtgraph's own log ticks
-    label every mantissa, and on a short axis those labels overlap."""
-    if labelled is None:
-        labelled = (1,) if hi - lo > 2.5 else (1, 2, 5)
-    major, minor = [], []
-    for k in range(math.floor(lo), math.ceil(hi) + 1):
-        for m in range(1, 10):
-            v = k + math.log10(m)
-            if lo - 0.1 <= v <= hi + 0.1:
-                if m in labelled:
-                    major.append((v, f"{m * 10.0 ** k:g}"))
-                else:
-                    minor.append((v, ""))
-    return [major, minor]
-
-
-# Mantissas to label on a log axis, densest first: the first whose labels do not touch is used.
-LOG_LABEL_SETS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))
-DECADE_STEPS = (2, 3, 5, 10, 20, 50, 100)  # when even every decade is too dense: every n-th
-LABEL_GAP_PX = 3  # least free space between two tick labels
-
-
-def readable_log_ticks(lo: float, hi: float, pixels: float, label_height: float) -> list[list[tuple[float, str]]]:
-    """Ticks for a log10 axis from ``lo`` to ``hi`` (view coordinates) that is ``pixels`` long,
-    whose labels are ``label_height`` pixels high: :func:`log_ticks` with the densest set of
-    labelled mantissas whose labels do not overlap; every n-th decade on a long range; and on a
-    range too short for two such labels, evenly spaced values (0.32, 0.34, 0.36...)."""
-    if not (hi > lo) or pixels <= 0:
-        return [[], []]
-    per_decade = pixels / (hi - lo)
-    room = label_height + LABEL_GAP_PX  # distance needed between two label centres
-
-    def inside(ticks):
-        return [v for v, _ in ticks if lo <= v <= hi]
-
-    fitting = None
-    for labelled in LOG_LABEL_SETS:
-        ticks = log_ticks(lo, hi, labelled)
-        values = inside(ticks[0])
-        if len(values) < 2:
-            break  # fewer labels will not help: label evenly spaced values instead
-        if min(np.diff(values)) * per_decade >= room:
-            fitting = ticks
-            break
-    else:  # one label per decade is still too dense
-        first, last = math.ceil(lo), math.floor(hi)
-        for step in DECADE_STEPS:
-            if step * per_decade >= room:
-                major = [(float(k), f"{10.0 ** k:g}") for k in range(first, last + 1) if k % step == 0]
-                minor = [(float(k), "") for k in range(first, last + 1) if k % step]
-                return [major, minor]
-        return [[], []]
-    if fitting is not None:
-        return fitting
-    return _linear_log_ticks(lo, hi, per_decade, room)
-
-
-def _linear_log_ticks(lo: float, hi: float, per_decade: float, room: float) -> list[list[tuple[float, str]]]:
-    """Labels at multiples of a 1-2-5 step of the values, for a log axis spanning less than
-    two labelled mantissas; labels are closest at the top, so the step grows until they fit."""
-    a, b = 10.0 ** lo, 10.0 ** hi
-    step = nice_ceil((b - a) / 10)
-    for _ in range(30):
-        first = math.ceil(a / step - 1e-9)
-        values = [n * step for n in range(first, math.floor(b / step + 1e-9) + 1)]
-        if len(values) < 2 or (math.log10(values[-1]) - math.log10(values[-2])) * per_decade >= room:
-            break
-        step = nice_ceil(step * 1.01)
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return [[(math.log10(v), f"{v:.{decimals}f}") for v in values if v > 0], []]
-
-
-class LogTickAxis(pg.AxisItem):
-    """An axis that, on a log scale, labels only as many values as fit (see
-    :func:`readable_log_ticks`) for its current length and range; on a linear scale it is
-    pyqtgraph's own."""
-
-    def __init__(self, orientation: str = "left", **kwargs):
-        super().__init__(orientation, **kwargs)
-        self._log_labels: dict[float, str] = {}
-
-    def tickValues(self, minVal: float, maxVal: float, size: float):
-        if not self.logMode:
-            return super().tickValues(minVal, maxVal, size)
-        lo, hi = sorted((minVal, maxVal))
-        font = self.style.get("tickFont") or self.font()
-        levels = readable_log_ticks(lo, hi, size, QFontMetrics(font).height())
-        self._log_labels = {v: text for level in levels for v, text in level}
-        return [(None, [v for v, _ in level]) for level in levels]
-
-    def tickStrings(self, values, scale, spacing):
-        if not self.logMode:
-            return super().tickStrings(values, scale, spacing)
-        return [self._log_labels.get(v, "") for v in values]
 
 
 LR_HEADROOM = 1.2  # the linear y axis reaches at least 1.2 x the largest rate

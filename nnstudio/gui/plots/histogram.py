@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ...engine import EpochRecord, Histogram
-from .epoch_plot import BACKGROUND, PALETTE, TEXT_COLOR, style_plot
+from ..qt.style import BACKGROUND, NOTE_COLOR, PALETTE, TEXT_COLOR
+from .base import style_plot
 from ...history import DEFAULT_SNAPSHOTS, HistogramStore
 from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
 
@@ -54,7 +55,15 @@ class HistogramView(QWidget):
             self.kindCombo.addItem(label)
             self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.kindCombo.setToolTip("What to histogram: weights, biases, gradients or activations.")
+        self._make_plot()
+        self._make_slider()
+        self._make_layout()
+        self.layerCombo.currentIndexChanged.connect(self._on_selection)
+        self.kindCombo.currentIndexChanged.connect(self._on_selection)
+        self.epochSlider.valueChanged.connect(self._on_slider)
+        self._setting_slider = False
 
+    def _make_plot(self) -> None:
         self.plot = MeteredPlotWidget(self, background=BACKGROUND)
         self.plot.setObjectName("weightHistogram")
         self.plot.setMinimumSize(240, 160)
@@ -65,7 +74,7 @@ class HistogramView(QWidget):
                                      )
         self.curve = item.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(PALETTE[0], width=1.5),
                                brush=pg.mkBrush(31, 119, 180, 90))
-        self.first_note = pg.LabelItem("", color="#707070", size="8pt")
+        self.first_note = pg.LabelItem("", color=NOTE_COLOR, size="8pt")
         self.first_note.setParentItem(item.getViewBox())
         self.first_note.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 2))
         # sticky axes: steady while the run streams in or the slider replays it
@@ -73,6 +82,7 @@ class HistogramView(QWidget):
         item.addItem(self._anchor)
         self._x_bounds, self._y_bounds = StickyBounds(), StickyBounds(from_zero=True)
 
+    def _make_slider(self) -> None:
         self.epochSlider = QSlider(Qt.Orientation.Horizontal, self)
         self.epochSlider.setObjectName("epochSlider")
         self.epochSlider.setRange(0, 0)
@@ -84,6 +94,7 @@ class HistogramView(QWidget):
         self.epochLabel.setObjectName("epochLabel")
         self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 10000 (latest)  "))
 
+    def _make_layout(self) -> None:
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
         controls.addWidget(QLabel("Layer", self))
@@ -102,11 +113,6 @@ class HistogramView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot, 1)
         layout.addLayout(scrub)
-
-        self.layerCombo.currentIndexChanged.connect(self._on_selection)
-        self.kindCombo.currentIndexChanged.connect(self._on_selection)
-        self.epochSlider.valueChanged.connect(self._on_slider)
-        self._setting_slider = False
 
     def _on_selection(self, _index: int) -> None:
         self._reset_bounds()

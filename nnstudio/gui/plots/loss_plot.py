@@ -12,7 +12,8 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from .epoch_plot import TRAIN_COLOR, VAL_COLOR, EpochPlot
+from ..qt.style import TRAIN_COLOR, VAL_COLOR
+from .epoch_plot import EpochPlot
 from ...history import History, ema
 
 DEFAULT_SMOOTHING = 0.9

@@ -26,6 +26,13 @@ PROBLEM_TEXT = "#c62828"        # an invalid entry in a form
 MUTED_TEXT = "#757575"
 WARNING_TEXT = "#e65100"
 SUCCESS_BACKGROUND = "#e8f5e9"  # a highlighted (best) table row
+DARK_TEXT, LIGHT_TEXT = "#202020", "white"  # on light / dark cells (the confusion matrix)
+TRIAL_STATE_COLORS = {"COMPLETE": SUCCESS_TEXT, "PRUNED": MUTED_TEXT, "FAIL": PROBLEM_TEXT, "RUNNING": WARNING_TEXT,
+                      "WAITING": MUTED_TEXT}
+
+# The window icon: edges between nodes, node outline and fill (RGBA tuples or names)
+ICON_EDGE = (33, 102, 172, 170)
+ICON_NODE_EDGE, ICON_NODE_FILL = TEXT_COLOR, "#fdd835"
 
 # Status banners: a QLabel with a ``severity`` property; "info" (or none) is unstyled.
 BANNER_COLORS = {  # severity -> (background, text, border)

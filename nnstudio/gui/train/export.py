@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from ...files import FileFormatError, atomic_write_text
 from ...history import History
-from ..plots.epoch_plot import save_widget_png
+from ..plots.base import save_widget_png
 
 
 def export_plot(widget: QWidget, path: str | Path) -> None:

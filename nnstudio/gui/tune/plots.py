@@ -18,10 +18,10 @@ from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, StudySnapshot, best_so_far
-from ..plots.epoch_plot import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, style_plot
+from ..plots.base import style_plot
+from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
 
 COMPLETE_COLOR = PALETTE[0]
-PRUNED_COLOR = "#9e9e9e"
 RUNNING_COLOR = PALETTE[1]
 TITLE_POINT_SIZE = 10
 TITLE_MARGIN_PX = 8      # kept free at each end of the title

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu,
 
 from ...tuning import DIMENSIONS, SearchSpace
 from ...tuning.space import CATEGORICAL, INT, Dimension
+from ..qt.style import PROBLEM_TEXT, text_color_style
 
-PROBLEM_STYLE = "color: #c62828;"
+PROBLEM_STYLE = text_color_style(PROBLEM_TEXT)
 
 # Choices offered for categoricals that have no registry.
 EXTRA_CHOICES = {"batch_size": (0, 16, 32, 64, 128, 256, 512), "batch_norm": (False, True)}

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from ...tuning import StudySnapshot, TrialRow
 from ...tuning.results import format_params
+from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TRIAL_STATE_COLORS
 
 COLUMNS = ("#", "State", "Value", "Val loss", "Confirmed", "Time (s)", "Parameters")
 NUMBER, STATE, VALUE, VAL_LOSS, CONFIRMED, DURATION, PARAMS = range(len(COLUMNS))
-STATE_COLORS = {"COMPLETE": "#1b5e20", "PRUNED": "#757575", "FAIL": "#c62828", "RUNNING": "#e65100",
-                "WAITING": "#757575"}
-BEST_BACKGROUND = QColor("#e8f5e9")
+STATE_COLORS = TRIAL_STATE_COLORS
+BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
 
 
 class _SortItem(QTableWidgetItem):
@@ -100,7 +100,7 @@ class TrialsTable(QTableWidget):
     def _fill(self, items: list[_SortItem], row: TrialRow) -> None:
         self._set(items[NUMBER], str(row.number), row.number)
         self._set(items[STATE], row.label, row.label)
-        items[STATE].setForeground(QBrush(QColor(STATE_COLORS.get(row.state, "#303030"))))
+        items[STATE].setForeground(QBrush(QColor(STATE_COLORS.get(row.state, TEXT_COLOR))))
         items[STATE].setToolTip(row.message)
         has_value = row.value is not None and math.isfinite(row.value)
         self._set(items[VALUE], f"{row.value:.4f}" if has_value else "", row.value if has_value else None)

@@ -1,4 +1,9 @@
-"""A network's per-layer parameters and the scratch arrays its passes reuse."""
+"""A network's layers and the scratch arrays of its passes, one set per batch size.
+
+:class:`Layer` is one dense block: views of its parameters and gradients inside the network's
+flat vectors, and the caches its backward pass reads.  A :class:`Workspace` holds every layer's
+:class:`Scratch` arrays for one batch size, allocated once and reused by every pass of that size.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from .kernels import keep_threshold
 
 
 @dataclass
-class _Layer:
+class Layer:
     """One dense block and the caches its backward pass needs."""
 
     name: str
@@ -45,7 +50,7 @@ class _Layer:
         return self.W.shape[1]
 
 
-class _Scratch:
+class Scratch:
     """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
     and the caches the backward pass reads.
 
@@ -57,7 +62,7 @@ class _Scratch:
 
     __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale", "x_hat", "inv_std", "x", "used_mask")
 
-    def __init__(self, n: int, layer: _Layer, dtype: np.dtype):
+    def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
         self.z = np.empty(shape, dtype)
         self.delta = np.empty(shape, dtype)
@@ -73,11 +78,11 @@ class _Scratch:
         self.used_mask = None
 
 
-class _Workspace:
+class Workspace:
     """Scratch for every layer at one batch size."""
 
     __slots__ = ("layers", "ones")
 
-    def __init__(self, n: int, layers: Sequence[_Layer], dtype: np.dtype):
-        self.layers = [_Scratch(n, layer, dtype) for layer in layers]
+    def __init__(self, n: int, layers: Sequence[Layer], dtype: np.dtype):
+        self.layers = [Scratch(n, layer, dtype) for layer in layers]
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)

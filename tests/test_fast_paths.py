@@ -95,6 +95,24 @@ def test_rmsprop_reports_the_running_mean_of_squares():
     grads = [np.array([0.1, -0.2, 0.3]), np.array([0.4, 0.0, -1.0])]
     params, expected = np.zeros(3), np.zeros(3)
     for g in grads:
-        opt.step(params, g, 0.1)
+        opt.step(params, g.copy(), 0.1)
         expected = 0.7 * expected + 0.3 * g * g
     np.testing.assert_allclose(opt.square, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_consuming_the_gradient_gives_the_same_steps(name):
+    rng = np.random.default_rng(8)
+    size = 1000
+    mask = (np.arange(size) % 3 != 0).astype(np.float32)
+    plain, consuming = (make_optimizer(name, size, np.float32, decay_mask=mask) if name == "adamw"
+                        else make_optimizer(name, size, np.float32) for _ in range(2))
+    a = rng.normal(size=size).astype(np.float32)
+    b = a.copy()
+    for _ in range(4):
+        g = rng.normal(size=size).astype(np.float32)
+        kept = g.copy()
+        plain.step(a, g, 0.01)
+        assert np.array_equal(g, kept)  # a plain step leaves the gradient alone
+        consuming.step(b, g.copy(), 0.01, consume=True)
+    np.testing.assert_array_equal(a, b)

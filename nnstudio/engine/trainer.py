@@ -266,7 +266,7 @@ class Trainer:
                 self._last_grad[...] = grad
             if clip is not None:
                 clip(grad, grads, cfg.grad_clip)
-            step(flat, grad, lr)
+            step(flat, grad, lr, True)  # consume: the next step recomputes the gradient
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
         return norm_sums / (last_lo // batch + 1)

@@ -34,6 +34,7 @@ def _dropout_sgd() -> ExperimentConfig:
 
 CASES = {
     "dropout-sgd-b64": _dropout_sgd,
+    "dropout-sgd-full": lambda: _dropout_sgd().replace(batch_size=0),
     "digits-preset": lambda: load_preset("digits").replace(early_stopping=False),
     "moons-preset": lambda: load_preset("moons").replace(early_stopping=False),
     "moons-full": lambda: load_preset("moons").replace(batch_size=0, early_stopping=False),
@@ -42,7 +43,7 @@ CASES = {
 
 def profile_case(name: str, epochs: int, top: int) -> None:
     cfg = CASES[name]().replace(epochs=epochs)
-    split = load_split(cfg.data if name != "dropout-sgd-b64" else DataConfig(name="digits"))
+    split = load_split(cfg.data if not name.startswith("dropout") else DataConfig(name="digits"))
     trainer = Trainer(cfg, split, histograms=True)
     profiler = cProfile.Profile(time.thread_time)  # CPU time: other processes' load is not counted
     profiler.enable()

@@ -133,7 +133,9 @@ class Trainer:
         self._histogram_seconds = 0.0     # time spent making them
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
-        self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in seeds)
+        self._init_rng, self._shuffle_rng = np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
+        # dropout masks take millions of raw words per epoch: SFC64 makes them a quarter faster than PCG64
+        self._dropout_rng = np.random.Generator(np.random.SFC64(seeds[2]))
         n_out = output_units(config, split)
         self.network = Network.from_config(config, split.n_features, n_out, rng=self._init_rng)
         net = self.network

@@ -62,13 +62,19 @@ def test_due_rules(epoch, expected):
     assert cadence.due(epoch, 10, last=False, seconds_since=10.0)
 
 
-def test_beyond_the_free_seconds_a_share_above_the_cap_skips_all_but_the_first_and_last():
-    cadence = HistogramCadence(max_snapshots=10, min_interval=0.0, max_share=0.05, free_seconds=0.1)
-    assert not cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.6, elapsed=10.0)
-    assert cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.4, elapsed=10.0)
-    assert cadence.due(5, 10, last=False, seconds_since=99.0, spent=0.09, elapsed=0.2)  # within the free time
-    assert cadence.due(1, 10, last=False, seconds_since=0.0, spent=9.0, elapsed=10.0)
-    assert cadence.due(10, 10, last=True, seconds_since=0.0, spent=9.0, elapsed=10.0)
+def test_beyond_the_free_snapshots_a_share_above_the_cap_skips_all_but_the_first_and_last():
+    cadence = HistogramCadence(max_snapshots=10, min_interval=0.0, max_share=0.05, free_snapshots=3)
+    assert not cadence.due(5, 10, last=False, seconds_since=99.0, made=3, spent=0.6, elapsed=10.0)
+    assert cadence.due(5, 10, last=False, seconds_since=99.0, made=3, spent=0.4, elapsed=10.0)
+    assert cadence.due(5, 10, last=False, seconds_since=99.0, made=2, spent=9.0, elapsed=10.0)  # still free
+    assert cadence.due(1, 10, last=False, seconds_since=0.0, made=0, spent=9.0, elapsed=10.0)
+    assert cadence.due(10, 10, last=True, seconds_since=0.0, made=9, spent=9.0, elapsed=10.0)
+
+
+def test_short_runs_keep_every_epoch_within_the_free_snapshots():
+    _, records = _run(HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=1e-9, free_snapshots=20),
+                      epochs=15)
+    assert all(r.layers for r in records)
 
 
 def test_a_tiny_share_keeps_the_histograms_within_it():

@@ -13,8 +13,8 @@ class HistogramCadence:
     The first and the last epoch (all epochs run, or early stopping) always get them.  Others
     do when they are every ``ceil(epochs / max_snapshots)``-th or the first to end
     ``min_interval`` seconds or more after the last one that got them (so the live view is never
-    staler than that), unless histograms have already taken more than ``free_seconds`` and more
-    than ``max_share`` of the training time.  Other records carry ``layers == ()``.
+    staler than that), unless ``free_snapshots`` records already carry histograms and these
+    have taken more than ``max_share`` of the training time.  Other records carry ``layers == ()``.
 
     Histograms cost a fixed ~0.1-0.4 ms however small the network: a third of a full-batch
     epoch on the 2-D presets.  A view with a bounded number of scrubber stops that redraws a
@@ -24,15 +24,15 @@ class HistogramCadence:
     max_snapshots: int = 100
     min_interval: float = 0.25
     max_share: float = 1.0
-    free_seconds: float = 0.0
+    free_snapshots: int = 0
 
-    def due(self, epoch: int, epochs: int, last: bool, seconds_since: float, spent: float = 0.0,
+    def due(self, epoch: int, epochs: int, last: bool, seconds_since: float, made: int = 0, spent: float = 0.0,
             elapsed: float = math.inf) -> bool:
-        """Whether ``epoch`` of ``epochs`` gets histograms, after ``spent`` seconds making them
-        in ``elapsed`` seconds of training."""
+        """Whether ``epoch`` of ``epochs`` gets histograms, after ``made`` snapshots that took
+        ``spent`` seconds in ``elapsed`` seconds of training."""
         if epoch == 1 or last:
             return True
-        if spent > self.free_seconds and spent > self.max_share * elapsed:
+        if made >= self.free_snapshots and spent > self.max_share * elapsed:
             return False
         stride = -(-epochs // max(1, self.max_snapshots))
         return epoch % stride == 0 or seconds_since >= self.min_interval

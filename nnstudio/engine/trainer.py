@@ -131,6 +131,7 @@ class Trainer:
         self.cadence = EVERY_EPOCH if histograms is True else histograms or None
         self._last_snapshot = -math.inf  # perf_counter() when the last histograms were made
         self._histogram_seconds = 0.0     # time spent making them
+        self._histogram_count = 0         # records that carry them
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng = np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
@@ -319,11 +320,12 @@ class Trainer:
         now = time.perf_counter()
         last = self.epoch == self.config.epochs or self.early_stopping.should_stop
         if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot,
-                                self._histogram_seconds, now - start_time):
+                                self._histogram_count, self._histogram_seconds, now - start_time):
             return ()
         self._last_snapshot = now
         layers = self._snapshots()
         self._histogram_seconds += time.perf_counter() - now
+        self._histogram_count += 1
         return layers
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:

@@ -45,8 +45,8 @@ BOUNDARY_MAX_SHARE = 0.05      # ...and never more than ~5% of the training time
 BOUNDARY_GRID = 120            # grid points per axis
 # Histograms in at most ~50 evenly spaced records per run (the epoch scrubber's stops), the
 # first and the last, and one at least every 0.25 s (the histogram view redraws a few times a
-# second); beyond the first 20 snapshots, within 3% of the training time
-HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.03, free_snapshots=20)
+# second); beyond the first 20 snapshots, within 2% of the training time
+HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.02, free_snapshots=20)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 

@@ -242,7 +242,9 @@ class TrainingWorker(QObject):
 
     def _run_epochs(self, trainer: Trainer, info: RunInfo) -> None:
         control = self.control
-        pending = _Pending()
+        # the first weight copies wait WEIGHTS_INTERVAL_S: the first update then carries only
+        # records, and the first epoch reaches the plots before the diagram repaints its edges
+        pending = _Pending(last_weights=time.perf_counter())
         for record in trainer.run(stop=control.stop.is_set):
             pending.records.append(record)
             self._epoch = record.epoch

@@ -16,7 +16,8 @@ picture is drawn; no display server and no window are needed.  Without PySide6,
 :func:`render_png` raises :class:`PicturesUnavailable` and :func:`pictures_available` is False.
 """
 
-from .charts import PALETTE, HeatMap, LineChart, Mark, Series, series_color
+from ..palette import PALETTE, series_color
+from .charts import HeatMap, LineChart, Mark, Series
 from .render import PicturesUnavailable, pictures_available, render_png
 
 __all__ = ["PALETTE", "HeatMap", "LineChart", "Mark", "Series", "series_color", "PicturesUnavailable",

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import colorsys
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-# The window's plot colours (matplotlib's "tab10"), so files and tabs agree.
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
-TEXT_COLOR, AXIS_COLOR, GRID_COLOR = "#303030", "#8a8a8a", "#ececec"
-MARK_COLOR = "#2ca02c"
-BAND_ALPHA = 45  # of 255
+from ..palette import BEST_COLOR
 
-
-def series_color(index: int) -> str:
-    """Colour ``index`` of :data:`PALETTE`, then evenly spaced hues."""
-    if index < len(PALETTE):
-        return PALETTE[index]
-    r, g, b = colorsys.hsv_to_rgb((index % 17) / 17, 0.85, 0.8)
-    return f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}"
+# Series, text and axis colours: :mod:`nnstudio.palette` (the window's too, so files and tabs agree).
+GRID_COLOR = "#ececec"
+MARK_COLOR = BEST_COLOR
 
 
 def _array(values: Sequence[float] | None) -> np.ndarray | None:

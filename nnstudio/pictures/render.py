@@ -13,8 +13,9 @@ from typing import Sequence
 import numpy as np
 
 from ..files import atomic_write_bytes
+from ..palette import AXIS_COLOR, BAND_ALPHA, TEXT_COLOR, series_color
 from .axes import Scale, data_range
-from .charts import AXIS_COLOR, BAND_ALPHA, GRID_COLOR, TEXT_COLOR, HeatMap, LineChart, series_color
+from .charts import GRID_COLOR, HeatMap, LineChart
 
 MARGINS = (72, 34, 24, 48)   # left, top, right, bottom: room for tick labels, title and axis labels
 HEAT_COLORS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # low .. high (viridis anchors)

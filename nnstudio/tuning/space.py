@@ -159,7 +159,7 @@ class Dimension:
         """A short human-readable form: ``1e-3 – 0.1 (log)`` or ``value, norm``."""
         if self.spec.kind == CATEGORICAL:
             return ", ".join(_format_choice(c) for c in self.choices)
-        return f"{_format_number(self.low)} – {_format_number(self.high)}" + (" (log)" if self.log else "")
+        return f"{format_number(self.low)} – {format_number(self.high)}" + (" (log)" if self.log else "")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"enabled": self.enabled}
@@ -170,9 +170,10 @@ class Dimension:
         return d
 
 
-def _format_number(x) -> str:
+def format_number(x, missing: str = "?") -> str:
+    """A bound as typed: whole numbers without a point, others in ``g`` format; None as ``missing``."""
     if x is None:
-        return "?"
+        return missing
     if isinstance(x, int) and not isinstance(x, bool):
         return str(x)
     return f"{x:g}"
@@ -203,11 +204,11 @@ def _range_problem(spec: DimensionSpec, low, high, log: bool) -> str:
     if not isinstance(log, bool):
         return f"log must be true or false, not {log!r}"
     if not low < high:
-        return f"low ({_format_number(low)}) must be below high ({_format_number(high)})"
+        return f"low ({format_number(low)}) must be below high ({format_number(high)})"
     if spec.minimum is not None and (low <= spec.minimum if spec.minimum_open else low < spec.minimum):
-        return f"low must be {'>' if spec.minimum_open else '>='} {_format_number(spec.minimum)}"
+        return f"low must be {'>' if spec.minimum_open else '>='} {format_number(spec.minimum)}"
     if spec.maximum is not None and (high >= spec.maximum if spec.maximum_open else high > spec.maximum):
-        return f"high must be {'<' if spec.maximum_open else '<='} {_format_number(spec.maximum)}"
+        return f"high must be {'<' if spec.maximum_open else '<='} {format_number(spec.maximum)}"
     if log and low <= 0:
         return "a log range needs low > 0"
     return ""

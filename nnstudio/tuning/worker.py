@@ -155,6 +155,43 @@ def _fail_stale(study: optuna.Study) -> None:
         optuna.storages.fail_stale_trials(study)
 
 
+class _BudgetedObjective:
+    """The objective, run only while the study's target is not yet covered.
+
+    Optuna calls it once the new trial exists, so it first releases the creation lock (other
+    workers now count the trial); a trial beyond the target read by the last budget check
+    (:attr:`target`) is marked ``surplus`` and ends at once."""
+
+    def __init__(self, tuning: TuningStudy, stop: StopFlag, lock: _CreationLock):
+        self.objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set)
+        self.study = tuning.study
+        self.lock = lock
+        self.target: int | None = None
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        self.lock.release()  # the trial exists now: other workers count it
+        if self.target is not None and _claims_ahead(self.study, trial.number) >= self.target:
+            trial.set_user_attr(SURPLUS_ATTR, True)
+            trial.set_user_attr(MESSAGE_ATTR, "Not needed: the study had reached its number of trials.")
+            raise SurplusTrial(f"trial {trial.number} is beyond the study's {self.target} trials")
+        return self.objective(trial)
+
+
+def _limit_reached(ran: int, max_trials: int | None, started: float, timeout: float | None) -> str | None:
+    """"max_trials" or "timeout" when this worker's own limit is reached, else None."""
+    if max_trials is not None and ran >= max_trials:
+        return "max_trials"
+    if timeout is not None and time.monotonic() - started >= timeout:
+        return "timeout"
+    return None
+
+
+def _result(ended: list[FrozenTrial], reason: str) -> WorkerResult:
+    counts = {s: sum(t.state == s for t in ended) for s in (TrialState.COMPLETE, TrialState.PRUNED)}
+    return WorkerResult(len(ended), counts[TrialState.COMPLETE], counts[TrialState.PRUNED],
+                        len(ended) - sum(counts.values()), reason)
+
+
 def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials: int | None = None,
                timeout: float | None = None, use_target: bool = True,
                on_trial: Callable[[FrozenTrial], None] | None = None) -> WorkerResult:
@@ -168,20 +205,10 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
     ``on_trial`` receives each trial this worker ends.
     """
     stop = stop or StopFlag()
-    objective = Objective(tuning.base, tuning.space, tuning.settings.metric, stop=stop.is_set)
     study = tuning.study
     lock = _CreationLock(budget_lock_path(tuning.storage_url))
+    budgeted = _BudgetedObjective(tuning, stop, lock)
     ended: list[FrozenTrial] = []
-    budget = {"target": None}  # the target read by the last budget check
-
-    def budgeted(trial: optuna.Trial) -> float:
-        lock.release()  # the trial exists now: other workers count it
-        target = budget["target"]
-        if target is not None and _claims_ahead(study, trial.number) >= target:
-            trial.set_user_attr(SURPLUS_ATTR, True)
-            trial.set_user_attr(MESSAGE_ATTR, "Not needed: the study had reached its number of trials.")
-            raise SurplusTrial(f"trial {trial.number} is beyond the study's {target} trials")
-        return objective(trial)
 
     def record(_study: optuna.Study, trial: FrozenTrial) -> None:
         ended.append(trial)
@@ -191,16 +218,14 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
     start = time.monotonic()
     reason = "stopped"
     while not stop.is_set():
-        if max_trials is not None and len(ended) >= max_trials:
-            reason = "max_trials"
-            break
-        if timeout is not None and time.monotonic() - start >= timeout:
-            reason = "timeout"
+        limit = _limit_reached(len(ended), max_trials, start, timeout)
+        if limit is not None:
+            reason = limit
             break
         lock.acquire()
         try:
-            budget["target"] = tuning.target if use_target else None
-            state = budget_state(tuning, budget["target"]) if use_target else "run"
+            budgeted.target = tuning.target if use_target else None
+            state = budget_state(tuning, budgeted.target) if use_target else "run"
             if state == "done":
                 reason = "target"
                 break
@@ -213,9 +238,7 @@ def run_worker(tuning: TuningStudy, stop: StopFlag | None = None, *, max_trials:
                            gc_after_trial=False)
         finally:
             lock.release()
-    counts = {s: sum(t.state == s for t in ended) for s in (TrialState.COMPLETE, TrialState.PRUNED)}
-    return WorkerResult(len(ended), counts[TrialState.COMPLETE], counts[TrialState.PRUNED],
-                        len(ended) - sum(counts.values()), reason)
+    return _result(ended, reason)
 
 
 def fail_trials_of_workers(study: optuna.Study, workers: Iterable[str], message: str) -> list[int]:

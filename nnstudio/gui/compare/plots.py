@@ -12,17 +12,17 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QTextOption
+from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
 from ..plots.base import save_widget_png, style_plot
 from ..plots.log_axis import LogTickAxis
-from ..qt.style import AXIS_COLOR, BACKGROUND, PALETTE, RECOMMENDED_COLOR, RECOMMENDED_EDGE, TEXT_COLOR, style_axis
+from ..plots.titles import fit_title, shown_title, title_font
+from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED_COLOR, RECOMMENDED_EDGE, TEXT_COLOR,
+                        style_axis)
 
-BAND_ALPHA = 45
-TITLE_POINT_SIZE = 10
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
@@ -72,13 +72,11 @@ class CurvesPlot(pg.PlotWidget):
         self.set_metric(self.metric_key)
 
     def title_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSize(TITLE_POINT_SIZE)
-        return font
+        return title_font(self)
 
     def shown_title(self) -> str:
         """The title as drawn: elided to the plot's width (the full text is in the tooltip)."""
-        return self.getPlotItem().titleLabel.text
+        return shown_title(self.getPlotItem())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -88,12 +86,7 @@ class CurvesPlot(pg.PlotWidget):
 
     def _fit_title(self) -> None:
         """Elide the title to the widget's width: a longer title would be cut off at both ends."""
-        # the title sits over the view box, right of the y axis
-        axis = self.getPlotItem().getAxis("left")
-        room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
-        text = QFontMetrics(self.title_font()).elidedText(self.title, Qt.TextElideMode.ElideRight, max(room, 40))
-        if text != self.shown_title():
-            self.getPlotItem().setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+        fit_title(self.getPlotItem(), self.title, self.width(), self.title_font(), TITLE_MARGIN_PX, 40)
 
     def _fit_hint(self) -> None:
         width = self.getPlotItem().getViewBox().width()
@@ -237,13 +230,11 @@ class DepthPlot(pg.GraphicsLayoutWidget):
                         f"Bottom: the train/validation gap at the best epoch ({gap}); above 0 means overfitting.")
 
     def title_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSize(TITLE_POINT_SIZE)
-        return font
+        return title_font(self)
 
     def shown_title(self, plot: pg.PlotItem) -> str:
         """A plot's title as drawn: elided to its width (the full meaning is in the tooltip)."""
-        return plot.titleLabel.text
+        return shown_title(plot)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -251,14 +242,9 @@ class DepthPlot(pg.GraphicsLayoutWidget):
             self._fit_titles()
 
     def _fit_titles(self) -> None:
-        metrics = QFontMetrics(self.title_font())
-        for plot, title in self.titles.items():
-            axis = plot.getAxis("left")
-            # both plots span the widget; the title sits right of the y axis
-            room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
-            text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, max(int(room), 40))
-            if text != plot.titleLabel.text:
-                plot.setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+        font = self.title_font()
+        for plot, title in self.titles.items():  # both plots span the widget
+            fit_title(plot, title, self.width(), font, TITLE_MARGIN_PX, 40)
 
     def show_rows(self, rows: Sequence[DepthRow], recommendation: DepthRecommendation | None) -> None:
         x = np.array([r.depth for r in rows], float)

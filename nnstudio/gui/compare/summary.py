@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QVBoxLayout, QWidget
 
+from ..widgets.build import named_button
 from ..widgets.rows import row
 from .table import SummaryModel, SummaryTable, sorting_proxy
 
@@ -33,13 +34,11 @@ class SummaryArea(QWidget):
         self.table.setToolTip("Click a header to sort; hover a header for its meaning, a variant for all its "
                               "figures.\nDouble-click a row (or Open in editor) to load that variant's design "
                               "into the editor.")
-        self.openButton = QPushButton("Open in editor", self)
-        self.openButton.setObjectName("compareOpenButton")
-        self.openButton.setToolTip("Load the selected variant's design (with the first seed) into the editor.")
-        self.saveButton = QPushButton("Save results…", self)
-        self.saveButton.setObjectName("compareSaveButton")
-        self.saveButton.setToolTip("Write summary.csv, summary.json and curves.png (and the depth study's "
-                                   "depth.csv, depth.json and depth.png) into a folder, as `nnstudio compare` does.")
+        self.openButton = named_button("Open in editor", "compareOpenButton",
+            "Load the selected variant's design (with the first seed) into the editor.", self)
+        self.saveButton = named_button("Save results…", "compareSaveButton",
+            "Write summary.csv, summary.json and curves.png (and the depth study's "
+            "depth.csv, depth.json and depth.png) into a folder, as `nnstudio compare` does.", self)
         self.openAction = QAction("Open in editor", self)
         self.openAction.setObjectName("compareOpenAction")
         self.targetLabel = QLabel("", self)

@@ -17,7 +17,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QWidget
 
 from ...compare import Comparison, ComparisonResults, Target, depth_rows, recommend_from_rows, write_depth, \
     write_summary
@@ -29,6 +29,7 @@ from ...progress import format_seconds
 from ..plots.base import save_widget_png
 from ..qt.style import banner_style, note_banner_style
 from ..qt.threads import start_worker, stop_and_wait
+from ..widgets.build import named_splitter
 from .controls import CompareControls
 from .summary import SummaryArea
 from .views import ComparisonViews
@@ -75,13 +76,7 @@ class CompareTab(QWidget):
         self.views = ComparisonViews(self)
         self.summary = SummaryArea(self)
         self._name_parts()
-        right = QSplitter(Qt.Orientation.Vertical, self)
-        right.setObjectName("compareSplitter")
-        right.addWidget(self.views)
-        right.addWidget(self.summary)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setChildrenCollapsible(False)
+        right = named_splitter(Qt.Orientation.Vertical, "compareSplitter", [self.views, self.summary], [3, 2], self)
         QWidget.setTabOrder(self.depthPlot, self.views.tabBar())  # the tab bar after the pages, as it was made
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

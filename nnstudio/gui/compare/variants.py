@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 from ...compare import FACTORS, format_value
 from ...config import ExperimentConfig
 from ...files import EXPERIMENT_SUFFIX, FileFormatError, load_experiment
+from ..widgets.build import named_button
 from ..widgets.rows import row
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1    # "value" or "file"
@@ -95,10 +96,7 @@ class VariantsBox(QGroupBox):
                                           "settings but train on this comparison's data, seeds and epochs.")
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setToolTip(tip)
-        return button
+        return named_button(text, name, tip, self)
 
     @property
     def factor(self) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QTabWidget, QWidget
 
 from ...compare import Comparison, ComparisonResults, depth_rows, metric_name, recommend_from_rows
-from ..plots.histogram import KINDS
+from ..plots.histogram import KINDS, layer_and_kind_combos
 from ..widgets.rows import page, row
 from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
 
@@ -68,17 +68,11 @@ class ComparisonViews(QTabWidget):
 
     def _make_histogram_controls(self) -> None:
         self.histograms = HistogramGrid(self)
-        self.layerCombo = QComboBox(self)
-        self.layerCombo.setObjectName("compareLayerCombo")
-        self.layerCombo.setToolTip("Which dense layer (layer1 is next to the input; output is last).")
-        self.layerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.kindCombo = QComboBox(self)
-        self.kindCombo.setObjectName("compareHistKindCombo")
-        for i, (label, (_, tip)) in enumerate(KINDS.items()):
-            self.kindCombo.addItem(label)
-            self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.kindCombo.setToolTip("What to histogram. Weights show the initializer's spread; activations show "
-                                  "saturated (piled at the ends) or dead/identical units (one spike).")
+        self.layerCombo, self.kindCombo = layer_and_kind_combos(
+            self, ("compareLayerCombo", "compareHistKindCombo"),
+            "Which dense layer (layer1 is next to the input; output is last).",
+            "What to histogram. Weights show the initializer's spread; activations show "
+            "saturated (piled at the ends) or dead/identical units (one spike).")
         self.epochSlider = QSlider(Qt.Orientation.Horizontal, self)
         self.epochSlider.setObjectName("compareEpochSlider")
         self.epochSlider.setRange(0, 0)

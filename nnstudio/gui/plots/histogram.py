@@ -36,6 +36,23 @@ KINDS = {
 }
 
 
+def layer_and_kind_combos(parent: QWidget, names: tuple[str, str], layer_tip: str,
+                          kind_tip: str) -> tuple[QComboBox, QComboBox]:
+    """The layer combo and the kind combo (one entry per :data:`KINDS`, each with its tooltip)
+    that choose what a histogram shows, with the object names ``names``."""
+    layers = QComboBox(parent)
+    layers.setObjectName(names[0])
+    layers.setToolTip(layer_tip)
+    layers.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    kinds = QComboBox(parent)
+    kinds.setObjectName(names[1])
+    for i, (label, (_, tip)) in enumerate(KINDS.items()):
+        kinds.addItem(label)
+        kinds.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+    kinds.setToolTip(kind_tip)
+    return layers, kinds
+
+
 class HistogramView(QWidget):
     """``weightHistogram`` plot with ``histogramLayerCombo``, ``histogramKindCombo`` and ``epochSlider``."""
 
@@ -45,16 +62,10 @@ class HistogramView(QWidget):
         self.follow_latest = True
         self._dirty = False
 
-        self.layerCombo = QComboBox(self)
-        self.layerCombo.setObjectName("histogramLayerCombo")
-        self.layerCombo.setToolTip("Which dense layer to show (layer1 is next to the input; output is last).")
-        self.layerCombo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.kindCombo = QComboBox(self)
-        self.kindCombo.setObjectName("histogramKindCombo")
-        for i, (label, (_, tip)) in enumerate(KINDS.items()):
-            self.kindCombo.addItem(label)
-            self.kindCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
-        self.kindCombo.setToolTip("What to histogram: weights, biases, gradients or activations.")
+        self.layerCombo, self.kindCombo = layer_and_kind_combos(
+            self, ("histogramLayerCombo", "histogramKindCombo"),
+            "Which dense layer to show (layer1 is next to the input; output is last).",
+            "What to histogram: weights, biases, gradients or activations.")
         self._make_plot()
         self._make_slider()
         self._make_layout()

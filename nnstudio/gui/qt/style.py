@@ -1,5 +1,8 @@
 """Everything visual in one place: the palette, text and axis colours, status banners, state colours.
 
+The series, text and axis colours are defined Qt-free in :mod:`nnstudio.palette` (the headless
+pictures draw with them too) and re-exported here.
+
 Widgets and plots take their colours and banner styles from here, so the look of the window is
 changed (or checked) in one file.  Importing this module loads no pyqtgraph; :func:`style_axis`
 and :func:`configure_pyqtgraph` import it when called.
@@ -7,15 +10,13 @@ and :func:`configure_pyqtgraph` import it when called.
 
 from __future__ import annotations
 
-# A qualitative palette (colour-blind friendly order): train, validation, then layers / variants.
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
+from ...palette import AXIS_COLOR, BAND_ALPHA, BEST_COLOR, PALETTE, TEXT_COLOR  # noqa: F401  (one definition)
+
 TRAIN_COLOR, VAL_COLOR = PALETTE[0], PALETTE[1]
-BEST_COLOR, STOP_COLOR = "#2ca02c", "#d62728"     # best-epoch / best-so-far marks; stop marks
-TEXT_COLOR, AXIS_COLOR = "#303030", "#8a8a8a"
+STOP_COLOR = "#d62728"                             # stop marks; BEST_COLOR: best-epoch / best-so-far marks
 NOTE_COLOR = "#707070"                             # secondary text inside plots
 PRUNED_COLOR = "#9e9e9e"                           # pruned trials
-RECOMMENDED_COLOR, RECOMMENDED_EDGE = "#2ca02c", "#1b5e20"
+RECOMMENDED_COLOR, RECOMMENDED_EDGE = BEST_COLOR, "#1b5e20"
 BACKGROUND = "w"                                   # plot background (pyqtgraph colour)
 
 # Text colours with a meaning (status bar, tables, messages)

@@ -18,6 +18,7 @@ from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
+from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
 from .worker import RunInfo, RunResult
 
@@ -183,13 +184,8 @@ class TrainingViews(QSplitter):
         self.curves = CurvesGrid(self)
         self.insideTabs = InsideTabs(self)
         self.logView = LogView(parent=self)
-        right = QSplitter(Qt.Orientation.Vertical, self)
-        right.setObjectName("insideSplitter")
-        right.addWidget(self.insideTabs)
-        right.addWidget(self.logView)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        right.setChildrenCollapsible(False)
+        right = named_splitter(Qt.Orientation.Vertical, "insideSplitter", [self.insideTabs, self.logView], [3, 1],
+                               self)
         self.addWidget(self.curves)
         self.addWidget(right)
         self.setStretchFactor(0, 3)

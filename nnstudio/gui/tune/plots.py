@@ -14,16 +14,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QTextOption
+from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, StudySnapshot, best_so_far
 from ..plots.base import style_plot
+from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
 
 COMPLETE_COLOR = PALETTE[0]
 RUNNING_COLOR = PALETTE[1]
-TITLE_POINT_SIZE = 10
 TITLE_MARGIN_PX = 8      # kept free at each end of the title
 SIDE_BY_SIDE_MIN_WIDTH = 230  # px per plot; narrower and the plots go into tabs
 LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
@@ -43,14 +43,11 @@ class _StudyPlot(pg.PlotWidget):
         self._ready = True
 
     def title_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSize(TITLE_POINT_SIZE)
-        return font
+        return title_font(self)
 
     def shown_title(self) -> str:
         """The title as drawn ("" when hidden: in a tab, the tab says it)."""
-        label = self.getPlotItem().titleLabel
-        return label.text if label.isVisible() else ""
+        return shown_title(self.getPlotItem())
 
     def set_title_shown(self, on: bool) -> None:
         self._title_shown = on
@@ -66,11 +63,7 @@ class _StudyPlot(pg.PlotWidget):
 
     def _fit(self) -> None:
         if self._title_shown:
-            axis = self.getPlotItem().getAxis("left")
-            room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
-            text = QFontMetrics(self.title_font()).elidedText(self.title, Qt.TextElideMode.ElideRight, max(room, 30))
-            if text != self.shown_title():
-                self.getPlotItem().setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+            fit_title(self.getPlotItem(), self.title, self.width(), self.title_font(), TITLE_MARGIN_PX, 30)
 
 
 def _legend_below(plot: pg.PlotWidget, columns: int) -> pg.LegendItem:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ...engine import STOP_USER
 from ...tuning import StudySnapshot
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
+from ..widgets.build import named_button
 from .status import test_result_text
 from .plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
 from .table import TrialsTable
@@ -56,27 +57,22 @@ class TuningResults(QSplitter):
         self.setChildrenCollapsible(False)
 
     def _make_buttons(self, parent: QWidget) -> None:
-        self.loadBestButton = QPushButton("Load best into editor", parent)
-        self.loadBestButton.setObjectName("loadBestButton")
-        self.loadBestButton.setToolTip("Put the best complete trial's full config into the editor (of equal "
-                                       "values, the lower validation loss; once trials are confirmed, the best "
-                                       "confirmed mean); training it (same seed) reproduces the trial's "
-                                       "validation value.")
-        self.loadTrialButton = QPushButton("Load selected", parent)
-        self.loadTrialButton.setObjectName("loadTrialButton")
-        self.loadTrialButton.setToolTip("Put the selected trial's config into the editor (or double-click a row).")
-        self.evaluateTestButton = QPushButton("Evaluate on test", parent)
-        self.evaluateTestButton.setObjectName("evaluateTestButton")
-        self.evaluateTestButton.setToolTip("Train the selected trial's config (the best one if none is selected) "
-                                           "once more and report its metrics on the held-out test split. The "
-                                           "test split is never used while tuning.")
-        self.confirmTopButton = QPushButton(f"Confirm top {TOP_K}", parent)
-        self.confirmTopButton.setObjectName("confirmTopButton")
-        self.confirmTopButton.setToolTip(
+        self.loadBestButton = named_button("Load best into editor", "loadBestButton",
+            "Put the best complete trial's full config into the editor (of equal "
+            "values, the lower validation loss; once trials are confirmed, the best "
+            "confirmed mean); training it (same seed) reproduces the trial's "
+            "validation value.", parent)
+        self.loadTrialButton = named_button("Load selected", "loadTrialButton",
+            "Put the selected trial's config into the editor (or double-click a row).", parent)
+        self.evaluateTestButton = named_button("Evaluate on test", "evaluateTestButton",
+            "Train the selected trial's config (the best one if none is selected) "
+            "once more and report its metrics on the held-out test split. The "
+            "test split is never used while tuning.", parent)
+        self.confirmTopButton = named_button(f"Confirm top {TOP_K}", "confirmTopButton",
             f"Re-train the {TOP_K} best trials with {EXTRA_SEEDS} more training seeds each (validation split "
             "only) and make the best mean over all their seeds the best trial. A single run's value depends on "
             "its seed, so the top of a study is partly luck; the mean is not. Load best still loads the trial's "
-            "own config and seed. Runs in the worker processes; Stop aborts it.")
+            "own config and seed. Runs in the worker processes; Stop aborts it.", parent)
 
     def clear(self) -> None:
         self.trialsTable.clear_trials()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
+
+from ..widgets.build import named_button
 
 TRIALS_FORMAT = "%v / %m trials"
 CONFIRM_FORMAT = "%v / %m confirmation runs"
@@ -18,13 +20,11 @@ class RunBar(QWidget):
 
     def __init__(self, trials: int, parent: QWidget | None = None):
         super().__init__(parent)
-        self.startTuningButton = QPushButton("Start tuning", self)
-        self.startTuningButton.setObjectName("startTuningButton")
-        self.startTuningButton.setToolTip("Start the trials (Ctrl+Return).")
-        self.stopTuningButton = QPushButton("Stop", self)
-        self.stopTuningButton.setObjectName("stopTuningButton")
-        self.stopTuningButton.setToolTip("Abort the running trials (they end as FAIL) and stop the workers "
-                                         "(Ctrl+.).")
+        self.startTuningButton = named_button("Start tuning", "startTuningButton",
+            "Start the trials (Ctrl+Return).", self)
+        self.stopTuningButton = named_button("Stop", "stopTuningButton",
+            "Abort the running trials (they end as FAIL) and stop the workers "
+            "(Ctrl+.).", self)
         self.settingsButton = QToolButton(self)
         self.settingsButton.setObjectName("tuningSettingsButton")
         self.settingsButton.setText("Settings")

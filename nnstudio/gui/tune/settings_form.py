@@ -8,11 +8,12 @@ does not let the user change.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QScrollArea, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from ...tuning import METRICS, PRUNERS, SAMPLERS, SearchSpace, TuneSettings, default_workers
 from ...tuning.samplers import MEDIAN_STARTUP_TRIALS
+from ..widgets.build import named_button
 from .space_editor import SpaceEditor
 from .study_box import StudyBox, TaskRunner
 
@@ -89,11 +90,10 @@ class TuningSettingsForm(QWidget):
         super().__init__(parent)
         space_box = QGroupBox("Search space", self)
         self.space_editor = SpaceEditor(SearchSpace(), space_box)
-        self.resetSpaceButton = QPushButton("Article's space", space_box)
-        self.resetSpaceButton.setObjectName("resetSpaceButton")
-        self.resetSpaceButton.setToolTip("Reset the search space to the article's: depth 1–10, 32–128 units, "
-                                         "dropout 0–0.5, learning rate 1e-3–1e-1 (log), five initializers, "
-                                         "value/norm clipping with a threshold 1e-2–1e1 (log).")
+        self.resetSpaceButton = named_button("Article's space", "resetSpaceButton",
+            "Reset the search space to the article's: depth 1–10, 32–128 units, "
+            "dropout 0–0.5, learning rate 1e-3–1e-1 (log), five initializers, "
+            "value/norm clipping with a threshold 1e-2–1e1 (log).", space_box)
         space_layout = QVBoxLayout(space_box)
         space_layout.addWidget(self.space_editor)
         space_layout.addWidget(self.resetSpaceButton, alignment=Qt.AlignmentFlag.AlignRight)

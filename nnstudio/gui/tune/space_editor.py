@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QGridLayout, QLabel, QLineEdit, QMenu,
                                QWidget)
 
 from ...tuning import DIMENSIONS, SearchSpace
-from ...tuning.space import CATEGORICAL, INT, Dimension
+from ...tuning.space import CATEGORICAL, INT, Dimension, format_number
 from ..qt.style import PROBLEM_TEXT, text_color_style
 
 PROBLEM_STYLE = text_color_style(PROBLEM_TEXT)
@@ -34,14 +34,6 @@ def _choice_text(value) -> str:
     if isinstance(value, int) and value == 0:
         return "0 (full batch)"
     return str(value)
-
-
-def _number_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return f"{value:g}"
 
 
 def _parse_number(text: str, integer: bool):
@@ -209,8 +201,8 @@ class SpaceEditor(QWidget):
             if row.choices is not None:
                 self._fill_menu(row, d)
             else:
-                row.low.setText(_number_text(d.low))
-                row.high.setText(_number_text(d.high))
+                row.low.setText(format_number(d.low, ""))
+                row.high.setText(format_number(d.high, ""))
                 row.log.setChecked(d.log)
             del blockers
         self._show_problems()

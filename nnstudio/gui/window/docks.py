@@ -8,9 +8,10 @@ two side columns on a wide window, one column with tabs on a smaller one.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSplitter, QTabBar, QTabWidget, QUndoView
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QTabWidget, QUndoView
 
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
+from ..widgets.build import named_splitter
 
 WIDE_LAYOUT_PX = 1600  # from this window width on, the panels start in two side columns
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -32,13 +33,8 @@ class StudioDocks(QObject):
         self.layer_editor = LayerEditor(editor)
         self.diagram = NetworkDiagram()
         self.diagram.setProperty("helpKey", "diagram")
-        self.network_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.network_splitter.setObjectName("networkSplitter")
-        self.network_splitter.addWidget(self.layer_editor)
-        self.network_splitter.addWidget(self.diagram)
-        self.network_splitter.setStretchFactor(0, 3)
-        self.network_splitter.setStretchFactor(1, 2)
-        self.network_splitter.setChildrenCollapsible(False)
+        self.network_splitter = named_splitter(Qt.Orientation.Horizontal, "networkSplitter",
+                                               [self.layer_editor, self.diagram], [3, 2])
         self.network_dock = self._dock(window, "Network", "networkDock", self.network_splitter, LEFT)
 
         self.hyperparams = HyperparamPanel(editor)

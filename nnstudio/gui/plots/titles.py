@@ -1,0 +1,35 @@
+"""Plot titles that fit: elided to the width over the view box (the full meaning is in the tooltip)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QWidget
+
+from ..qt.style import TEXT_COLOR
+
+TITLE_POINT_SIZE = 10
+
+
+def title_font(widget: QWidget) -> QFont:
+    """The font a plot title is drawn in: the widget's, at :data:`TITLE_POINT_SIZE`."""
+    font = QFont(widget.font())
+    font.setPointSize(TITLE_POINT_SIZE)
+    return font
+
+
+def shown_title(item: pg.PlotItem) -> str:
+    """The title as drawn ("" when it is hidden)."""
+    label = item.titleLabel
+    return label.text if label.isVisible() else ""
+
+
+def fit_title(item: pg.PlotItem, title: str, width: float, font: QFont, margin: int, least: int) -> None:
+    """Show ``title`` over ``item``, elided to fit ``width`` (the plot's) less the left axis and
+    ``margin`` pixels at each end; never narrower than ``least`` pixels."""
+    axis = item.getAxis("left")
+    room = width - (axis.width() if axis.isVisible() else 0) - 2 * margin
+    text = QFontMetrics(font).elidedText(title, Qt.TextElideMode.ElideRight, max(int(room), least))
+    if text != shown_title(item):
+        item.setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")

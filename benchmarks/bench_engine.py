@@ -244,8 +244,8 @@ def record_shares(rounds: int) -> dict:
     digits = load_split(DataConfig(name="digits"))
     moons_config = load_preset("moons").replace(early_stopping=False)
     moons = load_split(moons_config.data)
-    cases = {"digits, batch 64": (engine_config(64, epochs), digits),
-             "digits, full batch": (engine_config(0, epochs), digits),
+    cases = {"digits, batch 64": (engine_config(64, 200), digits),
+             "digits, full batch": (engine_config(0, 200), digits),
              "moons, batch 32": (moons_config, moons),
              "moons, full batch": (moons_config.replace(batch_size=0), moons)}
     shares = {label: [] for label in cases}

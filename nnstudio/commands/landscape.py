@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,8 @@ from ..data import load_split
 from ..files import atomic_write_text, check_can_write, load_model
 from ..presets import experiment_from, preset_names
 from ..progress import ProgressBar
+from ..signals import stop_on_signals
 from ..lab.study import DEFAULT_GRID, DIRECTIONS, LandscapeResult, TrainedPath, landscape_study
-from .train import _stop_on_sigint
 
 MAX_GRID = 201
 
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         if done == total:
             bar.close()
 
-    with _stop_on_sigint() as stop:
+    stop = threading.Event()
+    with stop_on_signals(stop):
         result = landscape_study(config, split, grid=args.grid, directions=args.directions, span=args.span,
                                  trained=trained, stop=stop.is_set, progress=progress)
     if stop.is_set():

@@ -1,42 +1,44 @@
-"""How fast is the engine?  Digits, 64-64-64-10, softmax + cross-entropy, Adam (lr 1e-3).
+"""How close is the engine to the NumPy floor, and how does it compare with its peers?
 
-Three implementations train on the same standardized split with the same architecture, batch
-size and number of epochs:
+    .venv/bin/python benchmarks/bench_engine.py [--epochs 30] [--rounds 5] [--quick]
 
-* the engine, through ``Trainer`` exactly as the app runs it by default (``train_metrics="auto"``,
-  which for this network without dropout or batch norm means running training metrics: each
-  training pass's outputs scored once, as MLPClassifier's ``loss_curve_``), an
-  evaluation of the validation split, gradient norms, early-stopping bookkeeping, and per-layer
-  histograms when ``histograms=True``.  The 'exact' column runs it with
-  ``train_metrics="evaluation"``, which adds an evaluation pass over the training split;
-* scikit-learn's ``MLPClassifier`` (relu, adam, no L2), timed as the mean per epoch over one
-  full fit (``tol=0`` and a huge ``n_iter_no_change``, so every epoch runs);
-* a naive implementation in the article's style, written below: per-layer lists of arrays,
-  sigmoid hidden layers, new arrays for every intermediate, Adam over a list of tensors, and
-  the article's full forward passes over the training and validation sets after every epoch.
+Workload (digits, float32): 64 - 64 relu, dropout 0.2 - 64 relu, dropout 0.2 - 10 softmax,
+cross-entropy, SGD (lr 0.05), global-norm clipping at 5; batch 64 and full batch.  Every
+implementation trains on the same standardized split:
 
-Each round runs every implementation once per case, in a different order each round, so that
-they share the machine's load alike; the engine's three variants (histograms on, off, and
-exact training metrics) run epoch by epoch in turn, a paired comparison.  Each run gives its median time per epoch (MLPClassifier: its
-mean), and the table shows the median over ``--repeats`` rounds.  BLAS runs on ``--blas-threads``
-threads for everyone (1 by default: these matrices are far too small to gain from threads,
-and on a busy machine idle threads make timings erratic).  Times are the CPU time of the
-benchmark's thread by default (``--clock cpu``): with one BLAS thread that is the work done,
-and unlike wall-clock time it does not count the time other processes hold the CPU.
-``--clock wall`` measures elapsed time instead.
+* **engine**: :class:`~nnstudio.engine.Trainer` exactly as the window runs it (records with
+  histograms at the window's cadence, the end-of-epoch evaluation of both splits that a network
+  with dropout gets, gradient norms, early-stopping bookkeeping);
+* **matmul**: the same matrix products and nothing else, into preallocated arrays: per step the
+  three forward products, three weight-gradient and two input-gradient products; per epoch the
+  evaluation's three products over the training and validation rows.  No NumPy engine can do
+  this work in less time;
+* **torch**: PyTorch eager on the CPU (when installed): ``nn.Sequential`` with ``Dropout``,
+  ``cross_entropy``, ``clip_grad_norm_``, ``optim.SGD``, and the same end-of-epoch evaluation
+  under ``no_grad``;
+* **sklearn**: ``MLPClassifier.partial_fit`` (one epoch per call; SGD without momentum, no
+  dropout, no clipping and no evaluation: it does less work than the others).
 
-Run:  .venv/bin/python benchmarks/bench_engine.py [--epochs 200] [--repeats 3] [--quick]
+Each round runs ``--epochs`` epochs of every implementation, interleaved epoch by epoch in an
+order that rotates each round, so that they share the machine's load alike.  Times are the CPU
+time of this thread with one BLAS thread (torch: one intra-op thread), so that other processes'
+load counts as little as possible.  A round's figure is the mean seconds per epoch; each ratio is
+the median over rounds of that round's ratio.
+
+The second table is the record's share of an epoch (histograms at the window's cadence,
+early-stopping bookkeeping and the record itself; the evaluation is not part of it) over whole
+runs of the shipped lengths: the workload above for 200 epochs (the digits preset's length) and
+the moons preset (500 epochs), at batch 64 / 32 (moons' own) and at full batch.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import os
 import statistics
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,374 +48,272 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
 from nnstudio.data import load_split  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
+from nnstudio.gui.train.worker import HISTOGRAM_CADENCE  # noqa: E402  (Qt-free constant of the window's worker)
+from nnstudio.presets import load_preset  # noqa: E402
 
-HIDDEN = (64, 64)
-LEARNING_RATE = 1e-3
-TARGETS = {"batch": 0.40, "full": 0.60, "record": 0.10, "accuracy": 0.97}
-CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
-clock = CLOCKS["cpu"]
-
-
-# -- the naive, article-style implementation ------------------------------------------------
-
-class ArticleStyleNetwork:
-    """The article's structure: a list of {'weights', 'biases'} dicts and sigmoid hidden layers.
-
-    Its math is corrected (softmax output, dL/dz = a - y for cross-entropy, Glorot init) so
-    that it learns; its style is kept: every step builds fresh arrays, nothing is reused.
-    """
-
-    def __init__(self, sizes, rng, dtype):
-        self.layers = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            limit = np.sqrt(6 / (fan_in + fan_out))
-            self.layers.append({"weights": rng.uniform(-limit, limit, (fan_in, fan_out)).astype(dtype),
-                                "biases": np.zeros((1, fan_out), dtype=dtype)})
-        shapes = [t.shape for layer in self.layers for t in (layer["weights"], layer["biases"])]
-        self.m = [np.zeros(s, dtype=dtype) for s in shapes]
-        self.v = [np.zeros(s, dtype=dtype) for s in shapes]
-        self.t = 0
-
-    @staticmethod
-    def sigmoid(x):
-        return 1 / (1 + np.exp(-x))
-
-    @staticmethod
-    def softmax(x):
-        exps = np.exp(x - np.max(x, axis=1, keepdims=True))
-        return exps / np.sum(exps, axis=1, keepdims=True)
-
-    def forward(self, X):
-        self.a = [X]
-        for i, layer in enumerate(self.layers):
-            z = np.dot(self.a[-1], layer["weights"]) + layer["biases"]
-            self.a.append(self.softmax(z) if i == len(self.layers) - 1 else self.sigmoid(z))
-        return self.a[-1]
-
-    def backward(self, y):
-        m = y.shape[0]
-        dz = [self.a[-1] - y]
-        for i in reversed(range(len(self.layers) - 1)):
-            dz.append(np.dot(dz[-1], self.layers[i + 1]["weights"].T) * (self.a[i + 1] * (1 - self.a[i + 1])))
-        dz = dz[::-1]
-        grads = []
-        for i in range(len(self.layers)):
-            grads.append(np.dot(self.a[i].T, dz[i]) / m)
-            grads.append(np.sum(dz[i], axis=0, keepdims=True) / m)
-        return grads
-
-    def adam(self, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
-        self.t += 1
-        params = [t for layer in self.layers for t in (layer["weights"], layer["biases"])]
-        for i, (p, g) in enumerate(zip(params, grads)):
-            self.m[i] = b1 * self.m[i] + (1 - b1) * g
-            self.v[i] = b2 * self.v[i] + (1 - b2) * g ** 2
-            m_hat = self.m[i] / (1 - b1 ** self.t)
-            v_hat = self.v[i] / (1 - b2 ** self.t)
-            p -= lr * m_hat / (np.sqrt(v_hat) + eps)
-
-    @staticmethod
-    def loss(p, y):
-        return -np.sum(y * np.log(np.clip(p, 1e-12, 1.0))) / len(y)
+HIDDEN, DROPOUT, LR, CLIP = (64, 64), 0.2, 0.05, 5.0
+TARGETS = {"matmul": 2.4, "torch batch": 0.18, "torch full": 0.45, "record digits": 0.05, "record moons": 0.10}
+clock = time.thread_time
 
 
-def article_epochs(split, batch, dtype, epochs, seed=0):
-    """Yield seconds per epoch; the last value sent back is the test accuracy."""
-    rng = np.random.default_rng(seed)
-    X, Xv = split.X_train.astype(dtype), split.X_val.astype(dtype)
-    Y = np.eye(10, dtype=dtype)[split.y_train]
-    Yv = np.eye(10, dtype=dtype)[split.y_val]
-    net = ArticleStyleNetwork((64,) + HIDDEN + (10,), rng, dtype)
-    history = []
-    for _ in range(epochs):
-        start = clock()
-        order = rng.permutation(len(X))
-        for lo in range(0, len(X), batch):
-            idx = order[lo:lo + batch]
-            net.forward(X[idx])
-            net.adam(net.backward(Y[idx]), LEARNING_RATE)
-        # the article's bookkeeping: full passes over both sets for their losses
-        train_out = net.forward(X)
-        val_out = net.forward(Xv)
-        history.append((net.loss(train_out, Y), net.loss(val_out, Yv),
-                        np.mean(train_out.argmax(1) == split.y_train), np.mean(val_out.argmax(1) == split.y_val)))
-        yield clock() - start
-    test_accuracy = float(np.mean(net.forward(split.X_test.astype(dtype)).argmax(1) == split.y_test))
-    yield test_accuracy
-
-
-# -- timed runs ----------------------------------------------------------------------------
-
-def engine_config(batch_size: int, dtype: str, epochs: int, train_metrics: str = "auto") -> ExperimentConfig:
-    return ExperimentConfig(layers=tuple(LayerConfig(u, "relu") for u in HIDDEN), optimizer="adam",
-                            learning_rate=LEARNING_RATE, batch_size=batch_size, epochs=epochs,
-                            early_stopping=False, dtype=dtype, train_metrics=train_metrics)
+def engine_config(batch_size: int, epochs: int) -> ExperimentConfig:
+    layers = tuple(LayerConfig(u, "relu", dropout_rate=DROPOUT) for u in HIDDEN)
+    return ExperimentConfig(layers=layers, optimizer="sgd", learning_rate=LR, batch_size=batch_size,
+                            clip_type="global_norm", grad_clip=CLIP, epochs=epochs, early_stopping=False,
+                            dtype="float32", data=DataConfig(name="digits"))
 
 
 class EngineRun:
-    """One trainer run, timed epoch by epoch: its seconds, the seconds its end-of-epoch
-    evaluation took, and the seconds making the record took (early-stopping bookkeeping,
-    histograms, the record itself)."""
+    """The trainer as the window runs it, timed epoch by epoch, with the record's own time."""
 
-    def __init__(self, split, batch_size, dtype, epochs, histograms, train_metrics="auto"):
-        cfg = engine_config(batch_size, dtype, epochs, train_metrics)
-        self.trainer = trainer = Trainer(cfg, split, histograms=histograms)
-        self.seconds, self.evaluations, self.records = [], [], []
-        self._evaluating = 0.0
+    def __init__(self, config: ExperimentConfig, split):
+        self.trainer = trainer = Trainer(config, split, histograms=HISTOGRAM_CADENCE)
+        self.seconds, self.records = [], []
         evaluate, end_epoch = trainer._evaluate_splits, trainer._end_epoch
+        spent = {"evaluation": 0.0}
 
-        def timed_evaluate(*args, **kwargs):
+        def timed_evaluate(*args):
             start = clock()
-            result = evaluate(*args, **kwargs)
-            self._evaluating += clock() - start
+            result = evaluate(*args)
+            spent["evaluation"] = clock() - start
             return result
 
-        def timed_end_epoch(*args, **kwargs):
-            self._evaluating = 0.0
+        def timed_end_epoch(*args):
             start = clock()
-            result = end_epoch(*args, **kwargs)
-            total = clock() - start
-            self.evaluations.append(self._evaluating)
-            self.records.append(total - self._evaluating)
+            result = end_epoch(*args)
+            self.records.append(clock() - start - spent["evaluation"])
             return result
 
         trainer._evaluate_splits, trainer._end_epoch = timed_evaluate, timed_end_epoch
-        self._run = trainer.run()
+        self._epochs = trainer.run()
 
-    def step(self) -> bool:
-        """Train one epoch; False when the run is over."""
+    def step(self) -> None:
         start = clock()
-        if next(self._run, None) is None:
-            return False
+        next(self._epochs)
         self.seconds.append(clock() - start)
-        return True
 
 
-def time_sklearn(split, batch_size, dtype, epochs):
-    """Mean seconds per epoch over one fit of MLPClassifier, and its test accuracy."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
+class MatmulRun:
+    """Only the engine's matrix products, into preallocated arrays: the floor."""
 
-    clf = MLPClassifier(HIDDEN, activation="relu", solver="adam", alpha=0.0, batch_size=batch_size,
-                        learning_rate_init=LEARNING_RATE, max_iter=epochs, shuffle=True, random_state=0,
-                        early_stopping=False, tol=0.0, n_iter_no_change=10 ** 9)
-    X = split.X_train.astype(dtype)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        start = clock()
-        clf.fit(X, split.y_train)
-        seconds = clock() - start
-    assert clf.n_iter_ == epochs and clf.coefs_[0].dtype == np.dtype(dtype)
-    return seconds / clf.n_iter_, clf.score(split.X_test.astype(dtype), split.y_test)
-
-
-class ArticleRun:
-    """The article-style code, timed epoch by epoch."""
-
-    def __init__(self, split, batch, dtype, epochs):
-        self._epochs = article_epochs(split, batch, dtype, epochs)
+    def __init__(self, config: ExperimentConfig, split):
+        rng = np.random.default_rng(0)
+        dt = np.float32
+        self.X = np.asarray(split.X_train, dt)
+        self.X_eval = np.concatenate([self.X, np.asarray(split.X_val, dt)])
+        sizes = (self.X.shape[1],) + HIDDEN + (10,)
+        self.W = [rng.normal(0, 0.1, (a, b)).astype(dt) for a, b in zip(sizes[:-1], sizes[1:])]
+        n = len(self.X)
+        self.batch = n if config.full_batch else config.batch_size
         self.seconds: list[float] = []
-        self.left = epochs
+        self._buffers: dict[int, tuple] = {}
 
-    def step(self) -> bool:
-        if self.left == 0:
-            return False
-        self.seconds.append(next(self._epochs))
-        self.left -= 1
-        return True
+    def _scratch(self, rows: int):
+        if rows not in self._buffers:
+            dt = np.float32
+            self._buffers[rows] = ([np.empty((rows, w.shape[1]), dt) for w in self.W],
+                                   [np.empty((rows, w.shape[0]), dt) for w in self.W], [np.empty_like(w) for w in self.W])
+        return self._buffers[rows]
 
+    def _forward(self, x):
+        acts, _, _ = self._scratch(len(x))
+        for w, out in zip(self.W, acts):
+            x = np.matmul(x, w, out=out)
+        return acts
 
-def interleaved(runs) -> None:
-    """Advance the runs one epoch each in turn, so that they share the machine's load."""
-    active = list(runs)
-    while active:
-        active = [run for run in active if run.step()]
-
-
-def run_alone(run):
-    while run.step():
-        pass
-    return run
-
-
-# -- the report ----------------------------------------------------------------------------
-
-@dataclass
-class Case:
-    label: str
-    batch_size: int   # as in the config: 0 = full batch
-    dtype: str
-    engine: list = field(default_factory=list)        # median s/epoch per repeat, histograms on
-    engine_plain: list = field(default_factory=list)  # histograms off
-    engine_exact: list = field(default_factory=list)  # histograms on, train_metrics="evaluation"
-    evaluation: list = field(default_factory=list)    # median s/epoch of the end-of-epoch evaluation, histograms on
-    record: list = field(default_factory=list)        # median s/epoch making the record, histograms on
-    record_plain: list = field(default_factory=list)  # the same without histograms
-    sklearn: list = field(default_factory=list)
-    article: list = field(default_factory=list)
+    def step(self) -> None:
+        start = clock()
+        X, batch = self.X, self.batch
+        for lo in range(0, len(X), batch):
+            x = X[lo:lo + batch]
+            acts, deltas, grads = self._scratch(len(x))
+            self._forward(x)
+            inputs = [x] + acts[:-1]
+            d = acts[-1]
+            for i in range(len(self.W) - 1, -1, -1):
+                np.matmul(inputs[i].T, d, out=grads[i])
+                if i:
+                    d = np.matmul(d, self.W[i].T, out=deltas[i][:, :])
+        self._forward(self.X_eval)
+        self.seconds.append(clock() - start)
 
 
-def run_cases(split, epochs, article_epochs_n, repeats, quiet=False):
-    n_train = len(split.y_train)
-    cases = [Case(f"batch 64, {dt}", 64, dt) for dt in ("float32", "float64")]
-    cases += [Case(f"full batch, {dt}", 0, dt) for dt in ("float32", "float64")]
-    med = statistics.median
-    for r in range(repeats):
-        for case in cases:
-            batch = case.batch_size or n_train
+class TorchRun:
+    """PyTorch eager on the CPU: the same network, loss, clipping, optimizer and evaluation."""
 
-            def engine():
-                # the variants epoch by epoch in turn: a paired comparison
-                runs = [EngineRun(split, case.batch_size, case.dtype, epochs, h, metrics)
-                        for h, metrics in ((True, "auto"), (False, "auto"), (True, "evaluation"))]
-                interleaved(runs)
-                case.engine.append(med(runs[0].seconds))
-                case.evaluation.append(med(runs[0].evaluations))
-                case.record.append(med(runs[0].records))
-                case.engine_plain.append(med(runs[1].seconds))
-                case.record_plain.append(med(runs[1].records))
-                case.engine_exact.append(med(runs[2].seconds))
+    def __init__(self, config: ExperimentConfig, split):
+        import torch
+        from torch import nn
 
-            jobs = [engine,
-                    lambda: case.sklearn.append(time_sklearn(split, batch, case.dtype, epochs)[0]),
-                    lambda: case.article.append(
-                        med(run_alone(ArticleRun(split, batch, case.dtype, article_epochs_n)).seconds))]
-            for i in range(len(jobs)):  # a different order each round
-                jobs[(i + r) % len(jobs)]()
+        self.torch = torch
+        torch.manual_seed(0)
+        layers, width = [], split.X_train.shape[1]
+        for units in HIDDEN:
+            layers += [nn.Linear(width, units), nn.ReLU(), nn.Dropout(DROPOUT)]
+            width = units
+        self.model = nn.Sequential(*layers, nn.Linear(width, 10))
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=LR)
+        self.X = torch.tensor(split.X_train, dtype=torch.float32)
+        self.y = torch.tensor(split.y_train, dtype=torch.long)
+        self.X_eval = torch.cat([self.X, torch.tensor(split.X_val, dtype=torch.float32)])
+        self.y_eval = torch.cat([self.y, torch.tensor(split.y_val, dtype=torch.long)])
+        self.batch = len(self.X) if config.full_batch else config.batch_size
+        self.seconds: list[float] = []
+
+    def step(self) -> None:
+        torch, F = self.torch, self.torch.nn.functional
+        start = clock()
+        self.model.train()
+        order = torch.randperm(len(self.X))
+        X, y = self.X[order], self.y[order]
+        for lo in range(0, len(X), self.batch):
+            loss = F.cross_entropy(self.model(X[lo:lo + self.batch]), y[lo:lo + self.batch])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), CLIP)
+            self.opt.step()
+        self.model.eval()
+        with torch.no_grad():
+            out = self.model(self.X_eval)
+            float(F.cross_entropy(out, self.y_eval)), float((out.argmax(1) == self.y_eval).float().mean())
+        self.seconds.append(clock() - start)
+
+
+class SklearnRun:
+    """MLPClassifier, one partial_fit (one epoch) per step."""
+
+    def __init__(self, config: ExperimentConfig, split):
+        from sklearn.neural_network import MLPClassifier
+
+        self.clf = MLPClassifier(HIDDEN, activation="relu", solver="sgd", momentum=0.0, nesterovs_momentum=False,
+                                 learning_rate_init=LR, alpha=0.0, shuffle=True, random_state=0,
+                                 batch_size=len(split.y_train) if config.full_batch else config.batch_size)
+        self.X, self.y = np.asarray(split.X_train, np.float32), split.y_train
+        self.classes = np.unique(split.y_train)
+        self.seconds: list[float] = []
+
+    def step(self) -> None:
+        start = clock()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.clf.partial_fit(self.X, self.y, classes=self.classes)
+        self.seconds.append(clock() - start)
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_round(kinds, config, split, epochs: int, order: int) -> dict:
+    """Build one run of each kind and step them ``epochs`` times, interleaved; their runs by name."""
+    runs = {name: kind(config, split) for name, kind in kinds.items()}
+    names = list(runs)
+    names = names[order % len(names):] + names[:order % len(names)]
+    for _ in range(epochs):
+        for name in names:
+            runs[name].step()
+    return runs
+
+
+def _mean(values) -> float:
+    return sum(values) / len(values)
+
+
+def benchmark(split, epochs: int, rounds: int, quiet: bool) -> dict:
+    kinds = {"engine": EngineRun, "matmul": MatmulRun, "sklearn": SklearnRun}
+    if torch_available():
+        kinds["torch"] = TorchRun
+    cases = {"batch 64": engine_config(64, epochs), "full batch": engine_config(0, epochs)}
+    results = {label: {name: [] for name in kinds} for label in cases}
+    for r in range(rounds):
+        for label, config in cases.items():
+            runs = run_round(kinds, config, split, epochs, r)
+            for name, run in runs.items():
+                results[label][name].append(_mean(run.seconds[1:] or run.seconds))  # the first epoch warms caches
             if not quiet:
-                print(f"  round {r + 1}/{repeats}: {case.label} done", file=sys.stderr, flush=True)
-    return cases
+                print(f"  round {r + 1}/{rounds}: {label} done", file=sys.stderr, flush=True)
+    return results
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:8.2f}"
+def record_shares(rounds: int) -> dict:
+    """The record's share of an epoch, per case: median over rounds of sum(record) / sum(epoch)."""
+    digits = load_split(DataConfig(name="digits"))
+    moons_config = load_preset("moons").replace(early_stopping=False)
+    moons = load_split(moons_config.data)
+    cases = {"digits, batch 64": (engine_config(64, 200), digits),
+             "digits, full batch": (engine_config(0, 200), digits),
+             "moons, batch 32": (moons_config, moons),
+             "moons, full batch": (moons_config.replace(batch_size=0), moons)}
+    shares = {label: [] for label in cases}
+    for _ in range(rounds):
+        for label, (config, split) in cases.items():
+            # whole runs of the lengths the presets ship (digits 200 epochs, moons 500), so that
+            # the cadence spreads its snapshots as the window's would
+            run = EngineRun(config.replace(epochs=max(config.epochs, 200)), split)
+            for _ in range(run.trainer.config.epochs):
+                run.step()
+            shares[label].append(sum(run.records[1:]) / sum(run.seconds[1:]))  # the first epoch warms up
+    return {label: statistics.median(values) for label, values in shares.items()}
 
 
-def _paired(a: list, b: list) -> float:
-    """Median over rounds of a / b, each round's values taken together (the load varies between rounds)."""
-    return statistics.median(x / y for x, y in zip(a, b))
-
-
-def print_table(cases) -> dict:
-    med = statistics.median
-    verdicts = {}
-    print()
-    print("Median ms per epoch (digits 64-64-64-10, adam, lr 1e-3).  'engine' runs the trainer as the app does")
-    print("by default (histograms on; train_metrics 'auto', here running), 'no hist' as the tuner does, 'exact' with")
-    print("train_metrics='evaluation'.  Ratios are engine / peer, the median of the per-round ratios;")
-    print("targets apply to float32.")
-    header = (f"{'case':<20} {'engine':>8} {'no hist':>8} {'exact':>8} {'sklearn':>8} {'article':>8} "
-              f"{'eng/skl':>8} {'nohist/skl':>11} {'exact/skl':>10} {'eng/art':>8} {'target':>14}")
+def print_tables(results: dict, shares: dict) -> bool:
+    ok = True
+    peers = [name for name in ("matmul", "torch", "sklearn") if name in next(iter(results.values()))]
+    print(f"\nms per epoch (mean over an interleaved round; median over rounds), CPU time, 1 BLAS thread")
+    header = f"{'case':<12} {'engine':>8} " + " ".join(f"{p:>8}" for p in peers) + "  " + \
+             " ".join(f"{'eng/' + p:>12}" for p in peers) + "  targets"
     print(header)
     print("-" * len(header))
-    for c in cases:
-        ratio = _paired(c.engine, c.sklearn)
-        target = ""
-        if c.dtype == "float32":
-            limit = TARGETS["full" if c.batch_size == 0 else "batch"]
-            verdicts[c.label] = ratio <= limit
-            target = f"<= {limit:.2f} {'ok' if ratio <= limit else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(med(c.engine))} {_ms(med(c.engine_plain))} {_ms(med(c.engine_exact))} "
-              f"{_ms(med(c.sklearn))} {_ms(med(c.article))} {ratio:8.2f} {_paired(c.engine_plain, c.sklearn):11.2f} "
-              f"{_paired(c.engine_exact, c.sklearn):10.2f} {_paired(c.engine, c.article):8.2f} {target:>14}")
-    print()
-    print("Per-epoch bookkeeping, ms and share of the epoch (histograms on).  'record' is what the record adds:")
-    print("early-stopping bookkeeping, histograms, the record itself; 'evaluation' computes the validation")
-    print("loss and accuracy (the running training metrics are scored inside the epoch); 'hist on-off' is")
-    print("the epoch-time difference between the paired runs with and without histograms.")
-    header = (f"{'case':<20} {'record':>8} {'share':>7} {'target':>9} {'evaluation':>11} {'share':>7} "
-              f"{'hist on-off':>12} {'share':>7}")
-    print(header)
-    print("-" * len(header))
-    for c in cases:
-        share = _paired(c.record, c.engine)
-        differences = [a - b for a, b in zip(c.engine, c.engine_plain)]
-        target = ""
-        if c.dtype == "float32":
-            verdicts[f"record, {c.label}"] = share <= TARGETS["record"]
-            target = f"{'ok' if share <= TARGETS['record'] else 'MISSED'}"
-        print(f"{c.label:<20} {_ms(med(c.record))} {share:7.1%} {target:>9} {med(c.evaluation) * 1e3:11.2f} "
-              f"{_paired(c.evaluation, c.engine):7.1%} {med(differences) * 1e3:12.2f} "
-              f"{_paired(differences, c.engine):7.1%}")
-    return verdicts
-
-
-# For contrast: the default network without batch norm, and narrower.
-REFERENCE = {"layers": (LayerConfig(64, "relu"), LayerConfig(64, "relu"))}
-
-
-def accuracy_over_seeds(split, changes: dict, seeds: int, epochs: int = 200):
-    """Test accuracies of ``ExperimentConfig().replace(**changes)`` for seeds 0..seeds-1 (at most ``epochs``)."""
-    base = ExperimentConfig().replace(**changes)
-    base = base.replace(epochs=min(epochs, base.epochs))
-    summaries = []
-    for seed in range(seeds):
-        trainer = Trainer(base.replace(seed=seed), split, histograms=False)
-        for _ in trainer.run():
-            pass
-        summaries.append(trainer.summary)
-    return base, summaries
-
-
-def describe(cfg: ExperimentConfig) -> str:
-    layers = ", ".join(f"{l.units} {l.activation}" + (" +bn" if l.batch_norm else "")
-                       + (f" +dropout {l.dropout_rate:g}" if l.dropout_rate else "") for l in cfg.layers)
-    return (f"{layers}; {cfg.init_method}, {cfg.optimizer} lr {cfg.learning_rate:g}, batch {cfg.batch_size}, "
-            f"early stopping {'on, patience %d' % cfg.patience if cfg.early_stopping else 'off'}")
-
-
-def print_accuracy(split, seeds: int) -> bool:
-    """Print the default config's test accuracy (and a reference's); True if the default reaches the target."""
-    print()
-    print(f"Test accuracy on digits within 200 epochs, seeds 0-{seeds - 1} (target: mean >= {TARGETS['accuracy']})")
-    verdict = True
-    for label, changes in (("ExperimentConfig()", {}), ("64-64, no batch norm", REFERENCE)):
-        cfg, summaries = accuracy_over_seeds(split, changes, seeds)
-        accuracies = [s.test_accuracy for s in summaries]
-        mean = statistics.mean(accuracies)
-        ok = mean >= TARGETS["accuracy"]
-        if label == "ExperimentConfig()":
-            verdict = ok
-        print(f"  {label:<21} {describe(cfg)}")
-        print(f"  {'':<21} seed 0: {accuracies[0]:.4f}; mean {mean:.4f}, min {min(accuracies):.4f}, "
-              f"max {max(accuracies):.4f}; epochs run {statistics.mean(s.epochs_run for s in summaries):.0f} "
-              f"on average  {'ok' if ok else 'MISSED'}")
-    return verdict
+    for label, by_kind in results.items():
+        med = {k: statistics.median(v) for k, v in by_kind.items()}
+        ratios = {p: statistics.median(e / o for e, o in zip(by_kind["engine"], by_kind[p])) for p in peers}
+        verdicts = [f"matmul <= {TARGETS['matmul']} {'ok' if ratios['matmul'] <= TARGETS['matmul'] else 'MISSED'}"]
+        ok &= ratios["matmul"] <= TARGETS["matmul"]
+        if "torch" in ratios:
+            limit = TARGETS["torch full" if label == "full batch" else "torch batch"]
+            verdicts.append(f"torch <= {limit} {'ok' if ratios['torch'] <= limit else 'MISSED'}")
+            ok &= ratios["torch"] <= limit
+        print(f"{label:<12} {med['engine'] * 1e3:8.2f} " + " ".join(f"{med[p] * 1e3:8.2f}" for p in peers) + "  "
+              + " ".join(f"{ratios[p]:12.2f}" for p in peers) + "  " + "; ".join(verdicts))
+    if "torch" not in peers:
+        print("(PyTorch is not installed: no torch column)")
+    print("\nThe record's share of an epoch (histograms at the window's cadence, early-stopping bookkeeping, the record)")
+    for label, share in shares.items():
+        limit = TARGETS["record moons" if label.startswith("moons") else "record digits"]
+        ok &= share <= limit
+        print(f"  {label:<20} {share:6.1%}   target <= {limit:.0%} {'ok' if share <= limit else 'MISSED'}")
+    return ok
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=200, help="epochs per timed run (default 200)")
-    parser.add_argument("--article-epochs", type=int, default=40,
-                        help="epochs per timed run of the article-style code (default 40; it is slow)")
-    parser.add_argument("--repeats", type=int, default=5, help="repetitions (default 5)")
-    parser.add_argument("--blas-threads", type=int, default=1, help="BLAS threads for all (0: leave as is)")
-    parser.add_argument("--seeds", type=int, default=10, help="seeds for the accuracy check (default 10)")
-    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
-                        help="cpu: this thread's CPU time (default); wall: elapsed time")
-    parser.add_argument("--quick", action="store_true", help="20 epochs, 1 repeat: a smoke run")
+    parser.add_argument("--epochs", type=int, default=30, help="epochs per implementation per round (default 30)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--quick", action="store_true", help="5 epochs, 1 round: a smoke run")
     args = parser.parse_args(argv)
-    global clock
-    clock = CLOCKS[args.clock]
     if args.quick:
-        args.epochs, args.article_epochs, args.repeats, args.seeds = 20, 5, 1, 1
+        args.epochs, args.rounds = 5, 1
+    from threadpoolctl import threadpool_limits
 
+    if torch_available():
+        import torch
+
+        torch.set_num_threads(1)
     split = load_split(DataConfig(name="digits"))
-    limits = None
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        limits = threadpool_limits(args.blas_threads)
-    try:
-        print(f"digits: {split.sizes()}; {args.epochs} epochs per run, {args.repeats} repeats, "
-              f"BLAS threads: {args.blas_threads or 'default'}; {args.clock} time; numpy {np.__version__}")
-        cases = run_cases(split, args.epochs, args.article_epochs, args.repeats)
-        verdicts = print_table(cases)
-        accuracy_ok = print_accuracy(split, args.seeds)
-    finally:
-        if limits is not None:
-            limits.restore_original_limits()
-    return 0 if all(verdicts.values()) and accuracy_ok else 1
+    load_before = os.getloadavg()
+    with threadpool_limits(1):
+        print(f"digits {split.sizes()}; {args.epochs} epochs x {args.rounds} rounds; numpy {np.__version__}; "
+              f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+        results = benchmark(split, args.epochs, args.rounds, quiet=False)
+        shares = record_shares(args.rounds)
+        ok = print_tables(results, shares)
+    load_after = os.getloadavg()
+    print(f"\nload average at the end: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ one-line message; no traceback is shown for mistakes the user can fix.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
-import logging
 import os
-import pkgutil
+import re
 import sys
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from pathlib import Path
+from typing import Callable, NamedTuple, Sequence
 
 from .errors import UserError, user_message
 from .registry import Registry
@@ -25,8 +25,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 __all__ = ["COMMANDS", "Command", "UserError", "build_parser", "command", "main"]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
@@ -44,15 +43,49 @@ def command(name: str, help: str, add_arguments: Callable[[argparse.ArgumentPars
     return deco
 
 
-def _load_commands() -> None:
-    from . import commands
-
-    for info in pkgutil.iter_modules(commands.__path__):
-        importlib.import_module(f"{commands.__name__}.{info.name}")
+COMMANDS_DIR = Path(__file__).resolve().parent / "commands"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    _load_commands()
+# ``@command("name", "help text" ["more help text"...], ...)`` at the start of a line
+_COMMAND_LINE = re.compile(r'^@command\(\s*("[^"\n]*")\s*,\s*((?:"(?:[^"\\\n]|\\.)*"\s*)+),', re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=1)
+def command_summaries() -> dict[str, tuple[str, str]]:
+    """Every subcommand as name -> (module name, one-line help), read from the modules' source.
+
+    Nothing is imported, so ``nnstudio --help`` lists the subcommands without loading NumPy and
+    the engine; the ``@command("name", "help", ...)`` lines stay the single source of both.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted(COMMANDS_DIR.glob("*.py")):
+        for match in _COMMAND_LINE.finditer(path.read_text(encoding="utf-8")):
+            found[_string(match[1])] = (path.stem, _string(match[2]))
+    return found
+
+
+def _string(literals: str) -> str:
+    """The value of adjacent double-quoted string literals (as in source code)."""
+    if "\\" in literals:  # escapes: let Python's own parser read them
+        import ast
+
+        return ast.literal_eval(f"({literals})")
+    return "".join(re.findall(r'"([^"]*)"', literals))
+
+
+def _load_commands(names: Sequence[str] | None = None) -> None:
+    """Import the modules of the subcommands ``names`` (all when None), which registers them."""
+    summaries = command_summaries()
+    modules = {module for name, (module, _) in summaries.items() if names is None or name in names}
+    for module in sorted(modules):
+        importlib.import_module(f"{__package__}.commands.{module}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with ``only``, just that subcommand gets its arguments (the others list
+    their help), so that only its module is imported."""
+    summaries = command_summaries()
+    _load_commands(None if only is None else [only])
     parser = argparse.ArgumentParser(
         prog="nnstudio",
         description="Design, train, compare and tune fully-connected neural networks. "
@@ -60,10 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for cmd in COMMANDS.items():
-        p = sub.add_parser(cmd[1].name, help=cmd[1].help, description=cmd[1].help)
-        cmd[1].add_arguments(p)
+    for name, (_, help_text) in summaries.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name in COMMANDS:
+            COMMANDS[name].add_arguments(p)
     return parser
+
+
+def _subcommand(argv: Sequence[str]) -> str:
+    """The subcommand named in ``argv`` (the first word that is not an option), or ""."""
+    return next((word for word in argv if not word.startswith("-")), "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,11 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .gui.app import run_app
 
         return run_app(argv)
-    parser = build_parser()
+    parser = build_parser(only=_subcommand(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    import logging
+
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     logging.basicConfig(level=level, format="%(message)s")
     try:

@@ -10,12 +10,16 @@ instead of K pools of BLAS threads fighting over them.
   has already imported NumPy
 * :func:`child_env`            the environment of a child process that limits BLAS before it
   imports NumPy
+* :func:`blas_threads_for`     the thread policy of one training: one BLAS thread unless its
+  matrix products are large enough to gain from more *and* the machine has idle cores
+* :func:`blas_threads`         that many threads for the length of a ``with`` block
 """
 
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from contextlib import contextmanager
+from typing import Iterator, Mapping
 
 # Read by OpenBLAS, MKL, BLIS, Accelerate and numexpr when they load.
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
@@ -50,3 +54,47 @@ def child_env(base: Mapping[str, str] | None = None, threads: int = 1) -> dict[s
     env = dict(os.environ if base is None else base)
     env.update({name: str(threads) for name in THREAD_ENV_VARS})
     return env
+
+
+# Multiply-adds in a training step's largest matrix product (rows x fan-in x fan-out) from which
+# a second BLAS thread shortens the step.  Below it the product is over before the threads have
+# woken (the digits preset's largest is 32 x 128 x 128 = 0.5M); measured crossover: see
+# benchmarks/bench_threads.py.
+PARALLEL_BLAS_MACS = 8_000_000
+
+
+def idle_cpus() -> int:
+    """The CPUs of :func:`cpu_count` not busy with other work (by the 1-minute load average), at least 1.
+
+    Spare BLAS threads on a busy machine do not run in parallel: they wait for a core, and a
+    product waits for its slowest thread, so a step can take ten times longer than on one.
+    """
+    cpus = cpu_count()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform
+        return cpus
+    return max(1, min(cpus, int(cpus - load + 0.5)))
+
+
+def blas_threads_for(product_macs: float, cores: int | None = None) -> int:
+    """BLAS threads for a training whose largest product in a step does ``product_macs`` multiply-adds.
+
+    One thread below :data:`PARALLEL_BLAS_MACS`; above it one per core of ``cores`` (default:
+    :func:`idle_cpus`).  Parallel workers pass their share of the cores (usually 1).
+    """
+    if product_macs < PARALLEL_BLAS_MACS:
+        return 1
+    return max(1, idle_cpus() if cores is None else int(cores))
+
+
+@contextmanager
+def blas_threads(threads: int) -> Iterator[None]:
+    """BLAS limited to ``threads`` threads inside the block (process-wide), restored afterwards."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield

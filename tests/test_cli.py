@@ -360,3 +360,23 @@ def test_the_commands_and_presets_are_packaged():
     assert "nnstudio.commands" in setuptools["packages"]  # a wheel holds only the packages listed
     assert setuptools["package-dir"]["nnstudio.resources"] == "resources"
     assert "presets/*.json" in setuptools["package-data"]["nnstudio.resources"]
+
+
+def test_help_lists_every_subcommand_without_importing_numpy():
+    code = ("import sys\nfrom nnstudio.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('NUMPY' if 'numpy' in sys.modules else 'NO NUMPY')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.rstrip().endswith("NO NUMPY")
+    for name in ("compare", "datasets", "export", "predict", "presets", "train", "tune"):
+        assert f"\n    {name} " in out
+
+
+def test_summaries_read_from_source_match_the_registered_commands():
+    from nnstudio import cli
+
+    cli._load_commands()
+    summaries = cli.command_summaries()
+    assert set(summaries) == set(cli.COMMANDS.names())
+    for name, (module, help_text) in summaries.items():
+        command = cli.COMMANDS[name]
+        assert help_text == command.help and command.run.__module__ == f"nnstudio.commands.{module}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -191,3 +194,24 @@ def test_one_class_and_tiny_data_are_refused():
         split_dataset(Dataset("one", X, np.zeros(10, int), CLASSIFICATION, ("a",)))
     with pytest.raises(DataError, match="too few for a train/validation/test split"):
         split_dataset(Dataset("tiny", X[:4], np.array([0, 1, 0, 1]), CLASSIFICATION, ("a", "b")))
+
+
+@pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer", "diabetes"])
+def test_bundled_tables_equal_what_scikit_learn_ships(name):
+    datasets = pytest.importorskip("sklearn.datasets")
+    bunch = getattr(datasets, f"load_{name}")()
+    ours = load_dataset(name)
+    np.testing.assert_array_equal(ours.X, np.asarray(bunch.data, dtype=np.float64))
+    assert ours.feature_names == tuple(str(n) for n in bunch.feature_names)
+    if ours.task == CLASSIFICATION:
+        labels = np.asarray([str(t) for t in bunch.target_names])[bunch.target]
+        np.testing.assert_array_equal(np.asarray(ours.class_labels)[ours.y], labels)
+    else:
+        np.testing.assert_array_equal(ours.y, bunch.target)
+
+
+def test_loading_a_builtin_table_imports_no_scikit_learn():
+    code = ("import sys; from nnstudio.data import load_dataset; d = load_dataset('digits'); "
+            "print(d.X.shape, any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["(1797,", "64)", "False"]

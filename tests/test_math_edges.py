@@ -104,10 +104,10 @@ def test_a_one_row_tail_batch_is_merged_into_the_previous_one():
     sizes = []
     forward = trainer.network._forward
 
-    def record(X, training, rng):
+    def record(X, training, rng, **kwargs):
         if training:
             sizes.append(len(X))
-        return forward(X, training, rng)
+        return forward(X, training, rng, **kwargs)
 
     trainer.network._forward = record
     list(trainer.run())

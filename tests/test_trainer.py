@@ -135,8 +135,8 @@ class _PassSpy:
         self.outputs, self.targets = [], []
         forward, backward = net._forward, net.backward
 
-        def spy_forward(X, training, rng):
-            out = forward(X, training, rng)
+        def spy_forward(X, training, rng, **options):
+            out = forward(X, training, rng, **options)
             if training:
                 self.outputs.append(out.copy())
             return out
@@ -501,7 +501,7 @@ def _forward_sizes(cfg: ExperimentConfig) -> list[int]:
     trainer = Trainer(cfg, _split("iris"), histograms=False)
     net, calls = trainer.network, []
     forward = net._forward
-    net._forward = lambda X, training, rng: calls.append(len(X)) or forward(X, training, rng)
+    net._forward = lambda X, training, rng, **options: calls.append(len(X)) or forward(X, training, rng, **options)
     list(trainer.run())
     return calls
 

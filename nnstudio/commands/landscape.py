@@ -27,8 +27,8 @@ from ..data import load_split
 from ..files import atomic_write_text, check_can_write, load_model
 from ..presets import experiment_from, preset_names
 from ..progress import ProgressBar
-from ..lab.study import DEFAULT_GRID, DIRECTIONS, LandscapeResult, TrainedPath, landscape_study
 from ..signals import stop_on_signals
+from ..lab.study import DEFAULT_GRID, DIRECTIONS, LandscapeResult, TrainedPath, landscape_study
 
 MAX_GRID = 201
 

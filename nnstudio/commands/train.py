@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, command
+from ..compute import blas_threads, blas_threads_for
 from ..config import ExperimentConfig
 from ..data import CLASSIFICATION, load_split
 from ..engine import STOP_DIVERGED, STOP_USER, EpochRecord, Trainer
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
              split.dataset.name, len(split.y_train), len(split.y_val), len(split.y_test), out)
     try:
         stop = threading.Event()
-        with stop_on_signals(stop):
+        with stop_on_signals(stop), blas_threads(blas_threads_for(trainer.largest_product)):
             history = _train(trainer, stop)
             _save(folder.path, trainer, history)
             folder.commit()

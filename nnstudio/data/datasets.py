@@ -126,40 +126,48 @@ def _labels(y) -> tuple[np.ndarray, tuple]:
     return idx.astype(np.int64), tuple(labels.tolist())
 
 
-def _sklearn_loader(name: str, fn_name: str, task: str):
+def _bundled_loader(name: str, task: str):
+    """A loader for a data set shipped in ``resources/datasets`` (written by
+    ``scripts/bundle_datasets.py``): plain arrays read without pickle and without importing
+    anything beyond NumPy, so that the first run does not wait seconds for a large library."""
     def load(params, rng) -> Dataset:
-        from sklearn import datasets as skd  # imported lazily: start-up stays fast
-
-        bunch = getattr(skd, fn_name)()
-        X = np.asarray(bunch.data, dtype=np.float64)
-        names = tuple(str(n) for n in getattr(bunch, "feature_names", [f"x{i}" for i in range(X.shape[1])]))
+        with _bundled_path(name).open("rb") as file, np.load(file, allow_pickle=False) as data:
+            X = np.asarray(data["X"], dtype=np.float64)
+            target = data["y"]
+            names = tuple(str(n) for n in data["feature_names"]) or tuple(f"x{i}" for i in range(X.shape[1]))
+            target_names = tuple(str(t) for t in data["target_names"]) if "target_names" in data else ()
         if task == CLASSIFICATION:
-            y, labels = _labels(bunch.target)
-            target_names = getattr(bunch, "target_names", None)
-            if target_names is not None and len(target_names) == len(labels):
-                labels = tuple(str(t) for t in target_names)
+            y, labels = _labels(target)
+            if len(target_names) == len(labels):
+                labels = target_names
             return Dataset(name, X, y, task, labels, names)
-        return Dataset(name, X, np.asarray(bunch.target, dtype=np.float64), task, (), names)
+        return Dataset(name, X, np.asarray(target, dtype=np.float64), task, (), names)
 
     return load
 
 
-for _name, _fn, _task, _desc, _hint in [
-    ("digits", "load_digits", CLASSIFICATION,
+def _bundled_path(name: str):
+    from importlib import resources
+
+    return resources.files("nnstudio.resources").joinpath("datasets", f"{name}.npz")
+
+
+for _name, _task, _desc, _hint in [
+    ("digits", CLASSIFICATION,
      "8x8 images of handwritten digits (the article's data set): 1797 samples, 64 pixel features, 10 classes.",
      "1797 x 64, 10 classes"),
-    ("iris", "load_iris", CLASSIFICATION,
+    ("iris", CLASSIFICATION,
      "Fisher's iris flowers: 150 samples, 4 measurements, 3 species.", "150 x 4, 3 classes"),
-    ("wine", "load_wine", CLASSIFICATION,
+    ("wine", CLASSIFICATION,
      "Chemical analysis of Italian wines: 178 samples, 13 features, 3 cultivars.", "178 x 13, 3 classes"),
-    ("breast_cancer", "load_breast_cancer", CLASSIFICATION,
+    ("breast_cancer", CLASSIFICATION,
      "Wisconsin breast-cancer diagnosis: 569 samples, 30 features, 2 classes (use log loss).",
      "569 x 30, 2 classes"),
-    ("diabetes", "load_diabetes", REGRESSION,
+    ("diabetes", REGRESSION,
      "Diabetes progression after one year: 442 samples, 10 features, a numeric target (use mse, linear output).",
      "442 x 10, regression"),
 ]:
-    DATASETS.register(_name, DatasetSpec(_name, _desc, _task, _sklearn_loader(_name, _fn, _task), shape_hint=_hint))
+    DATASETS.register(_name, DatasetSpec(_name, _desc, _task, _bundled_loader(_name, _task), shape_hint=_hint))
 
 _N = ParamSpec("n_samples", 400, 20, 100_000, "How many points to generate.")
 

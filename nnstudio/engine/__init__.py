@@ -1,6 +1,7 @@
 """The NumPy engine: networks, losses, initializers, optimizers, clipping and the trainer (no Qt)."""
 
 from .activations import ACTIVATIONS, Activation, hidden_activation_names
+from .cadence import EVERY_EPOCH, HistogramCadence
 from .callbacks import EarlyStopping
 from .clipping import CLIP_HELP, CLIP_TYPES, clip_gradients
 from .initializers import ARTICLE_INITS, ARTICLE_TUNED_INITS, INITIALIZERS, variance_scaling
@@ -14,7 +15,7 @@ from .trainer import (STOP_CLOSED, STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, ST
 from .validation import output_units, pairing_problem, task_problem, validate_config
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "hidden_activation_names", "EarlyStopping", "CLIP_HELP", "CLIP_TYPES",
+    "EVERY_EPOCH", "HistogramCadence", "ACTIVATIONS", "Activation", "hidden_activation_names", "EarlyStopping", "CLIP_HELP", "CLIP_TYPES",
     "clip_gradients", "ARTICLE_INITS", "ARTICLE_TUNED_INITS", "INITIALIZERS", "variance_scaling",
     "FUSED_OUTPUT_GRADIENTS", "LOSSES", "Network", "decode_classes", "encode_targets", "OPTIMIZERS",
     "make_optimizer", "SCHEDULES", "STOP_CLOSED", "STOP_COMPLETED", "STOP_DIVERGED", "STOP_EARLY", "STOP_USER",

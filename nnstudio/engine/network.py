@@ -31,10 +31,11 @@ import numpy as np
 from ..config import ExperimentConfig, LayerConfig
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
+from .kernels import BN_EPS, fold_batch_norm, product_for, random_words
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
+from .targets import decode_classes, encode_targets  # noqa: F401 (re-exported: their old home)
 from .scratch import Layer as _Layer, Scratch as _Scratch, Workspace as _Workspace
 
-BN_EPS = 1e-5
 BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
 MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)
 
@@ -212,22 +213,30 @@ class Network:
         """
         return self._forward(np.asarray(X, dtype=self.dtype), training, rng).copy()
 
-    def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None) -> np.ndarray:
+    def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None,
+                 fold: bool = False) -> np.ndarray:
         """:meth:`forward` writing into the workspace for ``len(X)`` rows; returns a view of it.
 
         ``X`` must already have the network's dtype.  The result is overwritten by the next
-        pass with the same number of rows.
+        pass with the same number of rows.  ``fold`` (evaluation mode only) folds batch norm
+        into each layer's weights and bias, which saves four passes over the pre-activations
+        but leaves no caches for :meth:`backward`: for evaluations, not gradients.
         """
         ws = self._workspace(len(X))
         self._last = ws
         a = X
         last = len(self.layers) - 1
+        product = product_for(len(X))
+        folded = fold and not training
         for i, (layer, scratch) in enumerate(zip(self.layers, ws.layers)):
             scratch.x = a
-            z = np.matmul(a, layer.W, out=scratch.z)
-            z += layer.b
-            if layer.batch_norm:
-                self._bn_forward(layer, scratch, training)
+            if folded and layer.batch_norm:
+                z = fold_batch_norm(a, layer, scratch.z)
+            else:
+                z = product(a, layer.W, out=scratch.z)
+                z += layer.b
+                if layer.batch_norm:
+                    self._bn_forward(layer, scratch, training, ws.ones)
             a = layer.activation.forward(z, z)
             scratch.used_mask = None
             if i < last and training and layer.dropout_rate > 0.0:
@@ -238,24 +247,32 @@ class Network:
         return a
 
     def _dropout(self, layer: _Layer, scratch: _Scratch, rng: np.random.Generator | None) -> np.ndarray:
-        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p)."""
+        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p).
+
+        A unit is kept when a raw 32-bit word from ``rng`` is below ``round((1 − p)·2³²)``:
+        probability 1 − p to within 2⁻³², at half the cost of float uniforms.
+        """
         if rng is None:
             raise ValueError("training with dropout needs an rng for the masks")
-        keep = 1.0 - layer.dropout_rate
         mask = scratch.mask
-        rng.random(out=mask, dtype=mask.dtype)
-        np.less(mask, keep, out=scratch.keep)
-        np.multiply(scratch.keep, 1.0 / keep, out=mask)
+        np.less(random_words(rng, mask.shape), scratch.threshold, out=scratch.keep)
+        np.multiply(scratch.keep, scratch.scale, out=mask)
         scratch.used_mask = mask
         return np.multiply(scratch.z, mask, out=scratch.dropped)
 
-    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool) -> None:
-        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training."""
+    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool, ones: np.ndarray) -> None:
+        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training.
+
+        Column sums are ``ones @ z`` (one BLAS call beats NumPy's reductions along axis 0);
+        ``scratch.delta`` is free during the forward pass and holds x̂² for the variance.
+        """
         z, x_hat = scratch.z, scratch.x_hat
         if training:
-            mean = z.mean(axis=0)
+            mean = np.matmul(ones, z)
+            mean *= 1.0 / len(z)
             np.subtract(z, mean, out=x_hat)
-            var = np.einsum("ij,ij->j", x_hat, x_hat) / len(z)
+            var = np.matmul(ones, np.multiply(x_hat, x_hat, out=scratch.delta))
+            var *= 1.0 / len(z)
             layer.running_mean *= BN_MOMENTUM
             layer.running_mean += (1 - BN_MOMENTUM) * mean
             layer.running_var *= BN_MOMENTUM
@@ -295,23 +312,24 @@ class Network:
         else:
             dz[...] = self.loss.grad(p, Y)
             self.layers[-1].activation.grad(p, dz)
+        product = product_for(len(ws.ones))
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
-            np.matmul(scratch[i].x.T, dz, out=layer.gW)
+            product(scratch[i].x.T, dz, out=layer.gW)
             np.matmul(ws.ones, dz, out=layer.gb)
             if i == 0:
                 break
             below, s = self.layers[i - 1], scratch[i - 1]
-            da = np.matmul(dz, layer.W.T, out=s.delta)
+            da = product(dz, layer.W.T, out=s.delta)
             if s.used_mask is not None:
                 da *= s.used_mask
             dz = below.activation.grad(s.z, da)
             if below.batch_norm:
-                self._bn_backward(below, s, dz)
+                self._bn_backward(below, s, dz, ws.ones)
         if self.l1 or self.l2:
             self._add_penalty_grad()
 
-    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray) -> None:
+    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray, ones: np.ndarray) -> None:
         """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
 
         With batch statistics dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂) with dx̂ = gamma · dy,
@@ -320,7 +338,7 @@ class Network:
         """
         x_hat, n = scratch.x_hat, dy.shape[0]
         np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
-        np.add.reduce(dy, axis=0, out=layer.gbeta)
+        np.matmul(ones, dy, out=layer.gbeta)
         if not scratch.batch_stats:
             dy *= layer.gamma * scratch.inv_std
             return
@@ -352,6 +370,22 @@ class Network:
         self.backward(np.asarray(Y, dtype=self.dtype))
         return loss, [g.copy() for g in self.grads]
 
+    def gradient(self, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The training step's gradient for a batch, without copies: a training forward pass
+        and :meth:`backward`, returning :attr:`flat_grad` itself (overwritten by the next call).
+
+        For scripts that run their own loop::
+
+            grad = net.gradient(Xb, Yb, rng)
+            optimizer.step(net.flat, grad, lr)
+
+        ``X`` and ``Y`` should already have the network's dtype (others are converted);
+        no loss is computed (``net.loss.value(net.forward(X), Y)`` gives it when wanted).
+        """
+        self._forward(np.asarray(X, dtype=self.dtype), True, rng)
+        self.backward(np.asarray(Y, dtype=self.dtype))
+        return self.flat_grad
+
     # -- prediction ----------------------------------------------------------------------
     def predict_output(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Evaluation-mode outputs (probabilities for classifiers), shape (n, n_outputs)."""
@@ -360,10 +394,10 @@ class Network:
             raise ValueError(f"expected input of shape (n, {self.n_inputs}), got {X.shape}")
         X = X.astype(self.dtype, copy=False)
         if len(X) <= batch_size:
-            return self._forward(X, False, None).copy()
+            return self._forward(X, False, None, fold=True).copy()
         out = np.empty((len(X), self.n_outputs), dtype=self.dtype)
         for i in range(0, len(X), batch_size):
-            out[i:i + batch_size] = self._forward(X[i:i + batch_size], False, None)
+            out[i:i + batch_size] = self._forward(X[i:i + batch_size], False, None, fold=True)
         return out
 
     def predict_classes(self, X: np.ndarray) -> np.ndarray:
@@ -375,24 +409,3 @@ class Network:
         return f"Network({' -> '.join(map(str, sizes))}, {self.n_params} parameters)"
 
     __repr__ = describe
-
-
-def decode_classes(output: np.ndarray) -> np.ndarray:
-    """Class indices from network outputs of shape (n, k)."""
-    if output.shape[1] == 1:
-        return (output[:, 0] > 0.5).astype(np.int64)
-    return output.argmax(axis=1)
-
-
-def encode_targets(y: np.ndarray, n_outputs: int, classification: bool, dtype="float32") -> np.ndarray:
-    """Targets as the network sees them, shape (n, n_outputs).
-
-    Classification: one-hot rows, or a single 0/1 column for one sigmoid unit.
-    Regression: the values as one column.
-    """
-    y = np.asarray(y)
-    if not classification or n_outputs == 1:
-        return y.reshape(-1, 1).astype(dtype)
-    Y = np.zeros((len(y), n_outputs), dtype=dtype)
-    Y[np.arange(len(y)), y.astype(np.int64)] = 1
-    return Y

@@ -33,7 +33,9 @@ class Optimizer:
 
     State arrays have the parameters' dtype, and every update runs in place on preallocated
     buffers: a step allocates nothing.  Scalars are Python floats, which NumPy keeps in the
-    arrays' dtype (no float64 upcast in float32 mode).
+    arrays' dtype (no float64 upcast in float32 mode).  ``consume=True`` lets a step use
+    ``grads`` as its scratch array (they are garbage afterwards): one large array fewer in
+    the step's working set, which the trainer uses since it recomputes the gradient anyway.
     """
 
     formula = ""
@@ -43,7 +45,7 @@ class Optimizer:
         self.t = 0
         self.dtype = np.dtype(dtype)
 
-    def step(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
+    def step(self, params: np.ndarray, grads: np.ndarray, lr: float, consume: bool = False) -> None:
         raise NotImplementedError
 
 
@@ -55,10 +57,10 @@ class SGD(Optimizer):
         super().__init__(size, dtype)
         self._buf = np.zeros(size, dtype=dtype)
 
-    def step(self, params, grads, lr):
+    def step(self, params, grads, lr, consume=False):
         self.t += 1
-        np.multiply(grads, float(lr), out=self._buf)
-        params -= self._buf
+        lr_g = np.multiply(grads, float(lr), out=grads if consume else self._buf)
+        params -= lr_g
 
 
 @OPTIMIZERS("momentum")
@@ -71,16 +73,16 @@ class Momentum(Optimizer):
         self.velocity = np.zeros(size, dtype=dtype)
         self._buf = np.zeros(size, dtype=dtype)
 
-    def _update_velocity(self, grads, lr) -> np.ndarray:
-        """v ← μ·v − lr·g; returns lr·g (in the scratch buffer)."""
+    def _update_velocity(self, grads, lr, consume) -> np.ndarray:
+        """v ← μ·v − lr·g; returns lr·g (in the scratch array)."""
         self.t += 1
         self.velocity *= self.mu
-        lr_g = np.multiply(grads, float(lr), out=self._buf)
+        lr_g = np.multiply(grads, float(lr), out=grads if consume else self._buf)
         self.velocity -= lr_g
         return lr_g
 
-    def step(self, params, grads, lr):
-        self._update_velocity(grads, lr)
+    def step(self, params, grads, lr, consume=False):
+        self._update_velocity(grads, lr, consume)
         params += self.velocity
 
 
@@ -88,8 +90,8 @@ class Momentum(Optimizer):
 class Nesterov(Momentum):
     formula = "v ← μ·v − lr·g;  θ ← θ + μ·v − lr·g"
 
-    def step(self, params, grads, lr):
-        lr_g = self._update_velocity(grads, lr)
+    def step(self, params, grads, lr, consume=False):
+        lr_g = self._update_velocity(grads, lr, consume)
         params -= lr_g
         np.multiply(self.velocity, self.mu, out=lr_g)
         params += lr_g
@@ -103,20 +105,28 @@ class RMSprop(Optimizer):
     def __init__(self, size, dtype=np.float32, rho=0.9, epsilon=1e-8):
         super().__init__(size, dtype)
         self.rho, self.eps = float(rho), float(epsilon)
-        self.square = np.zeros(size, dtype=dtype)
+        # s is kept as s / (1 − ρ): then s ← ρ·s + g², one pass fewer per step; the factor
+        # returns in the step size, as in Adam below
+        self._square = np.zeros(size, dtype=dtype)
         self._buf = np.zeros(size, dtype=dtype)
 
-    def step(self, params, grads, lr):
+    @property
+    def square(self) -> np.ndarray:
+        """The running mean of squared gradients s (a new array)."""
+        return self._square * (1.0 - self.rho)
+
+    def step(self, params, grads, lr, consume=False):
         self.t += 1
-        buf = self._buf
-        self.square *= self.rho
+        buf = self._buf  # g is needed after g²: consuming it saves no array
+        self._square *= self.rho
         np.multiply(grads, grads, out=buf)
-        buf *= 1.0 - self.rho
-        self.square += buf
-        np.sqrt(self.square, out=buf)
-        buf += self.eps
+        self._square += buf
+        # θ ← θ − lr·g / (√((1 − ρ)·_s) + ε) = θ − lr/r · g / (√_s + ε/r) with r = √(1 − ρ)
+        root = math.sqrt(1.0 - self.rho)
+        np.sqrt(self._square, out=buf)
+        buf += self.eps / root
         np.divide(grads, buf, out=buf)
-        buf *= float(lr)
+        buf *= float(lr) / root
         params -= buf
 
 
@@ -144,13 +154,13 @@ class Adam(Optimizer):
         """The second moment v (a new array)."""
         return self._v * (1.0 - self.beta2)
 
-    def step(self, params, grads, lr):
+    def step(self, params, grads, lr, consume=False):
         self.t += 1
-        b1, b2, buf = self.beta1, self.beta2, self._buf
+        b1, b2 = self.beta1, self.beta2
         self._m *= b1
         self._m += grads
         self._v *= b2
-        np.multiply(grads, grads, out=buf)
+        buf = np.multiply(grads, grads, out=grads if consume else self._buf)  # g is not needed after this
         self._v += buf
         # θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = (1 − β1)·_m / (1 − β1ᵗ) and v̂ = (1 − β2)·_v / (1 − β2ᵗ):
         # θ ← θ − lr·a/√b · _m / (√_v + ε/√b) with a = (1 − β1) / (1 − β1ᵗ), b = (1 − β2) / (1 − β2ᵗ)
@@ -173,13 +183,13 @@ class AdamW(Adam):
         # 1 where the parameter is a weight matrix entry
         self.decay_mask = None if decay_mask is None else np.asarray(decay_mask, dtype=dtype)
 
-    def step(self, params, grads, lr):
+    def step(self, params, grads, lr, consume=False):
         if self.weight_decay:
             decay = np.multiply(params, float(lr) * self.weight_decay, out=self._buf)
             if self.decay_mask is not None:
                 decay *= self.decay_mask
             params -= decay
-        super().step(params, grads, lr)
+        super().step(params, grads, lr, consume)
 
 
 _NOT_SETTINGS = ("self", "size", "dtype")

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .activations import Activation
+from .kernels import keep_threshold
 
 
 @dataclass
@@ -59,7 +60,8 @@ class Scratch:
     ``used_mask`` the dropout mask it applied (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "x_hat", "inv_std", "x", "used_mask", "batch_stats")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale", "x_hat", "inv_std", "x", "used_mask",
+                 "batch_stats")
 
     def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -69,6 +71,8 @@ class Scratch:
         self.dropped = np.empty(shape, dtype) if dropout else None
         self.mask = np.empty(shape, dtype) if dropout else None
         self.keep = np.empty(shape, bool) if dropout else None
+        self.threshold = keep_threshold(1.0 - layer.dropout_rate)  # a word below it keeps the unit
+        self.scale = 1.0 / (1.0 - layer.dropout_rate) if dropout else 1.0  # inverted dropout's factor
         self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
         self.inv_std = None
         self.x = None

@@ -28,6 +28,7 @@ import numpy as np
 from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
+from .cadence import EVERY_EPOCH, HistogramCadence
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
@@ -73,19 +74,26 @@ class Trainer:
     """Train ``config`` on ``split``.
 
     Args:
-        histograms: build per-layer histograms in each record (the tuner turns them off).
+        histograms: per-layer histograms in every record (True), in the records a
+            :class:`HistogramCadence` picks, or in none (False; the tuner and the command line).
         diagnostics: measure each epoch's :class:`EpochHealth` (3-4% of an epoch on digits).
     """
 
-    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool = True,
+    def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool | HistogramCadence = True,
                  diagnostics: bool = True):
         validate_config(config, split)
         self.config = config
         self.split = split
-        self.histograms = histograms
+        self.histograms = histograms is not False
+        self.cadence = EVERY_EPOCH if histograms is True else histograms or None
+        self._last_snapshot = -math.inf  # perf_counter() when the last histograms were made
+        self._histogram_seconds = 0.0     # time spent making them
+        self._histogram_count = 0         # records that carry them
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
-        self._init_rng, self._shuffle_rng, self._dropout_rng = (np.random.default_rng(s) for s in seeds)
+        self._init_rng, self._shuffle_rng = np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
+        # dropout masks take millions of raw words per epoch: SFC64 makes them a quarter faster than PCG64
+        self._dropout_rng = np.random.Generator(np.random.SFC64(seeds[2]))
         n_out = output_units(config, split)
         self.network = Network.from_config(config, split.n_features, n_out, rng=self._init_rng)
         net = self.network
@@ -119,8 +127,7 @@ class Trainer:
         self._running = running_train_metrics(config)
         self._outputs = np.empty((n_train, n_out), dt) if self._running else None
         self._running_metrics = (math.nan, math.nan)
-        self._layer_starts = np.array([layer.span.start for layer in net.layers], dtype=np.intp)
-        self._squares = np.empty_like(net.flat_grad)
+        self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
         self._norms = np.empty(len(net.layers), dtype=dt)
         # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
         self._chunk_rows = max(EVAL_CHUNK_MIN_ROWS, EVAL_CHUNK_WORK // max(net.n_params, 1))
@@ -134,13 +141,22 @@ class Trainer:
                              for layer in net.layers]
         self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
 
+    @property
+    def largest_product(self) -> int:
+        """Multiply-adds of the largest matrix product in a training step: rows × fan-in × fan-out
+        (what :func:`nnstudio.compute.blas_threads_for` sizes the BLAS threads by)."""
+        n = len(self.X_train)
+        rows = n if self.config.full_batch else min(self.config.batch_size, n)
+        return rows * max(layer.W.size for layer in self.network.layers)
+
     # -- metrics -------------------------------------------------------------------------
     def evaluate(self, X: np.ndarray, y: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, float]:
         """(data loss, accuracy) in evaluation mode; accuracy is NaN for regression."""
         net = self.network
         if Y is None:
             Y = encode_targets(y, net.n_outputs, self.classification, net.dtype)
-        out = net._forward(np.asarray(X, dtype=net.dtype), False, None) if len(X) else np.empty((0, net.n_outputs))
+        out = (net._forward(np.asarray(X, dtype=net.dtype), False, None, fold=True) if len(X)
+               else np.empty((0, net.n_outputs)))
         return self._score(out, Y, np.asarray(y))
 
     @property
@@ -165,10 +181,8 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             net._forward(self.X_train[:batch], False, None)
             net.backward(self.Y_train[:batch])
-            grad = net.flat_grad
-            np.multiply(grad, grad, out=self._squares)
-            norms = np.sqrt(np.add.reduceat(self._squares, self._layer_starts))
-            self._last_grad[...] = grad
+            norms = self._layer_norms()
+            self._last_grad[...] = net.flat_grad
             try:
                 out = self._evaluation_outputs(self._X_eval)
             except _Stopped:
@@ -181,6 +195,13 @@ class Trainer:
                            tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf,
                            whole, whole, 0.0, self._distinct_units())
 
+    def _layer_norms(self) -> np.ndarray:
+        """The per-layer L2 norms of the current gradient, into ``self._norms`` (one dot product each)."""
+        norms = self._norms
+        for i, g in enumerate(self._layer_grads):
+            norms[i] = g @ g
+        return np.sqrt(norms, out=norms)
+
     def _evaluation_outputs(self, X: np.ndarray) -> np.ndarray:
         """Evaluation-mode outputs of ``X`` (rows of :attr:`_X_eval`, validation rows last).
 
@@ -190,7 +211,7 @@ class Trainer:
         """
         net = self.network
         if not self._chunked:
-            out = net._forward(X, False, None)
+            out = net._forward(X, False, None, fold=True)
             for layer in net.layers:
                 layer.a = layer.a[len(X) - len(self.X_val):]
             self._activation_step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
@@ -199,8 +220,8 @@ class Trainer:
         for lo in range(0, len(X), self._chunk_rows):
             if self._stop():
                 raise _Stopped
-            out[lo:lo + self._chunk_rows] = net._forward(X[lo:lo + self._chunk_rows], False, None)
-        net._forward(self.X_val[::-(-len(self.X_val) // ACTIVATION_ROWS)], False, None)
+            out[lo:lo + self._chunk_rows] = net._forward(X[lo:lo + self._chunk_rows], False, None, fold=True)
+        net._forward(self.X_val[::-(-len(self.X_val) // ACTIVATION_ROWS)], False, None, fold=True)
         self._activation_step = 1
         return out
 
@@ -262,7 +283,7 @@ class Trainer:
         """Score the initial parameters on the validation split: early stopping's epoch 0."""
         net = self.network
         with np.errstate(all="ignore"):
-            out = net._forward(self.X_val, False, None)
+            out = net._forward(self.X_val, False, None, fold=True)
             self.initial_val_loss, _ = self._score(out, self.Y_val, self.split.y_val)
         self.early_stopping.update(0, self.initial_val_loss, net.state)
 
@@ -290,8 +311,8 @@ class Trainer:
         outputs = self._outputs
         clip = None if cfg.clip_type == "none" else CLIP_TYPES[cfg.clip_type]
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
-        squares, norms, starts = self._squares, self._norms, self._layer_starts
-        norm_sums = np.zeros(len(starts))
+        layer_grads, norms = self._layer_grads, self._norms
+        norm_sums = np.zeros(len(layer_grads))
         before_sum = after_sum = 0.0
         clipped = 0
         batches = self._batches(n, batch)
@@ -305,10 +326,8 @@ class Trainer:
             if outputs is not None:
                 outputs[lo:hi] = out
             net.backward(Y[lo:hi])
-            # per-layer L2 norms of the gradient before clipping: one pass for all layers
-            np.multiply(grad, grad, out=squares)
-            np.add.reduceat(squares, starts, out=norms)
-            np.sqrt(norms, out=norms)
+            # per-layer L2 norms of the gradient before clipping: one BLAS dot product per layer
+            self._layer_norms()
             norm_sums += norms
             if lo == last_lo and self.histograms:
                 self._last_grad[...] = grad
@@ -322,10 +341,10 @@ class Trainer:
             after_sum += after
             if index in watched:
                 monitor.before_step(flat)
-                step(flat, grad, lr)
+                step(flat, grad, lr, True)
                 monitor.after_step(flat)
             else:
-                step(flat, grad, lr)
+                step(flat, grad, lr, True)  # consume: the next step recomputes the gradient
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
         steps = len(batches)
@@ -346,7 +365,7 @@ class Trainer:
 
         Afterwards the layers' cached activations (``layer.a``) are those of the validation rows.
         """
-        net, s, n = self.network, self.split, len(self.X_train)
+        s, n = self.split, len(self.X_train)
         if self._running:
             out = self._evaluation_outputs(self.X_val)
             return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
@@ -363,7 +382,7 @@ class Trainer:
         es = self.early_stopping
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
-        layers = self._snapshots() if self.histograms else ()
+        layers = self._snapshots_due(start_time)
         health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
@@ -387,6 +406,21 @@ class Trainer:
         if health is not None:
             return tuple(h.distinct_units for h in health.hidden())
         return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
+
+    def _snapshots_due(self, start_time: float) -> tuple[LayerSnapshot, ...]:
+        """The layers' histograms when the cadence wants them in this epoch's record, else ()."""
+        if self.cadence is None:
+            return ()
+        now = time.perf_counter()
+        last = self.epoch == self.config.epochs or self.early_stopping.should_stop
+        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot,
+                                self._histogram_count, self._histogram_seconds, now - start_time):
+            return ()
+        self._last_snapshot = now
+        layers = self._snapshots()
+        self._histogram_seconds += time.perf_counter() - now
+        self._histogram_count += 1
+        return layers
 
     def _snapshots(self) -> tuple[LayerSnapshot, ...]:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""

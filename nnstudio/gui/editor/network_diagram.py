@@ -68,6 +68,8 @@ class NetworkDiagram(QWidget):
         run started) are ignored.
         """
         if weights is None:
+            if self._weights is None:
+                return  # nothing changes: no repaint (edges are the slowest thing this widget draws)
             self._weights = None
         else:
             weights = [np.asarray(w) for w in weights]

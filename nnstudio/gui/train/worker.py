@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from ...compute import blas_threads, blas_threads_for
 from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
-from ...engine import STOP_USER, EpochRecord, Trainer, TrainingSummary
+from ...engine import STOP_USER, EpochRecord, HistogramCadence, Trainer, TrainingSummary
 from ...engine.doctor import Doctor
 from ...engine.findings import Finding
 from ...errors import user_message
@@ -49,6 +50,10 @@ BOUNDARY_GRID = 120            # grid points per axis, for networks small enough
 BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
 BOUNDARY_MIN_GRID = 32
 BOUNDARY_FRAME_BUDGET_S = 0.04  # a frame taking longer gets a coarser grid next time (busy machine)
+# Histograms in at most ~50 evenly spaced records per run (the epoch scrubber's stops), the
+# first and the last, and one at least every 0.25 s (the histogram view redraws a few times a
+# second); beyond the first 20 snapshots, within 2% of the training time
+HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.02, free_snapshots=20)
 PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
@@ -236,7 +241,7 @@ class TrainingWorker(QObject):
             split = load_split(cfg.data)
             if control.stop.is_set():
                 return
-            trainer = Trainer(cfg, split, histograms=True)
+            trainer = Trainer(cfg, split, histograms=HISTOGRAM_CADENCE)
         except Exception as exc:
             # While loading the data and building the network, a ValueError or OSError also means
             # "the user's data or config cannot be used".  Later errors are bugs and are logged.
@@ -256,12 +261,20 @@ class TrainingWorker(QObject):
         sizes = info.sizes
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
-        pending = _Pending()
+        with blas_threads(blas_threads_for(trainer.largest_product)):
+            self._run_epochs(trainer, info)
+        self._finish(trainer, info)
+
+    def _run_epochs(self, trainer: Trainer, info: RunInfo) -> None:
+        control = self.control
+        # the first weight copies wait WEIGHTS_INTERVAL_S: the first update then carries only
+        # records, and the first epoch reaches the plots before the diagram repaints its edges
+        pending = _Pending(last_weights=time.perf_counter())
         records = trainer.run(stop=control.stop.is_set)
         if self.sharpness_every > 0:
             self._monitor = SharpnessMonitor(trainer, self.sharpness_every)
             records = self._monitor.run(stop=control.stop.is_set)
-        self._doctor = Doctor(cfg, split)
+        self._doctor = Doctor(trainer.config, trainer.split)
         for record in records:
             self._doctor.observe(record)
             pending.records.append(record)
@@ -278,7 +291,6 @@ class TrainingWorker(QObject):
             elif now - pending.last_emit >= self.emit_interval and control.view_ready.is_set():
                 self._flush(trainer, info, pending, now)
         self._flush(trainer, info, pending, time.perf_counter(), force=True)
-        self._finish(trainer, info)
 
     def _run_info(self, trainer: Trainer, split: Split) -> RunInfo:
         cfg = self.config

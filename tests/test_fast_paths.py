@@ -1,0 +1,118 @@
+"""The engine's fast paths compute what the plain formulas compute."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnstudio.config import LayerConfig
+from nnstudio.engine import Network, make_optimizer
+from nnstudio.engine.kernels import fold_batch_norm, keep_threshold, random_words
+
+
+def _bn_network(dtype="float64", seed=0) -> Network:
+    layers = (LayerConfig(7, "tanh", batch_norm=True), LayerConfig(5, "relu", batch_norm=True))
+    net = Network(4, layers, 3, rng=np.random.default_rng(seed), dtype=dtype)
+    rng = np.random.default_rng(seed + 1)
+    for layer in net.layers[:-1]:  # running statistics and affine parameters away from their defaults
+        layer.running_mean[...] = rng.normal(size=layer.units)
+        layer.running_var[...] = rng.uniform(0.2, 3.0, size=layer.units)
+        layer.gamma[...] = rng.uniform(0.5, 2.0, size=layer.units)
+        layer.beta[...] = rng.normal(size=layer.units)
+    return net
+
+
+def test_folded_batch_norm_is_the_evaluation_formula():
+    net = _bn_network()
+    layer = net.layers[0]
+    x = np.random.default_rng(2).normal(size=(9, 4))
+    z = x @ layer.W + layer.b
+    expected = layer.gamma * (z - layer.running_mean) / np.sqrt(layer.running_var + 1e-5) + layer.beta
+    np.testing.assert_allclose(fold_batch_norm(x, layer, np.empty((9, 7))), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("rows", [1, 5, 300])
+def test_predictions_with_folded_batch_norm_match_the_unfolded_evaluation_pass(rows):
+    net = _bn_network()
+    X = np.random.default_rng(3).normal(size=(rows, 4))
+    np.testing.assert_allclose(net.predict_output(X), net.forward(X, training=False), rtol=1e-12, atol=1e-14)
+
+
+def test_folding_leaves_the_parameters_and_statistics_alone():
+    net = _bn_network()
+    state = net.state()
+    net.predict_output(np.ones((6, 4)))
+    assert all(np.array_equal(a, b) for a, b in zip(state, net.state()))
+
+
+def test_gradient_is_the_flat_gradient_itself_and_matches_loss_and_gradients():
+    layers = (LayerConfig(6, "relu", dropout_rate=0.3), LayerConfig(5, "tanh", batch_norm=True))
+    net = Network(4, layers, 3, rng=np.random.default_rng(0), dtype="float64")
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(8, 4)), np.eye(3)[rng.integers(0, 3, 8)]
+    _, copies = net.loss_and_gradients(X, Y, rng=np.random.default_rng(9))
+    grad = net.gradient(X, Y, rng=np.random.default_rng(9))
+    assert grad is net.flat_grad
+    np.testing.assert_array_equal(grad, np.concatenate([g.reshape(-1) for g in copies]))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_single_row_passes_match_the_same_row_inside_a_batch(dtype):
+    """Batch size 1 takes np.dot; its gradient is the batch-of-two gradient of two equal rows."""
+    net = Network(3, (LayerConfig(8, "relu"), LayerConfig(4, "sigmoid")), 2, rng=np.random.default_rng(1), dtype=dtype)
+    x, y = np.array([[0.3, -1.2, 0.7]]), np.array([[0.0, 1.0]])
+    one = net.gradient(x, y).copy()
+    two = net.gradient(np.repeat(x, 2, axis=0), np.repeat(y, 2, axis=0))
+    np.testing.assert_allclose(one, two, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-7)
+    np.testing.assert_allclose(net.predict_output(x), net.predict_output(np.repeat(x, 2, axis=0))[:1], rtol=1e-6)
+
+
+def test_dropout_words_keep_units_at_the_configured_rate():
+    rng = np.random.default_rng(4)
+    for keep in (0.5, 0.8, 0.95):
+        kept = np.mean(random_words(rng, (400, 500)) < keep_threshold(keep))
+        assert kept == pytest.approx(keep, abs=4 * np.sqrt(keep * (1 - keep) / 200_000))
+
+
+def test_random_words_are_uniform_over_32_bits_for_odd_sizes():
+    words = random_words(np.random.default_rng(6), (333, 3))
+    assert words.dtype == np.uint32 and words.shape == (333, 3)
+    counts = np.bincount(words.reshape(-1) >> np.uint32(29), minlength=8)  # top three bits
+    assert counts.min() > 999 / 8 * 0.6 and counts.max() < 999 / 8 * 1.4
+
+
+def test_dropout_masks_scale_kept_units_by_the_inverse_keep_rate():
+    net = Network(5, (LayerConfig(300, "linear", dropout_rate=0.25),), 2, rng=np.random.default_rng(0),
+                  dtype="float64")
+    net.forward(np.ones((50, 5)), training=True, rng=np.random.default_rng(1))
+    mask = net.layers[0].mask
+    assert set(np.unique(mask)) == {0.0, 1.0 / 0.75}
+    assert np.mean(mask > 0) == pytest.approx(0.75, abs=0.01)
+
+
+def test_rmsprop_reports_the_running_mean_of_squares():
+    opt = make_optimizer("rmsprop", 3, np.float64, rho=0.7)
+    grads = [np.array([0.1, -0.2, 0.3]), np.array([0.4, 0.0, -1.0])]
+    params, expected = np.zeros(3), np.zeros(3)
+    for g in grads:
+        opt.step(params, g.copy(), 0.1)
+        expected = 0.7 * expected + 0.3 * g * g
+    np.testing.assert_allclose(opt.square, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"])
+def test_consuming_the_gradient_gives_the_same_steps(name):
+    rng = np.random.default_rng(8)
+    size = 1000
+    mask = (np.arange(size) % 3 != 0).astype(np.float32)
+    plain, consuming = (make_optimizer(name, size, np.float32, decay_mask=mask) if name == "adamw"
+                        else make_optimizer(name, size, np.float32) for _ in range(2))
+    a = rng.normal(size=size).astype(np.float32)
+    b = a.copy()
+    for _ in range(4):
+        g = rng.normal(size=size).astype(np.float32)
+        kept = g.copy()
+        plain.step(a, g, 0.01)
+        assert np.array_equal(g, kept)  # a plain step leaves the gradient alone
+        consuming.step(b, g.copy(), 0.01, consume=True)
+    np.testing.assert_array_equal(a, b)

@@ -462,27 +462,38 @@ def test_cli_checks_that_the_out_folder_can_be_written_before_training(tmp_path,
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_cli_ctrl_c_exits_130_and_leaves_no_empty_out_folder(tmp_path):
+def _start_long_compare(tmp_path: Path) -> tuple[subprocess.Popen, bytes]:
+    """Start a comparison that would run for hours and return once its progress bar shows
+    (the runs have started), with what it printed so far."""
     import selectors
-    import signal
 
     save_experiment(tmp_path / "long.json", small_config(epochs=1_000_000, early_stopping=False))
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen([sys.executable, "-m", "nnstudio", "compare", "long.json", "--vary", "init_method",
                              "--values", "he_normal", "--seeds", "1", "--workers", "1", "--out", "out"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
     seen = b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stderr, selectors.EVENT_READ)
+        deadline = time.monotonic() + 120
+        while b"compare [" not in seen and time.monotonic() < deadline:
+            if sel.select(deadline - time.monotonic()):
+                chunk = os.read(proc.stderr.fileno(), 65536)
+                if not chunk:
+                    break
+                seen += chunk
+    if b"compare [" not in seen:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError(seen.decode())
+    return proc, seen
+
+
+def test_cli_ctrl_c_exits_130_and_leaves_no_empty_out_folder(tmp_path):
+    import signal
+
+    proc, seen = _start_long_compare(tmp_path)
     try:
-        with selectors.DefaultSelector() as sel:  # wait for the progress bar: the runs have started
-            sel.register(proc.stderr, selectors.EVENT_READ)
-            deadline = time.monotonic() + 120
-            while b"compare [" not in seen and time.monotonic() < deadline:
-                if sel.select(deadline - time.monotonic()):
-                    chunk = os.read(proc.stderr.fileno(), 65536)
-                    if not chunk:
-                        break
-                    seen += chunk
-        assert b"compare [" in seen, seen.decode()
         proc.send_signal(signal.SIGINT)
         _, rest = proc.communicate(timeout=120)
     finally:
@@ -545,26 +556,10 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_compare_workers_end_when_the_command_is_killed(tmp_path):
     """kill -9 of `nnstudio compare` leaves no worker training on for nobody."""
-    import selectors
     import signal
 
-    save_experiment(tmp_path / "long.json", small_config(epochs=1_000_000, early_stopping=False))
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.Popen([sys.executable, "-m", "nnstudio", "compare", "long.json", "--vary", "init_method",
-                             "--values", "he_normal", "--seeds", "1", "--workers", "1", "--out", "out"],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
-    seen = b""
+    proc, seen = _start_long_compare(tmp_path)
     try:
-        with selectors.DefaultSelector() as sel:  # wait for the progress bar: the runs have started
-            sel.register(proc.stderr, selectors.EVENT_READ)
-            deadline = time.monotonic() + 120
-            while b"compare [" not in seen and time.monotonic() < deadline:
-                if sel.select(deadline - time.monotonic()):
-                    chunk = os.read(proc.stderr.fileno(), 65536)
-                    if not chunk:
-                        break
-                    seen += chunk
-        assert b"compare [" in seen, seen.decode()
         workers = _descendants(proc.pid)
         assert workers, "the compare command started no worker process"
         proc.send_signal(signal.SIGKILL)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -26,6 +26,7 @@ COMPLETE_COLOR = PALETTE[0]
 RUNNING_COLOR = PALETTE[1]
 TITLE_MARGIN_PX = 8      # kept free at each end of the title
 SIDE_BY_SIDE_MIN_WIDTH = 230  # px per plot; narrower and the plots go into tabs
+HISTORY_MIN_WIDTH = 170  # px: the legend in one column still fits under the view
 LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
 
 
@@ -61,6 +62,12 @@ class _StudyPlot(pg.PlotWidget):
         if self._ready:
             self._fit()
 
+    def fit_view(self) -> None:
+        """Show all the data again (after a layout change, or a zoom the user left behind)."""
+        box = self.getPlotItem().getViewBox()
+        box.enableAutoRange()
+        box.updateAutoRange()
+
     def _fit(self) -> None:
         if self._title_shown:
             fit_title(self.getPlotItem(), self.title, self.width(), self.title_font(), TITLE_MARGIN_PX, 30)
@@ -86,6 +93,7 @@ class HistoryPlot(_StudyPlot):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, "historyPlot", "History", "value", "trial")
+        self.setMinimumWidth(HISTORY_MIN_WIDTH)
         self.legend = _legend_below(self, 3)
         item = self.getPlotItem()
         self.pruned = item.plot([], [], pen=None, symbol="x", symbolSize=7, symbolPen=pg.mkPen(PRUNED_COLOR),
@@ -103,11 +111,12 @@ class HistoryPlot(_StudyPlot):
         legend = getattr(self, "legend", None)
         if legend is None or not legend.items:
             return
-        # one row if it fits the plot's width, else as few rows as needed
+        # one row if it fits under the view box, else as few rows as needed
         widths = [sample.boundingRect().width() + label.item.boundingRect().width() + 12  # the text, not its cell
                   for sample, label in legend.items]
+        room = self.width() - self.getPlotItem().getAxis("left").width() - 8
         columns = len(widths)
-        while columns > 1 and sum(sorted(widths)[-columns:]) > self.width() - 16:
+        while columns > 1 and sum(sorted(widths)[-columns:]) > room:
             columns -= 1
         if columns != legend.columnCount:  # pyqtgraph cannot re-flow a legend: build it again
             item = self.getPlotItem()
@@ -117,6 +126,11 @@ class HistoryPlot(_StudyPlot):
             self.legend = _legend_below(self, columns)
             for curve in (self.pruned, self.values, self.best):
                 self.legend.addItem(curve, curve.name())
+            # the plot was laid out at the old legend's minimum width, which may be wider than the
+            # widget: lay it out again at the widget's size, or its right part is drawn off-screen
+            item.layout.invalidate()
+            item.setGeometry(QRectF(self.rect()))
+            self.fit_view()
 
     def update_from(self, snapshot: StudySnapshot) -> None:
         self.getPlotItem().setLabel("left", _metric_label(snapshot), color=TEXT_COLOR)
@@ -271,6 +285,7 @@ class PlotDeck(QWidget):
                 self.tabs.setTabToolTip(i, plot.toolTip())
             plot.set_title_shown(side_by_side)
             plot.show()
+            plot.fit_view()
         if side_by_side:  # an equal share each
             self.splitter.setSizes([max(self.width() // len(self.plots), 1)] * len(self.plots))
         else:

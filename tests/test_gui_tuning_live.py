@@ -61,3 +61,42 @@ def test_history_shows_every_trial_when_the_settings_return_after_a_run(qtbot, m
         tab.historyPlot.setFixedWidth(width)
         qtbot.waitUntil(lambda w=width: tab.historyPlot.width() == w)
         whole_plot_shown(qtbot, tab.historyPlot, numbers, snapshot.best().number)
+
+
+def test_counts_follow_other_workers_and_say_when_they_are_active(qtbot, make_tab):
+    import warnings
+
+    from nnstudio.gui.tune.tab import TuningTab
+    from nnstudio.tuning import open_study
+
+    settings = TuneSettings(epochs=100000, pruner="none")  # a trial of the tab's own runs until stopped
+    create_study(None, "gui-live", iris_config(patience=100000), small_space(), settings)
+    other = open_study(None, "gui-live", heartbeat=False)  # another process's view of the same store
+    add_scored_trials(other, [(0.8, 0.4), (0.7, 0.5)])
+    tab: TuningTab = make_tab(iris_config())
+    tab.show()
+    open_existing(qtbot, tab, "gui-live", 2)
+    assert "2 complete" in tab.tuningStatus.text() and "Other workers" not in tab.tuningStatus.text()
+
+    # another worker finishes two trials and starts a third: the tab follows, and says so
+    add_scored_trials(other, [(0.9, 0.3), (0.6, 0.6)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        running = other.study.ask()
+    qtbot.waitUntil(lambda: tab.trialsTable.rowCount() == 5, timeout=10_000)
+    qtbot.waitUntil(lambda: "Other workers are running 1 trial" in tab.tuningStatus.text(), timeout=10_000)
+    assert "4 complete" in tab.tuningStatus.text() and "Best 0.9000" in tab.tuningStatus.text()
+    assert tab.historyPlot.values.getData()[0].tolist() == [0, 1, 2, 3]
+
+    # the tab's own session counts the other process's trial apart from its own
+    tab.nTrialsSpin.setValue(2)  # the study's target counts the other process's running trial
+    qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "2 running (1 in other processes)" in tab.tuningStatus.text(), timeout=RUN_TIMEOUT_MS)
+    qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+
+    # the other worker's trial ends: the tab, idle again, says that no other worker is active
+    other.study.tell(running, 0.95)
+    qtbot.waitUntil(lambda: "5 complete" in tab.tuningStatus.text(), timeout=10_000)
+    assert "Other workers" not in tab.tuningStatus.text()
+    assert tab.trialsTable.rowCount() == 6

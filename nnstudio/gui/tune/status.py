@@ -6,14 +6,27 @@ from ...tuning import StudySnapshot
 from ...tuning.diagnosis import common_failure
 
 
-def running_text(snapshot: StudySnapshot, done: int) -> str:
-    """"Running: 7 finished, 2 running, 1 pruned. Best 0.9312 (trial #4).\""""
-    parts = [f"Running: {done} finished", f"{snapshot.count('RUNNING')} running",
+def running_text(snapshot: StudySnapshot, done: int, workers: int | None = None) -> str:
+    """"Running: 7 finished, 2 running, 1 pruned. Best 0.9312 (trial #4)." Trials running beyond
+    the session's ``workers`` are other processes' (and named so)."""
+    running = snapshot.count("RUNNING")
+    others = running - workers if workers is not None and running > workers else 0
+    parts = [f"Running: {done} finished", f"{running} running" + (f" ({others} in other processes)" if others else ""),
              f"{snapshot.count('PRUNED')} pruned"]
     if snapshot.count("FAIL"):
         parts.append(f"{snapshot.count('FAIL')} failed")
     text = ", ".join(parts) + "."
     return _with_failure(text + best_text(snapshot), snapshot)
+
+
+def live_text(snapshot: StudySnapshot) -> str:
+    """The study as other processes change it while no session of the tab runs."""
+    running = snapshot.count("RUNNING")
+    counts = (f"{snapshot.count('COMPLETE')} complete, {snapshot.count('PRUNED')} pruned, "
+              f"{snapshot.count('FAIL')} failed")
+    others = (f" Other workers are running {running} trial{'s' if running > 1 else ''}: the table follows them."
+              if running else "")
+    return f"Study {snapshot.name!r}: {counts}.{best_text(snapshot)}{others}"
 
 
 def best_text(snapshot: StudySnapshot) -> str:

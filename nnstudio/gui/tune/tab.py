@@ -33,7 +33,8 @@ from .results import TuningResults
 from .run_bar import RunBar
 from .session import TuningSession
 from .settings_form import DEFAULT_TRIALS, SettingsScroll, TuningSettingsForm
-from .status import confirm_finished_text, finished_text, running_text, slug
+from .status import confirm_finished_text, finished_text, live_text, running_text, slug
+from .watch import StudyWatch
 from .worker import ConfirmRequest, RunRequest, RunStarted, StudyView
 
 log = logging.getLogger("nnstudio.tuning")
@@ -61,6 +62,7 @@ class TuningTab(QWidget):
         self.config_provider = config_provider
         quiet_optuna()
         self.session = TuningSession(self)
+        self.watch = StudyWatch(self.session.run_task, self.isVisible, self)  # other processes' trials
         self._snapshot: StudySnapshot | None = None
         self._view: StudyView | None = None     # the existing study chosen in the study box
         self._run_info: RunStarted | None = None
@@ -130,6 +132,8 @@ class TuningTab(QWidget):
         study.urlEdited.connect(self._update_controls)
         study.studyChanged.connect(self._on_study_changed)
         study.viewLoaded.connect(self._show_view)
+        self.refreshStudiesButton.clicked.connect(self.watch.read_now)
+        self.watch.changed.connect(self._on_watched)
         session = self.session
         session.started.connect(self._on_started)
         session.snapshot.connect(self._on_snapshot)
@@ -191,6 +195,8 @@ class TuningTab(QWidget):
     def _on_study_changed(self, name: str, existing: bool) -> None:
         if existing and not self.is_running() and (self._snapshot is None or self._snapshot.name != name):
             self.study.load_view(name)
+        if self.watch.watching() != name:
+            self.watch.pause()
         self._update_controls()
 
     def _show_view(self, view: StudyView) -> None:
@@ -201,7 +207,20 @@ class TuningTab(QWidget):
         self.results.set_space(view.space)
         self.form.show_settings(view.settings)
         self._show_snapshot(view.snapshot, reset=True)
-        self.tuningStatus.setText(f"Study {view.snapshot.name!r}: {view.snapshot.finished} finished trials.")
+        self.tuningStatus.setText(live_text(view.snapshot))
+        self.watch.watch(self.study.storage_url(), view.snapshot)
+
+    @Slot(object)
+    def _on_watched(self, snapshot: StudySnapshot) -> None:
+        """The shown study changed while no session of the tab runs: other processes work on it."""
+        if self.is_running() or self._snapshot is None or snapshot.name != self._snapshot.name:
+            return
+        self._show_snapshot(snapshot)
+        self.tuningStatus.setText(live_text(snapshot))
+
+    def _watch_shown_study(self) -> None:
+        if self._snapshot is not None and self._snapshot.name == self.study.study_name():
+            self.watch.watch(self.study.storage_url(), self._snapshot)
 
     # -- running -----------------------------------------------------------------------------------
     @Slot()
@@ -231,6 +250,7 @@ class TuningTab(QWidget):
                                   f"{'es' if request.workers > 1 else ''} for study {name!r} ...")
         self._settings_were_shown = self.settingsButton.isChecked()
         self.settingsButton.setChecked(False)
+        self.watch.pause()
         self.session.start_tuning(request)
         self._on_launched()
 
@@ -267,7 +287,7 @@ class TuningTab(QWidget):
             if info.target:
                 self.bar.show_done(done)
             if not self.session.stopping():
-                self.tuningStatus.setText(running_text(snapshot, done))
+                self.tuningStatus.setText(running_text(snapshot, done, info.workers))
 
     @Slot(bool)
     def _on_finished(self, stopped: bool) -> None:
@@ -277,6 +297,7 @@ class TuningTab(QWidget):
         self._update_controls()
         self.runningChanged.emit(False)
         self.refresh_studies()
+        self._watch_shown_study()
 
     # -- confirmation ------------------------------------------------------------------------------
     @Slot()
@@ -290,6 +311,7 @@ class TuningTab(QWidget):
         self.bar.count_confirmation_runs(0, 0)  # busy until the plan is known
         self.tuningStatus.setText(f"Confirming the top {TOP_K} trials of {snap.name!r} with {EXTRA_SEEDS} more "
                                   "training seeds each ...")
+        self.watch.pause()
         self.session.start_confirmation(request)
         self._on_launched()
 
@@ -309,6 +331,7 @@ class TuningTab(QWidget):
         self._on_trials_changed(self.nTrialsSpin.value())
         self._update_controls()
         self.runningChanged.emit(False)
+        self._watch_shown_study()
 
     # -- results -----------------------------------------------------------------------------------
     def _clear_results(self) -> None:

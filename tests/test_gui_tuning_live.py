@@ -100,3 +100,50 @@ def test_counts_follow_other_workers_and_say_when_they_are_active(qtbot, make_ta
     qtbot.waitUntil(lambda: "5 complete" in tab.tuningStatus.text(), timeout=10_000)
     assert "Other workers" not in tab.tuningStatus.text()
     assert tab.trialsTable.rowCount() == 6
+
+
+def settle() -> None:
+    """Deliver the layout requests posted so far (a message's new height is laid out in them)."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+
+
+def places(tab, buttons) -> list:
+    """Where each button is in the tab, and its size."""
+    from PySide6.QtCore import QPoint
+
+    return [(b.mapTo(tab, QPoint(0, 0)), b.size()) for b in buttons]
+
+
+def test_buttons_stay_put_when_status_lines_come_and_grow(qtbot, make_tab):
+    scored_study("gui-still", 12)
+    tab = make_tab(iris_config())
+    tab.resize(900, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    buttons = [tab.startTuningButton, tab.stopTuningButton, tab.loadBestButton, tab.loadTrialButton,
+               tab.evaluateTestButton, tab.confirmTopButton]
+    open_existing(qtbot, tab, "gui-still", 12)
+    settle()
+    before = places(tab, buttons)
+    lines = tab.tuningStatus.fontMetrics().lineSpacing()
+    top_of_table = tab.trialsTable.mapTo(tab, tab.trialsTable.rect().topLeft()).y()
+
+    # the test evaluation's lines appear (a real click), then its result
+    tab.trialsTable.select_number(3)
+    qtbot.mouseClick(tab.evaluateTestButton, Qt.MouseButton.LeftButton)
+    assert tab.testResultLabel.text().startswith("Training trial #3")
+    qtbot.waitUntil(lambda: tab.testResultLabel.text().startswith("Test accuracy"), timeout=30_000)
+    settle()
+    assert places(tab, buttons) == before
+    assert tab.trialsTable.mapTo(tab, tab.trialsTable.rect().topLeft()).y() >= top_of_table + lines  # it made room
+
+    # a status of one line, then of many: the room for two lines is always kept
+    for text in ("Ready.", "Could not write the file: " + "a long reason " * 60):
+        tab.tuningStatus.setText(text)
+        settle()
+        assert places(tab, buttons) == before
+    assert tab.tuningStatus.text().endswith("…") and tab.tuningStatus.toolTip().endswith("reason ")

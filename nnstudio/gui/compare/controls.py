@@ -12,6 +12,7 @@ from ..widgets.status_label import StatusLabel
 from .variants import VariantsBox
 
 CONTROLS_WIDTH = (270, 380)  # px: the plots and the table get the rest
+STATUS_LINES = 3  # a longer message is cut short; the whole of it is in the tooltip
 
 
 class RunsBox(QGroupBox):
@@ -76,9 +77,9 @@ class CompareControls(QWidget):
         self.progress.setFormat("%p%")
         self.progressLabel = QLabel("", self)
         self.progressLabel.setObjectName("compareProgressLabel")
-        self.status = StatusLabel(self)
+        # the room of STATUS_LINES lines is kept: Run and Stop never move when a message comes
+        self.status = StatusLabel(self, max_lines=STATUS_LINES, reserve=True)
         self.status.setObjectName("compareStatus")
-        self.status.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.variants, 1)

@@ -47,13 +47,15 @@ class TuningResults(QSplitter):
         for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):
             trial_buttons.addWidget(b)
         trial_buttons.addStretch(1)
+        # the notes come and go above the table: the table gives them the room, and the buttons
+        # under it never move
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(self._filter_bar(table_box))
-        table_layout.addWidget(self.trialsTable, 1)
-        table_layout.addLayout(trial_buttons)
         table_layout.addWidget(self.failureLabel)
         table_layout.addWidget(self.testResultLabel)
+        table_layout.addWidget(self.trialsTable, 1)
+        table_layout.addLayout(trial_buttons)
         self.space = SearchSpace()
 
         self.historyPlot = HistoryPlot(self)

@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
 from ...tuning import SearchSpace, StudySnapshot, evaluate_on_test, quiet_optuna
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..qt.actions import widget_shortcut
+from ..widgets.status_label import StatusLabel
 from .actions import add_current_design, export_csv
 from .results import TuningResults
 from .run_bar import RunBar
@@ -40,6 +41,7 @@ from .worker import ConfirmRequest, RunRequest, RunStarted, StudyView
 log = logging.getLogger("nnstudio.tuning")
 
 TASK_TEST = "test"
+STATUS_LINES = 2   # a longer status is cut short; the whole of it is in the tooltip
 
 
 class TuningTab(QWidget):
@@ -79,9 +81,10 @@ class TuningTab(QWidget):
         self.form = TuningSettingsForm(self.session.run_task, self)
         self.study = self.form.study_box
         self.bar = RunBar(DEFAULT_TRIALS, self)
-        self.tuningStatus = QLabel("Ready.", self)
+        # two lines, always: the results below never move when the status grows or shrinks
+        self.tuningStatus = StatusLabel(self, max_lines=STATUS_LINES, reserve=True)
         self.tuningStatus.setObjectName("tuningStatus")
-        self.tuningStatus.setWordWrap(True)
+        self.tuningStatus.set_message("Ready.")
         self.settingsPanel = SettingsScroll(self.form, self)
         self.results = TuningResults(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -268,6 +271,7 @@ class TuningTab(QWidget):
 
     def shutdown(self) -> None:
         """Stop everything and wait for the threads, so nothing is left RUNNING (window closing)."""
+        self.watch.pause()
         self.session.shutdown()
 
     @Slot(object)

@@ -1,0 +1,46 @@
+"""The Compare tab at the sizes people use: nothing moves under the mouse, the table shows its
+rows and columns, the first run keeps the window responsive, and old results say they are old."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from test_gui_compare import choose_factor, make_tab, run_to_end, shown_compare_tab, small_config  # noqa: E402,F401
+
+
+def settle() -> None:
+    """Deliver the layout requests posted so far (a message's new height is laid out in them)."""
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+
+
+def places(tab, buttons) -> list:
+    return [(b.mapTo(tab, QPoint(0, 0)), b.size()) for b in buttons]
+
+
+def test_run_and_stop_stay_put_when_a_message_comes_and_grows(qtbot, make_tab, tmp_path):
+    tab = make_tab()
+    settle()
+    buttons = [tab.runButton, tab.stopButton]
+    before = places(tab, buttons)
+    choose_factor(tab, "learning_rate")
+    for i in range(tab.valuesList.count()):
+        tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.mouseClick(tab.runButton, Qt.MouseButton.LeftButton)  # nothing ticked: one line of error
+    assert "Tick at least one value" in tab.status.text()
+    settle()
+    assert places(tab, buttons) == before
+    paths = []
+    for i in range(12):  # twelve unreadable files: a message of twelve lines, cut to the room kept for it
+        paths.append(tmp_path / f"broken-{i}.json")
+        paths[-1].write_text("{not json")
+    tab.add_files([str(p) for p in paths])
+    assert tab.status.is_cut()
+    settle()
+    assert places(tab, buttons) == before

@@ -44,3 +44,24 @@ def test_run_and_stop_stay_put_when_a_message_comes_and_grows(qtbot, make_tab, t
     assert tab.status.is_cut()
     settle()
     assert places(tab, buttons) == before
+
+
+def test_at_1280_by_800_the_table_shows_six_rows_and_every_column(qtbot):
+    window, tab = shown_compare_tab(qtbot, small_config(epochs=2))
+    try:
+        choose_factor(tab, "init_method")
+        assert tab.valuesList.count() >= 6
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        assert (window.width(), window.height()) == (1280, 800)
+        table = tab.table
+        assert tab.proxy.rowCount() >= 6
+        qtbot.waitUntil(lambda: table.rowHeight(0) > 0)
+        rows_shown = table.viewport().height() / table.rowHeight(0)
+        assert rows_shown >= 6, rows_shown
+        assert table.hidden_titles == [] and not table.horizontalScrollBar().isVisible()
+        header = table.horizontalHeader()
+        assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
+        assert "more column" not in tab.targetLabel.text()
+    finally:
+        window.shutdown()

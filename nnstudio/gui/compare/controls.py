@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QProgressBar, QPushButton,
                                QSizePolicy, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from ...compare import DEFAULT_SEEDS, MAX_SEEDS, default_workers
@@ -12,7 +12,7 @@ from ..widgets.status_label import StatusLabel
 from .variants import VariantsBox
 
 CONTROLS_WIDTH = (270, 380)  # px: the plots and the table get the rest
-STATUS_LINES = 3  # a longer message is cut short; the whole of it is in the tooltip
+STATUS_LINES = 2  # a longer message is cut short; the whole of it is in the tooltip
 
 
 class RunsBox(QGroupBox):
@@ -46,15 +46,24 @@ class RunsBox(QGroupBox):
         self.workersSpin.setRange(1, max(1, default_workers()) * 2)
         self.workersSpin.setValue(workers or default_workers())
         self.workersSpin.setToolTip("Worker processes training at the same time (one per CPU core is best).")
-        form = QFormLayout(self)
-        form.addRow("Seeds per variant", self.seedsSpin)
-        form.addRow("Epochs", self.epochsSpin)
-        form.addRow("Target", self.targetSpin)
-        form.addRow("Parallel workers", self.workersSpin)
+        # two fields a line: the column stays short, so the table below gets its rows
+        grid = QGridLayout(self)
+        for i, (text, spin) in enumerate((("Seeds", self.seedsSpin), ("Epochs", self.epochsSpin),
+                                          ("Target", self.targetSpin), ("Workers", self.workersSpin))):
+            label = QLabel(text, self)
+            label.setBuddy(spin)
+            label.setToolTip(spin.toolTip())
+            grid.addWidget(label, i // 2, 2 * (i % 2))
+            grid.addWidget(spin, i // 2, 2 * (i % 2) + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setVerticalSpacing(4)
 
 
 class CompareControls(QWidget):
-    """``compareControls``: what to compare and how, and how far the run is."""
+    """``compareControls``: what to compare and how (the column), and the run bar (:attr:`bar`:
+    Run, Stop, the progress) with the status under it (:attr:`status`), which the tab places
+    across its top."""
 
     def __init__(self, workers: int | None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,17 +86,21 @@ class CompareControls(QWidget):
         self.progress.setFormat("%p%")
         self.progressLabel = QLabel("", self)
         self.progressLabel.setObjectName("compareProgressLabel")
-        # the room of STATUS_LINES lines is kept: Run and Stop never move when a message comes
-        self.status = StatusLabel(self, max_lines=STATUS_LINES, reserve=True)
+        self.progressLabel.setMinimumWidth(self.progressLabel.fontMetrics().horizontalAdvance(
+            "14/14 runs finished, 2 training, 3 stopped · 12m 30s"))
+        # the room of STATUS_LINES lines is kept: nothing moves when a message comes
+        self.status = StatusLabel(parent, max_lines=STATUS_LINES, reserve=True)
         self.status.setObjectName("compareStatus")
+        self.bar = QWidget(parent)
+        self.bar.setObjectName("compareRunBar")
+        bar = row(self.runButton, self.stopButton, self.progress, self.progressLabel)
+        bar.setStretchFactor(self.progress, 1)
+        self.bar.setLayout(bar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(self.variants, 1)
         layout.addWidget(self.runs)
-        layout.addLayout(row(self.runButton, self.stopButton))
-        layout.addWidget(self.progress)
-        layout.addWidget(self.progressLabel)
-        layout.addWidget(self.status)
         self.setMinimumWidth(CONTROLS_WIDTH[0])
         self.setMaximumWidth(CONTROLS_WIDTH[1])
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)

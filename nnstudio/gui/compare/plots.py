@@ -54,7 +54,7 @@ class CurvesPlot(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background=BACKGROUND, axisItems={"left": LogTickAxis("left")})
         self.setObjectName("comparePlot")
-        self.setMinimumSize(320, 220)
+        self.setMinimumSize(320, 170)  # the table under it keeps its rows at 1280 x 800
         self.title = ""
         self.hint = None
         item = self.getPlotItem()
@@ -149,7 +149,7 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("compareHistograms")
         self.setBackground(BACKGROUND)
-        self.setMinimumSize(320, 200)
+        self.setMinimumSize(320, 160)
         self.columns = columns
         self.plots: list[pg.PlotItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -193,7 +193,7 @@ class DepthPlot(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("compareDepthPlot")
         self.setBackground(BACKGROUND)
-        self.setMinimumSize(320, 260)
+        self.setMinimumSize(320, 170)
         self.metric_plot = self.addPlot(row=0, col=0)
         self.gap_plot = self.addPlot(row=1, col=0)
         self.gap_plot.setXLink(self.metric_plot)

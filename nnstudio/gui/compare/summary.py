@@ -10,6 +10,8 @@ from ..widgets.build import named_button
 from ..widgets.rows import row
 from .table import SummaryModel, SummaryTable, sorting_proxy
 
+ROWS_SHOWN = 6  # the table always has room for this many variants
+
 
 class SummaryArea(QWidget):
     """The summary table (one row per variant) with the target note and the two buttons below it.
@@ -44,6 +46,7 @@ class SummaryArea(QWidget):
         self.targetLabel = QLabel("", self)
         self.targetLabel.setObjectName("compareTargetLabel")
         self.targetLabel.setWordWrap(True)
+        self._reserve_rows(ROWS_SHOWN)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
@@ -51,6 +54,13 @@ class SummaryArea(QWidget):
         notes.setStretchFactor(self.targetLabel, 1)  # the note takes the free width, wrapping only when short of it
         layout.addLayout(notes)
         self.table.customContextMenuRequested.connect(self._table_menu)
+
+    def _reserve_rows(self, rows: int) -> None:
+        """Keep the table tall enough for ``rows`` variants (a cell is "mean" over "± std"), under
+        its two-line headers."""
+        lines = self.table.fontMetrics().lineSpacing()
+        frame = 2 * self.table.frameWidth()
+        self.table.setMinimumHeight(frame + (2 * lines + 12) + rows * (2 * lines + 1))
 
     def selected_variant(self) -> int | None:
         """The variant of the selected row, or None."""

@@ -17,7 +17,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
 from ...compare import Comparison, ComparisonResults, Target, depth_rows, recommend_from_rows, write_depth, \
     write_summary
@@ -76,12 +76,19 @@ class CompareTab(QWidget):
         self.views = ComparisonViews(self)
         self.summary = SummaryArea(self)
         self._name_parts()
-        right = named_splitter(Qt.Orientation.Vertical, "compareSplitter", [self.views, self.summary], [3, 2], self)
+        # Run, Stop and the status across the top; what to compare beside the curves; the table
+        # under both, as wide as the tab, so that every column fits
+        top = named_splitter(Qt.Orientation.Horizontal, "compareTopSplitter", [self.controls, self.views], [0, 1],
+                             self)
+        top.setSizes([self.controls.minimumSizeHint().width(), 4 * self.controls.maximumWidth()])  # the curves the rest
+        main = named_splitter(Qt.Orientation.Vertical, "compareSplitter", [top, self.summary], [3, 2], self)
         QWidget.setTabOrder(self.depthPlot, self.views.tabBar())  # the tab bar after the pages, as it was made
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.controls)
-        layout.addWidget(right, 1)
+        layout.setSpacing(4)
+        layout.addWidget(self.controls.bar)
+        layout.addWidget(self.controls.status)
+        layout.addWidget(main, 1)
         self._connect()
         self.controls.variants.show_factor()
         self._set_running(False)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGroupBox, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLineEdit, QListWidget, QListWidgetItem, QPushButton, QStyle, QVBoxLayout, QWidget)
 
 from ...compare import FACTORS, format_value
 from ...config import ExperimentConfig
@@ -22,6 +22,7 @@ from ..widgets.rows import row
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1    # "value" or "file"
 PATH_ROLE = Qt.ItemDataRole.UserRole + 2
+LIST_MIN_HEIGHT = 84  # px: the three buttons beside it
 FILE_FILTER = f"nnstudio experiments (*{EXPERIMENT_SUFFIX});;All files (*)"
 
 _PLACEHOLDERS = {
@@ -55,9 +56,17 @@ class VariantsBox(QGroupBox):
         form = QFormLayout()
         form.addRow("Vary", self.factorCombo)
         layout.addLayout(form)
-        layout.addWidget(self.valuesList, 1)
+        # the buttons beside the list, not under it: the column stays short at 1280 x 800
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        for button in (self.defaultsButton, self.removeButton, self.addFileButton):
+            side.addWidget(button)
+        side.addStretch(1)
+        beside = QHBoxLayout()
+        beside.addWidget(self.valuesList, 1)
+        beside.addLayout(side)
+        layout.addLayout(beside, 1)
         layout.addLayout(row(self.addValueEdit, self.addValueButton))
-        layout.addLayout(row(self.defaultsButton, self.removeButton, self.addFileButton))
         self.factorCombo.currentIndexChanged.connect(self.show_factor)
         self.addValueButton.clicked.connect(self._add_typed_values)
         self.addValueEdit.returnPressed.connect(self._add_typed_values)
@@ -82,7 +91,7 @@ class VariantsBox(QGroupBox):
                                         | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.valuesList.setToolTip("One variant per ticked line. Double-click (or F2) to edit a value; "
                                    "Delete removes the selected lines.")
-        self.valuesList.setMinimumHeight(120)
+        self.valuesList.setMinimumHeight(LIST_MIN_HEIGHT)
         self.addValueEdit = QLineEdit(self)
         self.addValueEdit.setObjectName("compareAddValueEdit")
         self.addValueEdit.setClearButtonEnabled(True)

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QWidget
 
@@ -24,6 +24,7 @@ from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED
                         style_axis)
 
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
+PREPARED_VARIANTS = 8  # the curves' items made ahead, while the window is idle
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
 # metric key -> (menu text, axis label)
@@ -63,6 +64,12 @@ class CurvesPlot(pg.PlotWidget):
         self.mean_curves: list[pg.PlotDataItem] = []
         self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self._fills: list[pg.FillBetweenItem] = []
+        self._slots: list[tuple] = []  # (lo, hi, fill, curve) of each variant, kept for the next comparison
+        self._prepared = 0
+        self._preparing = QTimer(self)  # a child: it goes with the plot, never fires on a deleted one
+        self._preparing.setSingleShot(True)
+        self._preparing.setInterval(0)
+        self._preparing.timeout.connect(self._prepare_one)
         self.metric_key = "val_loss"  # not "metric": that would hide QPaintDevice.metric() and crash painting
         # centred and wrapped to the plot's width (a TextItem keeps its size in pixels)
         self.hint = pg.TextItem(HINT, color=AXIS_COLOR, anchor=(0.5, 0.5))
@@ -94,25 +101,54 @@ class CurvesPlot(pg.PlotWidget):
             self.hint.setTextWidth(max(width - 20, 80))
 
     def set_variants(self, labels: Sequence[str]) -> None:
-        """Start over with one (empty) curve and band per label."""
-        item = self.getPlotItem()
-        for obj in [*self.mean_curves, *(e for pair in self._edges for e in pair), *self._fills]:
-            item.removeItem(obj)
-        self.mean_curves, self._edges, self._fills = [], [], []
+        """Start over with one (empty) curve and band per label (the items of an earlier
+        comparison, or those made ahead by :meth:`prepare`, are used again)."""
+        while len(self._slots) < len(labels):
+            self._add_slot()
+        self.legend.clear()
         self.hint.setVisible(not labels)
-        for i, label in enumerate(labels):
-            color = variant_color(i)
-            # edges need a (transparent) pen: a PlotDataItem without one never passes its data on
-            edge_pen = pg.mkPen(_fill(color, 0).color())
-            lo = item.plot([], [], pen=edge_pen)
-            hi = item.plot([], [], pen=edge_pen)
-            fill = pg.FillBetweenItem(lo, hi, brush=_fill(color, BAND_ALPHA))
-            item.addItem(fill)
-            curve = item.plot([], [], pen=pg.mkPen(color, width=2), name=label)
-            curve.setZValue(10)
-            self._edges.append((lo, hi))
-            self._fills.append(fill)
-            self.mean_curves.append(curve)
+        for i, (lo, hi, fill, curve) in enumerate(self._slots):
+            used = i < len(labels)
+            for obj in (lo, hi, curve):
+                obj.setData([], [])
+                obj.setVisible(used)
+            fill.setVisible(used)
+            if used:
+                color = variant_color(i)
+                fill.setBrush(_fill(color, BAND_ALPHA))
+                curve.setPen(pg.mkPen(color, width=2))
+                self.legend.addItem(curve, labels[i])
+            curve.opts["name"] = labels[i] if used else None
+        n = len(labels)
+        self.mean_curves = [slot[3] for slot in self._slots[:n]]
+        self._edges = [(slot[0], slot[1]) for slot in self._slots[:n]]
+        self._fills = [slot[2] for slot in self._slots[:n]]
+
+    def prepare(self, count: int = PREPARED_VARIANTS) -> None:
+        """Make the items of ``count`` variants ahead, one variant per turn of the event loop, so
+        that the first Run does not spend its first moment building them."""
+        self._prepared = max(self._prepared, count)
+        self._preparing.start()
+
+    def _prepare_one(self) -> None:
+        if len(self._slots) < self._prepared:
+            self._add_slot()
+            self._preparing.start()
+
+    def _add_slot(self) -> None:
+        item = self.getPlotItem()
+        color = variant_color(len(self._slots))
+        # edges need a (transparent) pen: a PlotDataItem without one never passes its data on
+        edge_pen = pg.mkPen(_fill(color, 0).color())
+        lo = pg.PlotDataItem([], [], pen=edge_pen)
+        hi = pg.PlotDataItem([], [], pen=edge_pen)
+        curve = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=2))
+        fill = pg.FillBetweenItem(lo, hi, brush=_fill(color, BAND_ALPHA))
+        for obj in (lo, hi, fill, curve):
+            item.addItem(obj)  # not in the legend: set_variants names the curves in use
+            obj.setVisible(False)
+        curve.setZValue(10)
+        self._slots.append((lo, hi, fill, curve))
 
     def set_metric(self, metric: str) -> None:
         self.metric_key = metric

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
@@ -37,6 +37,7 @@ from .worker import CompareWorker
 
 USER_ERRORS = (UserError, ValueError)
 SHUTDOWN_TIMEOUT_MS = 15000
+REDRAW_INTERVAL_MS = 250  # a run's views redraw at most this often (a redraw of many variants takes ~0.1 s)
 STYLE = banner_style("compareStatus") + note_banner_style("compareDepthSentence")
 
 
@@ -71,6 +72,10 @@ class CompareTab(QWidget):
         self._thread = None
         self._started_at = 0.0
         self._failed = ""
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw.timeout.connect(self._refresh)
 
         self.controls = CompareControls(workers, self)
         self.views = ComparisonViews(self)
@@ -128,6 +133,10 @@ class CompareTab(QWidget):
             shortcut = QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.plot.prepare()  # the curves' items, made while the user chooses what to compare
 
     @property
     def factor(self) -> str:
@@ -208,13 +217,15 @@ class CompareTab(QWidget):
         if self.results is None:
             return
         self.results.add_all(events)
-        self._refresh()
+        if not self._redraw.isActive():  # events come up to 20 times a second; the views redraw 4 times
+            self._redraw.start()
 
     def _on_failed(self, message: str) -> None:
         self._failed = message
         self._show_status(message, "error")
 
     def _on_finished(self) -> None:
+        self._redraw.stop()
         self._worker = None
         self._set_running(False)
         self._refresh()

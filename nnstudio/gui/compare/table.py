@@ -50,11 +50,13 @@ class SummaryModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[SummaryRow] = []
         self.columns: tuple[Column, ...] = columns_for(True)
+        self._cells: list[list[tuple]] = []  # (text, sort value) per row and column: the view asks often
 
     def set_rows(self, rows: Sequence[SummaryRow], classification: bool | None) -> None:
         """Replace the rows; same variants and columns only refresh the cells (keeps selection)."""
         columns = columns_for(classification)
         same_shape = columns == self.columns and [r.label for r in rows] == [r.label for r in self.rows]
+        self._cells = [[_cell(column, row) for column in columns] for row in rows]
         if same_shape:
             self.rows = list(rows)
             if self.rows:
@@ -85,12 +87,9 @@ class SummaryModel(QAbstractTableModel):
             return None
         row, column = self.rows[index.row()], self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row).replace(" ± ", "\n± ")  # mean over ± std: half as wide
+            return self._cells[index.row()][index.column()][0]
         if role == SORT_ROLE:
-            value = column.value(row)
-            if isinstance(value, float) and math.isnan(value):
-                return math.inf  # missing figures sort after every number
-            return value
+            return self._cells[index.row()][index.column()][1]
         if role == Qt.ItemDataRole.DecorationRole and column.key == "label":
             return QColor(variant_color(row.variant))
         if role == Qt.ItemDataRole.ForegroundRole and column.key == "status" and \
@@ -114,6 +113,14 @@ class SummaryModel(QAbstractTableModel):
 
     def variant_at(self, row: int) -> int:
         return self.rows[row].variant
+
+
+def _cell(column: Column, row: SummaryRow) -> tuple:
+    """A cell's text (mean over ± std: half as wide) and its sort value (missing figures last)."""
+    value = column.value(row)
+    if isinstance(value, float) and math.isnan(value):
+        value = math.inf
+    return column.text(row).replace(" ± ", "\n± "), value
 
 
 def sorting_proxy(model: SummaryModel, parent=None) -> QSortFilterProxyModel:
@@ -158,12 +165,13 @@ class SummaryTable(QTableView):
         self.setWordWrap(False)
         self.hidden_titles: list[str] = []
         self._fitting = False
+        self._fitted_key = None
 
     def setModel(self, model) -> None:
         super().setModel(model)
         model.modelReset.connect(self.fit_columns)
         model.layoutChanged.connect(self.fit_columns)
-        model.dataChanged.connect(lambda *_: self.fit_columns())
+        model.dataChanged.connect(lambda *_: self._fit_if_texts_changed())
         self.fit_columns()
 
     def viewportEvent(self, event) -> bool:
@@ -171,6 +179,14 @@ class SummaryTable(QTableView):
         if event.type() == QEvent.Type.Resize:  # also when a scroll bar comes or goes
             self.fit_columns()
         return handled
+
+    def _fit_if_texts_changed(self) -> None:
+        """Refit only when a column's texts changed in length (a run's updates mostly keep them)."""
+        source = self._summary_model()
+        key = tuple(tuple(len(text) for text, _ in row) for row in source._cells) if source is not None else None
+        if key != self._fitted_key:
+            self._fitted_key = key
+            self.fit_columns()
 
     def _summary_model(self):
         model = self.model()

@@ -28,6 +28,7 @@ class ComparisonViews(QTabWidget):
         self._comparison: Comparison | None = None
         self._results: ComparisonResults | None = None
         self._histograms_dirty = False
+        self._grid_labels: list[str] | None = None   # the variants the histogram grid was made for
         self._make_curve_controls()
         self._make_histogram_controls()
         self.depthPlot = DepthPlot(self)
@@ -89,7 +90,9 @@ class ComparisonViews(QTabWidget):
         self._comparison, self._results = comparison, results
         labels = comparison.labels
         self.plot.set_variants(labels)
-        self.histograms.set_variants(labels)
+        self._grid_labels = None  # the histograms' plots are made when their page is first shown
+        if self.currentIndex() == HISTOGRAMS:
+            self._make_grid()
         self.layerCombo.clear()
         self.epochSlider.setRange(0, 0)
         self.setTabEnabled(DEPTH, comparison.factor == "depth")
@@ -122,8 +125,15 @@ class ComparisonViews(QTabWidget):
             self._refresh_curves()
 
     def _on_page_changed(self, index: int) -> None:
+        if index == HISTOGRAMS and self._comparison is not None and self._grid_labels is None:
+            self._make_grid()
+            self._histograms_dirty = True
         if index == HISTOGRAMS and self._histograms_dirty:
             self._redraw_histograms()
+
+    def _make_grid(self) -> None:
+        self._grid_labels = list(self._comparison.labels)
+        self.histograms.set_variants(self._grid_labels)
 
     def _sync_histogram_controls(self) -> None:
         results = self._results

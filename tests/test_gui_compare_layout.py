@@ -65,3 +65,26 @@ def test_at_1280_by_800_the_table_shows_six_rows_and_every_column(qtbot):
         assert "more column" not in tab.targetLabel.text()
     finally:
         window.shutdown()
+
+
+def test_results_are_marked_as_from_the_previous_design_until_it_comes_back(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "init_method")
+    for i in range(tab.valuesList.count()):
+        if i > 1:
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    stale = tab.summary.staleLabel
+    tab.stale.check()
+    assert stale.isHidden()
+    designed = tab.holder["config"]
+    tab.holder["config"] = designed.replace(learning_rate=0.5)  # the editor's design changes
+    qtbot.waitUntil(lambda: stale.isVisible(), timeout=3000)
+    assert "previous design" in stale.text() and stale.property("severity") == "warning"
+    tab.holder["config"] = designed  # undo brings it back
+    qtbot.waitUntil(lambda: stale.isHidden(), timeout=3000)
+    tab.holder["config"] = designed.replace(epochs=7)
+    qtbot.waitUntil(lambda: stale.isVisible(), timeout=3000)
+    run_to_end(qtbot, tab)  # results of the design as it is now
+    assert stale.isHidden()

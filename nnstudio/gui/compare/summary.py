@@ -43,12 +43,20 @@ class SummaryArea(QWidget):
             "depth.csv, depth.json and depth.png) into a folder, as `nnstudio compare` does.", self)
         self.openAction = QAction("Open in editor", self)
         self.openAction.setObjectName("compareOpenAction")
+        self.staleLabel = QLabel("These results are from the previous design: it has changed since they ran "
+                                 "(Run comparison again, or undo back to it).", self)
+        self.staleLabel.setObjectName("compareStaleLabel")
+        self.staleLabel.setWordWrap(True)
+        self.staleLabel.setToolTip("The curves and the table describe the design as it was when the comparison "
+                                   "ran, not the editor's design now.")
+        self.staleLabel.hide()
         self.targetLabel = QLabel("", self)
         self.targetLabel.setObjectName("compareTargetLabel")
         self.targetLabel.setWordWrap(True)
         self._reserve_rows(ROWS_SHOWN)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.staleLabel)
         layout.addWidget(self.table, 1)
         notes = row(self.targetLabel, trailing=[self.saveButton, self.openButton])
         notes.setStretchFactor(self.targetLabel, 1)  # the note takes the free width, wrapping only when short of it

@@ -27,10 +27,11 @@ from ...errors import UserError
 from ...files import FileFormatError
 from ...progress import format_seconds
 from ..plots.base import save_widget_png
-from ..qt.style import banner_style, note_banner_style
+from ..qt.style import banner_style, note_banner_style, set_severity
 from ..qt.threads import start_worker, stop_and_wait
 from ..widgets.build import named_splitter
 from .controls import CompareControls
+from .stale import StaleWatch
 from .summary import SummaryArea
 from .views import ComparisonViews
 from .worker import CompareWorker
@@ -38,7 +39,7 @@ from .worker import CompareWorker
 USER_ERRORS = (UserError, ValueError)
 SHUTDOWN_TIMEOUT_MS = 15000
 REDRAW_INTERVAL_MS = 250  # a run's views redraw at most this often (a redraw of many variants takes ~0.1 s)
-STYLE = banner_style("compareStatus") + note_banner_style("compareDepthSentence")
+STYLE = banner_style("compareStatus") + banner_style("compareStaleLabel") + note_banner_style("compareDepthSentence")
 
 
 class CompareTab(QWidget):
@@ -94,6 +95,9 @@ class CompareTab(QWidget):
         layout.addWidget(self.controls.bar)
         layout.addWidget(self.controls.status)
         layout.addWidget(main, 1)
+        self.stale = StaleWatch(self._provider, self.isVisible, self)
+        self.stale.staleChanged.connect(self._show_stale)
+        set_severity(self.summary.staleLabel, "warning")
         self._connect()
         self.controls.variants.show_factor()
         self._set_running(False)
@@ -177,6 +181,7 @@ class CompareTab(QWidget):
             self._show_status(str(exc), "error")
             return False
         self.comparison = comparison
+        self.stale.track(self._base_or_default())
         self.results = ComparisonResults(comparison, self._target())
         self._failed = ""
         self.views.begin(comparison, self.results)
@@ -307,6 +312,9 @@ class CompareTab(QWidget):
 
     def _update_open_enabled(self, *_) -> None:
         self.summary.set_open_enabled(self.selected_variant() is not None)
+
+    def _show_stale(self, stale: bool) -> None:
+        self.summary.staleLabel.setVisible(stale)
 
     def _show_status(self, text: str, severity: str = "") -> None:
         self.status.show_message(text, severity)

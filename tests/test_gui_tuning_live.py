@@ -147,3 +147,26 @@ def test_buttons_stay_put_when_status_lines_come_and_grow(qtbot, make_tab):
         settle()
         assert places(tab, buttons) == before
     assert tab.tuningStatus.text().endswith("…") and tab.tuningStatus.toolTip().endswith("reason ")
+
+
+def test_quitting_mid_study_names_the_running_study(qtbot, make_tab):
+    from PySide6.QtWidgets import QMessageBox
+
+    from nnstudio.gui.tune.actions import quit_box
+
+    tab = make_tab(iris_config(patience=100000))
+    tab.epochsSpin.setValue(100000)  # a trial that would take minutes
+    tab.nTrialsSpin.setValue(3)
+    tab.studyCombo.setEditText("gui-quit")
+    assert tab.quit_question() is None and tab.confirm_quit()  # nothing runs: nothing to ask
+    qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.snapshot() is not None and tab.snapshot().count("RUNNING") == 1,
+                    timeout=RUN_TIMEOUT_MS)
+    box = quit_box(tab)
+    assert box.windowTitle() == "Quit while tuning?"
+    assert "Study 'gui-quit' is running (0 of 3 trials finished, 1 running)" in box.text()
+    assert "end as FAIL" in box.text() and box.defaultButton() is box.button(QMessageBox.StandardButton.No)
+    assert box.button(QMessageBox.StandardButton.Yes).text() == "Stop and quit"
+    qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+    assert tab.quit_question() is None

@@ -1,4 +1,5 @@
-"""The Tune tab's "Add current design" and "Export CSV" (plain functions on the tab's parts).
+"""The Tune tab's "Add current design", "Export CSV" and the question before quitting mid-session
+(plain functions on the tab's parts).
 
 A design added before its study exists waits in the tab and runs first when the study starts;
 added to an existing or running study, it is enqueued at once (in a thread: the storage may be
@@ -7,12 +8,14 @@ a remote database), and the next trial any worker starts is that design.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ...config import ConfigError
 from ...tuning import open_study
 from ...tuning.enqueue import enqueue_designs
 from ...tuning.views import write_table_csv
+from .run_bar import TRIALS_FORMAT
+from .status import quit_text
 
 TASK_ENQUEUE = "enqueue"
 
@@ -65,3 +68,21 @@ def export_csv(tab) -> str | None:
         return None
     tab.tuningStatus.setText(f"Wrote {len(snapshot.rows)} trials to {path}.")
     return path
+
+
+def quit_question(tab) -> str:
+    """The question before quitting while the tab's session runs: the study, how far it is, what stops."""
+    confirming = tab.bar.tuningProgress.format() != TRIALS_FORMAT
+    return quit_text(tab.study.study_name(), tab.snapshot(), tab._run_info, confirming)
+
+
+def quit_box(tab) -> QMessageBox | None:
+    """The dialog that asks it (None when no session runs); "No" is the default."""
+    question = tab.quit_question()
+    if question is None:
+        return None
+    box = QMessageBox(QMessageBox.Icon.Warning, "Quit while tuning?", question,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, tab)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.button(QMessageBox.StandardButton.Yes).setText("Stop and quit")
+    return box

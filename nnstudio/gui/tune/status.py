@@ -89,6 +89,22 @@ def test_result_text(summary, study: str, trial: int) -> str:
             "(never used while tuning).")
 
 
+def quit_text(name: str, snapshot: StudySnapshot | None, info, confirming: bool) -> str:
+    """The question before quitting mid-session: which study, how far it is, what stops."""
+    if confirming:
+        doing = f"The top trials of study {name!r} are being confirmed"
+        if snapshot is not None and snapshot.confirm_total:
+            doing += f" ({snapshot.confirm_done} of {snapshot.confirm_total} training runs done)"
+    else:
+        doing = f"Study {name!r} is running"
+        if snapshot is not None:
+            done = max(snapshot.finished - (info.done_before if info is not None else 0), 0)
+            target = f" of {info.target - info.done_before}" if info is not None and info.target else ""
+            doing += f" ({done}{target} trials finished, {snapshot.count('RUNNING')} running)"
+    return (f"{doing}.\n\nQuitting stops its worker processes: the trials they are running end as FAIL. "
+            "Finished trials stay in the study; Start on the same study adds more later.")
+
+
 def slug(text: str) -> str:
     """A study-name-safe form of a config name."""
     keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in text.strip())

@@ -11,25 +11,24 @@ study's storage and hands the window copied snapshots, so the window stays respo
 Trials are scored on the validation split only; "Evaluate on test" trains the chosen config once
 more and reports its test metrics, once.
 
-The tab is assembled from :class:`~.settings_form.TuningSettingsForm` (left),
-:class:`~.results.TuningResults` (right) and :class:`~.session.TuningSession` (the threads).
+Parts: :class:`~.settings_form.TuningSettingsForm` (left), :class:`~.results.TuningResults` (right),
+:class:`~.session.TuningSession` (the threads), :class:`~.watch.StudyWatch` (other processes' trials).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
 from ...tuning import SearchSpace, StudySnapshot, evaluate_on_test, quiet_optuna
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..qt.actions import widget_shortcut
 from ..widgets.status_label import StatusLabel
-from .actions import add_current_design, export_csv
+from .actions import add_current_design, export_csv, quit_box, quit_question
 from .results import TuningResults
 from .run_bar import RunBar
 from .session import TuningSession
@@ -37,8 +36,6 @@ from .settings_form import DEFAULT_TRIALS, SettingsScroll, TuningSettingsForm
 from .status import confirm_finished_text, finished_text, live_text, running_text, slug
 from .watch import StudyWatch
 from .worker import ConfirmRequest, RunRequest, RunStarted, StudyView
-
-log = logging.getLogger("nnstudio.tuning")
 
 TASK_TEST = "test"
 STATUS_LINES = 2   # a longer status is cut short; the whole of it is in the tooltip
@@ -268,6 +265,15 @@ class TuningTab(QWidget):
             return
         self.tuningStatus.setText("Stopping: the workers abort their trials ...")
         self._update_controls()
+
+    def quit_question(self) -> str | None:
+        """What quitting now would stop (None when no session runs): the window asks it before closing."""
+        return quit_question(self) if self.is_running() else None
+
+    def confirm_quit(self) -> bool:
+        """Ask whether to quit while a session runs (True when none runs, or the user says quit)."""
+        box = quit_box(self)
+        return box is None or box.exec() == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         """Stop everything and wait for the threads, so nothing is left RUNNING (window closing)."""

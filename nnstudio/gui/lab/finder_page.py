@@ -13,22 +13,20 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from ...config import ExperimentConfig
 from ...errors import UserError
 from ...lab import FinderResult, Verdict
-from ..qt.style import banner_style, set_severity
-from ..qt.threads import start_worker, stop_and_wait
+from ..qt.style import banner_style
+from .job_page import JobPage, button, spin
 from .plots import FinderPlot, VerifyPlot
 from .worker import FinderWorker
 
-SHUTDOWN_TIMEOUT_MS = 15000
-
-
-class FinderPage(QWidget):
+class FinderPage(JobPage):
     """Signals: ``useRate(float)``, ``searchBand(float, float)``, ``runFinished()``."""
+
+    thread_name = "lab-finder"
 
     useRate = Signal(float)
     searchBand = Signal(float, float)
@@ -39,22 +37,20 @@ class FinderPage(QWidget):
         super().__init__(parent)
         self._config_provider = config_provider
         self._workers, self._backend = workers, backend
-        self._worker: FinderWorker | None = None
-        self._thread = None
         self.result: FinderResult | None = None
         self.verdict: Verdict | None = None
         self._build()
 
     def _build(self) -> None:
-        self.seedsSpin = _spin(self, "labSeedsSpin", 1, 10, 3, "Range tests, one per seed (config seed + 0, 1, ...): "
+        self.seedsSpin = spin(self, "labSeedsSpin", 1, 10, 3, "Range tests, one per seed (config seed + 0, 1, ...): "
                                "the spread between them shows how far one test can be trusted.")
-        self.verifyEpochsSpin = _spin(self, "labVerifyEpochsSpin", 0, 100, 5,
+        self.verifyEpochsSpin = spin(self, "labVerifyEpochsSpin", 0, 100, 5,
                                       "Epochs each candidate trains (on 2 seeds, in parallel processes) to verify it; "
                                       "0 skips the verification.")
-        self.findButton = _button(self, "labFindButton", "Find learning rate", "Run the range tests from the current "
+        self.findButton = button(self, "labFindButton", "Find learning rate", "Run the range tests from the current "
                                   "design, then verify the candidates (Ctrl+Shift+F)")
         self.findButton.setShortcut(QKeySequence("Ctrl+Shift+F"))
-        self.stopButton = _button(self, "labStopButton", "Stop", "Stop the range tests or the verification")
+        self.stopButton = button(self, "labStopButton", "Stop", "Stop the range tests or the verification")
         self.stopButton.setEnabled(False)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("labFinderProgress")
@@ -91,9 +87,9 @@ class FinderPage(QWidget):
         self.summary.setMinimumWidth(260)
         self.summary.setToolTip("rate: the geometric mean of the seeds' suggestions; spread: largest / smallest "
                                 "seed's suggestion; val loss: mean over the verification seeds")
-        self.useButton = _button(self, "labUseButton", "Use suggestion", "Set the design's learning rate to the "
+        self.useButton = button(self, "labUseButton", "Use suggestion", "Set the design's learning rate to the "
                                  "suggested rate (one edit; Ctrl+Z undoes it)")
-        self.searchButton = _button(self, "labSearchBandButton", "Search this band in Tune",
+        self.searchButton = button(self, "labSearchBandButton", "Search this band in Tune",
                                     "Set the Tune tab's learning-rate range to the recommended band (log scale)")
         for b in (self.useButton, self.searchButton):
             b.setEnabled(False)
@@ -114,9 +110,6 @@ class FinderPage(QWidget):
         return split
 
     # -- running -------------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self._worker is not None
-
     def start(self) -> None:
         if self.is_running():
             return
@@ -138,24 +131,15 @@ class FinderPage(QWidget):
         worker.verifying.connect(self._on_verifying)
         worker.verdict.connect(self._on_verdict)
         worker.failed.connect(lambda message: self._show(message, "error"))
-        worker.finished.connect(self._on_finished)
-        self._worker = worker
-        self._set_running(True)
         self.progress.setRange(0, self.seedsSpin.value())
         self.progress.setValue(0)
-        self._show(f"Range tests on {self.seedsSpin.value()} seeds…", "busy")
-        self._thread = start_worker(worker, "lab-finder")
+        self._launch(worker, f"Range tests on {self.seedsSpin.value()} seeds…")
 
-    def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
-            self._show("Stopping…", "busy")
-
-    def shutdown(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
-            stop_and_wait(self._thread, SHUTDOWN_TIMEOUT_MS)
-            self._worker = self._thread = None
+    def stop(self) -> bool:
+        if not super().stop():
+            return False
+        self._show("Stopping…", "busy")
+        return True
 
     def _set_running(self, running: bool) -> None:
         self.findButton.setEnabled(not running)
@@ -197,18 +181,10 @@ class FinderPage(QWidget):
         else:
             self._show("Every candidate diverged in the verification: no band to recommend.", "error")
 
-    def _on_finished(self) -> None:
-        stopped = self._worker is not None and self._worker.stopped
-        stop_and_wait(self._thread, SHUTDOWN_TIMEOUT_MS)
-        self._worker = self._thread = None
-        self._set_running(False)
+    def _ended(self, stopped: bool) -> None:
         if stopped:
             self._show("Stopped. The curves finished so far are shown.", "info")
         self.runFinished.emit()
-
-    def _show(self, text: str, severity: str = "info") -> None:
-        self.status.setText(text)
-        set_severity(self.status, severity)
 
 
 def candidates_html(result: FinderResult | None, verdict: Verdict | None = None) -> str:
@@ -230,19 +206,3 @@ def candidates_html(result: FinderResult | None, verdict: Verdict | None = None)
         band = (f"<p><b>Band {verdict.band[0]:.3g} – {verdict.band[1]:.3g}</b>: candidates within 10% of the best "
                 "validation loss.</p>")
     return table + band
-
-
-def _spin(parent, name: str, lo: int, hi: int, value: int, tip: str) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setObjectName(name)
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    spin.setToolTip(tip)
-    return spin
-
-
-def _button(parent, name: str, text: str, tip: str) -> QPushButton:
-    button = QPushButton(text, parent)
-    button.setObjectName(name)
-    button.setToolTip(tip)
-    return button

@@ -18,9 +18,9 @@ from ...config import ExperimentConfig
 from ...errors import UserError
 from ...lab import DIRECTIONS, LandscapeResult
 from ..plots.boundary import BoundaryView
-from ..qt.style import banner_style, set_severity
+from ..qt.style import banner_style
 from ..qt.threads import start_worker, stop_and_wait
-from .finder_page import _button, _spin
+from .job_page import JobPage, button, spin
 from .plots import LandscapeView, LinesPlot
 from .worker import LandscapeWorker, PointReport, PointWorker
 
@@ -29,18 +29,17 @@ STAGES = {"training": "Training the design", "training seed 2": "Training a seco
           "landscape": "Mapping the loss"}
 
 
-class LandscapePage(QWidget):
+class LandscapePage(JobPage):
     """Signals: ``mapped()`` when a map run ends (finished, stopped or failed), ``pointShown(PointReport)``.
     :attr:`result` holds the last map."""
 
     mapped = Signal()
     pointShown = Signal(object)
+    thread_name = "lab-landscape"
 
     def __init__(self, config_provider: Callable[[], ExperimentConfig], parent: QWidget | None = None):
         super().__init__(parent)
         self._config_provider = config_provider
-        self._worker: LandscapeWorker | None = None
-        self._thread = None
         self._point_threads: list = []
         self.result: LandscapeResult | None = None
         self._config: ExperimentConfig | None = None
@@ -49,9 +48,9 @@ class LandscapePage(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.gridSpin = _spin(self, "labGridSpin", 5, 81, 21, "Points per side of the map (N × N evaluations of "
+        self.gridSpin = spin(self, "labGridSpin", 5, 81, 21, "Points per side of the map (N × N evaluations of "
                               "the loss on the training and validation splits)")
-        self.epochsSpin = _spin(self, "labEpochsSpin", 1, 5000, 60, "Epochs to train before mapping (the design's own "
+        self.epochsSpin = spin(self, "labEpochsSpin", 1, 5000, 60, "Epochs to train before mapping (the design's own "
                                 "epoch count is not used; early stopping still applies)")
         self.directionsCombo = QComboBox(self)
         self.directionsCombo.setObjectName("labDirectionsCombo")
@@ -59,9 +58,9 @@ class LandscapePage(QWidget):
         self.directionsCombo.setToolTip("random: two Gaussian directions, filter-normalized (each unit's incoming "
                                         "weights get the norm of the trained unit's);\npca: the two principal "
                                         "directions of the training path, which lies in that plane")
-        self.mapButton = _button(self, "labMapButton", "Map landscape", "Train the design, then map the loss around "
+        self.mapButton = button(self, "labMapButton", "Map landscape", "Train the design, then map the loss around "
                                  "the trained weights")
-        self.stopButton = _button(self, "labMapStopButton", "Stop", "Stop training or mapping")
+        self.stopButton = button(self, "labMapStopButton", "Stop", "Stop training or mapping")
         self.stopButton.setEnabled(False)
         self.progress = QProgressBar(self)
         self.progress.setObjectName("labMapProgress")
@@ -118,9 +117,6 @@ class LandscapePage(QWidget):
         return split
 
     # -- mapping ---------------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self._worker is not None
-
     def start(self) -> None:
         if self.is_running():
             return
@@ -133,22 +129,13 @@ class LandscapePage(QWidget):
         worker.progressed.connect(self._on_progress)
         worker.done.connect(self._on_done)
         worker.failed.connect(lambda message: self._show(message, "error"))
-        worker.finished.connect(self._on_finished)
-        self._worker, self._config = worker, config
-        self._set_running(True)
-        self._show("Training the design…", "busy")
-        self._thread = start_worker(worker, "lab-landscape")
-
-    def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.stop()
+        self._config = config
+        self._launch(worker, "Training the design…")
 
     def shutdown(self) -> None:
-        self.stop()
-        stop_and_wait(self._thread, SHUTDOWN_TIMEOUT_MS)
+        super().shutdown()
         for thread in self._point_threads:
             stop_and_wait(thread, SHUTDOWN_TIMEOUT_MS)
-        self._worker = self._thread = None
         self._point_threads = []
 
     def _set_running(self, running: bool) -> None:
@@ -173,11 +160,7 @@ class LandscapePage(QWidget):
         self._show(f"Loss at the trained weights {result.loss_at_trained:.4g} (validation "
                    f"{result.val_loss_at_trained:.4g}){explained}. Click the map to inspect a point.", "success")
 
-    def _on_finished(self) -> None:
-        stopped = self._worker is not None and self._worker._stop.is_set()
-        stop_and_wait(self._thread, SHUTDOWN_TIMEOUT_MS)
-        self._worker = self._thread = None
-        self._set_running(False)
+    def _ended(self, stopped: bool) -> None:
         if stopped:
             self._show("Stopped; the previous map (if any) is kept.", "info")
         self.mapped.emit()
@@ -212,7 +195,3 @@ class LandscapePage(QWidget):
             self.pointStack.setCurrentWidget(self.pointLabel)
             self.pointLabel.setText("This data set has more than two inputs: the losses above describe the point.")
         self.pointShown.emit(report)
-
-    def _show(self, text: str, severity: str = "info") -> None:
-        self.status.setText(text)
-        set_severity(self.status, severity)

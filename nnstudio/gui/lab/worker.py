@@ -123,6 +123,10 @@ class LandscapeWorker(QObject):
     def stop(self) -> None:
         self._stop.set()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
     def _progress(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
         if now - self._last >= PROGRESS_INTERVAL_S or done == total:

@@ -10,15 +10,13 @@ trials a killed child left RUNNING.  :func:`confirm_top` runs a confirmation thr
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import optuna
+
+from .. import signals
 
 from .confirm import PLAN_ATTR, ConfirmResult, clear_confirmations, make_plan, run_confirm_jobs, runs_done, summarize
 from .pool import WorkerPool
@@ -107,25 +105,13 @@ def confirm_top(tuning, top_k: int, n_seeds: int, *, workers: int = 1, stop: Sto
                          stop.is_set(), errors)
 
 
-@contextmanager
-def stop_on_signals(stop: StopFlag, on_second: Callable[[], None] | None = None) -> Iterator[None]:
+def stop_on_signals(stop: StopFlag, on_second: Callable[[], None] | None = None):
     """SIGINT/SIGTERM set ``stop`` (the running trial is aborted and ends as FAIL); a second one
-    calls ``on_second`` (e.g. kill the workers at once).  Outside the main thread: does nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    count = {"n": 0}
+    calls ``on_second`` (e.g. kill the workers at once), by default nothing more: the workers are
+    already stopping.  Outside the main thread: does nothing.  (:func:`nnstudio.signals.stop_on_signals`
+    with that default.)"""
+    return signals.stop_on_signals(stop, on_second or _keep_stopping)
 
-    def handler(signum, frame):
-        count["n"] += 1
-        stop.set()
-        if count["n"] == 2 and on_second is not None:
-            on_second()
 
-    names = ("SIGINT", "SIGTERM") if os.name == "posix" else ("SIGINT",)
-    previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
-    try:
-        yield
-    finally:
-        for name, old in previous.items():
-            signal.signal(getattr(signal, name), old)
+def _keep_stopping() -> None:
+    """A second signal while the workers stop: they are given their grace time all the same."""

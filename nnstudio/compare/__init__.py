@@ -16,8 +16,8 @@ from .depth import (ACCURACY_TOLERANCE, LOSS_TOLERANCE, DepthRecommendation, Dep
 from .export import write_depth, write_summary
 from .factors import (DEFAULT_MAX_DEPTH, FACTORS, MAX_DEPTH, ClipSetting, Factor, FactorValueError, depth_layers,
                       format_value)
-from .results import (METRICS, SUMMARY_COLUMNS, Band, Column, ComparisonResults, RunResult, Stat, SummaryRow,
-                      Target, columns_for)
+from .columns import SUMMARY_COLUMNS, Column, columns_for
+from .results import METRICS, Band, ComparisonResults, RunResult, Stat, SummaryRow, Target
 from .runner import (BACKENDS, MAX_SNAPSHOTS, ComparisonRun, RunEvent, check_fits_data, default_workers,
                      process_context, run_job)
 from .spec import DEFAULT_SEEDS, MAX_SEEDS, Comparison, Job, Variant

@@ -170,3 +170,39 @@ def test_quitting_mid_study_names_the_running_study(qtbot, make_tab):
     qtbot.mouseClick(tab.stopTuningButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
     assert tab.quit_question() is None
+
+
+def test_closing_the_window_mid_study_asks_first_and_no_keeps_it_open(qtbot, data_dir):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from nnstudio.gui.main_window import MainWindow
+
+    window = MainWindow(iris_config(patience=100000))
+    qtbot.addWidget(window)
+    window.show()
+    tab = window.findChild(QWidget, "tuningTab")
+    try:
+        tab.space_editor.set_space(small_space())
+        tab.workersSpin.setValue(1)
+        tab.epochsSpin.setValue(100000)
+        tab.studyCombo.setEditText("gui-close")
+        qtbot.mouseClick(tab.startTuningButton, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: tab.snapshot() is not None and tab.snapshot().count("RUNNING") == 1,
+                        timeout=RUN_TIMEOUT_MS)
+        seen = []
+
+        def answer_no():
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(20, answer_no)
+                return
+            seen.append(box.text())
+            qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+
+        QTimer.singleShot(0, answer_no)
+        assert not window.close()  # the dialog answered No: the window stays, the study runs on
+        assert "Study 'gui-close' is running" in seen[0]
+        assert window.isVisible() and tab.is_running()
+    finally:
+        window.shutdown()

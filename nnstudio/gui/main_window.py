@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             event.accept()
             return
-        if not self.maybe_save():
+        if not self.tuning_tab.confirm_quit() or not self.maybe_save():
             event.ignore()
             return
         self.shutdown()

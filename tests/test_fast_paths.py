@@ -7,7 +7,8 @@ import pytest
 
 from nnstudio.config import LayerConfig
 from nnstudio.engine import Network, make_optimizer
-from nnstudio.engine.kernels import fold_batch_norm, keep_threshold, random_words
+from nnstudio.engine.batchnorm import fold as fold_batch_norm
+from nnstudio.engine.kernels import keep_threshold, random_words
 
 
 def _bn_network(dtype="float64", seed=0) -> Network:

@@ -6,7 +6,8 @@
     trainer.summary              # TrainingSummary: best epoch, stop reason, test metrics
 
 The trainer knows nothing of the window, the command line or the tuner; they all consume
-the same records.  ``stop`` is called between mini-batches.
+the same records.  ``stop`` is called between mini-batches and between the layers of a
+mini-batch's passes (a step it interrupts is abandoned whole, before it changes anything).
 
 The initial parameters compete with every epoch for "best" (epoch 0): a run in which no epoch
 beats the untrained network ends with the untrained network.  A run whose validation loss stays
@@ -34,7 +35,7 @@ from .clipping import CLIP_TYPES
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
 from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 (HISTOGRAM_BINS: its old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
-from .network import Network, decode_classes, encode_targets
+from .network import Network, StepAbandoned, decode_classes, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
 from .validation import output_units, validate_config
@@ -322,10 +323,14 @@ class Trainer:
         for index, (lo, hi) in enumerate(batches):
             if stop():
                 return None
-            out = net._forward(X[lo:hi], True, self._dropout_rng)
-            if outputs is not None:
-                outputs[lo:hi] = out
-            net.backward(Y[lo:hi])
+            try:  # a step abandoned between two layers changes nothing: no parameter, no statistic
+                out = net._forward(X[lo:hi], True, self._dropout_rng, stop=stop, stage=True)
+                if outputs is not None:
+                    outputs[lo:hi] = out
+                net.backward(Y[lo:hi], stop)
+            except StepAbandoned:
+                net.discard_statistics()
+                return None
             # per-layer L2 norms of the gradient before clipping: one BLAS dot product per layer
             self._layer_norms()
             norm_sums += norms
@@ -345,6 +350,7 @@ class Trainer:
                 monitor.after_step(flat)
             else:
                 step(flat, grad, lr, True)  # consume: the next step recomputes the gradient
+            net.commit_statistics()
         if outputs is not None:
             self._running_metrics = self._score(outputs, Y, labels)
         steps = len(batches)

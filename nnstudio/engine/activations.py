@@ -76,8 +76,8 @@ def _relu(z, out):
 
 
 def _relu_grad(a, g):
-    # comparing against an array of zeros, not the scalar 0, again takes the fast loop
-    return np.multiply(g, np.greater(a, _zeros(a.shape, a.dtype.str)), out=g)
+    g *= a > 0
+    return g
 
 
 def _leaky_relu(z, out):

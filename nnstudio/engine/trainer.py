@@ -67,6 +67,11 @@ def running_train_metrics(config: ExperimentConfig) -> bool:
     return config.train_metrics == "running"
 
 
+def _never() -> bool:
+    """The ``stop`` of a run nobody can stop (its passes skip the checks between layers)."""
+    return False
+
+
 class _Stopped(Exception):
     """``stop`` became true inside an evaluation pass."""
 
@@ -133,7 +138,7 @@ class Trainer:
         # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
         self._chunk_rows = max(EVAL_CHUNK_MIN_ROWS, EVAL_CHUNK_WORK // max(net.n_params, 1))
         self._chunked = self._chunk_rows < len(self._X_eval)
-        self._stop: Callable[[], bool] = lambda: False
+        self._stop: Callable[[], bool] = _never
         self._last_grad = np.zeros_like(net.flat_grad)
         self._clip_stats = (math.nan, math.nan, 0.0)
         self._activation_step = 1
@@ -178,7 +183,7 @@ class Trainer:
         net, cfg = self.network, self.config
         n = len(self.X_train)
         batch = n if cfg.full_batch else min(cfg.batch_size, n)
-        self._stop = stop or (lambda: False)
+        self._stop = stop or _never
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             net._forward(self.X_train[:batch], False, None)
             net.backward(self.Y_train[:batch])
@@ -233,7 +238,7 @@ class Trainer:
         ``stop`` is called before every mini-batch; when it returns True the run ends with
         ``stop_reason == "stopped"``.  Closing the generator early ends it with ``"closed"``.
         """
-        stop = stop or (lambda: False)
+        stop = stop or _never
         self._stop = stop
         cfg = self.config
         start_time = time.perf_counter()
@@ -320,14 +325,15 @@ class Trainer:
         last_lo = batches[-1][0]
         monitor = self.monitor
         watched = monitor.steps(len(batches)) if monitor is not None else ()
+        between_layers = None if stop is _never else stop
         for index, (lo, hi) in enumerate(batches):
             if stop():
                 return None
             try:  # a step abandoned between two layers changes nothing: no parameter, no statistic
-                out = net._forward(X[lo:hi], True, self._dropout_rng, stop=stop, stage=True)
+                out = net._forward(X[lo:hi], True, self._dropout_rng, stop=between_layers, stage=True)
                 if outputs is not None:
                     outputs[lo:hi] = out
-                net.backward(Y[lo:hi], stop)
+                net.backward(Y[lo:hi], between_layers)
             except StepAbandoned:
                 net.discard_statistics()
                 return None

@@ -540,7 +540,7 @@ def test_running_metrics_evaluate_only_the_validation_split():
 # -- histograms ----------------------------------------------------------------------------
 
 def test_histograms_computed_together_equal_histograms_computed_one_by_one():
-    from nnstudio.engine.trainer import Histogram, HistogramBatch
+    from nnstudio.engine.histograms import Histogram, HistogramBatch
 
     rng = np.random.default_rng(3)
     arrays = [rng.normal(size=(40, 7)), np.zeros(7), np.maximum(rng.normal(size=(30, 5)), 0), rng.uniform(size=3)]
@@ -691,15 +691,15 @@ def test_clipping_statistics_are_the_norms_of_the_gradient_before_and_after(clip
 
 
 def test_a_large_network_evaluates_in_chunks_and_stops_inside_the_evaluation(monkeypatch):
-    import nnstudio.engine.trainer as trainer_module
+    import nnstudio.engine.evaluation as evaluation_module
 
     cfg = _config(epochs=3, layers=(LayerConfig(16, "relu", dropout_rate=0.1), LayerConfig(8, "tanh")))
     plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
     # the same network counted as large: chunks of 7 rows give the same records
-    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
-    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_MIN_ROWS", 1)
+    monkeypatch.setattr(evaluation_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
+    monkeypatch.setattr(evaluation_module, "EVAL_CHUNK_MIN_ROWS", 1)
     chunked = Trainer(cfg, _split("iris"), histograms=True)
-    assert chunked._chunked and chunked._chunk_rows == 7
+    assert chunked.evaluates_in_chunks and chunked._eval.chunk_rows == 7
     records = [_comparable(r) for r in chunked.run()]
     assert len(records) == len(plain)
     for a, b in zip(records, plain):  # equal up to summation order

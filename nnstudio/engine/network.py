@@ -19,7 +19,8 @@ running statistics follow ``running = BN_MOMENTUM · running + (1 − BN_MOMENTU
 ``BN_MOMENTUM = 0.9``: Keras's ``momentum=0.9``, PyTorch's ``momentum=0.1`` (PyTorch names the
 weight of the new batch).  The running variance is the biased batch variance, as in Keras
 (PyTorch keeps the unbiased one, n / (n − 1) larger).  Evaluation uses the running statistics,
-and :meth:`Network.backward` differentiates whichever statistics the forward pass used.
+and :meth:`Network.backward` differentiates whichever statistics the forward pass used.  The
+arithmetic lives in :mod:`.batchnorm`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class Snapshots:
         self._grad_W = [self.last_grad[layer.span][:layer.W.size].reshape(layer.W.shape) for layer in network.layers]
         self._histograms = HistogramBatch()
         self._last = -math.inf  # perf_counter() when the last histograms were made
-        self.seconds = 0.0      # time spent making them
+        self.seconds = 0.0      # CPU time spent making them
         self._count = 0         # records that carry them
 
     def due(self, epoch: int, epochs: int, last: bool, start_time: float) -> tuple[LayerSnapshot, ...]:
@@ -40,8 +40,9 @@ class Snapshots:
         if not self.cadence.due(epoch, epochs, last, now - self._last, self._count, self.seconds, now - start_time):
             return ()
         self._last = now
+        spent = time.thread_time()  # this thread's CPU time: a snapshot preempted by other work costs no more
         layers = self.make()
-        self.seconds += time.perf_counter() - now
+        self.seconds += time.thread_time() - spent
         self._count += 1
         return layers
 

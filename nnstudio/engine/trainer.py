@@ -32,6 +32,7 @@ from .cadence import EVERY_EPOCH, HistogramCadence
 from .callbacks import EarlyStopping
 from .clipping import CLIP_TYPES
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
+from .live import LiveSettings
 from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 (HISTOGRAM_BINS: its old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
 from .network import Network, decode_classes, encode_targets
@@ -140,6 +141,7 @@ class Trainer:
         self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
                              for layer in net.layers]
         self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
+        self.live: LiveSettings | None = None  # settings changed while training, applied between mini-batches
 
     @property
     def largest_product(self) -> int:
@@ -245,6 +247,7 @@ class Trainer:
                 # the error state is set per step so that it never leaks into the caller's code
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                     grad_norms = self._train_epoch(lr, stop)
+                    lr = self.schedule.rate(epoch)  # a live change may have rescaled it
                     if grad_norms is None:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
@@ -322,6 +325,8 @@ class Trainer:
         for index, (lo, hi) in enumerate(batches):
             if stop():
                 return None
+            if self.live is not None and self.live.pending:
+                lr = self.live.apply(self, lr, self.epoch + index / len(batches))
             out = net._forward(X[lo:hi], True, self._dropout_rng)
             if outputs is not None:
                 outputs[lo:hi] = out
@@ -386,7 +391,8 @@ class Trainer:
         health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health), health)
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health), health,
+                             self.live.take_applied() if self.live is not None else ())
         return record, self._far_above_initial(val_loss)
 
     def _far_above_initial(self, val_loss: float) -> str:

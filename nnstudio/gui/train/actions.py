@@ -1,4 +1,4 @@
-"""The training panel's actions (Train, Pause, Step, Stop, Reset, the two exports) and the run
+"""The training panel's actions (Train, Pause, Step, Stop, Reset, the three exports) and the run
 states that enable them."""
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ class RunActions(QObject):
         self.export_history = make(panel, "exportHistoryAction", "Export History as CSV…", slots, None,
                                    "Save the per-epoch history (losses, accuracies, learning rate, gradient "
                                    "norms) as CSV")
+        self.export_model = make(panel, "exportModelAction", "Export Model…", slots, "Ctrl+E",
+                                 "Save the trained model (the weights the run kept) as an nnstudio .npz file "
+                                 "or as ONNX")
 
     @staticmethod
     def _action(panel: QWidget, name: str, text: str, slots: dict[str, Callable], shortcut: str | None = None,
@@ -91,6 +94,10 @@ class RunActions(QObject):
         owner: QWidget = self.parent()
         self.pause.setIcon(owner.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
+
+    def set_model(self, held: bool) -> None:
+        """Export Model is enabled only while a trained model is held."""
+        self.export_model.setEnabled(held)
 
     def stopping(self) -> None:
         """Stop was asked: nothing but waiting is left to do."""

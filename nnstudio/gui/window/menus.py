@@ -25,7 +25,7 @@ TRAINING_SHORTCUTS = {
     "stopAction": "Shift+F5",
     "resetAction": "Ctrl+R",
 }
-TRAINING_EXPORTS = ("exportPlotAction", "exportHistoryAction")
+TRAINING_EXPORTS = ("exportPlotAction", "exportHistoryAction", "exportModelAction")
 
 
 def make_action(parent: QObject, text: str, name: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
@@ -119,6 +119,8 @@ class StudioMenus(QObject):
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addActions(exports)
+        for action in exports:  # the panel's shortcuts (Ctrl+E: Export Model) work anywhere in the window
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu

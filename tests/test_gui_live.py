@@ -226,3 +226,30 @@ def test_export_model_failure_is_one_clear_line(qtbot, make_window, tmp_path, mo
     assert not target.exists()
     qtbot.mouseClick(window.training_panel.resetButton, LEFT)
     assert not export_action(window).isEnabled()  # Reset: no model is held
+
+
+def test_history_export_without_an_extension_gets_csv(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window(config(epochs=3))
+    panel = finish(qtbot, window)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "run"), "")))
+    window.findChild(QAction, "exportHistoryAction").trigger()
+    assert not (tmp_path / "run").exists()
+    lines = (tmp_path / "run.csv").read_text().splitlines()
+    assert lines[0].startswith("epoch,") and len(lines) == 1 + len(panel.history)
+
+
+def test_tooltips_show_no_markup_and_the_elu_formula_defines_alpha(make_window):
+    from nnstudio.design.help_texts import HELP, choice_tip
+    from nnstudio.engine import ACTIVATIONS, SCHEDULES
+
+    window = make_window(config())
+    rooms = (window.training_panel, window.hyperparams, window.layer_editor, window.data_panel)
+    tips = [w.toolTip() for room in rooms for w in [room, *room.findChildren(QWidget)]]
+    tips += [entry.tip for entry in HELP.values()] + [entry.body for entry in HELP.values()]
+    tips += [choice_tip(path, name) for path, registry in (("schedule.name", SCHEDULES),
+                                                            ("layer.activation", ACTIVATIONS))
+             for name in registry.names()]
+    assert tips and not [tip for tip in tips if "`" in tip]
+    elu = ACTIVATIONS["elu"].formula
+    assert "α = 1" in elu and "a +" not in elu
+    assert "Patience epochs" in window.findChild(QWidget, "earlyStoppingCheck").toolTip()

@@ -1,5 +1,20 @@
 """The training panel's actions (Train, Pause, Step, Stop, Reset, the three exports) and the run
-states that enable them."""
+states that enable them.
+
+Run states and what they allow:
+
+=========  =====  ============  ====  ====  =====
+state      Train  Pause/Resume  Step  Stop  Reset
+=========  =====  ============  ====  ====  =====
+idle       yes    no            yes   no    yes
+starting   no     no            no    yes   no
+running    no     yes           no    yes   no
+paused     no     yes (Resume)  yes   yes   no
+finished   yes    no            yes   no    yes
+=========  =====  ============  ====  ====  =====
+
+Step while idle or finished starts a new run that pauses after its first epoch.
+"""
 
 from __future__ import annotations
 

@@ -97,7 +97,14 @@ def model_dialog(parent: QWidget, model: TrainedModel | None, name: str) -> str 
 
 class TrainingExports:
     """What the training panel saves: a plot, the history, the trained model (a mixin of the panel,
-    which provides ``exportable``, ``history``, ``result`` and ``_show_status``)."""
+    which provides ``splitter``, ``history``, ``result`` and ``_show_status``)."""
+
+    @property
+    def exportable(self) -> dict[str, QWidget]:
+        """What "Export Plot as PNG" offers: label -> widget.  Built on demand: a dict stored on the
+        panel holding the panel would be a reference cycle (freed by the garbage collector in an
+        arbitrary order instead of by Qt, children after parents)."""
+        return self.splitter.exportable(self)
 
     def export_plot(self, name: str, path: str | Path) -> None:
         """Save the plot called ``name`` (a key of :attr:`exportable`) as PNG, atomically."""

@@ -4,26 +4,14 @@ The panel asks ``config_provider()`` for the editor's config when Train or Step 
 starts a :class:`~nnstudio.gui.train.worker.TrainingWorker` in a ``QThread`` and draws
 what the worker reports.  It never trains in the GUI thread.
 
-Run states and what they allow:
-
-=========  =====  ============  ====  ====  =====
-state      Train  Pause/Resume  Step  Stop  Reset
-=========  =====  ============  ====  ====  =====
-idle       yes    no            yes   no    yes
-starting   no     no            no    yes   no
-running    no     yes           no    yes   no
-paused     no     yes (Resume)  yes   yes   no
-finished   yes    no            yes   no    yes
-=========  =====  ============  ====  ====  =====
-
-Step while idle or finished starts a new run that pauses after its first epoch.
+The run states and what they allow are in :mod:`.actions`.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
@@ -35,6 +23,7 @@ from .actions import ACTIVE_STATES, RunActions, RunState
 from .diagnosis import FindingMarkers
 from .export import TrainingExports
 from .live_edits import LiveEdits
+from .prewarm import Prewarm
 from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
@@ -45,6 +34,7 @@ from .worker import RunInfo, RunResult, Update
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
+PREWARM_DELAY_MS = 300  # after the panel first shows: the window paints first
 NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
@@ -78,6 +68,7 @@ class TrainingPanel(TrainingExports, QWidget):
         self.updates_received = 0           # progress updates of the current run
         self._config_problem: str | None = None
         self._run = TrainingRun(self)
+        self._prewarm = Prewarm()
         self.run_actions = RunActions(self, {
             "trainAction": self.train, "pauseAction": self._on_pause_toggled, "stepAction": self.step,
             "stopAction": self.stop, "resetAction": self.reset, "exportPlotAction": self._export_plot_dialog,
@@ -131,13 +122,6 @@ class TrainingPanel(TrainingExports, QWidget):
         layout.addWidget(self.identicalUnitsNotice)
         layout.addWidget(self.splitter, 1)
 
-    @property
-    def exportable(self) -> dict[str, QWidget]:
-        """What "Export Plot as PNG" offers: label -> widget.  Built on demand: a dict stored on the
-        panel holding the panel would be a reference cycle (freed by the garbage collector in an
-        arbitrary order instead of by Qt, children after parents)."""
-        return self.splitter.exportable(self)
-
     def _connect_run(self) -> None:
         run = self._run
         run.prepared.connect(self._on_prepared)
@@ -147,6 +131,17 @@ class TrainingPanel(TrainingExports, QWidget):
         run.done.connect(self._on_done)
         run.failed.connect(self._on_failed)
         run.ended.connect(self._on_ended)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(PREWARM_DELAY_MS, self, self._start_prewarm)
+
+    def _start_prewarm(self) -> None:
+        if not self.is_running() and not len(self.history):
+            try:
+                self._prewarm.start(self._config_provider())
+            except ConfigError:
+                pass
 
     # -- public API ------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -185,6 +180,7 @@ class TrainingPanel(TrainingExports, QWidget):
 
     def shutdown(self) -> None:
         """Stop any run and wait for its thread to end (the window calls this when closing)."""
+        self._prewarm.shutdown()
         self._run.abandon()
         self.diagnosisPanel.shutdown()
         if self.is_running():
@@ -235,6 +231,7 @@ class TrainingPanel(TrainingExports, QWidget):
         except ConfigError as exc:
             self._show_status(f"Cannot train: {exc}", "error")
             return
+        self._prewarm.cancel()
         self.config = config
         self._clear_views()
         self.liveEdits.run_started(config)

@@ -53,7 +53,9 @@ def make_window(qtbot, monkeypatch):
 
 
 def child(window, name) -> QWidget:
-    widget = window.findChild(QWidget, name)
+    """The window's widget called ``name``; a hyperparameter field's from the hyperparameter panel (the
+    Tune tab's settings reuse some names)."""
+    widget = window.hyperparams.findChild(QWidget, name) or window.findChild(QWidget, name)
     assert widget is not None, name
     return widget
 

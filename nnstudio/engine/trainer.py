@@ -391,8 +391,8 @@ class Trainer:
         health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health), health,
-                             self.live.take_applied() if self.live is not None else ())
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health),
+                             health, self.live.take_applied() if self.live is not None else ())
         return record, self._far_above_initial(val_loss)
 
     def _far_above_initial(self, val_loss: float) -> str:

@@ -20,16 +20,19 @@ from ..qt.style import warning_box_style
 from .control import RunControl
 
 MARKER_COLOR = "#6a1b9a"  # live changes: purple, apart from the findings' orange and red
-LABEL_ROWS = (0.95, 0.82, 0.69)  # label heights (share of the plot) of markers in turn, so near ones do not overlap
-STALE_TEXT = ("⚠ Results are from the previous design: the design has changed since this run. "
-              "Train again (F5) to see the new one's, or undo back to the trained design.")
+# label heights (share of the plot's height) of markers in turn, so that near ones do not overlap:
+# on the loss plot below its legend (top right) and clear of its best/stop labels (0.55, 0.40)
+LOSS_ROWS = (0.66, 0.25)
+TOP_ROWS = (0.88, 0.76)
+STALE_TEXT = "⚠ Results are from the previous design. Train again (F5), or undo back to the trained design."
 
 
 class ChangeMarkers:
-    """Vertical lines labelled ``lr 0.01→0.1`` where live changes took effect, on each plot given."""
+    """Vertical lines labelled ``lr 0.01→0.1`` where live changes took effect, on each plot given
+    (``plots``: plot -> the label heights it uses in turn)."""
 
-    def __init__(self, plots):
-        self.plots = tuple(plots)
+    def __init__(self, plots: dict):
+        self.plots = dict(plots)
         self.lines: list[tuple[object, pg.InfiniteLine]] = []
         self.labels: list[str] = []  # one per position marked, in order
         self.positions: list[float] = []  # where (in epochs) each marked change took effect
@@ -41,16 +44,16 @@ class ChangeMarkers:
             groups.setdefault(change.at, []).append(change)
         for at, found in groups.items():
             text = ", ".join(c.label for c in found)
-            row = LABEL_ROWS[len(self.labels) % len(LABEL_ROWS)]
+            turn = len(self.labels)
             self.labels.append(text)
             self.positions.append(at)
             tip = "\n".join(f"{short_name(c.name)} changed from {c.old:.4g} to {c.new:.4g} at epoch {c.at:.2f} "
                             "(applied at the next mini-batch after the edit)" for c in found)
-            for plot in self.plots:
+            for plot, rows in self.plots.items():
                 line = pg.InfiniteLine(at, angle=90, pen=pg.mkPen(MARKER_COLOR, width=1.4, style=Qt.PenStyle.DashLine),
-                                       label=text, labelOpts={"position": row, "color": MARKER_COLOR,
-                                                              "fill": (255, 255, 255, 210),
-                                                              "anchors": [(0, 0.5), (0, 0.5)]})
+                                       label=text, labelOpts={"position": rows[turn % len(rows)], "color": MARKER_COLOR,
+                                                              "fill": (255, 255, 255, 210)})
+                # pyqtgraph puts the text right of the line, or left of it in the view's right half
                 line.setZValue(5)
                 line.setToolTip(tip)
                 plot.getPlotItem().addItem(line, ignoreBounds=True)
@@ -71,7 +74,7 @@ class LiveEdits:
     changes on the plots.
     """
 
-    def __init__(self, parent: QWidget, plots):
+    def __init__(self, parent: QWidget, plots: dict):
         self.notice = QLabel(STALE_TEXT, parent)
         self.notice.setObjectName("staleResultsNotice")
         self.notice.setWordWrap(True)

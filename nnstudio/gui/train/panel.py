@@ -22,7 +22,7 @@ from ..widgets.status_label import MessageBanner
 from .actions import ACTIVE_STATES, RunActions, RunState
 from .diagnosis import FindingMarkers
 from .export import TrainingExports
-from .live_edits import LiveEdits
+from .live_edits import LOSS_ROWS, TOP_ROWS, LiveEdits
 from .prewarm import Prewarm
 from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
@@ -111,7 +111,7 @@ class TrainingPanel(TrainingExports, QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.bar)
         layout.addWidget(self.statusLabel)
-        self.liveEdits = LiveEdits(self, (self.lossPlot, self.learningRatePlot))
+        self.liveEdits = LiveEdits(self, {self.lossPlot: LOSS_ROWS, self.learningRatePlot: TOP_ROWS})
         self.staleNotice = self.liveEdits.notice
         layout.addWidget(self.staleNotice)
         self.identicalUnitsNotice = QLabel(self)

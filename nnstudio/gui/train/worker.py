@@ -37,6 +37,7 @@ from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import STOP_USER, EpochRecord, HistogramCadence, Trainer, TrainingSummary
 from ...engine.doctor import Doctor
 from ...engine.findings import Finding
+from ...engine.live import short_name
 from ...errors import user_message
 from ...lab import SharpnessMonitor, SharpnessPoint
 from ...model import TrainedModel
@@ -231,7 +232,8 @@ class TrainingWorker(QObject):
 
     def _log_epoch(self, r: EpochRecord) -> None:
         for change in r.changes:
-            log.info("Changed %s from %.4g to %.4g at epoch %.2f.", change.name, change.old, change.new, change.at)
+            log.info("Changed %s from %.4g to %.4g at epoch %.2f.", short_name(change.name), change.old, change.new,
+                     change.at)
         every = self.config.log_every
         if r.epoch % every and r.epoch != 1:
             return

@@ -21,12 +21,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import threading
-from typing import TYPE_CHECKING, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 from ..config import ExperimentConfig
-
-if TYPE_CHECKING:
-    from .trainer import Trainer
 
 LIVE_SCALARS = ("learning_rate", "l1", "l2")
 LIVE_FIELDS = (*LIVE_SCALARS, "dropout_rate")  # the config fields a running run takes
@@ -101,8 +98,9 @@ class LiveSettings:
             self._pending.update({path: float(v) for path, v in values.items()})
             self.pending = bool(self._pending)
 
-    def apply(self, trainer: "Trainer", lr: float, at: float) -> float:
-        """Apply the pending changes to ``trainer`` (its network, schedule and config); the learning
+    def apply(self, trainer: Any, lr: float, at: float) -> float:
+        """Apply the pending changes to ``trainer`` (a :class:`~nnstudio.engine.trainer.Trainer`: its
+        network, schedule and config); the learning
         rate from now on in this epoch (``lr`` when it did not change).  ``at``: the position in the
         run, in epochs, recorded with each change."""
         with self._lock:

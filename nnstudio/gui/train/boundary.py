@@ -4,14 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...engine import Trainer
-
-if TYPE_CHECKING:
-    from .worker import RunInfo
 
 BOUNDARY_GRID = 120            # grid points per axis, for networks small enough...
 BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
@@ -53,9 +49,10 @@ def next_grid_size(n: int, cost: float) -> int:
     return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
 
 
-def boundary_grid(trainer: Trainer, info: "RunInfo", epoch: int, note: str = "",
+def boundary_grid(trainer: Trainer, info, epoch: int, note: str = "",
                   n: int = BOUNDARY_GRID) -> BoundaryGrid:
-    """Evaluate the network on an n x n grid spanning the training points (plus a margin)."""
+    """Evaluate the network on an n x n grid spanning the training points (plus a margin);
+    ``info`` is the run's :class:`~.worker.RunInfo` (its ``train_points``)."""
     pts = info.train_points
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     pad = 0.08 * np.maximum(hi - lo, 1e-9)

@@ -292,3 +292,14 @@ def test_a_runs_first_data_are_drawn_at_once_later_ones_at_the_duty_pace(qtbot):
     scheduler.cancel()  # a new run: its first data go at once again
     scheduler.mark_dirty()
     assert scheduler._timer.interval() == 0
+
+
+def test_the_lab_finders_rate_reaches_a_running_run(qtbot, make_window):
+    window = make_window(config(epochs=100_000))
+    panel = start(qtbot, window)
+    window.lab_tab.useLearningRate.emit(0.05)  # what the finder's Use button sends
+    assert window.editor.config.learning_rate == 0.05
+    qtbot.waitUntil(lambda: bool(panel.liveEdits.markers.labels), timeout=TIMEOUT_MS)
+    assert panel.liveEdits.markers.labels == ["lr 0.02→0.05"]
+    stop(qtbot, panel)
+    assert panel.result.config.learning_rate == 0.05

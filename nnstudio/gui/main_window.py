@@ -163,10 +163,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.training_panel)
 
     def use_learning_rate(self, rate: float) -> None:
-        """Set the design's learning rate (one undoable edit), from the Lab tab's finder."""
-        if self._running:
-            self._show_note("The design is locked while training; stop the run to change the learning rate.")
-            return
+        """Set the design's learning rate (one undoable edit), from the Lab tab's finder; a running
+        run takes it at its next mini-batch, as it does when the rate is typed."""
         if self.editor.edit(self.editor.config.replace(learning_rate=float(rate)), f"Set learning rate {rate:.3g}"):
             self._show_note(f"Learning rate set to {rate:.3g} (Ctrl+Z to undo).")
 

@@ -303,3 +303,23 @@ def test_the_lab_finders_rate_reaches_a_running_run(qtbot, make_window):
     assert panel.liveEdits.markers.labels == ["lr 0.02→0.05"]
     stop(qtbot, panel)
     assert panel.result.config.learning_rate == 0.05
+
+
+def test_undo_during_a_run_reverts_a_live_change_and_nothing_else(qtbot, make_window):
+    window = make_window(config(epochs=100_000))
+    window.hyperparams_dock.raise_()
+    epochs = child(window, "epochsSpin")
+    epochs.setFocus()
+    qtbot.keyClick(epochs, Qt.Key.Key_Up)  # an edit before the run: locked while it trains
+    panel = start(qtbot, window)
+    assert not window.undo_action.isEnabled()
+    type_into_spin(qtbot, window, "learningRateSpin", "0.1")
+    assert window.undo_action.isEnabled() and "learning rate" in window.undo_action.text().lower()
+    qtbot.waitUntil(lambda: len(panel.liveEdits.markers.labels) == 1, timeout=TIMEOUT_MS)  # the run took it
+    qtbot.keyClick(child(window, "learningRateSpin"), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.config.learning_rate == 0.02
+    assert not window.undo_action.isEnabled() and window.redo_action.isEnabled()  # next: the epochs edit
+    qtbot.waitUntil(lambda: len(panel.liveEdits.markers.labels) == 2, timeout=TIMEOUT_MS)
+    assert panel.liveEdits.markers.labels == ["lr 0.02→0.1", "lr 0.1→0.02"]
+    stop(qtbot, panel)
+    assert panel.result.config.learning_rate == 0.02 and window.undo_action.isEnabled()

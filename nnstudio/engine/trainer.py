@@ -34,6 +34,7 @@ from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, Ea
 from .clipping import CLIP_TYPES
 from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F401 (ACTIVATION_ROWS: its old home)
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
+from .live import LiveSettings
 from .histograms import HISTOGRAM_BINS, Histogram  # noqa: F401 (their old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
 from .network import Network, StepAbandoned, encode_targets
@@ -129,6 +130,7 @@ class Trainer:
         self.snapshots = Snapshots(net, EVERY_EPOCH if histograms is True else histograms or None)
         self._eval = Evaluator(net, self.X_val, len(self._X_eval), self.snapshots, self.classification)
         self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
+        self.live: LiveSettings | None = None  # settings changed while training, applied between mini-batches
 
     @property
     def largest_product(self) -> int:
@@ -211,6 +213,7 @@ class Trainer:
                 # the error state is set per step so that it never leaks into the caller's code
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                     grad_norms = self._train_epoch(lr, stop)
+                    lr = self.schedule.rate(epoch)  # a live change may have rescaled it
                     if grad_norms is None:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
@@ -290,6 +293,8 @@ class Trainer:
         for index, (lo, hi) in enumerate(batches):
             if stop():
                 return None
+            if self.live is not None and self.live.pending:
+                lr = self.live.apply(self, lr, self.epoch + index / len(batches))
             try:  # a step abandoned between two layers changes nothing: no parameter, no statistic
                 out = net._forward(X[lo:hi], True, self._dropout_rng, stop=between_layers, stage=True)
                 if outputs is not None:
@@ -352,7 +357,8 @@ class Trainer:
         health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health), health)
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health),
+                             health, self.live.take_applied() if self.live is not None else ())
         return record, self._divergence.update(val_loss)
 
     def _distinct_units(self, health: EpochHealth | None = None) -> tuple[int, ...]:

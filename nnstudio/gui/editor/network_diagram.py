@@ -42,7 +42,7 @@ class NetworkDiagram(QWidget):
         self._sizes: list[int] = []
         self._labels: list[str] = []
         self._weights: list[np.ndarray] | None = None
-        self.setMinimumSize(140, 160)
+        self.setMinimumSize(110, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802

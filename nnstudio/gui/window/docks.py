@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QT
 
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from ..widgets.build import named_splitter
+from .geometry import WIDE, NormalSizeKeeper, layout_for_width
 
-WIDE_LAYOUT_PX = 1600  # from this window width on, the panels start in two side columns
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -34,7 +34,8 @@ class StudioDocks(QObject):
         self.diagram = NetworkDiagram()
         self.diagram.setProperty("helpKey", "diagram")
         self.network_splitter = named_splitter(Qt.Orientation.Horizontal, "networkSplitter",
-                                               [self.layer_editor, self.diagram], [3, 2])
+                                               [self.layer_editor, self.diagram], [0, 1])
+        # the diagram gives way first when the dock narrows: the table keeps its columns
         self.network_dock = self._dock(window, "Network", "networkDock", self.network_splitter, LEFT)
 
         self.hyperparams = HyperparamPanel(editor)
@@ -52,6 +53,7 @@ class StudioDocks(QObject):
         window.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
+        self.size_keeper = NormalSizeKeeper(window, self.docks(), (self.network_splitter,))
 
     @staticmethod
     def _dock(window: QMainWindow, title: str, name: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -76,7 +78,7 @@ class StudioDocks(QObject):
     def reset_layout(self) -> None:
         """Dock the panels where they start: two side columns on a wide window, one on a smaller one.
 
-        Wide (≥ 1600 px): Data over Network on the left, Hyperparameters over Help on the right.
+        Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left, Hyperparameters over Help on the right.
         Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
         tabs below the training area, so the plots keep their width.
         """
@@ -84,7 +86,7 @@ class StudioDocks(QObject):
         for dock in self.docks():
             dock.setFloating(False)
             dock.show()
-        if window.width() >= WIDE_LAYOUT_PX:
+        if layout_for_width(window.width()) == WIDE:
             window.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
             for dock, area in zip(self.docks(), (LEFT, LEFT, RIGHT, RIGHT, RIGHT)):
                 window.addDockWidget(area, dock)

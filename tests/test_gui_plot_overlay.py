@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
+from nnstudio.gui.plots.base import export_png_dialog, save_widget_png
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.overlay import readout_top_left, scene_points
@@ -113,3 +115,34 @@ def png_size(path) -> tuple[int, int]:
     image = QImage(str(path))
     assert not image.isNull()
     return image.width(), image.height()
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_widget_png_is_drawn_at_the_chosen_scale(qtbot, loss_plot, tmp_path, scale):
+    path = tmp_path / f"loss{scale}.png"
+    save_widget_png(loss_plot, path, scale)
+    assert png_size(path) == (scale * loss_plot.width(), scale * loss_plot.height())
+
+
+def test_export_png_from_the_plots_context_menu_is_2x_by_default(qtbot, loss_plot, tmp_path, monkeypatch):
+    offered = []
+
+    def pick_default(parent, title, label, items, current, editable):
+        offered.extend(items)
+        return items[current], True
+    monkeypatch.setattr(QInputDialog, "getItem", pick_default)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "loss"), "PNG images (*.png)"))
+    action = loss_plot.scene().contextMenu[0]
+    assert action.text() == "Export PNG…"
+    action.trigger()
+    assert png_size(tmp_path / "loss.png") == (2 * loss_plot.width(), 2 * loss_plot.height())  # ".png" added
+    w, h = loss_plot.width(), loss_plot.height()
+    assert offered[0].startswith(f"2× — {2 * w} × {2 * h} px") and any(o.startswith("3×") for o in offered)
+
+
+def test_export_png_writes_the_size_chosen(qtbot, loss_plot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, label, items, current, editable:
+                        (next(i for i in items if i.startswith("3×")), True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "big.png"), ""))
+    assert export_png_dialog(loss_plot, loss_plot, "loss") == str(tmp_path / "big.png")
+    assert png_size(tmp_path / "big.png") == (3 * loss_plot.width(), 3 * loss_plot.height())

@@ -83,6 +83,31 @@ def test_a_1600_wide_screen_opens_the_wide_layout_by_itself(qtbot, monkeypatch):
         close(w)
 
 
+def test_the_wide_layout_puts_the_diagram_under_the_layer_table_with_all_its_labels(qtbot, monkeypatch):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, 1600, 1000))
+    try:
+        qtbot.waitUntil(lambda: w.network_splitter.orientation() == Qt.Orientation.Vertical)
+        qtbot.waitUntil(lambda: w.diagram.width() >= 300 and w.diagram.height() >= 200)
+        sizes, activations = w.diagram.label_rows()
+        assert activations == ["input", "tanh", "softmax"]  # in full: the diagram has the dock's width
+        need, dock = w.data_panel.sizeHint().height(), w.data_dock.height()
+        column = dock + w.network_dock.height()
+        assert w.data_panel.visibleRegion().boundingRect().height() >= need - 2 or dock >= 0.38 * column
+        assert dock <= need + 80  # no tall blank under the data set: the network gets that room
+    finally:
+        close(w)
+
+
+def test_the_compact_layout_keeps_the_diagram_beside_the_layer_table(qtbot, monkeypatch):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))
+    try:
+        assert w.network_splitter.orientation() == Qt.Orientation.Horizontal
+        sizes, activations = w.diagram.label_rows()
+        assert len(sizes) == 3 and len(activations) in (0, 3)
+    finally:
+        close(w)
+
+
 def panel_sizes(w: MainWindow):
     docks = {d.objectName(): d.size().toTuple() for d in w.docks.docks()
              if d.isVisible() and w.rect().intersects(d.geometry())}  # not behind another dock's tab

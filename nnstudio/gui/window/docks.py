@@ -14,6 +14,7 @@ from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEd
 from ..widgets.build import named_splitter
 from .geometry import WIDE, NormalSizeKeeper, layout_for_width
 
+TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -54,6 +55,25 @@ class StudioDocks(QObject):
         window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
         self.size_keeper = NormalSizeKeeper(window, self.docks(), (self.network_splitter,))
+        self.network_dock.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.network_dock and event.type() == QEvent.Type.Resize:
+            self._orient_network(event.size().width(), event.size().height())
+        return False
+
+    def _orient_network(self, width: int, height: int) -> None:
+        """The diagram beside the layer table in a wide Network dock, under it in a tall one
+        (the wide layout's left column), where it gets the dock's whole width."""
+        splitter = self.network_splitter
+        tall = height > TALL_NETWORK_RATIO * width
+        wanted = Qt.Orientation.Vertical if tall else Qt.Orientation.Horizontal
+        if splitter.orientation() == wanted:
+            return
+        splitter.setOrientation(wanted)
+        hint = self.layer_editor.minimumSizeHint()
+        table, total = (hint.height() + 60, height) if tall else (330, width)
+        splitter.setSizes([table, max(total - table, self.diagram.minimumWidth())])
 
     @staticmethod
     def _dock(window: QMainWindow, title: str, name: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -116,13 +136,22 @@ class StudioDocks(QObject):
         for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
             QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete)
 
+    def _data_height(self, width: int) -> int:
+        """The Data dock's height that shows the whole data panel at ``width`` (its labels wrap),
+        with room for two more lines: the sizes line is filled in once the data set has loaded."""
+        panel, inner = self.data_panel, width - 16
+        content = panel.heightForWidth(inner) if panel.hasHeightForWidth() else -1
+        title = self.data_dock.titleBarWidget().height() if self.data_dock.titleBarWidget() else 24
+        return max(content, panel.sizeHint().height()) + title + 2 * panel.fontMetrics().lineSpacing() + 8
+
     def default_sizes(self) -> None:
         window: QMainWindow = self.parent()
         width, height = max(window.width(), 1000), max(window.height(), 600)
         if window.dockWidgetArea(self.hyperparams_dock) == RIGHT:
             window.resizeDocks([self.data_dock, self.hyperparams_dock], [int(width * 0.3), int(width * 0.22)],
                                Qt.Orientation.Horizontal)
-            window.resizeDocks([self.data_dock, self.network_dock], [int(height * 0.4), int(height * 0.6)],
+            data = min(int(height * 0.4), self._data_height(int(width * 0.3)))  # no blank under the data set
+            window.resizeDocks([self.data_dock, self.network_dock], [data, height - data],
                                Qt.Orientation.Vertical)
             window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
                                Qt.Orientation.Vertical)

@@ -1,16 +1,19 @@
 """What is drawn over the shared plots: the hover readout stays inside the view at every edge, the
-legend takes a free corner off the curves and the marks' labels, and Export PNG writes 2× images."""
+legend takes a free corner off the curves and the marks' labels, Export PNG writes 2× images, and
+the boundary's title shortens to fit."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFontMetrics, QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 from pytestqt.qtbot import QtBot
 
 from nnstudio.gui.plots.base import export_png_dialog, save_widget_png
+from nnstudio.gui.plots.boundary import BoundaryView, frame_titles
+from nnstudio.gui.plots.titles import title_font
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot
 from nnstudio.gui.plots.loss_plot import LossView
 from nnstudio.gui.plots.overlay import readout_top_left, scene_points
@@ -146,3 +149,22 @@ def test_export_png_writes_the_size_chosen(qtbot, loss_plot, tmp_path, monkeypat
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "big.png"), ""))
     assert export_png_dialog(loss_plot, loss_plot, "loss") == str(tmp_path / "big.png")
     assert png_size(tmp_path / "big.png") == (3 * loss_plot.width(), 3 * loss_plot.height())
+
+
+@pytest.mark.parametrize("width, expected", [
+    (900, "Decision boundary · epoch 12 (best, restored; run ended at epoch 40)"),
+    (300, "epoch 12 (best, restored)"),
+])
+def test_the_boundary_title_shortens_to_what_fits_instead_of_running_off_the_plot(qtbot, width, expected):
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(width, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_titles(frame_titles(12, "best, restored; run ended at epoch 40"))
+    assert view.title_text == expected
+    font = title_font(view)
+    axis = view.getPlotItem().getAxis("left")
+    assert QFontMetrics(font).horizontalAdvance(view.title_text) <= view.width() - axis.width()
+    view.resize(900, 300)  # widening brings the whole title back
+    qtbot.waitUntil(lambda: view.title_text.startswith("Decision boundary · epoch 12 (best, restored; run"))

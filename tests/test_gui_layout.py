@@ -154,3 +154,35 @@ def test_a_narrower_network_panel_takes_the_width_from_the_diagram_first(qtbot, 
 @pytest.fixture(autouse=True)
 def _no_modal_questions(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def test_at_1280_by_800_every_page_beside_the_training_plots_fits_under_a_result(qtbot, monkeypatch):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))
+    try:
+        panel = w.training_panel
+        banner = panel.statusLabel
+        banner.show_message("Trained all 40 epochs. Best weights restored (epoch 39).\nTest accuracy 94.8% · test "
+                            "loss 0.1463 · 269 test rows · validation accuracy 98.1% at epoch 39, the weights kept",
+                            "success")  # the article preset's result, as it reads after a run
+        qtbot.waitUntil(lambda: banner.height() >= banner.heightForWidth(banner.width()))
+        tabs = panel.insideTabs
+        tabs.clippingView.start("none", 1.0)  # its caption as a run without clipping words it
+        too_tall = []
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            page = tabs.currentWidget()
+            qtbot.waitUntil(page.isVisible)
+            # the tab widget's page area, less a line: a result that wraps once more must not cut a page
+            room = page.parentWidget().height() - banner.fontMetrics().lineSpacing()
+            if page.minimumSizeHint().height() > room:
+                too_tall.append((tabs.tabText(i), page.minimumSizeHint().height(), room))
+        assert too_tall == []
+        tabs.setCurrentWidget(tabs.clippingView)
+        lower = tabs.clippingView.fractionPlot
+        qtbot.waitUntil(lambda: lower.isVisible() and lower.height() > 0)
+        label = lower.getPlotItem().getAxis("bottom").label  # "epoch", under the lower plot
+        text_margin = label.document().documentMargin()  # the text item's box is this much taller than its glyphs
+        assert label.isVisible() and label.sceneBoundingRect().bottom() - text_margin <= lower.viewport().height()
+        assert tabs.clippingView.geometry().bottom() <= tabs.clippingView.parentWidget().height()
+    finally:
+        close(w)

@@ -15,6 +15,8 @@ from ..widgets.build import named_splitter
 from .geometry import WIDE, NormalSizeKeeper, layout_for_width
 
 TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
+TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five columns
+TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -72,7 +74,7 @@ class StudioDocks(QObject):
             return
         splitter.setOrientation(wanted)
         hint = self.layer_editor.minimumSizeHint()
-        table, total = (hint.height() + 60, height) if tall else (330, width)
+        table, total = (hint.height() + TABLE_ROWS_PX, height) if tall else (TABLE_BESIDE_PX, width)
         splitter.setSizes([table, max(total - table, self.diagram.minimumWidth())])
 
     @staticmethod
@@ -98,7 +100,8 @@ class StudioDocks(QObject):
     def reset_layout(self) -> None:
         """Dock the panels where they start: two side columns on a wide window, one on a smaller one.
 
-        Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left, Hyperparameters over Help on the right.
+        Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left,
+        Hyperparameters over Help on the right.
         Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
         tabs below the training area, so the plots keep their width.
         """

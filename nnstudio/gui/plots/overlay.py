@@ -128,6 +128,8 @@ def place_legend(legend: pg.LegendItem, box: pg.ViewBox, curves: Iterable[pg.Plo
     size = (legend.width(), legend.height())
     current = getattr(legend, "corner", "top-right")
     corner = free_corner(box.sceneBoundingRect(), size, scene_points(box, curves), obstacles, current)
+    if corner == current and getattr(legend, "corner", None) is not None:
+        return corner  # anchored there already: no relayout
     m = LEGEND_MARGIN_PX
     right, top = corner.endswith("right"), corner.startswith("top")
     item_anchor = (1 if right else 0, 0 if top else 1)

@@ -16,7 +16,7 @@ from nnstudio.gui.plots.boundary import BoundaryView, frame_titles
 from nnstudio.gui.plots.titles import title_font
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot
 from nnstudio.gui.plots.loss_plot import LossView
-from nnstudio.gui.plots.overlay import readout_top_left, scene_points
+from nnstudio.gui.plots.overlay import readout_top_left, scene_points, text_scene_rect
 from test_gui_plots import make_records
 from nnstudio.history import History
 
@@ -77,12 +77,13 @@ def test_a_readout_larger_than_the_room_beside_the_cursor_is_moved_inside():
 
 
 def legend_points_and_marks(plot):
+    plot.grab()  # a paint: every text item has its on-screen transform
     box = plot.getPlotItem().getViewBox()
     rect = plot.legend.sceneBoundingRect()
     points = np.concatenate(scene_points(box, plot.series.values()))
     inside = ((points[:, 0] >= rect.left()) & (points[:, 0] <= rect.right())
               & (points[:, 1] >= rect.top()) & (points[:, 1] <= rect.bottom()))
-    marks = [line.label.sceneBoundingRect() for line in (plot.best_line, plot.stop_line) if line.isVisible()]
+    marks = [text_scene_rect(line.label) for line in (plot.best_line, plot.stop_line) if line.isVisible()]
     return int(inside.sum()), [m for m in marks if m.intersects(rect)], rect, box.sceneBoundingRect()
 
 
@@ -168,3 +169,19 @@ def test_the_boundary_title_shortens_to_what_fits_instead_of_running_off_the_plo
     assert QFontMetrics(font).horizontalAdvance(view.title_text) <= view.width() - axis.width()
     view.resize(900, 300)  # widening brings the whole title back
     qtbot.waitUntil(lambda: view.title_text.startswith("Decision boundary · epoch 12 (best, restored; run"))
+
+
+def test_a_best_label_under_the_legend_moves_along_its_line(qtbot):
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.resize(240, 170)  # low: the legend in its corner reaches the best mark's label
+    plot.show()
+    qtbot.waitExposed(plot)
+    history = history_of(40)
+    plot.run_ended = True
+    plot.update_from(history)
+    plot.set_best_epoch(38)
+    plot.fit_range()
+    qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0 and not legend_points_and_marks(plot)[1])
+    _points, _covered, legend, view = legend_points_and_marks(plot)
+    assert view.contains(legend) and view.contains(text_scene_rect(plot.best_line.label))

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from ...history import History
@@ -21,7 +21,7 @@ from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
-from .overlay import HoverReadout, place_legend
+from .overlay import HoverReadout, label_position_off, place_legend, text_scene_rect
 
 def format_value(value: float) -> str:
     if not math.isfinite(value):
@@ -70,15 +70,31 @@ class EpochPlot(MeteredPlotWidget):
         self._make_readout()
         self.legend.corner = "bottom-right" if legend_at_bottom else "top-right"
         box = item.getViewBox()
-        box.sigRangeChanged.connect(self._place_legend)
-        box.sigResized.connect(self._place_legend)
+        self._legend_timer = QTimer(self)  # placed once the view's new range has reached its items
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.setInterval(0)
+        self._legend_timer.timeout.connect(self._place_legend)
+        box.sigRangeChanged.connect(self._legend_timer.start)
+        box.sigResized.connect(self._legend_timer.start)
 
     def _place_legend(self, *_signal_args) -> None:
-        """Keep the legend in the view's free corner, off the best and stop marks' labels."""
+        """Keep the legend in the view's free corner; a best or stop mark's label under it moves
+        along its line to just above (or below) the legend."""
         if not self.legend.isVisible() or not self.legend.items:
             return
-        marks = [line.label.sceneBoundingRect() for line in (self.best_line, self.stop_line) if line.isVisible()]
-        place_legend(self.legend, self.getPlotItem().getViewBox(), self.series.values(), marks)
+        box = self.getPlotItem().getViewBox()
+        lines = [(line, y) for line, y in zip((self.best_line, self.stop_line), self._mark_label_y)
+                 if line.isVisible()]
+        for line, y in lines:
+            line.label.setPosition(y)  # where the label belongs when the legend is elsewhere
+        marks = [text_scene_rect(line.label) for line, _y in lines]
+        corner = place_legend(self.legend, box, self.series.values(), marks)
+        legend = self.legend.sceneBoundingRect()
+        for line, _y in lines:
+            label = text_scene_rect(line.label)
+            if label.intersects(legend):
+                line.label.setPosition(label_position_off(label, legend, box.sceneBoundingRect(),
+                                                          corner.startswith("bottom")))
 
     # -- series ------------------------------------------------------------------------
     def add_series(self, key: str, label: str, pen_color: str, width: float = 2.0, alpha: int = 255,
@@ -160,6 +176,7 @@ class EpochPlot(MeteredPlotWidget):
     # -- markers -------------------------------------------------------------------------
     def _make_markers(self, best_y: float, stop_y: float) -> None:
         item = self.getPlotItem()
+        self._mark_label_y = (best_y, stop_y)
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
                                          label="best", labelOpts={"position": best_y, "color": BEST_COLOR,
                                                                   "anchors": [(0, 0.5), (0, 0.5)]})
@@ -180,6 +197,7 @@ class EpochPlot(MeteredPlotWidget):
         self.best_line.label.setText(f"best {epoch}")
         self._place_best_label()
         self.best_line.show()
+        self._legend_timer.start()  # its label may now sit under the legend
 
     def _place_best_label(self) -> None:
         """The best mark's label goes right of its line, or left of it in the right quarter of
@@ -199,6 +217,7 @@ class EpochPlot(MeteredPlotWidget):
         self.stop_line.setValue(epoch)
         self.stop_line.label.setText(label)
         self.stop_line.show()
+        self._legend_timer.start()
 
     # -- hover readout ---------------------------------------------------------------------
     def _make_readout(self) -> None:

@@ -4,7 +4,8 @@ emptiest corner.  Both stay inside the plot's view box, never over an axis or it
 :class:`HoverReadout` puts its box below right of the cursor, and flips it to the left of the
 cursor near the right edge and above it near the bottom, so it is never cut off.
 :func:`free_corner` picks the corner of the view box whose legend-sized rectangle covers the
-fewest curve points, never one over a marker's label.
+fewest curve points (a marker's label under the legend is then moved along its line, see
+:func:`label_position_off`).
 """
 
 from __future__ import annotations
@@ -66,9 +67,18 @@ class HoverReadout:
         self.item.hide()
 
     def scene_rect(self) -> QRectF:
-        """The box as drawn, in scene pixels (the text item ignores the view's scaling)."""
-        text = self.item.textItem
-        return text.mapRectToScene(text.boundingRect())
+        """The box as drawn, in scene pixels."""
+        return text_scene_rect(self.item)
+
+
+def text_scene_rect(item: pg.TextItem) -> QRectF:
+    """Where a text item (a readout, a mark's label) is drawn, in scene pixels.  Such an item
+    ignores the view's scaling only once its transform is updated, which pyqtgraph otherwise
+    leaves to the next paint."""
+    if item.isVisible():
+        item.updateTransform(force=True)
+    text = item.textItem
+    return text.mapRectToScene(text.boundingRect())
 
 
 def corner_rect(view: QRectF, size: tuple[float, float], corner: str) -> QRectF:
@@ -93,12 +103,13 @@ def points_inside(rect: QRectF, points: Iterable[np.ndarray]) -> int:
 
 def free_corner(view: QRectF, size: tuple[float, float], points: Sequence[np.ndarray],
                 obstacles: Sequence[QRectF], current: str) -> str:
-    """The corner for a ``size`` legend: no obstacle (a marker's label) under it, then the fewest
-    curve points; the current corner wins a tie, so the legend does not wander."""
+    """The corner for a ``size`` legend: the fewest curve points under it, then no obstacle (a
+    marker's label, which can move out of the way); the current corner wins a tie, so the legend
+    does not wander."""
     def cost(corner: str) -> tuple[int, int, int]:
         rect = corner_rect(view, size, corner)
         blocked = sum(rect.intersects(o) for o in obstacles)
-        return blocked, points_inside(rect, points), corner != current
+        return points_inside(rect, points), blocked, corner != current
     return min(CORNERS, key=cost)
 
 
@@ -120,6 +131,17 @@ def scene_points(box: pg.ViewBox, curves: Iterable[pg.PlotDataItem]) -> list[np.
         keep = np.isfinite(sx) & np.isfinite(sy)
         out.append(np.c_[sx[keep], sy[keep]])
     return out
+
+
+def label_position_off(label: QRectF, legend: QRectF, view: QRectF, legend_at_bottom: bool) -> float:
+    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear ``legend``:
+    just above a legend at the bottom, just below one at the top."""
+    gap = 4
+    if legend_at_bottom:
+        y = legend.top() - gap - label.height() / 2
+    else:
+        y = legend.bottom() + gap + label.height() / 2
+    return float(np.clip((view.bottom() - y) / max(view.height(), 1.0), 0.05, 0.95))
 
 
 def place_legend(legend: pg.LegendItem, box: pg.ViewBox, curves: Iterable[pg.PlotDataItem],

@@ -15,6 +15,7 @@ from ..widgets.build import named_splitter
 from .geometry import WIDE, NormalSizeKeeper, layout_for_width
 
 TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
+WIDE_LEFT_SHARE, WIDE_RIGHT_SHARE = 0.27, 0.21  # of the window's width; the training tab keeps the rest
 TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five columns
 TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -151,9 +152,10 @@ class StudioDocks(QObject):
         window: QMainWindow = self.parent()
         width, height = max(window.width(), 1000), max(window.height(), 600)
         if window.dockWidgetArea(self.hyperparams_dock) == RIGHT:
-            window.resizeDocks([self.data_dock, self.hyperparams_dock], [int(width * 0.3), int(width * 0.22)],
+            left = int(width * WIDE_LEFT_SHARE)
+            window.resizeDocks([self.data_dock, self.hyperparams_dock], [left, int(width * WIDE_RIGHT_SHARE)],
                                Qt.Orientation.Horizontal)
-            data = min(int(height * 0.4), self._data_height(int(width * 0.3)))  # no blank under the data set
+            data = min(int(height * 0.4), self._data_height(left))  # no blank under the data set
             window.resizeDocks([self.data_dock, self.network_dock], [data, height - data],
                                Qt.Orientation.Vertical)
             window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_gui.py                  # digits, 64-64, 600 epochs, 7 rounds
     .venv/bin/python benchmarks/bench_gui.py --data iris --epochs 2000 --rounds 5
+    .venv/bin/python benchmarks/bench_gui.py --first-train 8     # the first Train click, 8 processes
 
 Each round trains the same config twice, in alternating order: headless (the engine's
 ``Trainer`` alone, histograms on, as the window runs it) and through the training panel in a
@@ -15,6 +16,14 @@ the GUI thread a little): a 10 ms ``QTimer`` runs in the GUI thread during train
 (time between ticks minus 10 ms) is what a user feels as lag.  Reported: p50, p99 and max over
 all rounds (target p99 < 50 ms), next to the same timer in the idle window, which shows the
 floor set by the machine itself (other processes competing for the cores).
+
+First Train (``--first-train N``): N fresh processes each open the studio window at 1280 x 800 on
+its default design, wait until it has settled, then click Train and measure the time from the
+click to the end of the first paint of the loss plot showing epoch 1, and the longest gap between
+the ticks of a 10 ms ``QTimer`` in that time (the longest the window froze).  Each process then
+stops the run and clicks Train a second time, as a warm reference; processes alternate between
+the window as shipped and one whose background warm-up is switched off, so both are measured
+under the same load.
 
 Also reported: progress updates received per second (the worker sends at most ~30), plot
 redraws, the GUI thread's CPU time, and how long Stop takes to end a run.  BLAS runs on
@@ -41,7 +50,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
 from nnstudio.data import load_split  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
-from nnstudio.gui import refresh  # noqa: E402
+from nnstudio.gui.qt import refresh  # noqa: E402
 from nnstudio.gui.train.panel import TrainingPanel  # noqa: E402
 
 TICK_MS = 10
@@ -146,7 +155,133 @@ def percentile(values, q) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
+class FirstPaint:
+    """Time from a Train click to the end of the loss plot's first paint showing epoch 1, and the
+    longest gap between the ticks of a ``TICK_MS`` timer meanwhile (seconds)."""
+
+    def __init__(self, panel: TrainingPanel):
+        self.panel = panel
+        self.gaps: list[float] = []
+        self._last = self.start = self.painted = None
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        panel.lossPlot.viewport().installEventFilter(self._filter_object())
+
+    def _filter_object(self):
+        from PySide6.QtCore import QEvent, QObject
+
+        probe = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802
+                if event.type() == QEvent.Type.Paint and probe.start is not None and probe.painted is None \
+                        and probe._shows_epoch():
+                    QTimer.singleShot(0, probe._mark)  # after this paint pass has finished
+                return False
+
+        self._filter = Filter()
+        return self._filter
+
+    def _shows_epoch(self) -> bool:
+        x, _y = self.panel.lossPlot.series["train"].getData()
+        return x is not None and len(x) > 0 and x[-1] >= 1
+
+    def _mark(self) -> None:
+        if self.painted is None:
+            self.painted = time.perf_counter()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None and self.painted is None:
+            self.gaps.append(now - self._last)
+        self._last = now
+
+    def click(self) -> tuple[float, float]:
+        from PySide6.QtTest import QTest
+
+        self.gaps.clear()
+        self.painted = None
+        self.timer.start()
+        self.start = self._last = time.perf_counter()
+        QTest.mouseClick(self.panel.trainButton, Qt.MouseButton.LeftButton)
+        while self.painted is None:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 5)
+        self.timer.stop()
+        self._tick()
+        return self.painted - self.start, max(self.gaps + [self.painted - self._last])
+
+
+def first_train_child(warm_up: bool) -> None:
+    """One process: open the window, click Train twice (stopping in between), print JSON."""
+    import json
+
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.train import prewarm
+
+    if not warm_up:
+        prewarm.Prewarm.start = lambda self, config: None
+    app = QApplication.instance() or QApplication([])
+    app.setOrganizationName("nnstudio-bench")
+    QSettings().clear()
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    while window.editor.info.pending:
+        spin(20)
+    spin(1500)  # the window has settled (and warmed up, when it does)
+    panel = window.training_panel
+    probe = FirstPaint(panel)
+    result = {"warmed": panel._prewarm.finished.is_set()}  # the warm-up had ended before the click
+    for name in ("first", "second"):
+        result[name] = probe.click()
+        panel.stop()
+        while panel.is_running():
+            spin(20)
+        spin(500)
+    result["load"] = os.getloadavg()[0]
+    window.editor.undo_stack.setClean()
+    window.close()
+    print(json.dumps(result))
+
+
+def first_train(rounds: int) -> None:
+    """Alternate processes with and without the background warm-up; report medians and ratios."""
+    import json
+    import subprocess
+
+    rows = {True: [], False: []}
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    for r in range(rounds):
+        for warm_up in ((True, False) if r % 2 == 0 else (False, True)):
+            out = subprocess.run([sys.executable, __file__, "--first-train-child", "warm" if warm_up else "cold"],
+                                 capture_output=True, text=True, check=True).stdout
+            rows[warm_up].append(json.loads(out.strip().splitlines()[-1]))
+            row = rows[warm_up][-1]
+            print(f"round {r + 1} {'warm-up on ' if warm_up else 'warm-up off'}: first Train "
+                  f"{1000 * row['first'][0]:4.0f} ms (longest stall {1000 * row['first'][1]:3.0f} ms), second "
+                  f"{1000 * row['second'][0]:4.0f} ms ({1000 * row['second'][1]:3.0f} ms), load {row['load']:.2f}"
+                  + (", warm-up still running at the click" if warm_up and not row["warmed"] else ""),
+                  flush=True)
+    for warm_up, label in ((True, "as shipped (warm-up on)"), (False, "warm-up off")):
+        got = rows[warm_up]
+        first = statistics.median(x["first"][0] for x in got)
+        stall = statistics.median(x["first"][1] for x in got)
+        ratio = statistics.median(x["first"][0] / x["second"][0] for x in got)
+        print(f"  {label:24s} click -> first epoch painted: median {1000 * first:.0f} ms (target <= 300 ms), "
+              f"longest stall median {1000 * stall:.0f} ms, first / second click {ratio:.2f}")
+    ratios = [a["first"][0] / b["first"][0] for a, b in zip(rows[True], rows[False])]
+    print(f"  first click, warm-up on / off (median of the rounds' ratios): {statistics.median(ratios):.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--first-train-child":
+        first_train_child(sys.argv[2] == "warm")
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="digits")
     parser.add_argument("--epochs", type=int, default=600)
@@ -154,7 +289,12 @@ def main() -> None:
     parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--duty", type=float, default=None,
                         help=f"share of time the GUI may spend redrawing (default {refresh.DUTY})")
+    parser.add_argument("--first-train", type=int, default=0, metavar="N",
+                        help="measure the first Train click instead, in N pairs of fresh processes")
     args = parser.parse_args()
+    if args.first_train:
+        first_train(args.first_train)
+        return
     if args.duty is not None:
         refresh.DUTY = args.duty
 

@@ -7,7 +7,8 @@ import pytest
 
 from nnstudio.config import LayerConfig
 from nnstudio.engine import Network, make_optimizer
-from nnstudio.engine.kernels import fold_batch_norm, keep_threshold, random_words
+from nnstudio.engine.batchnorm import fold as fold_batch_norm
+from nnstudio.engine.kernels import keep_threshold, random_words
 
 
 def _bn_network(dtype="float64", seed=0) -> Network:
@@ -116,3 +117,22 @@ def test_consuming_the_gradient_gives_the_same_steps(name):
         assert np.array_equal(g, kept)  # a plain step leaves the gradient alone
         consuming.step(b, g.copy(), 0.01, consume=True)
     np.testing.assert_array_equal(a, b)
+
+
+def test_batch_norm_bias_gets_no_gradient_in_training_and_the_running_mean_still_sees_it():
+    """The batch mean cancels the dense bias exactly, so its gradient is 0 (not rounding noise
+    that Adam would turn into steps), while the running mean tracks the mean of x W + b."""
+    net = _bn_network()
+    layer = net.layers[0]
+    layer.b[...] = np.linspace(-2.0, 3.0, layer.units)
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(9, 4)), np.eye(3)[rng.integers(0, 3, 9)]
+    mean0, var0 = layer.running_mean.copy(), layer.running_var.copy()
+    grad = net.gradient(X, Y, rng=np.random.default_rng(0))
+    for bn in net.layers[:-1]:
+        assert not bn.gb.any()
+    assert net.layers[-1].gb.any()  # the output layer's bias is not normalized away
+    z = X @ layer.W + layer.b
+    np.testing.assert_allclose(layer.running_mean, 0.9 * mean0 + 0.1 * z.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var, 0.9 * var0 + 0.1 * z.var(axis=0), rtol=1e-12)
+    assert grad is net.flat_grad

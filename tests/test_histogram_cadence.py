@@ -81,4 +81,4 @@ def test_a_tiny_share_keeps_the_histograms_within_it():
     trainer, records = _run(HistogramCadence(max_snapshots=1000, min_interval=0.0, max_share=0.01), epochs=60)
     with_histograms = [r.epoch for r in records if r.layers]
     assert with_histograms[0] == 1 and with_histograms[-1] == 60 and len(with_histograms) < 60
-    assert trainer._histogram_seconds <= 0.01 * records[-1].elapsed + 0.005  # one snapshot may cross the line
+    assert trainer.snapshots.seconds <= 0.01 * records[-1].elapsed + 0.005  # one snapshot may cross the line

@@ -141,9 +141,9 @@ class _PassSpy:
                 self.outputs.append(out.copy())
             return out
 
-        def spy_backward(Y):
+        def spy_backward(Y, stop=None):
             self.targets.append(np.array(Y))
-            backward(Y)
+            backward(Y, stop)
 
         net._forward, net.backward = spy_forward, spy_backward
 
@@ -199,21 +199,27 @@ class _StopAfter:
         return self.calls > self.k
 
 
-def test_stop_is_checked_before_every_mini_batch():
+def _checks_per_step(cfg: ExperimentConfig) -> int:
+    """Stop is asked before a mini-batch and after each layer of its forward and backward passes."""
+    return 1 + 2 * (len(cfg.layers) + 1)
+
+
+def test_stop_is_checked_before_every_mini_batch_and_between_layers():
     cfg = _config(epochs=3)
     never = _StopAfter(10 ** 9)
     _train(cfg, stop=never)
-    assert never.calls == 3 * _batches_per_epoch(cfg)
+    assert never.calls == 3 * _batches_per_epoch(cfg) * _checks_per_step(cfg)
 
 
 @pytest.mark.parametrize("k_extra", [0, 1, 3])
 def test_stop_after_k_batches_ends_the_run_as_stopped(k_extra):
     cfg = _config(epochs=5)
-    per_epoch = _batches_per_epoch(cfg)
-    stop = _StopAfter(per_epoch + k_extra)
+    checks = _checks_per_step(cfg)
+    per_epoch = _batches_per_epoch(cfg) * checks
+    stop = _StopAfter(per_epoch + k_extra * checks)
     trainer, records = _train(cfg, stop=stop)
     summary = trainer.summary
-    assert stop.calls == per_epoch + k_extra + 1  # nothing ran after the request
+    assert stop.calls == per_epoch + k_extra * checks + 1  # nothing ran after the request
     assert [r.epoch for r in records] == [1]
     assert summary.stop_reason == STOP_USER
     assert summary.epochs_run == 1
@@ -225,7 +231,7 @@ def test_full_batch_is_one_step_per_epoch():
     cfg = _config(epochs=4, batch_size=0)
     counter = _StopAfter(10 ** 9)
     _, records = _train(cfg, stop=counter)
-    assert counter.calls == 4
+    assert counter.calls == 4 * _checks_per_step(cfg)
     assert records[-1].train_loss < records[0].train_loss
 
 
@@ -534,7 +540,7 @@ def test_running_metrics_evaluate_only_the_validation_split():
 # -- histograms ----------------------------------------------------------------------------
 
 def test_histograms_computed_together_equal_histograms_computed_one_by_one():
-    from nnstudio.engine.trainer import Histogram, HistogramBatch
+    from nnstudio.engine.histograms import Histogram, HistogramBatch
 
     rng = np.random.default_rng(3)
     arrays = [rng.normal(size=(40, 7)), np.zeros(7), np.maximum(rng.normal(size=(30, 5)), 0), rng.uniform(size=3)]
@@ -685,26 +691,26 @@ def test_clipping_statistics_are_the_norms_of_the_gradient_before_and_after(clip
 
 
 def test_a_large_network_evaluates_in_chunks_and_stops_inside_the_evaluation(monkeypatch):
-    import nnstudio.engine.trainer as trainer_module
+    import nnstudio.engine.evaluation as evaluation_module
 
     cfg = _config(epochs=3, layers=(LayerConfig(16, "relu", dropout_rate=0.1), LayerConfig(8, "tanh")))
     plain = [_comparable(r) for r in _train(cfg, histograms=True)[1]]
     # the same network counted as large: chunks of 7 rows give the same records
-    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
-    monkeypatch.setattr(trainer_module, "EVAL_CHUNK_MIN_ROWS", 1)
+    monkeypatch.setattr(evaluation_module, "EVAL_CHUNK_WORK", 7 * Trainer(cfg, _split("iris")).network.n_params)
+    monkeypatch.setattr(evaluation_module, "EVAL_CHUNK_MIN_ROWS", 1)
     chunked = Trainer(cfg, _split("iris"), histograms=True)
-    assert chunked._chunked and chunked._chunk_rows == 7
+    assert chunked.evaluates_in_chunks and chunked._eval.chunk_rows == 7
     records = [_comparable(r) for r in chunked.run()]
     assert len(records) == len(plain)
     for a, b in zip(records, plain):  # equal up to summation order
         assert a[0] == b[0] and np.allclose(a[1:5], b[1:5], rtol=1e-5)
     # a stop request that arrives during the evaluation is seen before the next chunk
     calls = {"n": 0}
-    batches = _batches_per_epoch(cfg)
+    checks = _batches_per_epoch(cfg) * _checks_per_step(cfg)
 
     def stop():
         calls["n"] += 1
-        return calls["n"] > batches + 2  # after the first epoch's steps, inside its evaluation
+        return calls["n"] > checks + 2  # after the first epoch's steps, inside its evaluation
 
     trainer = Trainer(cfg, _split("iris"), histograms=True)
     got = list(trainer.run(stop))

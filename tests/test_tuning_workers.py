@@ -28,14 +28,26 @@ def silent_server():
     server.close()
 
 
+def _command_line(pid: int, timeout: float = 10.0) -> list[bytes]:
+    """The process's arguments once its exec has set them up.
+
+    Popen returns when the close-on-exec pipe closes, which the kernel does before it places the
+    new program's arguments, so for a moment /proc/PID/cmdline reads empty."""
+    deadline = time.monotonic() + timeout
+    while True:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if raw or time.monotonic() > deadline:
+            return raw.split(b"\0")
+        time.sleep(0.005)
+
+
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 def test_a_real_worker_keeps_the_password_out_of_its_command_line(silent_server):
     url = f"postgresql+psycopg2://tuner:{SECRET}@127.0.0.1:{silent_server}/studies"
     pool = WorkerPool(url, "private", 1)
     pool.start()
     try:
-        pid = pool.pids[0]
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        cmdline = _command_line(pool.pids[0])
         assert cmdline[1:5] == [b"-m", b"nnstudio.tuning", b"trials", b"--study"]
         assert not any(SECRET.encode() in arg or b"postgresql" in arg for arg in cmdline), cmdline
         assert pool.wait(60), "the worker did not give up on the silent server"

@@ -22,6 +22,10 @@ class Help:
     body: str  # HTML paragraphs for the help pane
 
 
+LIVE_NOTE = ("It can be changed while a run trains or is paused: the run takes the new value at its next "
+             "mini-batch, and the Train tab marks the change on the loss and learning-rate plots.")
+
+
 def _p(*paragraphs: str) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
 
@@ -96,7 +100,7 @@ HELP: dict[str, Help] = {
         "Inverted dropout: in training keep each unit with probability 1 − p and scale kept values by 1/(1 − p).",
         _p("The scaling keeps each unit's expected value unchanged, so at evaluation time nothing is "
            "dropped and nothing is rescaled. Dropout is never applied to the output layer.",
-           "p = 0 disables it; 0.1–0.5 is common. Rates near 1 leave almost no signal.")),
+           "p = 0 disables it; 0.1–0.5 is common. Rates near 1 leave almost no signal.", LIVE_NOTE)),
     "layer.batch_norm": Help(
         "Batch normalization",
         "x̂ = (z − μ_batch) / √(σ²_batch + ε);  y = γ·x̂ + β, before the activation.",
@@ -137,7 +141,9 @@ HELP: dict[str, Help] = {
         "Learning rate", "Step size lr in θ ← θ − lr·update. Arrows step through 1, 2, 5 × 10ⁿ.",
         _p("The main knob. Too small: slow progress; too large: the loss oscillates or diverges (NaN). "
            "Try values a factor of 2–3 apart on a log scale. SGD usually wants 0.01–0.5, Adam 1e-4–1e-2.",
-           "A schedule changes the rate over the epochs; the Train tab plots the rate used.")),
+           "A schedule changes the rate over the epochs; the Train tab plots the rate used.", LIVE_NOTE,
+           "A change while training rescales the schedule: the run continues with the rate the schedule "
+           "would give at that epoch had it started from the new rate.")),
     "momentum": Help(
         "Momentum μ", "v ← μ·v − lr·g;  θ ← θ + v. Averages recent steps over about 1/(1 − μ) updates.",
         _p("Momentum keeps moving along directions where gradients agree and damps oscillation across "
@@ -194,14 +200,15 @@ HELP: dict[str, Help] = {
            "plots gradient norms per layer, which shows a sensible t.")),
     "l1": Help(
         "L1 penalty", "Adds l1·Σ|W| to the loss (weights only): gradient + l1·sign(W).",
-        _p("Pushes small weights to exactly zero (sparse weights). 0 turns it off.")),
+        _p("Pushes small weights to exactly zero (sparse weights). 0 turns it off.", LIVE_NOTE)),
     "l2": Help(
         "L2 penalty", "Adds l2·Σ W² to the loss (weights only): gradient + 2·l2·W.",
         _p("Shrinks all weights toward zero in proportion to their size (weight decay for SGD). "
-           "0 turns it off.")),
+           "0 turns it off.", LIVE_NOTE)),
     "early_stopping": Help(
         "Early stopping",
-        "Stop when validation loss has not improved by more than min Δ for `patience` epochs; restore the best.",
+        "Stop when validation loss has not improved by more than min Δ for Patience epochs in a row; "
+        "restore the best.",
         _p("The best weights, biases and batch-norm statistics are copied whenever validation loss improves "
            "and written back at the end, so the model kept is the best epoch's, not the last one's.")),
     "patience": Help(

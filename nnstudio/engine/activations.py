@@ -157,7 +157,8 @@ for _a in (
     Activation("relu", _relu, _relu_grad, "max(0, z);  derivative 1 for z > 0, else 0"),
     Activation("leaky_relu", _leaky_relu, _leaky_relu_grad,
                f"z for z > 0, {LEAKY_SLOPE}·z otherwise;  derivative 1 or {LEAKY_SLOPE}"),
-    Activation("elu", _elu, _elu_grad, f"z for z > 0, {ELU_ALPHA}·(e^z − 1) otherwise;  derivative 1 or a + {ELU_ALPHA}"),
+    Activation("elu", _elu, _elu_grad,
+               f"z for z > 0, α·(e^z − 1) otherwise, α = {ELU_ALPHA:g};  derivative 1 for z > 0, α·e^z otherwise"),
     Activation("linear", _linear, _linear_grad, "z;  derivative 1"),
     Activation("softmax", softmax, softmax_vjp, "e^(z_i) / Σ_j e^(z_j), row-wise (output layer only)", hidden=False),
 ):

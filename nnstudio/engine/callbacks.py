@@ -1,4 +1,5 @@
-"""Early stopping on the validation loss, holding *copies* of the best state."""
+"""Early stopping on the validation loss, holding *copies* of the best state; the divergence
+watch that ends a run whose validation loss stays far above its initial value."""
 
 from __future__ import annotations
 
@@ -42,3 +43,28 @@ class EarlyStopping:
             return False
         network.load_state(self.best_state)
         return True
+
+
+DIVERGENCE_FACTOR = 2.0  # validation loss above this multiple of its initial value...
+DIVERGENCE_EPOCHS = 5    # ...this many epochs in a row: diverged
+
+
+class DivergenceWatch:
+    """A run has diverged when its validation loss stays above :data:`DIVERGENCE_FACTOR` times
+    ``initial`` for :data:`DIVERGENCE_EPOCHS` epochs in a row, even where every number is finite."""
+
+    def __init__(self):
+        self.initial = math.nan  # the untrained network's validation loss, set when the run starts
+        self.above = 0  # epochs in a row above the bound
+
+    def update(self, val_loss: float) -> str:
+        """Why the run has diverged after this epoch ('' when it has not)."""
+        initial = self.initial
+        if math.isfinite(initial) and val_loss > DIVERGENCE_FACTOR * initial:
+            self.above += 1
+        else:
+            self.above = 0
+        if self.above < DIVERGENCE_EPOCHS:
+            return ""
+        return (f"the validation loss stayed above twice its initial value ({initial:.4g}) for "
+                f"{DIVERGENCE_EPOCHS} epochs in a row (now {val_loss:.4g})")

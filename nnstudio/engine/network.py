@@ -19,25 +19,31 @@ running statistics follow ``running = BN_MOMENTUM · running + (1 − BN_MOMENTU
 ``BN_MOMENTUM = 0.9``: Keras's ``momentum=0.9``, PyTorch's ``momentum=0.1`` (PyTorch names the
 weight of the new batch).  The running variance is the biased batch variance, as in Keras
 (PyTorch keeps the unbiased one, n / (n − 1) larger).  Evaluation uses the running statistics,
-and :meth:`Network.backward` differentiates whichever statistics the forward pass used.
+and :meth:`Network.backward` differentiates whichever statistics the forward pass used.  The
+arithmetic lives in :mod:`.batchnorm`.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..config import ExperimentConfig, LayerConfig
 from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
-from .kernels import BN_EPS, fold_batch_norm, product_for, random_words
+from . import batchnorm
+from .batchnorm import BN_EPS, BN_MOMENTUM  # noqa: F401 (re-exported: their old home)
+from .kernels import dropout, product_for
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
 from .targets import decode_classes, encode_targets  # noqa: F401 (re-exported: their old home)
-from .scratch import Layer as _Layer, Scratch as _Scratch, Workspace as _Workspace
+from .scratch import Layer as _Layer, Workspace as _Workspace
 
-BN_MOMENTUM = 0.9  # running = momentum * running + (1 - momentum) * batch
 MAX_WORKSPACES = 4  # batch sizes whose scratch arrays are kept (batch, last batch, evaluation, ...)
+
+
+class StepAbandoned(Exception):
+    """A pass given a ``stop`` callable saw it return True between two layers."""
 
 
 class Network:
@@ -74,6 +80,7 @@ class Network:
         self._fused = FUSED_OUTPUT_GRADIENTS.get((output_activation, loss_func))
         self._workspaces: dict[int, _Workspace] = {}
         self._last: _Workspace | None = None  # workspace of the last forward pass
+        self._staged: _Workspace | None = None  # workspace whose batch statistics await commit_statistics
         self._allocate()
         self.initialize(rng)
 
@@ -131,6 +138,7 @@ class Network:
                     u = cfg.units
                     layer.running_mean = self.buffers_flat[buf:buf + u]
                     layer.running_var = self.buffers_flat[buf + u:buf + 2 * u]
+                    layer.buffer_offset = buf
                     buf += 2 * u
                     size += 2 * u
             layer.span = slice(offset, offset + size)
@@ -143,7 +151,7 @@ class Network:
         if ws is None:
             if len(self._workspaces) >= MAX_WORKSPACES:
                 self._workspaces.pop(next(iter(self._workspaces)))  # the least recently used size
-            ws = _Workspace(n, self.layers, self.dtype)
+            ws = _Workspace(n, self.layers, self.dtype, self.buffers_flat.size)
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
 
@@ -198,6 +206,7 @@ class Network:
         return self.flat.copy(), self.buffers_flat.copy()
 
     def load_state(self, state: tuple[np.ndarray, np.ndarray]) -> None:
+        self._staged = None  # statistics staged before the load belong to other weights
         self.flat[...] = state[0]
         self.buffers_flat[...] = state[1]
 
@@ -214,13 +223,16 @@ class Network:
         return self._forward(np.asarray(X, dtype=self.dtype), training, rng).copy()
 
     def _forward(self, X: np.ndarray, training: bool, rng: np.random.Generator | None,
-                 fold: bool = False) -> np.ndarray:
+                 fold: bool = False, stop: Callable[[], bool] | None = None, stage: bool = False) -> np.ndarray:
         """:meth:`forward` writing into the workspace for ``len(X)`` rows; returns a view of it.
 
         ``X`` must already have the network's dtype.  The result is overwritten by the next
         pass with the same number of rows.  ``fold`` (evaluation mode only) folds batch norm
         into each layer's weights and bias, which saves four passes over the pre-activations
         but leaves no caches for :meth:`backward`: for evaluations, not gradients.
+        ``stop`` is asked after every layer; when it returns True the pass raises
+        :class:`StepAbandoned`.  ``stage`` (training) leaves the running batch-norm statistics
+        alone until :meth:`commit_statistics`; otherwise the pass updates them at its end.
         """
         ws = self._workspace(len(X))
         self._last = ws
@@ -230,61 +242,45 @@ class Network:
         folded = fold and not training
         for i, (layer, scratch) in enumerate(zip(self.layers, ws.layers)):
             scratch.x = a
-            if folded and layer.batch_norm:
-                z = fold_batch_norm(a, layer, scratch.z)
+            if not layer.batch_norm:
+                z = product(a, layer.W, out=scratch.z)
+                z += layer.b
+            elif folded:
+                z = batchnorm.fold(a, layer, scratch.z)
+                scratch.batch_stats = False
+            elif training:  # the batch mean cancels the bias: it is not added
+                z = product(a, layer.W, out=scratch.z)
+                batchnorm.forward_training(layer, scratch, ws.inv_n, *layer.staged_views(ws.staged))
             else:
                 z = product(a, layer.W, out=scratch.z)
                 z += layer.b
-                if layer.batch_norm:
-                    self._bn_forward(layer, scratch, training, ws.ones)
+                batchnorm.forward_evaluation(layer, scratch)
             a = layer.activation.forward(z, z)
             scratch.used_mask = None
             if i < last and training and layer.dropout_rate > 0.0:
-                a = self._dropout(layer, scratch, rng)
+                if rng is None:
+                    raise ValueError("training with dropout needs an rng for the masks")
+                a = dropout(scratch, rng)
             # the last pass, for readers of the layers (histograms, exports)
             layer.x, layer.a, layer.mask = scratch.x, scratch.z, scratch.used_mask
-            layer.x_hat, layer.inv_std = scratch.x_hat, scratch.inv_std
+            if stop is not None and stop():
+                raise StepAbandoned
+        if training and self.buffers_flat.size:
+            self._staged = ws
+            if not stage:
+                self.commit_statistics()
         return a
 
-    def _dropout(self, layer: _Layer, scratch: _Scratch, rng: np.random.Generator | None) -> np.ndarray:
-        """Inverted dropout of ``scratch.z``: keep with probability 1 − p, scale kept units by 1 / (1 − p).
+    def commit_statistics(self) -> None:
+        """Fold the batch statistics of the last training pass into the running ones (once)."""
+        ws = self._staged
+        if ws is not None:
+            batchnorm.commit_statistics(self.buffers_flat, ws.staged, ws.spare)
+            self._staged = None
 
-        A unit is kept when a raw 32-bit word from ``rng`` is below ``round((1 − p)·2³²)``:
-        probability 1 − p to within 2⁻³², at half the cost of float uniforms.
-        """
-        if rng is None:
-            raise ValueError("training with dropout needs an rng for the masks")
-        mask = scratch.mask
-        np.less(random_words(rng, mask.shape), scratch.threshold, out=scratch.keep)
-        np.multiply(scratch.keep, scratch.scale, out=mask)
-        scratch.used_mask = mask
-        return np.multiply(scratch.z, mask, out=scratch.dropped)
-
-    def _bn_forward(self, layer: _Layer, scratch: _Scratch, training: bool, ones: np.ndarray) -> None:
-        """z ← gamma · (z − mean) / sqrt(var + eps) + beta, in place; batch statistics when training.
-
-        Column sums are ``ones @ z`` (one BLAS call beats NumPy's reductions along axis 0);
-        ``scratch.delta`` is free during the forward pass and holds x̂² for the variance.
-        """
-        z, x_hat = scratch.z, scratch.x_hat
-        if training:
-            mean = np.matmul(ones, z)
-            mean *= 1.0 / len(z)
-            np.subtract(z, mean, out=x_hat)
-            var = np.matmul(ones, np.multiply(x_hat, x_hat, out=scratch.delta))
-            var *= 1.0 / len(z)
-            layer.running_mean *= BN_MOMENTUM
-            layer.running_mean += (1 - BN_MOMENTUM) * mean
-            layer.running_var *= BN_MOMENTUM
-            layer.running_var += (1 - BN_MOMENTUM) * var
-        else:
-            var = layer.running_var
-            np.subtract(z, layer.running_mean, out=x_hat)
-        scratch.inv_std = 1.0 / np.sqrt(var + BN_EPS)
-        scratch.batch_stats = training
-        x_hat *= scratch.inv_std
-        np.multiply(x_hat, layer.gamma, out=z)
-        z += layer.beta
+    def discard_statistics(self) -> None:
+        """Drop the batch statistics a training pass staged (its step was abandoned)."""
+        self._staged = None
 
     # -- loss and backward --------------------------------------------------------------
     def penalty(self) -> float:
@@ -298,10 +294,12 @@ class Network:
                 total += self.l2 * float(w @ w)
         return total
 
-    def backward(self, Y: np.ndarray) -> None:
+    def backward(self, Y: np.ndarray, stop: Callable[[], bool] | None = None) -> None:
         """Fill ``grads`` with d(loss + penalty)/d(params) for the last training forward pass.
 
-        ``Y`` is the encoded target, shape (n, n_outputs).
+        ``Y`` is the encoded target, shape (n, n_outputs).  ``stop`` is asked after every
+        layer; when it returns True the pass raises :class:`StepAbandoned` (the gradients are
+        then incomplete).
         """
         ws = self._last
         scratch = ws.layers
@@ -316,7 +314,12 @@ class Network:
         for i in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[i]
             product(scratch[i].x.T, dz, out=layer.gW)
-            np.matmul(ws.ones, dz, out=layer.gb)
+            if scratch[i].batch_stats:
+                layer.gb.fill(0.0)  # the batch mean cancels the bias exactly
+            else:
+                np.matmul(ws.ones, dz, out=layer.gb)
+            if stop is not None and stop():
+                raise StepAbandoned
             if i == 0:
                 break
             below, s = self.layers[i - 1], scratch[i - 1]
@@ -325,30 +328,9 @@ class Network:
                 da *= s.used_mask
             dz = below.activation.grad(s.z, da)
             if below.batch_norm:
-                self._bn_backward(below, s, dz, ws.ones)
+                batchnorm.backward(below, s, dz, ws.ones)
         if self.l1 or self.l2:
             self._add_penalty_grad()
-
-    def _bn_backward(self, layer: _Layer, scratch: _Scratch, dy: np.ndarray, ones: np.ndarray) -> None:
-        """dy (gradient at the batch-norm output) becomes, in place, the gradient at its input z.
-
-        With batch statistics dz = inv_std / n · (n · dx̂ − Σ dx̂ − x̂ · Σ dx̂ x̂) with dx̂ = gamma · dy,
-        as the mean and variance depend on every row; with running statistics (evaluation mode)
-        the layer is affine in z and dz = gamma · inv_std · dy.
-        """
-        x_hat, n = scratch.x_hat, dy.shape[0]
-        np.einsum("ij,ij->j", dy, x_hat, out=layer.ggamma)
-        np.matmul(ones, dy, out=layer.gbeta)
-        if not scratch.batch_stats:
-            dy *= layer.gamma * scratch.inv_std
-            return
-        # with dx̂ = gamma·dy, Σ dx̂ = gamma·gbeta and Σ dx̂·x̂ = gamma·ggamma
-        sum_dx = layer.gamma * layer.gbeta
-        sum_dx_xhat = layer.gamma * layer.ggamma
-        dy *= layer.gamma * n
-        dy -= sum_dx
-        dy -= x_hat * sum_dx_xhat
-        dy *= scratch.inv_std / n
 
     def _add_penalty_grad(self) -> None:
         for layer in self.layers:

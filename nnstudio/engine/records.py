@@ -11,6 +11,7 @@ from .histograms import Histogram
 
 if TYPE_CHECKING:
     from .diagnostics import EpochHealth
+    from .live import Change
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class EpochRecord:
     clipped_fraction: float = 0.0        # share of the epoch's steps whose gradient clipping changed
     distinct_units: tuple[int, ...] = ()  # per hidden layer: how many different units
     health: EpochHealth | None = None     # per-layer health measures (nnstudio.engine.diagnostics)
+    changes: tuple[Change, ...] = ()      # settings changed during this epoch, in order (nnstudio.engine.live)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class Cosine(Schedule):
 
 @SCHEDULES("plateau")
 class ReduceOnPlateau(Schedule):
-    formula = "lr · γ after `patience` epochs without a better validation loss"
+    formula = "lr · γ each time the validation loss has not improved for Plateau patience epochs"
 
     def __init__(self, base_lr, cfg, epochs):
         super().__init__(base_lr, cfg, epochs)

@@ -34,12 +34,11 @@ class Layer:
     running_mean: np.ndarray | None = None
     running_var: np.ndarray | None = None
     span: slice = field(default_factory=lambda: slice(0))  # this layer's parameters inside the flat vector
+    buffer_offset: int = 0  # where its running mean starts in the buffer vector (its variance follows)
     # caches from the last forward pass (views into the workspace of that batch size)
     x: np.ndarray | None = None       # input, (n, fan_in)
     a: np.ndarray | None = None       # activation before dropout, (n, units)
     mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
-    x_hat: np.ndarray | None = None   # batch-norm normalized pre-activation
-    inv_std: np.ndarray | None = None
 
     @property
     def batch_norm(self) -> bool:
@@ -49,19 +48,27 @@ class Layer:
     def units(self) -> int:
         return self.W.shape[1]
 
+    def staged_views(self, staged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """This layer's (mean, variance) inside a vector laid out as the buffers."""
+        lo, u = self.buffer_offset, self.W.shape[1]
+        return staged[lo:lo + u], staged[lo + u:lo + 2 * u]
+
 
 class Scratch:
     """The arrays one layer needs for a batch of ``n`` rows, allocated once per batch size,
     and the caches the backward pass reads.
 
     ``z`` holds the pre-activation and then, in place, the activation; ``delta`` holds the
-    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout and
-    ``x_hat``/``inv_std`` batch normalization.  ``x`` is the layer's input in the last pass and
-    ``used_mask`` the dropout mask it applied (None when it applied none).
+    gradient flowing back into the layer; ``dropped``/``mask``/``keep`` serve dropout.  Batch
+    normalization (:mod:`.batchnorm`) keeps the centred pre-activation ``xc``, a spare ``tmp``
+    of the same shape, and per-unit vectors: the batch ``mean``, ``inv_std`` = 1/√(var + eps),
+    the column ``scale`` gamma · inv_std and two for its backward pass (``shift``, ``slope``).
+    ``x`` is the layer's input in the last pass and ``used_mask`` the dropout mask it applied
+    (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale", "x_hat", "inv_std", "x", "used_mask",
-                 "batch_stats")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale_kept", "xc", "tmp", "mean", "inv_std",
+                 "scale", "shift", "slope", "x", "used_mask", "batch_stats")
 
     def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -72,19 +79,26 @@ class Scratch:
         self.mask = np.empty(shape, dtype) if dropout else None
         self.keep = np.empty(shape, bool) if dropout else None
         self.threshold = keep_threshold(1.0 - layer.dropout_rate)  # a word below it keeps the unit
-        self.scale = 1.0 / (1.0 - layer.dropout_rate) if dropout else 1.0  # inverted dropout's factor
-        self.x_hat = np.empty(shape, dtype) if layer.batch_norm else None
-        self.inv_std = None
+        self.scale_kept = 1.0 / (1.0 - layer.dropout_rate) if dropout else 1.0  # inverted dropout's factor
+        bn = layer.batch_norm
+        self.xc = np.empty(shape, dtype) if bn else None
+        self.tmp = np.empty(shape, dtype) if bn else None
+        self.mean, self.inv_std, self.scale, self.shift, self.slope = (
+            (np.empty(layer.units, dtype) for _ in range(5)) if bn else (None,) * 5)
         self.x = None
         self.used_mask = None
         self.batch_stats = False  # whether the last pass normalized with batch statistics (training)
 
 
 class Workspace:
-    """Scratch for every layer at one batch size."""
+    """Scratch for every layer at one batch size, and the batch-norm statistics its last
+    training pass staged (``staged``, laid out as the network's buffer vector)."""
 
-    __slots__ = ("layers", "ones")
+    __slots__ = ("layers", "ones", "inv_n", "staged", "spare")
 
-    def __init__(self, n: int, layers: Sequence[Layer], dtype: np.dtype):
+    def __init__(self, n: int, layers: Sequence[Layer], dtype: np.dtype, n_buffers: int):
         self.layers = [Scratch(n, layer, dtype) for layer in layers]
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
+        self.inv_n = np.full(n, 1.0 / n, dtype)  # column means = inv_n @ z
+        self.staged = np.zeros(n_buffers, dtype)
+        self.spare = np.zeros(n_buffers, dtype)

@@ -6,7 +6,8 @@
     trainer.summary              # TrainingSummary: best epoch, stop reason, test metrics
 
 The trainer knows nothing of the window, the command line or the tuner; they all consume
-the same records.  ``stop`` is called between mini-batches.
+the same records.  ``stop`` is called between mini-batches and between the layers of a
+mini-batch's passes (a step it interrupts is abandoned whole, before it changes anything).
 
 The initial parameters compete with every epoch for "best" (epoch 0): a run in which no epoch
 beats the untrained network ends with the untrained network.  A run whose validation loss stays
@@ -29,20 +30,19 @@ from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .cadence import EVERY_EPOCH, HistogramCadence
-from .callbacks import EarlyStopping
+from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, EarlyStopping  # noqa: F401 (re-exported)
 from .clipping import CLIP_TYPES
+from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F401 (ACTIVATION_ROWS: its old home)
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
-from .histograms import HISTOGRAM_BINS, Histogram, HistogramBatch  # noqa: F401 (HISTOGRAM_BINS: its old home)
+from .live import LiveSettings
+from .histograms import HISTOGRAM_BINS, Histogram  # noqa: F401 (their old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
-from .network import Network, decode_classes, encode_targets
+from .network import Network, StepAbandoned, encode_targets
 from .optimizers import make_optimizer
 from .schedules import SCHEDULES
+from .snapshots import Snapshots
 from .validation import output_units, validate_config
 
-ACTIVATION_ROWS = 128  # validation rows sampled for the activation histograms
-EVAL_CHUNK_WORK = 250_000_000  # parameters x rows per evaluation chunk (about a tenth of a second);
-#                                larger networks evaluate in chunks of rows and check ``stop`` between them
-EVAL_CHUNK_MIN_ROWS = 16       # fewer rows per pass would spend the time re-reading the weights
 
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
@@ -50,8 +50,6 @@ STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
 
-DIVERGENCE_FACTOR = 2.0  # validation loss above this multiple of its initial value...
-DIVERGENCE_EPOCHS = 5    # ...this many epochs in a row: diverged
 
 
 def running_train_metrics(config: ExperimentConfig) -> bool:
@@ -66,8 +64,9 @@ def running_train_metrics(config: ExperimentConfig) -> bool:
     return config.train_metrics == "running"
 
 
-class _Stopped(Exception):
-    """``stop`` became true inside an evaluation pass."""
+def _never() -> bool:
+    """The ``stop`` of a run nobody can stop (its passes skip the checks between layers)."""
+    return False
 
 
 class Trainer:
@@ -85,10 +84,6 @@ class Trainer:
         self.config = config
         self.split = split
         self.histograms = histograms is not False
-        self.cadence = EVERY_EPOCH if histograms is True else histograms or None
-        self._last_snapshot = -math.inf  # perf_counter() when the last histograms were made
-        self._histogram_seconds = 0.0     # time spent making them
-        self._histogram_count = 0         # records that carry them
         self.classification = split.task == CLASSIFICATION
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng = np.random.default_rng(seeds[0]), np.random.default_rng(seeds[1])
@@ -113,7 +108,7 @@ class Trainer:
         self.early_stopping = EarlyStopping(config.patience, config.min_delta, config.early_stopping)
         self.initial_state = net.state()
         self.initial_val_loss = math.nan  # measured when the run starts
-        self._above_initial = 0  # epochs in a row with validation loss above DIVERGENCE_FACTOR × initial
+        self._divergence = DivergenceWatch()
         self.summary: TrainingSummary | None = None
         self.epoch = 0
         # Per-epoch scratch: the shuffled training set (so that mini-batches are contiguous
@@ -130,16 +125,12 @@ class Trainer:
         self._layer_grads = [net.flat_grad[layer.span] for layer in net.layers]
         self._norms = np.empty(len(net.layers), dtype=dt)
         # A large network evaluates in chunks of rows, so that Stop is seen within one chunk
-        self._chunk_rows = max(EVAL_CHUNK_MIN_ROWS, EVAL_CHUNK_WORK // max(net.n_params, 1))
-        self._chunked = self._chunk_rows < len(self._X_eval)
-        self._stop: Callable[[], bool] = lambda: False
-        self._last_grad = np.zeros_like(net.flat_grad)
+        self._stop: Callable[[], bool] = _never
         self._clip_stats = (math.nan, math.nan, 0.0)
-        self._activation_step = 1
-        self._histograms = HistogramBatch()
-        self._last_grad_W = [self._last_grad[layer.span][:layer.W.size].reshape(layer.W.shape)
-                             for layer in net.layers]
+        self.snapshots = Snapshots(net, EVERY_EPOCH if histograms is True else histograms or None)
+        self._eval = Evaluator(net, self.X_val, len(self._X_eval), self.snapshots, self.classification)
         self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
+        self.live: LiveSettings | None = None  # settings changed while training, applied between mini-batches
 
     @property
     def largest_product(self) -> int:
@@ -157,12 +148,12 @@ class Trainer:
             Y = encode_targets(y, net.n_outputs, self.classification, net.dtype)
         out = (net._forward(np.asarray(X, dtype=net.dtype), False, None, fold=True) if len(X)
                else np.empty((0, net.n_outputs)))
-        return self._score(out, Y, np.asarray(y))
+        return self._eval.score(out, Y, np.asarray(y))
 
     @property
     def evaluates_in_chunks(self) -> bool:
         """A network large enough that evaluation runs in chunks of rows, checking ``stop``."""
-        return self._chunked
+        return self._eval.chunked
 
     def initial_record(self, stop: Callable[[], bool] | None = None) -> EpochRecord | None:
         """Epoch 0: the network as the initializer made it, before any step (None if ``stop``
@@ -177,19 +168,19 @@ class Trainer:
         net, cfg = self.network, self.config
         n = len(self.X_train)
         batch = n if cfg.full_batch else min(cfg.batch_size, n)
-        self._stop = stop or (lambda: False)
+        self._stop = stop or _never
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             net._forward(self.X_train[:batch], False, None)
             net.backward(self.Y_train[:batch])
             norms = self._layer_norms()
-            self._last_grad[...] = net.flat_grad
+            self.snapshots.last_grad[...] = net.flat_grad
             try:
-                out = self._evaluation_outputs(self._X_eval)
-            except _Stopped:
+                out = self._eval.outputs(self._X_eval, self._stop)
+            except EvaluationStopped:
                 return None
-            train_loss, train_acc = self._score(out[:n], self.Y_train, self.split.y_train)
-            val_loss, val_acc = self._score(out[n:], self.Y_val, self.split.y_val)
-            layers = self._snapshots()
+            train_loss, train_acc = self._eval.score(out[:n], self.Y_train, self.split.y_train)
+            val_loss, val_acc = self._eval.score(out[n:], self.Y_val, self.split.y_val)
+            layers = self.snapshots.make()
             whole = math.sqrt(float(norms @ norms))
         return EpochRecord(0, train_loss, val_loss, train_acc, val_acc, self.schedule.rate(0),
                            tuple(float(x) for x in norms), layers, 0.0, False, 0, math.inf,
@@ -202,29 +193,6 @@ class Trainer:
             norms[i] = g @ g
         return np.sqrt(norms, out=norms)
 
-    def _evaluation_outputs(self, X: np.ndarray) -> np.ndarray:
-        """Evaluation-mode outputs of ``X`` (rows of :attr:`_X_eval`, validation rows last).
-
-        Afterwards ``layer.a`` holds the activations of the validation rows the histograms use:
-        all of them (to be sampled) after one pass, the sample itself after a chunked pass.
-        Raises :class:`_Stopped` when ``stop`` becomes true between chunks.
-        """
-        net = self.network
-        if not self._chunked:
-            out = net._forward(X, False, None, fold=True)
-            for layer in net.layers:
-                layer.a = layer.a[len(X) - len(self.X_val):]
-            self._activation_step = -(-len(self.X_val) // ACTIVATION_ROWS)  # ceil
-            return out
-        out = np.empty((len(X), net.n_outputs), dtype=net.dtype)
-        for lo in range(0, len(X), self._chunk_rows):
-            if self._stop():
-                raise _Stopped
-            out[lo:lo + self._chunk_rows] = net._forward(X[lo:lo + self._chunk_rows], False, None, fold=True)
-        net._forward(self.X_val[::-(-len(self.X_val) // ACTIVATION_ROWS)], False, None, fold=True)
-        self._activation_step = 1
-        return out
-
     # -- the loop ------------------------------------------------------------------------
     def run(self, stop: Callable[[], bool] | None = None) -> Iterator[EpochRecord]:
         """Yield one :class:`EpochRecord` per epoch; set :attr:`summary` when done.
@@ -232,7 +200,7 @@ class Trainer:
         ``stop`` is called before every mini-batch; when it returns True the run ends with
         ``stop_reason == "stopped"``.  Closing the generator early ends it with ``"closed"``.
         """
-        stop = stop or (lambda: False)
+        stop = stop or _never
         self._stop = stop
         cfg = self.config
         start_time = time.perf_counter()
@@ -245,13 +213,14 @@ class Trainer:
                 # the error state is set per step so that it never leaks into the caller's code
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                     grad_norms = self._train_epoch(lr, stop)
+                    lr = self.schedule.rate(epoch)  # a live change may have rescaled it
                     if grad_norms is None:
                         reason, message = STOP_USER, f"Stopped by request during epoch {epoch + 1}."
                         return
                     self.epoch = epoch + 1
                     try:
                         record, bad = self._end_epoch(lr, grad_norms, start_time)
-                    except _Stopped:
+                    except EvaluationStopped:
                         self.epoch = epoch
                         reason = STOP_USER
                         message = f"Stopped by request while evaluating epoch {epoch + 1}."
@@ -284,7 +253,8 @@ class Trainer:
         net = self.network
         with np.errstate(all="ignore"):
             out = net._forward(self.X_val, False, None, fold=True)
-            self.initial_val_loss, _ = self._score(out, self.Y_val, self.split.y_val)
+            self.initial_val_loss, _ = self._eval.score(out, self.Y_val, self.split.y_val)
+        self._divergence.initial = self.initial_val_loss
         self.early_stopping.update(0, self.initial_val_loss, net.state)
 
     def _batches(self, n: int, batch: int) -> list[tuple[int, int]]:
@@ -319,18 +289,25 @@ class Trainer:
         last_lo = batches[-1][0]
         monitor = self.monitor
         watched = monitor.steps(len(batches)) if monitor is not None else ()
+        between_layers = None if stop is _never else stop
         for index, (lo, hi) in enumerate(batches):
             if stop():
                 return None
-            out = net._forward(X[lo:hi], True, self._dropout_rng)
-            if outputs is not None:
-                outputs[lo:hi] = out
-            net.backward(Y[lo:hi])
+            if self.live is not None and self.live.pending:
+                lr = self.live.apply(self, lr, self.epoch + index / len(batches))
+            try:  # a step abandoned between two layers changes nothing: no parameter, no statistic
+                out = net._forward(X[lo:hi], True, self._dropout_rng, stop=between_layers, stage=True)
+                if outputs is not None:
+                    outputs[lo:hi] = out
+                net.backward(Y[lo:hi], between_layers)
+            except StepAbandoned:
+                net.discard_statistics()
+                return None
             # per-layer L2 norms of the gradient before clipping: one BLAS dot product per layer
             self._layer_norms()
             norm_sums += norms
             if lo == last_lo and self.histograms:
-                self._last_grad[...] = grad
+                self.snapshots.last_grad[...] = grad
             before = math.sqrt(float(norms @ norms))
             after = before
             if clip is not None:
@@ -345,19 +322,12 @@ class Trainer:
                 monitor.after_step(flat)
             else:
                 step(flat, grad, lr, True)  # consume: the next step recomputes the gradient
+            net.commit_statistics()
         if outputs is not None:
-            self._running_metrics = self._score(outputs, Y, labels)
+            self._running_metrics = self._eval.score(outputs, Y, labels)
         steps = len(batches)
         self._clip_stats = (before_sum / steps, after_sum / steps, clipped / steps)
         return norm_sums / steps
-
-    def _score(self, out: np.ndarray, Y: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """(data loss, accuracy) of outputs ``out`` against encoded targets ``Y`` and class labels."""
-        loss = self.network.loss.value(out, Y)
-        acc = math.nan
-        if self.classification and len(labels):
-            acc = float(np.count_nonzero(decode_classes(out) == labels)) / len(labels)
-        return loss, acc
 
     def _evaluate_splits(self) -> tuple[float, float, float, float]:
         """(train loss, train accuracy, val loss, val accuracy): one evaluation pass over the
@@ -367,10 +337,10 @@ class Trainer:
         """
         s, n = self.split, len(self.X_train)
         if self._running:
-            out = self._evaluation_outputs(self.X_val)
-            return (*self._running_metrics, *self._score(out, self.Y_val, s.y_val))
-        out = self._evaluation_outputs(self._X_eval)
-        return (*self._score(out[:n], self.Y_train, s.y_train), *self._score(out[n:], self.Y_val, s.y_val))
+            out = self._eval.outputs(self.X_val, self._stop)
+            return (*self._running_metrics, *self._eval.score(out, self.Y_val, s.y_val))
+        out = self._eval.outputs(self._X_eval, self._stop)
+        return (*self._eval.score(out[:n], self.Y_train, s.y_train), *self._eval.score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
         net = self.network
@@ -382,24 +352,14 @@ class Trainer:
         es = self.early_stopping
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
-        layers = self._snapshots_due(start_time)
+        last = self.epoch == self.config.epochs or es.should_stop
+        layers = self.snapshots.due(self.epoch, self.config.epochs, last, start_time)
         health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
-                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health), health)
-        return record, self._far_above_initial(val_loss)
-
-    def _far_above_initial(self, val_loss: float) -> str:
-        """Why the run has diverged although its numbers are finite ('' when it has not)."""
-        initial = self.initial_val_loss
-        if math.isfinite(initial) and val_loss > DIVERGENCE_FACTOR * initial:
-            self._above_initial += 1
-        else:
-            self._above_initial = 0
-        if self._above_initial < DIVERGENCE_EPOCHS:
-            return ""
-        return (f"the validation loss stayed above twice its initial value ({initial:.4g}) for "
-                f"{DIVERGENCE_EPOCHS} epochs in a row (now {val_loss:.4g})")
+                             is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health),
+                             health, self.live.take_applied() if self.live is not None else ())
+        return record, self._divergence.update(val_loss)
 
     def _distinct_units(self, health: EpochHealth | None = None) -> tuple[int, ...]:
         """Distinct units per hidden layer: the health monitor's count when it has one."""
@@ -407,37 +367,13 @@ class Trainer:
             return tuple(h.distinct_units for h in health.hidden())
         return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
 
-    def _snapshots_due(self, start_time: float) -> tuple[LayerSnapshot, ...]:
-        """The layers' histograms when the cadence wants them in this epoch's record, else ()."""
-        if self.cadence is None:
-            return ()
-        now = time.perf_counter()
-        last = self.epoch == self.config.epochs or self.early_stopping.should_stop
-        if not self.cadence.due(self.epoch, self.config.epochs, last, now - self._last_snapshot,
-                                self._histogram_count, self._histogram_seconds, now - start_time):
-            return ()
-        self._last_snapshot = now
-        layers = self._snapshots()
-        self._histogram_seconds += time.perf_counter() - now
-        self._histogram_count += 1
-        return layers
-
-    def _snapshots(self) -> tuple[LayerSnapshot, ...]:
-        """Histograms per dense layer; activations are those of the last evaluation (validation)."""
-        layers = self.network.layers
-        step = self._activation_step
-        arrays = [a for layer, grad_W in zip(layers, self._last_grad_W)
-                  for a in (layer.W, layer.b, grad_W, layer.a[::step])]
-        hists = self._histograms(arrays)
-        return tuple(LayerSnapshot(layer.name, *hists[4 * i:4 * i + 4]) for i, layer in enumerate(layers))
-
     def _finish(self, reason: str, message: str, start_time: float) -> None:
         cfg, es = self.config, self.early_stopping
         restore = reason in (STOP_DIVERGED, STOP_USER, STOP_CLOSED) or cfg.early_stopping
         restored = es.restore(self.network) if restore else False
         if reason == STOP_DIVERGED and es.best_epoch == 0:
             message += " No epoch beat the initial parameters, so they were kept."
-        if reason == STOP_USER and self._chunked and len(self.split.y_test):
+        if reason == STOP_USER and self._eval.chunked and len(self.split.y_test):
             # a pass over the test rows would keep a large network busy long after Stop
             test_loss = test_acc = test_rmse = math.nan
             message += " Test metrics were not computed (a large network stopped by request)."
@@ -455,7 +391,7 @@ class Trainer:
         net = self.network
         with np.errstate(all="ignore"):
             out = net.predict_output(s.X_test)
-            loss, acc = self._score(out, encode_targets(s.y_test, net.n_outputs, self.classification, net.dtype),
+            loss, acc = self._eval.score(out, encode_targets(s.y_test, net.n_outputs, self.classification, net.dtype),
                                     s.y_test)
             rmse = math.nan
             if not self.classification:

@@ -52,7 +52,7 @@ TRAINING_IDLE = "idle"  # the training panel's state after Reset (and before any
 TRAINING_PANEL = PanelContract(
     "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged",
                                "applyFixRequested"),
-    methods=("set_config_valid", "reset", "shutdown", "is_running"),
+    methods=("set_config_valid", "reset", "shutdown", "is_running", "design_changed"),
     actions=(*TRAINING_SHORTCUTS, *TRAINING_EXPORTS))
 EDITOR_TAB = PanelContract("tab", signals=("openInEditor",), methods=("shutdown",))
 
@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         # Bound methods, not lambdas: Qt drops these connections when the window is destroyed,
         # so the undo stack's teardown never signals into a half-deleted window.
         ed.configChanged.connect(self._update_diagram)
+        ed.configChanged.connect(self.training_panel.design_changed)  # live changes, stale results
         ed.dataInfoChanged.connect(self._update_diagram)
         ed.validityChanged.connect(self._on_validity)
         ed.note.connect(self._show_note)
@@ -163,10 +164,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.training_panel)
 
     def use_learning_rate(self, rate: float) -> None:
-        """Set the design's learning rate (one undoable edit), from the Lab tab's finder."""
-        if self._running:
-            self._show_note("The design is locked while training; stop the run to change the learning rate.")
-            return
+        """Set the design's learning rate (one undoable edit), from the Lab tab's finder; a running
+        run takes it at its next mini-batch, as it does when the rate is typed."""
         if self.editor.edit(self.editor.config.replace(learning_rate=float(rate)), f"Set learning rate {rate:.3g}"):
             self._show_note(f"Learning rate set to {rate:.3g} (Ctrl+Z to undo).")
 
@@ -252,7 +251,8 @@ class MainWindow(QMainWindow):
         self._update_undo_actions()
         self._show_validity(self._validity()[0])
         if running:
-            self.statusBar().showMessage("Training… the design is locked until the run is stopped.",
+            self.statusBar().showMessage("Training… the design is locked until the run ends, except the learning "
+                                         "rate, L1, L2 and dropout, which the run takes as you change them.",
                                          STATUS_TIMEOUT_MS)
 
     def _on_training_state(self, state: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Collection
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
@@ -124,6 +124,7 @@ class HyperparamPanel(QWidget):
         self.connectors: dict[str, Connector] = {}
         self.widgets: dict[str, QWidget] = {}
         self._forms: dict[str, QFormLayout] = {}
+        self._live_only: frozenset[str] | None = None  # while a run trains: the fields it takes
 
         self._build_banners()
         body = self._build_groups()
@@ -225,9 +226,11 @@ class HyperparamPanel(QWidget):
         schedule_used = schedule_settings(cfg.schedule.name)
         for name in ("gamma", "step_size", "patience", "min_lr"):
             self._set_row_visible(f"schedule.{name}", name in schedule_used)
-        self.widgets["grad_clip"].setEnabled(cfg.clip_type != "none")
-        for name in ("patience", "min_delta"):
-            self.widgets[name].setEnabled(cfg.early_stopping)
+        applies = {"grad_clip": cfg.clip_type != "none", "patience": cfg.early_stopping,
+                   "min_delta": cfg.early_stopping}
+        for path, widget in self.widgets.items():
+            open_now = self._live_only is None or path in self._live_only
+            widget.setEnabled(open_now and applies.get(path, True))
         self._update_loss_choices(cfg)
         self._update_combo_tips(cfg)
         notes = design_warnings(cfg, self.editor.info)
@@ -276,5 +279,7 @@ class HyperparamPanel(QWidget):
     def _show_field(self, path: str) -> None:
         reveal_field(self.window(), path)
 
-    def set_editable(self, editable: bool) -> None:
-        self.scroll.widget().setEnabled(editable)
+    def set_editable(self, editable: bool, live: Collection[str] = ()) -> None:
+        """Every field editable, or (while a run trains) only those in ``live``."""
+        self._live_only = None if editable else frozenset(live)
+        self.refresh(self.editor.config)

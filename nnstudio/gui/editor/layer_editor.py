@@ -171,6 +171,11 @@ class LayerEditor(QWidget):
         layer = self.current_layer()
         n = self.model.n_hidden
         a = self.actions_by_name
+        if self.model.dropout_only:  # a run is training: no layer may come or go
+            for action in a.values():
+                action.setEnabled(False)
+            self.layerSelected.emit(-1 if layer is None else layer)
+            return
         for name in ("duplicateLayer", "removeLayer"):
             a[name].setEnabled(layer is not None)
         a["moveLayerUp"].setEnabled(layer is not None and layer > 0)
@@ -221,8 +226,11 @@ class LayerEditor(QWidget):
         self._do(move_layer(self.editor.config, layer, layer + delta),
                  f"Move hidden layer {layer + 1} {'up' if delta < 0 else 'down'}", layer + delta)
 
-    def set_editable(self, editable: bool) -> None:
-        self.view.setEnabled(editable)
+    def set_editable(self, editable: bool, dropout: bool = False) -> None:
+        """Everything editable, or (while a run trains) nothing, or only the dropout rates (``dropout``)."""
+        self.model.dropout_only = not editable and dropout
+        self.view.setEnabled(editable or dropout)
+        self.view.setDragEnabled(editable)
         for action in self.actions_by_name.values():
             action.setEnabled(editable)
         if editable:

@@ -43,6 +43,7 @@ class LayerTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.editor = editor
         self._layers = editor.config.layers
+        self.dropout_only = False  # while a run trains: only the dropout column is editable
         editor.configChanged.connect(self._on_config)
         editor.dataInfoChanged.connect(lambda _info: self._refresh_ends())
 
@@ -128,6 +129,9 @@ class LayerTableModel(QAbstractTableModel):
             return Qt.ItemFlag.ItemIsDropEnabled  # drops land between rows
         if self.layer_index(index.row()) is None:
             return Qt.ItemFlag.ItemIsEnabled
+        if self.dropout_only:  # a run is training: it takes new dropout rates, nothing else
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return flags | Qt.ItemFlag.ItemIsEditable if index.column() == COL_DROPOUT else flags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         if index.column() in FIELD_OF_COLUMN:
             flags |= Qt.ItemFlag.ItemIsEditable

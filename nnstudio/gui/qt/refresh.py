@@ -166,8 +166,8 @@ class RefreshScheduler(QObject):
         for i, dirty in enumerate(self._dirty):
             if not dirty:
                 self._dirty[i], self._dirty_since[i] = True, now
-        if not self._timer.isActive():
-            self._timer.start(round(MIN_INTERVAL_S * 1000))
+        if not self._timer.isActive():  # a run's first data are drawn at once, later ones at the duty's pace
+            self._timer.start(0 if not any(self._drawn) else round(MIN_INTERVAL_S * 1000))
 
     def pending(self) -> bool:
         return any(self._dirty)

@@ -1,5 +1,20 @@
-"""The training panel's actions (Train, Pause, Step, Stop, Reset, the two exports) and the run
-states that enable them."""
+"""The training panel's actions (Train, Pause, Step, Stop, Reset, the three exports) and the run
+states that enable them.
+
+Run states and what they allow:
+
+=========  =====  ============  ====  ====  =====
+state      Train  Pause/Resume  Step  Stop  Reset
+=========  =====  ============  ====  ====  =====
+idle       yes    no            yes   no    yes
+starting   no     no            no    yes   no
+running    no     yes           no    yes   no
+paused     no     yes (Resume)  yes   yes   no
+finished   yes    no            yes   no    yes
+=========  =====  ============  ====  ====  =====
+
+Step while idle or finished starts a new run that pauses after its first epoch.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +72,9 @@ class RunActions(QObject):
         self.export_history = make(panel, "exportHistoryAction", "Export History as CSV…", slots, None,
                                    "Save the per-epoch history (losses, accuracies, learning rate, gradient "
                                    "norms) as CSV")
+        self.export_model = make(panel, "exportModelAction", "Export Model…", slots, "Ctrl+E",
+                                 "Save the trained model (the weights the run kept) as an nnstudio .npz file "
+                                 "or as ONNX")
 
     @staticmethod
     def _action(panel: QWidget, name: str, text: str, slots: dict[str, Callable], shortcut: str | None = None,
@@ -91,6 +109,10 @@ class RunActions(QObject):
         owner: QWidget = self.parent()
         self.pause.setIcon(owner.style().standardIcon(
             QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
+
+    def set_model(self, held: bool) -> None:
+        """Export Model is enabled only while a trained model is held."""
+        self.export_model.setEnabled(held)
 
     def stopping(self) -> None:
         """Stop was asked: nothing but waiting is left to do."""

@@ -4,51 +4,41 @@ The panel asks ``config_provider()`` for the editor's config when Train or Step 
 starts a :class:`~nnstudio.gui.train.worker.TrainingWorker` in a ``QThread`` and draws
 what the worker reports.  It never trains in the GUI thread.
 
-Run states and what they allow:
-
-=========  =====  ============  ====  ====  =====
-state      Train  Pause/Resume  Step  Stop  Reset
-=========  =====  ============  ====  ====  =====
-idle       yes    no            yes   no    yes
-starting   no     no            no    yes   no
-running    no     yes           no    yes   no
-paused     no     yes (Resume)  yes   yes   no
-finished   yes    no            yes   no    yes
-=========  =====  ============  ====  ====  =====
-
-Step while idle or finished starts a new run that pauses after its first epoch.
+The run states and what they allow are in :mod:`.actions`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
-from ...engine.diagnostics import identical_units_note
 from ...history import History
 from ..qt.style import banner_style, warning_box_style
 from ..widgets.status_label import MessageBanner
-from . import export
 from .actions import ACTIVE_STATES, RunActions, RunState
 from .diagnosis import FindingMarkers
+from .export import TrainingExports
+from .live_edits import LOSS_ROWS, TOP_ROWS, LiveEdits
+from .prewarm import Prewarm
 from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
-from .texts import STOP_STYLES, format_duration, metrics_text, summary_text
+from .texts import (STOP_STYLES, format_duration, identical_units_text, kept_val_accuracy, metrics_text,
+                    summary_text)
 from .worker import RunInfo, RunResult, Update
 
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
+PREWARM_DELAY_MS = 300  # after the panel first shows: the window paints first
 NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(TrainingExports, QWidget):
     """Train the editor's network in a worker thread and show what happens inside it.
 
     Args:
@@ -78,13 +68,15 @@ class TrainingPanel(QWidget):
         self.updates_received = 0           # progress updates of the current run
         self._config_problem: str | None = None
         self._run = TrainingRun(self)
+        self._prewarm = Prewarm()
         self.run_actions = RunActions(self, {
             "trainAction": self.train, "pauseAction": self._on_pause_toggled, "stepAction": self.step,
             "stopAction": self.stop, "resetAction": self.reset, "exportPlotAction": self._export_plot_dialog,
-            "exportHistoryAction": self._export_history_dialog})
+            "exportHistoryAction": self._export_history_dialog, "exportModelAction": self._export_model_dialog})
         a = self.run_actions
         self.trainAction, self.pauseAction, self.stepAction, self.stopAction = a.train, a.pause, a.step, a.stop
         self.resetAction, self.exportPlotAction, self.exportHistoryAction = a.reset, a.export_plot, a.export_history
+        self.exportModelAction = a.export_model
         self._make_widgets()
         self._refresh = self.splitter.make_refresh(self.history)  # the plots are redrawn a few at a time
         self._connect_run()
@@ -119,6 +111,9 @@ class TrainingPanel(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.bar)
         layout.addWidget(self.statusLabel)
+        self.liveEdits = LiveEdits(self, {self.lossPlot: LOSS_ROWS, self.learningRatePlot: TOP_ROWS})
+        self.staleNotice = self.liveEdits.notice
+        layout.addWidget(self.staleNotice)
         self.identicalUnitsNotice = QLabel(self)
         self.identicalUnitsNotice.setObjectName("identicalUnitsNotice")
         self.identicalUnitsNotice.setWordWrap(True)
@@ -126,13 +121,6 @@ class TrainingPanel(QWidget):
         self.identicalUnitsNotice.hide()
         layout.addWidget(self.identicalUnitsNotice)
         layout.addWidget(self.splitter, 1)
-
-    @property
-    def exportable(self) -> dict[str, QWidget]:
-        """What "Export Plot as PNG" offers: label -> widget.  Built on demand: a dict stored on the
-        panel holding the panel would be a reference cycle (freed by the garbage collector in an
-        arbitrary order instead of by Qt, children after parents)."""
-        return self.splitter.exportable(self)
 
     def _connect_run(self) -> None:
         run = self._run
@@ -143,6 +131,17 @@ class TrainingPanel(QWidget):
         run.done.connect(self._on_done)
         run.failed.connect(self._on_failed)
         run.ended.connect(self._on_ended)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(PREWARM_DELAY_MS, self, self._start_prewarm)
+
+    def _start_prewarm(self) -> None:
+        if not self.is_running() and not len(self.history):
+            try:
+                self._prewarm.start(self._config_provider())
+            except ConfigError:
+                pass
 
     # -- public API ------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -181,6 +180,7 @@ class TrainingPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop any run and wait for its thread to end (the window calls this when closing)."""
+        self._prewarm.shutdown()
         self._run.abandon()
         self.diagnosisPanel.shutdown()
         if self.is_running():
@@ -201,11 +201,21 @@ class TrainingPanel(QWidget):
         if problem or self.state == RunState.IDLE:
             self._show_ready()
 
+    def design_changed(self, config: ExperimentConfig) -> None:
+        """The editor's config changed: a running run takes its live settings (learning rate, L1,
+        L2, dropout); finished results are marked as the previous design's while it differs."""
+        control = self._run.control if self.is_running() else None
+        said = self.liveEdits.design_changed(config, control)
+        if said and self.config is not None:
+            self.config = self.liveEdits.run_config
+            self._show_status(said)
+
     def reset(self) -> None:
         """Stop any run and clear plots, results, progress and log."""
         if self.is_running():
             self.shutdown()
         self._clear_views()
+        self.liveEdits.forget()
         self.curves.ghosts.forget()
         self.logView.clear()
         self.trainProgress.set_progress(0, 1, "")
@@ -221,8 +231,10 @@ class TrainingPanel(QWidget):
         except ConfigError as exc:
             self._show_status(f"Cannot train: {exc}", "error")
             return
+        self._prewarm.cancel()
         self.config = config
         self._clear_views()
+        self.liveEdits.run_started(config)
         self._run.start(config, steps, self.insideTabs.sharpnessPage.sharpness_every())
         self._set_state(RunState.STARTING)
         self.trainProgress.loading()
@@ -262,6 +274,7 @@ class TrainingPanel(QWidget):
     def _on_progress(self, update: Update) -> None:
         self.updates_received += 1
         self.history.append(update.records)
+        self.liveEdits.add_records(update.records)
         self.histogramView.add_records(update.records, redraw=False)
         self.insideTabs.clippingView.add_records(update.records)
         self._show_identical_units(update.records[-1])
@@ -277,9 +290,8 @@ class TrainingPanel(QWidget):
 
     def _show_identical_units(self, record) -> None:
         """Say so when a hidden layer's units are all alike (zeros init), whatever the epoch."""
-        units = tuple(layer.units for layer in self.config.layers) if self.config else ()
-        note = identical_units_note(units, record.distinct_units, self.config.init_method if self.config else "")
-        self.identicalUnitsNotice.setText(f"⚠ Epoch {record.epoch}: {note}" if note else "")
+        note = identical_units_text(self.config, record)
+        self.identicalUnitsNotice.setText(note)
         self.identicalUnitsNotice.setVisible(bool(note))
 
     @Slot(int)
@@ -311,11 +323,8 @@ class TrainingPanel(QWidget):
         self.trainProgress.set_progress(summary.epochs_run, max(self.config.epochs, 1),
                                         f"Epoch {summary.epochs_run} / {self.config.epochs} · {word} · "
                                         f"{format_duration(summary.seconds)}")
-        kept = summary.best_epoch if summary.restored_best else summary.epochs_run
-        row = self.history.row_at_epoch(kept) if kept else None
-        kept_accuracy = float(self.history.column("val_accuracy")[row]) if row is not None else float("nan")
         metrics = metrics_text(summary, result.test_size, self.info is not None and self.info.classification,
-                               kept_accuracy)
+                               kept_val_accuracy(self.history, summary))
         self.insideTabs.show_result(result, self.info, metrics)
         if not self.info.classification:
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "
@@ -324,6 +333,7 @@ class TrainingPanel(QWidget):
         self._show_findings(result.findings, finished=True)
         self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
         self._set_state(RunState.FINISHED)
+        self.liveEdits.run_finished(result.config)
         self.weightsChanged.emit(result.weights)
         self.trainingFinished.emit(summary)
 
@@ -332,10 +342,13 @@ class TrainingPanel(QWidget):
         self._refresh.flush()
         self.trainProgress.failed(int(self.history.epochs[-1]) if len(self.history) else None)
         self._show_status(message, "error")
+        self.liveEdits.run_finished(None)
         self._set_state(RunState.FINISHED if len(self.history) else RunState.IDLE)
 
     @Slot()
     def _on_ended(self) -> None:
+        if self.result is None:
+            self.liveEdits.run_finished(None)
         if self.is_running():  # ended without done/failed (stopped before the data was loaded)
             self._set_state(RunState.IDLE)
             self._show_status("Training was stopped before it began.")
@@ -364,6 +377,7 @@ class TrainingPanel(QWidget):
     def _set_state(self, state: RunState) -> None:
         self.state = state
         self.run_actions.apply(state, bool(self._config_problem))
+        self.run_actions.set_model(state == RunState.FINISHED and self.trained_model() is not None)
         self.insideTabs.sharpnessPage.set_running(state in ACTIVE_STATES)
         self.stateChanged.emit(state.value)
 
@@ -380,22 +394,3 @@ class TrainingPanel(QWidget):
             self.trainProgress.restart_estimate()
             self._set_state(RunState.RUNNING)
             self._show_status("Training…")
-
-    # -- export --------------------------------------------------------------------------------
-    def export_plot(self, name: str, path: str | Path) -> None:
-        """Save the plot called ``name`` (a key of :attr:`exportable`) as PNG, atomically."""
-        export.export_plot(self.exportable[name], path)
-
-    def export_history(self, path: str | Path) -> None:
-        """Save the run's per-epoch history as CSV, atomically."""
-        export.export_history(self.history, path)
-
-    def _export_plot_dialog(self) -> None:
-        path = export.plot_dialog(self, self.exportable)
-        if path:
-            self._show_status(f"Saved {path}.", "success")
-
-    def _export_history_dialog(self) -> None:
-        path = export.history_dialog(self, self.history)
-        if path:
-            self._show_status(f"Saved {path}.", "success")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ...engine import STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, TrainingSummary
+from ...engine.diagnostics import identical_units_note
 
 # stop reason -> (mark on the loss plot, progress-bar word, status severity)
 STOP_STYLES = {
@@ -55,3 +56,17 @@ def metrics_text(summary: TrainingSummary, test_size: int, classification: bool,
                if math.isfinite(kept_val_accuracy) else "")
         return f"Test accuracy {summary.test_accuracy:.1%} · test loss {summary.test_loss:.4g}{rows}{val}"
     return f"Test RMSE {summary.test_rmse:.4g} (target units) · test loss {summary.test_loss:.4g}{rows}"
+
+
+def kept_val_accuracy(history, summary: TrainingSummary) -> float:
+    """The validation accuracy of the epoch whose weights the run kept (NaN when not recorded)."""
+    kept = summary.best_epoch if summary.restored_best else summary.epochs_run
+    row = history.row_at_epoch(kept) if kept else None
+    return float(history.column("val_accuracy")[row]) if row is not None else math.nan
+
+
+def identical_units_text(config, record) -> str:
+    """``⚠ Epoch N: …`` when a hidden layer's units are all alike (zeros init), else ''."""
+    units = tuple(layer.units for layer in config.layers) if config else ()
+    note = identical_units_note(units, record.distinct_units, config.init_method if config else "")
+    return f"⚠ Epoch {record.epoch}: {note}" if note else ""

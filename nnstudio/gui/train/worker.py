@@ -24,9 +24,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -37,8 +37,13 @@ from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import STOP_USER, EpochRecord, HistogramCadence, Trainer, TrainingSummary
 from ...engine.doctor import Doctor
 from ...engine.findings import Finding
+from ...engine.live import short_name
 from ...errors import user_message
 from ...lab import SharpnessMonitor, SharpnessPoint
+from ...model import TrainedModel
+from .boundary import (BOUNDARY_GRID, BOUNDARY_MIN_GRID, BoundaryGrid, boundary_grid,  # noqa: F401 (re-exported)
+                       live_grid_size, next_grid_size)
+from .control import PAUSE_POLL_S, RunControl  # noqa: F401 (re-exported)
 
 log = logging.getLogger("nnstudio.training")
 
@@ -46,97 +51,14 @@ EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wake
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
 BOUNDARY_MIN_INTERVAL_S = 0.2  # decision-boundary grids: 5 a second...
 BOUNDARY_MAX_SHARE = 0.5       # ...as long as they take at most half of the time (the user is watching them)
-BOUNDARY_GRID = 120            # grid points per axis, for networks small enough...
-BOUNDARY_WORK = 100_000_000    # ...that a grid costs at most this many multiply-adds; larger ones get a coarser grid
-BOUNDARY_MIN_GRID = 32
-BOUNDARY_FRAME_BUDGET_S = 0.04  # a frame taking longer gets a coarser grid next time (busy machine)
 # Histograms in at most ~50 evenly spaced records per run (the epoch scrubber's stops), the
 # first and the last, and one at least every 0.25 s (the histogram view redraws a few times a
 # second); beyond the first 20 snapshots, within 2% of the training time
 HISTOGRAM_CADENCE = HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.02, free_snapshots=20)
-PAUSE_POLL_S = 0.05            # how often a paused worker checks for Stop
 
 
 class SetupError(Exception):
     """The data cannot be loaded or the network cannot be built; the message says why."""
-
-
-class RunControl:
-    """Stop / pause / step requests, set from the GUI thread and read by the worker.
-
-    ``stop`` is checked between mini-batches (the trainer's ``stop`` callable).  Pausing takes
-    effect between epochs: the worker waits on ``_resume`` while it is clear.
-
-    Flow control: the worker sends a progress update only when the view has consumed the
-    previous one (:meth:`update_consumed`), so a slow view never builds a backlog of queued
-    updates; records keep accumulating in the worker meanwhile and arrive in the next update.
-    """
-
-    def __init__(self, steps: int | None = None):
-        """``steps``: pause after this many epochs (Step pressed while idle), or run on (None)."""
-        self.stop = threading.Event()
-        self._resume = threading.Event()
-        self._resume.set()
-        self._lock = threading.Lock()
-        self._steps_left = steps
-        self.view_ready = threading.Event()
-        self.view_ready.set()
-
-    def request_stop(self) -> None:
-        self.stop.set()
-        self._resume.set()  # wake a paused worker so it sees the stop
-
-    def pause(self) -> None:
-        self._resume.clear()
-
-    def resume(self) -> None:
-        with self._lock:
-            self._steps_left = None
-        self._resume.set()
-
-    def step(self, epochs: int = 1) -> None:
-        """Run ``epochs`` more epochs, then pause."""
-        with self._lock:
-            self._steps_left = epochs
-        self._resume.set()
-
-    def epoch_done(self) -> None:
-        """Called by the worker after each epoch: count down a pending step."""
-        with self._lock:
-            if self._steps_left is not None:
-                self._steps_left -= 1
-                if self._steps_left <= 0:
-                    self._steps_left = None
-                    self._resume.clear()
-
-    def update_consumed(self) -> None:
-        """Called by the view when it has drawn an update: the worker may send the next one."""
-        self.view_ready.set()
-
-    @property
-    def pause_requested(self) -> bool:
-        return not self._resume.is_set()
-
-    def wait_while_paused(self) -> None:
-        """Block until resumed or stopped."""
-        while not self._resume.wait(PAUSE_POLL_S):
-            if self.stop.is_set():
-                return
-
-
-@dataclass(frozen=True)
-class BoundaryGrid:
-    """Network outputs on a regular grid over the 2-D input plane (original units).
-
-    ``probabilities`` has shape (ny, nx, k): class probabilities (k = n_classes, or 1 for a
-    single sigmoid unit giving p(class 1)); row 0 is ``y_range[0]``.
-    """
-
-    probabilities: np.ndarray
-    x_range: tuple[float, float]
-    y_range: tuple[float, float]
-    epoch: int
-    note: str = ""  # what the weights are when they are not the epoch's own ("best, restored")
 
 
 @dataclass(frozen=True)
@@ -182,6 +104,8 @@ class RunResult:
     boundary: BoundaryGrid | None = None
     test_size: int = 0
     findings: tuple[Finding, ...] = ()  # the training doctor's findings at the end of the run
+    model: TrainedModel | None = None   # a copy of the kept network, ready to predict and to export
+    config: ExperimentConfig | None = None  # the config the run ended with (live changes applied)
 
 
 @dataclass
@@ -242,6 +166,7 @@ class TrainingWorker(QObject):
             if control.stop.is_set():
                 return
             trainer = Trainer(cfg, split, histograms=HISTOGRAM_CADENCE)
+            trainer.live = control.live
         except Exception as exc:
             # While loading the data and building the network, a ValueError or OSError also means
             # "the user's data or config cannot be used".  Later errors are bugs and are logged.
@@ -306,6 +231,9 @@ class TrainingWorker(QObject):
                        f"a {shape} network ({net.n_params:,} parameters)", two_d, points, classes)
 
     def _log_epoch(self, r: EpochRecord) -> None:
+        for change in r.changes:
+            log.info("Changed %s from %.4g to %.4g at epoch %.2f.", short_name(change.name), change.old, change.new,
+                     change.at)
         every = self.config.log_every
         if r.epoch % every and r.epoch != 1:
             return
@@ -356,8 +284,13 @@ class TrainingWorker(QObject):
         elif math.isfinite(summary.test_rmse):
             log.info("Test: loss = %.6g, RMSE = %.6g", summary.test_loss, summary.test_rmse)
         findings = self._doctor.finish(summary)
+        model = None
+        if np.isfinite(trainer.network.flat).all():
+            model = TrainedModel.from_network(trainer.config, trainer.network, split, {
+                "trained": datetime.now().isoformat(timespec="seconds"), "name": trainer.config.name,
+                "best_epoch": summary.best_epoch, "epochs_run": summary.epochs_run})
         self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test),
-                                              findings))
+                                              findings, model, trainer.config))
 
 
 def _weights(trainer: Trainer) -> list[np.ndarray]:
@@ -372,44 +305,9 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def live_grid_size(trainer: Trainer) -> int:
-    """Grid points per axis of a live boundary: fine for small networks, coarser for large ones, so
-    that a frame stays cheap enough for 5 a second."""
-    n = int((BOUNDARY_WORK / max(trainer.network.n_params, 1)) ** 0.5)
-    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
-
-
-def next_grid_size(n: int, cost: float) -> int:
-    """The grid for the next frame after one of ``n`` points per axis took ``cost`` seconds: coarser
-    when it took longer than the frame budget, finer again (up to the full grid) when it was quick."""
-    if cost > BOUNDARY_FRAME_BUDGET_S:
-        n = int(n * (BOUNDARY_FRAME_BUDGET_S / cost) ** 0.5)
-    elif cost < BOUNDARY_FRAME_BUDGET_S / 2:
-        n = int(n * 1.25) + 1
-    return max(BOUNDARY_MIN_GRID, min(BOUNDARY_GRID, n))
-
-
 def final_weights_epoch(summary: TrainingSummary) -> tuple[int, str]:
     """The epoch whose weights a finished run holds, and how to say so: the best epoch when its
     weights were restored, else the last epoch."""
     if summary.restored_best and summary.best_epoch:
         return summary.best_epoch, f"best, restored; run ended at epoch {summary.epochs_run}"
     return summary.epochs_run, ""
-
-
-def boundary_grid(trainer: Trainer, info: RunInfo, epoch: int, note: str = "",
-                  n: int = BOUNDARY_GRID) -> BoundaryGrid:
-    """Evaluate the network on an n x n grid spanning the training points (plus a margin)."""
-    pts = info.train_points
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = 0.08 * np.maximum(hi - lo, 1e-9)
-    lo, hi = lo - pad, hi + pad
-    xs = np.linspace(lo[0], hi[0], n)
-    ys = np.linspace(lo[1], hi[1], n)
-    gx, gy = np.meshgrid(xs, ys)  # row i is ys[i]
-    plane = np.column_stack([gx.ravel(), gy.ravel()])
-    scaler = trainer.split.scaler
-    net = trainer.network
-    out = net.predict_output(((plane - scaler.mean) / scaler.scale).astype(net.dtype))
-    probs = out.reshape(n, n, -1).astype(np.float32)
-    return BoundaryGrid(probs, (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1])), int(epoch), note)

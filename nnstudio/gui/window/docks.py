@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QTabWidget, QUndoView
 
+from ...engine.live import LIVE_FIELDS
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from ..widgets.build import named_splitter
 from .geometry import WIDE, NormalSizeKeeper, layout_for_width
@@ -93,9 +94,11 @@ class StudioDocks(QObject):
         return self.data_dock, self.network_dock, self.hyperparams_dock, self.help_dock, self.history_dock
 
     def set_editable(self, editable: bool) -> None:
-        """Lock the design while a run uses it."""
-        for panel in (self.data_panel, self.layer_editor, self.hyperparams):
-            panel.set_editable(editable)
+        """Lock the design while a run uses it, but for what the run takes as it trains
+        (learning rate, L1, L2, dropout rates: :data:`~nnstudio.engine.live.LIVE_FIELDS`)."""
+        self.data_panel.set_editable(editable)
+        self.layer_editor.set_editable(editable, dropout="dropout_rate" in LIVE_FIELDS)
+        self.hyperparams.set_editable(editable, LIVE_FIELDS)
         self.history_view.setEnabled(editable)
 
     def reset_layout(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from ...engine.live import live_differences
 from ...presets import list_presets
 from .docks import StudioDocks
 from .files import ExperimentFiles
@@ -25,7 +26,7 @@ TRAINING_SHORTCUTS = {
     "stopAction": "Shift+F5",
     "resetAction": "Ctrl+R",
 }
-TRAINING_EXPORTS = ("exportPlotAction", "exportHistoryAction")
+TRAINING_EXPORTS = ("exportPlotAction", "exportHistoryAction", "exportModelAction")
 
 
 def make_action(parent: QObject, text: str, name: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
@@ -40,6 +41,12 @@ def make_action(parent: QObject, text: str, name: str, slot: Callable, shortcut=
         action.setToolTip(tip)
     action.triggered.connect(slot)
     return action
+
+
+def _live_only(step) -> bool:
+    """Whether an undo step changes only what a running run takes (an editor ``EditCommand``)."""
+    old, new = getattr(step, "old", None), getattr(step, "new", None)
+    return old is not None and new is not None and live_differences(old, new) is not None
 
 
 class StudioMenus(QObject):
@@ -119,6 +126,8 @@ class StudioMenus(QObject):
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addActions(exports)
+        for action in exports:  # the panel's shortcuts (Ctrl+E: Export Model) work anywhere in the window
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
@@ -164,8 +173,11 @@ class StudioMenus(QObject):
         self.recent_menu.setEnabled(not running)
 
     def update_undo(self, stack: QUndoStack, running: bool) -> None:
-        """Undo/Redo enabled and named after the edits they would undo or redo."""
-        for action, can, text, verb in ((self.undo_action, stack.canUndo(), stack.undoText(), "Undo"),
-                                        (self.redo_action, stack.canRedo(), stack.redoText(), "Redo")):
-            action.setEnabled(can and not running)
+        """Undo/Redo enabled and named after the edits they would undo or redo.  While a run
+        trains only edits of what it takes (learning rate, L1, L2, dropout rates) can be undone."""
+        index = stack.index()
+        for action, can, text, verb, step in (
+                (self.undo_action, stack.canUndo(), stack.undoText(), "Undo", stack.command(index - 1)),
+                (self.redo_action, stack.canRedo(), stack.redoText(), "Redo", stack.command(index))):
+            action.setEnabled(can and (not running or _live_only(step)))
             action.setText(f"&{verb} {text}" if can and text else f"&{verb}")

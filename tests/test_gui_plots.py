@@ -11,7 +11,6 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
@@ -285,19 +284,12 @@ def test_loss_plot_marks_the_best_epoch_and_reads_out_values(qtbot, fed_history,
     assert plot.stop_line.isVisible() and plot.stop_line.label.textItem.toPlainText() == "early stop"
     text = plot.show_readout(12.4)
     row = fed_history.row_at_epoch(12)
-    assert text.startswith("epoch 12 ·")
+    assert text.startswith("epoch 12\n")
     assert f"(raw {fed_history.column('val_loss')[row]:.4g})" in text
-    assert plot.getPlotItem().titleLabel.text == text  # shown in the title row while hovering
+    assert plot.readout.item.isVisible() and plot.readout.item.textItem.toPlainText() == text
+    assert plot.getPlotItem().titleLabel.text == "Loss"  # the title stays; the readout is beside the cursor
     plot.hide_readout()
-    assert plot.getPlotItem().titleLabel.text == "Loss"
-    full = plot.show_readout(12)
-    view.resize(view.minimumSizeHint().width(), 300)  # narrow: the readout is elided to fit the plot
-    qtbot.waitUntil(lambda: plot.width() < 500)
-    text = plot.show_readout(12)
-    font = QFont(plot.font())
-    font.setPointSize(8)
-    assert QFontMetrics(font).horizontalAdvance(text) <= plot.width() - 40
-    assert text.endswith("…") and full.startswith(text[:-1])
+    assert not plot.readout.item.isVisible()
     plot.clear_data()
     assert plot.series["train"].getData()[0] is None or len(plot.series["train"].getData()[0]) == 0
     assert not plot.best_line.isVisible() and not plot.stop_line.isVisible()

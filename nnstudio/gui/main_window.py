@@ -35,6 +35,7 @@ from .tune.tab import TuningTab
 from .window.contract import PanelContract
 from .window.docks import StudioDocks
 from .window.files import MAX_RECENT, ExperimentFiles, show_error
+from .window.geometry import place_on_screen
 from .window.menus import TRAINING_EXPORTS, TRAINING_SHORTCUTS, StudioMenus
 from .window.validity import ValidityLabel
 
@@ -320,7 +321,7 @@ class MainWindow(QMainWindow):
         geometry = settings.value(SETTINGS_GEOMETRY)
         restored = bool(geometry) and self.restoreGeometry(geometry)
         if not restored:
-            self.resize(1280, 800)
+            place_on_screen(self)
         state = settings.value(SETTINGS_STATE)
         # Without a saved layout the docks are arranged once, at the first show, for the size
         # the window has then (arranging them here too would re-dock them at the first show).

@@ -125,6 +125,29 @@ class DataPanel(QWidget):
         self._param_connectors: list[Connector] = []
         self._param_spec: str | None = None
 
+        self._build_dataset_row()
+        self.params_box = QGroupBox("Options", self)
+        self.params_form = QFormLayout(self.params_box)
+        self.params_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        split_box = self._build_split_box(editor)
+        self.connectors["data.name"] = connect_field(
+            self.dataset_combo, "data.name", editor, "data set",
+            write=lambda cfg, name: cfg.replace(data={"name": name, "params": {}}))
+        self.sizes_label = QLabel(self)
+        self.sizes_label.setObjectName("dataSizesLabel")
+        self.sizes_label.setWordWrap(True)
+        self.sizes_label.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
+        self.sizes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._lay_out(split_box)
+        wheel_guarded_children(self)
+
+        editor.configChanged.connect(self.refresh)
+        editor.dataInfoChanged.connect(self.show_info)
+        self.refresh(editor.config)
+        self.show_info(editor.info)
+
+    def _build_dataset_row(self) -> None:
+        """The data-set box, Import CSV… and the data set's description."""
         self.dataset_combo = QComboBox(self)
         self.dataset_combo.setObjectName("datasetCombo")
         self.dataset_combo.setProperty("helpKey", "dataset")
@@ -142,10 +165,8 @@ class DataPanel(QWidget):
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color: palette(mid);")
 
-        self.params_box = QGroupBox("Options", self)
-        self.params_form = QFormLayout(self.params_box)
-        self.params_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
+    def _build_split_box(self, editor: ConfigEditor) -> QGroupBox:
+        """The split fractions, split seed and standardization, each bound to its config field."""
         split_box = QGroupBox("Split", self)
         split_form = QFormLayout(split_box)
         split_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -164,16 +185,9 @@ class DataPanel(QWidget):
                 split_form.addRow(label, widget)
             else:
                 split_form.addRow(widget)
-        self.connectors["data.name"] = connect_field(
-            self.dataset_combo, "data.name", editor, "data set",
-            write=lambda cfg, name: cfg.replace(data={"name": name, "params": {}}))
+        return split_box
 
-        self.sizes_label = QLabel(self)
-        self.sizes_label.setObjectName("dataSizesLabel")
-        self.sizes_label.setWordWrap(True)
-        self.sizes_label.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
-        self.sizes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
+    def _lay_out(self, split_box: QGroupBox) -> None:
         top = QHBoxLayout()
         top.addWidget(self.dataset_combo, 1)
         top.addWidget(self.import_button)
@@ -185,12 +199,6 @@ class DataPanel(QWidget):
         layout.addWidget(split_box)
         layout.addWidget(self.sizes_label)
         layout.addStretch(1)
-        wheel_guarded_children(self)
-
-        editor.configChanged.connect(self.refresh)
-        editor.dataInfoChanged.connect(self.show_info)
-        self.refresh(editor.config)
-        self.show_info(editor.info)
 
     # -- following the config ------------------------------------------------------------------
     def refresh(self, cfg: ExperimentConfig) -> None:

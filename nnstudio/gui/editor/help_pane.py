@@ -14,8 +14,8 @@ from ...design.help_texts import HELP, Help, choice_tip, dataset_help, help_html
 # layer-table column -> help key (see layer_editor.HEADERS)
 _LAYER_COLUMN_KEYS = {1: "layer.units", 2: "layer.activation", 3: "layer.dropout_rate", 4: "layer.batch_norm"}
 
-WELCOME = (
-    "<h3>Help</h3><p>Click any control to read what it does and the formula behind it. "
+WELCOME = (  # no heading: the dock's title already says "Help", and a low dock has no line to spare
+    "<p>Click any control to read what it does and the formula behind it. "
     "Hovering shows a short version as a tooltip.</p>"
     "<p>Choose a data set, stack the layers, set the hyperparameters, and press "
     "<b>Train</b> (F5) to watch the network learn.</p>")

@@ -126,34 +126,8 @@ class HyperparamPanel(QWidget):
         self._forms: dict[str, QFormLayout] = {}
         self._live_only: frozenset[str] | None = None  # while a run trains: the fields it takes
 
-        self.problem_label = QLabel(self)
-        self.problem_label.setObjectName("configProblemLabel")
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setTextFormat(Qt.TextFormat.RichText)
-        self.problem_label.setStyleSheet(
-            "QLabel { color: #b71c1c; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 3px;"
-            " padding: 4px; }")
-        self.problem_label.linkActivated.connect(self._show_field)
-        self.problem_label.hide()
-        self.notes_label = QLabel(self)
-        self.notes_label.setObjectName("configNotesLabel")
-        self.notes_label.setWordWrap(True)
-        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.notes_label.setStyleSheet(
-            "QLabel { color: #6d4c00; background: #fff8e1; border: 1px solid #f3d58a; border-radius: 3px;"
-            " padding: 4px; }")
-        self.notes_label.hide()
-
-        body = QWidget()
-        column = QVBoxLayout(body)
-        column.setContentsMargins(4, 4, 4, 4)
-        self._row_labels: list[QLabel] = []
-        for title, fields in GROUPS:
-            column.addWidget(self._group(title, fields))
-        column.addStretch(1)
-        label_width = max(label.sizeHint().width() for label in self._row_labels)
-        for label in self._row_labels:  # one label column for all groups
-            label.setMinimumWidth(label_width)
+        self._build_banners()
+        body = self._build_groups()
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(body)
@@ -173,6 +147,40 @@ class HyperparamPanel(QWidget):
         self._show_validity(editor.problem is None, "")
 
     # -- building ------------------------------------------------------------------------------
+    def _build_banners(self) -> None:
+        """The red line saying why the config cannot be trained, and the amber notes under it."""
+        self.problem_label = QLabel(self)
+        self.problem_label.setObjectName("configProblemLabel")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextFormat(Qt.TextFormat.RichText)
+        self.problem_label.setStyleSheet(
+            "QLabel { color: #b71c1c; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 3px;"
+            " padding: 4px; }")
+        self.problem_label.linkActivated.connect(self._show_field)
+        self.problem_label.hide()
+        self.notes_label = QLabel(self)
+        self.notes_label.setObjectName("configNotesLabel")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notes_label.setStyleSheet(
+            "QLabel { color: #6d4c00; background: #fff8e1; border: 1px solid #f3d58a; border-radius: 3px;"
+            " padding: 4px; }")
+        self.notes_label.hide()
+
+    def _build_groups(self) -> QWidget:
+        """A group box per entry of :data:`GROUPS`, their row labels one column wide."""
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(4, 4, 4, 4)
+        self._row_labels: list[QLabel] = []
+        for title, fields in GROUPS:
+            column.addWidget(self._group(title, fields))
+        column.addStretch(1)
+        label_width = max(label.sizeHint().width() for label in self._row_labels)
+        for label in self._row_labels:  # one label column for all groups
+            label.setMinimumWidth(label_width)
+        return body
+
     def _group(self, title: str, fields: list[Field]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)

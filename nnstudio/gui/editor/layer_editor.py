@@ -43,27 +43,7 @@ class LayerEditor(QWidget):
         self.view.setToolTip(HELP["layers"].tip)
         self._setup_view()
         self.actions_by_name: dict[str, QAction] = {}
-        # two rows of three: the Network panel stays narrow enough for a 1280-pixel window
-        buttons = QGridLayout()
-        buttons.setSpacing(4)
-        for i, (name, text, tip, keys, slot, icon) in enumerate(self._action_specs()):
-            action = QAction(text, self)
-            action.setObjectName(f"{name}Action")
-            action.setToolTip(tip)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not while an inline editor is open
-            action.triggered.connect(slot)
-            self.view.addAction(action)
-            self.actions_by_name[name] = action
-            if icon is not None and not self.style().standardIcon(icon).isNull():
-                action.setIcon(self.style().standardIcon(icon))
-            button = QToolButton(self)
-            button.setObjectName(f"{name}Button")
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if not action.icon().isNull()
-                                      else Qt.ToolButtonStyle.ToolButtonTextOnly)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            buttons.addWidget(button, i // 3, i % 3)
+        buttons = self._build_buttons()
         self.size_label = QLabel(self)
         self.size_label.setObjectName("designSizeLabel")
         self.size_label.setWordWrap(True)
@@ -87,6 +67,31 @@ class LayerEditor(QWidget):
         editor.validityChanged.connect(lambda *_: self._show_size())
         self._update_actions()
         self._show_size()
+
+    def _build_buttons(self) -> QGridLayout:
+        """An action (with its keys, on the table) and a tool button for each layer operation,
+        in two rows of three: the Network panel stays narrow enough for a 1280-pixel window."""
+        buttons = QGridLayout()
+        buttons.setSpacing(4)
+        for i, (name, text, tip, keys, slot, icon) in enumerate(self._action_specs()):
+            action = QAction(text, self)
+            action.setObjectName(f"{name}Action")
+            action.setToolTip(tip)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # not while an inline editor is open
+            action.triggered.connect(slot)
+            self.view.addAction(action)
+            self.actions_by_name[name] = action
+            if icon is not None and not self.style().standardIcon(icon).isNull():
+                action.setIcon(self.style().standardIcon(icon))
+            button = QToolButton(self)
+            button.setObjectName(f"{name}Button")
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if not action.icon().isNull()
+                                      else Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, i // 3, i % 3)
+        return buttons
 
     def _show_size(self) -> None:
         """The design's size, or why a layer cannot be used, in the line under the buttons."""

@@ -5,6 +5,10 @@ count below); edges join drawn nodes only, which keeps painting cheap for wide l
 weights are known (:meth:`NetworkDiagram.set_weights`) each edge shows its weight: blue for
 positive, red for negative, thicker and more opaque for larger |w| relative to the layer's
 largest.  Edges are grouped into a few colour bins and drawn with one ``drawLines`` call each.
+
+Under the columns go two rows of labels, the sizes and the activations.  Each row follows one
+rule for all its labels (:func:`label_row`): all in full, else all short ("10k", "σ"), else
+none, so a narrow diagram never shows some layers' labels and hides others'.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...design.help_texts import HELP
@@ -24,6 +28,29 @@ POSITIVE = QColor(33, 102, 172)   # blue
 NEGATIVE = QColor(214, 39, 40)    # red
 NEUTRAL = QColor(150, 150, 150)
 NODE_FILL = {"input": QColor("#e0e0e0"), "hidden": QColor("#ffffff"), "output": QColor("#e0e0e0")}
+
+
+SHORT_NAMES = {"input": "in", "sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "lrelu",
+               "elu": "elu", "linear": "lin", "softmax": "smax"}
+LABEL_PAD_PX = 4  # between neighbouring columns' labels
+
+
+def short_size(n: int) -> str:
+    """A unit count in at most four characters: 64, 999, 1k, 10k, 1M."""
+    if n < 1000:
+        return str(n) if n else "?"
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n // 1_000_000}M"
+
+
+def label_row(full: Sequence[str], short: Sequence[str], fits) -> list[str]:
+    """One rule for a whole row: every label in ``full`` if all fit, else every ``short`` one if
+    all fit, else none (``fits(text)`` says whether a label fits its column)."""
+    for texts in (full, short):
+        if all(fits(t) for t in texts):
+            return list(texts)
+    return []
 
 
 def shown_units(n: int, cap: int = MAX_NODES) -> np.ndarray:
@@ -42,7 +69,7 @@ class NetworkDiagram(QWidget):
         self._sizes: list[int] = []
         self._labels: list[str] = []
         self._weights: list[np.ndarray] | None = None
-        self.setMinimumSize(140, 160)
+        self.setMinimumSize(110, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
@@ -161,26 +188,39 @@ class NetworkDiagram(QWidget):
             for x, y in pts:
                 painter.drawEllipse(QPointF(x, y), r, r)
 
+    def _label_font(self, painter_font: QFont) -> QFont:
+        font = QFont(painter_font)
+        font.setPointSizeF(max(6.5, font.pointSizeF() * 0.85))
+        return font
+
+    def label_rows(self) -> tuple[list[str], list[str]]:
+        """The size and activation labels drawn under the columns at the current width (see :func:`label_row`)."""
+        fm = QFontMetrics(self._label_font(self.font()))
+        column = (self.width() - 28) / max(len(self._sizes), 1) - LABEL_PAD_PX
+
+        def fits(text: str) -> bool:
+            return fm.horizontalAdvance(text) <= column
+        sizes = label_row([str(n) if n else "?" for n in self._sizes], [short_size(n) for n in self._sizes], fits)
+        names = [self._labels[i] if i < len(self._labels) else "" for i in range(len(self._sizes))]
+        if not any(names):
+            return sizes, []
+        activations = label_row(names, [SHORT_NAMES.get(n, n[:4]) for n in names], fits)
+        return sizes, activations
+
     def _paint_labels(self, painter: QPainter, positions) -> None:
         painter.setPen(self.palette().text().color())
-        font = painter.font()
-        font.setPointSizeF(max(6.5, font.pointSizeF() * 0.85))
-        painter.setFont(font)
+        painter.setFont(self._label_font(painter.font()))
         fm = painter.fontMetrics()
         bottom = self.height() - 6
-        column = max(24.0, (self.width() - 28) / max(len(positions), 1) - 4)
+        column = (self.width() - 28) / max(len(positions), 1)
+        sizes, activations = self.label_rows()
         for i, (units, pts) in enumerate(positions):
             x = pts[0, 0]
-            size = self._sizes[i]
-            if size > len(units):  # the drawn nodes are a sample: say so between them
+            if self._sizes[i] > len(units):  # the drawn nodes are a sample: say so between them
                 mid = pts[len(pts) // 2]
                 painter.drawText(QRectF(x + self.node_radius() + 1, mid[1] - fm.height(), 20, fm.height()),
                                  Qt.AlignmentFlag.AlignLeft, "…")
             rect = QRectF(x - column / 2, bottom - 2 * fm.height(), column, fm.height())
-            text = str(size) if size else "?"
-            if fm.horizontalAdvance(text) + 6 <= column:  # too many layers for their sizes: leave them out
-                painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter, text)
-            label = self._labels[i] if i < len(self._labels) else ""
-            if label and column >= fm.horizontalAdvance("relu…"):
-                painter.drawText(rect.translated(0, fm.height()), Qt.AlignmentFlag.AlignHCenter,
-                                 fm.elidedText(label, Qt.TextElideMode.ElideRight, int(column)))
+            for row, texts in enumerate((sizes, activations)):
+                if texts:
+                    painter.drawText(rect.translated(0, row * fm.height()), Qt.AlignmentFlag.AlignHCenter, texts[i])

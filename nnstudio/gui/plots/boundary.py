@@ -17,13 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
+from ..qt.style import BACKGROUND, PALETTE
 from .base import style_plot
+from .titles import fit_title, title_font
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 
+TITLE_MARGIN_PX = 8
 LIGHTEN = 0.45  # share of white mixed into the heatmap colours
 MAX_FRAMES = 400  # boundary frames kept for the replay
 SPEEDS = (("0.5×", 2.5), ("1×", 5.0), ("2×", 10.0), ("5×", 25.0))  # label, frames per second
@@ -35,6 +38,17 @@ class Frame:
     rgb: np.ndarray
     rect: QRectF
     note: str = ""
+
+
+def frame_titles(epoch: int, note: str) -> list[str]:
+    """The boundary's title for a frame, longest first: the first that fits the plot is shown."""
+    short_note = note.split(";")[0].strip()
+    titles = [f"Decision boundary · epoch {epoch}" + (f" ({note})" if note else ""),
+              f"Boundary · epoch {epoch}" + (f" ({note})" if note else ""),
+              f"epoch {epoch}" + (f" ({note})" if note else "")]
+    if short_note != note:
+        titles.append(f"epoch {epoch} ({short_note})")
+    return titles
 
 
 def class_colors(n_classes: int) -> np.ndarray:
@@ -84,6 +98,7 @@ class BoundaryView(MeteredPlotWidget):
         self.frames: list[Frame] = []
         self.follow_latest = True  # False while the replay shows an earlier frame
         self.frames_drawn = 0  # frames put on screen while following the run (a rate measure)
+        self._titles = ["Decision boundary"]
         self.setToolTip("The network's prediction over the input plane (original units), recomputed a few "
                         "times a second while training.\nColour = class colours mixed by predicted probability; "
                         "pale areas are uncertain. Dots are the training points, coloured by their true class.")
@@ -120,8 +135,28 @@ class BoundaryView(MeteredPlotWidget):
         frame = self.frames[index]
         self.image.setImage(frame.rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(frame.rect)
-        note = f" ({frame.note})" if frame.note else ""
-        self.getPlotItem().setTitle(f"Decision boundary · epoch {frame.epoch}{note}", color=TEXT_COLOR, size="10pt")
+        self.set_titles(frame_titles(frame.epoch, frame.note))
+
+    def set_titles(self, titles: list[str]) -> None:
+        """Show the first of ``titles`` that fits over the plot (the last one elided if none does)."""
+        self._titles = titles
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        item, font = self.getPlotItem(), title_font(self)
+        axis = item.getAxis("left")
+        room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
+        fits = [t for t in self._titles if QFontMetrics(font).horizontalAdvance(t) <= room]
+        fit_title(item, fits[0] if fits else self._titles[-1], self.width(), font, TITLE_MARGIN_PX, 40)
+
+    @property
+    def title_text(self) -> str:
+        return self.getPlotItem().titleLabel.text
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if hasattr(self, "_titles"):  # not while the plot widget is still being built
+            self._fit_title()
 
     def draw_pending(self) -> None:
         """Show the newest frame if it has not been shown yet (and the replay follows the run)."""
@@ -141,7 +176,7 @@ class BoundaryView(MeteredPlotWidget):
         self.framesChanged.emit()
         self.image.clear()
         self.points.clear()
-        self.getPlotItem().setTitle("Decision boundary", color=TEXT_COLOR, size="10pt")
+        self.set_titles(["Decision boundary"])
 
 
 class BoundaryReplay(QWidget):

@@ -20,6 +20,7 @@ from ..qt.style import PALETTE, STOP_COLOR, TEXT_COLOR
 from .epoch_plot import EpochPlot
 
 NORM_CLIPS = ("norm", "global_norm")
+CLIP_PLOT_MIN_HEIGHT = 110
 
 
 class ClipNormPlot(EpochPlot):
@@ -61,6 +62,11 @@ class ClippingView(QWidget):
         self.caption.setStyleSheet(f"color: {TEXT_COLOR};")
         self.normPlot = ClipNormPlot(self)
         self.fractionPlot = ClipFractionPlot(self)
+        # one "epoch" label under both (they share the x axis), and shorter minimums, so the page
+        # fits under the caption in the training panel's side column at 1280 x 800
+        self.normPlot.getPlotItem().getAxis("bottom").showLabel(False)
+        for plot in (self.normPlot, self.fractionPlot):
+            plot.setMinimumHeight(CLIP_PLOT_MIN_HEIGHT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)

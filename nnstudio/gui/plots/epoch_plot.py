@@ -2,7 +2,8 @@
 accuracy, learning-rate and gradient-norm plots built on it.
 
 Every curve is a ``PlotDataItem`` created once and updated with ``setData``; the x values
-are 1-based epochs.  Hovering shows the values of every visible curve at the nearest epoch.
+are 1-based epochs.  Hovering shows the values of every visible curve at the nearest epoch in
+a box beside the cursor; the legend sits in the view's emptiest corner (see :mod:`.overlay`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from ...history import History
@@ -21,6 +21,7 @@ from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
+from .overlay import HoverReadout, label_position_off, place_legend, text_scene_rect
 
 def format_value(value: float) -> str:
     if not math.isfinite(value):
@@ -37,7 +38,8 @@ class EpochPlot(MeteredPlotWidget):
     Args:
         name: the widget's ``objectName``.
         title, y_label: shown on the plot.
-        legend_at_bottom: put the legend in the lower right corner (for rising curves).
+        legend_at_bottom: start the legend in the lower right corner (for rising curves); it
+            moves to whichever corner has the fewest points once there are curves.
         marker_label_y: heights (0 bottom .. 1 top) of the best and stop marks' labels.
         y_from_zero: keep 0 inside the y range (rates, norms).
     """
@@ -66,6 +68,33 @@ class EpochPlot(MeteredPlotWidget):
         item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
         self._make_markers(*marker_label_y)
         self._make_readout()
+        self.legend.corner = "bottom-right" if legend_at_bottom else "top-right"
+        box = item.getViewBox()
+        self._legend_timer = QTimer(self)  # placed once the view's new range has reached its items
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.setInterval(0)
+        self._legend_timer.timeout.connect(self._place_legend)
+        box.sigRangeChanged.connect(self._legend_timer.start)
+        box.sigResized.connect(self._legend_timer.start)
+
+    def _place_legend(self, *_signal_args) -> None:
+        """Keep the legend in the view's free corner; a best or stop mark's label under it moves
+        along its line to just above (or below) the legend."""
+        if not self.legend.isVisible() or not self.legend.items:
+            return
+        box = self.getPlotItem().getViewBox()
+        lines = [(line, y) for line, y in zip((self.best_line, self.stop_line), self._mark_label_y)
+                 if line.isVisible()]
+        for line, y in lines:
+            line.label.setPosition(y)  # where the label belongs when the legend is elsewhere
+        marks = [text_scene_rect(line.label) for line, _y in lines]
+        corner = place_legend(self.legend, box, self.series.values(), marks)
+        legend = self.legend.sceneBoundingRect()
+        for line, _y in lines:
+            label = text_scene_rect(line.label)
+            if label.intersects(legend):
+                line.label.setPosition(label_position_off(label, legend, box.sceneBoundingRect(),
+                                                          corner.startswith("bottom")))
 
     # -- series ------------------------------------------------------------------------
     def add_series(self, key: str, label: str, pen_color: str, width: float = 2.0, alpha: int = 255,
@@ -147,6 +176,7 @@ class EpochPlot(MeteredPlotWidget):
     # -- markers -------------------------------------------------------------------------
     def _make_markers(self, best_y: float, stop_y: float) -> None:
         item = self.getPlotItem()
+        self._mark_label_y = (best_y, stop_y)
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
                                          label="best", labelOpts={"position": best_y, "color": BEST_COLOR,
                                                                   "anchors": [(0, 0.5), (0, 0.5)]})
@@ -167,6 +197,7 @@ class EpochPlot(MeteredPlotWidget):
         self.best_line.label.setText(f"best {epoch}")
         self._place_best_label()
         self.best_line.show()
+        self._legend_timer.start()  # its label may now sit under the legend
 
     def _place_best_label(self) -> None:
         """The best mark's label goes right of its line, or left of it in the right quarter of
@@ -186,15 +217,17 @@ class EpochPlot(MeteredPlotWidget):
         self.stop_line.setValue(epoch)
         self.stop_line.label.setText(label)
         self.stop_line.show()
+        self._legend_timer.start()
 
     # -- hover readout ---------------------------------------------------------------------
     def _make_readout(self) -> None:
-        """Hovering shows the values at the nearest epoch in the title row (no overlap with curves)."""
+        """Hovering shows the values at the nearest epoch in a box beside the cursor."""
         item = self.getPlotItem()
         self._cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 140, width=1))
         self._cursor.setZValue(4)
         self._cursor.hide()
         item.addItem(self._cursor, ignoreBounds=True)
+        self.readout = HoverReadout(item.getViewBox())
         self.readout_text = ""
         self._mouse_proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved)
 
@@ -207,11 +240,12 @@ class EpochPlot(MeteredPlotWidget):
         x = box.mapSceneToView(pos).x()
         if self.getPlotItem().ctrl.logXCheck.isChecked():
             x = 10 ** x
-        self.show_readout(round(x))
+        self.show_readout(round(x), pos)
 
-    def show_readout(self, epoch: int) -> str:
-        """Show (and return) the values of the visible curves at the epoch nearest ``epoch``."""
-        values, shown_epoch = {}, None
+    def show_readout(self, epoch: int, at: QPointF | None = None) -> str:
+        """Show (and return) the values of the visible curves at the epoch nearest ``epoch``,
+        beside ``at`` (scene coordinates; by default the first curve's point at that epoch)."""
+        values, shown_epoch, first = {}, None, None
         for key, curve in self.series.items():
             if not curve.isVisible():
                 continue
@@ -223,29 +257,30 @@ class EpochPlot(MeteredPlotWidget):
                 i -= 1
             shown_epoch = int(x[i])
             values[key] = float(y[i])
+            if first is None:
+                _, shown_y = curve.getData()
+                first = float(shown_y[min(i, len(shown_y) - 1)]) if shown_y is not None and len(shown_y) else 0.0
         if shown_epoch is None:
             self.hide_readout()
             return ""
-        text = f"epoch {shown_epoch} · " + self.format_readout(values)
-        # elided to the plot's width: a longer title would widen the plot item past the widget
-        font = QFont(self.font())
-        font.setPointSize(8)
-        self.readout_text = QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight,
-                                                          max(self.width() - 40, 80))
-        self.getPlotItem().setTitle(self.readout_text, color=TEXT_COLOR, size="8pt")
+        self.readout_text = f"epoch {shown_epoch}\n" + self.format_readout(values)
+        box = self.getPlotItem().getViewBox()
+        if at is None:
+            at = box.mapViewToScene(QPointF(shown_epoch, first if math.isfinite(first) else 0.0))
+        self.readout.show(self.readout_text, at)
         self._cursor.setValue(shown_epoch)
         self._cursor.show()
         return self.readout_text
 
     def format_readout(self, values: dict[str, float]) -> str:
-        """``label value`` for each series, joined (subclasses group related series)."""
-        return " · ".join(f"{self._labels[key]} {self.format_value(v)}" for key, v in values.items())
+        """``label value``, a line for each series (subclasses group related series)."""
+        return "\n".join(f"{self._labels[key]} {self.format_value(v)}" for key, v in values.items())
 
     def hide_readout(self) -> None:
         if self.readout_text:
             self.readout_text = ""
             self._cursor.hide()
-            self.getPlotItem().setTitle(self.title, color=TEXT_COLOR, size="10pt")
+            self.readout.hide()
 
     def leaveEvent(self, event) -> None:
         self.hide_readout()

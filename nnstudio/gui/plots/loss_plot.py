@@ -42,13 +42,13 @@ class LossPlot(EpochPlot):
                         "where training stopped.")
 
     def format_readout(self, values: dict[str, float]) -> str:
-        """``train 0.0486 (raw 0.0331) · val ...``: smoothed first, raw in brackets."""
+        """``train 0.0486 (raw 0.0331)``, then validation on the next line: smoothed first, raw in brackets."""
         parts = []
         for key, label in (("train", "train"), ("val", "val")):
             if key + "_smooth" in values:
                 raw = f" (raw {self.format_value(values[key])})" if key in values else ""
                 parts.append(f"{label} {self.format_value(values[key + '_smooth'])}{raw}")
-        return " · ".join(parts)
+        return "\n".join(parts)
 
     def set_smoothing(self, factor: float) -> None:
         """Change the EMA factor f in [0, 1) and recompute the smoothed curves."""

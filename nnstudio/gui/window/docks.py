@@ -13,8 +13,12 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QT
 from ...engine.live import LIVE_FIELDS
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from ..widgets.build import named_splitter
+from .geometry import WIDE, NormalSizeKeeper, layout_for_width
 
-WIDE_LAYOUT_PX = 1600  # from this window width on, the panels start in two side columns
+TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
+WIDE_LEFT_SHARE, WIDE_RIGHT_SHARE = 0.27, 0.21  # of the window's width; the training tab keeps the rest
+TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five columns
+TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
@@ -35,7 +39,8 @@ class StudioDocks(QObject):
         self.diagram = NetworkDiagram()
         self.diagram.setProperty("helpKey", "diagram")
         self.network_splitter = named_splitter(Qt.Orientation.Horizontal, "networkSplitter",
-                                               [self.layer_editor, self.diagram], [3, 2])
+                                               [self.layer_editor, self.diagram], [0, 1])
+        # the diagram gives way first when the dock narrows: the table keeps its columns
         self.network_dock = self._dock(window, "Network", "networkDock", self.network_splitter, LEFT)
 
         self.hyperparams = HyperparamPanel(editor)
@@ -53,6 +58,26 @@ class StudioDocks(QObject):
         window.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
         window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         window.setCorner(Qt.Corner.BottomLeftCorner, LEFT)
+        self.size_keeper = NormalSizeKeeper(window, self.docks(), (self.network_splitter,))
+        self.network_dock.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.network_dock and event.type() == QEvent.Type.Resize:
+            self._orient_network(event.size().width(), event.size().height())
+        return False
+
+    def _orient_network(self, width: int, height: int) -> None:
+        """The diagram beside the layer table in a wide Network dock, under it in a tall one
+        (the wide layout's left column), where it gets the dock's whole width."""
+        splitter = self.network_splitter
+        tall = height > TALL_NETWORK_RATIO * width
+        wanted = Qt.Orientation.Vertical if tall else Qt.Orientation.Horizontal
+        if splitter.orientation() == wanted:
+            return
+        splitter.setOrientation(wanted)
+        hint = self.layer_editor.minimumSizeHint()
+        table, total = (hint.height() + TABLE_ROWS_PX, height) if tall else (TABLE_BESIDE_PX, width)
+        splitter.setSizes([table, max(total - table, self.diagram.minimumWidth())])
 
     @staticmethod
     def _dock(window: QMainWindow, title: str, name: str, widget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -79,7 +104,8 @@ class StudioDocks(QObject):
     def reset_layout(self) -> None:
         """Dock the panels where they start: two side columns on a wide window, one on a smaller one.
 
-        Wide (≥ 1600 px): Data over Network on the left, Hyperparameters over Help on the right.
+        Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left,
+        Hyperparameters over Help on the right.
         Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
         tabs below the training area, so the plots keep their width.
         """
@@ -87,7 +113,7 @@ class StudioDocks(QObject):
         for dock in self.docks():
             dock.setFloating(False)
             dock.show()
-        if window.width() >= WIDE_LAYOUT_PX:
+        if layout_for_width(window.width()) == WIDE:
             window.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
             for dock, area in zip(self.docks(), (LEFT, LEFT, RIGHT, RIGHT, RIGHT)):
                 window.addDockWidget(area, dock)
@@ -117,13 +143,23 @@ class StudioDocks(QObject):
         for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
             QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete)
 
+    def _data_height(self, width: int) -> int:
+        """The Data dock's height that shows the whole data panel at ``width`` (its labels wrap),
+        with room for two more lines: the sizes line is filled in once the data set has loaded."""
+        panel, inner = self.data_panel, width - 16
+        content = panel.heightForWidth(inner) if panel.hasHeightForWidth() else -1
+        title = self.data_dock.titleBarWidget().height() if self.data_dock.titleBarWidget() else 24
+        return max(content, panel.sizeHint().height()) + title + 2 * panel.fontMetrics().lineSpacing() + 8
+
     def default_sizes(self) -> None:
         window: QMainWindow = self.parent()
         width, height = max(window.width(), 1000), max(window.height(), 600)
         if window.dockWidgetArea(self.hyperparams_dock) == RIGHT:
-            window.resizeDocks([self.data_dock, self.hyperparams_dock], [int(width * 0.3), int(width * 0.22)],
+            left = int(width * WIDE_LEFT_SHARE)
+            window.resizeDocks([self.data_dock, self.hyperparams_dock], [left, int(width * WIDE_RIGHT_SHARE)],
                                Qt.Orientation.Horizontal)
-            window.resizeDocks([self.data_dock, self.network_dock], [int(height * 0.4), int(height * 0.6)],
+            data = min(int(height * 0.4), self._data_height(left))  # no blank under the data set
+            window.resizeDocks([self.data_dock, self.network_dock], [data, height - data],
                                Qt.Orientation.Vertical)
             window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
                                Qt.Orientation.Vertical)

@@ -1,0 +1,160 @@
+"""What is drawn over a plot's data: the hover readout beside the cursor and the legend in the
+emptiest corner.  Both stay inside the plot's view box, never over an axis or its labels.
+
+:class:`HoverReadout` puts its box below right of the cursor, and flips it to the left of the
+cursor near the right edge and above it near the bottom, so it is never cut off.
+:func:`free_corner` picks the corner of the view box whose legend-sized rectangle covers the
+fewest curve points (a marker's label under the legend is then moved along its line, see
+:func:`label_position_off`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+
+from ..qt.style import TEXT_COLOR
+
+READOUT_GAP_PX = 12  # between the cursor and the readout box
+EDGE_PX = 4  # the box keeps this far from the view's edges
+CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
+LEGEND_MARGIN_PX = 6
+
+
+def readout_top_left(cursor: QPointF, size: tuple[float, float], view: QRectF) -> QPointF:
+    """Where a ``size`` (w, h) box goes beside ``cursor`` inside ``view`` (all scene pixels):
+    below right of the cursor, left of it where the right edge is near, above it near the bottom,
+    and moved inside the view when the view is smaller than that allows."""
+    w, h = size
+    x = cursor.x() + READOUT_GAP_PX
+    if x + w > view.right() - EDGE_PX:
+        x = cursor.x() - READOUT_GAP_PX - w
+    y = cursor.y() + READOUT_GAP_PX
+    if y + h > view.bottom() - EDGE_PX:
+        y = cursor.y() - READOUT_GAP_PX - h
+    x = min(max(x, view.left() + EDGE_PX), view.right() - EDGE_PX - w)
+    y = min(max(y, view.top() + EDGE_PX), view.bottom() - EDGE_PX - h)
+    return QPointF(max(x, view.left()), max(y, view.top()))
+
+
+class HoverReadout:
+    """A small boxed text in ``box`` (a ViewBox) that follows the cursor."""
+
+    def __init__(self, box: pg.ViewBox):
+        self.box = box
+        self.item = pg.TextItem("", color=TEXT_COLOR, anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 225),
+                                border=pg.mkPen(160, 160, 160))
+        font = self.item.textItem.font()
+        font.setPointSize(8)
+        self.item.setFont(font)
+        self.item.setZValue(20)
+        self.item.hide()
+        box.addItem(self.item, ignoreBounds=True)
+
+    def show(self, text: str, cursor: QPointF) -> None:
+        """Show ``text`` beside ``cursor`` (scene coordinates)."""
+        self.item.setText(text)
+        rect = self.item.textItem.boundingRect()
+        top_left = readout_top_left(cursor, (rect.width(), rect.height()), self.box.sceneBoundingRect())
+        self.item.setPos(self.box.mapSceneToView(top_left))
+        self.item.show()
+        self.item.updateTransform(force=True)  # pixel-sized now, not at the next paint
+
+    def hide(self) -> None:
+        self.item.hide()
+
+    def scene_rect(self) -> QRectF:
+        """The box as drawn, in scene pixels."""
+        return text_scene_rect(self.item)
+
+
+def text_scene_rect(item: pg.TextItem) -> QRectF:
+    """Where a text item (a readout, a mark's label) is drawn, in scene pixels.  Such an item
+    ignores the view's scaling only once its transform is updated, which pyqtgraph otherwise
+    leaves to the next paint."""
+    if item.isVisible():
+        item.updateTransform(force=True)
+    text = item.textItem
+    return text.mapRectToScene(text.boundingRect())
+
+
+def corner_rect(view: QRectF, size: tuple[float, float], corner: str) -> QRectF:
+    """The ``size`` rectangle in ``corner`` of ``view``, :data:`LEGEND_MARGIN_PX` in from its edges."""
+    w, h = size
+    m = LEGEND_MARGIN_PX
+    x = view.right() - m - w if corner.endswith("right") else view.left() + m
+    y = view.top() + m if corner.startswith("top") else view.bottom() - m - h
+    return QRectF(x, y, w, h)
+
+
+def points_inside(rect: QRectF, points: Iterable[np.ndarray]) -> int:
+    """How many of the (n, 2) scene-coordinate point arrays fall in ``rect``."""
+    count = 0
+    for p in points:
+        if len(p):
+            inside = ((p[:, 0] >= rect.left()) & (p[:, 0] <= rect.right())
+                      & (p[:, 1] >= rect.top()) & (p[:, 1] <= rect.bottom()))
+            count += int(inside.sum())
+    return count
+
+
+def free_corner(view: QRectF, size: tuple[float, float], points: Sequence[np.ndarray],
+                obstacles: Sequence[QRectF], current: str) -> str:
+    """The corner for a ``size`` legend: the fewest curve points under it, then no obstacle (a
+    marker's label, which can move out of the way); the current corner wins a tie, so the legend
+    does not wander."""
+    def cost(corner: str) -> tuple[int, int, int]:
+        rect = corner_rect(view, size, corner)
+        blocked = sum(rect.intersects(o) for o in obstacles)
+        return points_inside(rect, points), blocked, corner != current
+    return min(CORNERS, key=cost)
+
+
+def scene_points(box: pg.ViewBox, curves: Iterable[pg.PlotDataItem]) -> list[np.ndarray]:
+    """The visible curves' points in scene coordinates (the view's current range)."""
+    (x0, x1), (y0, y1) = box.viewRange()
+    rect = box.sceneBoundingRect()
+    if x1 <= x0 or y1 <= y0:
+        return []
+    out = []
+    for curve in curves:
+        if not curve.isVisible():
+            continue
+        x, y = curve.getData()
+        if x is None or len(x) == 0:
+            continue
+        sx = rect.left() + (np.asarray(x, float) - x0) / (x1 - x0) * rect.width()
+        sy = rect.bottom() - (np.asarray(y, float) - y0) / (y1 - y0) * rect.height()
+        keep = np.isfinite(sx) & np.isfinite(sy)
+        out.append(np.c_[sx[keep], sy[keep]])
+    return out
+
+
+def label_position_off(label: QRectF, legend: QRectF, view: QRectF, legend_at_bottom: bool) -> float:
+    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear ``legend``:
+    just above a legend at the bottom, just below one at the top."""
+    gap = 4
+    if legend_at_bottom:
+        y = legend.top() - gap - label.height() / 2
+    else:
+        y = legend.bottom() + gap + label.height() / 2
+    return float(np.clip((view.bottom() - y) / max(view.height(), 1.0), 0.05, 0.95))
+
+
+def place_legend(legend: pg.LegendItem, box: pg.ViewBox, curves: Iterable[pg.PlotDataItem],
+                 obstacles: Sequence[QRectF]) -> str:
+    """Anchor ``legend`` in the free corner of ``box`` (see :func:`free_corner`); the corner chosen."""
+    size = (legend.width(), legend.height())
+    current = getattr(legend, "corner", "top-right")
+    corner = free_corner(box.sceneBoundingRect(), size, scene_points(box, curves), obstacles, current)
+    if corner == current and getattr(legend, "corner", None) is not None:
+        return corner  # anchored there already: no relayout
+    m = LEGEND_MARGIN_PX
+    right, top = corner.endswith("right"), corner.startswith("top")
+    item_anchor = (1 if right else 0, 0 if top else 1)
+    legend.anchor(itemPos=item_anchor, parentPos=item_anchor, offset=(-m if right else m, m if top else -m))
+    legend.corner = corner
+    return corner

@@ -1,0 +1,187 @@
+"""What is drawn over the shared plots: the hover readout stays inside the view at every edge, the
+legend takes a free corner off the curves and the marks' labels, Export PNG writes 2× images, and
+the boundary's title shortens to fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRectF
+from PySide6.QtGui import QFontMetrics, QImage
+from PySide6.QtWidgets import QFileDialog, QInputDialog
+from pytestqt.qtbot import QtBot
+
+from nnstudio.gui.plots.base import export_png_dialog, save_widget_png
+from nnstudio.gui.plots.boundary import BoundaryView, frame_titles
+from nnstudio.gui.plots.titles import title_font
+from nnstudio.gui.plots.epoch_plot import AccuracyPlot
+from nnstudio.gui.plots.loss_plot import LossView
+from nnstudio.gui.plots.overlay import readout_top_left, scene_points, text_scene_rect
+from test_gui_plots import make_records
+from nnstudio.history import History
+
+
+def history_of(n: int) -> History:
+    history = History()
+    history.append(make_records(n, histograms=False))
+    return history
+
+
+@pytest.fixture
+def loss_plot(qtbot: QtBot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(520, 320)
+    view.show()
+    qtbot.waitExposed(view)
+    view.plot.run_ended = True
+    view.plot.update_from(history_of(60))
+    box = view.plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] < 63)
+    yield view.plot  # the view stays referenced (alive) until the test ends
+
+
+def hover(qtbot: QtBot, plot, scene_point: QPointF) -> None:
+    """A real mouse move over the plot's viewport to ``scene_point``."""
+    pos = plot.mapFromScene(scene_point)
+    qtbot.mouseMove(plot.viewport(), QPoint(int(pos.x()), int(pos.y())))
+    qtbot.waitUntil(lambda: plot.readout.item.isVisible() and bool(plot.readout_text))
+
+
+@pytest.mark.parametrize("where", ["right edge", "bottom right", "left edge", "top left"])
+def test_the_hover_readout_stays_inside_the_view_near_its_edges(qtbot, loss_plot, where):
+    plot = loss_plot
+    view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    inset = 3
+    x = view.right() - inset if "right" in where else view.left() + inset
+    y = view.bottom() - inset if "bottom" in where else view.top() + inset if "top" in where else view.center().y()
+    hover(qtbot, plot, QPointF(x, y))
+    box = plot.readout.scene_rect()
+    assert view.contains(box), (where, box.getRect(), view.getRect())
+    if "right" in where:  # flipped: the box is left of the cursor, not under it
+        assert box.right() < x
+    else:
+        assert box.left() > x
+    if "bottom" in where:
+        assert box.bottom() < y
+    lines = plot.readout_text.splitlines()
+    assert lines[0].startswith("epoch ") and len(lines) == 3  # epoch, train, validation: nothing elided
+    assert not any(line.endswith("…") for line in lines)
+
+
+def test_a_readout_larger_than_the_room_beside_the_cursor_is_moved_inside():
+    view = QRectF(0, 0, 200, 120)
+    for cursor in (QPointF(100, 60), QPointF(195, 115), QPointF(5, 5)):
+        top_left = readout_top_left(cursor, (150, 80), view)
+        assert view.contains(QRectF(top_left.x(), top_left.y(), 150, 80))
+
+
+def legend_points_and_marks(plot):
+    plot.grab()  # a paint: every text item has its on-screen transform
+    box = plot.getPlotItem().getViewBox()
+    rect = plot.legend.sceneBoundingRect()
+    points = np.concatenate(scene_points(box, plot.series.values()))
+    inside = ((points[:, 0] >= rect.left()) & (points[:, 0] <= rect.right())
+              & (points[:, 1] >= rect.top()) & (points[:, 1] <= rect.bottom()))
+    marks = [text_scene_rect(line.label) for line in (plot.best_line, plot.stop_line) if line.isVisible()]
+    return int(inside.sum()), [m for m in marks if m.intersects(rect)], rect, box.sceneBoundingRect()
+
+
+def test_the_loss_legend_sits_in_a_free_corner_off_the_curves_and_the_best_label(qtbot, loss_plot):
+    plot = loss_plot
+    qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0)
+    points, covered, legend, view = legend_points_and_marks(plot)
+    assert not covered and view.contains(legend)
+    assert plot.legend.corner.startswith("top")  # falling curves leave the top free
+
+
+def test_the_accuracy_legend_moves_off_curves_that_fill_its_corner(qtbot):
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.resize(420, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    assert plot.legend.corner == "bottom-right"  # rising accuracy usually leaves the bottom right free
+    history = history_of(60)
+    plot.run_ended = True
+    plot.update_from(history)
+    x = history.epochs
+    plot.set_series("train", x, np.linspace(100.0, 5.0, len(x)))  # falls into the bottom right corner
+    plot.set_series("val", x, np.full(len(x), 50.0))
+    plot.fit_range()
+    qtbot.waitUntil(lambda: plot.legend.corner != "bottom-right")
+    qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0)
+    _points, covered, legend, view = legend_points_and_marks(plot)
+    assert not covered and view.contains(legend)
+
+
+def png_size(path) -> tuple[int, int]:
+    image = QImage(str(path))
+    assert not image.isNull()
+    return image.width(), image.height()
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_widget_png_is_drawn_at_the_chosen_scale(qtbot, loss_plot, tmp_path, scale):
+    path = tmp_path / f"loss{scale}.png"
+    save_widget_png(loss_plot, path, scale)
+    assert png_size(path) == (scale * loss_plot.width(), scale * loss_plot.height())
+
+
+def test_export_png_from_the_plots_context_menu_is_2x_by_default(qtbot, loss_plot, tmp_path, monkeypatch):
+    offered = []
+
+    def pick_default(parent, title, label, items, current, editable):
+        offered.extend(items)
+        return items[current], True
+    monkeypatch.setattr(QInputDialog, "getItem", pick_default)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "loss"), "PNG images (*.png)"))
+    action = loss_plot.scene().contextMenu[0]
+    assert action.text() == "Export PNG…"
+    action.trigger()
+    assert png_size(tmp_path / "loss.png") == (2 * loss_plot.width(), 2 * loss_plot.height())  # ".png" added
+    w, h = loss_plot.width(), loss_plot.height()
+    assert offered[0].startswith(f"2× — {2 * w} × {2 * h} px") and any(o.startswith("3×") for o in offered)
+
+
+def test_export_png_writes_the_size_chosen(qtbot, loss_plot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, label, items, current, editable:
+                        (next(i for i in items if i.startswith("3×")), True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "big.png"), ""))
+    assert export_png_dialog(loss_plot, loss_plot, "loss") == str(tmp_path / "big.png")
+    assert png_size(tmp_path / "big.png") == (3 * loss_plot.width(), 3 * loss_plot.height())
+
+
+@pytest.mark.parametrize("width, expected", [
+    (900, "Decision boundary · epoch 12 (best, restored; run ended at epoch 40)"),
+    (300, "epoch 12 (best, restored)"),
+])
+def test_the_boundary_title_shortens_to_what_fits_instead_of_running_off_the_plot(qtbot, width, expected):
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(width, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_titles(frame_titles(12, "best, restored; run ended at epoch 40"))
+    assert view.title_text == expected
+    font = title_font(view)
+    axis = view.getPlotItem().getAxis("left")
+    assert QFontMetrics(font).horizontalAdvance(view.title_text) <= view.width() - axis.width()
+    view.resize(900, 300)  # widening brings the whole title back
+    qtbot.waitUntil(lambda: view.title_text.startswith("Decision boundary · epoch 12 (best, restored; run"))
+
+
+def test_a_best_label_under_the_legend_moves_along_its_line(qtbot):
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.resize(240, 170)  # low: the legend in its corner reaches the best mark's label
+    plot.show()
+    qtbot.waitExposed(plot)
+    history = history_of(40)
+    plot.run_ended = True
+    plot.update_from(history)
+    plot.set_best_epoch(38)
+    plot.fit_range()
+    qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0 and not legend_points_and_marks(plot)[1])
+    _points, _covered, legend, view = legend_points_and_marks(plot)
+    assert view.contains(legend) and view.contains(text_scene_rect(plot.best_line.label))

@@ -21,9 +21,7 @@ First Train (``--first-train N``): N fresh processes each open the studio window
 its default design, wait until it has settled, then click Train and measure the time from the
 click to the end of the first paint of the loss plot showing epoch 1, and the longest gap between
 the ticks of a 10 ms ``QTimer`` in that time (the longest the window froze).  Each process then
-stops the run and clicks Train a second time, as a warm reference; processes alternate between
-the window as shipped and one whose background warm-up is switched off, so both are measured
-under the same load.
+stops the run and clicks Train a second time, as a warm reference.
 
 Also reported: progress updates received per second (the worker sends at most ~30), plot
 redraws, the GUI thread's CPU time, and how long Stop takes to end a run.  BLAS runs on
@@ -213,17 +211,13 @@ class FirstPaint:
         return self.painted - self.start, max(self.gaps + [self.painted - self._last])
 
 
-def first_train_child(warm_up: bool) -> None:
+def first_train_child() -> None:
     """One process: open the window, click Train twice (stopping in between), print JSON."""
     import json
 
     from PySide6.QtCore import QSettings
 
     from nnstudio.gui.main_window import MainWindow
-    from nnstudio.gui.train import prewarm
-
-    if not warm_up:
-        prewarm.Prewarm.start = lambda self, config: None
     app = QApplication.instance() or QApplication([])
     app.setOrganizationName("nnstudio-bench")
     QSettings().clear()
@@ -232,10 +226,10 @@ def first_train_child(warm_up: bool) -> None:
     window.show()
     while window.editor.info.pending:
         spin(20)
-    spin(1500)  # the window has settled (and warmed up, when it does)
+    spin(1500)  # the window has settled
     panel = window.training_panel
     probe = FirstPaint(panel)
-    result = {"warmed": panel._prewarm.finished.is_set()}  # the warm-up had ended before the click
+    result = {}
     for name in ("first", "second"):
         result[name] = probe.click()
         panel.stop()
@@ -249,38 +243,31 @@ def first_train_child(warm_up: bool) -> None:
 
 
 def first_train(rounds: int) -> None:
-    """Alternate processes with and without the background warm-up; report medians and ratios."""
+    """``rounds`` fresh processes; report each one and the medians."""
     import json
     import subprocess
 
-    rows = {True: [], False: []}
+    rows = []
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     for r in range(rounds):
-        for warm_up in ((True, False) if r % 2 == 0 else (False, True)):
-            out = subprocess.run([sys.executable, __file__, "--first-train-child", "warm" if warm_up else "cold"],
-                                 capture_output=True, text=True, check=True).stdout
-            rows[warm_up].append(json.loads(out.strip().splitlines()[-1]))
-            row = rows[warm_up][-1]
-            print(f"round {r + 1} {'warm-up on ' if warm_up else 'warm-up off'}: first Train "
-                  f"{1000 * row['first'][0]:4.0f} ms (longest stall {1000 * row['first'][1]:3.0f} ms), second "
-                  f"{1000 * row['second'][0]:4.0f} ms ({1000 * row['second'][1]:3.0f} ms), load {row['load']:.2f}"
-                  + (", warm-up still running at the click" if warm_up and not row["warmed"] else ""),
-                  flush=True)
-    for warm_up, label in ((True, "as shipped (warm-up on)"), (False, "warm-up off")):
-        got = rows[warm_up]
-        first = statistics.median(x["first"][0] for x in got)
-        stall = statistics.median(x["first"][1] for x in got)
-        ratio = statistics.median(x["first"][0] / x["second"][0] for x in got)
-        print(f"  {label:24s} click -> first epoch painted: median {1000 * first:.0f} ms (target <= 300 ms), "
-              f"longest stall median {1000 * stall:.0f} ms, first / second click {ratio:.2f}")
-    ratios = [a["first"][0] / b["first"][0] for a, b in zip(rows[True], rows[False])]
-    print(f"  first click, warm-up on / off (median of the rounds' ratios): {statistics.median(ratios):.2f}")
+        out = subprocess.run([sys.executable, __file__, "--first-train-child"],
+                             capture_output=True, text=True, check=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        row = rows[-1]
+        print(f"round {r + 1}: first Train {1000 * row['first'][0]:4.0f} ms (longest stall "
+              f"{1000 * row['first'][1]:3.0f} ms), second {1000 * row['second'][0]:4.0f} ms "
+              f"({1000 * row['second'][1]:3.0f} ms), load {row['load']:.2f}", flush=True)
+    first = statistics.median(x["first"][0] for x in rows)
+    stall = statistics.median(x["first"][1] for x in rows)
+    ratio = statistics.median(x["first"][0] / x["second"][0] for x in rows)
+    print(f"  click -> first epoch painted: median {1000 * first:.0f} ms (target <= 300 ms), "
+          f"longest stall median {1000 * stall:.0f} ms, first / second click {ratio:.2f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--first-train-child":
-        first_train_child(sys.argv[2] == "warm")
+    if len(sys.argv) == 2 and sys.argv[1] == "--first-train-child":
+        first_train_child()
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="digits")

@@ -43,7 +43,8 @@ class TrainedModel:
         standardization and labels."""
         copy = Network(network.n_inputs, network.hidden_config, network.n_outputs,
                        output_activation=config.output_activation, loss_func=config.loss_func,
-                       init_method=config.init_method, dtype=network.dtype, l1=config.l1, l2=config.l2)
+                       init_method=config.init_method, dtype=network.dtype, l1=config.l1, l2=config.l2,
+                       initialize=False)
         copy.load_state(network.state())
         ds = split.dataset
         return cls(config, copy, split.scaler, split.task, tuple(split.class_labels), tuple(ds.feature_names),

@@ -257,26 +257,6 @@ def test_tooltips_show_no_markup_and_the_elu_formula_defines_alpha(make_window):
     assert "Patience epochs" in window.findChild(QWidget, "earlyStoppingCheck").toolTip()
 
 
-def test_the_training_path_is_warmed_in_the_background_and_train_cancels_it(qtbot, make_window):
-    from nnstudio.gui.train.prewarm import Prewarm
-
-    warm = Prewarm()
-    warm.start(config())
-    assert warm.finished.wait(TIMEOUT_MS / 1000) and warm.warmed
-    cancelled = Prewarm()
-    cancelled.cancel()
-    cancelled.start(config())
-    assert cancelled.finished.wait(TIMEOUT_MS / 1000) and not cancelled.warmed
-
-    window = make_window(config(epochs=100_000))
-    panel = window.training_panel
-    qtbot.waitUntil(panel._prewarm.finished.is_set, timeout=TIMEOUT_MS)  # started once the window showed
-    assert panel._prewarm.warmed
-    panel = start(qtbot, window)
-    assert panel._prewarm._stop.is_set()  # Train stops any warm-up still going
-    stop(qtbot, panel)
-
-
 def test_a_runs_first_data_are_drawn_at_once_later_ones_at_the_duty_pace(qtbot):
     from nnstudio.gui.qt.refresh import MIN_INTERVAL_S, RefreshScheduler
 

@@ -110,3 +110,15 @@ def test_staged_statistics_wait_for_commit():
     after = net.buffers_flat.copy()
     net.commit_statistics()  # once only
     np.testing.assert_array_equal(net.buffers_flat, after)
+
+
+def test_a_stop_asked_during_the_epochs_end_skips_its_histograms_and_health_measures():
+    """The epoch's losses are still recorded, but the slow extras (histograms, health) are not made."""
+    trainer = Trainer(_config(), load_split(DataConfig(name="iris")))
+    records = list(trainer.run(stop=lambda: trainer.epoch >= 2))  # asked once epoch 2's steps are done
+    assert [r.epoch for r in records] == [1, 2]
+    first, stopped = records
+    assert first.layers and first.health is not None  # the cadence makes epoch 1's histograms
+    assert stopped.layers == () and stopped.health is None
+    assert math.isfinite(stopped.val_loss) and math.isfinite(stopped.train_loss)
+    assert trainer.summary.stop_reason == STOP_USER

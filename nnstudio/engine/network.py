@@ -55,6 +55,7 @@ class Network:
         n_outputs: output units.
         output_activation, loss_func, init_method: registry names.
         rng: the generator used for initial weights.
+        initialize: False leaves the weights zero, for a caller that loads a state next.
         dtype: float32 or float64.
         l1, l2: penalties on weights (not biases): ``l1 Σ|W| + l2 Σ W²``.
 
@@ -65,7 +66,7 @@ class Network:
     def __init__(self, n_inputs: int, hidden: Sequence[LayerConfig], n_outputs: int, *,
                  output_activation: str = "softmax", loss_func: str = "categorical_crossentropy",
                  init_method: str = "he_normal", rng: np.random.Generator | None = None,
-                 dtype="float32", l1: float = 0.0, l2: float = 0.0):
+                 dtype="float32", l1: float = 0.0, l2: float = 0.0, initialize: bool = True):
         rng = rng if rng is not None else np.random.default_rng(0)
         self.dtype = np.dtype(dtype)
         self.n_inputs, self.n_outputs = int(n_inputs), int(n_outputs)
@@ -82,7 +83,8 @@ class Network:
         self._last: _Workspace | None = None  # workspace of the last forward pass
         self._staged: _Workspace | None = None  # workspace whose batch statistics await commit_statistics
         self._allocate()
-        self.initialize(rng)
+        if initialize:  # False: the caller loads a state at once (drawing 7M weights takes half a second)
+            self.initialize(rng)
 
     @classmethod
     def from_config(cls, config: ExperimentConfig, n_inputs: int, n_outputs: int,

@@ -353,8 +353,9 @@ class Trainer:
         is_best = es.update(self.epoch, val_loss, net.state)
         self.schedule.observe(val_loss)
         last = self.epoch == self.config.epochs or es.should_stop
-        layers = self.snapshots.due(self.epoch, self.config.epochs, last, start_time)
-        health = self.monitor.end_epoch(grad_norms) if self.monitor is not None else None
+        stopping = self._stop()  # asked during this epoch: its record comes without histograms and health
+        layers = () if stopping else self.snapshots.due(self.epoch, self.config.epochs, last, start_time)
+        health = self.monitor.end_epoch(grad_norms) if self.monitor is not None and not stopping else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
                              tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
                              is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health),

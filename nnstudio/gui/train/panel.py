@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...config import ConfigError, ExperimentConfig
@@ -23,7 +23,6 @@ from .actions import ACTIVE_STATES, RunActions, RunState
 from .diagnosis import FindingMarkers
 from .export import TrainingExports
 from .live_edits import LOSS_ROWS, TOP_ROWS, LiveEdits
-from .prewarm import Prewarm
 from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
@@ -34,7 +33,6 @@ from .worker import RunInfo, RunResult, Update
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
-PREWARM_DELAY_MS = 300  # after the panel first shows: the window paints first
 NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
@@ -68,7 +66,6 @@ class TrainingPanel(TrainingExports, QWidget):
         self.updates_received = 0           # progress updates of the current run
         self._config_problem: str | None = None
         self._run = TrainingRun(self)
-        self._prewarm = Prewarm()
         self.run_actions = RunActions(self, {
             "trainAction": self.train, "pauseAction": self._on_pause_toggled, "stepAction": self.step,
             "stopAction": self.stop, "resetAction": self.reset, "exportPlotAction": self._export_plot_dialog,
@@ -132,17 +129,6 @@ class TrainingPanel(TrainingExports, QWidget):
         run.failed.connect(self._on_failed)
         run.ended.connect(self._on_ended)
 
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        QTimer.singleShot(PREWARM_DELAY_MS, self, self._start_prewarm)
-
-    def _start_prewarm(self) -> None:
-        if not self.is_running() and not len(self.history):
-            try:
-                self._prewarm.start(self._config_provider())
-            except ConfigError:
-                pass
-
     # -- public API ------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self.state in ACTIVE_STATES
@@ -180,7 +166,6 @@ class TrainingPanel(TrainingExports, QWidget):
 
     def shutdown(self) -> None:
         """Stop any run and wait for its thread to end (the window calls this when closing)."""
-        self._prewarm.shutdown()
         self._run.abandon()
         self.diagnosisPanel.shutdown()
         if self.is_running():
@@ -231,7 +216,6 @@ class TrainingPanel(TrainingExports, QWidget):
         except ConfigError as exc:
             self._show_status(f"Cannot train: {exc}", "error")
             return
-        self._prewarm.cancel()
         self.config = config
         self._clear_views()
         self.liveEdits.run_started(config)

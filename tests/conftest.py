@@ -166,9 +166,13 @@ def _collect_qt_garbage():
         return
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    from nnstudio.gui.qt.collector import GuiThreadCollector, collect_on_gui_thread
+
     app = QCoreApplication.instance()
     if app is None:
         return
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
     app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if app.findChild(GuiThreadCollector) is None:  # as the application does (nnstudio.gui.app)
+        collect_on_gui_thread(app)

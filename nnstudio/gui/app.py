@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from .qt.collector import GuiThreadCollector, collect_on_gui_thread
 from .qt.style import ICON_EDGE, ICON_NODE_EDGE, ICON_NODE_FILL, configure_pyqtgraph
 
 ORGANIZATION = "nnstudio"
@@ -25,6 +26,8 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationDisplayName("nnstudio")
     app.setWindowIcon(app_icon())
     configure_pyqtgraph()
+    if app.findChild(GuiThreadCollector) is None:
+        collect_on_gui_thread(app)
 
 
 def app_icon() -> QIcon:

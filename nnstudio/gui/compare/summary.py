@@ -10,7 +10,7 @@ from ..widgets.build import named_button
 from ..widgets.rows import row
 from .table import SummaryModel, SummaryTable, sorting_proxy
 
-ROWS_SHOWN = 6  # the table always has room for this many variants
+ROWS_SHOWN = 3  # the table always has room for this many variants
 
 
 class SummaryArea(QWidget):

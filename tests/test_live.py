@@ -119,10 +119,60 @@ def test_penalty_and_dropout_changes_equal_a_run_that_started_with_them(path, va
     changed = _trainer(_config(), live)
     records = list(changed.run())
     reference = _trainer(_config(**start))
-    list(reference.run())
+    reference_records = list(reference.run())
     assert np.array_equal(changed.network.flat, reference.network.flat)
     assert records[0].changes == (Change(path, 0.0, value, 0.0),)
     assert live_values(changed.config)[path] == value
+    # the training metrics too: with dropout they come from an evaluation pass, as the reference's do
+    assert _metrics(records) == _metrics(reference_records)
+
+
+def _metrics(records) -> list[tuple[float, float, float, float]]:
+    return [(r.train_loss, r.train_accuracy, r.val_loss, r.val_accuracy) for r in records]
+
+
+def _run_with_change(cfg: ExperimentConfig, path: str, value: float, after_steps: int):
+    """The records of ``cfg`` with ``path`` set to ``value`` while its ``after_steps``-th step runs."""
+    live = LiveSettings()
+    trainer = _trainer(cfg, live)
+    backward, passes = trainer.network.backward, []
+
+    def counted_backward(*args, **kwargs):
+        passes.append(1)
+        if len(passes) == after_steps:
+            live.request({path: value})
+        return backward(*args, **kwargs)
+
+    trainer.network.backward = counted_backward
+    return list(trainer.run()), trainer
+
+
+@pytest.mark.parametrize("into_epoch", [0, 2])
+def test_dropout_switched_on_mid_run_scores_training_with_an_evaluation_pass(into_epoch):
+    """Dropout 0 -> 0.3 in the second epoch (before its first or its third mini-batch): from that
+    epoch on the training loss and accuracy are an evaluation pass's, exactly those of a run that
+    scores every epoch so; the first epoch, without dropout, keeps its running metrics."""
+    n = _n_batches(_config())
+    path = "layers[0].dropout_rate"
+    records, changed = _run_with_change(_config(), path, 0.3, n + into_epoch)
+    expected, reference = _run_with_change(_config(train_metrics="evaluation"), path, 0.3, n + into_epoch)
+    assert np.array_equal(changed.network.flat, reference.network.flat)
+    assert records[1].changes == (Change(path, 0.0, 0.3, 1 + into_epoch / n),)
+    assert _metrics(records[1:]) == _metrics(expected[1:])
+    assert records[0].train_loss != expected[0].train_loss  # running, not evaluated
+    assert records[0].val_loss == expected[0].val_loss
+
+
+def test_dropout_switched_off_returns_to_running_metrics_from_the_next_epoch():
+    """Dropout 0.3 -> 0 before the third epoch: the third epoch (which began with dropout) is still
+    evaluated, the fourth is scored from its training passes again, as a run without dropout is."""
+    start = _config(layers=(LayerConfig(12, "relu", 0.3), LayerConfig(6, "tanh")))
+    n, path = _n_batches(start), "layers[0].dropout_rate"
+    records, _ = _run_with_change(start, path, 0.0, 2 * n)
+    expected, _ = _run_with_change(start.replace(train_metrics="evaluation"), path, 0.0, 2 * n)
+    assert records[2].changes == (Change(path, 0.3, 0.0, 2.0),)
+    assert _metrics(records[:3]) == _metrics(expected[:3])
+    assert records[3].train_loss != expected[3].train_loss and records[3].val_loss == expected[3].val_loss
 
 
 def test_no_change_leaves_the_run_unchanged():
@@ -174,3 +224,26 @@ def test_live_differences():
     assert live_differences(cfg, cfg.replace(layers=cfg.layers[:1])) is None
     assert Change("layers[1].dropout_rate", 0.0, 0.3, 1.0).label == "dropout 2 0→0.3"
     assert Change("learning_rate", 0.01, 0.1, 1.0).label == "lr 0.01→0.1"
+
+
+def test_a_dropout_rate_changed_mid_run_is_the_one_the_masks_use():
+    """0.3 -> 0.6 after the first epoch: later steps keep 40% of the units, scaled by 1 / 0.4."""
+    start = _config(layers=(LayerConfig(12, "relu", 0.3), LayerConfig(6, "tanh")), epochs=3)
+    n = _n_batches(start)
+    live = LiveSettings()
+    trainer = _trainer(start, live)
+    net = trainer.network
+    backward, masks = net.backward, []
+
+    def watched_backward(*args, **kwargs):
+        masks.append(net.layers[0].mask.copy())
+        if len(masks) == n:
+            live.request({"layers[0].dropout_rate": 0.6})
+        return backward(*args, **kwargs)
+
+    net.backward = watched_backward
+    list(trainer.run())
+    before, after = np.concatenate(masks[:n]), np.concatenate(masks[n:])
+    assert np.unique(before) == pytest.approx([0.0, 1 / 0.7])
+    assert np.unique(after) == pytest.approx([0.0, 1 / 0.4])
+    assert np.mean(after == 0) == pytest.approx(0.6, abs=0.03)

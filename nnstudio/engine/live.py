@@ -12,8 +12,10 @@ would give at that epoch had the run started with ``b`` (``step``: ``b · γ^⌊
 still floored at the minimum rate); ``plateau`` multiplies its current, possibly reduced, rate by
 ``b / a``.  With the constant schedule the rate is simply ``b``.
 
-What stays fixed: whether training metrics are running ones ("auto" decides it when the run
-starts, from the dropout rates it starts with).
+Training metrics follow the dropout rates as a run configured with them would ("auto", see
+:func:`running_train_metrics`): a dropout rate raised above 0 scores the epoch's training loss
+and accuracy with an evaluation pass from that epoch on; all rates back at 0 returns to running
+metrics from the next epoch that starts without dropout.
 """
 
 from __future__ import annotations
@@ -44,6 +46,18 @@ class Change(NamedTuple):
     def label(self) -> str:
         """Short text for a plot marker: ``lr 0.01→0.1``, ``dropout 2 0→0.3``."""
         return f"{short_name(self.name)} {self.old:.3g}→{self.new:.3g}"
+
+
+def running_train_metrics(config: ExperimentConfig) -> bool:
+    """Whether ``config`` scores training metrics from its training passes ("running").
+
+    ``"auto"`` does so only where a training pass computes the function evaluation computes:
+    with dropout or batch norm the training pass is a different function (random masks, batch
+    statistics), and its loss would hide the gap between training and validation.
+    """
+    if config.train_metrics == "auto":
+        return not any(layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
+    return config.train_metrics == "running"
 
 
 def short_name(path: str) -> str:
@@ -115,7 +129,7 @@ class LiveSettings:
             self._applied.append(Change(path, old[path], value, at))
             match = _LAYER_PATH.match(path)
             if match:
-                net.layers[int(match.group(1))].dropout_rate = value
+                net.set_dropout(int(match.group(1)), value)
             elif path == "learning_rate":
                 ratio = value / old[path] if old[path] else 0.0
                 schedule.base_lr = value

@@ -157,6 +157,11 @@ class Network:
         self._workspaces[n] = ws  # (re)inserted last: the dict's order is the order of use
         return ws
 
+    def set_dropout(self, index: int, rate: float) -> None:
+        """Hidden layer ``index``'s dropout rate from the next pass on (its scratch arrays are remade)."""
+        self.layers[index].dropout_rate = float(rate)
+        self._workspaces.clear()
+
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw weights with the init method; biases and beta 0, gamma 1, running var 1."""
         for layer in self.layers:

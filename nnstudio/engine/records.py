@@ -40,7 +40,7 @@ class EpochRecord:
     each row scored with the parameters of its mini-batch, as scikit-learn's ``loss_curve_`` and
     Keras report them); with ``"evaluation"`` from one pass over the training split after the
     epoch, in evaluation mode like the validation metrics.  ``"auto"`` (the default) runs the
-    evaluation pass only for networks with dropout or batch norm (:func:`running_train_metrics`).
+    evaluation pass only for networks with dropout or batch norm (:func:`~.live.running_train_metrics`).
 
     ``grad_norms[i]`` is the mean over the epoch's mini-batches of the L2 norm of layer i's
     gradient (all its parameters together, before clipping); the last entry is the output layer.

@@ -34,7 +34,7 @@ from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, Ea
 from .clipping import CLIP_TYPES
 from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F401 (ACTIVATION_ROWS: its old home)
 from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
-from .live import LiveSettings
+from .live import LiveSettings, running_train_metrics  # noqa: F401 (its old home)
 from .histograms import HISTOGRAM_BINS, Histogram  # noqa: F401 (their old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
 from .network import Network, StepAbandoned, encode_targets
@@ -49,19 +49,6 @@ STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
-
-
-
-def running_train_metrics(config: ExperimentConfig) -> bool:
-    """Whether ``config`` scores training metrics from its training passes ("running").
-
-    ``"auto"`` does so only where a training pass computes the function evaluation computes:
-    with dropout or batch norm the training pass is a different function (random masks, batch
-    statistics), and its loss would hide the gap between training and validation.
-    """
-    if config.train_metrics == "auto":
-        return not any(layer.dropout_rate > 0.0 or layer.batch_norm for layer in config.layers)
-    return config.train_metrics == "running"
 
 
 def _never() -> bool:
@@ -278,7 +265,7 @@ class Trainer:
             Y = np.take(Y, order, axis=0, out=self._Y_shuffled)
             if self._running and self.classification:
                 labels = np.take(labels, order)
-        outputs = self._outputs
+        outputs = self._metrics_buffer(mid_epoch=False)
         clip = None if cfg.clip_type == "none" else CLIP_TYPES[cfg.clip_type]
         flat, grad, grads, step = net.flat, net.flat_grad, net.grads, self.optimizer.step
         layer_grads, norms = self._layer_grads, self._norms
@@ -295,6 +282,7 @@ class Trainer:
                 return None
             if self.live is not None and self.live.pending:
                 lr = self.live.apply(self, lr, self.epoch + index / len(batches))
+                outputs = self._metrics_buffer(mid_epoch=True)
             try:  # a step abandoned between two layers changes nothing: no parameter, no statistic
                 out = net._forward(X[lo:hi], True, self._dropout_rng, stop=between_layers, stage=True)
                 if outputs is not None:
@@ -328,6 +316,16 @@ class Trainer:
         steps = len(batches)
         self._clip_stats = (before_sum / steps, after_sum / steps, clipped / steps)
         return norm_sums / steps
+
+    def _metrics_buffer(self, mid_epoch: bool) -> np.ndarray | None:
+        """Where the epoch's training outputs are kept for running metrics (None: an evaluation pass
+        scores them).  A live dropout change switches "auto" to evaluation at once, back only at an epoch's start."""
+        running = running_train_metrics(self.config)
+        if not (running and mid_epoch and not self._running):
+            self._running = running
+            if running and self._outputs is None:
+                self._outputs = np.empty_like(self.Y_train)
+        return self._outputs if self._running else None
 
     def _evaluate_splits(self) -> tuple[float, float, float, float]:
         """(train loss, train accuracy, val loss, val accuracy): one evaluation pass over the

@@ -75,7 +75,8 @@ class TrainingPanel(TrainingExports, QWidget):
         self.resetAction, self.exportPlotAction, self.exportHistoryAction = a.reset, a.export_plot, a.export_history
         self.exportModelAction = a.export_model
         self._make_widgets()
-        self._refresh = self.splitter.make_refresh(self.history)  # the plots are redrawn a few at a time
+        # the plots are redrawn a few at a time; the progress bar follows the curves' epoch
+        self._refresh = self.splitter.make_refresh(self.history, self.trainProgress.show_epoch)
         self._connect_run()
         self.setStyleSheet(STATUS_STYLE)
         self._set_state(RunState.IDLE)
@@ -247,8 +248,7 @@ class TrainingPanel(TrainingExports, QWidget):
         if info.initial is not None:
             self._show_identical_units(info.initial)
         self.diagnosisPanel.set_config(info.config)
-        self.trainProgress.set_progress(0, info.config.epochs, f"Epoch 0 / {info.config.epochs}")
-        self.trainProgress.restart_estimate()
+        self.trainProgress.start_run(info.config.epochs)
         if self.state == RunState.STARTING:
             self._set_state(RunState.RUNNING)
         self._show_status(f"Training {info.network} on “{info.config.data.name}” "
@@ -266,7 +266,6 @@ class TrainingPanel(TrainingExports, QWidget):
             self.boundaryView.receive(update.boundary)
         self._show_findings(update.findings)
         self._refresh.mark_dirty()
-        self.trainProgress.show_epoch(update.records[-1].epoch, self.config.epochs, self.state == RunState.RUNNING)
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
         if update.sharpness:
@@ -360,6 +359,7 @@ class TrainingPanel(TrainingExports, QWidget):
     # -- state -------------------------------------------------------------------------------
     def _set_state(self, state: RunState) -> None:
         self.state = state
+        self.trainProgress.running = state == RunState.RUNNING
         self.run_actions.apply(state, bool(self._config_problem))
         self.run_actions.set_model(state == RunState.FINISHED and self.trained_model() is not None)
         self.insideTabs.sharpnessPage.set_running(state in ACTIVE_STATES)

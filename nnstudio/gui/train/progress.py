@@ -8,21 +8,24 @@ from PySide6.QtWidgets import QProgressBar, QWidget
 
 from .texts import format_duration
 
-PROGRESS_INTERVAL_S = 0.2  # the text and value are updated at most 5 times a second
-
 
 class TrainProgress(QProgressBar):
-    """The run's progress bar; the time left is estimated from the epochs since the last (re)start."""
+    """The run's progress bar; the time left is estimated from the epochs since the last (re)start.
+
+    While a run trains, the bar shows the epoch the curve plots show (:meth:`show_epoch` is called
+    when they are redrawn), never one they have not drawn yet.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("trainProgress")
         self.setTextVisible(True)
         self.setMinimumWidth(220)
-        self.setToolTip("Epochs done out of the configured number, with an estimate of the time "
-                        "left (early stopping may end the run sooner).")
+        self.setToolTip("Epochs done out of the configured number, as far as the plots show them, with an "
+                        "estimate of the time left (early stopping may end the run sooner).")
         self._eta_ref: tuple[float, int] | None = None  # (time, epoch) the estimate counts from
-        self._shown_at = 0.0
+        self.total = 0         # the run's configured epochs
+        self.running = False   # the text follows the epochs only while the run trains (not paused)
 
     def restart_estimate(self) -> None:
         """The run (re)starts now: the estimate counts from the next epoch."""
@@ -34,12 +37,16 @@ class TrainProgress(QProgressBar):
         self.setValue(done)
         self.setFormat(text)
 
-    def show_epoch(self, epoch: int, total: int, running: bool) -> None:
-        """Epoch ``epoch`` of ``total`` is done (at most every :data:`PROGRESS_INTERVAL_S`)."""
+    def start_run(self, total: int) -> None:
+        """A run of ``total`` epochs has its data and network: epoch 0 of ``total``."""
+        self.total = total
+        self.set_progress(0, total, f"Epoch 0 / {total}")
+        self.restart_estimate()
+
+    def show_epoch(self, epoch: int) -> None:
+        """The plots now show epoch ``epoch`` of the run."""
+        total = self.total
         now = time.perf_counter()
-        if now - self._shown_at < PROGRESS_INTERVAL_S:  # a progress bar repaints at once
-            return
-        self._shown_at = now
         self.setValue(min(epoch, total))
         if self._eta_ref is None or self._eta_ref[1] >= epoch:
             self._eta_ref = (now, epoch)
@@ -47,7 +54,7 @@ class TrainProgress(QProgressBar):
         else:
             t0, e0 = self._eta_ref
             eta = f" · ETA {format_duration((now - t0) / (epoch - e0) * (total - epoch))}"
-        if running:
+        if self.running:
             self.setFormat(f"Epoch {epoch} / {total}{eta}")
 
     def loading(self) -> None:

@@ -7,6 +7,9 @@ decision boundary and the results page (test metrics and the confusion matrix).
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Callable
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
@@ -232,6 +235,14 @@ class InsideTabs(QTabWidget):
             self.boundaryView.set_grid(result.boundary)
 
 
+def _draw_curves(plots, history: History, shown: Callable[[int], None]) -> None:
+    """Redraw the curve plots from ``history``; ``shown`` is told the epoch they now end at."""
+    for plot in plots:
+        plot.update_from(history)
+    if len(history):
+        shown(int(history.epochs[-1]))
+
+
 class TrainingViews(QSplitter):
     """``trainingSplitter``: the curves on the left; what happens inside over the log on the right."""
 
@@ -253,15 +264,16 @@ class TrainingViews(QSplitter):
         self.curves.clear()
         self.insideTabs.clear()
 
-    def make_refresh(self, history: History) -> RefreshScheduler:
+    def make_refresh(self, history: History, shown: Callable[[int], None]) -> RefreshScheduler:
         """A scheduler redrawing the visible views from ``history``, each as often as its weight says
-        relative to the others while training.  The redraw functions reach the views and the
-        history, never the panel (no reference cycle)."""
+        relative to the others while training; ``shown(epoch)`` is told the epoch the curves then
+        show.  The redraw functions reach the views and the history, never the panel (no reference
+        cycle)."""
         refresh = RefreshScheduler(parent=self)
         # the four curve plots are redrawn together, so that they always end at the same epoch
         plots = self.curves.curvePlots
-        refresh.add(lambda plots=plots, history=history: [p.update_from(history) for p in plots],
-                    4, lambda plots=plots: any(p.isVisible() for p in plots))
+        refresh.add(partial(_draw_curves, plots, history, shown), 4,
+                    lambda plots=plots: any(p.isVisible() for p in plots))
         histograms, boundary = self.insideTabs.histogramView, self.insideTabs.boundaryView
         # the boundary is also drawn by its own timer; this keeps it in step at a flush
         refresh.add(histograms.refresh, 1.5, histograms.isVisible)

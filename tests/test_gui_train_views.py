@@ -1,0 +1,56 @@
+"""The Train tab's views agree while records arrive faster than the plots are redrawn: the progress
+bar shows the epoch the curves show, and the live boundary keeps its pace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
+from nnstudio.gui.train.panel import TrainingPanel
+
+LEFT = Qt.MouseButton.LeftButton
+RUN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def panel(qtbot):
+    config = ExperimentConfig(data=DataConfig("iris"), layers=(LayerConfig(8, "relu"),), learning_rate=0.01,
+                              batch_size=32, epochs=100_000, early_stopping=False)
+    made = TrainingPanel(lambda: config)
+    qtbot.addWidget(made)
+    made.resize(1100, 700)
+    made.show()
+    yield made
+    made.shutdown()
+
+
+def plotted_epoch(panel: TrainingPanel) -> int:
+    """The last epoch the loss plot draws (0: none yet)."""
+    x, _y = panel.lossPlot.series["train"].getData()
+    return 0 if x is None or not len(x) else int(x[-1])
+
+
+def test_the_progress_bar_shows_the_epoch_the_plots_show_when_they_lag(qtbot, panel):
+    """The worker sends records ~20 times a second; the plots here are redrawn at most twice a
+    second (as on a loaded machine).  After every update the bar and its text name the epoch the
+    loss plot ends at, never the newer one only received."""
+    panel._refresh.duty = 0.001  # redraws as far apart as the scheduler allows
+    seen = []
+
+    def check(update) -> None:  # connected after the panel's own slot: runs once it has taken the update
+        received, plotted = int(update.records[-1].epoch), plotted_epoch(panel)
+        seen.append((received, plotted, panel.trainProgress.value(), panel.trainProgress.text()))
+
+    panel._run.progress.connect(check)
+    qtbot.mouseClick(panel.trainButton, LEFT)
+    qtbot.waitUntil(lambda: sum(r > p > 0 for r, p, _v, _t in seen) >= 10, timeout=RUN_TIMEOUT_MS)
+    panel._run.progress.disconnect(check)
+    lagging = [(r, p, v, t) for r, p, v, t in seen if r > p > 0]
+    assert all(v == p and t.startswith(f"Epoch {p} /") for _r, p, v, t in lagging), lagging[:5]
+    assert all(v == p for _r, p, v, _t in seen)  # before the first redraw too: 0 and 0
+    with qtbot.waitSignal(panel.runningChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(panel.stopButton, LEFT)
+    assert panel.trainProgress.value() == plotted_epoch(panel) == len(panel.history)
+    assert np.array_equal(panel.lossPlot.series["train"].getData()[0], panel.history.epochs)

@@ -54,3 +54,29 @@ def test_the_progress_bar_shows_the_epoch_the_plots_show_when_they_lag(qtbot, pa
         qtbot.mouseClick(panel.stopButton, LEFT)
     assert panel.trainProgress.value() == plotted_epoch(panel) == len(panel.history)
     assert np.array_equal(panel.lossPlot.series["train"].getData()[0], panel.history.epochs)
+
+
+def test_the_live_boundary_draws_every_frame_it_receives(qtbot):
+    """Frames come from the worker several times a second; the Boundary page draws each one as it
+    arrives (none is replaced by a newer one before it was shown), with the epoch in its title."""
+    config = ExperimentConfig(data=DataConfig("moons", {"n_samples": 400}), layers=(LayerConfig(16, "tanh"),),
+                              learning_rate=0.02, batch_size=16, epochs=100_000, early_stopping=False)
+    panel = TrainingPanel(lambda: config)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 700)
+    panel.show()
+    panel.insideTabs.setCurrentWidget(panel.boundaryStack)
+    view, received = panel.boundaryView, []
+    try:
+        panel._run.progress.connect(lambda update: update.boundary is not None and received.append(
+            (update.boundary.epoch, view.frames_drawn)))
+        qtbot.mouseClick(panel.trainButton, LEFT)
+        qtbot.waitUntil(lambda: len(received) >= 20, timeout=RUN_TIMEOUT_MS)
+        drawn_then = [drawn for _epoch, drawn in received]
+        # when the i-th frame has arrived, every earlier one has been drawn (the epoch-0 frame counts
+        # as one), and the i-th too unless the previous one was drawn a moment before
+        assert all(i + 1 <= drawn <= i + 2 for i, drawn in enumerate(drawn_then)), drawn_then
+        n = len(received)
+        qtbot.waitUntil(lambda: view.frames_drawn >= n + 1, timeout=RUN_TIMEOUT_MS)
+    finally:
+        panel.shutdown()

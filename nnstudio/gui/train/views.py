@@ -7,6 +7,8 @@ decision boundary and the results page (test metrics and the confusion matrix).
 
 from __future__ import annotations
 
+import math
+import time
 from functools import partial
 from typing import Callable
 
@@ -32,7 +34,7 @@ from .worker import RunInfo, RunResult
 
 NO_TEST_METRICS = "Test metrics appear here when a run ends."
 HISTOGRAMS_PAGE, BOUNDARY_PAGE, RESULTS_PAGE, CLIPPING_PAGE, SHARPNESS_PAGE, DIAGNOSIS_PAGE = 0, 1, 2, 3, 4, 5
-BOUNDARY_FRAME_MS = 200  # the live boundary's pace: 5 frames a second
+BOUNDARY_MIN_GAP_S = 0.05  # live boundary frames are shown as they arrive, at most 20 a second
 
 
 class CurvesGrid(QWidget):
@@ -132,11 +134,12 @@ class InsideTabs(QTabWidget):
         page.addWidget(self.boundaryView, 1)
         page.addWidget(self.boundaryReplay)
         self.boundaryStack.addWidget(self.boundaryPage)
-        # the live boundary has its own pace (5 frames a second), apart from the other views
+        # the live boundary has its own pace, apart from the other views: each frame as it arrives
         self.boundaryTimer = QTimer(self)
-        self.boundaryTimer.setInterval(BOUNDARY_FRAME_MS)
+        self.boundaryTimer.setSingleShot(True)
         self.boundaryTimer.timeout.connect(self._draw_boundary)
-        self.boundaryTimer.start()
+        self._boundary_drawn_at = -math.inf
+        self.boundaryView.framesChanged.connect(self._schedule_boundary)
         results = self._make_results_page()
         self.diagnosisPanel = DiagnosisPanel(self)
         self.addTab(self.histogramView, "Histograms")
@@ -184,9 +187,21 @@ class InsideTabs(QTabWidget):
         layout.addWidget(self.confusionView, 1)
         return results
 
+    def _schedule_boundary(self) -> None:
+        """A frame arrived: show it now, or once :data:`BOUNDARY_MIN_GAP_S` has passed since the last
+        one (a newer frame arriving meanwhile replaces it; the worker sends them further apart)."""
+        if self.boundaryView.pending is None or self.boundaryTimer.isActive():
+            return
+        wait = BOUNDARY_MIN_GAP_S - (time.perf_counter() - self._boundary_drawn_at)
+        if wait > 0:
+            self.boundaryTimer.start(round(1000 * wait))
+        else:
+            self._draw_boundary()
+
     def _draw_boundary(self) -> None:
         if self.boundaryView.pending is not None and self.boundaryView.isVisible():
             self.boundaryView.draw_pending()
+            self._boundary_drawn_at = time.perf_counter()
 
     def _on_tab_clicked(self, _index: int) -> None:
         self.user_chose_page = True

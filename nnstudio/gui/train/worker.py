@@ -49,7 +49,7 @@ log = logging.getLogger("nnstudio.training")
 
 EMIT_INTERVAL_S = 1 / 20       # at most 20 progress updates a second (each wakes the GUI thread)
 WEIGHTS_INTERVAL_S = 0.5       # weight copies for the network diagram: ~2 a second
-BOUNDARY_MIN_INTERVAL_S = 0.15  # decision-boundary grids: 5-6 a second (a grid waits for the next emit)...
+BOUNDARY_MIN_INTERVAL_S = 0.1  # decision-boundary grids: 6-8 a second (a grid waits for the next emit)...
 BOUNDARY_MAX_SHARE = 0.5       # ...as long as they take at most half of the time (the user is watching them)
 # Histograms in at most ~50 evenly spaced records per run (the epoch scrubber's stops), the
 # first and the last, and one at least every 0.25 s (the histogram view redraws a few times a

@@ -12,12 +12,14 @@ instead of K pools of BLAS threads fighting over them.
   imports NumPy
 * :func:`blas_threads_for`     the thread policy of one training: one BLAS thread unless its
   matrix products are large enough to gain from more *and* the machine has idle cores
-* :func:`blas_threads`         that many threads for the length of a ``with`` block
+* :func:`blas_threads`         that many threads for the length of a ``with`` block (the BLAS
+  libraries are found once per process: :func:`blas_controller`, :func:`find_blas_in_background`)
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from typing import Iterator, Mapping
 
@@ -88,13 +90,37 @@ def blas_threads_for(product_macs: float, cores: int | None = None) -> int:
     return max(1, idle_cpus() if cores is None else int(cores))
 
 
+_FOUND = threading.Lock()
+_BLAS: list = []  # [threadpoolctl controller of the BLAS libraries, or None], once found
+
+
+def blas_controller():
+    """threadpoolctl's controller of the BLAS libraries loaded in this process (None without
+    threadpoolctl), found once: finding them walks every shared library the process has loaded
+    (50-90 ms in the window's process, which has loaded Qt's).  NumPy's BLAS is loaded with NumPy."""
+    with _FOUND:
+        if not _BLAS:
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:
+                _BLAS.append(None)
+            else:
+                _BLAS.append(ThreadpoolController().select(user_api="blas"))
+        return _BLAS[0]
+
+
+def find_blas_in_background() -> None:
+    """Find the BLAS libraries (:func:`blas_controller`) in a background thread, so that the first
+    :func:`blas_threads` finds them ready (a window calls this while it waits for the user)."""
+    threading.Thread(target=blas_controller, name="find-blas", daemon=True).start()
+
+
 @contextmanager
 def blas_threads(threads: int) -> Iterator[None]:
     """BLAS limited to ``threads`` threads inside the block (process-wide), restored afterwards."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
+    controller = blas_controller()
+    if controller is None:
         yield
         return
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with controller.limit(limits=threads):
         yield

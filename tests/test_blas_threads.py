@@ -40,6 +40,27 @@ def test_blas_threads_limits_inside_the_block_and_restores_after():
     assert blas_threads() == before
 
 
+def test_the_blas_libraries_are_found_once_per_process(monkeypatch):
+    """Finding them walks every loaded library: later blocks reuse what the first one found."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(compute, "_BLAS", [])
+    scans = []
+
+    class Counted(threadpoolctl.ThreadpoolController):
+        def __init__(self):
+            scans.append(1)
+            super().__init__()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Counted)
+    compute.find_blas_in_background()
+    found = compute.blas_controller()  # waits for the background search, does not start another
+    for _ in range(3):
+        with compute.blas_threads(1):
+            assert {lib["num_threads"] for lib in found.info()} == {1}
+    assert scans == [1] and compute.blas_controller() is found
+    assert {lib.user_api for lib in found.lib_controllers} == {"blas"}
+
+
 def test_largest_product_is_rows_times_the_largest_weight_matrix():
     split = load_split(DataConfig(name="iris"))
     layers = (LayerConfig(16, "relu"), LayerConfig(40, "relu"))

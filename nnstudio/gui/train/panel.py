@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ...compute import find_blas_in_background
 from ...config import ConfigError, ExperimentConfig
 from ...engine import TrainingSummary
 from ...history import History
@@ -33,6 +34,7 @@ from .worker import RunInfo, RunResult, Update
 __all__ = ["RunState", "TrainingPanel"]
 
 STATUS_STYLE = banner_style("trainStatus")
+FIND_BLAS_AFTER_MS = 300  # once the window is up: a first Train then finds the BLAS libraries known
 NOTICE_STYLE = warning_box_style("identicalUnitsNotice")
 
 
@@ -81,6 +83,7 @@ class TrainingPanel(TrainingExports, QWidget):
         self.setStyleSheet(STATUS_STYLE)
         self._set_state(RunState.IDLE)
         self._show_ready()
+        QTimer.singleShot(FIND_BLAS_AFTER_MS, find_blas_in_background)
 
     # -- widgets ---------------------------------------------------------------------------
     def _make_widgets(self) -> None:

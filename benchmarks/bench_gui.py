@@ -217,8 +217,10 @@ def first_train_child() -> None:
 
     from PySide6.QtCore import QSettings
 
+    from nnstudio.gui.app import configure_application
     from nnstudio.gui.main_window import MainWindow
     app = QApplication.instance() or QApplication([])
+    configure_application(app)  # as run_app does: the cycle collector runs on the GUI thread's timer
     app.setOrganizationName("nnstudio-bench")
     QSettings().clear()
     window = MainWindow()

@@ -80,3 +80,29 @@ def test_the_live_boundary_draws_every_frame_it_receives(qtbot):
         qtbot.waitUntil(lambda: view.frames_drawn >= n + 1, timeout=RUN_TIMEOUT_MS)
     finally:
         panel.shutdown()
+
+
+def test_a_new_run_with_the_same_layers_keeps_its_gradient_curves(qtbot):
+    """Train twice with the same layers: the gradient-norm curves (and legend) are reused, with the
+    new run's data; a design with other layers gets its own curves."""
+    designs = [(LayerConfig(8, "relu"),), (LayerConfig(8, "relu"),), (LayerConfig(8, "relu"), LayerConfig(4, "tanh"))]
+    configs = iter(ExperimentConfig(data=DataConfig("iris"), layers=layers, epochs=3, early_stopping=False)
+                   for layers in designs)
+    panel = TrainingPanel(lambda: next(configs))
+    qtbot.addWidget(panel)
+    panel.show()
+    seen = []
+    try:
+        for _ in designs:
+            with qtbot.waitSignal(panel.runningChanged, check_params_cb=lambda running: not running,
+                                  timeout=RUN_TIMEOUT_MS):
+                qtbot.mouseClick(panel.trainButton, LEFT)
+            seen.append(dict(panel.gradNormPlot.series))
+            assert all(len(curve.getData()[0]) == 3 for curve in seen[-1].values())
+    finally:
+        panel.shutdown()
+    assert list(seen[0]) == ["layer1", "output"] and list(seen[2]) == ["layer1", "layer2", "output"]
+    assert all(seen[1][k] is seen[0][k] for k in seen[0])
+    assert seen[2]["layer1"] is not seen[1]["layer1"]
+    legend = panel.gradNormPlot.getPlotItem().legend
+    assert [label.text for _sample, label in legend.items] == ["layer1", "layer2", "output"]

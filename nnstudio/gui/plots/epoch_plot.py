@@ -352,6 +352,10 @@ class GradNormPlot(EpochPlot):
                         "input layers mean vanishing gradients; sudden spikes mean exploding ones (try clipping).")
 
     def set_layers(self, names: Sequence[str]) -> None:
+        """One curve per layer; the same layers as the last run keep their curves (making a curve
+        and its legend entry costs the GUI thread ~10 ms, while the run's first epoch trains)."""
+        if tuple(names) == tuple(self.series):
+            return
         self.remove_all_series()
         for i, name in enumerate(names):
             self.add_series(name, name, color(i + 2), width=1.5)

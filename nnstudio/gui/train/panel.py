@@ -204,6 +204,7 @@ class TrainingPanel(TrainingExports, QWidget):
         if self.is_running():
             self.shutdown()
         self._clear_views()
+        self.gradNormPlot.remove_all_series()  # a new run keeps them while its layers are the same
         self.liveEdits.forget()
         self.curves.ghosts.forget()
         self.logView.clear()

@@ -83,7 +83,6 @@ class CurvesGrid(QWidget):
         for plot in self.curvePlots:
             plot.clear_data()
         self.ghosts.draw()
-        self.gradNormPlot.remove_all_series()
         self.accuracyStack.setCurrentWidget(self.accuracyPlot)
 
     def prepare(self, info: RunInfo) -> None:

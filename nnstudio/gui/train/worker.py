@@ -174,6 +174,13 @@ class TrainingWorker(QObject):
             if message is None:
                 raise
             raise SetupError(message) from exc
+        # every pass of the run under the thread policy, the epoch-0 record's too: on a busy machine
+        # a pass on BLAS's default threads waits for a free core for each of them
+        with blas_threads(blas_threads_for(trainer.largest_product)):
+            self._run_trainer(trainer, split)
+
+    def _run_trainer(self, trainer: Trainer, split: Split) -> None:
+        cfg, control = self.config, self.control
         info = self._run_info(trainer, split)
         if control.stop.is_set():
             return
@@ -186,8 +193,7 @@ class TrainingWorker(QObject):
         sizes = info.sizes
         log.info("Training %s on %s (%d train / %d validation / %d test rows) for up to %d epochs.",
                  info.network, cfg.data.name, sizes["train"], sizes["val"], sizes["test"], cfg.epochs)
-        with blas_threads(blas_threads_for(trainer.largest_product)):
-            self._run_epochs(trainer, info)
+        self._run_epochs(trainer, info)
         self._finish(trainer, info)
 
     def _run_epochs(self, trainer: Trainer, info: RunInfo) -> None:

@@ -31,9 +31,10 @@ TITLES = {
     "underfitting": "Underfitting",
 }
 VERDICT_SEVERITY = {HELPED: "success", HURT: "error"}
-CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, dead, saturated "
-                "and identical units, vanishing and exploding gradients, step size (update/weight ratio), over- "
-                "and underfitting.")
+CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, over- and "
+                "underfitting. Measured in the first and last epoch and every few in between (about 50 times a "
+                "run; each finding gives the epoch as measured_at_epoch): dead, saturated and identical units, "
+                "vanishing and exploding gradients, step size (update/weight ratio).")
 
 
 def finding_title(f: Finding) -> str:

@@ -10,6 +10,13 @@ Each optimizer is built as ``make_optimizer(name, size, dtype, **settings)`` and
 * ``adam``      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
                 θ ← θ − lr·m̂ / (sqrt(v̂) + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
 * ``adamw``     adam, plus decoupled weight decay θ ← θ − lr·λ·θ on weights only
+
+Adam, AdamW and RMSprop make 8-13 passes over the parameter vector per step.  Above
+:data:`BLOCKED_MIN_BYTES` per array they run the same passes block by block (:func:`blocks`), so
+that a block's arrays stay in the L2 cache and the vector crosses the memory bus about once:
+every element goes through the same operations, so the result is the same to the bit.
+``benchmarks/bench_optimizers.py`` measures the crossover (Adam, float32, one thread: 1.12× the
+time at 300K parameters, 0.91× at 1M, 0.86× at 1.16M, 0.76× at 4M, 0.70× at 8M).
 """
 
 from __future__ import annotations
@@ -26,6 +33,37 @@ OPTIMIZERS: Registry[type] = Registry("optimizer")
 # ε of rmsprop and adam: where √s or √v underflow (gradients below ~1e-19 in float32) the step is
 # lr·g/ε, so a smaller ε turns vanishing gradients into huge steps.  The editor offers the same range.
 MIN_EPSILON = 1e-12
+
+BLOCK_BYTES = 256 * 1024               # one array's block: the step's four or five blocks fit the L2 cache
+BLOCKED_MIN_BYTES = 4 * 1024 * 1024    # arrays at least this large are updated block by block
+
+
+def blocks(size: int, itemsize: int) -> tuple[slice, ...]:
+    """Slices that cover ``range(size)``: one below :data:`BLOCKED_MIN_BYTES`, else blocks of
+    :data:`BLOCK_BYTES`."""
+    if size * itemsize < BLOCKED_MIN_BYTES:
+        return (slice(0, size),)
+    step = BLOCK_BYTES // itemsize
+    return tuple(slice(lo, min(lo + step, size)) for lo in range(0, size, step))
+
+
+class Blocked:
+    """Mixin of the optimizers whose step runs block by block: ``_update(sl, params, grads,
+    buf, spare)`` makes the step on ``sl``, with scratch arrays ``buf`` (the gradient's own
+    slice when the step may consume it) and ``spare`` (never the gradient)."""
+
+    def _blocked_init(self, size: int, dtype) -> None:
+        self._slices = blocks(size, np.dtype(dtype).itemsize)
+        self._buf = np.zeros(size if len(self._slices) == 1 else self._slices[0].stop, dtype=dtype)
+
+    def _run(self, params, grads, consume, *args) -> None:
+        if len(self._slices) == 1:
+            self._update(self._slices[0], params, grads, grads if consume else self._buf, self._buf, *args)
+            return
+        small = self._buf
+        for sl in self._slices:
+            block = small[:sl.stop - sl.start]
+            self._update(sl, params, grads, block, block, *args)
 
 
 class Optimizer:
@@ -98,7 +136,7 @@ class Nesterov(Momentum):
 
 
 @OPTIMIZERS("rmsprop")
-class RMSprop(Optimizer):
+class RMSprop(Blocked, Optimizer):
     formula = "s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (√s + ε)"
     uses_epsilon = True
 
@@ -108,7 +146,7 @@ class RMSprop(Optimizer):
         # s is kept as s / (1 − ρ): then s ← ρ·s + g², one pass fewer per step; the factor
         # returns in the step size, as in Adam below
         self._square = np.zeros(size, dtype=dtype)
-        self._buf = np.zeros(size, dtype=dtype)
+        self._blocked_init(size, dtype)
 
     @property
     def square(self) -> np.ndarray:
@@ -117,21 +155,24 @@ class RMSprop(Optimizer):
 
     def step(self, params, grads, lr, consume=False):
         self.t += 1
-        buf = self._buf  # g is needed after g²: consuming it saves no array
-        self._square *= self.rho
-        np.multiply(grads, grads, out=buf)
-        self._square += buf
         # θ ← θ − lr·g / (√((1 − ρ)·_s) + ε) = θ − lr/r · g / (√_s + ε/r) with r = √(1 − ρ)
         root = math.sqrt(1.0 - self.rho)
-        np.sqrt(self._square, out=buf)
-        buf += self.eps / root
-        np.divide(grads, buf, out=buf)
-        buf *= float(lr) / root
-        params -= buf
+        self._run(params, grads, False, self.eps / root, float(lr) / root)  # g is needed after g²
+
+    def _update(self, sl, params, grads, buf, spare, shift, scale):
+        square, g = self._square[sl], grads[sl]
+        square *= self.rho
+        np.multiply(g, g, out=buf)
+        square += buf
+        np.sqrt(square, out=buf)
+        buf += shift
+        np.divide(g, buf, out=buf)
+        buf *= scale
+        params[sl] -= buf
 
 
 @OPTIMIZERS("adam")
-class Adam(Optimizer):
+class Adam(Blocked, Optimizer):
     formula = "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε)"
     uses_epsilon = True
 
@@ -142,7 +183,7 @@ class Adam(Optimizer):
         # v ← β2·v + g², two passes fewer per step; the factors return in the step size.
         self._m = np.zeros(size, dtype=dtype)
         self._v = np.zeros(size, dtype=dtype)
-        self._buf = np.zeros(size, dtype=dtype)
+        self._blocked_init(size, dtype)
 
     @property
     def m(self) -> np.ndarray:
@@ -157,20 +198,24 @@ class Adam(Optimizer):
     def step(self, params, grads, lr, consume=False):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        self._m *= b1
-        self._m += grads
-        self._v *= b2
-        buf = np.multiply(grads, grads, out=grads if consume else self._buf)  # g is not needed after this
-        self._v += buf
         # θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = (1 − β1)·_m / (1 − β1ᵗ) and v̂ = (1 − β2)·_v / (1 − β2ᵗ):
         # θ ← θ − lr·a/√b · _m / (√_v + ε/√b) with a = (1 − β1) / (1 − β1ᵗ), b = (1 − β2) / (1 − β2ᵗ)
         a = (1.0 - b1) / (1.0 - b1 ** self.t)
         root_b = math.sqrt((1.0 - b2) / (1.0 - b2 ** self.t))
-        np.sqrt(self._v, out=buf)
-        buf += self.eps / root_b
-        np.divide(self._m, buf, out=buf)
-        buf *= float(lr) * a / root_b
-        params -= buf
+        self._run(params, grads, consume, float(lr), self.eps / root_b, float(lr) * a / root_b)
+
+    def _update(self, sl, params, grads, buf, spare, lr, shift, scale):
+        m, v, g = self._m[sl], self._v[sl], grads[sl]
+        m *= self.beta1
+        m += g
+        v *= self.beta2
+        np.multiply(g, g, out=buf)  # g is not needed after this: buf may be g itself
+        v += buf
+        np.sqrt(v, out=buf)
+        buf += shift
+        np.divide(m, buf, out=buf)
+        buf *= scale
+        params[sl] -= buf
 
 
 @OPTIMIZERS("adamw")
@@ -183,13 +228,14 @@ class AdamW(Adam):
         # 1 where the parameter is a weight matrix entry
         self.decay_mask = None if decay_mask is None else np.asarray(decay_mask, dtype=dtype)
 
-    def step(self, params, grads, lr, consume=False):
+    def _update(self, sl, params, grads, buf, spare, lr, shift, scale):
         if self.weight_decay:
-            decay = np.multiply(params, float(lr) * self.weight_decay, out=self._buf)
+            p = params[sl]
+            decay = np.multiply(p, lr * self.weight_decay, out=spare)
             if self.decay_mask is not None:
-                decay *= self.decay_mask
-            params -= decay
-        super().step(params, grads, lr, consume)
+                decay *= self.decay_mask[sl]
+            p -= decay
+        super()._update(sl, params, grads, buf, spare, lr, shift, scale)
 
 
 _NOT_SETTINGS = ("self", "size", "dtype")

@@ -37,7 +37,7 @@ DISTINCT_RECHECK = 10  # epochs between counts of a layer whose units were all d
 HEALTH_FIRST_EPOCHS = 10  # always measured: the doctor's early findings (zeros init, saturation) come at once
 HEALTH_MEASURES = 50      # later measurements per run, at most (plus the last epoch)
 HEALTH_MAX_STRIDE = 10    # a measurement falls on every stride-th epoch, stride <= this
-HEALTH_SHARE = 0.03       # ...while the measures have taken at most this share of the training time
+HEALTH_SHARE = 0.015      # ...while the measures have taken at most this share of the training time
 HEALTH_MAX_WAIT = 1.0     # ...or when the last one is this many seconds old
 
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu"})  # "active" means an output above 0
@@ -195,6 +195,7 @@ class DistinctCounter:
         self.network = network
         self._rtol = THRESHOLDS["identical_rtol"].value if rtol is None else rtol
         self._all_distinct_at: dict[int, int] = {}  # layer index -> epoch of the last count that found all different
+        self._units = tuple(layer.units for layer in network.layers[:-1])
 
     def layer(self, index: int, epoch: int, recheck: bool = True) -> int:
         """Distinct units of layer ``index`` at ``epoch``."""
@@ -211,10 +212,9 @@ class DistinctCounter:
 
     def counts(self, epoch: int, recheck: bool = True) -> tuple[int, ...]:
         """Per hidden layer, at ``epoch``."""
-        hidden = len(self.network.layers) - 1
-        if not recheck and len(self._all_distinct_at) == hidden:  # every layer's units all different
-            return tuple(layer.units for layer in self.network.layers[:-1])
-        return tuple(self.layer(i, epoch, recheck) for i in range(hidden))
+        if not recheck and len(self._all_distinct_at) == len(self._units):  # every layer's units all different
+            return self._units
+        return tuple(self.layer(i, epoch, recheck) for i in range(len(self._units)))
 
 
 class HealthMonitor:

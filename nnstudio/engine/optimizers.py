@@ -15,8 +15,10 @@ Adam, AdamW and RMSprop make 8-13 passes over the parameter vector per step.  Ab
 :data:`BLOCKED_MIN_BYTES` per array they run the same passes block by block (:func:`blocks`), so
 that a block's arrays stay in the L2 cache and the vector crosses the memory bus about once:
 every element goes through the same operations, so the result is the same to the bit.
-``benchmarks/bench_optimizers.py`` measures the crossover (Adam, float32, one thread: 1.12× the
-time at 300K parameters, 0.91× at 1M, 0.86× at 1.16M, 0.76× at 4M, 0.70× at 8M).
+``benchmarks/bench_optimizers.py`` measures the crossover (Adam, float32, one thread, blocked
+against whole-vector passes: 1.12× the time at 300K parameters; 0.86-1.07× at 1.16M, where the
+vectors fit the shared L3 cache and the result depends on what else uses it; 0.80-0.90× at 2M,
+0.76-0.79× at 4M, 0.70× at 8M).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ OPTIMIZERS: Registry[type] = Registry("optimizer")
 MIN_EPSILON = 1e-12
 
 BLOCK_BYTES = 256 * 1024               # one array's block: the step's four or five blocks fit the L2 cache
-BLOCKED_MIN_BYTES = 4 * 1024 * 1024    # arrays at least this large are updated block by block
+BLOCKED_MIN_BYTES = 8 * 1024 * 1024    # arrays at least this large (2M float32) are updated block by block
 
 
 def blocks(size: int, itemsize: int) -> tuple[slice, ...]:
@@ -48,9 +50,13 @@ def blocks(size: int, itemsize: int) -> tuple[slice, ...]:
 
 
 class Blocked:
-    """Mixin of the optimizers whose step runs block by block: ``_update(sl, params, grads,
-    buf, spare)`` makes the step on ``sl``, with scratch arrays ``buf`` (the gradient's own
-    slice when the step may consume it) and ``spare`` (never the gradient)."""
+    """Mixin of the optimizers whose step runs block by block: ``_update(p, g, state, buf,
+    spare, ...)`` makes the step on a block (or the whole vector) of the parameters ``p``, the
+    gradient ``g`` and the optimizer's per-parameter arrays ``state`` (``self._state``; None
+    stays None), with scratch arrays ``buf`` (``g`` itself when the step may consume it) and
+    ``spare`` (never ``g``)."""
+
+    _state: tuple
 
     def _blocked_init(self, size: int, dtype) -> None:
         self._slices = blocks(size, np.dtype(dtype).itemsize)
@@ -58,12 +64,13 @@ class Blocked:
 
     def _run(self, params, grads, consume, *args) -> None:
         if len(self._slices) == 1:
-            self._update(self._slices[0], params, grads, grads if consume else self._buf, self._buf, *args)
+            self._update(params, grads, self._state, grads if consume else self._buf, self._buf, *args)
             return
         small = self._buf
         for sl in self._slices:
             block = small[:sl.stop - sl.start]
-            self._update(sl, params, grads, block, block, *args)
+            state = tuple(a if a is None else a[sl] for a in self._state)
+            self._update(params[sl], grads[sl], state, block, block, *args)
 
 
 class Optimizer:
@@ -146,6 +153,7 @@ class RMSprop(Blocked, Optimizer):
         # s is kept as s / (1 − ρ): then s ← ρ·s + g², one pass fewer per step; the factor
         # returns in the step size, as in Adam below
         self._square = np.zeros(size, dtype=dtype)
+        self._state = (self._square,)
         self._blocked_init(size, dtype)
 
     @property
@@ -159,8 +167,8 @@ class RMSprop(Blocked, Optimizer):
         root = math.sqrt(1.0 - self.rho)
         self._run(params, grads, False, self.eps / root, float(lr) / root)  # g is needed after g²
 
-    def _update(self, sl, params, grads, buf, spare, shift, scale):
-        square, g = self._square[sl], grads[sl]
+    def _update(self, p, g, state, buf, spare, shift, scale):
+        square, = state
         square *= self.rho
         np.multiply(g, g, out=buf)
         square += buf
@@ -168,7 +176,7 @@ class RMSprop(Blocked, Optimizer):
         buf += shift
         np.divide(g, buf, out=buf)
         buf *= scale
-        params[sl] -= buf
+        p -= buf
 
 
 @OPTIMIZERS("adam")
@@ -183,6 +191,7 @@ class Adam(Blocked, Optimizer):
         # v ← β2·v + g², two passes fewer per step; the factors return in the step size.
         self._m = np.zeros(size, dtype=dtype)
         self._v = np.zeros(size, dtype=dtype)
+        self._state = (self._m, self._v)
         self._blocked_init(size, dtype)
 
     @property
@@ -204,8 +213,8 @@ class Adam(Blocked, Optimizer):
         root_b = math.sqrt((1.0 - b2) / (1.0 - b2 ** self.t))
         self._run(params, grads, consume, float(lr), self.eps / root_b, float(lr) * a / root_b)
 
-    def _update(self, sl, params, grads, buf, spare, lr, shift, scale):
-        m, v, g = self._m[sl], self._v[sl], grads[sl]
+    def _update(self, p, g, state, buf, spare, lr, shift, scale):
+        m, v = state[0], state[1]
         m *= self.beta1
         m += g
         v *= self.beta2
@@ -215,7 +224,7 @@ class Adam(Blocked, Optimizer):
         buf += shift
         np.divide(m, buf, out=buf)
         buf *= scale
-        params[sl] -= buf
+        p -= buf
 
 
 @OPTIMIZERS("adamw")
@@ -227,15 +236,15 @@ class AdamW(Adam):
         self.weight_decay = float(weight_decay)
         # 1 where the parameter is a weight matrix entry
         self.decay_mask = None if decay_mask is None else np.asarray(decay_mask, dtype=dtype)
+        self._state = (self._m, self._v, self.decay_mask)
 
-    def _update(self, sl, params, grads, buf, spare, lr, shift, scale):
+    def _update(self, p, g, state, buf, spare, lr, shift, scale):
         if self.weight_decay:
-            p = params[sl]
             decay = np.multiply(p, lr * self.weight_decay, out=spare)
-            if self.decay_mask is not None:
-                decay *= self.decay_mask[sl]
+            if state[2] is not None:
+                decay *= state[2]
             p -= decay
-        super()._update(sl, params, grads, buf, spare, lr, shift, scale)
+        super()._update(p, g, state, buf, spare, lr, shift, scale)
 
 
 _NOT_SETTINGS = ("self", "size", "dtype")

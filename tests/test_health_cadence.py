@@ -10,8 +10,8 @@ import pytest
 from nnstudio.data import load_split
 from nnstudio.engine import Trainer
 from nnstudio.engine import diagnostics
-from nnstudio.engine.diagnostics import HEALTH_FIRST_EPOCHS, HEALTH_MAX_STRIDE, HEALTH_MAX_WAIT, distinct_units, \
-    health_stride
+from nnstudio.engine.diagnostics import HEALTH_FIRST_EPOCHS, HEALTH_MAX_STRIDE, HEALTH_MAX_WAIT, HEALTH_SPREAD, \
+    distinct_units, health_stride
 from nnstudio.engine.doctor import Doctor
 from nnstudio.engine.rules import HEALTH_CODES
 from nnstudio.presets import load_preset
@@ -46,14 +46,18 @@ def test_the_first_epochs_and_every_stride_th_are_measured_within_the_budget():
     assert measured[-1] == 500 and len(measured) == HEALTH_FIRST_EPOCHS + 49  # 20, 30, ..., 500
 
 
-def test_over_budget_only_the_first_last_and_a_measure_per_max_wait_remain():
+def test_over_budget_the_first_last_evenly_spread_and_a_measure_per_max_wait_remain():
+    assert HEALTH_MAX_WAIT == 1.0 and HEALTH_SPREAD == 10
     monitor = _monitor()
-    monitor.seconds = 1.0  # the measures took 1 s of CPU time: far above the share of training time
-    due = [e for e in range(1, 501) if monitor.due(e, 500, elapsed=e / 80)]
-    waited = [e for e in due if HEALTH_FIRST_EPOCHS < e < 500]
-    assert due[:HEALTH_FIRST_EPOCHS] == list(range(1, HEALTH_FIRST_EPOCHS + 1)) and due[-1] == 500
-    assert waited == [90, 170, 250, 330, 410, 490]  # every HEALTH_MAX_WAIT (1 s = 80 epochs here), on the stride
-    assert HEALTH_MAX_WAIT == 1.0
+    monitor.seconds = 100.0  # the measures took 100 s of CPU time: far above the share of training time
+    first = list(range(1, HEALTH_FIRST_EPOCHS + 1))
+    # a second is 10 epochs: no wait reaches a second between the evenly spread measures
+    assert [e for e in range(1, 101) if monitor.due(e, 100, elapsed=e / 10)] == first + list(range(20, 101, 10))
+    monitor = _monitor()
+    monitor.seconds = 100.0
+    # a second is 4 epochs: a measure on the stride (2) once the last one is a second old
+    due = [e for e in range(1, 101) if monitor.due(e, 100, elapsed=e / 4)]
+    assert due[:16] == first + [14, 18, 20, 24, 28, 30] and due[-1] == 100
 
 
 def test_records_carry_health_in_the_first_last_and_every_stride_th_epoch(every_stride):

@@ -12,12 +12,13 @@ its evaluation pass leaves in the layers.  :func:`distinct_units` and
 pass is needed.  The rules that turn these numbers into findings live in :mod:`.doctor`.
 
 Health is measured at a cadence (:meth:`HealthMonitor.due`): the first :data:`HEALTH_FIRST_EPOCHS`
-epochs and the last one, and in between every ``stride``-th (about :data:`HEALTH_MEASURES` per
-run, at most :data:`HEALTH_MAX_STRIDE` epochs apart) while the measures have taken at most
-:data:`HEALTH_SHARE` of the training time, or when the last one is :data:`HEALTH_MAX_WAIT` seconds
-old.  On a cheap epoch (a 2-D preset at full batch) measuring every epoch took a sixth of it;
-the doctor judges the measures by their median over the last few measurements, so it loses
-nothing by reading them some epochs apart.  Records of the other epochs carry ``health=None``;
+epochs, the last one and :data:`HEALTH_SPREAD` evenly spaced ones, and in between every
+``stride``-th (about :data:`HEALTH_MEASURES` per run, at most :data:`HEALTH_MAX_STRIDE` epochs
+apart) while the measures have taken at most :data:`HEALTH_SHARE` of the training time, or when
+the last one is :data:`HEALTH_MAX_WAIT` seconds old.  On a cheap epoch (a 2-D preset at full
+batch) measuring every epoch took a sixth of it; the doctor judges the measures by their
+median over the last few measurements, so it loses nothing by reading them some epochs apart.
+Records of the other epochs carry ``health=None``;
 their ``distinct_units`` still come from a :class:`DistinctCounter`.
 """
 
@@ -35,6 +36,7 @@ PROBE_ROWS = 256      # validation rows whose activations are examined
 UPDATE_SAMPLES = 4    # optimizer steps per epoch whose update/weight ratio is measured
 DISTINCT_RECHECK = 10  # epochs between counts of a layer whose units were all different
 HEALTH_FIRST_EPOCHS = 10  # always measured: the doctor's early findings (zeros init, saturation) come at once
+HEALTH_SPREAD = 10        # ...and every (epochs / this)-th: the doctor's last verdict reads recent measures
 HEALTH_MEASURES = 50      # later measurements per run, at most (plus the last epoch)
 HEALTH_MAX_STRIDE = 10    # a measurement falls on every stride-th epoch, stride <= this
 HEALTH_SHARE = 0.015      # ...while the measures have taken at most this share of the training time
@@ -242,7 +244,7 @@ class HealthMonitor:
         """Whether epoch ``epoch`` (1-based) of ``epochs``, beginning ``elapsed`` seconds into
         training, is measured (the trainer also measures the last epoch of a run that early
         stopping ends)."""
-        if epoch <= HEALTH_FIRST_EPOCHS or epoch >= epochs:
+        if epoch <= HEALTH_FIRST_EPOCHS or epoch >= epochs or epoch % -(-epochs // HEALTH_SPREAD) == 0:
             due = True
         elif epoch % health_stride(epochs):
             return False

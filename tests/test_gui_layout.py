@@ -186,3 +186,25 @@ def test_at_1280_by_800_every_page_beside_the_training_plots_fits_under_a_result
         assert tabs.clippingView.geometry().bottom() <= tabs.clippingView.parentWidget().height()
     finally:
         close(w)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_every_inside_tab_of_the_train_tab_shows_its_whole_name(qtbot, monkeypatch, width, height):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tabs = w.training_panel.insideTabs
+        tabs.setTabText(5, "Diagnosis (3)")  # the doctor's count makes the longest name
+        qtbot.waitUntil(lambda: tabs.tabBar().tabRect(5).width() > 0)
+        bar = tabs.tabBar()
+        shown = bar.rect().intersected(bar.visibleRegion().boundingRect())
+        metrics = bar.fontMetrics()
+        for i in range(bar.count()):
+            rect = bar.tabRect(i)
+            assert shown.contains(rect), (bar.tabText(i), rect, shown)
+            assert rect.width() >= metrics.horizontalAdvance(bar.tabText(i)) + 8, (bar.tabText(i), rect.width())
+            assert not bar.tabText(i).endswith("…")
+        # the names' room is not taken from the editing panels: the diagram keeps its activation labels
+        _sizes, activations = w.diagram.label_rows()
+        assert len(activations) == 3
+    finally:
+        close(w)

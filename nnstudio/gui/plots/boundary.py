@@ -206,7 +206,7 @@ class BoundaryReplay(QWidget):
         self.speedCombo.setToolTip("Replay speed (1× = 5 frames a second).")
         self.label = QLabel("", self)
         self.label.setObjectName("boundaryFrameLabel")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000"))  # "(latest)" takes the slider's room
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(self.playButton)

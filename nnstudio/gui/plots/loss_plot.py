@@ -92,7 +92,7 @@ class LossView(QWidget):
         self.smoothingSlider.setObjectName("smoothingSlider")
         self.smoothingSlider.setRange(0, SMOOTHING_STEPS - 1)
         self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
-        self.smoothingSlider.setMinimumWidth(90)
+        self.smoothingSlider.setMinimumWidth(60)
         self.smoothingSlider.setMaximumWidth(180)
         tip = ("Debiased exponential moving average of the loss curves (as TensorBoard draws them):\n"
                "  m[t] = f · m[t−1] + (1 − f) · x[t], m[0] = 0, shown as m[t] / (1 − fᵗ)\n"

@@ -23,6 +23,7 @@ from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
 from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
+from ..widgets.side_tabs import use_side_tabs
 from .diagnosis import DiagnosisPanel
 from .sharpness_page import SharpnessPage
 from .worker import RunInfo, RunResult
@@ -111,6 +112,7 @@ class InsideTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insideTabs")
+        use_side_tabs(self)  # six names, each whole, in a pane about 330 px wide at 1280 x 800
         self.user_chose_page = False
         self.histogramView = HistogramView(parent=self)
         self.boundaryView = BoundaryView(self)
@@ -147,9 +149,6 @@ class InsideTabs(QTabWidget):
         self.sharpnessPlot = self.sharpnessPage.sharpnessPlot
         self.addTab(self.sharpnessPage, "Sharpness")
         self.addTab(self.diagnosisPanel, "Diagnosis")
-        # six pages in a narrow pane: every tab stays visible (text elided) rather than scrolled away
-        self.setUsesScrollButtons(False)
-        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")

@@ -88,3 +88,33 @@ def test_results_are_marked_as_from_the_previous_design_until_it_comes_back(qtbo
     qtbot.waitUntil(lambda: stale.isVisible(), timeout=3000)
     run_to_end(qtbot, tab)  # results of the design as it is now
     assert stale.isHidden()
+
+
+def test_the_curves_legend_shows_all_seven_initializers_beside_the_curves(qtbot, monkeypatch):
+    from PySide6.QtCore import QRect, QRectF
+
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))  # the first size for a 1280 x 800 screen
+    try:
+        tab = window.compare_tab
+        window.tabs.setCurrentWidget(tab)
+        choose_factor(tab, "init_method")
+        assert tab.valuesList.count() == 7
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        plot = tab.plot
+        legend = plot.legend
+        plot.grab()  # painted: the legend laid out where it is seen
+        whole = QRectF(plot.viewport().rect())
+        view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+        box = legend.sceneBoundingRect()
+        assert [label.text for _sample, label in legend.items] == list(tab.comparison.labels)
+        for sample, label in legend.items:  # every entry whole, inside the plot, right of the curves
+            for rect in (label.sceneBoundingRect(), sample.sceneBoundingRect()):
+                assert box.contains(rect) and whole.contains(rect), (label.text, rect, box, whole)
+                assert rect.left() > view.right(), (label.text, rect, view)  # never over a curve or band
+        assert whole.contains(box) and box.left() >= view.right() - 1
+        assert view.width() >= 0.5 * whole.width()  # the curves keep most of the plot
+    finally:
+        close(window)

@@ -185,3 +185,27 @@ def test_a_best_label_under_the_legend_moves_along_its_line(qtbot):
     qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0 and not legend_points_and_marks(plot)[1])
     _points, _covered, legend, view = legend_points_and_marks(plot)
     assert view.contains(legend) and view.contains(text_scene_rect(plot.best_line.label))
+
+
+@pytest.mark.parametrize("epoch", [2, 30, 50])
+def test_a_findings_label_on_the_loss_plot_never_lies_under_the_legend(qtbot, loss_plot, epoch):
+    from nnstudio.engine.findings import Finding
+    from nnstudio.gui.train.diagnosis import FindingMarkers
+
+    plot = loss_plot
+    markers = FindingMarkers(plot)
+    markers.set([Finding("saturated_units", "warning", "layer1", epoch, (), "units saturated"),
+                 Finding("overfitting", "warning", None, epoch, (), "validation rises")])
+    line = markers.lines[epoch]
+
+    def clear() -> bool:
+        plot.grab()  # painted: the labels have their on-screen size
+        legend = plot.legend.sceneBoundingRect()
+        return not text_scene_rect(line.label).intersects(legend)
+    qtbot.waitUntil(clear)
+    view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert view.contains(plot.legend.sceneBoundingRect())
+    label = text_scene_rect(line.label)
+    assert view.intersects(label) and view.top() <= label.center().y() <= view.bottom()
+    markers.set([])  # gone from the plot and from what the legend avoids
+    assert line.scene() is None and line not in plot._other_marks

@@ -51,7 +51,7 @@ class EpochPlot(MeteredPlotWidget):
         self.setObjectName(name)
         self.title = title
         style_plot(self, title, y_label)
-        self.setMinimumSize(220, 160)
+        self.setMinimumSize(200, 160)  # two side by side beside the run's inside tabs at 1280 x 800
         item = self.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
@@ -83,8 +83,8 @@ class EpochPlot(MeteredPlotWidget):
         if not self.legend.isVisible() or not self.legend.items:
             return
         box = self.getPlotItem().getViewBox()
-        lines = [(line, y) for line, y in zip((self.best_line, self.stop_line), self._mark_label_y)
-                 if line.isVisible()]
+        marks = [*zip((self.best_line, self.stop_line), self._mark_label_y), *self._other_marks.items()]
+        lines = [(line, y) for line, y in marks if line.isVisible()]
         for line, y in lines:
             line.label.setPosition(y)  # where the label belongs when the legend is elsewhere
         marks = [text_scene_rect(line.label) for line, _y in lines]
@@ -177,6 +177,7 @@ class EpochPlot(MeteredPlotWidget):
     def _make_markers(self, best_y: float, stop_y: float) -> None:
         item = self.getPlotItem()
         self._mark_label_y = (best_y, stop_y)
+        self._other_marks: dict[pg.InfiniteLine, float] = {}  # line -> its label's height
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
                                          label="best", labelOpts={"position": best_y, "color": BEST_COLOR,
                                                                   "anchors": [(0, 0.5), (0, 0.5)]})
@@ -187,6 +188,21 @@ class EpochPlot(MeteredPlotWidget):
             line.setZValue(5)
             line.hide()
             item.addItem(line, ignoreBounds=True)
+
+    def add_mark(self, line: pg.InfiniteLine) -> None:
+        """Show a labelled vertical ``line`` of another kind (a finding's epoch): like the best and
+        stop marks, its label moves along the line off the legend."""
+        self._other_marks[line] = line.label.orthoPos
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self._legend_timer.start()
+
+    def remove_mark(self, line: pg.InfiniteLine) -> None:
+        self._other_marks.pop(line, None)
+        self.getPlotItem().removeItem(line)
+
+    def mark_changed(self) -> None:
+        """A mark's label text changed: keep it off the legend."""
+        self._legend_timer.start()
 
     def set_best_epoch(self, epoch: int | None) -> None:
         """Mark the epoch with the lowest validation loss (None hides the mark)."""

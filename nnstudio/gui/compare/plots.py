@@ -214,6 +214,10 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         self.setObjectName("compareHistograms")
         self.setBackground(BACKGROUND)
         self.setMinimumSize(320, 160)
+        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed).\n"
+                        "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
+                        "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
+                        "leaves them).")
         self.columns = columns
         self.plots: list[pg.PlotItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -239,14 +243,28 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
             self.curves.append(curve)
 
     def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
-        """``items[i]`` = (title, histogram or None, note) for variant i."""
+        """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
+        newlines) go under the title, every title given as many lines, so that the plots of a row
+        line up.  A title never widens its column: the columns share the width equally."""
+        lines = max((note.count("\n") + 1 for _t, _h, note in items), default=1)
+        for column in range(self.columns):
+            self.ci.layout.setColumnStretchFactor(column, 1)
         for plot, curve, (title, hist, note) in zip(self.plots, self.curves, items):
             if hist is None:
                 curve.setData([], [])
             else:
                 curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
-            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{note}</span>",
-                          color=TEXT_COLOR, size="9pt")
+            note_lines = note.split("\n")
+            note_lines += ["&nbsp;"] * (lines - len(note_lines))
+            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"
+                          f"</span>", color=TEXT_COLOR, size="9pt")
+            plot.titleLabel.setMinimumWidth(0)  # its text's width would push the other columns off the widget
+            plot.titleLabel.item.document().setDocumentMargin(1)  # not 4: a narrow plot's note fits
+            plot.titleLabel.updateMin()
+            plot.titleLabel.setMinimumWidth(0)
+            height = plot.titleLabel.item.boundingRect().height()  # the title row is 30 px unless told
+            plot.titleLabel.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
 
 
 class DepthPlot(pg.GraphicsLayoutWidget):

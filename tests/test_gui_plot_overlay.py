@@ -209,3 +209,48 @@ def test_a_findings_label_on_the_loss_plot_never_lies_under_the_legend(qtbot, lo
     assert view.intersects(label) and view.top() <= label.center().y() <= view.bottom()
     markers.set([])  # gone from the plot and from what the legend avoids
     assert line.scene() is None and line not in plot._other_marks
+
+
+@pytest.mark.parametrize("size", [(250, 230), (300, 230), (420, 260)])
+@pytest.mark.parametrize("found_at", [1, 9])
+def test_a_findings_label_keeps_off_the_legend_and_the_best_label(qtbot, size, found_at):
+    from nnstudio.engine.findings import Finding
+    from nnstudio.gui.train.diagnosis import FindingMarkers
+
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    plot = view.plot
+    plot.run_ended = True
+    plot.update_from(history_of(15))
+    plot.set_best_epoch(11)
+    markers = FindingMarkers(plot)
+    markers.set([Finding("identical_units", "warning", "layer1", found_at, (), "identical units")])
+    line = markers.lines[found_at]
+
+    def apart() -> bool:
+        plot.grab()
+        rects = [plot.legend.sceneBoundingRect(), text_scene_rect(plot.best_line.label), text_scene_rect(line.label)]
+        return not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    qtbot.waitUntil(apart)
+    box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    for label in (plot.best_line.label, line.label):
+        rect = text_scene_rect(label)
+        assert box.top() <= rect.center().y() <= box.bottom()
+
+
+@pytest.mark.parametrize("width, title", [(200, "Gradient norms"), (420, "Gradient norm per layer")])
+def test_the_gradient_norm_title_is_whole_at_any_width(qtbot, width, title):
+    from nnstudio.gui.plots.epoch_plot import GradNormPlot
+
+    plot = GradNormPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    item = plot.getPlotItem()
+    qtbot.waitUntil(lambda: item.titleLabel.text == title)
+    shown = item.titleLabel.item.mapRectToScene(item.titleLabel.item.boundingRect())
+    assert QRectF(plot.viewport().rect()).contains(shown)

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from ..qt.style import BACKGROUND, PALETTE
 from .base import style_plot
-from .titles import fit_title, title_font
+from .titles import fit_first_title, title_font
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 
@@ -143,11 +142,7 @@ class BoundaryView(MeteredPlotWidget):
         self._fit_title()
 
     def _fit_title(self) -> None:
-        item, font = self.getPlotItem(), title_font(self)
-        axis = item.getAxis("left")
-        room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
-        fits = [t for t in self._titles if QFontMetrics(font).horizontalAdvance(t) <= room]
-        fit_title(item, fits[0] if fits else self._titles[-1], self.width(), font, TITLE_MARGIN_PX, 40)
+        fit_first_title(self.getPlotItem(), self._titles, self.width(), title_font(self), TITLE_MARGIN_PX)
 
     @property
     def title_text(self) -> str:

@@ -5,7 +5,7 @@ emptiest corner.  Both stay inside the plot's view box, never over an axis or it
 cursor near the right edge and above it near the bottom, so it is never cut off.
 :func:`free_corner` picks the corner of the view box whose legend-sized rectangle covers the
 fewest curve points (a marker's label under the legend is then moved along its line, see
-:func:`label_position_off`).
+:func:`label_position_clear`).
 """
 
 from __future__ import annotations
@@ -133,14 +133,22 @@ def scene_points(box: pg.ViewBox, curves: Iterable[pg.PlotDataItem]) -> list[np.
     return out
 
 
-def label_position_off(label: QRectF, legend: QRectF, view: QRectF, legend_at_bottom: bool) -> float:
-    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear ``legend``:
-    just above a legend at the bottom, just below one at the top."""
-    gap = 4
-    if legend_at_bottom:
-        y = legend.top() - gap - label.height() / 2
+def label_position_clear(label: QRectF, taken: Sequence[QRectF], view: QRectF, legend_at_bottom: bool) -> float:
+    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear the ``taken``
+    rectangles (the legend first, then labels already placed): the nearest spot past the legend,
+    away from it (above a legend at the bottom, below one at the top) that covers none of them;
+    just past the legend when there is no such spot."""
+    gap, half, legend = 4, label.height() / 2, taken[0]
+    first = legend.top() - gap - half if legend_at_bottom else legend.bottom() + gap + half
+    step = -2.0 if legend_at_bottom else 2.0
+    y = first
+    while view.top() + half <= y <= view.bottom() - half:
+        moved = QRectF(label.left(), y - half - 1, label.width(), label.height() + 2)  # 1 px clear
+        if not any(moved.intersects(other) for other in taken):
+            break
+        y += step
     else:
-        y = legend.bottom() + gap + label.height() / 2
+        y = first
     return float(np.clip((view.bottom() - y) / max(view.height(), 1.0), 0.05, 0.95))
 
 

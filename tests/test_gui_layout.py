@@ -208,3 +208,21 @@ def test_every_inside_tab_of_the_train_tab_shows_its_whole_name(qtbot, monkeypat
         assert len(activations) == 3
     finally:
         close(w)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_the_boundary_replay_slider_spans_the_plot(qtbot, monkeypatch, width, height):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tabs = w.training_panel.insideTabs
+        tabs.setCurrentIndex(1)  # Boundary
+        tabs.boundaryStack.setCurrentWidget(tabs.boundaryPage)  # as for a 2-D data set's run
+        replay, view = tabs.boundaryReplay, tabs.boundaryView
+        qtbot.waitUntil(lambda: replay.slider.width() > 0 and view.width() > 0)
+        assert replay.slider.width() >= 0.8 * view.width(), (replay.slider.width(), view.width())
+        replay.label.setText("Epoch 100000 (latest)")
+        assert replay.label.width() >= replay.label.fontMetrics().horizontalAdvance(replay.label.text())
+        for part in (replay.playButton, replay.speedCombo, replay.label):
+            assert replay.rect().contains(part.geometry())
+    finally:
+        close(w)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from ..qt.style import BACKGROUND, PALETTE
 from .base import style_plot
@@ -201,13 +201,19 @@ class BoundaryReplay(QWidget):
         self.speedCombo.setToolTip("Replay speed (1× = 5 frames a second).")
         self.label = QLabel("", self)
         self.label.setObjectName("boundaryFrameLabel")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000"))  # "(latest)" takes the slider's room
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 0, 4, 0)
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
+        # the slider on a row of its own, as wide as the plot: beside the buttons and the frame's
+        # label it had a few pixels in a narrow pane
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(4, 0, 4, 0)
+        rows.setSpacing(2)
+        rows.addWidget(self.slider)
+        row = QHBoxLayout()
         row.addWidget(self.playButton)
-        row.addWidget(self.slider, 1)
         row.addWidget(self.speedCombo)
+        row.addStretch(1)
         row.addWidget(self.label)
+        rows.addLayout(row)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)
         self._syncing = False

@@ -254,3 +254,29 @@ def test_the_gradient_norm_title_is_whole_at_any_width(qtbot, width, title):
     qtbot.waitUntil(lambda: item.titleLabel.text == title)
     shown = item.titleLabel.item.mapRectToScene(item.titleLabel.item.boundingRect())
     assert QRectF(plot.viewport().rect()).contains(shown)
+
+
+def test_the_legend_names_the_previous_runs_dashed_curves_while_they_are_drawn(qtbot):
+    from PySide6.QtCore import Qt
+
+    from nnstudio.gui.train.views import CurvesGrid
+
+    grid = CurvesGrid()
+    qtbot.addWidget(grid)
+    grid.resize(640, 420)
+    grid.show()
+    qtbot.waitExposed(grid)
+
+    def names(plot) -> list[str]:
+        return [label.text for _sample, label in plot.legend.items]
+    assert "previous run" not in names(grid.lossPlot)  # no previous run yet
+    grid.ghosts.keep(history_of(20))
+    grid.ghosts.draw()
+    for plot in (grid.lossPlot, grid.accuracyPlot):
+        assert names(plot) == ["train", "validation", "previous run"]
+        sample = plot.legend.items[-1][0].item
+        assert sample is plot.series["ghost_val"] and sample.opts["pen"].style() == Qt.PenStyle.DashLine
+    qtbot.mouseClick(grid.ghostCheck, Qt.MouseButton.LeftButton)  # hidden: no longer named
+    assert not grid.ghostCheck.isChecked() and "previous run" not in names(grid.lossPlot)
+    qtbot.mouseClick(grid.ghostCheck, Qt.MouseButton.LeftButton)
+    assert names(grid.lossPlot).count("previous run") == 1

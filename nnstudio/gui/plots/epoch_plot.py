@@ -213,7 +213,7 @@ class EpochPlot(MeteredPlotWidget):
         self.getPlotItem().removeItem(line)
 
     def mark_changed(self) -> None:
-        """A mark's label text changed: keep it off the legend."""
+        """A mark's label or the legend's entries changed: place the legend and the labels again."""
         self._legend_timer.start()
 
     def set_best_epoch(self, epoch: int | None) -> None:

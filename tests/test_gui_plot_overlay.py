@@ -239,6 +239,7 @@ def test_a_findings_label_keeps_off_the_legend_and_the_best_label(qtbot, size, f
     for label in (plot.best_line.label, line.label):
         rect = text_scene_rect(label)
         assert box.top() <= rect.center().y() <= box.bottom()
+    assert line.label.fill.color().alpha() >= 180  # readable where it lies over a curve
 
 
 @pytest.mark.parametrize("width, title", [(200, "Gradient norms"), (420, "Gradient norm per layer")])

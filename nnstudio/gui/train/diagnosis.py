@@ -307,6 +307,9 @@ class DiagnosisPanel(QWidget):
         set_severity(self.headline, severity)
 
 
+LABEL_FILL = (255, 255, 255, 200)  # a finding's label stays readable where it crosses a curve
+
+
 class FindingMarkers:
     """Vertical lines on an epoch plot where the current warnings and errors began, labelled."""
 
@@ -327,7 +330,7 @@ class FindingMarkers:
             line = self.lines.get(epoch)
             if line is None:
                 line = pg.InfiniteLine(epoch, angle=90, pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DotLine),
-                                       label=text, labelOpts={"position": 0.92, "color": color,
+                                       label=text, labelOpts={"position": 0.92, "color": color, "fill": LABEL_FILL,
                                                               "anchors": [(0, 0.5), (0, 0.5)]})
                 line.setZValue(4)
                 self.plot.add_mark(line)  # its label kept off the legend

@@ -257,9 +257,10 @@ def test_the_gradient_norm_title_is_whole_at_any_width(qtbot, width, title):
     assert QRectF(plot.viewport().rect()).contains(shown)
 
 
-def test_the_legend_names_the_previous_runs_dashed_curves_while_they_are_drawn(qtbot):
+def test_the_previous_run_box_is_the_key_to_the_dashed_curves_and_the_legends_stay_two_rows(qtbot):
     from PySide6.QtCore import Qt
 
+    from nnstudio.gui.qt.style import TRAIN_COLOR, VAL_COLOR
     from nnstudio.gui.train.views import CurvesGrid
 
     grid = CurvesGrid()
@@ -267,17 +268,20 @@ def test_the_legend_names_the_previous_runs_dashed_curves_while_they_are_drawn(q
     grid.resize(640, 420)
     grid.show()
     qtbot.waitExposed(grid)
-
-    def names(plot) -> list[str]:
-        return [label.text for _sample, label in plot.legend.items]
-    assert "previous run" not in names(grid.lossPlot)  # no previous run yet
     grid.ghosts.keep(history_of(20))
     grid.ghosts.draw()
-    for plot in (grid.lossPlot, grid.accuracyPlot):
-        assert names(plot) == ["train", "validation", "previous run"]
-        sample = plot.legend.items[-1][0].item
-        assert sample is plot.series["ghost_val"] and sample.opts["pen"].style() == Qt.PenStyle.DashLine
-    qtbot.mouseClick(grid.ghostCheck, Qt.MouseButton.LeftButton)  # hidden: no longer named
-    assert not grid.ghostCheck.isChecked() and "previous run" not in names(grid.lossPlot)
-    qtbot.mouseClick(grid.ghostCheck, Qt.MouseButton.LeftButton)
-    assert names(grid.lossPlot).count("previous run") == 1
+    for plot in (grid.lossPlot, grid.accuracyPlot):  # the legend keeps its two rows off the curves
+        assert [label.text for _sample, label in plot.legend.items] == ["train", "validation"]
+        assert plot.series["ghost_val"].opts["pen"].style() == Qt.PenStyle.DashLine
+    check = grid.ghostCheck
+    image = check.icon().pixmap(check.iconSize()).toImage()
+    assert not check.icon().isNull() and check.iconSize().width() >= 16
+    for colour in (TRAIN_COLOR, VAL_COLOR):  # a dashed line in each colour: drawn, with gaps
+        def inked(y: int) -> list[bool]:
+            return [image.pixelColor(x, y).alpha() > 100 and image.pixelColor(x, y).name() == colour
+                    for x in range(image.width())]
+        row = max((inked(y) for y in range(image.height())), key=sum)
+        assert sum(row) >= 6, colour
+        assert sum(a != b for a, b in zip(row, row[1:])) >= 3  # on, off, on: dashes
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)  # the box still hides them
+    assert not grid.lossPlot.series["ghost_val"].isVisible()

@@ -92,7 +92,7 @@ class LossView(QWidget):
         self.smoothingSlider.setObjectName("smoothingSlider")
         self.smoothingSlider.setRange(0, SMOOTHING_STEPS - 1)
         self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
-        self.smoothingSlider.setMinimumWidth(60)
+        self.smoothingSlider.setMinimumWidth(52)
         self.smoothingSlider.setMaximumWidth(180)
         tip = ("Debiased exponential moving average of the loss curves (as TensorBoard draws them):\n"
                "  m[t] = f · m[t−1] + (1 − f) · x[t], m[0] = 0, shown as m[t] / (1 − fᵗ)\n"
@@ -110,7 +110,7 @@ class LossView(QWidget):
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(self.smoothingLabel)
         row.addWidget(self.smoothingSlider)
-        row.addSpacing(12)
+        row.addSpacing(8)
         row.addWidget(self.logScaleCheck)
         row.addStretch(1)
         layout = QVBoxLayout(self)

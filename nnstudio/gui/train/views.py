@@ -17,7 +17,7 @@ from ..plots.boundary import BoundaryReplay, BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
-from ..plots.ghost import GhostCurves
+from ..plots.ghost import GhostCurves, dashed_key
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
@@ -57,6 +57,9 @@ class CurvesGrid(QWidget):
         self.ghostCheck = QCheckBox("Previous run", self.lossView.controls)
         self.ghostCheck.setObjectName("ghostCheck")
         self.ghostCheck.setChecked(True)
+        key = dashed_key()  # the key to the dashed lines, in place of a legend row
+        self.ghostCheck.setIcon(key)
+        self.ghostCheck.setIconSize(key.availableSizes()[0])
         self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
                                    "your change did without leaving this tab.")
         self.ghostCheck.toggled.connect(self.ghosts.set_visible)

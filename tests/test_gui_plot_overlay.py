@@ -285,3 +285,29 @@ def test_the_previous_run_box_is_the_key_to_the_dashed_curves_and_the_legends_st
         assert sum(a != b for a, b in zip(row, row[1:])) >= 3  # on, off, on: dashes
     qtbot.mouseClick(check, Qt.MouseButton.LeftButton)  # the box still hides them
     assert not grid.lossPlot.series["ghost_val"].isVisible()
+
+
+def test_a_legend_keeps_off_a_long_segment_between_two_far_points(qtbot):
+    import pyqtgraph as pg
+
+    from nnstudio.gui.plots.overlay import corner_rect, free_corner
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    box = widget.getPlotItem().getViewBox()
+    box.setRange(xRange=(0, 40), yRange=(0, 100), padding=0)
+    # two points outside the top-right corner, the segment between them through it
+    curve = widget.plot([20.0, 40.0], [100.0, 60.0])
+    qtbot.waitUntil(lambda: abs(box.viewRange()[0][1] - 40) < 1e-6)
+    view = box.sceneBoundingRect()
+    size = (0.35 * view.width(), 0.3 * view.height())
+    points = scene_points(box, [curve])
+    corner = free_corner(view, size, points, [], "top-right")
+    assert corner != "top-right"
+    rect = corner_rect(view, size, corner)
+    sampled = np.concatenate(points)
+    assert not ((sampled[:, 0] >= rect.left()) & (sampled[:, 0] <= rect.right())
+                & (sampled[:, 1] >= rect.top()) & (sampled[:, 1] <= rect.bottom())).any()

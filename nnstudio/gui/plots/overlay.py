@@ -22,6 +22,8 @@ READOUT_GAP_PX = 12  # between the cursor and the readout box
 EDGE_PX = 4  # the box keeps this far from the view's edges
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 LEGEND_MARGIN_PX = 6
+SEGMENT_STEP_PX = 3.0  # a curve's segments are sampled this often when the legend's corner is chosen
+DENSE_CURVE_POINTS = 2000  # from this many points on, a curve's own points are close enough
 
 
 def readout_top_left(cursor: QPointF, size: tuple[float, float], view: QRectF) -> QPointF:
@@ -129,8 +131,21 @@ def scene_points(box: pg.ViewBox, curves: Iterable[pg.PlotDataItem]) -> list[np.
         sx = rect.left() + (np.asarray(x, float) - x0) / (x1 - x0) * rect.width()
         sy = rect.bottom() - (np.asarray(y, float) - y0) / (y1 - y0) * rect.height()
         keep = np.isfinite(sx) & np.isfinite(sy)
-        out.append(np.c_[sx[keep], sy[keep]])
+        out.append(along_lines(np.c_[sx[keep], sy[keep]]))
     return out
+
+
+def along_lines(points: np.ndarray, step: float = SEGMENT_STEP_PX) -> np.ndarray:
+    """The (n, 2) polyline with points every ``step`` pixels along its segments as well, so that
+    a legend over a long segment between two far-apart points is seen to cover the curve (a
+    polyline of many points, whose segments are short already, is returned as it is)."""
+    if len(points) < 2 or len(points) > DENSE_CURVE_POINTS:
+        return points
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    if length[-1] <= step:
+        return points
+    at = np.arange(0.0, length[-1] + step, step)
+    return np.c_[np.interp(at, length, points[:, 0]), np.interp(at, length, points[:, 1])]
 
 
 def label_position_clear(label: QRectF, taken: Sequence[QRectF], view: QRectF, legend_at_bottom: bool) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 import nnstudio.gui
 from nnstudio.gui.main_window import MainWindow
@@ -193,8 +193,12 @@ def test_every_inside_tab_of_the_train_tab_shows_its_whole_name(qtbot, monkeypat
     w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
     try:
         tabs = w.training_panel.insideTabs
-        tabs.setTabText(5, "Diagnosis (3)")  # the doctor's count makes the longest name
         qtbot.waitUntil(lambda: tabs.tabBar().tabRect(5).width() > 0)
+        widths = (w.network_dock.width(), tabs.width(), tabs.tabBar().width())
+        tabs.setTabText(5, "Diagnosis (7)")  # the doctor's count makes the longest name ...
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+        assert (w.network_dock.width(), tabs.width(), tabs.tabBar().width()) == widths  # ... in room kept for it
         bar = tabs.tabBar()
         shown = bar.rect().intersected(bar.visibleRegion().boundingRect())
         metrics = bar.fontMetrics()

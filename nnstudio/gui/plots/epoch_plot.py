@@ -56,7 +56,7 @@ class EpochPlot(MeteredPlotWidget):
         self.title = title
         self.titles = (title, short_title) if short_title else (title,)  # the first that fits is shown
         style_plot(self, title, y_label)
-        self.setMinimumSize(200, 160)  # two side by side beside the run's inside tabs at 1280 x 800
+        self.setMinimumSize(194, 160)  # two side by side beside the run's inside tabs at 1280 x 800
         item = self.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")

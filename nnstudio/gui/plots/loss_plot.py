@@ -102,7 +102,7 @@ class LossView(QWidget):
         self.smoothingLabel = QLabel(self.controls)
         self.smoothingLabel.setToolTip(tip)
         self.smoothingLabel.setMinimumWidth(
-            self.smoothingLabel.fontMetrics().horizontalAdvance("Loss smoothing 0.99"))
+            self.smoothingLabel.fontMetrics().horizontalAdvance("Smoothing 0.99"))
         self.logScaleCheck = QCheckBox("Log scale", self.controls)
         self.logScaleCheck.setObjectName("logScaleCheck")
         self.logScaleCheck.setToolTip("Plot the loss on a logarithmic axis: late, small improvements stay visible.")
@@ -129,6 +129,6 @@ class LossView(QWidget):
 
     def _on_smoothing(self, value: int) -> None:
         factor = value / SMOOTHING_STEPS
-        self.smoothingLabel.setText(f"Loss smoothing {factor:.2f}")
+        self.smoothingLabel.setText(f"Smoothing {factor:.2f}")  # of the loss: the tooltip says
         self.plot.set_smoothing(factor)
         self.smoothingChanged.emit(factor)

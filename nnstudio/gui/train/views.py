@@ -115,7 +115,8 @@ class InsideTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insideTabs")
-        use_side_tabs(self)  # six names, each whole, in a pane about 330 px wide at 1280 x 800
+        # six names, each whole, in a pane about 370 px wide at 1280 x 800; the doctor's count fits
+        use_side_tabs(self).reserve("Diagnosis (9)")
         self.user_chose_page = False
         self.histogramView = HistogramView(parent=self)
         self.boundaryView = BoundaryView(self)

@@ -19,10 +19,22 @@ class SideTabBar(QTabBar):
         self.setElideMode(Qt.TextElideMode.ElideNone)
         self.setUsesScrollButtons(False)
         self.setExpanding(False)
+        self._reserved = ""
+
+    def reserve(self, text: str) -> None:
+        """Be as wide as a tab named ``text`` from the start, so that a name growing up to it (a
+        count added) does not widen the bar and take the width from the panes beside it."""
+        self._reserved = text
+        self.updateGeometry()
 
     def tabSizeHint(self, index: int) -> QSize:  # noqa: N802
         # a west tab is sized for upright text (narrow and tall): turned back, it fits a line across
-        return super().tabSizeHint(index).transposed()
+        size = super().tabSizeHint(index).transposed()
+        if self._reserved:
+            metrics = self.fontMetrics()
+            padding = size.width() - metrics.horizontalAdvance(self.tabText(index))
+            size.setWidth(max(size.width(), metrics.horizontalAdvance(self._reserved) + padding))
+        return size
 
     def minimumTabSizeHint(self, index: int) -> QSize:  # noqa: N802
         return self.tabSizeHint(index)  # never shrunk below the whole name

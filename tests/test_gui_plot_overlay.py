@@ -311,3 +311,14 @@ def test_a_legend_keeps_off_a_long_segment_between_two_far_points(qtbot):
     sampled = np.concatenate(points)
     assert not ((sampled[:, 0] >= rect.left()) & (sampled[:, 0] <= rect.right())
                 & (sampled[:, 1] >= rect.top()) & (sampled[:, 1] <= rect.bottom())).any()
+
+
+def test_sampling_along_a_diverging_curve_stays_bounded():
+    from nnstudio.gui.plots.overlay import MAX_SAMPLES, along_lines
+
+    points = np.array([[0.0, 0.0], [10.0, 5.0], [20.0, 1e30]])  # a loss that blew up
+    sampled = along_lines(points)
+    assert len(sampled) <= MAX_SAMPLES and np.isfinite(sampled).all()
+    assert np.allclose(sampled[0], points[0]) and np.allclose(sampled[-1], points[-1])
+    short = along_lines(np.array([[0.0, 0.0], [30.0, 0.0]]))
+    assert len(short) == 11 and np.allclose(np.diff(short[:, 0]), 3.0)  # every 3 px

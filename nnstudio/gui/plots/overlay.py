@@ -24,6 +24,7 @@ CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 LEGEND_MARGIN_PX = 6
 SEGMENT_STEP_PX = 3.0  # a curve's segments are sampled this often when the legend's corner is chosen
 DENSE_CURVE_POINTS = 2000  # from this many points on, a curve's own points are close enough
+MAX_SAMPLES = 20000  # samples along one curve at most
 
 
 def readout_top_left(cursor: QPointF, size: tuple[float, float], view: QRectF) -> QPointF:
@@ -144,7 +145,8 @@ def along_lines(points: np.ndarray, step: float = SEGMENT_STEP_PX) -> np.ndarray
     length = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
     if length[-1] <= step:
         return points
-    at = np.arange(0.0, length[-1] + step, step)
+    # a diverging run's points lie far outside the view: at most MAX_SAMPLES samples, however long
+    at = np.linspace(0.0, length[-1], int(min(np.ceil(length[-1] / step) + 1, MAX_SAMPLES)))
     return np.c_[np.interp(at, length, points[:, 0]), np.interp(at, length, points[:, 1])]
 
 

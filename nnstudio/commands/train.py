@@ -62,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = _experiment(args)
     split = load_split(cfg.data)
-    trainer = Trainer(cfg, split, histograms=False)  # validates the config against the data
+    trainer = Trainer(cfg, split, histograms=False, diagnostics=False)  # validates the config against the data
     folder = RunFolder(_run_folder(args.out, cfg.name), RUN_FILES, force=args.force)
     out = folder.target
     log.info("%s: %s on %s (train %d, validation %d, test %d rows) -> %s", cfg.name, trainer.network.describe(),

@@ -10,11 +10,22 @@ its evaluation pass leaves in the layers.  :func:`distinct_units` and
 :func:`identical_units_note` also serve the records' ``distinct_units`` and the Train tab's notice.  The *probe batch* is a fixed set of at most
 :data:`PROBE_ROWS` evenly spaced validation rows, the same every epoch, so no extra forward
 pass is needed.  The rules that turn these numbers into findings live in :mod:`.doctor`.
+
+Health is measured at a cadence (:meth:`HealthMonitor.due`): the first :data:`HEALTH_FIRST_EPOCHS`
+epochs, the last one and :data:`HEALTH_SPREAD` evenly spaced ones, and in between every
+``stride``-th (about :data:`HEALTH_MEASURES` per run, at most :data:`HEALTH_MAX_STRIDE` epochs
+apart) while the measures have taken at most :data:`HEALTH_SHARE` of the training time, or when
+the last one is :data:`HEALTH_MAX_WAIT` seconds old.  On a cheap epoch (a 2-D preset at full
+batch) measuring every epoch took a sixth of it; the doctor judges the measures by their
+median over the last few measurements, so it loses nothing by reading them some epochs apart.
+Records of the other epochs carry ``health=None``;
+their ``distinct_units`` still come from a :class:`DistinctCounter`.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +35,12 @@ from .thresholds import THRESHOLDS
 PROBE_ROWS = 256      # validation rows whose activations are examined
 UPDATE_SAMPLES = 4    # optimizer steps per epoch whose update/weight ratio is measured
 DISTINCT_RECHECK = 10  # epochs between counts of a layer whose units were all different
+HEALTH_FIRST_EPOCHS = 10  # always measured: the doctor's early findings (zeros init, saturation) come at once
+HEALTH_SPREAD = 10        # ...and every (epochs / this)-th: the doctor's last verdict reads recent measures
+HEALTH_MEASURES = 50      # later measurements per run, at most (plus the last epoch)
+HEALTH_MAX_STRIDE = 10    # a measurement falls on every stride-th epoch, stride <= this
+HEALTH_SHARE = 0.015      # ...while the measures have taken at most this share of the training time
+HEALTH_MAX_WAIT = 1.0     # ...or when the last one is this many seconds old
 
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu"})  # "active" means an output above 0
 SATURATING = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # output bounds
@@ -101,10 +118,12 @@ def distinct_units(W: np.ndarray, b: np.ndarray, rtol: float | None = None) -> i
     """
     if rtol is None:
         rtol = THRESHOLDS["identical_rtol"].value
-    b = np.asarray(b).reshape(-1)
-    cols = np.vstack([W, b[None, :]]).astype(np.float64).T  # (units, fan_in + 1)
+    stacked = np.empty((W.shape[0] + 1, W.shape[1]))  # [W; b] in float64
+    stacked[:-1] = W
+    stacked[-1] = np.reshape(b, -1)
+    cols = stacked.T  # (units, fan_in + 1)
     sq = np.einsum("ij,ij->i", cols, cols)
-    scale = math.sqrt(float(sq.mean())) if sq.size else 0.0
+    scale = math.sqrt(float(np.add.reduce(sq)) / len(sq)) if sq.size else 0.0
     tol2 = (rtol * scale) ** 2 + 1e-30
     p = cols @ _projection(cols.shape[1])  # (units, PROJECTION_DIMS)
     psq = np.einsum("ij,ij->i", p, p)
@@ -159,15 +178,56 @@ def sampled_steps(n_steps: int, samples: int = UPDATE_SAMPLES) -> frozenset[int]
     return frozenset(int(round(x)) for x in np.linspace(n_steps - 1, 0, samples, endpoint=False))
 
 
+def health_stride(epochs: int) -> int:
+    """Epochs between two health measurements in a run of ``epochs`` epochs."""
+    return max(1, min(HEALTH_MAX_STRIDE, -(-epochs // HEALTH_MEASURES)))
+
+
+class DistinctCounter:
+    """Distinct units per hidden layer of ``network``, epoch by epoch.
+
+    Units that have become different stay different under gradient steps (equal units get
+    equal updates, different ones different updates), so a layer whose units were all
+    different is recounted only every :data:`DISTINCT_RECHECK` epochs (weight decay can still
+    shrink dead units to equal zeros), or, with ``recheck=False``, only when a later call
+    with ``recheck=True`` (the health monitor's) asks; a layer with equal units is counted every epoch.
+    """
+
+    def __init__(self, network, rtol: float | None = None):
+        self.network = network
+        self._rtol = THRESHOLDS["identical_rtol"].value if rtol is None else rtol
+        self._all_distinct_at: dict[int, int] = {}  # layer index -> epoch of the last count that found all different
+        self._units = tuple(layer.units for layer in network.layers[:-1])
+
+    def layer(self, index: int, epoch: int, recheck: bool = True) -> int:
+        """Distinct units of layer ``index`` at ``epoch``."""
+        layer = self.network.layers[index]
+        checked = self._all_distinct_at.get(index)
+        if checked is not None and (not recheck or 0 <= epoch - checked < DISTINCT_RECHECK):
+            return layer.units
+        count = distinct_units(layer.W, layer.b, self._rtol)
+        if count == layer.units:
+            self._all_distinct_at[index] = epoch
+        else:
+            self._all_distinct_at.pop(index, None)
+        return count
+
+    def counts(self, epoch: int, recheck: bool = True) -> tuple[int, ...]:
+        """Per hidden layer, at ``epoch``."""
+        if not recheck and len(self._all_distinct_at) == len(self._units):  # every layer's units all different
+            return self._units
+        return tuple(self.layer(i, epoch, recheck) for i in range(len(self._units)))
+
+
 class HealthMonitor:
     """Measures :class:`EpochHealth` for ``network`` during training.
 
-    The trainer calls :meth:`before_step` and :meth:`after_step` around the optimizer steps
-    listed by :meth:`steps`, and :meth:`end_epoch` once the evaluation pass has left the
-    validation activations in the layers.
+    In an epoch that :meth:`due` picks, the trainer calls :meth:`before_step` and
+    :meth:`after_step` around the optimizer steps listed by :meth:`steps`, and :meth:`end_epoch`
+    once the evaluation pass has left the validation activations in the layers.
     """
 
-    def __init__(self, network, n_val: int):
+    def __init__(self, network, n_val: int, counter: DistinctCounter | None = None):
         self.network = network
         self._weights = [slice(layer.span.start, layer.span.start + layer.W.size) for layer in network.layers]
         self._before = np.empty_like(network.flat)
@@ -175,23 +235,37 @@ class HealthMonitor:
         self._counts = np.zeros(len(network.layers), dtype=np.intp)
         self._probe_step = max(1, -(-n_val // PROBE_ROWS))  # ceil
         self._margin = THRESHOLDS["saturation_margin"].value
-        self._rtol = THRESHOLDS["identical_rtol"].value
+        self.counter = counter if counter is not None else DistinctCounter(network)
         self._epoch = 0
-        # layer index -> epoch of the last count that found every unit different: units that
-        # have become different stay different under gradient steps (equal units get equal
-        # updates, different ones different updates), so such a layer is recounted only every
-        # DISTINCT_RECHECK epochs (weight decay can still shrink dead units to equal zeros)
-        self._all_distinct_at: dict[int, int] = {}
+        self.seconds = 0.0  # CPU time spent measuring
+        self._last_at = 0.0  # training time (seconds) when the last measured epoch began
+
+    def due(self, epoch: int, epochs: int, elapsed: float = 0.0) -> bool:
+        """Whether epoch ``epoch`` (1-based) of ``epochs``, beginning ``elapsed`` seconds into
+        training, is measured (the trainer also measures the last epoch of a run that early
+        stopping ends)."""
+        if epoch <= HEALTH_FIRST_EPOCHS or epoch >= epochs or epoch % -(-epochs // HEALTH_SPREAD) == 0:
+            due = True
+        elif epoch % health_stride(epochs):
+            return False
+        else:
+            due = self.seconds <= HEALTH_SHARE * elapsed or elapsed - self._last_at >= HEALTH_MAX_WAIT
+        if due:
+            self._last_at = elapsed
+        return due
 
     @staticmethod
     def steps(n_steps: int) -> frozenset[int]:
         return sampled_steps(n_steps)
 
     def before_step(self, flat: np.ndarray) -> None:
+        start = time.thread_time()
         np.copyto(self._before, flat)
+        self.seconds += time.thread_time() - start
 
     def after_step(self, flat: np.ndarray) -> None:
         """Add the step just taken (``flat`` now, the copy from :meth:`before_step` before)."""
+        start = time.thread_time()
         delta = np.subtract(flat, self._before, out=self._before)
         for i, w in enumerate(self._weights):
             new = flat[w]
@@ -200,32 +274,25 @@ class HealthMonitor:
             if w_norm2 > 0.0 and d_norm2 > 0.0 and math.isfinite(w_norm2) and math.isfinite(d_norm2):
                 self._log_sums[i] += 0.5 * math.log10(d_norm2 / w_norm2)
                 self._counts[i] += 1
+        self.seconds += time.thread_time() - start
 
-    def end_epoch(self, grad_norms) -> EpochHealth:
-        """The epoch's health; resets the update sums for the next epoch."""
+    def end_epoch(self, grad_norms, epoch: int | None = None) -> EpochHealth:
+        """The health at the end of ``epoch`` (default: one after the last call); resets the
+        update sums for the next measured epoch."""
+        start = time.thread_time()
         layers = self.network.layers
         ratios = np.full(len(layers), math.nan)
         seen = self._counts > 0
         ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
         self._log_sums[:] = 0.0
         self._counts[:] = 0
-        self._epoch += 1
+        self._epoch = self._epoch + 1 if epoch is None else epoch
         last = len(layers) - 1
-        out = tuple(self._layer(i, layer, float(ratio), i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios)))
+        out = tuple(self._layer(i, layer, ratio, i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios.tolist())))
         first, last = float(grad_norms[0]), float(grad_norms[-1])
         grad_ratio = first / last if last > 0 else (math.inf if first > 0 else math.nan)
+        self.seconds += time.thread_time() - start
         return EpochHealth(out, grad_ratio)
-
-    def _distinct(self, index: int, layer) -> int:
-        checked = self._all_distinct_at.get(index)
-        if checked is not None and self._epoch - checked < DISTINCT_RECHECK:
-            return layer.units
-        count = distinct_units(layer.W, layer.b, self._rtol)
-        if count == layer.units:
-            self._all_distinct_at[index] = self._epoch
-        else:
-            self._all_distinct_at.pop(index, None)
-        return count
 
     def _layer(self, index: int, layer, update_ratio: float, hidden: bool) -> LayerHealth:
         name = layer.activation.name
@@ -233,5 +300,5 @@ class HealthMonitor:
         dead = dead_fraction(a) if name in RELU_FAMILY else math.nan
         saturated = saturated_fraction(a, SATURATING[name], self._margin) if name in SATURATING else math.nan
         # the output layer's units are its classes: they differ by design, so are not counted
-        distinct = self._distinct(index, layer) if hidden else layer.units
+        distinct = self.counter.layer(index, self._epoch) if hidden else layer.units
         return LayerHealth(layer.name, layer.units, name, dead, saturated, distinct, update_ratio)

@@ -5,7 +5,8 @@
         findings = doctor.observe(record)    # what holds now, each with the epoch it began
     findings = doctor.finish(trainer.summary)
 
-Each rule reads the records' losses and :class:`~.diagnostics.EpochHealth`; thresholds come
+Each rule reads the records' losses and :class:`~.diagnostics.EpochHealth` (measured every few
+epochs: a finding drawn from it names the epoch it was measured in, ``measured_at_epoch``); thresholds come
 from :data:`~.thresholds.THRESHOLDS`.  A finding lasts as long as its condition holds; its
 ``epoch`` is where the current streak began.  Messages point at sections of the article
 ("The Math Behind Fine-Tuning Deep Neural Networks").
@@ -24,7 +25,7 @@ from ..data.split import Split
 from .findings import CODES, Finding, top_finding
 from .losses import LOSSES
 from .network import encode_targets
-from .rules import RULES, Chance, State
+from .rules import HEALTH_CODES, RULES, Chance, State
 from .validation import output_units
 
 
@@ -90,6 +91,8 @@ class Doctor:
                     del self._since[key]
                 continue
             severity, layer, evidence, message, suggestion = result
+            if code in HEALTH_CODES and s.health_record is not None:
+                evidence = {**evidence, "measured_at_epoch": s.health_record.epoch}
             since = self._since.setdefault((code, layer), epoch)
             out.append(Finding(code, severity, layer, since, tuple((k, float(v)) for k, v in evidence.items()),
                                message, suggestion))

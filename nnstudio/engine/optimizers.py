@@ -10,6 +10,15 @@ Each optimizer is built as ``make_optimizer(name, size, dtype, **settings)`` and
 * ``adam``      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
                 θ ← θ − lr·m̂ / (sqrt(v̂) + ε) with m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
 * ``adamw``     adam, plus decoupled weight decay θ ← θ − lr·λ·θ on weights only
+
+Adam, AdamW and RMSprop make 8-13 passes over the parameter vector per step.  Above
+:data:`BLOCKED_MIN_BYTES` per array they run the same passes block by block (:func:`blocks`), so
+that a block's arrays stay in the L2 cache and the vector crosses the memory bus about once:
+every element goes through the same operations, so the result is the same to the bit.
+``benchmarks/bench_optimizers.py`` measures the crossover (Adam, float32, one thread, blocked
+against whole-vector passes: 1.12× the time at 300K parameters; 0.86-1.07× at 1.16M, where the
+vectors fit the shared L3 cache and the result depends on what else uses it; 0.80-0.90× at 2M,
+0.76-0.79× at 4M, 0.70× at 8M).
 """
 
 from __future__ import annotations
@@ -26,6 +35,42 @@ OPTIMIZERS: Registry[type] = Registry("optimizer")
 # ε of rmsprop and adam: where √s or √v underflow (gradients below ~1e-19 in float32) the step is
 # lr·g/ε, so a smaller ε turns vanishing gradients into huge steps.  The editor offers the same range.
 MIN_EPSILON = 1e-12
+
+BLOCK_BYTES = 256 * 1024               # one array's block: the step's four or five blocks fit the L2 cache
+BLOCKED_MIN_BYTES = 8 * 1024 * 1024    # arrays at least this large (2M float32) are updated block by block
+
+
+def blocks(size: int, itemsize: int) -> tuple[slice, ...]:
+    """Slices that cover ``range(size)``: one below :data:`BLOCKED_MIN_BYTES`, else blocks of
+    :data:`BLOCK_BYTES`."""
+    if size * itemsize < BLOCKED_MIN_BYTES:
+        return (slice(0, size),)
+    step = BLOCK_BYTES // itemsize
+    return tuple(slice(lo, min(lo + step, size)) for lo in range(0, size, step))
+
+
+class Blocked:
+    """Mixin of the optimizers whose step runs block by block: ``_update(p, g, state, buf,
+    spare, ...)`` makes the step on a block (or the whole vector) of the parameters ``p``, the
+    gradient ``g`` and the optimizer's per-parameter arrays ``state`` (``self._state``; None
+    stays None), with scratch arrays ``buf`` (``g`` itself when the step may consume it) and
+    ``spare`` (never ``g``)."""
+
+    _state: tuple
+
+    def _blocked_init(self, size: int, dtype) -> None:
+        self._slices = blocks(size, np.dtype(dtype).itemsize)
+        self._buf = np.zeros(size if len(self._slices) == 1 else self._slices[0].stop, dtype=dtype)
+
+    def _run(self, params, grads, consume, *args) -> None:
+        if len(self._slices) == 1:
+            self._update(params, grads, self._state, grads if consume else self._buf, self._buf, *args)
+            return
+        small = self._buf
+        for sl in self._slices:
+            block = small[:sl.stop - sl.start]
+            state = tuple(a if a is None else a[sl] for a in self._state)
+            self._update(params[sl], grads[sl], state, block, block, *args)
 
 
 class Optimizer:
@@ -98,7 +143,7 @@ class Nesterov(Momentum):
 
 
 @OPTIMIZERS("rmsprop")
-class RMSprop(Optimizer):
+class RMSprop(Blocked, Optimizer):
     formula = "s ← ρ·s + (1 − ρ)·g²;  θ ← θ − lr·g / (√s + ε)"
     uses_epsilon = True
 
@@ -108,7 +153,8 @@ class RMSprop(Optimizer):
         # s is kept as s / (1 − ρ): then s ← ρ·s + g², one pass fewer per step; the factor
         # returns in the step size, as in Adam below
         self._square = np.zeros(size, dtype=dtype)
-        self._buf = np.zeros(size, dtype=dtype)
+        self._state = (self._square,)
+        self._blocked_init(size, dtype)
 
     @property
     def square(self) -> np.ndarray:
@@ -117,21 +163,24 @@ class RMSprop(Optimizer):
 
     def step(self, params, grads, lr, consume=False):
         self.t += 1
-        buf = self._buf  # g is needed after g²: consuming it saves no array
-        self._square *= self.rho
-        np.multiply(grads, grads, out=buf)
-        self._square += buf
         # θ ← θ − lr·g / (√((1 − ρ)·_s) + ε) = θ − lr/r · g / (√_s + ε/r) with r = √(1 − ρ)
         root = math.sqrt(1.0 - self.rho)
-        np.sqrt(self._square, out=buf)
-        buf += self.eps / root
-        np.divide(grads, buf, out=buf)
-        buf *= float(lr) / root
-        params -= buf
+        self._run(params, grads, False, self.eps / root, float(lr) / root)  # g is needed after g²
+
+    def _update(self, p, g, state, buf, spare, shift, scale):
+        square, = state
+        square *= self.rho
+        np.multiply(g, g, out=buf)
+        square += buf
+        np.sqrt(square, out=buf)
+        buf += shift
+        np.divide(g, buf, out=buf)
+        buf *= scale
+        p -= buf
 
 
 @OPTIMIZERS("adam")
-class Adam(Optimizer):
+class Adam(Blocked, Optimizer):
     formula = "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε)"
     uses_epsilon = True
 
@@ -142,7 +191,8 @@ class Adam(Optimizer):
         # v ← β2·v + g², two passes fewer per step; the factors return in the step size.
         self._m = np.zeros(size, dtype=dtype)
         self._v = np.zeros(size, dtype=dtype)
-        self._buf = np.zeros(size, dtype=dtype)
+        self._state = (self._m, self._v)
+        self._blocked_init(size, dtype)
 
     @property
     def m(self) -> np.ndarray:
@@ -157,20 +207,24 @@ class Adam(Optimizer):
     def step(self, params, grads, lr, consume=False):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        self._m *= b1
-        self._m += grads
-        self._v *= b2
-        buf = np.multiply(grads, grads, out=grads if consume else self._buf)  # g is not needed after this
-        self._v += buf
         # θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = (1 − β1)·_m / (1 − β1ᵗ) and v̂ = (1 − β2)·_v / (1 − β2ᵗ):
         # θ ← θ − lr·a/√b · _m / (√_v + ε/√b) with a = (1 − β1) / (1 − β1ᵗ), b = (1 − β2) / (1 − β2ᵗ)
         a = (1.0 - b1) / (1.0 - b1 ** self.t)
         root_b = math.sqrt((1.0 - b2) / (1.0 - b2 ** self.t))
-        np.sqrt(self._v, out=buf)
-        buf += self.eps / root_b
-        np.divide(self._m, buf, out=buf)
-        buf *= float(lr) * a / root_b
-        params -= buf
+        self._run(params, grads, consume, float(lr), self.eps / root_b, float(lr) * a / root_b)
+
+    def _update(self, p, g, state, buf, spare, lr, shift, scale):
+        m, v = state[0], state[1]
+        m *= self.beta1
+        m += g
+        v *= self.beta2
+        np.multiply(g, g, out=buf)  # g is not needed after this: buf may be g itself
+        v += buf
+        np.sqrt(v, out=buf)
+        buf += shift
+        np.divide(m, buf, out=buf)
+        buf *= scale
+        p -= buf
 
 
 @OPTIMIZERS("adamw")
@@ -182,14 +236,15 @@ class AdamW(Adam):
         self.weight_decay = float(weight_decay)
         # 1 where the parameter is a weight matrix entry
         self.decay_mask = None if decay_mask is None else np.asarray(decay_mask, dtype=dtype)
+        self._state = (self._m, self._v, self.decay_mask)
 
-    def step(self, params, grads, lr, consume=False):
+    def _update(self, p, g, state, buf, spare, lr, shift, scale):
         if self.weight_decay:
-            decay = np.multiply(params, float(lr) * self.weight_decay, out=self._buf)
-            if self.decay_mask is not None:
-                decay *= self.decay_mask
-            params -= decay
-        super().step(params, grads, lr, consume)
+            decay = np.multiply(p, lr * self.weight_decay, out=spare)
+            if state[2] is not None:
+                decay *= state[2]
+            p -= decay
+        super()._update(p, g, state, buf, spare, lr, shift, scale)
 
 
 _NOT_SETTINGS = ("self", "size", "dtype")

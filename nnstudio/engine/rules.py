@@ -2,8 +2,8 @@
 
 A rule returns ``(severity, layer, evidence, message, suggestion)`` when its finding holds at
 the latest epoch, else None.  Thresholds come from :data:`~.thresholds.THRESHOLDS`; health
-measures are judged by their median over the last :data:`RECENT` epochs, so that one noisy
-epoch makes no finding.
+measures are judged by their median over the last :data:`RECENT` epochs that measured them
+(records of other epochs carry no health), so that one noisy epoch makes no finding.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from .thresholds import THRESHOLDS
 
 T = {name: THRESHOLDS[name].value for name in THRESHOLDS}
 RECENT = 3
+# findings read from the health measures: their evidence names the epoch those were measured in
+HEALTH_CODES = frozenset({"identical_units", "saturated_units", "dead_units", "vanishing_gradients",
+                          "exploding_gradients", "update_ratio_high", "update_ratio_low"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,24 @@ class State:
         return self.records[-1]
 
     def recent_health(self) -> list[EpochHealth]:
-        return [r.health for r in self.records[-RECENT:] if r.health is not None]
+        """The health of the last :data:`RECENT` measured epochs, oldest first."""
+        found = []
+        for r in reversed(self.records):
+            if r.health is not None:
+                found.append(r.health)
+                if len(found) == RECENT:
+                    break
+        return found[::-1]
+
+    @property
+    def health_record(self):
+        """The last record that carries health measures (None before the first)."""
+        return next((r for r in reversed(self.records) if r.health is not None), None)
+
+    @property
+    def last_health(self) -> EpochHealth | None:
+        record = self.health_record
+        return None if record is None else record.health
 
     def median_layer(self, attr: str) -> list[float]:
         """Per layer, the median of ``attr`` over the recent epochs."""
@@ -191,14 +211,14 @@ def _underfitting(s: State):
 # -- per-layer health ---------------------------------------------------------------------------
 
 def _hidden_names(s: State) -> list[str]:
-    return [h.name for h in s.last.health.hidden()] if s.last.health is not None else []
+    return [h.name for h in s.last_health.hidden()] if s.last_health is not None else []
 
 
 @rule("identical_units")
 def _identical(s: State):
-    if s.last.health is None:
+    if s.last_health is None:
         return None
-    bad = [h for h in s.last.health.hidden() if h.units > 1 and h.distinct_units <= T["identical_share"] * h.units]
+    bad = [h for h in s.last_health.hidden() if h.units > 1 and h.distinct_units <= T["identical_share"] * h.units]
     if not bad:
         return None
     h = bad[0]
@@ -241,7 +261,7 @@ def _saturated(s: State):
         suggestion, cause = Suggestion("batch_norm", True), "the weighted sums have grown far from 0"
     # saturation from the start, or while the loss is still high, stalls learning; a network
     # that fits sharp boundaries late in training saturates some units without harm
-    first = s.records[0].health
+    first = next((r.health for r in s.records if r.health is not None), None)
     from_start = first is not None and any(
         h.saturated_fraction >= T["saturated_warning"] for h in first.hidden() if math.isfinite(h.saturated_fraction))
     harmful = from_start or s.last.train_loss >= T["underfit_share"] * s.chance.loss
@@ -301,7 +321,7 @@ def _times(ratio: float) -> str:
 
 
 def _update_ratios(s: State) -> list[tuple[float, str]]:
-    names = [h.name for h in s.last.health.layers] if s.last.health is not None else []
+    names = [h.name for h in s.last_health.layers] if s.last_health is not None else []
     return [(r, n) for r, n in zip(s.median_layer("update_ratio"), names) if math.isfinite(r)]
 
 

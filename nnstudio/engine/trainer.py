@@ -33,7 +33,7 @@ from .cadence import EVERY_EPOCH, HistogramCadence
 from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, EarlyStopping  # noqa: F401 (re-exported)
 from .clipping import CLIP_TYPES
 from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F401 (ACTIVATION_ROWS: its old home)
-from .diagnostics import EpochHealth, HealthMonitor, distinct_units  # noqa: F401 (EpochHealth: re-exported)
+from .diagnostics import DistinctCounter, EpochHealth, HealthMonitor  # noqa: F401 (EpochHealth: re-exported)
 from .live import LiveSettings
 from .histograms import HISTOGRAM_BINS, Histogram  # noqa: F401 (their old home)
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
@@ -43,13 +43,11 @@ from .schedules import SCHEDULES
 from .snapshots import Snapshots
 from .validation import output_units, validate_config
 
-
 STOP_COMPLETED = "completed"
 STOP_EARLY = "early_stopping"
 STOP_USER = "stopped"
 STOP_DIVERGED = "diverged"
 STOP_CLOSED = "closed"  # the consumer closed the generator (e.g. a pruned trial)
-
 
 
 def running_train_metrics(config: ExperimentConfig) -> bool:
@@ -75,7 +73,7 @@ class Trainer:
     Args:
         histograms: per-layer histograms in every record (True), in the records a
             :class:`HistogramCadence` picks, or in none (False; the tuner and the command line).
-        diagnostics: measure each epoch's :class:`EpochHealth` (3-4% of an epoch on digits).
+        diagnostics: measure :class:`EpochHealth` in the epochs :meth:`HealthMonitor.due` picks (others: None).
     """
 
     def __init__(self, config: ExperimentConfig, split: Split, *, histograms: bool | HistogramCadence = True,
@@ -93,8 +91,7 @@ class Trainer:
         self.network = Network.from_config(config, split.n_features, n_out, rng=self._init_rng)
         net = self.network
         dt = net.dtype
-        # Training and validation rows in one array, so that one forward pass evaluates both;
-        # X_train and X_val are contiguous views of it.
+        # training and validation rows in one array (one forward pass evaluates both); X_train, X_val: views of it
         n_train = len(split.X_train)
         self._X_eval = np.concatenate([np.asarray(split.X_train, dtype=dt), np.asarray(split.X_val, dtype=dt)])
         self.X_train, self.X_val = self._X_eval[:n_train], self._X_eval[n_train:]
@@ -129,7 +126,9 @@ class Trainer:
         self._clip_stats = (math.nan, math.nan, 0.0)
         self.snapshots = Snapshots(net, EVERY_EPOCH if histograms is True else histograms or None)
         self._eval = Evaluator(net, self.X_val, len(self._X_eval), self.snapshots, self.classification)
-        self.monitor = HealthMonitor(net, len(self.X_val)) if diagnostics else None
+        self.distinct = DistinctCounter(net)  # the records' distinct units per hidden layer
+        self.monitor = HealthMonitor(net, len(self.X_val), self.distinct) if diagnostics else None
+        self._health_due, self._t0 = False, time.perf_counter()  # whether this epoch's health is measured; run()'s start
         self.live: LiveSettings | None = None  # settings changed while training, applied between mini-batches
 
     @property
@@ -203,7 +202,7 @@ class Trainer:
         stop = stop or _never
         self._stop = stop
         cfg = self.config
-        start_time = time.perf_counter()
+        start_time = self._t0 = time.perf_counter()
         reason, message = STOP_COMPLETED, f"Trained all {cfg.epochs} epochs."
         self._initial_candidate()
         try:
@@ -288,7 +287,8 @@ class Trainer:
         batches = self._batches(n, batch)
         last_lo = batches[-1][0]
         monitor = self.monitor
-        watched = monitor.steps(len(batches)) if monitor is not None else ()
+        self._health_due = monitor is not None and monitor.due(self.epoch + 1, cfg.epochs, time.perf_counter() - self._t0)
+        watched = monitor.steps(len(batches)) if self._health_due else ()
         between_layers = None if stop is _never else stop
         for index, (lo, hi) in enumerate(batches):
             if stop():
@@ -355,18 +355,18 @@ class Trainer:
         last = self.epoch == self.config.epochs or es.should_stop
         stopping = self._stop()  # asked during this epoch: its record comes without histograms and health
         layers = () if stopping else self.snapshots.due(self.epoch, self.config.epochs, last, start_time)
-        health = self.monitor.end_epoch(grad_norms) if self.monitor is not None and not stopping else None
+        measure = self.monitor is not None and not stopping and (self._health_due or last)
+        health = self.monitor.end_epoch(grad_norms, self.epoch) if measure else None
         record = EpochRecord(self.epoch, train_loss, val_loss, train_acc, val_acc, lr,
-                             tuple(float(x) for x in grad_norms), layers, time.perf_counter() - start_time,
+                             tuple(grad_norms.tolist()), layers, time.perf_counter() - start_time,
                              is_best, es.best_epoch, es.best_loss, *self._clip_stats, self._distinct_units(health),
                              health, self.live.take_applied() if self.live is not None else ())
         return record, self._divergence.update(val_loss)
 
     def _distinct_units(self, health: EpochHealth | None = None) -> tuple[int, ...]:
-        """Distinct units per hidden layer: the health monitor's count when it has one."""
-        if health is not None:
-            return tuple(h.distinct_units for h in health.hidden())
-        return tuple(distinct_units(layer.W, layer.b) for layer in self.network.layers[:-1])
+        """Distinct units per hidden layer: the health monitor's count when it has one (a monitor also rechecks)."""
+        return (tuple(h.distinct_units for h in health.hidden()) if health is not None
+                else self.distinct.counts(self.epoch, recheck=self.monitor is None))
 
     def _finish(self, reason: str, message: str, start_time: float) -> None:
         cfg, es = self.config, self.early_stopping

@@ -150,7 +150,7 @@ def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_t
     # after any number of epochs the zeros variant's hidden units are still all alike, and it says so
     tab.layerCombo.setCurrentIndex(0)
     titles = [plot.titleLabel.text for plot in tab.histograms.plots]
-    assert "only 1 of 8 units distinct" in titles[INITS.index("zeros")] and "epoch 3" in titles[INITS.index("zeros")]
+    assert "⚠ 1 of 8 distinct" in titles[INITS.index("zeros")] and "epoch 3" in titles[INITS.index("zeros")]
     assert all("distinct" not in t for i, t in enumerate(titles) if INITS[i] != "zeros")
 
 

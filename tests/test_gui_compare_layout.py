@@ -88,3 +88,69 @@ def test_results_are_marked_as_from_the_previous_design_until_it_comes_back(qtbo
     qtbot.waitUntil(lambda: stale.isVisible(), timeout=3000)
     run_to_end(qtbot, tab)  # results of the design as it is now
     assert stale.isHidden()
+
+
+def test_the_curves_legend_shows_all_seven_initializers_beside_the_curves(qtbot, monkeypatch):
+    from PySide6.QtCore import QRect, QRectF
+
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))  # the first size for a 1280 x 800 screen
+    try:
+        tab = window.compare_tab
+        window.tabs.setCurrentWidget(tab)
+        choose_factor(tab, "init_method")
+        assert tab.valuesList.count() == 7
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        plot = tab.plot
+        legend = plot.legend
+        plot.grab()  # painted: the legend laid out where it is seen
+        whole = QRectF(plot.viewport().rect())
+        view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+        box = legend.sceneBoundingRect()
+        assert [label.text for _sample, label in legend.items] == list(tab.comparison.labels)
+        for sample, label in legend.items:  # every entry whole, inside the plot, right of the curves
+            for rect in (label.sceneBoundingRect(), sample.sceneBoundingRect()):
+                assert box.contains(rect) and whole.contains(rect), (label.text, rect, box, whole)
+                assert rect.left() > view.right(), (label.text, rect, view)  # never over a curve or band
+        assert whole.contains(box) and box.left() >= view.right() - 1
+        assert view.width() >= 0.5 * whole.width()  # the curves keep most of the plot
+    finally:
+        close(window)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_every_variants_histogram_and_its_notes_fit_the_grid(qtbot, monkeypatch, width, height):
+    from PySide6.QtCore import QRect, QRectF
+
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tab = window.compare_tab
+        window.tabs.setCurrentWidget(tab)
+        choose_factor(tab, "init_method")
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        tab.views.setCurrentIndex(1)  # Histograms
+        tab.kindCombo.setCurrentText("Activations")
+        grid = tab.histograms
+        qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().width() > 0)
+
+        def laid_out() -> bool:  # every title row as tall as its lines
+            grid.grab()
+            return all(p.titleLabel.geometry().height() >= p.titleLabel.item.boundingRect().height() - 0.5
+                       for p in grid.plots)
+        qtbot.waitUntil(laid_out)
+        whole = QRectF(grid.viewport().rect())
+        rects = [plot.sceneBoundingRect() for plot in grid.plots]
+        for label, plot, rect in zip(tab.comparison.labels, grid.plots, rects):
+            assert whole.contains(rect), (label, rect, whole)  # no variant cut off or pushed out
+            title = plot.titleLabel.item.mapRectToScene(plot.titleLabel.item.boundingRect())
+            assert rect.adjusted(-1, -1, 1, 1).contains(title), (label, title, rect)  # its notes whole
+        assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+        zeros = grid.plots[tab.comparison.labels.index("zeros")].titleLabel.text
+        assert "⚠ 1 of 6 distinct" in zeros  # the count, also in a plot a quarter of the grid wide
+    finally:
+        close(window)

@@ -148,3 +148,21 @@ def test_use_and_search_this_band_through_the_window(qtbot, dialogs):
     finally:
         dialogs.answer = Button.Discard
         window.close()
+
+
+def test_both_pages_lay_out_controls_then_status_then_views(qtbot, make_tab):
+    tab = make_tab()
+    for page, first, views in ((tab.finder, tab.finder.seedsSpin, tab.finder.finderPlot),
+                               (tab.landscape, tab.landscape.gridSpin, tab.landscape.landscapeView)):
+        tab.pages.setCurrentWidget(page)
+        qtbot.waitExposed(page)
+        status = page.status
+        assert status.wordWrap() and status.objectName() in status.styleSheet()
+        controls_bottom = max(w.geometry().bottom() for w in (first, page.stopButton))
+        assert controls_bottom < status.geometry().top()
+        assert status.geometry().bottom() < views.mapTo(page, views.rect().topLeft()).y()
+        assert first.x() < page.stopButton.x()  # the controls in a row, left to right
+        area = page.layout().itemAt(2).widget()  # the views take the height the controls and banner leave
+        assert area.isAncestorOf(views)
+        assert area.geometry().top() > status.geometry().bottom()
+        assert area.geometry().bottom() >= page.height() - page.layout().contentsMargins().bottom() - 1

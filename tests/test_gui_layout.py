@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 import nnstudio.gui
 from nnstudio.gui.main_window import MainWindow
@@ -184,5 +184,49 @@ def test_at_1280_by_800_every_page_beside_the_training_plots_fits_under_a_result
         text_margin = label.document().documentMargin()  # the text item's box is this much taller than its glyphs
         assert label.isVisible() and label.sceneBoundingRect().bottom() - text_margin <= lower.viewport().height()
         assert tabs.clippingView.geometry().bottom() <= tabs.clippingView.parentWidget().height()
+    finally:
+        close(w)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_every_inside_tab_of_the_train_tab_shows_its_whole_name(qtbot, monkeypatch, width, height):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tabs = w.training_panel.insideTabs
+        qtbot.waitUntil(lambda: tabs.tabBar().tabRect(5).width() > 0)
+        widths = (w.network_dock.width(), tabs.width(), tabs.tabBar().width())
+        tabs.setTabText(5, "Diagnosis (7)")  # the doctor's count makes the longest name ...
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+        assert (w.network_dock.width(), tabs.width(), tabs.tabBar().width()) == widths  # ... in room kept for it
+        bar = tabs.tabBar()
+        shown = bar.rect().intersected(bar.visibleRegion().boundingRect())
+        metrics = bar.fontMetrics()
+        for i in range(bar.count()):
+            rect = bar.tabRect(i)
+            assert shown.contains(rect), (bar.tabText(i), rect, shown)
+            assert rect.width() >= metrics.horizontalAdvance(bar.tabText(i)) + 8, (bar.tabText(i), rect.width())
+            assert not bar.tabText(i).endswith("…")
+        # the names' room is not taken from the editing panels: the diagram keeps its activation labels
+        _sizes, activations = w.diagram.label_rows()
+        assert len(activations) == 3
+    finally:
+        close(w)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_the_boundary_replay_slider_spans_the_plot(qtbot, monkeypatch, width, height):
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tabs = w.training_panel.insideTabs
+        tabs.setCurrentIndex(1)  # Boundary
+        tabs.boundaryStack.setCurrentWidget(tabs.boundaryPage)  # as for a 2-D data set's run
+        replay, view = tabs.boundaryReplay, tabs.boundaryView
+        qtbot.waitUntil(lambda: replay.slider.width() > 0 and view.width() > 0)
+        assert replay.slider.width() >= 0.8 * view.width(), (replay.slider.width(), view.width())
+        replay.label.setText("Epoch 100000 (latest)")
+        assert replay.label.width() >= replay.label.fontMetrics().horizontalAdvance(replay.label.text())
+        for part in (replay.playButton, replay.speedCombo, replay.label):
+            assert replay.rect().contains(part.geometry())
     finally:
         close(w)

@@ -185,3 +185,140 @@ def test_a_best_label_under_the_legend_moves_along_its_line(qtbot):
     qtbot.waitUntil(lambda: legend_points_and_marks(plot)[0] == 0 and not legend_points_and_marks(plot)[1])
     _points, _covered, legend, view = legend_points_and_marks(plot)
     assert view.contains(legend) and view.contains(text_scene_rect(plot.best_line.label))
+
+
+@pytest.mark.parametrize("epoch", [2, 30, 50])
+def test_a_findings_label_on_the_loss_plot_never_lies_under_the_legend(qtbot, loss_plot, epoch):
+    from nnstudio.engine.findings import Finding
+    from nnstudio.gui.train.diagnosis import FindingMarkers
+
+    plot = loss_plot
+    markers = FindingMarkers(plot)
+    markers.set([Finding("saturated_units", "warning", "layer1", epoch, (), "units saturated"),
+                 Finding("overfitting", "warning", None, epoch, (), "validation rises")])
+    line = markers.lines[epoch]
+
+    def clear() -> bool:
+        plot.grab()  # painted: the labels have their on-screen size
+        legend = plot.legend.sceneBoundingRect()
+        return not text_scene_rect(line.label).intersects(legend)
+    qtbot.waitUntil(clear)
+    view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert view.contains(plot.legend.sceneBoundingRect())
+    label = text_scene_rect(line.label)
+    assert view.intersects(label) and view.top() <= label.center().y() <= view.bottom()
+    markers.set([])  # gone from the plot and from what the legend avoids
+    assert line.scene() is None and line not in plot._other_marks
+
+
+@pytest.mark.parametrize("size", [(250, 230), (300, 230), (420, 260)])
+@pytest.mark.parametrize("found_at", [1, 9])
+def test_a_findings_label_keeps_off_the_legend_and_the_best_label(qtbot, size, found_at):
+    from nnstudio.engine.findings import Finding
+    from nnstudio.gui.train.diagnosis import FindingMarkers
+
+    view = LossView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    plot = view.plot
+    plot.run_ended = True
+    plot.update_from(history_of(15))
+    plot.set_best_epoch(11)
+    markers = FindingMarkers(plot)
+    markers.set([Finding("identical_units", "warning", "layer1", found_at, (), "identical units")])
+    line = markers.lines[found_at]
+
+    def apart() -> bool:
+        plot.grab()
+        rects = [plot.legend.sceneBoundingRect(), text_scene_rect(plot.best_line.label), text_scene_rect(line.label)]
+        return not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+    qtbot.waitUntil(apart)
+    box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    for label in (plot.best_line.label, line.label):
+        rect = text_scene_rect(label)
+        assert box.top() <= rect.center().y() <= box.bottom()
+    assert line.label.fill.color().alpha() >= 180  # readable where it lies over a curve
+
+
+@pytest.mark.parametrize("width, title", [(200, "Gradient norms"), (420, "Gradient norm per layer")])
+def test_the_gradient_norm_title_is_whole_at_any_width(qtbot, width, title):
+    from nnstudio.gui.plots.epoch_plot import GradNormPlot
+
+    plot = GradNormPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    item = plot.getPlotItem()
+    qtbot.waitUntil(lambda: item.titleLabel.text == title)
+    shown = item.titleLabel.item.mapRectToScene(item.titleLabel.item.boundingRect())
+    assert QRectF(plot.viewport().rect()).contains(shown)
+
+
+def test_the_previous_run_box_is_the_key_to_the_dashed_curves_and_the_legends_stay_two_rows(qtbot):
+    from PySide6.QtCore import Qt
+
+    from nnstudio.gui.qt.style import TRAIN_COLOR, VAL_COLOR
+    from nnstudio.gui.train.views import CurvesGrid
+
+    grid = CurvesGrid()
+    qtbot.addWidget(grid)
+    grid.resize(640, 420)
+    grid.show()
+    qtbot.waitExposed(grid)
+    grid.ghosts.keep(history_of(20))
+    grid.ghosts.draw()
+    for plot in (grid.lossPlot, grid.accuracyPlot):  # the legend keeps its two rows off the curves
+        assert [label.text for _sample, label in plot.legend.items] == ["train", "validation"]
+        assert plot.series["ghost_val"].opts["pen"].style() == Qt.PenStyle.DashLine
+    check = grid.ghostCheck
+    image = check.icon().pixmap(check.iconSize()).toImage()
+    assert not check.icon().isNull() and check.iconSize().width() >= 16
+    for colour in (TRAIN_COLOR, VAL_COLOR):  # a dashed line in each colour: drawn, with gaps
+        def inked(y: int) -> list[bool]:
+            return [image.pixelColor(x, y).alpha() > 100 and image.pixelColor(x, y).name() == colour
+                    for x in range(image.width())]
+        row = max((inked(y) for y in range(image.height())), key=sum)
+        assert sum(row) >= 6, colour
+        assert sum(a != b for a, b in zip(row, row[1:])) >= 3  # on, off, on: dashes
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)  # the box still hides them
+    assert not grid.lossPlot.series["ghost_val"].isVisible()
+
+
+def test_a_legend_keeps_off_a_long_segment_between_two_far_points(qtbot):
+    import pyqtgraph as pg
+
+    from nnstudio.gui.plots.overlay import corner_rect, free_corner
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    box = widget.getPlotItem().getViewBox()
+    box.setRange(xRange=(0, 40), yRange=(0, 100), padding=0)
+    # two points outside the top-right corner, the segment between them through it
+    curve = widget.plot([20.0, 40.0], [100.0, 60.0])
+    qtbot.waitUntil(lambda: abs(box.viewRange()[0][1] - 40) < 1e-6)
+    view = box.sceneBoundingRect()
+    size = (0.35 * view.width(), 0.3 * view.height())
+    points = scene_points(box, [curve])
+    corner = free_corner(view, size, points, [], "top-right")
+    assert corner != "top-right"
+    rect = corner_rect(view, size, corner)
+    sampled = np.concatenate(points)
+    assert not ((sampled[:, 0] >= rect.left()) & (sampled[:, 0] <= rect.right())
+                & (sampled[:, 1] >= rect.top()) & (sampled[:, 1] <= rect.bottom())).any()
+
+
+def test_sampling_along_a_diverging_curve_stays_bounded():
+    from nnstudio.gui.plots.overlay import MAX_SAMPLES, along_lines
+
+    points = np.array([[0.0, 0.0], [10.0, 5.0], [20.0, 1e30]])  # a loss that blew up
+    sampled = along_lines(points)
+    assert len(sampled) <= MAX_SAMPLES and np.isfinite(sampled).all()
+    assert np.allclose(sampled[0], points[0]) and np.allclose(sampled[-1], points[-1])
+    short = along_lines(np.array([[0.0, 0.0], [30.0, 0.0]]))
+    assert len(short) == 11 and np.allclose(np.diff(short[:, 0]), 3.0)  # every 3 px

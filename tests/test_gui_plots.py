@@ -192,7 +192,7 @@ def test_loss_plot_draws_raw_and_smoothed_curves(qtbot, fed_history):
     same = np.sign(reference_ema(raw, 0.9) - reference_ema(raw_val, 0.9)) == np.sign(smooth - smooth_val)
     assert same.mean() > 0.8
     np.testing.assert_allclose(smooth[same], reference_ema(raw, 0.9)[same], rtol=1e-9)
-    assert view.smoothingSlider.value() == 90 and view.smoothingLabel.text() == "Loss smoothing 0.90"
+    assert view.smoothingSlider.value() == 90 and view.smoothingLabel.text() == "Smoothing 0.90"
     assert plot.series["train"].opts["pen"].color().alpha() >= 150  # raw curves clearly visible
 
     view.smoothingSlider.setValue(0)

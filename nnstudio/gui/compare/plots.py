@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
@@ -49,8 +49,27 @@ def _fill(color: str, alpha: int) -> pg.QtGui.QBrush:
     return pg.mkBrush(c)
 
 
+LEGEND_GAP_PX = 8
+LEGEND_ROW_PX = 19  # an 8 pt legend entry's height (18.4 px measured)
+
+
+def side_legend(item: pg.PlotItem) -> pg.LegendItem:
+    """A legend in a column right of ``item``'s view box, top-aligned: it never covers a curve or
+    a band, and the curves keep the whole view."""
+    legend = pg.LegendItem(offset=None, labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 0),
+                           pen=pg.mkPen(None), labelTextSize="8pt", verSpacing=-6)
+    legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    legend.layout.setContentsMargins(LEGEND_GAP_PX, 0, 0, 0)  # apart from the view's right edge
+    item.layout.addItem(legend, 2, 3)  # beside the view box (2, 1) and the right axis (2, 2)
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    item.legend = legend
+    legend.hide()
+    return legend
+
+
 class CurvesPlot(pg.PlotWidget):
-    """One mean curve per variant (in the legend) over a shaded band from the seeds' min to max."""
+    """One mean curve per variant (in the legend, a column right of the curves) over a shaded band
+    from the seeds' min to max."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background=BACKGROUND, axisItems={"left": LogTickAxis("left")})
@@ -59,8 +78,8 @@ class CurvesPlot(pg.PlotWidget):
         self.title = ""
         self.hint = None
         item = self.getPlotItem()
-        self.legend = item.addLegend(offset=(-6, 6), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 210),
-                                     labelTextSize="8pt", verSpacing=-6)
+        self.legend = side_legend(item)
+        item.getViewBox().sigResized.connect(self._fit_legend)
         self.mean_curves: list[pg.PlotDataItem] = []
         self._edges: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self._fills: list[pg.FillBetweenItem] = []
@@ -95,6 +114,13 @@ class CurvesPlot(pg.PlotWidget):
         """Elide the title to the widget's width: a longer title would be cut off at both ends."""
         fit_title(self.getPlotItem(), self.title, self.width(), self.title_font(), TITLE_MARGIN_PX, 40)
 
+    def _fit_legend(self) -> None:
+        """As many legend columns as it takes for every entry to fit the view's height."""
+        rows_fit = max(1, int(self.getPlotItem().getViewBox().height() // LEGEND_ROW_PX))
+        columns = max(1, math.ceil(len(self.legend.items) / rows_fit))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+
     def _fit_hint(self) -> None:
         width = self.getPlotItem().getViewBox().width()
         if width > 0:
@@ -119,6 +145,8 @@ class CurvesPlot(pg.PlotWidget):
                 curve.setPen(pg.mkPen(color, width=2))
                 self.legend.addItem(curve, labels[i])
             curve.opts["name"] = labels[i] if used else None
+        self.legend.setVisible(bool(labels))
+        self._fit_legend()
         n = len(labels)
         self.mean_curves = [slot[3] for slot in self._slots[:n]]
         self._edges = [(slot[0], slot[1]) for slot in self._slots[:n]]
@@ -186,6 +214,10 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         self.setObjectName("compareHistograms")
         self.setBackground(BACKGROUND)
         self.setMinimumSize(320, 160)
+        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed).\n"
+                        "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
+                        "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
+                        "leaves them).")
         self.columns = columns
         self.plots: list[pg.PlotItem] = []
         self.curves: list[pg.PlotDataItem] = []
@@ -211,14 +243,28 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
             self.curves.append(curve)
 
     def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
-        """``items[i]`` = (title, histogram or None, note) for variant i."""
+        """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
+        newlines) go under the title, every title given as many lines, so that the plots of a row
+        line up.  A title never widens its column: the columns share the width equally."""
+        lines = max((note.count("\n") + 1 for _t, _h, note in items), default=1)
+        for column in range(self.columns):
+            self.ci.layout.setColumnStretchFactor(column, 1)
         for plot, curve, (title, hist, note) in zip(self.plots, self.curves, items):
             if hist is None:
                 curve.setData([], [])
             else:
                 curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
-            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{note}</span>",
-                          color=TEXT_COLOR, size="9pt")
+            note_lines = note.split("\n")
+            note_lines += ["&nbsp;"] * (lines - len(note_lines))
+            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"
+                          f"</span>", color=TEXT_COLOR, size="9pt")
+            plot.titleLabel.setMinimumWidth(0)  # its text's width would push the other columns off the widget
+            plot.titleLabel.item.document().setDocumentMargin(1)  # not 4: a narrow plot's note fits
+            plot.titleLabel.updateMin()
+            plot.titleLabel.setMinimumWidth(0)
+            height = plot.titleLabel.item.boundingRect().height()  # the title row is 30 px unless told
+            plot.titleLabel.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
 
 
 class DepthPlot(pg.GraphicsLayoutWidget):

@@ -172,7 +172,7 @@ class ComparisonViews(QTabWidget):
             units = variant.config.layers[layer].units if layer < len(variant.config.layers) else 0
             distinct = results.distinct_units(v, shown_epoch)
             if layer < len(distinct) and units > 1 and distinct[layer] < units:
-                note += f" · ⚠ only {distinct[layer]} of {units} units distinct"
+                note += f"\n⚠ {distinct[layer]} of {units} distinct"  # a line of its own: narrow plots
             items.append((variant.label, hist, note))
         self.histograms.show_histograms(items)
 
@@ -189,7 +189,8 @@ class ComparisonViews(QTabWidget):
 
 
 def describe_histogram(hist) -> str:
-    """A short reading of a histogram: all values equal, or the spread (std from the bins)."""
+    """A short reading of a histogram (it fits a plot a quarter of the grid wide): all values
+    equal, or the spread σ (the standard deviation from the bins, two digits)."""
     counts = np.asarray(hist.counts, float)
     edges = np.asarray(hist.edges, float)
     total = counts.sum()
@@ -198,7 +199,7 @@ def describe_histogram(hist) -> str:
     centres = (edges[:-1] + edges[1:]) / 2
     if np.count_nonzero(counts) == 1 and np.isclose(edges[-1] - edges[0], 1.0):
         # Histogram.of widens a single value v to the range v ± 0.5
-        return f"all equal ({(edges[0] + edges[-1]) / 2:.3g})"
+        return f"all equal {(edges[0] + edges[-1]) / 2:.2g}"
     mean = float(np.dot(counts, centres) / total)
     std = float(np.sqrt(np.dot(counts, (centres - mean) ** 2) / total))
-    return f"std ≈ {std:.3g}"
+    return f"σ ≈ {std:.2g}"

@@ -13,12 +13,11 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from ...config import ExperimentConfig
 from ...errors import UserError
 from ...lab import FinderResult, Verdict
-from ..qt.style import banner_style
 from .job_page import JobPage, button, spin
 from .plots import FinderPlot, VerifyPlot
 from .worker import FinderWorker
@@ -56,20 +55,11 @@ class FinderPage(JobPage):
         self.progress.setObjectName("labFinderProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
-        self.status = QLabel("Find a learning rate for the current design: 3 range tests, then a brief "
-                             "verification of each suggestion.", self)
-        self.status.setObjectName("labFinderStatus")
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet(banner_style("labFinderStatus"))
-        top = QHBoxLayout()
-        for w in (QLabel("Seeds", self), self.seedsSpin, QLabel("Verify epochs", self), self.verifyEpochsSpin,
-                  self.findButton, self.stopButton, self.progress):
-            top.addWidget(w)
-        top.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addWidget(self._build_views(), 1)
+        status = QLabel("Find a learning rate for the current design: 3 range tests, then a brief "
+                        "verification of each suggestion.", self)
+        status.setObjectName("labFinderStatus")
+        self._lay_out((QLabel("Seeds", self), self.seedsSpin, QLabel("Verify epochs", self), self.verifyEpochsSpin,
+                       self.findButton, self.stopButton, self.progress), status, self._build_views())
         self.findButton.clicked.connect(self.start)
         self.stopButton.clicked.connect(self.stop)
         self.useButton.clicked.connect(lambda: self.verdict and self.useRate.emit(self.verdict.suggestion))

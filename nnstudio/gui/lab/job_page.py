@@ -2,14 +2,17 @@
 
 A :class:`JobPage` starts a worker object (with ``stop()``, ``stopped`` and a ``finished``
 signal) on its own ``QThread``, stops it, joins its thread when it ends or the window closes, and
-shows what it says in a banner coloured by severity.  The pages add what they draw.
+shows what it says in a banner coloured by severity.  :meth:`JobPage._lay_out` arranges a page
+the same way each time: a row of controls, the status banner under it, the views below.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QWidget
+from typing import Iterable
 
-from ..qt.style import set_severity
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from ..qt.style import banner_style, set_severity
 from ..qt.threads import start_worker, stop_and_wait
 
 SHUTDOWN_TIMEOUT_MS = 15000
@@ -26,6 +29,21 @@ class JobPage(QWidget):
         self._worker = None
         self._thread = None
         self.status: QLabel | None = None
+
+    def _lay_out(self, controls: Iterable[QWidget], status: QLabel, views: QWidget) -> None:
+        """The page's layout: ``controls`` in a row (left-aligned), the ``status`` banner (wrapped,
+        styled, kept as :attr:`status`) under it, and ``views`` taking the remaining height."""
+        status.setWordWrap(True)
+        status.setStyleSheet(banner_style(status.objectName()))
+        self.status = status
+        top = QHBoxLayout()
+        for widget in controls:
+            top.addWidget(widget)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(status)
+        layout.addWidget(views, 1)
 
     def is_running(self) -> bool:
         return self._worker is not None

@@ -11,14 +11,13 @@ import math
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QProgressBar, QSplitter, QStackedWidget, QVBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QLabel, QProgressBar, QSplitter, QStackedWidget, QVBoxLayout,
                                QWidget)
 
 from ...config import ExperimentConfig
 from ...errors import UserError
 from ...lab import DIRECTIONS, LandscapeResult
 from ..plots.boundary import BoundaryView
-from ..qt.style import banner_style
 from ..qt.threads import start_worker, stop_and_wait
 from .job_page import JobPage, button, spin
 from .plots import LandscapeView, LinesPlot
@@ -66,19 +65,11 @@ class LandscapePage(JobPage):
         self.progress.setObjectName("labMapProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
-        self.status = QLabel("Map the loss around the trained weights of the current design.", self)
-        self.status.setObjectName("labMapStatus")
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet(banner_style("labMapStatus"))
-        top = QHBoxLayout()
-        for w in (QLabel("Grid", self), self.gridSpin, QLabel("Directions", self), self.directionsCombo,
-                  QLabel("Epochs", self), self.epochsSpin, self.mapButton, self.stopButton, self.progress):
-            top.addWidget(w)
-        top.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addWidget(self._build_views(), 1)
+        status = QLabel("Map the loss around the trained weights of the current design.", self)
+        status.setObjectName("labMapStatus")
+        self._lay_out((QLabel("Grid", self), self.gridSpin, QLabel("Directions", self), self.directionsCombo,
+                       QLabel("Epochs", self), self.epochsSpin, self.mapButton, self.stopButton, self.progress),
+                      status, self._build_views())
         self.mapButton.clicked.connect(self.start)
         self.stopButton.clicked.connect(self.stop)
         self.landscapeView.pointChosen.connect(self.inspect)

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from ..qt.style import BACKGROUND, PALETTE
 from .base import style_plot
-from .titles import fit_title, title_font
+from .titles import fit_first_title, title_font
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 
@@ -143,11 +142,7 @@ class BoundaryView(MeteredPlotWidget):
         self._fit_title()
 
     def _fit_title(self) -> None:
-        item, font = self.getPlotItem(), title_font(self)
-        axis = item.getAxis("left")
-        room = self.width() - (axis.width() if axis.isVisible() else 0) - 2 * TITLE_MARGIN_PX
-        fits = [t for t in self._titles if QFontMetrics(font).horizontalAdvance(t) <= room]
-        fit_title(item, fits[0] if fits else self._titles[-1], self.width(), font, TITLE_MARGIN_PX, 40)
+        fit_first_title(self.getPlotItem(), self._titles, self.width(), title_font(self), TITLE_MARGIN_PX)
 
     @property
     def title_text(self) -> str:
@@ -207,12 +202,18 @@ class BoundaryReplay(QWidget):
         self.label = QLabel("", self)
         self.label.setObjectName("boundaryFrameLabel")
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 0, 4, 0)
+        # the slider on a row of its own, as wide as the plot: beside the buttons and the frame's
+        # label it had a few pixels in a narrow pane
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(4, 0, 4, 0)
+        rows.setSpacing(2)
+        rows.addWidget(self.slider)
+        row = QHBoxLayout()
         row.addWidget(self.playButton)
-        row.addWidget(self.slider, 1)
         row.addWidget(self.speedCombo)
+        row.addStretch(1)
         row.addWidget(self.label)
+        rows.addLayout(row)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)
         self._syncing = False

@@ -21,7 +21,11 @@ from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
-from .overlay import HoverReadout, label_position_off, place_legend, text_scene_rect
+from .overlay import HoverReadout, label_position_clear, place_legend, text_scene_rect
+from .titles import fit_first_title, title_font
+
+TITLE_MARGIN_PX = 6  # kept free at each end of the title
+
 
 def format_value(value: float) -> str:
     if not math.isfinite(value):
@@ -46,12 +50,13 @@ class EpochPlot(MeteredPlotWidget):
 
     def __init__(self, name: str, title: str, y_label: str = "", parent: QWidget | None = None, *,
                  legend_at_bottom: bool = False, marker_label_y: tuple[float, float] = (0.88, 0.62),
-                 y_from_zero: bool = False):
+                 y_from_zero: bool = False, short_title: str = ""):
         super().__init__(parent, background=BACKGROUND, axisItems={"left": LogTickAxis("left")})
         self.setObjectName(name)
         self.title = title
+        self.titles = (title, short_title) if short_title else (title,)  # the first that fits is shown
         style_plot(self, title, y_label)
-        self.setMinimumSize(220, 160)
+        self.setMinimumSize(194, 160)  # two side by side beside the run's inside tabs at 1280 x 800
         item = self.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
@@ -77,24 +82,31 @@ class EpochPlot(MeteredPlotWidget):
         box.sigRangeChanged.connect(self._legend_timer.start)
         box.sigResized.connect(self._legend_timer.start)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if hasattr(self, "titles"):  # not while the plot widget is still being built
+            fit_first_title(self.getPlotItem(), self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
+
     def _place_legend(self, *_signal_args) -> None:
         """Keep the legend in the view's free corner; a best or stop mark's label under it moves
         along its line to just above (or below) the legend."""
         if not self.legend.isVisible() or not self.legend.items:
             return
         box = self.getPlotItem().getViewBox()
-        lines = [(line, y) for line, y in zip((self.best_line, self.stop_line), self._mark_label_y)
-                 if line.isVisible()]
+        marks = [*zip((self.best_line, self.stop_line), self._mark_label_y), *self._other_marks.items()]
+        lines = [(line, y) for line, y in marks if line.isVisible()]
         for line, y in lines:
             line.label.setPosition(y)  # where the label belongs when the legend is elsewhere
         marks = [text_scene_rect(line.label) for line, _y in lines]
         corner = place_legend(self.legend, box, self.series.values(), marks)
-        legend = self.legend.sceneBoundingRect()
+        taken = [self.legend.sceneBoundingRect()]  # a label moved off the legend also keeps off the others
         for line, _y in lines:
             label = text_scene_rect(line.label)
-            if label.intersects(legend):
-                line.label.setPosition(label_position_off(label, legend, box.sceneBoundingRect(),
-                                                          corner.startswith("bottom")))
+            if any(label.intersects(other) for other in taken):
+                line.label.setPosition(label_position_clear(label, taken, box.sceneBoundingRect(),
+                                                            corner.startswith("bottom")))
+                label = text_scene_rect(line.label)
+            taken.append(label)
 
     # -- series ------------------------------------------------------------------------
     def add_series(self, key: str, label: str, pen_color: str, width: float = 2.0, alpha: int = 255,
@@ -177,6 +189,7 @@ class EpochPlot(MeteredPlotWidget):
     def _make_markers(self, best_y: float, stop_y: float) -> None:
         item = self.getPlotItem()
         self._mark_label_y = (best_y, stop_y)
+        self._other_marks: dict[pg.InfiniteLine, float] = {}  # line -> its label's height
         self.best_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(BEST_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
                                          label="best", labelOpts={"position": best_y, "color": BEST_COLOR,
                                                                   "anchors": [(0, 0.5), (0, 0.5)]})
@@ -187,6 +200,21 @@ class EpochPlot(MeteredPlotWidget):
             line.setZValue(5)
             line.hide()
             item.addItem(line, ignoreBounds=True)
+
+    def add_mark(self, line: pg.InfiniteLine) -> None:
+        """Show a labelled vertical ``line`` of another kind (a finding's epoch): like the best and
+        stop marks, its label moves along the line off the legend."""
+        self._other_marks[line] = line.label.orthoPos
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self._legend_timer.start()
+
+    def remove_mark(self, line: pg.InfiniteLine) -> None:
+        self._other_marks.pop(line, None)
+        self.getPlotItem().removeItem(line)
+
+    def mark_changed(self) -> None:
+        """A mark's label or the legend's entries changed: place the legend and the labels again."""
+        self._legend_timer.start()
 
     def set_best_epoch(self, epoch: int | None) -> None:
         """Mark the epoch with the lowest validation loss (None hides the mark)."""
@@ -346,7 +374,8 @@ class GradNormPlot(EpochPlot):
     """Mean L2 norm of each layer's gradient per epoch (before clipping), one curve per layer."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__("gradNormPlot", "Gradient norm per layer", "‖∇‖₂", parent, y_from_zero=True)
+        super().__init__("gradNormPlot", "Gradient norm per layer", "‖∇‖₂", parent, y_from_zero=True,
+                         short_title="Gradient norms")
         self.setToolTip("For each layer, the L2 norm of its parameter gradient (weights and biases together), "
                         "averaged over the epoch's mini-batches, before clipping.\nNorms shrinking towards the "
                         "input layers mean vanishing gradients; sudden spikes mean exploding ones (try clipping).")

@@ -2,13 +2,16 @@
 
 :class:`GhostCurves` keeps a copy of a finished (or stopped) run's loss and accuracy columns
 when a new run starts, and draws them as thin dashed lines in the loss and accuracy plots.  The
-"Previous run" check box shows or hides them; they are never part of the current history.
+"Previous run" check box, whose icon is their line style (:func:`dashed_key`), shows or hides
+them; they are never part of the current history.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 
 from ...history import History
 from ..qt.style import TRAIN_COLOR, VAL_COLOR
@@ -68,3 +71,18 @@ class GhostCurves:
                 else:
                     curve.setData([], [])
                 curve.setVisible(self.visible)
+
+
+def dashed_key(width: int = 18, height: int = 12) -> QIcon:
+    """The previous run's line style as a small key (train and validation colours, dashed), for
+    the check box that shows those curves: it says what the dashed lines are without a legend row."""
+    pixmap = QPixmap(width, height)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    for y, colour in ((height // 3, TRAIN_COLOR), (2 * height // 3, VAL_COLOR)):
+        pen = pg.mkPen(colour, width=1.5)
+        pen.setDashPattern([3, 2])  # in pen widths: short dashes, several in the key's width
+        painter.setPen(pen)
+        painter.drawLine(1, y, width - 1, y)
+    painter.end()
+    return QIcon(pixmap)

@@ -92,7 +92,7 @@ class LossView(QWidget):
         self.smoothingSlider.setObjectName("smoothingSlider")
         self.smoothingSlider.setRange(0, SMOOTHING_STEPS - 1)
         self.smoothingSlider.setValue(round(DEFAULT_SMOOTHING * SMOOTHING_STEPS))
-        self.smoothingSlider.setMinimumWidth(90)
+        self.smoothingSlider.setMinimumWidth(52)
         self.smoothingSlider.setMaximumWidth(180)
         tip = ("Debiased exponential moving average of the loss curves (as TensorBoard draws them):\n"
                "  m[t] = f · m[t−1] + (1 − f) · x[t], m[0] = 0, shown as m[t] / (1 − fᵗ)\n"
@@ -102,7 +102,7 @@ class LossView(QWidget):
         self.smoothingLabel = QLabel(self.controls)
         self.smoothingLabel.setToolTip(tip)
         self.smoothingLabel.setMinimumWidth(
-            self.smoothingLabel.fontMetrics().horizontalAdvance("Loss smoothing 0.99"))
+            self.smoothingLabel.fontMetrics().horizontalAdvance("Smoothing 0.99"))
         self.logScaleCheck = QCheckBox("Log scale", self.controls)
         self.logScaleCheck.setObjectName("logScaleCheck")
         self.logScaleCheck.setToolTip("Plot the loss on a logarithmic axis: late, small improvements stay visible.")
@@ -110,7 +110,7 @@ class LossView(QWidget):
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(self.smoothingLabel)
         row.addWidget(self.smoothingSlider)
-        row.addSpacing(12)
+        row.addSpacing(8)
         row.addWidget(self.logScaleCheck)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -129,6 +129,6 @@ class LossView(QWidget):
 
     def _on_smoothing(self, value: int) -> None:
         factor = value / SMOOTHING_STEPS
-        self.smoothingLabel.setText(f"Loss smoothing {factor:.2f}")
+        self.smoothingLabel.setText(f"Smoothing {factor:.2f}")  # of the loss: the tooltip says
         self.plot.set_smoothing(factor)
         self.smoothingChanged.emit(factor)

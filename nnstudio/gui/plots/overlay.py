@@ -5,7 +5,7 @@ emptiest corner.  Both stay inside the plot's view box, never over an axis or it
 cursor near the right edge and above it near the bottom, so it is never cut off.
 :func:`free_corner` picks the corner of the view box whose legend-sized rectangle covers the
 fewest curve points (a marker's label under the legend is then moved along its line, see
-:func:`label_position_off`).
+:func:`label_position_clear`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ READOUT_GAP_PX = 12  # between the cursor and the readout box
 EDGE_PX = 4  # the box keeps this far from the view's edges
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 LEGEND_MARGIN_PX = 6
+SEGMENT_STEP_PX = 3.0  # a curve's segments are sampled this often when the legend's corner is chosen
+DENSE_CURVE_POINTS = 2000  # from this many points on, a curve's own points are close enough
+MAX_SAMPLES = 20000  # samples along one curve at most
 
 
 def readout_top_left(cursor: QPointF, size: tuple[float, float], view: QRectF) -> QPointF:
@@ -129,18 +132,40 @@ def scene_points(box: pg.ViewBox, curves: Iterable[pg.PlotDataItem]) -> list[np.
         sx = rect.left() + (np.asarray(x, float) - x0) / (x1 - x0) * rect.width()
         sy = rect.bottom() - (np.asarray(y, float) - y0) / (y1 - y0) * rect.height()
         keep = np.isfinite(sx) & np.isfinite(sy)
-        out.append(np.c_[sx[keep], sy[keep]])
+        out.append(along_lines(np.c_[sx[keep], sy[keep]]))
     return out
 
 
-def label_position_off(label: QRectF, legend: QRectF, view: QRectF, legend_at_bottom: bool) -> float:
-    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear ``legend``:
-    just above a legend at the bottom, just below one at the top."""
-    gap = 4
-    if legend_at_bottom:
-        y = legend.top() - gap - label.height() / 2
+def along_lines(points: np.ndarray, step: float = SEGMENT_STEP_PX) -> np.ndarray:
+    """The (n, 2) polyline with points every ``step`` pixels along its segments as well, so that
+    a legend over a long segment between two far-apart points is seen to cover the curve (a
+    polyline of many points, whose segments are short already, is returned as it is)."""
+    if len(points) < 2 or len(points) > DENSE_CURVE_POINTS:
+        return points
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    if length[-1] <= step:
+        return points
+    # a diverging run's points lie far outside the view: at most MAX_SAMPLES samples, however long
+    at = np.linspace(0.0, length[-1], int(min(np.ceil(length[-1] / step) + 1, MAX_SAMPLES)))
+    return np.c_[np.interp(at, length, points[:, 0]), np.interp(at, length, points[:, 1])]
+
+
+def label_position_clear(label: QRectF, taken: Sequence[QRectF], view: QRectF, legend_at_bottom: bool) -> float:
+    """Where (0 bottom .. 1 top of ``view``) a vertical line's label goes to clear the ``taken``
+    rectangles (the legend first, then labels already placed): the nearest spot past the legend,
+    away from it (above a legend at the bottom, below one at the top) that covers none of them;
+    just past the legend when there is no such spot."""
+    gap, half, legend = 4, label.height() / 2, taken[0]
+    first = legend.top() - gap - half if legend_at_bottom else legend.bottom() + gap + half
+    step = -2.0 if legend_at_bottom else 2.0
+    y = first
+    while view.top() + half <= y <= view.bottom() - half:
+        moved = QRectF(label.left(), y - half - 1, label.width(), label.height() + 2)  # 1 px clear
+        if not any(moved.intersects(other) for other in taken):
+            break
+        y += step
     else:
-        y = legend.bottom() + gap + label.height() / 2
+        y = first
     return float(np.clip((view.bottom() - y) / max(view.height(), 1.0), 0.05, 0.95))
 
 

@@ -1,4 +1,5 @@
-"""Plot titles that fit: elided to the width over the view box (the full meaning is in the tooltip)."""
+"""Plot titles that fit: the longest of a plot's titles that fits, or elided to the width over the
+view box (the full meaning is in the tooltip)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ def fit_title(item: pg.PlotItem, title: str, width: float, font: QFont, margin: 
     text = QFontMetrics(font).elidedText(title, Qt.TextElideMode.ElideRight, max(int(room), least))
     if text != shown_title(item):
         item.setTitle(text, color=TEXT_COLOR, size=f"{TITLE_POINT_SIZE}pt")
+
+
+def fit_first_title(item: pg.PlotItem, titles: list[str] | tuple[str, ...], width: float, font: QFont,
+                    margin: int, least: int = 40) -> None:
+    """Show the first of ``titles`` (longest first) that fits over ``item`` whole (see
+    :func:`fit_title` for the room); when none does, the last one elided."""
+    axis = item.getAxis("left")
+    room = width - (axis.width() if axis.isVisible() else 0) - 2 * margin
+    metrics = QFontMetrics(font)
+    fits = [t for t in titles if metrics.horizontalAdvance(t) <= room]
+    fit_title(item, fits[0] if fits else titles[-1], width, font, margin, least)

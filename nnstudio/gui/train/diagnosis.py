@@ -309,6 +309,9 @@ class DiagnosisPanel(QWidget):
         set_severity(self.headline, severity)
 
 
+LABEL_FILL = (255, 255, 255, 200)  # a finding's label stays readable where it crosses a curve
+
+
 class FindingMarkers:
     """Vertical lines on an epoch plot where the current warnings and errors began, labelled."""
 
@@ -322,21 +325,23 @@ class FindingMarkers:
             if f.severity != "info":
                 wanted.setdefault(f.epoch, []).append(f)
         for epoch in [e for e in self.lines if e not in wanted]:
-            self.plot.getPlotItem().removeItem(self.lines.pop(epoch))
+            self.plot.remove_mark(self.lines.pop(epoch))
         for epoch, found in wanted.items():
             color = ERROR_TEXT if any(f.severity == "error" for f in found) else WARNING_TEXT
             text = ", ".join(TITLES[f.code].lower() for f in found)
             line = self.lines.get(epoch)
             if line is None:
                 line = pg.InfiniteLine(epoch, angle=90, pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DotLine),
-                                       label=text, labelOpts={"position": 0.92, "color": color,
+                                       label=text, labelOpts={"position": 0.92, "color": color, "fill": LABEL_FILL,
                                                               "anchors": [(0, 0.5), (0, 0.5)]})
                 line.setZValue(4)
-                self.plot.getPlotItem().addItem(line, ignoreBounds=True)
+                self.plot.add_mark(line)  # its label kept off the legend
                 self.lines[epoch] = line
             line.setPen(pg.mkPen(color, width=1.2, style=Qt.PenStyle.DotLine))
             line.label.setText(text)
             line.setToolTip("\n".join(f.message for f in found))
+        if wanted:
+            self.plot.mark_changed()
 
     def clear(self) -> None:
         self.set(())

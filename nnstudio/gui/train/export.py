@@ -1,5 +1,5 @@
-"""Export from the training panel: a plot as PNG, the per-epoch history as CSV, the trained model as
-``.npz`` or ONNX (each atomically)."""
+"""Export from the training panel: a plot as PNG (through the plots' own Export PNG dialog, 2× by
+default), the per-epoch history as CSV, the trained model as ``.npz`` or ONNX (each atomically)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 from ...files import FileFormatError, atomic_write_text, save_model
 from ...history import History
 from ...model import TrainedModel
-from ..plots.base import save_widget_png
+from ..plots.base import DEFAULT_PNG_SCALE, export_png_dialog, save_widget_png
 
 
 def export_plot(widget: QWidget, path: str | Path) -> None:
-    """Save ``widget`` as it looks now as PNG, atomically."""
-    save_widget_png(widget, path)
+    """Save ``widget`` as it looks now as PNG at the plots' default scale (2×), atomically."""
+    save_widget_png(widget, path, DEFAULT_PNG_SCALE)
 
 
 def export_history(history: History, path: str | Path) -> None:
@@ -25,15 +25,12 @@ def export_history(history: History, path: str | Path) -> None:
 
 
 def plot_dialog(parent: QWidget, exportable: dict[str, QWidget]) -> str | None:
-    """Ask which plot to save and where, and save it; the path written, or None."""
+    """Ask which plot to save, then its size and file as every plot's Export PNG does
+    (:func:`~nnstudio.gui.plots.base.export_png_dialog`); the path written, or None."""
     name, ok = QInputDialog.getItem(parent, "Export Plot", "Plot to save as PNG:", list(exportable), 0, False)
     if not ok:
         return None
-    default = name.lower().replace(" ", "_") + ".png"
-    path, _ = QFileDialog.getSaveFileName(parent, "Export Plot as PNG", default, "PNG images (*.png)")
-    if not path:
-        return None
-    return path if _write(parent, lambda: export_plot(exportable[name], path), path) else None
+    return export_png_dialog(parent, exportable[name], name.lower().replace(" ", "_"))
 
 
 def history_dialog(parent: QWidget, history: History) -> str | None:

@@ -22,7 +22,7 @@ class SharpnessPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.sharpnessCheck = QCheckBox("Measure the sharpness every", self)
+        self.sharpnessCheck = QCheckBox("Measure every", self)
         self.sharpnessCheck.setObjectName("sharpnessCheck")
         self.sharpnessCheck.setToolTip(SHARPNESS_TIP)
         self.sharpnessEverySpin = QSpinBox(self)

@@ -22,12 +22,13 @@ from ..plots.boundary import BoundaryReplay, BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
 from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
-from ..plots.ghost import GhostCurves
+from ..plots.ghost import GhostCurves, dashed_key
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView
 from ..qt.refresh import RefreshScheduler
 from ..widgets.build import named_splitter
 from ..widgets.log_view import LogView
+from ..widgets.side_tabs import use_side_tabs
 from .diagnosis import DiagnosisPanel
 from .sharpness_page import SharpnessPage
 from .worker import RunInfo, RunResult
@@ -61,6 +62,9 @@ class CurvesGrid(QWidget):
         self.ghostCheck = QCheckBox("Previous run", self.lossView.controls)
         self.ghostCheck.setObjectName("ghostCheck")
         self.ghostCheck.setChecked(True)
+        key = dashed_key()  # the key to the dashed lines, in place of a legend row
+        self.ghostCheck.setIcon(key)
+        self.ghostCheck.setIconSize(key.availableSizes()[0])
         self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
                                    "your change did without leaving this tab.")
         self.ghostCheck.toggled.connect(self.ghosts.set_visible)
@@ -115,6 +119,8 @@ class InsideTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("insideTabs")
+        # six names, each whole, in a pane about 370 px wide at 1280 x 800; the doctor's count fits
+        use_side_tabs(self).reserve("Diagnosis (9)")
         self.user_chose_page = False
         self.histogramView = HistogramView(parent=self)
         self.boundaryView = BoundaryView(self)
@@ -152,9 +158,6 @@ class InsideTabs(QTabWidget):
         self.sharpnessPlot = self.sharpnessPage.sharpnessPlot
         self.addTab(self.sharpnessPage, "Sharpness")
         self.addTab(self.diagnosisPanel, "Diagnosis")
-        # six pages in a narrow pane: every tab stays visible (text elided) rather than scrolled away
-        self.setUsesScrollButtons(False)
-        self.setElideMode(Qt.TextElideMode.ElideRight)
         self.setTabToolTip(HISTOGRAMS_PAGE, "Per-layer histograms of weights, biases, gradients and activations, "
                                             "with an epoch slider to replay the run")
         self.setTabToolTip(BOUNDARY_PAGE, "The decision boundary over the input plane (2-D data sets)")

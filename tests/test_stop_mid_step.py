@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-import nnstudio.engine.network as network_module
+import nnstudio.engine.scratch as scratch_module  # workspaces take their matrix product from it
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig
 from nnstudio.data import load_split
 from nnstudio.engine import STOP_USER, Network, Trainer
@@ -27,7 +27,7 @@ class _Products:
 
     def __init__(self, monkeypatch):
         self.count = 0
-        original = network_module.product_for
+        original = scratch_module.product_for
 
         def product_for(rows):
             product = original(rows)
@@ -37,7 +37,7 @@ class _Products:
                 return product(*args, **kwargs)
             return counted
 
-        monkeypatch.setattr(network_module, "product_for", product_for)
+        monkeypatch.setattr(scratch_module, "product_for", product_for)
 
 
 @pytest.mark.parametrize("check", range(1, CHECKS_PER_STEP),

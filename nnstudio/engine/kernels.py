@@ -31,8 +31,9 @@ def dropout(scratch, rng: np.random.Generator) -> np.ndarray:
     A unit is kept when a raw 32-bit word from ``rng`` is below ``round((1 − p)·2³²)``:
     probability 1 − p to within 2⁻³², at half the cost of float uniforms.
     """
-    mask = scratch.mask
-    np.less(random_words(rng, mask.shape), scratch.threshold, out=scratch.keep)
+    mask, n = scratch.mask, scratch.keep_words.size
+    words = rng.bit_generator.random_raw(scratch.raw_words).view(np.uint32)  # as random_words(rng, mask.shape)
+    np.less(words if len(words) == n else words[:n], scratch.threshold, out=scratch.keep_words)
     np.copyto(mask, scratch.keep)  # then scaled: faster than multiplying booleans by a float
     mask *= scratch.scale_kept
     scratch.used_mask = mask

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .activations import Activation
-from .kernels import keep_threshold
+from .kernels import keep_threshold, product_for
 
 
 @dataclass
@@ -67,8 +67,9 @@ class Scratch:
     (None when it applied none).
     """
 
-    __slots__ = ("z", "delta", "dropped", "mask", "keep", "threshold", "scale_kept", "xc", "tmp", "mean", "inv_std",
-                 "scale", "shift", "slope", "x", "used_mask", "batch_stats")
+    __slots__ = ("z", "delta", "dropped", "mask", "keep", "keep_words", "raw_words", "threshold", "scale_kept", "xc",
+                 "tmp", "mean", "inv_std", "scale", "shift", "slope", "x", "used_mask", "batch_stats", "drops",
+                 "normalizes", "forward", "grad")
 
     def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -79,8 +80,14 @@ class Scratch:
         self.mask = np.empty(shape, dtype) if dropout else None
         self.keep = np.empty(shape, bool) if dropout else None
         self.threshold = keep_threshold(1.0 - layer.dropout_rate)  # a word below it keeps the unit
+        # the mask's 32-bit words come from (size + 1) // 2 raw 64-bit outputs; an odd size drops the last word
+        self.raw_words = (n * layer.units + 1) >> 1
+        self.keep_words = self.keep.reshape(-1) if dropout else None  # ``keep`` as a vector, one word per unit
         self.scale_kept = 1.0 / (1.0 - layer.dropout_rate) if dropout else 1.0  # inverted dropout's factor
         bn = layer.batch_norm
+        # fixed per layer and batch size, read by every pass (cheaper than the layer's properties)
+        self.drops, self.normalizes = dropout, bn
+        self.forward, self.grad = layer.activation.forward, layer.activation.grad
         self.xc = np.empty(shape, dtype) if bn else None
         self.tmp = np.empty(shape, dtype) if bn else None
         self.mean, self.inv_std, self.scale, self.shift, self.slope = (
@@ -94,10 +101,12 @@ class Workspace:
     """Scratch for every layer at one batch size, and the batch-norm statistics its last
     training pass staged (``staged``, laid out as the network's buffer vector)."""
 
-    __slots__ = ("layers", "ones", "inv_n", "staged", "spare")
+    __slots__ = ("layers", "pairs", "product", "ones", "inv_n", "staged", "spare")
 
     def __init__(self, n: int, layers: Sequence[Layer], dtype: np.dtype, n_buffers: int):
         self.layers = [Scratch(n, layer, dtype) for layer in layers]
+        self.pairs = tuple(zip(layers, self.layers))  # (layer, its scratch), input layer first
+        self.product = product_for(n)
         self.ones = np.ones(n, dtype)  # bias gradient = ones @ delta (BLAS beats a column sum)
         self.inv_n = np.full(n, 1.0 / n, dtype)  # column means = inv_n @ z
         self.staged = np.zeros(n_buffers, dtype)

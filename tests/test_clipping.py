@@ -47,6 +47,17 @@ def test_global_norm_rescales_all_tensors_together_keeping_the_direction():
     np.testing.assert_allclose(flat, [0.6, 0, 0, 0, 0.8, 0])
 
 
+def test_global_norm_returns_the_squared_norm_it_measured_only_when_it_left_the_gradient_alone():
+    """The trainer takes the returned value as the clipped gradient's squared norm: it must be exact."""
+    rng = np.random.default_rng(3)
+    flat = rng.standard_normal(1000).astype(np.float32)
+    square = clip_gradients("global_norm", flat, [flat], 1e6)
+    assert square == flat @ flat  # the very dot product, bit for bit
+    assert clip_gradients("global_norm", flat, [flat], 1.0) is None  # rescaled: the caller measures again
+    for other in ("none", "value", "norm"):
+        assert clip_gradients(other, flat, [flat], 0.5) is None
+
+
 def test_per_tensor_and_global_norm_differ():
     a, ta = _gradients()
     b, tb = _gradients()

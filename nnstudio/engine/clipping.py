@@ -8,6 +8,10 @@
 
 ``norm`` is the article's ``clip_by_norm`` (per tensor); most frameworks mean
 ``global_norm`` when they say "clip by norm".
+
+Each function clips in place and returns the squared L2 norm of the whole gradient afterwards
+when it measured it on the way (``global_norm`` leaving the gradient unchanged), else None: the
+trainer's record of the clipped norm then needs no second pass over the gradient.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 
 from ..registry import Registry
 
-ClipFn = Callable[[np.ndarray, Sequence[np.ndarray], float], None]
+ClipFn = Callable[[np.ndarray, Sequence[np.ndarray], float], "np.floating | None"]
 CLIP_TYPES: Registry[ClipFn] = Registry("clip type")
 
 
@@ -42,10 +46,13 @@ def clip_by_norm(flat_grad: np.ndarray, tensors: Sequence[np.ndarray], threshold
 
 
 @CLIP_TYPES("global_norm")
-def clip_by_global_norm(flat_grad: np.ndarray, tensors, threshold: float) -> None:
-    norm = float(np.sqrt(flat_grad @ flat_grad))
+def clip_by_global_norm(flat_grad: np.ndarray, tensors, threshold: float):
+    square = flat_grad @ flat_grad
+    norm = float(np.sqrt(square))
     if norm > threshold:
         flat_grad *= threshold / norm
+        return None
+    return square  # unchanged: the squared norm after clipping too
 
 
 CLIP_HELP = {
@@ -56,6 +63,7 @@ CLIP_HELP = {
 }
 
 
-def clip_gradients(clip_type: str, flat_grad: np.ndarray, tensors: Sequence[np.ndarray], threshold: float) -> None:
-    """Clip in place.  ``tensors`` are views of ``flat_grad``, one per parameter."""
-    CLIP_TYPES[clip_type](flat_grad, tensors, threshold)
+def clip_gradients(clip_type: str, flat_grad: np.ndarray, tensors: Sequence[np.ndarray], threshold: float):
+    """Clip in place.  ``tensors`` are views of ``flat_grad``, one per parameter.  Returns the
+    squared norm of the clipped gradient when the clip measured it, else None."""
+    return CLIP_TYPES[clip_type](flat_grad, tensors, threshold)

@@ -261,8 +261,9 @@ class Trainer:
         labels = self.split.y_train
         if self._X_shuffled is not None:
             order = self._shuffle_rng.permutation(n)
-            X = np.take(X, order, axis=0, out=self._X_shuffled)
-            Y = np.take(Y, order, axis=0, out=self._Y_shuffled)
+            # mode="clip": a permutation is in range, and the default mode gathers into a temporary first
+            X = np.take(X, order, axis=0, out=self._X_shuffled, mode="clip")
+            Y = np.take(Y, order, axis=0, out=self._Y_shuffled, mode="clip")
             if self._running and self.classification:
                 labels = np.take(labels, order)
         outputs = self._metrics_buffer(mid_epoch=False)
@@ -300,8 +301,8 @@ class Trainer:
             before = math.sqrt(float(norms @ norms))
             after = before
             if clip is not None:
-                clip(grad, grads, cfg.grad_clip)
-                after = math.sqrt(float(grad @ grad))
+                square = clip(grad, grads, cfg.grad_clip)  # the squared norm after clipping, when it measured it
+                after = math.sqrt(float(grad @ grad if square is None else square))
                 clipped += after < before * (1 - 1e-6)
             before_sum += before
             after_sum += after

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nnstudio.config import LayerConfig
-from nnstudio.engine import Network, make_optimizer
+from nnstudio.engine import ACTIVATIONS, Network, make_optimizer
+from nnstudio.engine.activations import forward_for
 from nnstudio.engine.batchnorm import fold as fold_batch_norm
 from nnstudio.engine.kernels import keep_threshold, random_words
 
@@ -136,3 +137,27 @@ def test_batch_norm_bias_gets_no_gradient_in_training_and_the_running_mean_still
     np.testing.assert_allclose(layer.running_mean, 0.9 * mean0 + 0.1 * z.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(layer.running_var, 0.9 * var0 + 0.1 * z.var(axis=0), rtol=1e-12)
     assert grad is net.flat_grad
+
+
+@pytest.mark.parametrize("rows, units", [(64, 64), (7, 3), (1, 5)])
+def test_dropout_masks_are_the_words_random_words_draws(rows, units):
+    """The training pass compares the generator's raw words in place; the units it keeps are
+    exactly those random_words (the reference helper) puts below the threshold, odd sizes too."""
+    rate = 0.3
+    net = Network(4, (LayerConfig(units, "linear", dropout_rate=rate),), 2, rng=np.random.default_rng(0),
+                  dtype="float64")
+    net.forward(np.ones((rows, 4)), training=True, rng=np.random.Generator(np.random.SFC64(9)))
+    expected = random_words(np.random.Generator(np.random.SFC64(9)), (rows, units)) < keep_threshold(1 - rate)
+    mask = net.layers[0].mask
+    np.testing.assert_array_equal(mask > 0, expected)
+    assert np.all(mask[expected] == 1 / (1 - rate))
+    np.testing.assert_array_equal(net.layers[1].x, net.layers[0].a * mask)  # the next layer sees the inverted dropout
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS.names()))
+def test_a_forward_bound_to_a_shape_computes_the_activation(name):
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal((6, 5)).astype(np.float32)
+    z[0, :3] = (-0.0, 0.0, np.nan)
+    bound = forward_for(ACTIVATIONS[name], z.shape, z.dtype)
+    np.testing.assert_array_equal(bound(z, np.empty_like(z)), ACTIVATIONS[name].forward(z, np.empty_like(z)))

@@ -80,6 +80,15 @@ def _relu_grad(a, g):
     return g
 
 
+def forward_for(activation: "Activation", shape: tuple[int, ...], dtype) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``activation.forward`` for arrays of ``shape`` only, with what it looks up per call bound
+    once (relu: its array of zeros).  The same arithmetic, for a pass's scratch arrays."""
+    if activation.forward is _relu:
+        zeros = _zeros(tuple(shape), np.dtype(dtype).str)
+        return lambda z, out: np.maximum(z, zeros, out=out)
+    return activation.forward
+
+
 def _leaky_relu(z, out):
     return np.maximum(z, LEAKY_SLOPE * z, out=out)  # for a slope below 1 this is the leaky relu
 

@@ -161,3 +161,30 @@ def test_a_forward_bound_to_a_shape_computes_the_activation(name):
     z[0, :3] = (-0.0, 0.0, np.nan)
     bound = forward_for(ACTIVATIONS[name], z.shape, z.dtype)
     np.testing.assert_array_equal(bound(z, np.empty_like(z)), ACTIVATIONS[name].forward(z, np.empty_like(z)))
+
+
+def test_a_relu_layers_dropout_mask_carries_its_derivative_and_the_gradient_is_the_plain_formula():
+    """Relu with dropout: the backward pass applies one factor, the dropout mask times relu's
+    derivative; the gradient equals the textbook chain (mask, then relu's derivative), and
+    ``layer.mask`` is still the dropout mask alone (it drops about the configured share)."""
+    rate, rows = 0.25, 400
+    net = Network(6, (LayerConfig(40, "relu", dropout_rate=rate),), 3, rng=np.random.default_rng(5), dtype="float64")
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((rows, 6)), np.eye(3)[rng.integers(0, 3, rows)]
+    net.gradient(X, Y, np.random.Generator(np.random.SFC64(11)))
+    hidden, out = net.layers
+    mask, a = hidden.mask, hidden.a
+    assert set(np.unique(mask)) == {0.0, 1 / (1 - rate)}
+    assert np.mean(mask == 0) == pytest.approx(rate, abs=0.02)  # relu's zeros are not in it
+    assert np.mean((a > 0) & (mask > 0)) < np.mean(mask > 0) - 0.1  # while relu zeroes many kept units
+    dropped = a * mask
+    z = dropped @ out.W + out.b
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    dz = (p - Y) / rows
+    dz1 = (dz @ out.W.T) * mask * (a > 0)
+    np.testing.assert_allclose(out.gW, dropped.T @ dz, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(hidden.gW, X.T @ dz1, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(hidden.gb, dz1.sum(axis=0), rtol=1e-12, atol=1e-15)
+    net.forward(X)  # an evaluation pass drops nothing: no mask
+    assert hidden.mask is None

@@ -80,6 +80,9 @@ def _relu_grad(a, g):
     return g
 
 
+relu_forward = _relu  # (the dropout mask of a relu layer carries relu's derivative: see .scratch)
+
+
 def forward_for(activation: "Activation", shape: tuple[int, ...], dtype) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """``activation.forward`` for arrays of ``shape`` only, with what it looks up per call bound
     once (relu: its array of zeros).  The same arithmetic, for a pass's scratch arrays."""

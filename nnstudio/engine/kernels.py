@@ -30,11 +30,29 @@ def dropout(scratch, rng: np.random.Generator) -> np.ndarray:
 
     A unit is kept when a raw 32-bit word from ``rng`` is below ``round((1 − p)·2³²)``:
     probability 1 − p to within 2⁻³², at half the cost of float uniforms.
+
+    For a relu layer (``scratch.mask_has_grad``) the mask applied is also 0 where relu's output
+    is not positive: the output is 0 there anyway, so the dropped activations are the same, and
+    the mask is then the whole derivative the backward pass needs (two boolean passes here save
+    relu's derivative, a boolean temporary and a mixed-type product, there).
     """
     mask, n = scratch.mask, scratch.keep_words.size
     words = rng.bit_generator.random_raw(scratch.raw_words).view(np.uint32)  # as random_words(rng, mask.shape)
     np.less(words if len(words) == n else words[:n], scratch.threshold, out=scratch.keep_words)
-    np.copyto(mask, scratch.keep)  # then scaled: faster than multiplying booleans by a float
+    kept = scratch.keep
+    if scratch.mask_has_grad:  # relu: kept and active, so the backward pass needs only this mask
+        kept = np.logical_and(kept, np.greater(scratch.z, 0, out=scratch.active), out=scratch.active)
+    np.copyto(mask, kept)  # then scaled: faster than multiplying booleans by a float
     mask *= scratch.scale_kept
     scratch.used_mask = mask
     return np.multiply(scratch.z, mask, out=scratch.dropped)
+
+
+def through_activation(scratch, da: np.ndarray) -> np.ndarray:
+    """The gradient at a hidden layer's pre-activation (in place of ``da``) from the gradient
+    ``da`` at its output: through the dropout mask of the pass, if any, and the activation's
+    derivative, unless the mask already carries it (relu)."""
+    if scratch.used_mask is None:
+        return scratch.grad(scratch.z, da)
+    da *= scratch.used_mask
+    return da if scratch.mask_has_grad else scratch.grad(scratch.z, da)

@@ -34,7 +34,7 @@ from .activations import ACTIVATIONS
 from .initializers import INITIALIZERS
 from . import batchnorm
 from .batchnorm import BN_EPS, BN_MOMENTUM  # noqa: F401 (re-exported: their old home)
-from .kernels import dropout
+from .kernels import dropout, through_activation
 from .losses import FUSED_OUTPUT_GRADIENTS, LOSSES
 from .targets import decode_classes, encode_targets  # noqa: F401 (re-exported: their old home)
 from .scratch import Layer as _Layer, Workspace as _Workspace
@@ -269,7 +269,7 @@ class Network:
             else:
                 scratch.used_mask = None
             # the last pass, for readers of the layers (histograms, exports)
-            layer.x, layer.a, layer.mask = scratch.x, scratch.z, scratch.used_mask
+            layer.x, layer.a, layer.scratch = scratch.x, scratch.z, scratch
             if stop is not None and stop():
                 raise StepAbandoned
         if training and self.buffers_flat.size:
@@ -331,9 +331,7 @@ class Network:
                 break
             below, s = pairs[i - 1]
             da = product(dz, layer.W.T, out=s.delta)
-            if s.used_mask is not None:
-                da *= s.used_mask
-            dz = s.grad(s.z, da)
+            dz = through_activation(s, da)
             if s.normalizes:
                 batchnorm.backward(below, s, dz, ones)
         if self.l1 or self.l2:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .activations import Activation, forward_for
+from .activations import Activation, forward_for, relu_forward
 from .kernels import keep_threshold, product_for
 
 
@@ -38,11 +38,20 @@ class Layer:
     # caches from the last forward pass (views into the workspace of that batch size)
     x: np.ndarray | None = None       # input, (n, fan_in)
     a: np.ndarray | None = None       # activation before dropout, (n, units)
-    mask: np.ndarray | None = None    # dropout mask scaled by 1 / (1 - p), or None
+    scratch: "Scratch | None" = None  # the scratch arrays of the last pass
 
     @property
     def batch_norm(self) -> bool:
         return self.gamma is not None
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The last pass's dropout mask, a new array: 1 / (1 − p) for kept units, 0 for dropped
+        ones (None when the pass dropped nothing)."""
+        s = self.scratch
+        if s is None or s.used_mask is None:
+            return None
+        return s.keep.astype(s.mask.dtype) * s.mask.dtype.type(s.scale_kept)
 
     @property
     def units(self) -> int:
@@ -63,13 +72,15 @@ class Scratch:
     normalization (:mod:`.batchnorm`) keeps the centred pre-activation ``xc``, a spare ``tmp``
     of the same shape, and per-unit vectors: the batch ``mean``, ``inv_std`` = 1/√(var + eps),
     the column ``scale`` gamma · inv_std and two for its backward pass (``shift``, ``slope``).
-    ``x`` is the layer's input in the last pass and ``used_mask`` the dropout mask it applied
-    (None when it applied none).
+    ``x`` is the layer's input in the last pass and ``used_mask`` the factor its backward pass
+    applies for dropout (None when it dropped nothing): the dropout mask, and for a relu layer
+    the mask times relu's derivative (``active``: kept units with a positive output), so that
+    the backward pass needs no separate relu derivative (``mask_has_grad``).
     """
 
     __slots__ = ("z", "delta", "dropped", "mask", "keep", "keep_words", "raw_words", "threshold", "scale_kept", "xc",
                  "tmp", "mean", "inv_std", "scale", "shift", "slope", "x", "used_mask", "batch_stats", "drops",
-                 "normalizes", "forward", "grad")
+                 "normalizes", "forward", "grad", "active", "mask_has_grad")
 
     def __init__(self, n: int, layer: Layer, dtype: np.dtype):
         shape = (n, layer.units)
@@ -89,6 +100,9 @@ class Scratch:
         # fixed per layer and batch size, read by every pass (cheaper than the layer's properties)
         self.drops, self.normalizes = dropout, bn
         self.forward, self.grad = forward_for(layer.activation, shape, dtype), layer.activation.grad
+        # relu's derivative is 1 exactly where its output is positive: folded into the dropout mask
+        self.mask_has_grad = dropout and layer.activation.forward is relu_forward
+        self.active = np.empty(shape, bool) if self.mask_has_grad else None
         self.xc = np.empty(shape, dtype) if bn else None
         self.tmp = np.empty(shape, dtype) if bn else None
         self.mean, self.inv_std, self.scale, self.shift, self.slope = (

@@ -154,10 +154,11 @@ def test_dropout_masks_are_the_words_random_words_draws(rows, units):
     np.testing.assert_array_equal(net.layers[1].x, net.layers[0].a * mask)  # the next layer sees the inverted dropout
 
 
+@pytest.mark.parametrize("shape", [(6, 5), (300, 4)])  # softmax's row max: a reduction, column maxima
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS.names()))
-def test_a_forward_bound_to_a_shape_computes_the_activation(name):
+def test_a_forward_bound_to_a_shape_computes_the_activation(name, shape):
     rng = np.random.default_rng(2)
-    z = rng.standard_normal((6, 5)).astype(np.float32)
+    z = rng.standard_normal(shape).astype(np.float32)
     z[0, :3] = (-0.0, 0.0, np.nan)
     bound = forward_for(ACTIVATIONS[name], z.shape, z.dtype)
     np.testing.assert_array_equal(bound(z, np.empty_like(z)), ACTIVATIONS[name].forward(z, np.empty_like(z)))

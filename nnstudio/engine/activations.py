@@ -85,10 +85,22 @@ relu_forward = _relu  # (the dropout mask of a relu layer carries relu's derivat
 
 def forward_for(activation: "Activation", shape: tuple[int, ...], dtype) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """``activation.forward`` for arrays of ``shape`` only, with what it looks up per call bound
-    once (relu: its array of zeros).  The same arithmetic, for a pass's scratch arrays."""
+    once (relu: its array of zeros; softmax: its ones vector and row-max method).  The same
+    arithmetic, for a pass's scratch arrays."""
+    dtype = np.dtype(dtype).str
     if activation.forward is _relu:
-        zeros = _zeros(tuple(shape), np.dtype(dtype).str)
+        zeros = _zeros(tuple(shape), dtype)
         return lambda z, out: np.maximum(z, zeros, out=out)
+    if activation.forward is softmax and len(shape) == 2:
+        ones = _ones(shape[1], dtype)
+        row_max = _row_max if shape[0] >= 256 and shape[1] <= 32 else lambda z: z.max(axis=1, keepdims=True)
+
+        def bound_softmax(z, out):
+            out = np.subtract(z, row_max(z), out=out)
+            np.exp(out, out=out)
+            out /= np.dot(out, ones)[:, None]
+            return out
+        return bound_softmax
     return activation.forward
 
 
@@ -151,7 +163,7 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out = np.subtract(z, _row_max(z), out=out)
     np.exp(out, out=out)
     # row sums as a matrix-vector product: BLAS beats a reduction over short rows
-    out /= (out @ _ones(out.shape[1], out.dtype.str))[:, None]
+    out /= np.dot(out, _ones(out.shape[1], out.dtype.str))[:, None]
     return out
 
 

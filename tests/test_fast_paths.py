@@ -9,7 +9,7 @@ from nnstudio.config import LayerConfig
 from nnstudio.engine import ACTIVATIONS, Network, make_optimizer
 from nnstudio.engine.activations import forward_for
 from nnstudio.engine.batchnorm import fold as fold_batch_norm
-from nnstudio.engine.kernels import keep_threshold, random_words
+from nnstudio.engine.kernels import all_finite, keep_threshold, random_words
 
 
 def _bn_network(dtype="float64", seed=0) -> Network:
@@ -189,3 +189,31 @@ def test_a_relu_layers_dropout_mask_carries_its_derivative_and_the_gradient_is_t
     np.testing.assert_allclose(hidden.gb, dz1.sum(axis=0), rtol=1e-12, atol=1e-15)
     net.forward(X)  # an evaluation pass drops nothing: no mask
     assert hidden.mask is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_all_finite_agrees_with_the_entrywise_check(dtype):
+    rng = np.random.default_rng(3)
+    huge = np.finfo(dtype).max / 4  # finite, but its square overflows: the sum of squares is inf
+    cases = [rng.normal(size=337), np.zeros(0), np.array([huge, -huge]), np.array([1.0, np.nan]),
+             np.array([np.inf, 0.0]), np.array([-np.inf]), np.full(5, np.finfo(dtype).tiny)]
+    for values in cases:
+        values = values.astype(dtype)
+        with np.errstate(over="ignore"):  # as the trainer calls it
+            finite = all_finite(values)
+        assert finite is bool(np.isfinite(values).all()), values
+
+
+def test_a_parameter_turned_nan_ends_the_run_with_that_reason():
+    from nnstudio.config import ExperimentConfig
+    from nnstudio.data import load_split
+    from nnstudio.engine import Trainer
+
+    config = ExperimentConfig(layers=(LayerConfig(8, "relu"),), epochs=5, early_stopping=False)
+    trainer = Trainer(config, load_split(config.data))
+    epochs = trainer.run()
+    first = next(epochs)
+    trainer.network.flat[0] = np.nan  # a weight of the first layer
+    later = list(epochs)
+    assert first.epoch == 1 and later == []
+    assert "a parameter became NaN or infinite" in trainer.summary.message

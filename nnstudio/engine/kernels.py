@@ -12,6 +12,16 @@ def product_for(rows: int):
     return np.dot if rows == 1 else np.matmul
 
 
+def all_finite(values: np.ndarray) -> bool:
+    """Whether every entry of the 1-D array ``values`` is finite.
+
+    The sum of squares is finite exactly when every entry is, unless it overflows; one dot
+    product decides the common case without a boolean temporary, and only a non-finite sum
+    is checked entry by entry.
+    """
+    return math.isfinite(np.dot(values, values)) or bool(np.isfinite(values).all())
+
+
 def keep_threshold(keep: float) -> int:
     """The 32-bit word below which a unit is kept with probability ``keep`` (to within 2⁻³²)."""
     return min(int(keep * 4294967296.0 + 0.5), 4294967295)

@@ -5,9 +5,9 @@
         ...                      # EpochRecord, one per finished epoch
     trainer.summary              # TrainingSummary: best epoch, stop reason, test metrics
 
-The trainer knows nothing of the window, the command line or the tuner; they all consume
-the same records.  ``stop`` is called between mini-batches and between the layers of a
-mini-batch's passes (a step it interrupts is abandoned whole, before it changes anything).
+The trainer knows nothing of the window, the command line or the tuner; they all consume the
+same records.  ``stop`` is called between mini-batches and between the layers of a mini-batch's
+passes (a step it interrupts is abandoned whole, before it changes anything).
 
 The initial parameters compete with every epoch for "best" (epoch 0): a run in which no epoch
 beats the untrained network ends with the untrained network.  A run whose validation loss stays
@@ -36,6 +36,7 @@ from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F
 from .diagnostics import DistinctCounter, EpochHealth, HealthMonitor  # noqa: F401 (EpochHealth: re-exported)
 from .live import LiveSettings, running_train_metrics  # noqa: F401 (its old home)
 from .histograms import HISTOGRAM_BINS, Histogram  # noqa: F401 (their old home)
+from .kernels import all_finite
 from .records import EpochRecord, LayerSnapshot, TrainingSummary  # noqa: F401 - re-exported
 from .network import Network, StepAbandoned, encode_targets
 from .optimizers import make_optimizer
@@ -343,14 +344,13 @@ class Trainer:
         return (*self._eval.score(out[:n], self.Y_train, s.y_train), *self._eval.score(out[n:], self.Y_val, s.y_val))
 
     def _end_epoch(self, lr, grad_norms, start_time) -> tuple[EpochRecord | None, str]:
-        net = self.network
-        if not np.isfinite(net.flat).all():
+        if not all_finite(self.network.flat):
             return None, "a parameter became NaN or infinite"
         train_loss, train_acc, val_loss, val_acc = self._evaluate_splits()
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             return None, f"the loss became {train_loss if not math.isfinite(train_loss) else val_loss}"
         es = self.early_stopping
-        is_best = es.update(self.epoch, val_loss, net.state)
+        is_best = es.update(self.epoch, val_loss, self.network.state)
         self.schedule.observe(val_loss)
         last = self.epoch == self.config.epochs or es.should_stop
         stopping = self._stop()  # asked during this epoch: its record comes without histograms and health

@@ -21,6 +21,7 @@ TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five co
 TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+HELP_SHARE, HELP_MIN_PX = 0.18, 120  # the compact layout's Help dock: its tabs, title and about four lines
 
 
 class StudioDocks(QObject):
@@ -106,8 +107,9 @@ class StudioDocks(QObject):
 
         Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left,
         Hyperparameters over Help on the right.
-        Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
-        tabs below the training area, so the plots keep their width.
+        Compact: one column on the left of Network, tabs of Data and Hyperparameters, and Help
+        and History in tabs under them (the help explains the controls above it), so the tabs
+        keep the window's whole height: at 1280 x 800 the Compare table shows its rows.
         """
         window: QMainWindow = self.parent()
         for dock in self.docks():
@@ -121,9 +123,11 @@ class StudioDocks(QObject):
             window.splitDockWidget(self.hyperparams_dock, self.help_dock, Qt.Orientation.Vertical)
         else:
             window.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
-            for dock, area in zip(self.docks(), (LEFT, LEFT, LEFT, BOTTOM, BOTTOM)):
-                window.addDockWidget(area, dock)
+            for dock in self.docks():
+                window.addDockWidget(LEFT, dock)
+            # split before tabifying: splitting a dock that has tabs adds a tab instead
             window.splitDockWidget(self.network_dock, self.data_dock, Qt.Orientation.Vertical)
+            window.splitDockWidget(self.data_dock, self.help_dock, Qt.Orientation.Vertical)
             window.tabifyDockWidget(self.data_dock, self.hyperparams_dock)
             self.data_dock.raise_()
         window.tabifyDockWidget(self.help_dock, self.history_dock)
@@ -166,6 +170,7 @@ class StudioDocks(QObject):
         else:  # the training tab keeps the rest (it needs about 740 px)
             window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
                                Qt.Orientation.Horizontal)
-            window.resizeDocks([self.network_dock, self.data_dock], [int(height * 0.4), int(height * 0.6)],
-                               Qt.Orientation.Vertical)
-            window.resizeDocks([self.help_dock], [int(height * 0.16)], Qt.Orientation.Vertical)
+            help_height = max(HELP_MIN_PX, int(height * HELP_SHARE))
+            network = int(height * 0.4)
+            window.resizeDocks([self.network_dock, self.data_dock, self.help_dock],
+                               [network, height - network - help_height, help_height], Qt.Orientation.Vertical)

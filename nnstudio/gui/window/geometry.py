@@ -15,6 +15,7 @@ SIDE_FRAME_PX = 8  # left and right frame (resize borders) together
 LARGEST_FIRST_SIZE = QSize(1920, 1200)  # a first window on a 4K screen need not fill it
 WIDE_LAYOUT_PX = 1560  # from this window width on, the panels start in two side columns
 WIDE, COMPACT = "wide", "compact"
+RESIZE_TRIES = 4
 
 
 def default_window_size(available: QRect, whole: QRect | None = None) -> QSize:
@@ -109,6 +110,20 @@ class NormalSizeKeeper(QObject):
         self._back = False
         self.restore(self._saved)
 
+    def _resize_group(self, group: list, orientation: Qt.Orientation, extent) -> None:
+        """Size one area's docks.  Qt counts the tab bar of a dock in a tab group as part of the
+        size asked for it and shares the difference among its neighbours, so the sizes are asked
+        again, corrected by what the layout gave (three tries settle a column of tab groups)."""
+        wanted = [extent(size) for _, size in group]
+        asked = list(wanted)
+        for _ in range(RESIZE_TRIES):
+            self._window.resizeDocks([d for d, _ in group], asked, orientation)
+            self._window.layout().activate()
+            got = [extent(dock.size()) for dock, _ in group]
+            if got == wanted:
+                return
+            asked = [a + w - g for a, w, g in zip(asked, wanted, got)]
+
     def restore(self, saved: tuple[QSize, list, list]) -> None:
         """Give the docks and splitters the sizes :meth:`sizes` read."""
         _size, docks, splitters = saved
@@ -119,6 +134,6 @@ class NormalSizeKeeper(QObject):
         for group in areas.values():
             for orientation, extent in ((Qt.Orientation.Horizontal, QSize.width),
                                         (Qt.Orientation.Vertical, QSize.height)):
-                self._window.resizeDocks([d for d, _ in group], [extent(s) for _, s in group], orientation)
+                self._resize_group(group, orientation, extent)
         for splitter, sizes in splitters:
             splitter.setSizes(sizes)

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
@@ -246,6 +246,16 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
             self.plots.append(plot)
             self.curves.append(curve)
 
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        """Scrolls the page the grid is on (the histograms neither zoom nor pan)."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        QApplication.sendEvent(area.verticalScrollBar(), event)
+
     def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
         """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
         newlines) go under the title, every title given as many lines, so that the plots of a row
@@ -367,7 +377,6 @@ def render_png(widget: QWidget, path, width: int = 960, height: int = 600) -> No
     A widget that was never shown has no backing surface to grab, so it is "shown" without
     appearing on any screen, rendered, and hidden again.
     """
-    from PySide6.QtWidgets import QApplication
 
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(width, height)

@@ -377,7 +377,6 @@ def render_png(widget: QWidget, path, width: int = 960, height: int = 600) -> No
     A widget that was never shown has no backing surface to grab, so it is "shown" without
     appearing on any screen, rendered, and hidden again.
     """
-
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(width, height)
     widget.show()

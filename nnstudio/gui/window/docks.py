@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QT
 from ...engine.live import LIVE_FIELDS
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from ..widgets.build import named_splitter
-from .geometry import WIDE, NormalSizeKeeper, layout_for_width
+from .geometry import WIDE, NormalSizeKeeper, layout_for_width, resize_docks
 
 TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
 WIDE_LEFT_SHARE, WIDE_RIGHT_SHARE = 0.27, 0.21  # of the window's width; the training tab keeps the rest
@@ -21,7 +21,10 @@ TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five co
 TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
-HELP_SHARE, HELP_MIN_PX = 0.18, 120  # the compact layout's Help dock: its tabs, title and about four lines
+# the compact layout's column: the Network dock's share of its height, and the Help dock's (its
+# title and at least five lines); Data and Hyperparameters get the rest
+NETWORK_SHARE, HELP_SHARE, HELP_MIN_PX = 0.38, 0.14, 100
+COLUMN_BARS_PX = 110  # the menu bar, the status bar and the column's two dock tab bars
 
 
 class StudioDocks(QObject):
@@ -170,7 +173,11 @@ class StudioDocks(QObject):
         else:  # the training tab keeps the rest (it needs about 740 px)
             window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
                                Qt.Orientation.Horizontal)
+            column_docks = (self.network_dock, self.data_dock, self.help_dock)
+            column = sum(dock.height() for dock in column_docks)  # without the tab bars between them
+            if not window.isVisible():  # not laid out yet: the window less its bars, about
+                column = height - COLUMN_BARS_PX
             help_height = max(HELP_MIN_PX, int(height * HELP_SHARE))
-            network = int(height * 0.4)
-            window.resizeDocks([self.network_dock, self.data_dock, self.help_dock],
-                               [network, height - network - help_height, help_height], Qt.Orientation.Vertical)
+            network = int(column * NETWORK_SHARE)
+            resize_docks(window, [self.network_dock, self.data_dock, self.help_dock],
+                         [network, column - network - help_height, help_height], Qt.Orientation.Vertical)

@@ -110,20 +110,6 @@ class NormalSizeKeeper(QObject):
         self._back = False
         self.restore(self._saved)
 
-    def _resize_group(self, group: list, orientation: Qt.Orientation, extent) -> None:
-        """Size one area's docks.  Qt counts the tab bar of a dock in a tab group as part of the
-        size asked for it and shares the difference among its neighbours, so the sizes are asked
-        again, corrected by what the layout gave (three tries settle a column of tab groups)."""
-        wanted = [extent(size) for _, size in group]
-        asked = list(wanted)
-        for _ in range(RESIZE_TRIES):
-            self._window.resizeDocks([d for d, _ in group], asked, orientation)
-            self._window.layout().activate()
-            got = [extent(dock.size()) for dock, _ in group]
-            if got == wanted:
-                return
-            asked = [a + w - g for a, w, g in zip(asked, wanted, got)]
-
     def restore(self, saved: tuple[QSize, list, list]) -> None:
         """Give the docks and splitters the sizes :meth:`sizes` read."""
         _size, docks, splitters = saved
@@ -134,6 +120,22 @@ class NormalSizeKeeper(QObject):
         for group in areas.values():
             for orientation, extent in ((Qt.Orientation.Horizontal, QSize.width),
                                         (Qt.Orientation.Vertical, QSize.height)):
-                self._resize_group(group, orientation, extent)
+                resize_docks(self._window, [d for d, _ in group], [extent(s) for _, s in group], orientation)
         for splitter, sizes in splitters:
             splitter.setSizes(sizes)
+
+
+def resize_docks(window: QMainWindow, docks: list[QDockWidget], sizes: list[int], orientation: Qt.Orientation) -> None:
+    """Give ``docks`` (of one dock area) these widths or heights.  Qt counts the tab bar of a dock
+    in a tab group as part of the size asked for it and shares the difference among its
+    neighbours, so the sizes are asked again, corrected by what the layout gave (three tries
+    settle a column of tab groups)."""
+    extent = QSize.width if orientation == Qt.Orientation.Horizontal else QSize.height
+    asked = list(sizes)
+    for _ in range(RESIZE_TRIES):
+        window.resizeDocks(docks, asked, orientation)
+        window.layout().activate()
+        got = [extent(dock.size()) for dock in docks]
+        if got == list(sizes):
+            return
+        asked = [a + w - g for a, w, g in zip(asked, sizes, got)]

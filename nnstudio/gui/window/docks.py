@@ -170,14 +170,20 @@ class StudioDocks(QObject):
                                Qt.Orientation.Vertical)
             window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
                                Qt.Orientation.Vertical)
-        else:  # the training tab keeps the rest (it needs about 740 px)
-            window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
-                               Qt.Orientation.Horizontal)
-            column_docks = (self.network_dock, self.data_dock, self.help_dock)
-            column = sum(dock.height() for dock in column_docks)  # without the tab bars between them
-            if not window.isVisible():  # not laid out yet: the window less its bars, about
-                column = height - COLUMN_BARS_PX
-            help_height = max(HELP_MIN_PX, int(height * HELP_SHARE))
-            network = int(column * NETWORK_SHARE)
-            resize_docks(window, [self.network_dock, self.data_dock, self.help_dock],
-                         [network, column - network - help_height, help_height], Qt.Orientation.Vertical)
+        else:
+            self._compact_sizes(width, height)
+
+    def _compact_sizes(self, width: int, height: int) -> None:
+        """The left column's width (the training tab keeps the rest: it needs about 740 px) and
+        its docks' heights: the Network a share, Help its first lines, Data the rest."""
+        window: QMainWindow = self.parent()
+        window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
+                           Qt.Orientation.Horizontal)
+        column_docks = [self.network_dock, self.data_dock, self.help_dock]
+        column = sum(dock.height() for dock in column_docks)  # without the tab bars between them
+        if not window.isVisible():  # not laid out yet: the window less its bars, about
+            column = height - COLUMN_BARS_PX
+        help_height = max(HELP_MIN_PX, int(height * HELP_SHARE))
+        network = int(column * NETWORK_SHARE)
+        resize_docks(window, column_docks, [network, column - network - help_height, help_height],
+                     Qt.Orientation.Vertical)

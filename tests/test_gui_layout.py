@@ -254,3 +254,40 @@ def test_the_compact_column_holds_help_under_the_editing_panels_and_the_tabs_kee
         assert len(sizes) == len(w.editor.config.layers) + 2  # the diagram still labels every layer
     finally:
         close(w)
+
+
+def legend_clearance(plot) -> float:
+    """The distance in pixels from ``plot``'s legend to the nearest point of any curve shown."""
+    import numpy as np
+
+    from nnstudio.gui.plots.overlay import scene_points
+
+    box = plot.getPlotItem().getViewBox()
+    legend = plot.legend.sceneBoundingRect()
+    points = [p for p in scene_points(box, plot.series.values()) if len(p)]
+    if not points:
+        return float("inf")
+    xy = np.concatenate(points)
+    dx = np.maximum(np.maximum(legend.left() - xy[:, 0], xy[:, 0] - legend.right()), 0)
+    dy = np.maximum(np.maximum(legend.top() - xy[:, 1], xy[:, 1] - legend.bottom()), 0)
+    return float(np.hypot(dx, dy).min())
+
+
+def test_with_the_previous_runs_curves_the_loss_legend_keeps_clear_of_every_curve(qtbot, monkeypatch):
+    from nnstudio.presets import load_preset
+    from test_gui_training import click_and_finish
+
+    first = load_preset("article").replace(init_method="random", epochs=8)
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800), first)
+    try:
+        panel = w.training_panel
+        click_and_finish(qtbot, panel)
+        w.editor.load(first.replace(init_method="glorot_uniform", learning_rate=0.05), "second")
+        qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+        click_and_finish(qtbot, panel)
+        assert panel.lossPlot.series["ghost_val"].isVisible()
+        for plot in (panel.lossPlot, panel.accuracyPlot):
+            plot.grab()  # painted: the legend where it is seen
+            qtbot.waitUntil(lambda: legend_clearance(plot) >= 4)
+    finally:
+        close(w)

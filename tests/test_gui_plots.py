@@ -20,7 +20,7 @@ from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
 from nnstudio.smoothing import debiased_ema, smooth_pair
 from nnstudio.gui.widgets.log_view import MAX_LINES, LogView
-from nnstudio.gui.plots.loss_plot import LossView
+from nnstudio.gui.plots.loss_plot import LossPlot, LossView
 from nnstudio.gui.train.worker import BoundaryGrid, RunControl, confusion_matrix
 from plot_probes import axis_labels as drawn_axis_labels
 
@@ -307,6 +307,23 @@ def test_best_mark_label_stays_inside_the_plot_at_the_end_of_a_run(qtbot, fed_hi
     plot.set_best_epoch(10)  # early in the run: right of the line
     qtbot.waitUntil(lambda: label.sceneBoundingRect().left() >= plot.best_line.sceneBoundingRect().center().x() - 1)
     assert box.sceneBoundingRect().contains(label.sceneBoundingRect())
+
+
+def test_best_mark_label_stays_inside_a_narrow_plot_while_the_run_grows(qtbot, fed_history):
+    plot = LossPlot()  # as narrow as the Train tab's loss plot at 1600x1000 with every panel open
+    qtbot.addWidget(plot)
+    plot.resize(plot.minimumWidth(), 380)
+    plot.show()
+    plot.update_from(fed_history)  # live: the x range has headroom past the last epoch
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] > 61)
+    label = plot.best_line.label
+    for epoch in (74, 10, 55):  # 74 is left of the headroom's right quarter, yet its label needs more room
+        plot.set_best_epoch(epoch)
+        qtbot.waitUntil(lambda: box.sceneBoundingRect().contains(label.sceneBoundingRect()))
+        line_x = plot.best_line.sceneBoundingRect().center().x()
+        rect = label.sceneBoundingRect()
+        assert rect.right() <= line_x + 1 or rect.left() >= line_x - 1  # beside the line, not across it
 
 
 def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):

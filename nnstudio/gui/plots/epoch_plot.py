@@ -67,7 +67,6 @@ class EpochPlot(MeteredPlotWidget):
         self.format_value = format_value
         self._anchor = RangeAnchor()
         self.run_ended = False  # set when the run is over: the x range then fits the data snugly
-        self._x_max: float | None = None  # right end of the x range last fitted
         item.addItem(self._anchor)
         self._y_bounds = StickyBounds(from_zero=y_from_zero)
         item.ctrl.logYCheck.toggled.connect(self._on_log_toggled)
@@ -90,6 +89,8 @@ class EpochPlot(MeteredPlotWidget):
     def _place_legend(self, *_signal_args) -> None:
         """Keep the legend in the view's free corner; a best or stop mark's label under it moves
         along its line to just above (or below) the legend."""
+        if self.best_line.isVisible():
+            self._place_best_label()
         if not self.legend.isVisible() or not self.legend.items:
             return
         box = self.getPlotItem().getViewBox()
@@ -173,7 +174,6 @@ class EpochPlot(MeteredPlotWidget):
             x_max = max(last + max(1.0, 0.02 * last), 10.0)
         else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
             x_max = nice_ceil(max(1.2 * last, 10.0))
-        self._x_max = x_max
         self._place_best_label()
         self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))
 
@@ -228,11 +228,14 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.start()  # its label may now sit under the legend
 
     def _place_best_label(self) -> None:
-        """The best mark's label goes right of its line, or left of it in the right quarter of
-        the x range, where it would run off the plot."""
-        x_max = self._x_max
-        anchor = (1, 0.5) if x_max and self.best_line.value() > 0.75 * x_max else (0, 0.5)
+        """The best mark's label goes right of its line, or left of it where it would run past
+        the view's right edge (measured in pixels at the view's current range and width)."""
+        box = self.getPlotItem().getViewBox()
         label = self.best_line.label
+        x_right = box.viewRange()[0][1]
+        units_per_px = box.viewPixelSize()[0]
+        room = (x_right - self.best_line.value()) / units_per_px if units_per_px > 0 else math.inf
+        anchor = (1, 0.5) if room < label.boundingRect().width() + 4 else (0, 0.5)
         if label.anchors[0] != anchor:
             label.anchors = [anchor, anchor]
             label.updatePosition()

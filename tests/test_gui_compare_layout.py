@@ -154,3 +154,77 @@ def test_every_variants_histogram_and_its_notes_fit_the_grid(qtbot, monkeypatch,
         assert "⚠ 1 of 6 distinct" in zeros  # the count, also in a plot a quarter of the grid wide
     finally:
         close(window)
+
+
+def fully_shown_rows(table) -> int:
+    """How many of the table's rows lie whole inside its viewport."""
+    area = table.viewport().rect()
+    return sum(area.contains(table.visualRect(table.model().index(r, 0)).adjusted(0, 0, 0, -1))
+               for r in range(table.model().rowCount()))
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768), (1600, 1000)])
+def test_the_first_window_shows_six_whole_rows_of_every_initializer_and_all_columns(qtbot, monkeypatch, width,
+                                                                                     height):
+    from PySide6.QtCore import QRect
+
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))  # the first size, the docks a new user gets
+    try:
+        assert window.width() <= width and window.height() <= height - 70
+        tab = window.compare_tab
+        window.tabs.setCurrentWidget(tab)
+        choose_factor(tab, "init_method")
+        assert tab.valuesList.count() == 7
+        tab.seedsSpin.setValue(2)  # cells of "mean" over "± std": the tallest rows
+        run_to_end(qtbot, tab)
+        table = tab.table
+        assert tab.proxy.rowCount() == 7 and table.rowHeight(0) >= 2 * table.fontMetrics().lineSpacing()
+        assert fully_shown_rows(table) >= 6, (table.viewport().height(), table.rowHeight(0))
+        assert table.hidden_titles == [] and not table.horizontalScrollBar().isVisible()
+        header = table.horizontalHeader()
+        assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
+        assert tab.views.height() >= tab.views.minimumSizeHint().height()  # the plots above keep their room
+        assert window.help_dock.isVisible() and not window.help_dock.visibleRegion().isEmpty()  # help still shown
+    finally:
+        close(window)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_histograms_of_seven_variants_keep_a_readable_height_and_scroll_into_view(qtbot, monkeypatch, width,
+                                                                                   height):
+    from PySide6.QtCore import QPoint, QPointF, QRect
+    from PySide6.QtGui import QWheelEvent
+
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
+    try:
+        tab = window.compare_tab
+        window.tabs.setCurrentWidget(tab)
+        choose_factor(tab, "init_method")
+        tab.seedsSpin.setValue(1)
+        run_to_end(qtbot, tab)
+        tab.views.setCurrentIndex(1)  # Histograms
+        grid, scroll = tab.histograms, tab.views.histogramScroll
+        qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().height() > 0)
+        grid.grab()
+        for label, plot in zip(tab.comparison.labels, grid.plots):  # the bars' own area, under the notes
+            assert plot.getViewBox().sceneBoundingRect().height() >= 60, label
+        last = grid.plots[-1].sceneBoundingRect().toAlignedRect()
+        seen = lambda: scroll.viewport().rect().contains(  # noqa: E731
+            grid.viewport().mapTo(scroll.viewport(), last.topLeft()))
+        for _ in range(10):  # the wheel over a histogram scrolls the page until the last row shows
+            if seen() and scroll.viewport().rect().contains(
+                    grid.viewport().mapTo(scroll.viewport(), last.bottomRight())):
+                break
+            centre = QPointF(grid.viewport().rect().center())
+            wheel = QWheelEvent(centre, QPointF(grid.viewport().mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                                QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                Qt.ScrollPhase.NoScrollPhase, False)
+            QApplication.sendEvent(grid.viewport(), wheel)
+        bottom_right = grid.viewport().mapTo(scroll.viewport(), last.bottomRight())
+        assert seen() and scroll.viewport().rect().contains(bottom_right), (last, scroll.verticalScrollBar().value())
+    finally:
+        close(window)

@@ -42,11 +42,12 @@ def test_a_screen_that_reports_its_panel_gets_no_second_taskbar_allowance():
     assert rect.height() == 752 - TITLE_BAR_PX
 
 
-def opened_on(qtbot, monkeypatch, screen: QRect) -> MainWindow:
-    """A window opened with no saved settings on a screen of ``screen``'s size."""
+def opened_on(qtbot, monkeypatch, screen: QRect, config=None) -> MainWindow:
+    """A window opened with no saved settings on a screen of ``screen``'s size (with ``config``,
+    else a small design)."""
     QSettings().clear()
     monkeypatch.setattr(geometry, "screen_areas", lambda _window: (screen, screen))
-    w = MainWindow(small_config())
+    w = MainWindow(config or small_config())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -228,5 +229,65 @@ def test_the_boundary_replay_slider_spans_the_plot(qtbot, monkeypatch, width, he
         assert replay.label.width() >= replay.label.fontMetrics().horizontalAdvance(replay.label.text())
         for part in (replay.playButton, replay.speedCombo, replay.label):
             assert replay.rect().contains(part.geometry())
+    finally:
+        close(w)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1366, 768), (1440, 900)])
+def test_the_compact_column_holds_help_under_the_editing_panels_and_the_tabs_keep_the_height(qtbot, monkeypatch,
+                                                                                               width, height):
+    from nnstudio.config import ExperimentConfig
+
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height), ExperimentConfig())  # what a new user sees
+    try:
+        docks = (w.network_dock, w.data_dock, w.help_dock)
+        assert [w.dockWidgetArea(d) for d in docks] == [LEFT] * 3
+        assert w.network_dock.geometry().bottom() < w.data_dock.geometry().top()
+        assert w.data_dock.geometry().bottom() < w.help_dock.geometry().top()
+        assert w.tabs.height() >= w.height() - w.menuBar().height() - w.statusBar().height() - 4  # nothing under it
+        data_scroll = w.data_dock.widget()
+        qtbot.waitUntil(lambda: not data_scroll.verticalScrollBar().isVisible())  # the whole data panel shows
+        # (a generated data set's options make the panel taller: then it scrolls at the smallest sizes)
+        qtbot.waitUntil(lambda: not w.help_pane.verticalScrollBar().isVisible())  # and the help's opening text
+        assert w.network_dock.height() >= w.network_dock.minimumSizeHint().height()  # never crushed
+        sizes, _activations = w.diagram.label_rows()
+        assert len(sizes) == len(w.editor.config.layers) + 2  # the diagram still labels every layer
+    finally:
+        close(w)
+
+
+def legend_clearance(plot) -> float:
+    """The distance in pixels from ``plot``'s legend to the nearest point of any curve shown."""
+    import numpy as np
+
+    from nnstudio.gui.plots.overlay import scene_points
+
+    box = plot.getPlotItem().getViewBox()
+    legend = plot.legend.sceneBoundingRect()
+    points = [p for p in scene_points(box, plot.series.values()) if len(p)]
+    if not points:
+        return float("inf")
+    xy = np.concatenate(points)
+    dx = np.maximum(np.maximum(legend.left() - xy[:, 0], xy[:, 0] - legend.right()), 0)
+    dy = np.maximum(np.maximum(legend.top() - xy[:, 1], xy[:, 1] - legend.bottom()), 0)
+    return float(np.hypot(dx, dy).min())
+
+
+def test_with_the_previous_runs_curves_the_loss_legend_keeps_clear_of_every_curve(qtbot, monkeypatch):
+    from nnstudio.presets import load_preset
+    from test_gui_training import click_and_finish
+
+    first = load_preset("article").replace(init_method="random", epochs=8)
+    w = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800), first)
+    try:
+        panel = w.training_panel
+        click_and_finish(qtbot, panel)
+        w.editor.load(first.replace(init_method="glorot_uniform", learning_rate=0.05), "second")
+        qtbot.waitUntil(lambda: not w.editor.info.pending, timeout=INFO_TIMEOUT_MS)
+        click_and_finish(qtbot, panel)
+        assert panel.lossPlot.series["ghost_val"].isVisible()
+        for plot in (panel.lossPlot, panel.accuracyPlot):
+            plot.grab()  # painted: the legend where it is seen
+            qtbot.waitUntil(lambda: legend_clearance(plot) >= 4)
     finally:
         close(w)

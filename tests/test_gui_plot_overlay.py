@@ -322,3 +322,22 @@ def test_sampling_along_a_diverging_curve_stays_bounded():
     assert np.allclose(sampled[0], points[0]) and np.allclose(sampled[-1], points[-1])
     short = along_lines(np.array([[0.0, 0.0], [30.0, 0.0]]))
     assert len(short) == 11 and np.allclose(np.diff(short[:, 0]), 3.0)  # every 3 px
+
+
+def test_of_two_corners_without_points_the_legend_takes_the_one_no_curve_grazes():
+    from PySide6.QtCore import QRectF
+
+    from nnstudio.gui.plots.overlay import LEGEND_CLEAR_PX, corner_rect, free_corner
+
+    view = QRectF(0, 0, 400, 300)
+    size = (100.0, 50.0)
+    right, left = corner_rect(view, size, "top-right"), corner_rect(view, size, "top-left")
+    xs = np.linspace(0, 400, 401)
+    below_right = np.c_[xs, np.full_like(xs, right.bottom() + LEGEND_CLEAR_PX / 2)]  # passes just under the
+    below_right = below_right[below_right[:, 0] > 150]                               # right legend's edge
+    bottom = np.c_[xs, np.full_like(xs, 290.0)]  # both bottom corners covered
+    points = [below_right, bottom]
+    assert free_corner(view, size, points, [], "top-right") == "top-left"
+    assert left.bottom() + LEGEND_CLEAR_PX < 290.0
+    grazed = [np.c_[xs, np.full_like(xs, left.bottom() + 2)], bottom]  # both top corners grazed alike
+    assert free_corner(view, size, grazed, [], "top-right") == "top-right"  # then the legend stays put

@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
@@ -24,6 +24,7 @@ from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED
                         style_axis)
 
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
+HISTOGRAM_ROW_PX = 140  # a grid row's least height: three title lines, the axis, and bars about 70 px tall
 PREPARED_VARIANTS = 8  # the curves' items made ahead, while the window is idle
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
@@ -213,7 +214,7 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("compareHistograms")
         self.setBackground(BACKGROUND)
-        self.setMinimumSize(320, 160)
+        self.setMinimumSize(320, HISTOGRAM_ROW_PX)
         self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed).\n"
                         "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
                         "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
@@ -223,9 +224,12 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         self.curves: list[pg.PlotDataItem] = []
 
     def set_variants(self, labels: Sequence[str]) -> None:
+        """One plot per variant, in rows of up to ``columns``; every row keeps at least
+        :data:`HISTOGRAM_ROW_PX` (the grid grows taller than its page and scrolls instead)."""
         self.clear()
         self.plots, self.curves = [], []
         columns = max(1, min(self.columns, math.ceil(math.sqrt(len(labels))) + 1))
+        self.setMinimumHeight(max(1, math.ceil(len(labels) / columns)) * HISTOGRAM_ROW_PX)
         for i, label in enumerate(labels):
             plot = self.addPlot(row=i // columns, col=i % columns)
             plot.setTitle(label, color=TEXT_COLOR, size="9pt")
@@ -241,6 +245,16 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
                               brush=_fill(color, 110))
             self.plots.append(plot)
             self.curves.append(curve)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        """Scrolls the page the grid is on (the histograms neither zoom nor pan)."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        QApplication.sendEvent(area.verticalScrollBar(), event)
 
     def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
         """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
@@ -363,8 +377,6 @@ def render_png(widget: QWidget, path, width: int = 960, height: int = 600) -> No
     A widget that was never shown has no backing surface to grab, so it is "shown" without
     appearing on any screen, rendered, and hidden again.
     """
-    from PySide6.QtWidgets import QApplication
-
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     widget.resize(width, height)
     widget.show()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QMenu, QVBoxLayout, QWidget
 
@@ -11,6 +11,7 @@ from ..widgets.rows import row
 from .table import SummaryModel, SummaryTable, sorting_proxy
 
 ROWS_SHOWN = 3  # the table always has room for this many variants
+ROWS_WANTED = 7  # and asks for room for this many: every default initializer (1280 x 800 gives it)
 
 
 class SummaryArea(QWidget):
@@ -63,12 +64,22 @@ class SummaryArea(QWidget):
         layout.addLayout(notes)
         self.table.customContextMenuRequested.connect(self._table_menu)
 
-    def _reserve_rows(self, rows: int) -> None:
-        """Keep the table tall enough for ``rows`` variants (a cell is "mean" over "± std"), under
-        its two-line headers."""
+    def _rows_height(self, rows: int) -> int:
+        """The table's height for ``rows`` variants (a cell is "mean" over "± std") under its
+        two-line headers."""
         lines = self.table.fontMetrics().lineSpacing()
-        frame = 2 * self.table.frameWidth()
-        self.table.setMinimumHeight(frame + (2 * lines + 12) + rows * (2 * lines + 1))
+        return 2 * self.table.frameWidth() + (2 * lines + 12) + rows * (2 * lines + 1)
+
+    def _reserve_rows(self, rows: int) -> None:
+        """Keep the table tall enough for ``rows`` variants."""
+        self.table.setMinimumHeight(self._rows_height(rows))
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """Room for :data:`ROWS_WANTED` rows: the tab's splitter gives the summary this height
+        when the window has it, and the plots the rest."""
+        hint = super().sizeHint()
+        extra = self._rows_height(ROWS_WANTED) - max(self.table.sizeHint().height(), self.table.minimumHeight())
+        return QSize(hint.width(), hint.height() + max(0, extra))
 
     def selected_variant(self) -> int | None:
         """The variant of the selected row, or None."""

@@ -87,7 +87,9 @@ class CompareTab(QWidget):
         top = named_splitter(Qt.Orientation.Horizontal, "compareTopSplitter", [self.controls, self.views], [0, 1],
                              self)
         top.setSizes([self.controls.minimumSizeHint().width(), 4 * self.controls.maximumWidth()])  # the curves the rest
-        main = named_splitter(Qt.Orientation.Vertical, "compareSplitter", [top, self.summary], [1, 1], self)
+        # the table keeps the height it asks for (every default variant's row); the plots take the
+        # rest of the tab, and what the window gains or loses when it is resized
+        main = named_splitter(Qt.Orientation.Vertical, "compareSplitter", [top, self.summary], [1, 0], self)
         QWidget.setTabOrder(self.depthPlot, self.views.tabBar())  # the tab bar after the pages, as it was made
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

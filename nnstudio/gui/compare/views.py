@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider, QTabWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QLabel, QScrollArea, QSlider, QTabWidget, QWidget
 
 from ...compare import Comparison, ComparisonResults, depth_rows, metric_name, recommend_from_rows
 from ..plots.histogram import KINDS, layer_and_kind_combos
@@ -41,7 +41,7 @@ class ComparisonViews(QTabWidget):
                          self.plot), "Curves")
         self.addTab(page(self, row(QLabel("Layer", self), self.layerCombo, QLabel("Show", self), self.kindCombo,
                                    stretch=True),
-                         self.histograms, row(self.epochSlider, self.epochLabel)), "Histograms")
+                         self.histogramScroll, row(self.epochSlider, self.epochLabel)), "Histograms")
         self.addTab(page(self, self.depthSentence, self.depthPlot), "Depth study")
         self.setTabEnabled(DEPTH, False)  # until a depth study runs
         self.setTabToolTip(CURVES, "Overlaid curves, one colour per variant: the line is the mean over seeds, "
@@ -69,6 +69,14 @@ class ComparisonViews(QTabWidget):
 
     def _make_histogram_controls(self) -> None:
         self.histograms = HistogramGrid(self)
+        # many variants make more rows than a short page holds: the rows keep a readable height
+        # and the page scrolls (the wheel over a histogram scrolls too: the plots do not zoom)
+        self.histogramScroll = QScrollArea(self)
+        self.histogramScroll.setObjectName("compareHistogramScroll")
+        self.histogramScroll.setWidgetResizable(True)
+        self.histogramScroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.histogramScroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.histogramScroll.setWidget(self.histograms)
         self.layerCombo, self.kindCombo = layer_and_kind_combos(
             self, ("compareLayerCombo", "compareHistKindCombo"),
             "Which dense layer (layer1 is next to the input; output is last).",

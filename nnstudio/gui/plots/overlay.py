@@ -22,6 +22,7 @@ READOUT_GAP_PX = 12  # between the cursor and the readout box
 EDGE_PX = 4  # the box keeps this far from the view's edges
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
 LEGEND_MARGIN_PX = 6
+LEGEND_CLEAR_PX = 6  # a corner whose curves pass closer than this to the legend is second choice
 SEGMENT_STEP_PX = 3.0  # a curve's segments are sampled this often when the legend's corner is chosen
 DENSE_CURVE_POINTS = 2000  # from this many points on, a curve's own points are close enough
 MAX_SAMPLES = 20000  # samples along one curve at most
@@ -106,13 +107,16 @@ def points_inside(rect: QRectF, points: Iterable[np.ndarray]) -> int:
 
 def free_corner(view: QRectF, size: tuple[float, float], points: Sequence[np.ndarray],
                 obstacles: Sequence[QRectF], current: str) -> str:
-    """The corner for a ``size`` legend: the fewest curve points under it, then no obstacle (a
-    marker's label, which can move out of the way); the current corner wins a tie, so the legend
-    does not wander."""
-    def cost(corner: str) -> tuple[int, int, int]:
+    """The corner for a ``size`` legend: the fewest curve points under it, then the fewest within
+    :data:`LEGEND_CLEAR_PX` of it (a curve grazing the legend's edge looks covered), then no
+    obstacle (a marker's label, which can move out of the way); the current corner wins a tie,
+    so the legend does not wander."""
+    c = LEGEND_CLEAR_PX
+
+    def cost(corner: str) -> tuple[int, int, int, bool]:
         rect = corner_rect(view, size, corner)
-        blocked = sum(rect.intersects(o) for o in obstacles)
-        return points_inside(rect, points), blocked, corner != current
+        near = points_inside(rect.adjusted(-c, -c, c, c), points)
+        return points_inside(rect, points), near, sum(rect.intersects(o) for o in obstacles), corner != current
     return min(CORNERS, key=cost)
 
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QT
 from ...engine.live import LIVE_FIELDS
 from ..editor import ConfigEditor, DataPanel, HelpPane, HyperparamPanel, LayerEditor, NetworkDiagram
 from ..widgets.build import named_splitter
-from .geometry import WIDE, NormalSizeKeeper, layout_for_width
+from .geometry import WIDE, NormalSizeKeeper, layout_for_width, resize_docks
 
 TALL_NETWORK_RATIO = 1.15  # a Network dock this much taller than wide shows the diagram under the table
 WIDE_LEFT_SHARE, WIDE_RIGHT_SHARE = 0.27, 0.21  # of the window's width; the training tab keeps the rest
@@ -21,6 +21,10 @@ TABLE_BESIDE_PX = 330  # the layer table's width beside the diagram: all five co
 TABLE_ROWS_PX = 60  # the layer table's height above the diagram: its minimum and about three more rows
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+# the compact layout's column: the Network dock's share of its height, and the Help dock's (its
+# title and at least five lines); Data and Hyperparameters get the rest
+NETWORK_SHARE, HELP_SHARE, HELP_MIN_PX = 0.38, 0.14, 100
+COLUMN_BARS_PX = 110  # the menu bar, the status bar and the column's two dock tab bars
 
 
 class StudioDocks(QObject):
@@ -106,8 +110,9 @@ class StudioDocks(QObject):
 
         Wide (see :func:`~.geometry.layout_for_width`): Data over Network on the left,
         Hyperparameters over Help on the right.
-        Compact: Network over tabs of Data and Hyperparameters on the left, Help and History in
-        tabs below the training area, so the plots keep their width.
+        Compact: one column on the left of Network, tabs of Data and Hyperparameters, and Help
+        and History in tabs under them (the help explains the controls above it), so the tabs
+        keep the window's whole height: at 1280 x 800 the Compare table shows its rows.
         """
         window: QMainWindow = self.parent()
         for dock in self.docks():
@@ -121,9 +126,11 @@ class StudioDocks(QObject):
             window.splitDockWidget(self.hyperparams_dock, self.help_dock, Qt.Orientation.Vertical)
         else:
             window.setCorner(Qt.Corner.BottomRightCorner, BOTTOM)
-            for dock, area in zip(self.docks(), (LEFT, LEFT, LEFT, BOTTOM, BOTTOM)):
-                window.addDockWidget(area, dock)
+            for dock in self.docks():
+                window.addDockWidget(LEFT, dock)
+            # split before tabifying: splitting a dock that has tabs adds a tab instead
             window.splitDockWidget(self.network_dock, self.data_dock, Qt.Orientation.Vertical)
+            window.splitDockWidget(self.data_dock, self.help_dock, Qt.Orientation.Vertical)
             window.tabifyDockWidget(self.data_dock, self.hyperparams_dock)
             self.data_dock.raise_()
         window.tabifyDockWidget(self.help_dock, self.history_dock)
@@ -163,9 +170,20 @@ class StudioDocks(QObject):
                                Qt.Orientation.Vertical)
             window.resizeDocks([self.hyperparams_dock, self.help_dock], [int(height * 0.7), int(height * 0.3)],
                                Qt.Orientation.Vertical)
-        else:  # the training tab keeps the rest (it needs about 740 px)
-            window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
-                               Qt.Orientation.Horizontal)
-            window.resizeDocks([self.network_dock, self.data_dock], [int(height * 0.4), int(height * 0.6)],
-                               Qt.Orientation.Vertical)
-            window.resizeDocks([self.help_dock], [int(height * 0.16)], Qt.Orientation.Vertical)
+        else:
+            self._compact_sizes(width, height)
+
+    def _compact_sizes(self, width: int, height: int) -> None:
+        """The left column's width (the training tab keeps the rest: it needs about 740 px) and
+        its docks' heights: the Network a share, Help its first lines, Data the rest."""
+        window: QMainWindow = self.parent()
+        window.resizeDocks([self.network_dock], [min(max(500, width - 760), int(width * 0.42))],
+                           Qt.Orientation.Horizontal)
+        column_docks = [self.network_dock, self.data_dock, self.help_dock]
+        column = sum(dock.height() for dock in column_docks)  # without the tab bars between them
+        if not window.isVisible():  # not laid out yet: the window less its bars, about
+            column = height - COLUMN_BARS_PX
+        help_height = max(HELP_MIN_PX, int(height * HELP_SHARE))
+        network = int(column * NETWORK_SHARE)
+        resize_docks(window, column_docks, [network, column - network - help_height, help_height],
+                     Qt.Orientation.Vertical)

@@ -15,6 +15,7 @@ SIDE_FRAME_PX = 8  # left and right frame (resize borders) together
 LARGEST_FIRST_SIZE = QSize(1920, 1200)  # a first window on a 4K screen need not fill it
 WIDE_LAYOUT_PX = 1560  # from this window width on, the panels start in two side columns
 WIDE, COMPACT = "wide", "compact"
+RESIZE_TRIES = 4
 
 
 def default_window_size(available: QRect, whole: QRect | None = None) -> QSize:
@@ -119,6 +120,22 @@ class NormalSizeKeeper(QObject):
         for group in areas.values():
             for orientation, extent in ((Qt.Orientation.Horizontal, QSize.width),
                                         (Qt.Orientation.Vertical, QSize.height)):
-                self._window.resizeDocks([d for d, _ in group], [extent(s) for _, s in group], orientation)
+                resize_docks(self._window, [d for d, _ in group], [extent(s) for _, s in group], orientation)
         for splitter, sizes in splitters:
             splitter.setSizes(sizes)
+
+
+def resize_docks(window: QMainWindow, docks: list[QDockWidget], sizes: list[int], orientation: Qt.Orientation) -> None:
+    """Give ``docks`` (of one dock area) these widths or heights.  Qt counts the tab bar of a dock
+    in a tab group as part of the size asked for it and shares the difference among its
+    neighbours, so the sizes are asked again, corrected by what the layout gave (three tries
+    settle a column of tab groups)."""
+    extent = QSize.width if orientation == Qt.Orientation.Horizontal else QSize.height
+    asked = list(sizes)
+    for _ in range(RESIZE_TRIES):
+        window.resizeDocks(docks, asked, orientation)
+        window.layout().activate()
+        got = [extent(dock.size()) for dock in docks]
+        if got == list(sizes):
+            return
+        asked = [a + w - g for a, w, g in zip(asked, sizes, got)]

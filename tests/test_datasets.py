@@ -215,3 +215,19 @@ def test_loading_a_builtin_table_imports_no_scikit_learn():
             "print(d.X.shape, any(m == 'sklearn' or m.startswith('sklearn.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["(1797,", "64)", "False"]
+
+
+@pytest.mark.parametrize("name", ["gaussians", "spiral"])
+def test_descriptions_state_the_class_count_not_an_option_name(name):
+    spec = DATASETS[name]
+    assert "n_classes" not in spec.describe()
+    assert "3 classes by default" in spec.describe()
+    assert "5 classes" in spec.describe({"n_classes": 5}) and "by default" not in spec.describe({"n_classes": 5})
+    assert "3 classes by default" in spec.describe({"n_classes": 99})  # out of range: the default is what loads
+    assert load_dataset(name, {"n_classes": 5}).n_classes == 5
+
+
+def test_every_description_reads_as_prose():
+    for name, spec in DATASETS.items():
+        text = spec.describe()
+        assert "{" not in text and not any(p.name in text for p in spec.params if "_" in p.name), (name, text)

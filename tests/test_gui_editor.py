@@ -493,6 +493,18 @@ def test_dataset_options_come_from_its_param_specs(qtbot, studio):
     assert studio.editor.config.data == DataConfig("circles")  # options start from the defaults
 
 
+def test_dataset_description_shows_the_chosen_class_count(qtbot, studio):
+    combo = studio.w("datasetCombo")
+    combo.setCurrentIndex(combo.findData("spiral"))
+    description = studio.w("datasetDescription")
+    assert "(2-D, 3 classes)" in description.text() and "n_classes" not in description.text()
+    k = studio.findChild(QSpinBox, "dataParam_n_classes")
+    k.setValue(5)
+    assert studio.editor.config.data.params["n_classes"] == 5
+    assert "(2-D, 5 classes)" in description.text()
+    assert "n_classes" not in combo.itemData(combo.findData("gaussians"), Qt.ItemDataRole.ToolTipRole)
+
+
 def test_split_fractions_that_leave_too_little_training_data_are_explained(qtbot, studio):
     studio.w("valFractionSpin").setValue(0.5)
     studio.w("testFractionSpin").setValue(0.45)

@@ -29,9 +29,9 @@ def _task(spec: DatasetSpec) -> str:
 
 def _description(spec: DatasetSpec) -> str:
     if not spec.params:
-        return spec.description
+        return spec.describe()
     options = ", ".join(f"{p.name}={p.default!r}" if p.default not in ("", None) else p.name for p in spec.params)
-    return f"{spec.description} Options: {options}."
+    return f"{spec.describe()} Options: {options}."
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

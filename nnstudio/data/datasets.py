@@ -56,6 +56,9 @@ class ParamSpec:
     choices: tuple = ()  # the allowed values, when the option is a choice
 
 
+CLASSES = "{classes}"  # in a description: the class count of the options in use
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     name: str
@@ -85,6 +88,17 @@ class DatasetSpec:
                                  f"{', '.join(map(str, p.choices))}")
             out[p.name] = value
         return out
+
+    def describe(self, params: Mapping[str, Any] | None = None) -> str:
+        """The description with its class count filled in: the count ``params`` give, or the
+        default one ("3 classes by default") when no params are given or they are not valid."""
+        if CLASSES not in self.description:
+            return self.description
+        try:
+            k, said = self.resolve_params(params or {})["n_classes"], params is not None
+        except ValueError:
+            k, said = self.resolve_params({})["n_classes"], False
+        return self.description.replace(CLASSES, f"{k} classes" if said else f"{k} classes by default")
 
     def load(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> Dataset:
         return self.loader(self.resolve_params(params or {}), np.random.default_rng(seed))
@@ -232,8 +246,8 @@ for _name, _fn, _params, _desc in [
     ("circles", _circles, (_N, _noise(0.1), ParamSpec("factor", 0.5, 0.05, 0.95, "Inner radius / outer radius.")),
      "A circle inside a ring (2-D, 2 classes): not linearly separable."),
     ("xor", _xor, (_N, _noise(0.05)), "Points labelled by the sign of x1 * x2 (2-D, 2 classes): the XOR problem."),
-    ("gaussians", _gaussians, (_N, _noise(0.0), _K), "Gaussian blobs around a circle (2-D, n_classes classes)."),
-    ("spiral", _spiral, (_N, _noise(0.05), _K), "Interleaved spiral arms (2-D, n_classes classes): hard for shallow nets."),
+    ("gaussians", _gaussians, (_N, _noise(0.0), _K), "Gaussian blobs around a circle (2-D, {classes})."),
+    ("spiral", _spiral, (_N, _noise(0.05), _K), "Interleaved spiral arms (2-D, {classes}): hard for shallow nets."),
 ]:
     DATASETS.register(_name, DatasetSpec(_name, _desc, CLASSIFICATION, _fn, _params, two_d=True,
                                          shape_hint="n_samples x 2"))

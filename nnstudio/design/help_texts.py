@@ -248,8 +248,8 @@ HELP: dict[str, Help] = {
 def dataset_help(name: str) -> Help:
     spec = DATASETS[name]
     rows = [(p.name, f"{p.help} (default {p.default})") for p in spec.params]
-    body = _p(html.escape(spec.description)) + (_table(rows) if rows else "")
-    return Help(f"Data set: {name}", spec.description, body + HELP["dataset"].body)
+    body = _p(html.escape(spec.describe())) + (_table(rows) if rows else "")
+    return Help(f"Data set: {name}", spec.describe(), body + HELP["dataset"].body)
 
 
 def param_help(dataset: str, option: str) -> Help:

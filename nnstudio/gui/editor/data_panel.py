@@ -153,7 +153,7 @@ class DataPanel(QWidget):
         self.dataset_combo.setProperty("helpKey", "dataset")
         for name in builtin_datasets():
             self.dataset_combo.addItem(name, name)
-            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, DATASETS[name].description,
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, DATASETS[name].describe(),
                                            Qt.ItemDataRole.ToolTipRole)
         self.import_button = QPushButton("Import CSV…", self)
         self.import_button.setObjectName("importCsvButton")
@@ -215,7 +215,7 @@ class DataPanel(QWidget):
             connector.refresh(cfg)
         name = cfg.data.name
         if name in DATASETS:
-            self.description.setText(DATASETS[name].description)
+            self.description.setText(DATASETS[name].describe(cfg.data.params))
             self.dataset_combo.setToolTip(dataset_help(name).tip)
         else:
             self.description.setText("")

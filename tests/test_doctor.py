@@ -246,3 +246,28 @@ def test_a_layer_of_different_units_is_recounted_every_few_epochs():
     net.layers[0].b[...] = 0.0
     counts = [monitor.end_epoch(norms).layers[0].distinct_units for _ in range(DISTINCT_RECHECK)]
     assert counts[:-1] == [64] * (DISTINCT_RECHECK - 1) and counts[-1] == 1
+
+
+def test_a_finite_divergence_is_reported_with_its_real_reason_and_figures():
+    """A run ended because its validation loss stayed high (every number finite) is not said to have gone NaN."""
+    from nnstudio.engine.callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR
+
+    config = ARTICLE.replace(optimizer="rmsprop", learning_rate=10.0, epochs=60, early_stopping=False, seed=1,
+                             layers=(LayerConfig(32, "relu", batch_norm=True),))
+    findings, records, trainer = run_doctor(config)
+    assert trainer.summary.diverged and all(math.isfinite(r.val_loss) for r in records)
+    f = next(f for f in findings if f.code == "diverged")
+    assert "NaN" not in f.message and "infinite" not in f.message
+    initial, last = trainer.initial_val_loss, records[-1].val_loss
+    assert last > DIVERGENCE_FACTOR * initial
+    assert f"above {DIVERGENCE_FACTOR:g}× its initial value ({initial:.4g})" in f.message
+    assert f"{DIVERGENCE_EPOCHS} epochs in a row" in f.message and f"{last:.4g} in epoch {records[-1].epoch}" in f.message
+    assert f.evidence_dict()["initial_val_loss"] == pytest.approx(initial)
+    assert f.evidence_dict()["val_loss"] == pytest.approx(last)
+
+
+def test_a_non_finite_divergence_says_so():
+    findings, records, trainer = run_doctor(DESIGNS["diverged"])
+    assert trainer.summary.diverged and "NaN or infinite" in trainer.summary.message
+    f = next(f for f in findings if f.code == "diverged")
+    assert "NaN or infinite" in f.message and f"epoch {trainer.summary.epochs_run}" in f.message

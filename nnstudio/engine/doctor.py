@@ -73,6 +73,7 @@ class Doctor:
         if summary is not None and summary.diverged:
             # the trainer counts the epoch in which the loss or a parameter stopped being finite
             self._state.diverged_epoch = max(1, summary.epochs_run)
+            self._state.initial_val_loss = summary.initial_val_loss
             return self._evaluate(self._state.diverged_epoch)
         return self.findings
 

@@ -83,3 +83,4 @@ class TrainingSummary:
     test_rmse: float
     seconds: float
     diverged: bool = False
+    initial_val_loss: float = math.nan   # the untrained network's validation loss (what divergence is judged by)

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import ExperimentConfig
+from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR
 from .diagnostics import RELU_FAMILY, SATURATING, EpochHealth
 from .findings import Suggestion
 from .thresholds import THRESHOLDS
@@ -44,6 +45,7 @@ class State:
     chance: Chance
     records: list
     diverged_epoch: int = 0
+    initial_val_loss: float = math.nan
 
     @property
     def last(self):
@@ -109,14 +111,29 @@ def _lr_down(s: State) -> Suggestion:
 def _diverged(s: State):
     first = s.records[0].train_loss if s.records else math.nan
     if s.diverged_epoch:
-        return ("error", None, {"epoch": s.diverged_epoch, "learning_rate": s.config.learning_rate},
-                "The loss became NaN or infinite: the steps are so large that the weights blew up "
-                "(article 3.1, Learning Rate; 3.5, Gradient Clipping).", _lr_down(s))
+        return _stopped_diverging(s)
     if s.records and s.last.train_loss > T["diverged_factor"] * first and s.last.train_loss > s.chance.loss:
         return ("error", None, {"train_loss": s.last.train_loss, "first_train_loss": first},
                 f"The training loss grew to {s.last.train_loss / first:.0f}× its first value: the learning rate "
                 "is too high for this network (article 3.1, Learning Rate).", _lr_down(s))
     return None
+
+
+def _stopped_diverging(s: State):
+    """Why the trainer ended the run: its last epoch's losses were not finite (no record of
+    that epoch), or the validation loss stayed above its bound (that epoch's record is here)."""
+    lr, epoch, initial = s.config.learning_rate, s.diverged_epoch, s.initial_val_loss
+    last = s.records[-1] if s.records else None
+    if last is not None and last.epoch == epoch and math.isfinite(last.val_loss) and math.isfinite(initial):
+        return ("error", None, {"epoch": epoch, "val_loss": last.val_loss, "initial_val_loss": initial,
+                                "learning_rate": lr},
+                f"The validation loss stayed above {DIVERGENCE_FACTOR:g}× its initial value ({initial:.4g}) for "
+                f"{DIVERGENCE_EPOCHS} epochs in a row and was {last.val_loss:.4g} in epoch {epoch}: the steps are "
+                "so large that training moves away from every minimum (article 3.1, Learning Rate; 3.5, Gradient "
+                "Clipping).", _lr_down(s))
+    return ("error", None, {"epoch": epoch, "learning_rate": lr},
+            f"In epoch {epoch} the loss or a weight became NaN or infinite: the steps are so large that the "
+            "weights blew up (article 3.1, Learning Rate; 3.5, Gradient Clipping).", _lr_down(s))
 
 
 def _at_chance(s: State, record) -> bool:

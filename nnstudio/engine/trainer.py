@@ -382,7 +382,7 @@ class Trainer:
             test_loss, test_acc, test_rmse = self.test_metrics()
         self.summary = TrainingSummary(self.epoch, es.best_epoch, es.best_loss, reason, message, restored,
                                        test_loss, test_acc, test_rmse, time.perf_counter() - start_time,
-                                       diverged=reason == STOP_DIVERGED)
+                                       diverged=reason == STOP_DIVERGED, initial_val_loss=self.initial_val_loss)
 
     def test_metrics(self) -> tuple[float, float, float]:
         """(loss, accuracy, rmse) on the test split; RMSE in the target's original units."""

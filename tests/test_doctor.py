@@ -271,3 +271,43 @@ def test_a_non_finite_divergence_says_so():
     assert trainer.summary.diverged and "NaN or infinite" in trainer.summary.message
     f = next(f for f in findings if f.code == "diverged")
     assert "NaN or infinite" in f.message and f"epoch {trainer.summary.epochs_run}" in f.message
+
+
+def _evidence_names_in_rules() -> set[str]:
+    """Every evidence field a rule or the doctor writes: the string keys of the dict literals in their source."""
+    import ast
+    import inspect
+
+    from nnstudio.engine import doctor, rules
+
+    names = set()
+    for module in (rules, doctor):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Dict):
+                names |= {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return names
+
+
+def test_every_evidence_field_has_a_label_in_words():
+    from nnstudio.engine.findings import EVIDENCE_LABELS
+
+    names = _evidence_names_in_rules()
+    assert {"saturated_share", "measured_at_epoch", "sign_changes", "gap_at_best"} <= names
+    assert names <= set(EVIDENCE_LABELS), names - set(EVIDENCE_LABELS)
+    assert all("_" not in label for label, _ in EVIDENCE_LABELS.values())
+
+
+def test_evidence_reads_in_words_with_percent_while_its_data_form_keeps_the_names():
+    f = Finding("saturated_units", "warning", "layer1", 6,
+                (("saturated_share", 1.0), ("layers_affected", 2.0), ("measured_at_epoch", 6.0)), "m.")
+    assert f.evidence_display() == "saturated outputs 100%, layers affected 2, measured at epoch 6"
+    assert f.evidence_text() == "saturated_share 1, layers_affected 2, measured_at_epoch 6"
+    assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
+    g = Finding("overfitting", "info", None, 64, (("best_epoch", 64.0), ("val_rise", 0.31), ("gap_at_best", 0.0369)),
+                "m.")
+    assert g.evidence_display() == "best epoch 64, validation loss rose 31% from its best, train/validation gap at best 0.0369"
+    h = Finding("oscillating_loss", "warning", None, 9, (("sign_changes", 0.857), ("update_ratio", 3e-5)), "m.")
+    assert h.evidence_display() == "validation loss changed direction in 86% of epochs, update/weight ratio 0.003%"
+    from nnstudio.commands.diagnose import format_findings
+
+    assert "evidence: saturated outputs 100%, layers affected 2, measured at epoch 6" in format_findings([f])

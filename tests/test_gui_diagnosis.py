@@ -55,7 +55,9 @@ def test_zeros_init_is_diagnosed_with_evidence_and_a_marker(qtbot, panel):
     assert card is not None and card.isVisible()
     assert "ERROR" in card.title.text() and "layer1" in card.title.text() and "epoch 1" in card.title.text()
     assert "Zeros Initialization" in card.message.text()
-    assert "distinct_units" in card.evidence.text()
+    evidence = card.evidence.text()
+    assert "distinct units" in evidence and "measured at epoch" in evidence and "_" not in evidence, evidence
+    assert "measured_at_epoch" not in diagnosis.checkedLabel.text()
     assert "init_method: glorot_uniform" in card.suggestion.text()
     assert "identical units" in diagnosis.headline.text()
     line = panel.findingMarkers.lines[1]  # the loss plot marks where the finding began

@@ -95,7 +95,7 @@ def format_findings(findings) -> str:
     for f in order:
         where = f" in {f.layer}" if f.layer else ""
         lines.append(f"{f.severity.upper()} {f.code}{where} (from epoch {f.epoch}): {f.message}")
-        lines.append(f"    evidence: {f.evidence_text()}")
+        lines.append(f"    evidence: {f.evidence_display()}")
         if f.suggestion is not None:
             lines.append(f"    suggestion: {f.suggestion.text}")
     return "\n".join(lines)

@@ -116,7 +116,12 @@ class Finding:
         return dict(self.evidence)
 
     def evidence_text(self) -> str:
+        """The evidence as data: ``name value`` pairs with the field names."""
         return ", ".join(f"{name} {_fmt(value)}" for name, value in self.evidence)
+
+    def evidence_display(self) -> str:
+        """The evidence as a reader wants it: labels in words, shares in percent (see :data:`EVIDENCE_LABELS`)."""
+        return ", ".join(evidence_label(name, value) for name, value in self.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.severity, "layer": self.layer, "epoch": self.epoch,
@@ -129,6 +134,53 @@ class Finding:
         return cls(d["code"], d["severity"], d.get("layer"), int(d["epoch"]),
                    tuple((k, float(v) if v is not None else math.nan) for k, v in d["evidence"].items()),
                    d["message"], Suggestion.parse(suggestion) if suggestion else None)
+
+
+#: How each evidence field reads: the label with ``{}`` where the value goes, and how the value is
+#: written: "int" a count or an epoch, "pct" a share in percent, "num" a loss or a ratio, "g" a setting.
+EVIDENCE_LABELS: dict[str, tuple[str, str]] = {
+    "epoch": ("diverged in epoch {}", "int"),
+    "learning_rate": ("learning rate {}", "g"),
+    "val_loss": ("validation loss {}", "num"),
+    "initial_val_loss": ("initial validation loss {}", "num"),
+    "train_loss": ("training loss {}", "num"),
+    "first_train_loss": ("first epoch's training loss {}", "num"),
+    "val_accuracy": ("validation accuracy {}", "pct"),
+    "chance_accuracy": ("accuracy by always guessing the commonest class {}", "pct"),
+    "chance_loss": ("loss of a guess that ignores the input {}", "num"),
+    "sign_changes": ("validation loss changed direction in {} of epochs", "pct"),
+    "relative_swing": ("mean swing {} of the loss", "pct"),
+    "best_epoch": ("best epoch {}", "int"),
+    "val_rise": ("validation loss rose {} from its best", "pct"),
+    "gap": ("train/validation gap now {}", "num"),
+    "gap_at_best": ("train/validation gap at best {}", "num"),
+    "recent_change": ("training loss changed {} over the recent epochs", "pct"),
+    "distinct_units": ("distinct units {}", "int"),
+    "units": ("units in the layer {}", "int"),
+    "layers_affected": ("layers affected {}", "int"),
+    "saturated_share": ("saturated outputs {}", "pct"),
+    "dead_share": ("dead units {}", "pct"),
+    "first_to_last_gradient": ("first/output layer gradient ratio {}", "num"),
+    "hidden_layers": ("hidden layers {}", "int"),
+    "update_ratio": ("update/weight ratio {}", "pct"),
+    "measured_at_epoch": ("measured at epoch {}", "int"),
+}
+
+
+def evidence_label(name: str, value: float) -> str:
+    """One evidence field in words: ``saturated_share 1`` reads "saturated outputs 100%"."""
+    label, kind = EVIDENCE_LABELS.get(name, (name.replace("_", " ") + " {}", "num"))
+    if not math.isfinite(value):
+        shown = "not measured" if math.isnan(value) else _fmt(value)
+    elif kind == "pct":
+        shown = f"{value * 100:.0f}%" if abs(value) >= 0.1 else f"{value * 100:.2g}%"
+    elif kind == "int":
+        shown = f"{value:.0f}"
+    elif kind == "g":
+        shown = f"{value:g}"
+    else:
+        shown = _fmt(value)
+    return label.format(shown)
 
 
 def top_finding(findings) -> Finding | None:

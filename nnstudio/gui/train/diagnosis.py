@@ -33,9 +33,9 @@ TITLES = {
 VERDICT_SEVERITY = {HELPED: "success", HURT: "error"}
 CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, over- and "
                 "underfitting. Measured in the first 10 epochs, the last one, ten evenly spaced ones and every few in"
-                " between (up to about 50 times a run, within 1.5% of the training time; each finding gives the epoch"
-                " as measured_at_epoch): dead, saturated and identical units, vanishing and exploding gradients, step"
-                " size (update/weight ratio).")
+                " between (up to about 50 times a run, within 1.5% of the training time; each such finding's evidence"
+                " says which epoch it was measured at): dead, saturated and identical units, vanishing and exploding"
+                " gradients, step size (update/weight ratio).")
 
 
 def finding_title(f: Finding) -> str:
@@ -119,7 +119,7 @@ class FindingCard(QFrame):
         self.title.setStyleSheet(f"font-weight: bold; color: {text}; background: {background}; "
                                  f"border: 1px solid {border}; border-radius: 3px; padding: 2px 6px;")
         self.message.setText(finding.message)
-        self.evidence.setText(f"Evidence: {finding.evidence_text()}")
+        self.evidence.setText(f"Evidence: {finding.evidence_display()}")
         s = finding.suggestion
         self.suggestion.setText(f"Suggested edit: <b>{s.text}</b>" if s else "No single edit to suggest.")
         has = s is not None

@@ -274,7 +274,7 @@ def test_a_non_finite_divergence_says_so():
 
 
 def _evidence_names_in_rules() -> set[str]:
-    """Every evidence field a rule or the doctor writes: the string keys of the dict literals in their source."""
+    """Every evidence field a rule or the doctor writes: the string keys of the dict literals in their functions."""
     import ast
     import inspect
 
@@ -282,7 +282,8 @@ def _evidence_names_in_rules() -> set[str]:
 
     names = set()
     for module in (rules, doctor):
-        for node in ast.walk(ast.parse(inspect.getsource(module))):
+        functions = [n for n in ast.walk(ast.parse(inspect.getsource(module))) if isinstance(n, ast.FunctionDef)]
+        for node in (d for f in functions for d in ast.walk(f)):
             if isinstance(node, ast.Dict):
                 names |= {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
     return names
@@ -311,3 +312,42 @@ def test_evidence_reads_in_words_with_percent_while_its_data_form_keeps_the_name
     from nnstudio.commands.diagnose import format_findings
 
     assert "evidence: saturated outputs 100%, layers affected 2, measured at epoch 6" in format_findings([f])
+
+
+def test_overfittings_epoch_is_the_one_its_sentence_names():
+    """The finding is seen 3 epochs after the best one; its epoch (the page's "since epoch") is the best epoch."""
+    findings, records, _ = run_doctor(DESIGNS["overfitting"])
+    f = next(f for f in findings if f.code == "overfitting")
+    best = int(f.evidence_dict()["best_epoch"])
+    assert f.epoch == best and f.message.startswith(f"Since epoch {best} ")
+    assert records[-1].best_epoch == best
+
+
+def _records(val_losses):
+    """Records of a run whose validation loss follows ``val_losses`` while the training loss keeps falling."""
+    from nnstudio.engine import EpochRecord
+
+    out, best, best_epoch = [], math.inf, 0
+    for epoch, v in enumerate(val_losses, start=1):
+        is_best = v < best
+        best, best_epoch = (v, epoch) if is_best else (best, best_epoch)
+        out.append(EpochRecord(epoch, 0.5 * 0.9 ** epoch, v, 0.9, 0.9, 0.1, (1.0,), (), float(epoch), is_best,
+                               best_epoch, best))
+    return out
+
+
+def test_a_finding_that_clears_is_kept_with_the_epochs_it_was_seen():
+    from nnstudio.engine.rules import Chance
+
+    calm = [0.5, 0.4, 0.35, 0.3, 0.28]
+    swinging = [0.2, 0.3, 0.18, 0.34, 0.15, 0.38, 0.12, 0.4, 0.1]  # growing swings: oscillating
+    settled = [0.09 - 0.002 * i for i in range(12)]
+    doctor = Doctor(ARTICLE, chance=Chance(0.5, 0.69))
+    held = [r.epoch for r in _records(calm + swinging + settled)
+            if any(f.code == "oscillating_loss" for f in doctor.observe(r))]
+    assert held and held == list(range(held[0], held[-1] + 1)) and held[-1] < len(calm + swinging + settled)
+    assert not any(f.code == "oscillating_loss" for f in doctor.findings)
+    (cleared,) = [c for c in doctor.cleared if c.finding.code == "oscillating_loss"]
+    assert (cleared.first_epoch, cleared.last_epoch) == (held[0], held[-1])
+    assert cleared.epochs == f"epochs {held[0]}\u2013{held[-1]}"
+    assert doctor.finish(None) == doctor.findings and doctor.cleared == (cleared,)

@@ -127,3 +127,48 @@ def test_apply_edits_the_editor_in_one_undoable_step(qtbot, monkeypatch):
     finally:
         window.close()
     assert not nnstudio.gui.running_threads()
+
+
+def _trained_panel(qtbot, config):
+    p = TrainingPanel(lambda: config)
+    qtbot.addWidget(p)
+    p.resize(1200, 760)
+    p.show()
+    train(qtbot, p)
+    open_diagnosis(qtbot, p)
+    return p
+
+
+def test_an_info_finding_is_not_called_the_one_to_start_with_and_its_title_agrees_with_its_text(qtbot):
+    """moons with early stopping overfits mildly: one info finding, nothing to act on."""
+    p = _trained_panel(qtbot, load_preset("moons"))
+    try:
+        diagnosis = p.diagnosisPanel
+        card = diagnosis.card("overfitting")
+        assert card is not None and card.finding.severity == "info"
+        headline = diagnosis.headline.text()
+        assert "Start with" not in headline and "0 to act on" not in headline
+        assert headline.startswith("1 finding, none to act on: overfitting.")
+        since = card.finding.epoch
+        assert card.title.text().endswith(f"since epoch {since}")
+        assert card.message.text().startswith(f"Since epoch {since} ")
+    finally:
+        p.shutdown()
+
+
+def test_a_finding_that_cleared_stays_on_the_page_as_cleared(qtbot):
+    """spiral's validation loss oscillates for a few hundred epochs and then settles: the page keeps saying so."""
+    p = _trained_panel(qtbot, load_preset("spiral"))
+    try:
+        diagnosis = p.diagnosisPanel
+        assert diagnosis.card("oscillating_loss") is None  # it no longer holds at the end
+        (cleared,) = [c for c in diagnosis.cleared if c.finding.code == "oscillating_loss"]
+        label = diagnosis.clearedLabel
+        assert label.isVisible() and "Oscillating loss" in label.text()
+        assert f"seen at epochs {cleared.first_epoch}\u2013{cleared.last_epoch}, cleared later" in label.text()
+        headline = diagnosis.headline.text()
+        assert "nothing in this run looks wrong" not in headline and "cleared: oscillating loss" in headline
+        line = p.findingMarkers.lines[cleared.first_epoch]
+        assert "oscillating loss (cleared)" in line.label.toPlainText()
+    finally:
+        p.shutdown()

@@ -4,11 +4,13 @@
     for record in trainer.run():
         findings = doctor.observe(record)    # what holds now, each with the epoch it began
     findings = doctor.finish(trainer.summary)
+    doctor.cleared                           # findings that held earlier and no longer do
 
 Each rule reads the records' losses and :class:`~.diagnostics.EpochHealth` (measured every few
 epochs: a finding drawn from it names the epoch it was measured in, ``measured_at_epoch``); thresholds come
 from :data:`~.thresholds.THRESHOLDS`.  A finding lasts as long as its condition holds; its
-``epoch`` is where the current streak began.  Messages point at sections of the article
+``epoch`` is where the current streak began (for overfitting: the best epoch, which its sentence
+names).  Messages point at sections of the article
 ("The Math Behind Fine-Tuning Deep Neural Networks").
 """
 
@@ -22,10 +24,10 @@ import numpy as np
 from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
-from .findings import CODES, Finding, top_finding
+from .findings import CODES, Cleared, Finding, top_finding
 from .losses import LOSSES
 from .network import encode_targets
-from .rules import HEALTH_CODES, RULES, Chance, State
+from .rules import HEALTH_CODES, ONSET_FIELDS, RULES, Chance, State
 from .validation import output_units
 
 
@@ -53,6 +55,8 @@ class Doctor:
             chance = chance_levels(config, split)
         self._state = State(config, chance, [])
         self._since: dict[tuple[str, str | None], int] = {}
+        # every finding seen so far: (first epoch, last epoch it held, as last seen)
+        self._seen: dict[tuple[str, str | None], tuple[int, int, Finding]] = {}
         self.findings: tuple[Finding, ...] = ()
 
     @property
@@ -77,6 +81,13 @@ class Doctor:
             return self._evaluate(self._state.diverged_epoch)
         return self.findings
 
+    @property
+    def cleared(self) -> tuple[Cleared, ...]:
+        """The findings that held earlier in the run but hold no longer, in the order they were first seen."""
+        now = {(f.code, f.layer) for f in self.findings}
+        gone = [Cleared(f, first, last) for key, (first, last, f) in self._seen.items() if key not in now]
+        return tuple(sorted(gone, key=lambda c: (c.first_epoch, CODES.index(c.finding.code))))
+
     def top(self) -> Finding | None:
         return top_finding(self.findings)
 
@@ -94,9 +105,15 @@ class Doctor:
             severity, layer, evidence, message, suggestion = result
             if code in HEALTH_CODES and s.health_record is not None:
                 evidence = {**evidence, "measured_at_epoch": s.health_record.epoch}
+            onset = evidence.get(ONSET_FIELDS.get(code, ""))
+            if onset is not None:  # the epoch its sentence names, so title and sentence agree
+                self._since[(code, layer)] = int(onset)
             since = self._since.setdefault((code, layer), epoch)
             out.append(Finding(code, severity, layer, since, tuple((k, float(v)) for k, v in evidence.items()),
                                message, suggestion))
+        for f in out:
+            first = self._seen.get((f.code, f.layer), (f.epoch,))[0]
+            self._seen[(f.code, f.layer)] = (min(first, f.epoch), epoch, f)
         self.findings = tuple(out)
         return self.findings
 

@@ -136,6 +136,23 @@ class Finding:
                    d["message"], Suggestion.parse(suggestion) if suggestion else None)
 
 
+@dataclass(frozen=True)
+class Cleared:
+    """A finding that held earlier in the run and holds no longer: ``finding`` as last seen,
+    seen from ``first_epoch`` to ``last_epoch`` (it may have come and gone in between)."""
+
+    finding: Finding
+    first_epoch: int
+    last_epoch: int
+
+    @property
+    def epochs(self) -> str:
+        """``epoch 7`` or ``epochs 7–12``."""
+        if self.first_epoch == self.last_epoch:
+            return f"epoch {self.first_epoch}"
+        return f"epochs {self.first_epoch}\u2013{self.last_epoch}"
+
+
 #: How each evidence field reads: the label with ``{}`` where the value goes, and how the value is
 #: written: "int" a count or an epoch, "pct" a share in percent, "num" a loss or a ratio, "g" a setting.
 EVIDENCE_LABELS: dict[str, tuple[str, str]] = {

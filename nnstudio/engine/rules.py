@@ -23,6 +23,9 @@ from .thresholds import THRESHOLDS
 T = {name: THRESHOLDS[name].value for name in THRESHOLDS}
 RECENT = 3
 # findings read from the health measures: their evidence names the epoch those were measured in
+# findings whose condition began before they could be seen: the evidence field naming that epoch,
+# which becomes the finding's epoch (overfitting began at the best epoch, seen 3 epochs later)
+ONSET_FIELDS = {"overfitting": "best_epoch"}
 HEALTH_CODES = frozenset({"identical_units", "saturated_units", "dead_units", "vanishing_gradients",
                           "exploding_gradients", "update_ratio_high", "update_ratio_low"})
 

@@ -21,26 +21,12 @@ from ...engine.findings import Finding, Suggestion, top_finding
 from ..qt.style import (BANNER_COLORS, ERROR_TEXT, FINDING_CARD_STYLE, INFO_FINDING_COLORS, MUTED_TEXT, WARNING_TEXT,
                         banner_style, set_severity)
 from ..qt.threads import start_worker, stop_and_wait
+from .diagnosis_texts import CHECKED_TEXT, TITLES, cleared_html, cleared_markers, finding_title, headline
 from .fix_worker import FixWorker
 
-TITLES = {
-    "not_learning": "Not learning", "diverged": "Diverged", "oscillating_loss": "Oscillating loss",
-    "dead_units": "Dead units", "saturated_units": "Saturated units", "identical_units": "Identical units",
-    "vanishing_gradients": "Vanishing gradients", "exploding_gradients": "Exploding gradients",
-    "update_ratio_high": "Steps too large", "update_ratio_low": "Steps too small", "overfitting": "Overfitting",
-    "underfitting": "Underfitting",
-}
+__all__ = ["TITLES", "DiagnosisPanel", "FindingCard", "FindingMarkers", "finding_title", "suggestion_text"]
+
 VERDICT_SEVERITY = {HELPED: "success", HURT: "error"}
-CHECKED_TEXT = ("Checked every epoch: accuracy at chance level, divergence, an oscillating loss, over- and "
-                "underfitting. Measured in the first 10 epochs, the last one, ten evenly spaced ones and every few in"
-                " between (up to about 50 times a run, within 1.5% of the training time; each such finding's evidence"
-                " says which epoch it was measured at): dead, saturated and identical units, vanishing and exploding"
-                " gradients, step size (update/weight ratio).")
-
-
-def finding_title(f: Finding) -> str:
-    where = f" · {f.layer}" if f.layer else ""
-    return f"{f.severity.upper()} · {TITLES[f.code]}{where} · since epoch {f.epoch}"
 
 
 class FindingCard(QFrame):
@@ -221,6 +207,12 @@ class DiagnosisPanel(QWidget):
         self._cards_layout = QVBoxLayout(self._list)
         self._cards_layout.setContentsMargins(0, 0, 0, 0)
         self._cards_layout.setSpacing(6)
+        self.clearedLabel = QLabel(self._list)
+        self.clearedLabel.setObjectName("diagnosisCleared")
+        self.clearedLabel.setWordWrap(True)
+        self.clearedLabel.setStyleSheet(f"color: {MUTED_TEXT};")
+        self.clearedLabel.setToolTip("Findings that held for a while and no longer do: the run recovered from them.")
+        self._cards_layout.addWidget(self.clearedLabel)
         self._cards_layout.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setObjectName("diagnosisScroll")
@@ -245,6 +237,8 @@ class DiagnosisPanel(QWidget):
         for card in list(self.cards.values()):
             self._remove(card)
         self.findings = ()
+        self.cleared = ()
+        self.clearedLabel.hide()
         self.config = None
         self.checkedLabel.show()
         self._headline("The training doctor watches every epoch; what it finds appears here.", "info")
@@ -253,10 +247,11 @@ class DiagnosisPanel(QWidget):
         """The config of the run being diagnosed (what Try the fix starts from)."""
         self.config = config
 
-    def set_findings(self, findings, finished: bool = False) -> None:
-        """Show ``findings``: cards are kept (with their trials) for findings that still hold."""
+    def set_findings(self, findings, finished: bool = False, cleared=()) -> None:
+        """Show ``findings``: cards are kept (with their trials) for findings that still hold;
+        ``cleared`` (:class:`~nnstudio.engine.findings.Cleared`) are listed, muted, below them."""
         order = sorted(findings, key=lambda f: (f.severity == "info", -f.rank, f.epoch))
-        self.findings = tuple(order)
+        self.findings, self.cleared = tuple(order), tuple(cleared)
         keep = {(f.code, f.layer) for f in order}
         for key, card in list(self.cards.items()):
             if key not in keep and not card.busy:
@@ -268,17 +263,12 @@ class DiagnosisPanel(QWidget):
             elif card.finding != f:
                 card.set_finding(f)
             self._cards_layout.insertWidget(i, card)
+        self.clearedLabel.setText(cleared_html(self.cleared))
+        self.clearedLabel.setVisible(bool(self.cleared))
         top = top_finding(order)
-        self.checkedLabel.setVisible(not order)  # room for the cards once there are any
+        self.checkedLabel.setVisible(not order and not self.cleared)  # room for the cards once there are any
         self.topChanged.emit(top)
-        if top is None:
-            text = "No findings: nothing in this run looks wrong." if finished else "No findings so far."
-            self._headline(text, "success" if finished else "info")
-        else:
-            serious = sum(f.severity != "info" for f in order)
-            self._headline(f"{len(order)} finding{'s' if len(order) != 1 else ''} ({serious} to act on). "
-                           f"Start with: {TITLES[top.code].lower()}.", "error" if top.severity == "error"
-                           else "warning" if top.severity == "warning" else "info")
+        self._headline(*headline(order, self.cleared, finished))
 
     def card(self, code: str) -> FindingCard | None:
         return next((c for (k, _), c in self.cards.items() if k == code), None)
@@ -319,16 +309,22 @@ class FindingMarkers:
         self.plot = plot
         self.lines: dict[int, pg.InfiniteLine] = {}
 
-    def set(self, findings) -> None:
+    def set(self, findings, cleared=()) -> None:
+        """Mark the warnings and errors that hold, and (muted, "cleared") those that held earlier."""
         wanted: dict[int, list[Finding]] = {}
+        gone: set[Finding] = set()
         for f in findings:
             if f.severity != "info":
                 wanted.setdefault(f.epoch, []).append(f)
+        for c in cleared_markers(cleared):
+            wanted.setdefault(c.first_epoch, []).append(c.finding)
+            gone.add(c.finding)
         for epoch in [e for e in self.lines if e not in wanted]:
             self.plot.remove_mark(self.lines.pop(epoch))
         for epoch, found in wanted.items():
-            color = ERROR_TEXT if any(f.severity == "error" for f in found) else WARNING_TEXT
-            text = ", ".join(TITLES[f.code].lower() for f in found)
+            live = [f for f in found if f not in gone]
+            color = (ERROR_TEXT if any(f.severity == "error" for f in live) else WARNING_TEXT) if live else MUTED_TEXT
+            text = ", ".join(TITLES[f.code].lower() + (" (cleared)" if f in gone else "") for f in found)
             line = self.lines.get(epoch)
             if line is None:
                 line = pg.InfiniteLine(epoch, angle=90, pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DotLine),

@@ -268,7 +268,7 @@ class TrainingPanel(TrainingExports, QWidget):
         self._show_identical_units(update.records[-1])
         if update.boundary is not None:
             self.boundaryView.receive(update.boundary)
-        self._show_findings(update.findings)
+        self._show_findings(update.findings, cleared=update.cleared)
         self._refresh.mark_dirty()
         if update.weights is not None:
             self.weightsChanged.emit(update.weights)
@@ -317,7 +317,7 @@ class TrainingPanel(TrainingExports, QWidget):
             self.rmseLabel.setText(f"{metrics}\n\nAccuracy applies to classification; this is a regression "
                                    "data set.")
         self.insideTabs.show_boundary(result)
-        self._show_findings(result.findings, finished=True)
+        self._show_findings(result.findings, True, result.cleared)
         self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
         self._set_state(RunState.FINISHED)
         self.liveEdits.run_finished(result.config)
@@ -341,9 +341,9 @@ class TrainingPanel(TrainingExports, QWidget):
             self._show_status("Training was stopped before it began.")
         self.runningChanged.emit(False)
 
-    def _show_findings(self, findings, finished: bool = False) -> None:
-        self.diagnosisPanel.set_findings(findings, finished)
-        self.findingMarkers.set(findings)
+    def _show_findings(self, findings, finished: bool = False, cleared=()) -> None:
+        self.diagnosisPanel.set_findings(findings, finished, cleared)
+        self.findingMarkers.set(findings, cleared)
         serious = sum(f.severity != "info" for f in findings)
         self.insideTabs.setTabText(DIAGNOSIS_PAGE, f"Diagnosis ({serious})" if serious else "Diagnosis")
 

@@ -36,7 +36,7 @@ from ...config import ExperimentConfig
 from ...data import CLASSIFICATION, DATASETS, Split, load_split
 from ...engine import STOP_USER, EpochRecord, HistogramCadence, Trainer, TrainingSummary
 from ...engine.doctor import Doctor
-from ...engine.findings import Finding
+from ...engine.findings import Cleared, Finding
 from ...engine.live import short_name
 from ...errors import user_message
 from ...lab import SharpnessMonitor, SharpnessPoint
@@ -92,6 +92,7 @@ class Update:
     boundary: BoundaryGrid | None = None
     sharpness: tuple[SharpnessPoint, ...] = ()
     findings: tuple[Finding, ...] = ()  # the training doctor's findings after the last record
+    cleared: tuple[Cleared, ...] = ()   # findings that held earlier in the run and no longer do
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class RunResult:
     findings: tuple[Finding, ...] = ()  # the training doctor's findings at the end of the run
     model: TrainedModel | None = None   # a copy of the kept network, ready to predict and to export
     config: ExperimentConfig | None = None  # the config the run ended with (live changes applied)
+    cleared: tuple[Cleared, ...] = ()   # findings that held during the run and no longer did at its end
 
 
 @dataclass
@@ -267,7 +269,7 @@ class TrainingWorker(QObject):
             pending.sharpness_sent += len(sharpness)
         self.control.view_ready.clear()
         self.progress.emit(self.run_id, Update(tuple(pending.records), weights, boundary, sharpness,
-                                               self._doctor.findings))
+                                               self._doctor.findings, self._doctor.cleared))
         pending.records = []
         pending.last_emit = now
 
@@ -296,7 +298,7 @@ class TrainingWorker(QObject):
                 "trained": datetime.now().isoformat(timespec="seconds"), "name": trainer.config.name,
                 "best_epoch": summary.best_epoch, "epochs_run": summary.epochs_run})
         self.done.emit(self.run_id, RunResult(summary, _weights(trainer), confusion, boundary, len(split.y_test),
-                                              findings, model, trainer.config))
+                                              findings, model, trainer.config, self._doctor.cleared))
 
 
 def _weights(trainer: Trainer) -> list[np.ndarray]:

@@ -351,3 +351,14 @@ def test_a_finding_that_clears_is_kept_with_the_epochs_it_was_seen():
     assert (cleared.first_epoch, cleared.last_epoch) == (held[0], held[-1])
     assert cleared.epochs == f"epochs {held[0]}\u2013{held[-1]}"
     assert doctor.finish(None) == doctor.findings and doctor.cleared == (cleared,)
+
+
+def test_the_command_line_lists_cleared_findings_after_the_current_ones():
+    from nnstudio.commands.diagnose import format_findings
+    from nnstudio.engine.findings import Cleared
+
+    gone = Cleared(Finding("oscillating_loss", "warning", None, 36, (("sign_changes", 0.857),), "It swung."), 36, 333)
+    text = format_findings((), (gone,))
+    assert text.splitlines() == ["No findings at the end of the run.",
+                                 "CLEARED oscillating_loss: seen at epochs 36\u2013333, cleared later. It swung."]
+    assert format_findings(()) == "No findings: nothing in this run looks wrong."

@@ -92,7 +92,7 @@ def test_diagnose_exits_0_on_a_healthy_run_and_writes_json(tmp_path):
     result = nnstudio("diagnose", "--preset", "moons", "--epochs", "3", "--json", "out.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "No findings" in result.stdout
-    assert json.loads((tmp_path / "out.json").read_text()) == {"findings": [], "verified": []}
+    assert json.loads((tmp_path / "out.json").read_text()) == {"findings": [], "verified": [], "cleared": []}
 
 
 def test_diagnose_verify_names_the_cause_and_judges_the_fix(tmp_path):

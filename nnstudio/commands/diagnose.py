@@ -62,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
             bar.update(record.epoch, f"val_loss {record.val_loss:.4f}")
         bar.close(trainer.summary.message, done=trainer.summary.epochs_run)
     findings = doctor.finish(trainer.summary)
-    print(format_findings(findings))
+    print(format_findings(findings, doctor.cleared))
     if stop.is_set():
-        _write_json(args.json, findings, [])
+        _write_json(args.json, findings, [], doctor.cleared)
         return EXIT_INTERRUPTED
     verified = _verify(cfg, findings, args) if args.verify else []
-    _write_json(args.json, findings, verified)
+    _write_json(args.json, findings, verified, doctor.cleared)
     return EXIT_ERROR if any(f.severity != "info" for f in findings) else EXIT_OK
 
 
@@ -86,10 +86,14 @@ def _experiment(args: argparse.Namespace):
     return cfg.replace(epochs=args.epochs).validate() if args.epochs is not None else cfg
 
 
-def format_findings(findings) -> str:
-    """The findings as text, most important first; a line saying so when there are none."""
+def format_findings(findings, cleared=()) -> str:
+    """The findings as text, most important first; a line saying so when there are none; then
+    the findings that held earlier in the run and cleared (:class:`~nnstudio.engine.findings.Cleared`)."""
+    gone = [f"CLEARED {c.finding.code}{f' in {c.finding.layer}' if c.finding.layer else ''}: seen at {c.epochs}, "
+            f"cleared later. {c.finding.message}" for c in cleared]
     if not findings:
-        return "No findings: nothing in this run looks wrong."
+        return "\n".join(["No findings at the end of the run." if gone else
+                          "No findings: nothing in this run looks wrong.", *gone])
     order = sorted(findings, key=lambda f: (-f.rank, f.epoch))
     lines = []
     for f in order:
@@ -98,7 +102,7 @@ def format_findings(findings) -> str:
         lines.append(f"    evidence: {f.evidence_display()}")
         if f.suggestion is not None:
             lines.append(f"    suggestion: {f.suggestion.text}")
-    return "\n".join(lines)
+    return "\n".join(lines + gone)
 
 
 def _verify(cfg, findings: tuple[Finding, ...], args) -> list[tuple[str, Verdict]]:
@@ -129,9 +133,11 @@ def _verify(cfg, findings: tuple[Finding, ...], args) -> list[tuple[str, Verdict
     return [(codes[v.suggestion], v) for v in trial.verdicts]
 
 
-def _write_json(path: str | None, findings, verified) -> None:
+def _write_json(path: str | None, findings, verified, cleared=()) -> None:
     if not path:
         return
-    doc = {"findings": [f.to_dict() for f in findings], "verified": [v.to_dict(code) for code, v in verified]}
+    doc = {"findings": [f.to_dict() for f in findings], "verified": [v.to_dict(code) for code, v in verified],
+           "cleared": [{**c.finding.to_dict(), "first_epoch": c.first_epoch, "last_epoch": c.last_epoch}
+                       for c in cleared]}
     atomic_write_text(Path(path), json.dumps(doc, indent=2) + "\n")
     print(f"wrote {path}")

@@ -68,6 +68,17 @@ def test_finder_draws_each_seed_and_recommends_a_verified_band(qtbot, make_tab):
         np.testing.assert_allclose(10 ** x, curve.lrs)   # log mode: the item holds log10 of the rates
         np.testing.assert_allclose(y, curve.smoothed)
     assert set(page.finderPlot.candidate_lines) == {c.method for c in page.result.candidates}
+    lrs, mean, _lo, _hi = page.result.band_of_curves()  # the candidates' dots lie on the drawn mean curve
+    x, y = page.finderPlot.mean_curve.getData()
+    np.testing.assert_allclose(10 ** x, lrs)
+    np.testing.assert_allclose(y, mean)
+    legend = {label.text for _sample, label in page.finderPlot.getPlotItem().legend.items}
+    dots = [item for item in page.finderPlot.getPlotItem().listDataItems() if item.name() in legend
+            and item.name().split()[0] in page.finderPlot.candidate_lines]
+    assert len(dots) == len(page.result.candidates)
+    for dot in dots:
+        dx, dy = dot.getData()
+        assert dy[0] == pytest.approx(float(np.interp(dx[0], x, y)), rel=1e-6)
     verdict = page.verdict
     lo, hi = verdict.band
     assert lo <= verdict.suggestion <= hi

@@ -134,6 +134,31 @@ def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
     assert f"{report.train_loss:.4g}" in page.pointMetrics.text()
 
 
+def test_a_random_directions_map_has_square_cells_and_says_where_the_path_went(qtbot, make_tab):
+    tab = make_tab()
+    page = tab.landscape
+    tab.pages.setCurrentWidget(page)
+    page.gridSpin.setValue(5)
+    page.epochsSpin.setValue(6)
+    page.directionsCombo.setCurrentText("random")
+    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.mapButton)
+    result = page.result
+    box = page.landscapeView.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.width() > 0)
+    px, py = box.viewPixelSize()
+    assert px == pytest.approx(py, rel=0.02)  # one unit is as long on both axes: square cells
+    span = float(np.ptp(result.path, axis=0).max())
+    short = span < 0.05 * float(result.xs[-1] - result.xs[0])
+    assert short, span  # random directions hardly see a path this short
+    assert "PCA directions follow it" in page.status.text()
+    page.directionsCombo.setCurrentText("pca")  # PCA axes differ in spread: the map fills the view
+    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.mapButton)
+    assert not box.state["aspectLocked"]
+    assert "PCA directions follow it" not in page.status.text()
+
+
 def test_use_and_search_this_band_through_the_window(qtbot, dialogs):
     window = shown_window(qtbot)
     try:

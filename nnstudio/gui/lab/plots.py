@@ -237,8 +237,12 @@ class LandscapeView(MeteredPlotWidget):
             self.start.setData([], [])
         self.trained.setData([0.0], [0.0])
         self.chosen.setData([], [])
-        what = "random directions" if result.directions == "random" else "PCA directions"
+        random = result.directions == "random"
+        what = "random directions" if random else "PCA directions"
         self.getPlotItem().setTitle(f"log10 training loss · {what}", size="10pt")
+        # random directions are filter-normalized alike, so a unit is the same length on both axes:
+        # square cells keep a round bowl round (PCA's axes differ in spread and fill the view instead)
+        self.getPlotItem().getViewBox().setAspectLocked(random, ratio=1.0)
         self.getPlotItem().autoRange()
 
     def data_to_widget(self, x: float, y: float):

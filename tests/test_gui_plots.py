@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
 from nnstudio.gui.plots.confusion import ConfusionView
-from nnstudio.gui.plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from nnstudio.gui.plots.epoch_plot import AccuracyPlot, LearningRatePlot
+from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
 from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
 from nnstudio.smoothing import debiased_ema, smooth_pair

@@ -9,7 +9,6 @@ a box beside the cursor; the legend sits in the view's emptiest corner (see :mod
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...history import History
 from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
-from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
+from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
 from .overlay import HoverReadout, label_position_clear, place_legend, text_scene_rect
@@ -372,29 +371,3 @@ class LearningRatePlot(EpochPlot):
         if not on:
             self.getPlotItem().getAxis("left").setTicks(None)
         super()._on_log_toggled(on)
-
-
-class GradNormPlot(EpochPlot):
-    """Mean L2 norm of each layer's gradient per epoch (before clipping), one curve per layer."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__("gradNormPlot", "Gradient norm per layer", "‖∇‖₂", parent, y_from_zero=True,
-                         short_title="Gradient norms")
-        self.setToolTip("For each layer, the L2 norm of its parameter gradient (weights and biases together), "
-                        "averaged over the epoch's mini-batches, before clipping.\nNorms shrinking towards the "
-                        "input layers mean vanishing gradients; sudden spikes mean exploding ones (try clipping).")
-
-    def set_layers(self, names: Sequence[str]) -> None:
-        """One curve per layer; the same layers as the last run keep their curves (making a curve
-        and its legend entry costs the GUI thread ~10 ms, while the run's first epoch trains)."""
-        if tuple(names) == tuple(self.series):
-            return
-        self.remove_all_series()
-        for i, name in enumerate(names):
-            self.add_series(name, name, color(i + 2), width=1.5)
-
-    def _draw(self, history: History) -> None:
-        x = history.epochs
-        norms = history.grad_norms
-        for i, key in enumerate(self.series):
-            self.set_series(key, x, norms[:, i])

@@ -74,10 +74,11 @@ class HistogramBatch:
         slots = len(sizes) * (self.bins + 1)
         array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * (self.bins + 1), sizes)
         self._offsets = array_offsets + (np.arange(total, dtype=np.int32) % self.LANES) * slots
+        self._narrow = 1e3 * np.finfo(dtype).tiny  # as _flat_range has it
 
     def __call__(self, arrays) -> list[Histogram]:
         arrays = [np.asarray(a).reshape(-1) for a in arrays]
-        sizes = tuple(a.size for a in arrays)
+        sizes = tuple(map(len, arrays))  # 1-D now
         if not arrays or min(sizes) == 0:
             return [Histogram.of(a, self.bins) for a in arrays]
         dtype = np.result_type(*arrays)
@@ -86,14 +87,17 @@ class HistogramBatch:
         np.concatenate(arrays, out=values)
         lo = np.minimum.reduceat(values, self._starts).astype(np.float64)
         hi = np.maximum.reduceat(values, self._starts).astype(np.float64)
-        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        width = hi - lo  # finite when lo and hi are (unless a float64 range overflows it: then one by one too)
+        if not np.isfinite(width).all():
             return [Histogram.of(a, bins) for a in arrays]
-        flat = _flat_range(lo, hi, dtype)
-        lo[flat] -= 0.5
-        hi[flat] += 0.5
+        flat = width < self._narrow  # _flat_range(lo, hi, dtype)
+        if flat.any():
+            np.subtract(lo, 0.5, out=lo, where=flat)
+            np.add(hi, 0.5, out=hi, where=flat)
+            width = hi - lo
         # bin index = floor((v - lo) * bins / (hi - lo)), all arrays in one pass
         values -= np.repeat(lo.astype(dtype), self._counts)
-        values *= np.repeat((bins / (hi - lo)).astype(dtype), self._counts)
+        values *= np.repeat((bins / width).astype(dtype), self._counts)
         index = self._index
         np.copyto(index, values, casting="unsafe")  # truncation: floor, as values >= 0
         index += self._offsets
@@ -101,7 +105,7 @@ class HistogramBatch:
         counts = counts.reshape(self.LANES, len(sizes), bins + 1).sum(axis=0)
         counts[:, bins - 1] += counts[:, bins]  # the maximum belongs to the last bin
         counts = counts[:, :bins].copy()
-        edges = lo[:, None] + np.arange(bins + 1) * ((hi - lo) / bins)[:, None]
+        edges = lo[:, None] + np.arange(bins + 1) * (width / bins)[:, None]
         edges[:, -1] = hi
         counts.setflags(write=False)
         edges.setflags(write=False)

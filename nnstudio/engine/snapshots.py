@@ -31,13 +31,21 @@ class Snapshots:
         self._last = -math.inf  # perf_counter() when the last histograms were made
         self.seconds = 0.0      # CPU time spent making them
         self._count = 0         # records that carry them
+        self._epochs = self._stride = 0  # the run length the cadence's stride was computed for, and that stride
 
     def due(self, epoch: int, epochs: int, last: bool, start_time: float) -> tuple[LayerSnapshot, ...]:
         """The histograms when the cadence wants them in epoch ``epoch``'s record, else ()."""
-        if self.cadence is None:
+        cadence = self.cadence
+        if cadence is None:
             return ()
         now = time.perf_counter()
-        if not self.cadence.due(epoch, epochs, last, now - self._last, self._count, self.seconds, now - start_time):
+        if epochs != self._epochs:
+            self._epochs, self._stride = epochs, cadence.stride(epochs)
+        # most epochs are neither the first, the last, evenly spaced nor stale: the cadence's
+        # answer is no whatever the budget, known here without the full rule
+        if epoch % self._stride and now - self._last < cadence.min_interval and epoch != 1 and not last:
+            return ()
+        if not cadence.due(epoch, epochs, last, now - self._last, self._count, self.seconds, now - start_time):
             return ()
         self._last = now
         spent = time.thread_time()  # this thread's CPU time: a snapshot preempted by other work costs no more

@@ -77,8 +77,11 @@ class HistogramBatch:
         self._narrow = 1e3 * np.finfo(dtype).tiny  # as _flat_range has it
 
     def __call__(self, arrays) -> list[Histogram]:
-        arrays = [np.asarray(a).reshape(-1) for a in arrays]
-        sizes = tuple(map(len, arrays))  # 1-D now
+        return self.flat([np.asarray(a).reshape(-1) for a in arrays])
+
+    def flat(self, arrays: list[np.ndarray]) -> list[Histogram]:
+        """As calling the batch, for arrays that are 1-D already."""
+        sizes = tuple(map(len, arrays))
         if not arrays or min(sizes) == 0:
             return [Histogram.of(a, self.bins) for a in arrays]
         dtype = np.result_type(*arrays)

@@ -26,7 +26,10 @@ class Snapshots:
         self.cadence = cadence
         self.last_grad = np.zeros_like(network.flat_grad)  # the trainer copies the last batch's gradient here
         self.activation_step = 1  # stride over the rows of the layers' cached activations
-        self._grad_W = [self.last_grad[layer.span][:layer.W.size].reshape(layer.W.shape) for layer in network.layers]
+        # per layer, 1-D views of its weights, biases and weight gradient (fixed views: only the
+        # activations change from one snapshot to the next)
+        self._fixed = [(layer.W.reshape(-1), layer.b.reshape(-1), self.last_grad[layer.span][:layer.W.size])
+                       for layer in network.layers]
         self._histograms = HistogramBatch()
         self._last = -math.inf  # perf_counter() when the last histograms were made
         self.seconds = 0.0      # CPU time spent making them
@@ -58,6 +61,8 @@ class Snapshots:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         layers = self.network.layers
         step = self.activation_step
-        arrays = [a for layer, grad_W in zip(layers, self._grad_W) for a in (layer.W, layer.b, grad_W, layer.a[::step])]
-        hists = self._histograms(arrays)
-        return tuple(LayerSnapshot(layer.name, *hists[4 * i:4 * i + 4]) for i, layer in enumerate(layers))
+        arrays = []
+        for fixed, layer in zip(self._fixed, layers):
+            arrays += (*fixed, layer.a[::step].reshape(-1))
+        hists = self._histograms.flat(arrays)
+        return tuple(LayerSnapshot(layer.name, *hists[i:i + 4]) for i, layer in zip(range(0, len(hists), 4), layers))

@@ -59,6 +59,7 @@ class HistogramBatch:
     def __init__(self, bins: int = HISTOGRAM_BINS):
         self.bins = bins
         self._sizes: tuple[int, ...] = ()
+        self._steps = np.arange(bins + 1)  # edge k = lo + k * width / bins
 
     def _prepare(self, sizes: tuple[int, ...], dtype: np.dtype) -> None:
         if sizes == self._sizes and self._values.dtype == dtype:
@@ -69,10 +70,9 @@ class HistogramBatch:
         total = int(self._counts.sum())
         self._values = np.empty(total, dtype)
         self._index = np.empty(total, np.int32)
-        # bin k of array i at position j counts into slot (j % LANES, i, k); slot k = bins
-        # catches each array's maximum
-        slots = len(sizes) * (self.bins + 1)
-        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * (self.bins + 1), sizes)
+        # bin k of array i at position j counts into slot (j % LANES, i, k)
+        slots = len(sizes) * self.bins
+        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * self.bins, sizes)
         self._offsets = array_offsets + (np.arange(total, dtype=np.int32) % self.LANES) * slots
         self._narrow = 1e3 * np.finfo(dtype).tiny  # as _flat_range has it
 
@@ -103,12 +103,11 @@ class HistogramBatch:
         values *= np.repeat((bins / width).astype(dtype), self._counts)
         index = self._index
         np.copyto(index, values, casting="unsafe")  # truncation: floor, as values >= 0
+        np.minimum(index, bins - 1, out=index)  # the maximum belongs to the last bin
         index += self._offsets
-        counts = np.bincount(index, minlength=self.LANES * len(sizes) * (bins + 1))
-        counts = counts.reshape(self.LANES, len(sizes), bins + 1).sum(axis=0)
-        counts[:, bins - 1] += counts[:, bins]  # the maximum belongs to the last bin
-        counts = counts[:, :bins].copy()
-        edges = lo[:, None] + np.arange(bins + 1) * (width / bins)[:, None]
+        counts = np.bincount(index, minlength=self.LANES * len(sizes) * bins)
+        counts = counts.reshape(self.LANES, len(sizes), bins).sum(axis=0)
+        edges = lo[:, None] + self._steps * (width / bins)[:, None]
         edges[:, -1] = hi
         counts.setflags(write=False)
         edges.setflags(write=False)

@@ -599,6 +599,32 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
 
 
+def x_range(plot) -> tuple[float, float]:
+    return tuple(plot.getPlotItem().getViewBox().viewRange()[0])
+
+
+def test_previous_curves_are_drawn_only_for_the_same_data_and_never_set_the_axes(qtbot, make_panel):
+    runs = iter([moons(epochs=40), moons(epochs=8, learning_rate=0.05), iris(epochs=5)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    check = panel.curves.ghostCheck
+    click_and_finish(qtbot, panel)
+    assert not check.isEnabled()  # nothing earlier to compare with
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 40  # same data set: drawn...
+    for plot in (panel.lossPlot, panel.accuracyPlot):  # ...but the axes fit the 8-epoch run
+        qtbot.waitUntil(lambda plot=plot: 8 < x_range(plot)[1] <= 12)
+    assert check.isEnabled() and check.text() == "Previous run (40 epochs)"
+    assert "learning rate 0.02 → 0.05" in check.toolTip() and "epochs 40 → 8" in check.toolTip()
+    config["now"] = next(runs)  # another data set: the moons curves mean nothing beside iris's
+    click_and_finish(qtbot, panel)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+    assert len(curve(panel.accuracyPlot, "ghost_train")[0]) == 0
+    assert not check.isEnabled() and "not comparable" in check.toolTip() and "“moons”" in check.toolTip()
+    qtbot.waitUntil(lambda: x_range(panel.lossPlot)[1] <= 12)
+
+
 def test_the_boundary_starts_at_epoch_zero_and_replays_the_run(qtbot, make_panel):
     panel = make_panel(moons(epochs=40))
     panel.insideTabs.setCurrentIndex(1)

@@ -64,6 +64,7 @@ class EpochPlot(MeteredPlotWidget):
                                      labelTextSize="8pt", verSpacing=-6)
         self.series: dict[str, pg.PlotDataItem] = {}
         self._labels: dict[str, str] = {}
+        self.unbounded: set[str] = set()  # series drawn but left out of the range (another run's)
         self.format_value = format_value
         self._anchor = RangeAnchor()
         self.run_ended = False  # set when the run is over: the x range then fits the data snugly
@@ -154,11 +155,9 @@ class EpochPlot(MeteredPlotWidget):
     def fit_range(self) -> None:
         """Point the auto-range at sticky bounds around the visible curves' data."""
         lo, hi, last = math.inf, -math.inf, 0.0
-        for curve in self.series.values():
-            if not curve.isVisible():
-                continue
+        for key, curve in self.series.items():
             x, y = curve.getOriginalDataset()
-            if x is None or len(x) == 0:
+            if not curve.isVisible() or key in self.unbounded or x is None or len(x) == 0:
                 continue
             last = max(last, float(x[-1]))
             if self.log_y:

@@ -221,8 +221,8 @@ class TrainingPanel(TrainingExports, QWidget):
         except ConfigError as exc:
             self._show_status(f"Cannot train: {exc}", "error")
             return
+        self._clear_views(config)
         self.config = config
-        self._clear_views()
         self.liveEdits.run_started(config)
         self._run.start(config, steps, self.insideTabs.sharpnessPage.sharpness_every())
         self._set_state(RunState.STARTING)
@@ -231,9 +231,10 @@ class TrainingPanel(TrainingExports, QWidget):
         self._run.start_thread()
         self.runningChanged.emit(True)
 
-    def _clear_views(self) -> None:
+    def _clear_views(self, next_config: ExperimentConfig | None = None) -> None:
         self._refresh.cancel()
-        self.curves.ghosts.keep(self.history)  # the run being replaced stays faintly in the plots
+        # the run being replaced stays faintly in the plots, if the next one is comparable
+        self.curves.keep_previous(self.history, self.liveEdits.trained_config or self.config, next_config)
         self.history.clear(())
         self.info = self.result = None
         self.updates_received = 0

@@ -65,8 +65,7 @@ class CurvesGrid(QWidget):
         key = dashed_key()  # the key to the dashed lines, in place of a legend row
         self.ghostCheck.setIcon(key)
         self.ghostCheck.setIconSize(key.availableSizes()[0])
-        self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
-                                   "your change did without leaving this tab.")
+        self.show_previous(None)
         self.ghostCheck.toggled.connect(self.ghosts.set_visible)
         row = self.lossView.controls.layout()
         row.insertWidget(row.count() - 1, self.ghostCheck)  # before the trailing stretch
@@ -82,6 +81,20 @@ class CurvesGrid(QWidget):
         grid.setRowStretch(2, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+
+    def keep_previous(self, history: History, config, next_config) -> None:
+        """The run of ``config`` (its ``history``) gives way to one of ``next_config``."""
+        self.ghosts.keep(history, config)
+        self.ghosts.compare_with(next_config)
+        self.show_previous(next_config)
+
+    def show_previous(self, current) -> None:
+        """The check box names the previous run and what differed, or says why none is drawn."""
+        text, tip = self.ghosts.describe(current)
+        self.ghostCheck.setText(text)
+        self.ghostCheck.setToolTip(tip + "\nShows or hides the previous run's loss and accuracy (faint dashed "
+                                   "lines), to see what your change did without leaving this tab.")
+        self.ghostCheck.setEnabled(self.ghosts.comparable)
 
     def clear(self) -> None:
         for plot in self.curvePlots:

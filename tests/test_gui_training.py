@@ -599,6 +599,19 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
 
 
+def test_a_run_that_kept_its_initial_weights_says_epoch_zero_and_marks_it(qtbot, make_panel):
+    """lr 50 diverges at once: no epoch beats the untrained network, whose weights (epoch 0) are kept."""
+    panel = make_panel(moons(learning_rate=50.0, epochs=30, early_stopping=True, patience=5))
+    panel.insideTabs.setCurrentIndex(1)
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and summary.best_epoch == 0 and summary.epochs_run >= 5
+    assert panel.boundaryView.grid.epoch == 0
+    assert "epoch 0 (initial weights, kept" in panel.boundaryView.title_text
+    for plot in (panel.lossPlot, panel.accuracyPlot):
+        assert plot.best_line.isVisible() and plot.best_line.value() == 0
+        assert plot.best_line.label.toPlainText() == "best 0 (initial)"
+
+
 def x_range(plot) -> tuple[float, float]:
     return tuple(plot.getPlotItem().getViewBox().viewRange()[0])
 

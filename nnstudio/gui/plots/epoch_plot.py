@@ -216,12 +216,12 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.start()
 
     def set_best_epoch(self, epoch: int | None) -> None:
-        """Mark the epoch with the lowest validation loss (None hides the mark)."""
-        if not epoch:
+        """Mark the epoch with the lowest validation loss (0: the initial weights; None hides the mark)."""
+        if epoch is None:
             self.best_line.hide()
             return
         self.best_line.setValue(epoch)
-        self.best_line.label.setText(f"best {epoch}")
+        self.best_line.label.setText(f"best {epoch}" + (" (initial)" if epoch == 0 else ""))
         self._place_best_label()
         self.best_line.show()
         self._legend_timer.start()  # its label may now sit under the legend

@@ -121,7 +121,7 @@ class CurvesGrid(QWidget):
     def mark_epochs(self, summary: TrainingSummary, mark: str) -> None:
         """The best epoch, and where the run stopped when ``mark`` names why."""
         for plot in (self.lossPlot, self.accuracyPlot):
-            plot.set_best_epoch(summary.best_epoch or None)
+            plot.set_best_epoch(summary.best_epoch)  # 0: the initial weights were the best
             plot.set_stop_epoch(summary.epochs_run if mark else None, mark)
 
 

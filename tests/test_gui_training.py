@@ -612,6 +612,29 @@ def test_a_run_that_kept_its_initial_weights_says_epoch_zero_and_marks_it(qtbot,
         assert plot.best_line.label.toPlainText() == "best 0 (initial)"
 
 
+def test_a_run_that_learned_nothing_gets_an_amber_box_with_one_account(qtbot, make_panel):
+    """Zeros init on moons: no epoch beats the untrained network and the test accuracy is 50%,
+    chance for two classes; the box warns, and never also says the best weights were restored."""
+    panel = make_panel(moons(init_method="zeros", epochs=40, early_stopping=True, patience=5))
+    summary = click_and_finish(qtbot, panel)
+    assert summary.best_epoch == 0 and summary.test_accuracy == pytest.approx(0.5, abs=0.05)
+    text = panel.statusLabel.text()
+    assert panel.statusLabel.property("severity") == "warning"
+    assert text.startswith("⚠ ") and "kept the initial parameters" in text and "restored" not in text
+    assert "is chance level for 2 classes" in text
+    from nnstudio.engine import TrainingSummary
+    from nnstudio.gui.train.texts import summary_severity, summary_text
+
+    # at chance although an epoch beat the initial weights: still amber
+    learned_little = TrainingSummary(30, 12, 1.0, "completed", "Trained all 30 epochs.", True, 1.0, 0.36,
+                                     math.nan, 1.0)
+    assert summary_severity(learned_little, 3, "success") == "warning"
+    assert summary_text(learned_little, 3).startswith("⚠ Trained all 30 epochs. Best weights restored (epoch 12).")
+    assert summary_severity(learned_little, 2, "success") == "warning"
+    good = TrainingSummary(30, 12, 1.0, "completed", "Trained all 30 epochs.", True, 1.0, 0.9, math.nan, 1.0)
+    assert summary_severity(good, 2, "success") == "success" and not summary_text(good, 2).startswith("⚠")
+
+
 def x_range(plot) -> tuple[float, float]:
     return tuple(plot.getPlotItem().getViewBox().viewRange()[0])
 

@@ -28,7 +28,7 @@ from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
 from .texts import (STOP_STYLES, format_duration, identical_units_text, kept_val_accuracy, metrics_text,
-                    summary_text)
+                    summary_severity, summary_text)
 from .worker import RunInfo, RunResult, Update
 
 __all__ = ["RunState", "TrainingPanel"]
@@ -319,7 +319,9 @@ class TrainingPanel(TrainingExports, QWidget):
                                    "data set.")
         self.insideTabs.show_boundary(result)
         self._show_findings(result.findings, finished=True)
-        self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
+        n_classes = len(self.info.class_labels) if self.info.classification else 0
+        self._show_status(summary_text(summary, n_classes) + "\n" + metrics,
+                          summary_severity(summary, n_classes, severity))
         self._set_state(RunState.FINISHED)
         self.liveEdits.run_finished(result.config)
         self.weightsChanged.emit(result.weights)

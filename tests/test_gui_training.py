@@ -607,6 +607,7 @@ def test_a_run_that_kept_its_initial_weights_says_epoch_zero_and_marks_it(qtbot,
     assert summary.restored_best and summary.best_epoch == 0 and summary.epochs_run >= 5
     assert panel.boundaryView.grid.epoch == 0
     assert "epoch 0 (initial weights, kept" in panel.boundaryView.title_text
+    assert panel.insideTabs.boundaryReplay.label.text() == "Epoch 0 (initial weights, kept)"
     for plot in (panel.lossPlot, panel.accuracyPlot):
         assert plot.best_line.isVisible() and plot.best_line.value() == 0
         assert plot.best_line.label.toPlainText() == "best 0 (initial)"
@@ -633,6 +634,30 @@ def test_a_run_that_learned_nothing_gets_an_amber_box_with_one_account(qtbot, ma
     assert summary_severity(learned_little, 2, "success") == "warning"
     good = TrainingSummary(30, 12, 1.0, "completed", "Trained all 30 epochs.", True, 1.0, 0.9, math.nan, 1.0)
     assert summary_severity(good, 2, "success") == "success" and not summary_text(good, 2).startswith("⚠")
+
+
+def test_the_replay_label_says_what_the_newest_frame_holds(qtbot, make_panel):
+    runs = iter([moons(epochs=100_000), moons(epochs=30, early_stopping=True, patience=1000, learning_rate=0.3),
+                 moons(epochs=12)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    panel.insideTabs.setCurrentIndex(1)
+    replay = panel.insideTabs.boundaryReplay
+    qtbot.mouseClick(panel.trainButton, LEFT)  # mid-run: the right end is the newest frame received
+    qtbot.waitUntil(lambda: len(panel.boundaryView.frames) >= 3, timeout=RUN_TIMEOUT_MS)
+    assert replay.label.text().endswith(" (newest frame)")
+    with qtbot.waitSignal(panel.runningChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(panel.stopButton, LEFT)
+    config["now"] = next(runs)
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and 0 < summary.best_epoch < 30
+    assert replay.slider.value() == replay.slider.maximum()
+    assert replay.label.text() == f"Epoch {summary.best_epoch} (best, restored)"
+    replay.slider.setValue(replay.slider.maximum() - 1)  # the live frame before it: the epoch alone
+    assert replay.label.text() == f"Epoch {panel.boundaryView.frames[-2].epoch}"
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    assert replay.label.text() == "Epoch 12 (final weights)"
 
 
 def x_range(plot) -> tuple[float, float]:

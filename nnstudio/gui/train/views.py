@@ -261,8 +261,7 @@ class InsideTabs(QTabWidget):
                 self.setCurrentIndex(RESULTS_PAGE)
 
     def show_boundary(self, result: RunResult) -> None:
-        if result.boundary is not None:
-            self.boundaryView.set_grid(result.boundary)
+        self.boundaryView.end_run(result.boundary)
 
 
 def _draw_curves(plots, history: History, shown: Callable[[int], None]) -> None:

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
@@ -207,6 +207,34 @@ def test_step_from_idle_runs_exactly_one_epoch_at_a_time(qtbot, make_panel):
     np.testing.assert_array_equal(curve(panel.lossPlot, "train")[0], [1, 2, 3])
     summary = click_and_finish(qtbot, panel, panel.stopButton)
     assert summary.stop_reason == STOP_USER and summary.epochs_run == 3
+
+
+def painted_near(plot, key, radius=4) -> int:
+    """How many pixels of series ``key``'s colour the plot paints within ``radius`` of its last point."""
+    x, y = curve(plot, key)
+    box = plot.getPlotItem().getViewBox()
+    centre = plot.mapFromScene(box.mapViewToScene(QPointF(float(x[-1]), float(y[-1]))))
+    image = plot.grab().toImage()
+    want = plot.series[key].opts["pen"].color()
+    return sum(
+        abs(image.pixelColor(cx, cy).red() - want.red()) + abs(image.pixelColor(cx, cy).green() - want.green())
+        + abs(image.pixelColor(cx, cy).blue() - want.blue()) < 60
+        for cx in range(centre.x() - radius, centre.x() + radius + 1)
+        for cy in range(centre.y() - radius, centre.y() + radius + 1))
+
+
+def test_after_one_step_every_curve_plot_shows_its_point(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    plots = {panel.lossPlot: "val", panel.accuracyPlot: "val", panel.learningRatePlot: "lr",
+             panel.gradNormPlot: next(iter(panel.gradNormPlot.series))}
+    for plot, key in plots.items():
+        assert len(curve(plot, key)[0]) == 1
+        qtbot.waitUntil(lambda plot=plot, key=key: painted_near(plot, key) >= 9)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    assert panel.lossPlot.series["val"].opts["symbol"] is None  # two points: a line, no dots
 
 
 def test_pause_step_resume_during_a_run(qtbot, make_panel):

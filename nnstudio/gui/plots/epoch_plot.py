@@ -115,8 +115,9 @@ class EpochPlot(MeteredPlotWidget):
                    legend: bool = True, style=Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
         qcolor = pg.mkColor(pen_color)
         qcolor.setAlpha(alpha)
-        pen = pg.mkPen(qcolor, width=width, style=style)
-        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None)
+        pen = pg.mkPen(qcolor, width=width, style=style)  # a lone point is a dot (set_series)
+        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None, symbolBrush=qcolor,
+                                        symbolPen=None, symbolSize=2 * width + 3)
         self.series[key] = curve
         self._labels[key] = label
         return curve
@@ -128,7 +129,7 @@ class EpochPlot(MeteredPlotWidget):
         self._labels.clear()
 
     def set_series(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
-        self.series[key].setData(x, y)
+        self.series[key].setData(x, y, symbol="o" if len(x) == 1 else None)
 
     def clear_data(self) -> None:
         for curve in self.series.values():

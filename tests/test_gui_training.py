@@ -193,6 +193,27 @@ def test_histograms_start_at_epoch_zero_and_share_one_scale(qtbot, make_panel):
     assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
 
 
+def test_the_epoch_zero_outline_is_a_closed_histogram(qtbot, make_panel):
+    """Drawn under a later epoch, the dashed epoch-0 outline rises from 0 at its first edge, runs
+    along each bin's top, falls to 0 at its last edge and returns along the baseline."""
+    panel = make_panel(iris(epochs=6, learning_rate=0.05))
+    panel.insideTabs.setCurrentIndex(0)
+    click_and_finish(qtbot, panel)
+    view = panel.histogramView
+    qtbot.waitUntil(lambda: len(view.first_curve.getData()[0] if view.first_curve.getData()[0] is not None
+                                else ()) > 0)
+    x, y = (np.asarray(a) for a in view.first_curve.getData())
+    edges, heights = view.outline_on_screen()
+    assert len(edges) == len(heights) + 1 >= 3 and heights.max() > 0
+    assert (x[0], y[0]) == (edges[0], 0.0) and (x[1], y[1]) == (edges[0], heights[0])  # the left side
+    assert (x[-3], y[-3]) == (edges[-1], heights[-1]) and (x[-2], y[-2]) == (edges[-1], 0.0)  # the right side
+    assert (x[-1], y[-1]) == (edges[0], 0.0)  # back along the baseline: closed
+    path = view.first_curve.curve.getPath()
+    start, end = path.elementAt(0), path.elementAt(path.elementCount() - 1)
+    assert (start.x, start.y) == (end.x, end.y) == (edges[0], 0.0)
+    assert path.boundingRect().top() == 0.0 and path.boundingRect().bottom() == pytest.approx(heights.max())
+
+
 # -- pause, step, stop ------------------------------------------------------------------------------------
 
 def test_step_from_idle_runs_exactly_one_epoch_at_a_time(qtbot, make_panel):

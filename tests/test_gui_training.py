@@ -646,6 +646,7 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     assert panel.lossPlot.series["ghost_val"].isVisible()
     qtbot.mouseClick(panel.resetButton, LEFT)
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+    assert not check.isEnabled() and check.text() == "Previous run" and "once there is one" in check.toolTip()
 
 
 def test_a_run_that_kept_its_initial_weights_says_epoch_zero_and_marks_it(qtbot, make_panel):

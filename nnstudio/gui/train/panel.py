@@ -206,7 +206,7 @@ class TrainingPanel(TrainingExports, QWidget):
         self._clear_views()
         self.gradNormPlot.remove_all_series()  # a new run keeps them while its layers are the same
         self.liveEdits.forget()
-        self.curves.ghosts.forget()
+        self.curves.forget_previous()
         self.logView.clear()
         self.trainProgress.set_progress(0, 1, "")
         self._set_state(RunState.IDLE)

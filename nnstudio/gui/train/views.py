@@ -88,6 +88,10 @@ class CurvesGrid(QWidget):
         self.ghosts.compare_with(next_config)
         self.show_previous(next_config)
 
+    def forget_previous(self) -> None:
+        self.ghosts.forget()
+        self.show_previous(None)
+
     def show_previous(self, current) -> None:
         """The check box names the previous run and what differed, or says why none is drawn."""
         text, tip = self.ghosts.describe(current)

@@ -221,7 +221,10 @@ class BoundaryReplay(QWidget):
         self.speedCombo.setToolTip("Replay speed (1× = 5 frames a second).")
         self.label = QLabel("", self)
         self.label.setObjectName("boundaryFrameLabel")
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (best, restored)"))
+        # room for a long run's epoch; what the newest frame holds wraps to a second line in a narrow pane
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # the slider on a row of its own, as wide as the plot: beside the buttons and the frame's
         # label it had a few pixels in a narrow pane
         rows = QVBoxLayout(self)
@@ -231,8 +234,7 @@ class BoundaryReplay(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.playButton)
         row.addWidget(self.speedCombo)
-        row.addStretch(1)
-        row.addWidget(self.label)
+        row.addWidget(self.label, 1)  # the rest of the row, text at its right end
         rows.addLayout(row)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)

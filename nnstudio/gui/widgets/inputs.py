@@ -82,9 +82,19 @@ class LogSpinBox(QDoubleSpinBox):
         except ValueError:
             partial = stripped == "" or all(c in "0123456789.eE+-" for c in stripped)
             return QValidator.State.Intermediate if partial else QValidator.State.Invalid
-        in_range = self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor
-                                                                  or self._typed)
-        return QValidator.State.Acceptable if in_range else QValidator.State.Intermediate
+        return QValidator.State.Acceptable if self.accepts(value) else QValidator.State.Intermediate
+
+    def accepts(self, value: float) -> bool:
+        """Whether a typed ``value`` is taken (else the box puts its last value back)."""
+        return self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor or self._typed)
+
+    def range_text(self) -> str:
+        """What typing accepts, in words."""
+        if self._typed:
+            lo = "above 0" if self.minimum() == 0 else f"from {self.minimum():g}"
+            return f"{lo} up to {self.maximum():g}"
+        zero = f"0 ({self._zero_text}) or " if self._zero_text else ""
+        return f"{zero}{self._floor:g} to {self.maximum():g}"
 
     def stepBy(self, steps: int) -> None:  # noqa: N802
         value = self.value()
@@ -96,6 +106,37 @@ class LogSpinBox(QDoubleSpinBox):
             else:
                 value = max(self._floor, log_step_down(value))
         self.setValue(min(value, self._ceiling))
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def range_text(spin: QAbstractSpinBox) -> str:
+    """The values ``spin`` takes, in words ("1 to 1,000,000", "0 (full batch) to 1,000,000")."""
+    if isinstance(spin, LogSpinBox):
+        return spin.range_text()
+    lo, hi = spin.minimum(), spin.maximum()
+    special = spin.specialValueText()
+    low = f"{_number(lo)} ({special})" if special else _number(lo)
+    return f"{low} to {_number(hi)}"
+
+
+def refused_entry(spin: QAbstractSpinBox) -> bool:
+    """Whether the number typed into ``spin`` (not yet committed) is one it will not take: on
+    Return or leaving the box it would silently put its last value back."""
+    text = spin.cleanText().strip()
+    if not text or (spin.specialValueText() and text == spin.specialValueText()):
+        return False
+    try:
+        value = float(text.replace(",", "")) if not isinstance(spin, LogSpinBox) else float(text)
+    except ValueError:
+        return False
+    if isinstance(spin, LogSpinBox):
+        return not spin.accepts(value)
+    if isinstance(spin, QSpinBox) and not value.is_integer():
+        return True
+    return not spin.minimum() <= value <= spin.maximum()
 
 
 class _WheelGuard(QObject):

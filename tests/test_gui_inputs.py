@@ -1,0 +1,65 @@
+"""Typed values a control does not take are explained inline, and odd but allowed ones get a note."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.config import DataConfig, LayerConfig
+from test_gui_editor import _type_units, moons_config, studio, wait_info  # noqa: F401 - fixture
+
+pytest.importorskip("pytestqt")
+
+
+def type_into(qtbot, studio, name: str, text: str) -> None:
+    """Select the box's text, type ``text`` and press Return, as a user does."""
+    spin = studio.w(name)
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_a_negative_learning_rate_is_refused_with_the_range_inline(qtbot, studio):
+    before = studio.editor.config.learning_rate
+    note = studio.w("refusedEntryNote")
+    type_into(qtbot, studio, "learningRateSpin", "-1")
+    assert studio.editor.config.learning_rate == before  # not applied ...
+    assert note.isVisibleTo(studio)  # ... and said so, with the range and a link to the box
+    assert "Learning rate: -1 was not applied; allowed: above 0 up to 1e+06" in note.text()
+    assert f"It stays {before:g}" in note.text() and 'href="learning_rate"' in note.text()
+    type_into(qtbot, studio, "learningRateSpin", "0.02")  # a value taken clears the note
+    assert studio.editor.config.learning_rate == 0.02 and not note.isVisibleTo(studio)
+
+
+def test_zero_epochs_is_refused_with_the_range_inline(qtbot, studio):
+    before = studio.editor.config.epochs
+    type_into(qtbot, studio, "epochsSpin", "0")
+    assert studio.editor.config.epochs == before
+    note = studio.w("refusedEntryNote")
+    assert note.isVisibleTo(studio)
+    assert f"Epochs: 0 was not applied; allowed: 1 to 1,000,000. It stays {before}." in note.text()
+    studio.w("learningRateSpin").setFocus()  # leaving the box keeps the explanation
+    assert note.isVisibleTo(studio)
+
+
+def test_a_data_fraction_out_of_range_is_refused_in_the_data_panel(qtbot, studio):
+    type_into(qtbot, studio, "valFractionSpin", "0")
+    note = studio.w("dataRefusedNote")
+    assert note.isVisibleTo(studio) and "0 was not applied; allowed: 0.01 to 0.8" in note.text()
+    assert not studio.w("refusedEntryNote").isVisibleTo(studio)  # said once, in the panel of the box
+    assert studio.editor.config.data.val_fraction == moons_config().data.val_fraction
+
+
+def test_a_tiny_learning_rate_and_a_batch_beyond_the_rows_get_a_note(qtbot, studio):
+    notes = studio.w("configNotesLabel")
+    type_into(qtbot, studio, "learningRateSpin", "1e-9")
+    assert studio.editor.config.learning_rate == 1e-9
+    assert notes.isVisibleTo(studio) and "1e-09 is tiny: the weights will barely move" in notes.text()
+    rows = studio.editor.info.sizes["train"]
+    type_into(qtbot, studio, "batchSizeSpin", "100000")
+    assert studio.editor.config.batch_size == 100000
+    assert f"Batch size 100,000 is more than the {rows:,} training rows" in notes.text()
+    assert "full batch" in notes.text()
+    type_into(qtbot, studio, "batchSizeSpin", str(rows))  # exactly the rows: nothing to say about it
+    assert "training rows" not in notes.text()

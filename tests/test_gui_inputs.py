@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
-from nnstudio.config import DataConfig, LayerConfig
-from test_gui_editor import _type_units, moons_config, studio, wait_info  # noqa: F401 - fixture
+from test_gui_editor import moons_config, studio  # noqa: F401 - fixture
+from test_gui_window import dialogs, window  # noqa: F401 - fixtures
 
 pytest.importorskip("pytestqt")
 
@@ -63,3 +64,36 @@ def test_a_tiny_learning_rate_and_a_batch_beyond_the_rows_get_a_note(qtbot, stud
     assert "full batch" in notes.text()
     type_into(qtbot, studio, "batchSizeSpin", str(rows))  # exactly the rows: nothing to say about it
     assert "training rows" not in notes.text()
+
+
+def _type_units_in_window(qtbot, window, text: str) -> None:
+    """Type ``text`` into hidden layer 1's units cell of the window's layer table, then Return."""
+    from PySide6.QtWidgets import QSpinBox
+
+    from nnstudio.gui.editor.layer_editor import COL_UNITS
+    view = window.findChild(QWidget, "layerEditor")
+    index = view.model().index(1, COL_UNITS)
+    view.setCurrentIndex(index)
+    view.edit(index)
+    qtbot.waitUntil(lambda: bool(view.viewport().findChildren(QSpinBox)))
+    spin = view.viewport().findChildren(QSpinBox)[0]
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.viewport().findChildren(QSpinBox))
+
+
+def _visible_texts(window) -> list[str]:
+    return [label.text() for label in window.findChildren(QLabel) if label.isVisible() and label.text()]
+
+
+def test_an_impossible_layer_width_is_explained_once_and_gets_no_size_note(qtbot, window):
+    _type_units_in_window(qtbot, window, "999999")
+    assert window.editor.config.layers[0].units == 999999
+    texts = _visible_texts(window)
+    full = [t for t in texts if "999999 cannot be used here" in t]
+    assert len(full) == 1 and full[0].startswith("⚠ Hidden layer 1 units")  # under the layer table only
+    assert not any("Large design" in t or "parameters" in t for t in texts)  # no size for a design that cannot be
+    assert any("Hidden layer 1 units needs a change" in t for t in texts)  # the status bar points to it
+    window.editor.undo_stack.undo()
+    assert not any("needs a change" in t for t in _visible_texts(window))

@@ -44,12 +44,27 @@ def test_zero_epochs_is_refused_with_the_range_inline(qtbot, studio):
     assert note.isVisibleTo(studio)
 
 
+@pytest.mark.parametrize("name, typed, field, allowed", [
+    ("epochsSpin", "2000000", "Epochs", "1 to 1,000,000"),  # above the top: Qt alone eats the last key
+    ("seedSpin", "-5", "Seed", "0 to 2,147,483,647"),
+    ("batchSizeSpin", "-1", "Batch size", "0 (full batch) to 1,000,000"),
+])
+def test_numbers_past_either_end_are_typed_whole_then_refused(qtbot, studio, name, typed, field, allowed):
+    before = studio.editor.config
+    type_into(qtbot, studio, name, typed)
+    assert studio.editor.config == before
+    note = studio.w("refusedEntryNote").text()
+    assert f"{field}: {typed} was not applied; allowed: {allowed}." in note
+
+
 def test_a_data_fraction_out_of_range_is_refused_in_the_data_panel(qtbot, studio):
     type_into(qtbot, studio, "valFractionSpin", "0")
     note = studio.w("dataRefusedNote")
     assert note.isVisibleTo(studio) and "0 was not applied; allowed: 0.01 to 0.8" in note.text()
     assert not studio.w("refusedEntryNote").isVisibleTo(studio)  # said once, in the panel of the box
     assert studio.editor.config.data.val_fraction == moons_config().data.val_fraction
+    type_into(qtbot, studio, "testFractionSpin", "0.9")  # past the top
+    assert "Test fraction: 0.9 was not applied; allowed: 0 to 0.8." in note.text()
 
 
 def test_a_tiny_learning_rate_and_a_batch_beyond_the_rows_get_a_note(qtbot, studio):

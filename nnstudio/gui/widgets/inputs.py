@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QValidator
@@ -166,8 +167,36 @@ def guard_wheel(*widgets: QWidget) -> None:
         w.installEventFilter(_WHEEL_GUARD)
 
 
+_PARTIAL_INT = re.compile(r"[+-]?\d*")
+_PARTIAL_FLOAT = re.compile(r"[+-]?\d*[.,]?\d*")
+
+
+def _let_through(spin: QAbstractSpinBox, result, pattern: re.Pattern):
+    """Let a number outside the range be typed (Qt refuses its keystrokes): on Return the
+    connector then says why it is not applied, instead of the box eating the key unseen."""
+    state, text, pos = result
+    if state == QValidator.State.Invalid and pattern.fullmatch(text.strip()) and \
+            text.strip() != spin.specialValueText():
+        state = QValidator.State.Intermediate
+    return state, text, pos
+
+
+class IntSpinBox(QSpinBox):
+    """A spin box that lets any integer be typed; one outside the range is reported, not applied."""
+
+    def validate(self, text: str, pos: int):
+        return _let_through(self, super().validate(text, pos), _PARTIAL_INT)
+
+
+class FloatSpinBox(QDoubleSpinBox):
+    """A spin box that lets any number be typed; one outside the range is reported, not applied."""
+
+    def validate(self, text: str, pos: int):
+        return _let_through(self, super().validate(text, pos), _PARTIAL_FLOAT)
+
+
 def int_spin(minimum: int, maximum: int, special: str = "", parent: QWidget | None = None) -> QSpinBox:
-    spin = QSpinBox(parent)
+    spin = IntSpinBox(parent)
     spin.setRange(minimum, maximum)
     spin.setKeyboardTracking(False)
     spin.setAccelerated(True)
@@ -178,7 +207,7 @@ def int_spin(minimum: int, maximum: int, special: str = "", parent: QWidget | No
 
 def float_spin(minimum: float, maximum: float, step: float, decimals: int,
                parent: QWidget | None = None) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
+    spin = FloatSpinBox(parent)
     spin.setRange(minimum, maximum)
     spin.setSingleStep(step)
     spin.setDecimals(decimals)

@@ -27,7 +27,7 @@ def test_a_negative_learning_rate_is_refused_with_the_range_inline(qtbot, studio
     type_into(qtbot, studio, "learningRateSpin", "-1")
     assert studio.editor.config.learning_rate == before  # not applied ...
     assert note.isVisibleTo(studio)  # ... and said so, with the range and a link to the box
-    assert "Learning rate: -1 was not applied; allowed: above 0 up to 1e+06" in note.text()
+    assert "Learning rate: -1 was not applied; allowed: above 0, up to 1,000,000" in note.text()
     assert f"It stays {before:g}" in note.text() and 'href="learning_rate"' in note.text()
     type_into(qtbot, studio, "learningRateSpin", "0.02")  # a value taken clears the note
     assert studio.editor.config.learning_rate == 0.02 and not note.isVisibleTo(studio)

@@ -92,10 +92,10 @@ class LogSpinBox(QDoubleSpinBox):
     def range_text(self) -> str:
         """What typing accepts, in words."""
         if self._typed:
-            lo = "above 0" if self.minimum() == 0 else f"from {self.minimum():g}"
-            return f"{lo} up to {self.maximum():g}"
+            lo = "above 0" if self.minimum() == 0 else f"from {_number(self.minimum())}"
+            return f"{lo}, up to {_number(self.maximum())}"
         zero = f"0 ({self._zero_text}) or " if self._zero_text else ""
-        return f"{zero}{self._floor:g} to {self.maximum():g}"
+        return f"{zero}{_number(self._floor)} to {_number(self.maximum())}"
 
     def stepBy(self, steps: int) -> None:  # noqa: N802
         value = self.value()

@@ -26,6 +26,7 @@ from .errors import UserError
 from .json_input import MAX_NESTING, parse_int, shown, too_deep
 
 SCHEMA_VERSION = 3
+MAX_UNITS = 100_000  # units of one hidden layer
 
 # How an epoch's training loss and accuracy are measured (``ExperimentConfig.train_metrics``).
 TRAIN_METRICS = {
@@ -247,7 +248,7 @@ class ExperimentConfig:
         if not self.layers:
             pass  # zero hidden layers is a valid (linear/logistic) model
         for i, layer in enumerate(self.layers):
-            _check_int(layer.units, f"layers[{i}].units", lo=1, hi=100_000)
+            _check_int(layer.units, f"layers[{i}].units", lo=1, hi=MAX_UNITS)
             _check_type(layer, "activation", str, prefix=f"layers[{i}].")
             _check_float(layer.dropout_rate, f"layers[{i}].dropout_rate", lo=0.0, hi=1.0, hi_open=True)
             if not isinstance(layer.batch_norm, bool):

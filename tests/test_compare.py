@@ -312,9 +312,13 @@ def test_summary_row_figures_from_records():
 def test_stat_and_status_text():
     assert Stat.of([1.0, 3.0, math.nan]).text(".1f") == "2.0 ± 1.4"
     assert Stat.of([]).text() == "—"
-    from nnstudio.compare.results import status_text
+    from nnstudio.compare.results import status_text, status_words
     assert status_text(["completed"] * 3) == "completed"
     assert status_text(["early_stopping", "diverged", "early_stopping"]) == "early_stopping 2/3, diverged 1/3"
+    # the table's words (the CSV keeps the codes)
+    assert status_words("completed 2/3, early_stopping 1/3") == "all epochs 2/3, early stop 1/3"
+    assert status_words("early_stopping") == "early stop" and status_words("not run 1/3, error 2/3") == \
+        "not run 1/3, error 2/3"
 
 
 def test_summary_files(tmp_path, process_results_twice):

@@ -117,7 +117,7 @@ def test_init_method_comparison_draws_one_curve_and_one_row_per_variant(finished
     for row in rows:
         for text in row[1:3]:  # best and final validation loss: "mean" over "± std"
             assert math.isfinite(float(text.split("\n± ")[0]))
-        assert row[-2] == "completed"  # the stop reason, before the doctor's top finding
+        assert row[-2] == "all epochs"  # the stop reason in words, before the doctor's top finding
     assert tab.runButton.isEnabled() and not tab.stopButton.isEnabled()
     assert tab.progress.value() == tab.progress.maximum()
     assert "Finished 14 runs" in tab.status.text()

@@ -198,7 +198,7 @@ def test_units_out_of_range_are_explained_inline_not_clamped(qtbot, studio, type
     assert layers_of(studio)[0].units == int(typed)  # what was typed, not a clamped value
     note = studio.w("designSizeLabel").text()
     assert note == f"⚠ Hidden layer 1 units: {typed} cannot be used here. Use an integer between 1 and 100000."
-    assert studio.w("configProblemLabel").isVisibleTo(studio)
+    assert not studio.w("configProblemLabel").isVisibleTo(studio)  # said once, under the layer table
     studio.editor.undo_stack.undo()
     assert layers_of(studio)[0].units == 8 and "parameters" in studio.w("designSizeLabel").text()
 
@@ -555,7 +555,7 @@ def test_a_layer_problem_names_the_row_as_the_table_shows_it(qtbot, studio):
     with qtbot.waitSignal(ed.validityChanged, check_params_cb=lambda ok, message: not ok):
         ed.load(moons_config(layers=(LayerConfig(8, "relu"), LayerConfig(0, "relu"))), "a zero-unit layer")
     assert table_text(studio, 2, 0) == "Hidden 2"
-    text = studio.w("configProblemLabel").text()
+    text = studio.w("designSizeLabel").text()
     assert "Hidden layer 2 units: 0 cannot be used here" in text and "layers[" not in text
 
 

@@ -179,19 +179,27 @@ def test_slice_contour_parallel_and_pareto_views(qtbot, make_tab, cv_study):
     complete = [t for t in tuning.trials() if t.state == TrialState.COMPLETE]
     pruned = [t for t in tuning.trials() if t.state == TrialState.PRUNED]
     slice_view = results.sliceView
-    slice_view.paramCombo.setCurrentText("learning_rate")
+    combo = slice_view.paramCombo  # parameters by the search-space editor's names, not the code names
+    shown = [combo.itemText(i) for i in range(combo.count())]
+    assert "Learning rate" in shown and "Hidden layers" in shown and "Units per layer · layer 1" in shown
+    assert not any("_" in text for text in shown)
+    combo.setCurrentIndex(combo.findText("Learning rate"))
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     x, y = slice_view.complete.getData()
     assert len(x) == len(complete) and len(slice_view.pruned.getData()[0]) == len(pruned)
     np.testing.assert_allclose(sorted(x), sorted(np.log10([t.params["learning_rate"] for t in complete])))
     ticks = slice_view.plot.getPlotItem().getAxis("bottom")._tickLevels
     assert ticks is not None and all(label.startswith(("0.", "1")) for _, label in ticks[0])
+    assert slice_view.plot.getPlotItem().getAxis("bottom").labelText == "Learning rate (log)"
     parallel = results.parallelView
     parallel.show_snapshot(tab.snapshot(), results.space)
     assert len(parallel.lines) == len(complete) + len(pruned)
     contour = results.contourView
     contour.show_snapshot(tab.snapshot(), results.space)
     assert np.isfinite(contour.grid).sum() >= 1
+    axes = [contour.plot.getPlotItem().getAxis(side).labelText for side in ("bottom", "left")]
+    assert all(a.startswith(c.currentText()) for a, c in zip(axes, (contour.xCombo, contour.yCombo)))
+    assert not any("_" in a for a in axes)
     pareto = results.paretoView
     pareto.show_snapshot(tab.snapshot(), results.space)
     assert pareto.front_numbers and set(pareto.front_numbers) <= {t.number for t in complete}

@@ -316,7 +316,7 @@ def test_an_invalid_config_is_reported_and_refused_for_training(qtbot, window):
         window.current_config()
     assert err.value.field == "loss_func"
     label = child(window, "validityLabel")
-    assert "log_loss" in label.text() and label.isVisible()
+    assert "Loss needs a change" in label.text() and "log_loss" in label.toolTip() and label.isVisible()
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.data_dock.raise_()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .results import SummaryRow
+from .results import SummaryRow, status_words
 
 @dataclass(frozen=True)
 class Column:
@@ -45,8 +45,9 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     _stat_column("best_epoch", "Best epoch", "Epoch of the lowest validation loss, mean ± std.", fmt=".1f"),
     _stat_column("seconds", "Time (s)", "Wall time per run, mean ± std (depends on machine load).", fmt=".2f"),
     Column("status", "Stop reason",
-           "How the runs ended: completed, early_stopping, diverged (a parameter or the loss became NaN or "
-           "infinite), stopped, error or not run.", lambda r: r.status, lambda r: r.status),
+           "How the runs ended: all epochs (trained to the last one), early stop (validation loss stopped "
+           "improving), diverged (a parameter or the loss became NaN or infinite), stopped by you, error or "
+           "not run; 2/3 counts the seeds that ended so.", lambda r: r.status, lambda r: status_words(r.status)),
     Column("top_finding", "Top finding", "The training doctor's most important finding (a warning or an error), "
            "the most common one over the seeds; empty when nothing looks wrong.",
            lambda r: r.top_finding, lambda r: r.top_finding.replace("_", " ")),

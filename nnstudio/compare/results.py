@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..engine import STOP_DIVERGED, STOP_USER, LayerSnapshot, TrainingSummary
+from ..engine import STOP_COMPLETED, STOP_DIVERGED, STOP_EARLY, STOP_USER, LayerSnapshot, TrainingSummary
 from ..engine.findings import common_top_code
 from .runner import RunEvent
 from .spec import Comparison
@@ -235,6 +235,22 @@ def status_text(statuses: list[str]) -> str:
         return statuses[0]
     n = len(statuses)
     return ", ".join(f"{reason} {count}/{n}" for reason, count in counts.most_common())
+
+
+STOP_WORDS = {STOP_COMPLETED: "all epochs", STOP_EARLY: "early stop", STOP_USER: "stopped by you",
+              STOP_DIVERGED: "diverged"}
+
+
+def status_words(status: str) -> str:
+    """A :func:`status_text` in plain words, for the table: "completed 2/3, early_stopping 1/3"
+    reads "all epochs 2/3, early stop 1/3" (the CSV keeps the codes)."""
+    parts = []
+    for part in status.split(", "):
+        reason, _, share = part.rpartition(" ")
+        if not (reason and "/" in share):
+            reason, share = part, ""
+        parts.append(" ".join(p for p in (STOP_WORDS.get(reason, reason), share) if p))
+    return ", ".join(parts)
 
 
 class ComparisonResults:

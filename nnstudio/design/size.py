@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import ExperimentConfig
+from ..config import MAX_UNITS, ExperimentConfig
 from ..engine import OPTIMIZERS
 from .edits import DataInfo, output_size
 
 LARGE_PARAMS = 1_000_000      # above this an epoch takes seconds on a laptop core
 HIGH_LEARNING_RATE = 1.0      # at and above this plain gradient steps usually diverge
+TINY_LEARNING_RATE = 1e-6     # below this the weights barely move in a run of usual length
 MAX_LEARNING_RATE = 100.0     # the top of the panel's log steps (typing may go further)
 TRAINER_VECTORS = 5           # parameters, gradient, decay mask, norm scratch, last-batch gradient
 BEST_COPY_VECTORS = 1         # early stopping's copy of the best parameters
@@ -58,8 +59,9 @@ def format_bytes(n: float) -> str:
 
 def design_size(cfg: ExperimentConfig, info: DataInfo) -> DesignSize | None:
     """Size of ``cfg`` on its data set (None while the data set's shape is unknown)."""
-    if not info.ok or any(not isinstance(layer.units, int) or layer.units < 1 for layer in cfg.layers):
-        return None
+    if not info.ok or any(not isinstance(layer.units, int) or not 1 <= layer.units <= MAX_UNITS
+                          for layer in cfg.layers):
+        return None  # no size for a design that cannot be built
     n = parameter_count(cfg, info.n_features, output_size(cfg, info))
     vectors = TRAINER_VECTORS + optimizer_vectors(cfg.optimizer) + BEST_COPY_VECTORS
     return DesignSize(n, n * np.dtype(cfg.dtype).itemsize * vectors)
@@ -76,4 +78,12 @@ def design_warnings(cfg: ExperimentConfig, info: DataInfo) -> list[str]:
     if isinstance(lr, (int, float)) and lr >= HIGH_LEARNING_RATE:
         notes.append(f"Learning rate {lr:g} is very high: the loss will likely jump around or diverge "
                      "(the article's \u201ctoo high\u201d case). Useful to see it happen.")
+    elif isinstance(lr, (int, float)) and 0 < lr < TINY_LEARNING_RATE:
+        notes.append(f"Learning rate {lr:g} is tiny: the weights will barely move, so the loss will hardly "
+                     "change.")
+    rows = info.sizes.get("train", 0) if info.ok else 0
+    batch = cfg.batch_size
+    if rows and isinstance(batch, int) and batch > rows:
+        notes.append(f"Batch size {batch:,} is more than the {rows:,} training rows: every step uses the "
+                     "full batch (as batch size 0 does).")
     return notes

@@ -28,7 +28,7 @@ from .compare.tab import CompareTab
 from .editor import ConfigEditor
 from .editor.binding import reveal_field
 from .editor.help_pane import help_key_of
-from .editor.hyperparams import describe_problem
+from .editor.problems import problem_pointer
 from .lab.tab import LabTab
 from .train.panel import TrainingPanel
 from .tune.tab import TuningTab
@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
     def _validity(self) -> tuple[bool, str]:
         """(trainable, why not) in the words the panels show."""
         problem = self.editor.problem
-        return problem is None, "" if problem is None else describe_problem(problem)
+        return problem is None, "" if problem is None else problem_pointer(problem)
 
     def _on_validity(self, _valid: bool, _message: str) -> None:
         valid, reason = self._validity()

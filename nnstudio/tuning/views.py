@@ -22,7 +22,7 @@ import numpy as np
 from .enqueue import dimension_of
 from .ranking import Standing, rank_key
 from .results import TrialRow
-from .space import CATEGORICAL, SearchSpace
+from .space import CATEGORICAL, DIMENSIONS, SearchSpace
 
 LOG, LINEAR, CATEGORY = "log", "linear", "categorical"
 _HIDDEN = re.compile(r"hidden_size_(\d+)$")
@@ -41,6 +41,15 @@ def param_names(rows: Sequence[TrialRow], space: SearchSpace | None = None) -> l
         return (position, dim, int(m.group(1)) if m else -1)
 
     return sorted(names, key=key)
+
+
+def param_title(param: str) -> str:
+    """A trial parameter in the search-space editor's words: ``n_layers`` is "Hidden layers",
+    ``hidden_size_0`` is "Units per layer · layer 1"; a name outside the space stays as it is."""
+    dim = dimension_of(param)
+    title = DIMENSIONS[dim].label if dim in DIMENSIONS else param
+    layer = _HIDDEN.match(param)
+    return f"{title} · layer {int(layer.group(1)) + 1}" if layer else title
 
 
 def param_scale(space: SearchSpace | None, param: str) -> str:

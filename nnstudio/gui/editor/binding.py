@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDo
 
 from ...config import ExperimentConfig
 from .controller import ConfigEditor
+from .problems import field_title
 from ...design.edits import get_field, set_field
+from ..widgets.inputs import range_text, refused_entry
 
 Writer = Callable[[ExperimentConfig, Any], ExperimentConfig]
 
@@ -113,6 +115,23 @@ _UNDO_KEYS = _UndoKeysToWindow()
 REDO_ALTERNATIVE = QKeySequence("Ctrl+Y")[0]
 
 
+class _RefusedEntries(QObject):
+    """Catch a typed number the spin box will not take, as Return or leaving the box commits it
+    (before the box silently puts its last value back), and have the editor say why."""
+
+    COMMIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+    def __init__(self, connector: "SpinConnector"):
+        super().__init__(connector.widget)
+        self.connector = connector
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        kind = event.type()
+        if kind == QEvent.Type.FocusOut or (kind == QEvent.Type.KeyPress and event.key() in self.COMMIT_KEYS):
+            self.connector.check_entry()
+        return False
+
+
 class SpinConnector(Connector):
     signal_name = "valueChanged"
 
@@ -120,6 +139,21 @@ class SpinConnector(Connector):
         kwargs.setdefault("merge", True)
         super().__init__(*args, **kwargs)
         self.widget.installEventFilter(_UNDO_KEYS)
+        self._refusals = _RefusedEntries(self)
+        self.widget.installEventFilter(self._refusals)
+        self.widget.lineEdit().installEventFilter(self._refusals)
+
+    def check_entry(self) -> None:
+        """Report a typed value out of the box's range: the box keeps its value."""
+        if not refused_entry(self.widget):
+            return
+        title = field_title(self.path)
+        if title == self.path:
+            title = self.label[:1].upper() + self.label[1:]
+        current = self.widget.textFromValue(self.widget.value())
+        message = (f"{title}: {self.widget.cleanText().strip()} was not applied; allowed: "
+                   f"{range_text(self.widget)}. It stays {current}.")
+        self.editor.entryRefused.emit(self.path, message)
 
     def widget_value(self):
         return self.widget.value()

@@ -22,12 +22,15 @@ class ConfigEditor(QObject):
         dataInfoChanged(DataInfo): the current data set's task/sizes became known (or failed).
         validityChanged(bool, str): whether the config can be trained, and why not.
         note(str): a short message about an automatic change, for the status bar.
+        entryRefused(str, str): a control refused a typed value (field path, why; an empty
+            reason when the field's next entry was taken).
     """
 
     configChanged = Signal(object)
     dataInfoChanged = Signal(object)
     validityChanged = Signal(bool, str)
     note = Signal(str)
+    entryRefused = Signal(str, str)
 
     def __init__(self, config: ExperimentConfig | None = None, parent: QObject | None = None):
         super().__init__(parent)

@@ -21,6 +21,7 @@ from .binding import Connector, connect_field
 from .controller import ConfigEditor
 from ...design.edits import DataInfo, set_field
 from ...design.help_texts import HELP, dataset_help, param_help
+from .entry_note import RefusedEntryNote
 from ..widgets.inputs import float_spin, guard_wheel, int_spin, wheel_guarded_children
 
 CSV_NAME = "csv"
@@ -138,6 +139,7 @@ class DataPanel(QWidget):
         self.sizes_label.setWordWrap(True)
         self.sizes_label.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages are not markup
         self.sizes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.refused_note = RefusedEntryNote(editor, lambda path: path.startswith("data."), "dataRefusedNote", self)
         self._lay_out(split_box)
         wheel_guarded_children(self)
 
@@ -193,6 +195,7 @@ class DataPanel(QWidget):
         top.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.refused_note)
         layout.addLayout(top)
         layout.addWidget(self.description)
         layout.addWidget(self.params_box)

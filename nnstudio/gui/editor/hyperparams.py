@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QLa
 from ...config import TRAIN_METRICS, ExperimentConfig
 from ...engine import ACTIVATIONS, CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .binding import Connector, connect_field, reveal_field
-from .problems import describe_problem
+from .entry_note import ERROR_BANNER_STYLE, RefusedEntryNote
+from .problems import describe_problem, shown_by_network_panel
 from .controller import ConfigEditor
 from ...design.edits import OPTIMIZER_FIELDS, choose_loss, loss_fits, optimizer_settings, schedule_settings
 from ...design.help_texts import HELP, choice_tip
@@ -135,6 +136,7 @@ class HyperparamPanel(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.refused_note)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.notes_label)
         layout.addWidget(self.scroll, 1)
@@ -153,9 +155,7 @@ class HyperparamPanel(QWidget):
         self.problem_label.setObjectName("configProblemLabel")
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextFormat(Qt.TextFormat.RichText)
-        self.problem_label.setStyleSheet(
-            "QLabel { color: #b71c1c; background: #fdecea; border: 1px solid #f5c2c0; border-radius: 3px;"
-            " padding: 4px; }")
+        self.problem_label.setStyleSheet(ERROR_BANNER_STYLE)
         self.problem_label.linkActivated.connect(self._show_field)
         self.problem_label.hide()
         self.notes_label = QLabel(self)
@@ -166,6 +166,7 @@ class HyperparamPanel(QWidget):
             "QLabel { color: #6d4c00; background: #fff8e1; border: 1px solid #f3d58a; border-radius: 3px;"
             " padding: 4px; }")
         self.notes_label.hide()
+        self.refused_note = RefusedEntryNote(self.editor, lambda path: path in self.widgets, "refusedEntryNote", self)
 
     def _build_groups(self) -> QWidget:
         """A group box per entry of :data:`GROUPS`, their row labels one column wide."""
@@ -262,7 +263,7 @@ class HyperparamPanel(QWidget):
 
     def _show_validity(self, valid: bool, _message: str) -> None:
         problem = self.editor.problem
-        if valid or problem is None:
+        if valid or problem is None or shown_by_network_panel(problem.field):
             self.problem_label.hide()
             self.problem_label.clear()
             return

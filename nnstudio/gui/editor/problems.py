@@ -34,3 +34,14 @@ def describe_problem(exc: ConfigError) -> str:
     if reason:
         return f"{title}: {reason}"
     return f"{title}: {exc.value!r} cannot be used here. Use {exc.expected}."
+
+
+def shown_by_network_panel(field: str) -> bool:
+    """A layer's field: the Network panel explains its problem under the table."""
+    return LAYER_FIELD.fullmatch(field) is not None
+
+
+def problem_pointer(exc: ConfigError) -> str:
+    """The short form for the status bar and the Train tab, which point to the field: the full
+    wording is shown once, by the panel that holds the field."""
+    return f"{field_title(exc.field)} needs a change; the red line in its panel says why"

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from ...lab import FinderResult, Mark, RangeCurve, Verdict
-from ..plots.base import style_plot
+from ..plots.base import EmptyNote, style_plot
 from ..qt.refresh import MeteredPlotWidget
 from ..qt.style import BACKGROUND, PALETTE, SUCCESS_TEXT, TEXT_COLOR, color
 
@@ -139,6 +139,9 @@ class FinderPlot(MeteredPlotWidget):
         self.addItem(self.band)
 
 
+EMPTY_DECADES = (-4.0, 0.0)  # the verification plot's rate axis before a verdict: 1e-4 to 1
+
+
 class VerifyPlot(MeteredPlotWidget):
     """``verifyPlot``: each candidate's validation loss after the brief training (mean over seeds,
     bars from the best to the worst seed), the band and the suggestion."""
@@ -157,8 +160,16 @@ class VerifyPlot(MeteredPlotWidget):
         self.setToolTip("Each candidate trained briefly on a few seeds: the dot is the mean validation loss after "
                         "the last epoch, the bar spans the best to the worst seed.\nGreen band: the rates within 10% "
                         "of the best; star: the suggestion.")
+        self.empty_note = EmptyNote(self, "No verification yet")
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        """Before a verdict: rates 10⁻⁴ to 1 and losses from 0, and a note saying there is none yet."""
+        self.setRange(xRange=EMPTY_DECADES, yRange=(0.0, 1.0), padding=0.02)
+        self.empty_note.show()
 
     def clear_all(self) -> None:
+        self._show_empty()
         self.points.setData([], [])
         self.star.setData([], [])
         self.errors.setData(x=np.array([]), y=np.array([]), height=np.array([]))
@@ -168,6 +179,8 @@ class VerifyPlot(MeteredPlotWidget):
             self.band = None
 
     def show_verdict(self, verdict: Verdict) -> None:
+        self.empty_note.hide()
+        self.enableAutoRange()
         ok = [r for r in verdict.rates if math.isfinite(r.score)]
         x = np.array([r.lr for r in ok])
         y = np.array([r.score for r in ok])

@@ -113,3 +113,19 @@ def export_png_dialog(parent: QWidget, widget: QWidget, name: str) -> str | None
         QMessageBox.warning(parent, "Export failed", f"Could not write {path}:\n{exc}")
         return None
     return path
+
+
+class EmptyNote(pg.TextItem):
+    """A grey sentence in the middle of a plot's view ("No run yet"), kept centred as the view
+    pans or resizes; show it while the plot has no data."""
+
+    def __init__(self, plot: pg.PlotWidget, text: str):
+        super().__init__(text, color=TEXT_COLOR, anchor=(0.5, 0.5))
+        self._box = plot.getPlotItem().getViewBox()
+        plot.getPlotItem().addItem(self, ignoreBounds=True)
+        self._box.sigRangeChanged.connect(self._centre)
+        self._centre()
+
+    def _centre(self, *_args) -> None:
+        (x0, x1), (y0, y1) = self._box.viewRange()
+        self.setPos((x0 + x1) / 2, (y0 + y1) / 2)

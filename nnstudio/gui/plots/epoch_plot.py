@@ -45,11 +45,12 @@ class EpochPlot(MeteredPlotWidget):
             moves to whichever corner has the fewest points once there are curves.
         marker_label_y: heights (0 bottom .. 1 top) of the best and stop marks' labels.
         y_from_zero: keep 0 inside the y range (rates, norms).
+        empty_y: the y range shown before there is data (epochs show 0 to 10).
     """
 
     def __init__(self, name: str, title: str, y_label: str = "", parent: QWidget | None = None, *,
                  legend_at_bottom: bool = False, marker_label_y: tuple[float, float] = (0.88, 0.62),
-                 y_from_zero: bool = False, short_title: str = ""):
+                 y_from_zero: bool = False, short_title: str = "", empty_y: tuple[float, float] = (0.0, 1.0)):
         super().__init__(parent, background=BACKGROUND, axisItems={"left": LogTickAxis("left")})
         self.setObjectName(name)
         self.title = title
@@ -65,7 +66,7 @@ class EpochPlot(MeteredPlotWidget):
         self._labels: dict[str, str] = {}
         self.unbounded: set[str] = set()  # series drawn but left out of the range (another run's)
         self.format_value = format_value
-        self._anchor = RangeAnchor()
+        self._anchor = RangeAnchor(empty_y)
         self.run_ended = False  # set when the run is over: the x range then fits the data snugly
         item.addItem(self._anchor)
         self._y_bounds = StickyBounds(from_zero=y_from_zero)
@@ -323,7 +324,7 @@ class AccuracyPlot(EpochPlot):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("accuracyPlot", "Accuracy", "%", parent, legend_at_bottom=True,
-                         marker_label_y=(0.45, 0.3))
+                         marker_label_y=(0.45, 0.3), empty_y=(0.0, 100.0))
         self.add_series("train", "train", TRAIN_COLOR)
         self.add_series("val", "validation", VAL_COLOR)
         self.format_value = lambda v: f"{v:.1f}%" if math.isfinite(v) else "–"

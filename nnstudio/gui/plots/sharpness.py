@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from ..qt.refresh import MeteredPlotWidget
 from ..qt.style import BACKGROUND, PALETTE, TEXT_COLOR
-from .base import style_plot
+from .base import EmptyNote, style_plot
 
 
 class SharpnessPlot(MeteredPlotWidget):
@@ -29,8 +29,16 @@ class SharpnessPlot(MeteredPlotWidget):
                                    symbolBrush=PALETTE[0], name="sharpness λmax")
         self.limit = self.plot([], [], pen=pg.mkPen(PALETTE[3], width=1.6, style=Qt.PenStyle.DashLine), name="2/lr")
         self.points: list = []
+        self.empty_note = EmptyNote(self, "No measurement yet")
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        """Without measurements: epochs 0 to 10, λmax from 0, and the note saying why there are none."""
+        self.setRange(xRange=(0.0, 10.0), yRange=(0.0, 1.0), padding=0.02)
+        self.empty_note.show()
 
     def clear_all(self) -> None:
+        self._show_empty()
         self.points = []
         self.sharpness.setData([], [])
         self.limit.setData([], [])
@@ -45,6 +53,9 @@ class SharpnessPlot(MeteredPlotWidget):
         self.points.extend(points)
         if not self.points:
             return
+        if self.empty_note.isVisible():
+            self.empty_note.hide()
+            self.enableAutoRange()
         epochs = [p.epoch for p in self.points]
         self.sharpness.setData(epochs, [p.sharpness for p in self.points])
         limits = [p.threshold for p in self.points]

@@ -72,6 +72,10 @@ class StickyBounds:
         return self.lo, self.hi
 
 
+EMPTY_EPOCHS = 10.0  # the epoch axis of a plot without data yet
+EMPTY_LOG_Y = (-3.0, 0.0)  # its log y axis: 0.001 to 1
+
+
 class RangeAnchor(pg.GraphicsObject):
     """An invisible plot item whose data bounds are set by hand.
 
@@ -80,9 +84,11 @@ class RangeAnchor(pg.GraphicsObject):
     the axis is logarithmic).
     """
 
-    def __init__(self):
+    def __init__(self, empty_y: tuple[float, float] | None = None):
         super().__init__()
         self._bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._empty_y = empty_y
+        self._log_y = False
 
     def set_bounds(self, x: tuple[float, float] | None, y: tuple[float, float] | None) -> None:
         bounds = None if x is None or y is None else (tuple(x), tuple(y))
@@ -90,8 +96,17 @@ class RangeAnchor(pg.GraphicsObject):
             self._bounds = bounds
             self.informViewBoundsChanged()
 
+    def setLogMode(self, _x: bool, y: bool) -> None:  # noqa: N802 - called by the plot item
+        self._log_y = y
+        self.informViewBoundsChanged()
+
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
-        return (None, None) if self._bounds is None else self._bounds[ax]
+        if self._bounds is not None:
+            return self._bounds[ax]
+        if self._empty_y is None:
+            return (None, None)
+        # no data yet: with ``empty_y``, epochs 0 to 10 and that range (0.001 to 1 on a log axis)
+        return (0.0, EMPTY_EPOCHS) if ax == 0 else (EMPTY_LOG_Y if self._log_y else self._empty_y)
 
     def boundingRect(self) -> QRectF:
         return QRectF()

@@ -34,6 +34,8 @@ class SharpnessPage(QWidget):
         self.sharpnessEverySpin.setEnabled(False)
         self.sharpnessCheck.toggled.connect(self.sharpnessEverySpin.setEnabled)
         self.sharpnessPlot = SharpnessPlot(self)
+        self.sharpnessCheck.toggled.connect(self._say_why_empty)
+        self._say_why_empty(False)
         row = QHBoxLayout()
         row.addWidget(self.sharpnessCheck)
         row.addWidget(self.sharpnessEverySpin)
@@ -42,6 +44,11 @@ class SharpnessPage(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(row)
         layout.addWidget(self.sharpnessPlot, 1)
+
+    def _say_why_empty(self, on: bool) -> None:
+        """What the empty plot says: measuring is off, or nothing has been measured yet."""
+        self.sharpnessPlot.empty_note.setText(
+            "No measurement yet" if on else "Sharpness measuring is off\n(switch it on above, before training)")
 
     def sharpness_every(self) -> int:
         """Epochs between measurements, 0 when the monitor is off."""

@@ -16,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, SearchSpace, StudySnapshot
-from ...tuning.views import (CATEGORY, LOG, axis_position, categories, common_params, contour_grid, parallel_lines, param_names,
-                             param_scale, pareto_front, slice_points)
+from ...tuning.views import (CATEGORY, LOG, axis_position, categories, common_params, contour_grid, parallel_lines,
+                             param_names, param_scale, param_title, pareto_front, slice_points)
 from ..plots.base import style_plot
 from ..plots.log_axis import log_ticks
 from ..qt.style import AXIS_COLOR, BACKGROUND, FAILED_MARK, PALETTE, PRUNED_COLOR, TEXT_COLOR
@@ -56,14 +56,16 @@ def _param_combo(parent: QWidget, name: str, tip: str) -> QComboBox:
 
 
 def _refill(combo: QComboBox, names: list[str], preferred: int = 0) -> None:
-    current = combo.currentText()
-    if [combo.itemText(i) for i in range(combo.count())] == names:
+    """Offer the parameters ``names`` by their titles (each item's data is the name)."""
+    current = combo.currentData()
+    if [combo.itemData(i) for i in range(combo.count())] == names:
         return
     combo.blockSignals(True)
     combo.clear()
-    combo.addItems(names)
+    for name in names:
+        combo.addItem(param_title(name), name)
     if current in names:
-        combo.setCurrentText(current)
+        combo.setCurrentIndex(names.index(current))
     elif names:
         combo.setCurrentIndex(min(preferred, len(names) - 1))
     combo.blockSignals(False)
@@ -97,7 +99,7 @@ class _View(QWidget):
         ticks = _ticks(coords, scale, categories(self.snapshot.rows, param, self.space))
         self.plot.getPlotItem().getAxis(side).setTicks(ticks)
         suffix = " (log)" if scale == LOG else ""
-        self.plot.setLabel(side, param + suffix, color=TEXT_COLOR)
+        self.plot.setLabel(side, param_title(param) + suffix, color=TEXT_COLOR)
 
 
 class SliceView(_View):
@@ -122,7 +124,7 @@ class SliceView(_View):
         if snap is None:
             return
         _refill(self.paramCombo, param_names(snap.rows, self.space))
-        param = self.paramCombo.currentText()
+        param = self.paramCombo.currentData()
         if not param:
             return
         points = slice_points(snap.rows, param)
@@ -173,7 +175,7 @@ class ContourView(_View):
         names = param_names(snap.rows, self.space)
         _refill(self.xCombo, names, 0)
         _refill(self.yCombo, names, 1)
-        px, py = self.xCombo.currentText(), self.yCombo.currentText()
+        px, py = self.xCombo.currentData(), self.yCombo.currentData()
         if not px or not py:
             return
         xe, ye, grid = contour_grid(snap.rows, px, py, self.space)
@@ -258,7 +260,7 @@ class ParallelView(_View):
             self.plot.addItem(line)
             self.lines.append(line)
         self.axes.setData(np.repeat(xs, 2), np.tile([0.0, 1.0], len(xs)))
-        labels = [p + (" (log)" if param_scale(self.space, p) == LOG else "") for p in params] + [_metric(snap)]
+        labels = [param_title(p) + (" (log)" if param_scale(self.space, p) == LOG else "") for p in params] + [_metric(snap)]
         # every other label one line lower, so that neighbours do not overlap
         ticks = [(float(i), ("\n" if i % 2 else "") + label) for i, label in enumerate(labels)]
         axis = self.plot.getPlotItem().getAxis("bottom")

@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, StudySnapshot, best_so_far
+from ...tuning.views import param_title
 from ..plots.base import style_plot
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
@@ -222,7 +223,7 @@ class ImportancePlot(_StudyPlot):
         self.setToolTip("Parameter importance: how much each parameter decides whether a trial lands in the top 10%: PED-ANOVA "
                         "compares the parameter's distribution among the best trials with its distribution "
                         "among all complete trials (Pearson divergence), normalized to sum 1.\nOnly parameters "
-                        "every complete trial has are rated (hidden_size_5 exists only in deep networks).")
+                        "every complete trial has are rated (the units of layer 6 exist only in deep networks).")
 
     def set_importances(self, importances: dict[str, float]) -> None:
         """Most important at the top."""
@@ -231,7 +232,7 @@ class ImportancePlot(_StudyPlot):
         self.values = [float(v) for _, v in items]
         y = list(range(len(items)))
         self.bars.setOpts(x0=[0.0] * len(items), y=y, width=self.values, height=0.6)
-        self.getPlotItem().getAxis("left").setTicks([[(i, n) for i, n in enumerate(self.names)]])
+        self.getPlotItem().getAxis("left").setTicks([[(i, param_title(n)) for i, n in enumerate(self.names)]])
         self.placeholder.setVisible(not items)
         if items:
             self.getPlotItem().setRange(xRange=(0, max(self.values) * 1.05 or 1), yRange=(-0.6, len(items) - 0.4),

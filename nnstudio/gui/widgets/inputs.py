@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtGui import QValidator
@@ -82,9 +83,19 @@ class LogSpinBox(QDoubleSpinBox):
         except ValueError:
             partial = stripped == "" or all(c in "0123456789.eE+-" for c in stripped)
             return QValidator.State.Intermediate if partial else QValidator.State.Invalid
-        in_range = self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor
-                                                                  or self._typed)
-        return QValidator.State.Acceptable if in_range else QValidator.State.Intermediate
+        return QValidator.State.Acceptable if self.accepts(value) else QValidator.State.Intermediate
+
+    def accepts(self, value: float) -> bool:
+        """Whether a typed ``value`` is taken (else the box puts its last value back)."""
+        return self.minimum() <= value <= self.maximum() and (value == 0 or value >= self._floor or self._typed)
+
+    def range_text(self) -> str:
+        """What typing accepts, in words."""
+        if self._typed:
+            lo = "above 0" if self.minimum() == 0 else f"from {_number(self.minimum())}"
+            return f"{lo}, up to {_number(self.maximum())}"
+        zero = f"0 ({self._zero_text}) or " if self._zero_text else ""
+        return f"{zero}{_number(self._floor)} to {_number(self.maximum())}"
 
     def stepBy(self, steps: int) -> None:  # noqa: N802
         value = self.value()
@@ -96,6 +107,37 @@ class LogSpinBox(QDoubleSpinBox):
             else:
                 value = max(self._floor, log_step_down(value))
         self.setValue(min(value, self._ceiling))
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def range_text(spin: QAbstractSpinBox) -> str:
+    """The values ``spin`` takes, in words ("1 to 1,000,000", "0 (full batch) to 1,000,000")."""
+    if isinstance(spin, LogSpinBox):
+        return spin.range_text()
+    lo, hi = spin.minimum(), spin.maximum()
+    special = spin.specialValueText()
+    low = f"{_number(lo)} ({special})" if special else _number(lo)
+    return f"{low} to {_number(hi)}"
+
+
+def refused_entry(spin: QAbstractSpinBox) -> bool:
+    """Whether the number typed into ``spin`` (not yet committed) is one it will not take: on
+    Return or leaving the box it would silently put its last value back."""
+    text = spin.cleanText().strip()
+    if not text or (spin.specialValueText() and text == spin.specialValueText()):
+        return False
+    try:
+        value = float(text.replace(",", "")) if not isinstance(spin, LogSpinBox) else float(text)
+    except ValueError:
+        return False
+    if isinstance(spin, LogSpinBox):
+        return not spin.accepts(value)
+    if isinstance(spin, QSpinBox) and not value.is_integer():
+        return True
+    return not spin.minimum() <= value <= spin.maximum()
 
 
 class _WheelGuard(QObject):
@@ -125,8 +167,36 @@ def guard_wheel(*widgets: QWidget) -> None:
         w.installEventFilter(_WHEEL_GUARD)
 
 
+_PARTIAL_INT = re.compile(r"[+-]?\d*")
+_PARTIAL_FLOAT = re.compile(r"[+-]?\d*[.,]?\d*")
+
+
+def _let_through(spin: QAbstractSpinBox, result, pattern: re.Pattern):
+    """Let a number outside the range be typed (Qt refuses its keystrokes): on Return the
+    connector then says why it is not applied, instead of the box eating the key unseen."""
+    state, text, pos = result
+    if state == QValidator.State.Invalid and pattern.fullmatch(text.strip()) and \
+            text.strip() != spin.specialValueText():
+        state = QValidator.State.Intermediate
+    return state, text, pos
+
+
+class IntSpinBox(QSpinBox):
+    """A spin box that lets any integer be typed; one outside the range is reported, not applied."""
+
+    def validate(self, text: str, pos: int):
+        return _let_through(self, super().validate(text, pos), _PARTIAL_INT)
+
+
+class FloatSpinBox(QDoubleSpinBox):
+    """A spin box that lets any number be typed; one outside the range is reported, not applied."""
+
+    def validate(self, text: str, pos: int):
+        return _let_through(self, super().validate(text, pos), _PARTIAL_FLOAT)
+
+
 def int_spin(minimum: int, maximum: int, special: str = "", parent: QWidget | None = None) -> QSpinBox:
-    spin = QSpinBox(parent)
+    spin = IntSpinBox(parent)
     spin.setRange(minimum, maximum)
     spin.setKeyboardTracking(False)
     spin.setAccelerated(True)
@@ -137,7 +207,7 @@ def int_spin(minimum: int, maximum: int, special: str = "", parent: QWidget | No
 
 def float_spin(minimum: float, maximum: float, step: float, decimals: int,
                parent: QWidget | None = None) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
+    spin = FloatSpinBox(parent)
     spin.setRange(minimum, maximum)
     spin.setSingleStep(step)
     spin.setDecimals(decimals)

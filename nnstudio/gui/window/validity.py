@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ..editor.hyperparams import describe_problem
+from ..editor.problems import describe_problem, problem_pointer
 from ..qt.style import BUSY_TEXT, ERROR_TEXT, SUCCESS_TEXT, text_color_style
 
 ELIDE_PX = 520  # a longer problem is cut short; the whole of it is in the tooltip
@@ -34,8 +34,8 @@ class ValidityLabel(QLabel):
             self.setStyleSheet(text_color_style(SUCCESS_TEXT))
             self.setToolTip("")
             return
-        text = describe_problem(problem)
+        text = problem_pointer(problem)  # the panel of the field says it in full, once
         short = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, ELIDE_PX)
         self.setText(f'⚠ {html.escape(short)} <a href="{html.escape(problem.field)}">Show</a>')
         self.setStyleSheet(text_color_style(ERROR_TEXT))
-        self.setToolTip(text)
+        self.setToolTip(describe_problem(problem))

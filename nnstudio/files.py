@@ -148,7 +148,7 @@ def load_experiment(path: str | os.PathLike) -> ExperimentConfig:
     except UnicodeDecodeError:
         raise FileFormatError(f"{path}: is not a text file; an experiment file is JSON") from None
     if not text.strip():
-        raise FileFormatError(f"{path}: is empty")
+        raise FileFormatError(f"{path}: the file is empty")
     try:
         data = json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
@@ -250,7 +250,7 @@ def load_model(path: str | os.PathLike) -> "TrainedModel":
 def _open_npz(path: Path):
     head = _read_bytes(path, "a model file", limit=4)  # the zip signature only, not the whole file
     if not head:
-        raise FileFormatError(f"{path}: is empty")
+        raise FileFormatError(f"{path}: the file is empty")
     if head != b"PK\x03\x04":
         what = "a single NumPy array" if head == b"\x93NUM" else "not a NumPy .npz archive"
         raise FileFormatError(f"{path}: is not an nnstudio model file ({what})")

@@ -603,7 +603,9 @@ def test_an_unreadable_csv_header_changes_nothing(qtbot, studio, tmp_path, monke
     _patch_csv_dialogs(monkeypatch, path, None)
     before = studio.editor.config
     qtbot.mouseClick(studio.w("importCsvButton"), Qt.MouseButton.LeftButton)
-    assert "empty" in studio.w("dataSizesLabel").text()
+    text = studio.w("dataSizesLabel").text()
+    assert "empty.csv: the file is empty" in text
+    assert f"Not imported: {before.data.name} stays the data set." in text  # which data the design still uses
     assert studio.editor.config == before and studio.editor.undo_stack.count() == 0
 
 

@@ -68,6 +68,17 @@ def test_finder_draws_each_seed_and_recommends_a_verified_band(qtbot, make_tab):
         np.testing.assert_allclose(10 ** x, curve.lrs)   # log mode: the item holds log10 of the rates
         np.testing.assert_allclose(y, curve.smoothed)
     assert set(page.finderPlot.candidate_lines) == {c.method for c in page.result.candidates}
+    lrs, mean, _lo, _hi = page.result.band_of_curves()  # the candidates' dots lie on the drawn mean curve
+    x, y = page.finderPlot.mean_curve.getData()
+    np.testing.assert_allclose(10 ** x, lrs)
+    np.testing.assert_allclose(y, mean)
+    legend = {label.text for _sample, label in page.finderPlot.getPlotItem().legend.items}
+    dots = [item for item in page.finderPlot.getPlotItem().listDataItems() if item.name() in legend
+            and item.name().split()[0] in page.finderPlot.candidate_lines]
+    assert len(dots) == len(page.result.candidates)
+    for dot in dots:
+        dx, dy = dot.getData()
+        assert dy[0] == pytest.approx(float(np.interp(dx[0], x, y)), rel=1e-6)
     verdict = page.verdict
     lo, hi = verdict.band
     assert lo <= verdict.suggestion <= hi
@@ -121,6 +132,31 @@ def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
     assert report.train_loss == pytest.approx(train.loss(result.plane.point(report.x, report.y)), rel=1e-6)
     assert report.boundary is not None and page.pointStack.currentWidget() is page.boundaryView
     assert f"{report.train_loss:.4g}" in page.pointMetrics.text()
+
+
+def test_a_random_directions_map_has_square_cells_and_says_where_the_path_went(qtbot, make_tab):
+    tab = make_tab()
+    page = tab.landscape
+    tab.pages.setCurrentWidget(page)
+    page.gridSpin.setValue(5)
+    page.epochsSpin.setValue(6)
+    page.directionsCombo.setCurrentText("random")
+    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.mapButton)
+    result = page.result
+    box = page.landscapeView.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.width() > 0)
+    px, py = box.viewPixelSize()
+    assert px == pytest.approx(py, rel=0.02)  # one unit is as long on both axes: square cells
+    span = float(np.ptp(result.path, axis=0).max())
+    short = span < 0.05 * float(result.xs[-1] - result.xs[0])
+    assert short, span  # random directions hardly see a path this short
+    assert "PCA directions follow it" in page.status.text()
+    page.directionsCombo.setCurrentText("pca")  # PCA axes differ in spread: the map fills the view
+    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
+        click(qtbot, page.mapButton)
+    assert not box.state["aspectLocked"]
+    assert "PCA directions follow it" not in page.status.text()
 
 
 def test_use_and_search_this_band_through_the_window(qtbot, dialogs):

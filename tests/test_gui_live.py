@@ -126,6 +126,7 @@ def test_dropout_typed_in_the_layer_table_while_paused_is_applied_on_resume(qtbo
     with qtbot.waitSignal(panel.stateChanged, check_params_cb=lambda s: s == RunState.PAUSED.value,
                           timeout=TIMEOUT_MS):
         qtbot.mouseClick(panel.pauseButton, LEFT)
+    assert window.statusBar().currentMessage().startswith("Paused")  # not the run start's "Training…"
     view = window.layer_editor.view
     model = view.model()
     assert view.isEnabled() and not window.layer_editor.actions_by_name["removeLayer"].isEnabled()

@@ -244,7 +244,7 @@ def test_a_findings_label_keeps_off_the_legend_and_the_best_label(qtbot, size, f
 
 @pytest.mark.parametrize("width, title", [(200, "Gradient norms"), (420, "Gradient norm per layer")])
 def test_the_gradient_norm_title_is_whole_at_any_width(qtbot, width, title):
-    from nnstudio.gui.plots.epoch_plot import GradNormPlot
+    from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
 
     plot = GradNormPlot()
     qtbot.addWidget(plot)
@@ -341,3 +341,23 @@ def test_of_two_corners_without_points_the_legend_takes_the_one_no_curve_grazes(
     assert left.bottom() + LEGEND_CLEAR_PX < 290.0
     grazed = [np.c_[xs, np.full_like(xs, left.bottom() + 2)], bottom]  # both top corners grazed alike
     assert free_corner(view, size, grazed, [], "top-right") == "top-right"  # then the legend stays put
+
+
+def test_a_deep_networks_gradient_legend_goes_to_columns_of_short_names(qtbot):
+    from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
+
+    plot = GradNormPlot()
+    qtbot.addWidget(plot)
+    plot.resize(200, 230)  # a Train-tab plot at 1600x1000
+    plot.show()
+    qtbot.waitExposed(plot)
+    names = [f"layer{i}" for i in range(1, 9)] + ["output"]
+    plot.set_layers(names)
+    assert [label.text for _sample, label in plot.legend.items] == ["1", "2", "3", "4", "5", "6", "7", "8", "out"]
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: plot.legend.sceneBoundingRect().height() > 0)
+    legend = plot.legend.sceneBoundingRect()
+    assert legend.height() <= 0.5 * box.sceneBoundingRect().height()  # 3 rows, not 9
+    assert legend.width() <= box.sceneBoundingRect().width()
+    plot.set_layers(["layer1", "output"])  # a shallow network keeps whole names in one column
+    assert [label.text for _sample, label in plot.legend.items] == ["layer1", "output"]

@@ -9,13 +9,15 @@ import math
 import threading
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
 from nnstudio.gui.plots.confusion import ConfusionView
-from nnstudio.gui.plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from nnstudio.gui.plots.epoch_plot import AccuracyPlot, LearningRatePlot
+from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
 from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
 from nnstudio.smoothing import debiased_ema, smooth_pair
@@ -324,6 +326,14 @@ def test_best_mark_label_stays_inside_a_narrow_plot_while_the_run_grows(qtbot, f
         line_x = plot.best_line.sceneBoundingRect().center().x()
         rect = label.sceneBoundingRect()
         assert rect.right() <= line_x + 1 or rect.left() >= line_x - 1  # beside the line, not across it
+    plot.run_ended = True  # the run is over: the x range ends just after its last epoch, 60
+    plot.update_from(fed_history)
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] < 70)
+    finding = pg.InfiniteLine(58, angle=90, label="steps too large", labelOpts={"position": 0.5,
+                                                                               "anchors": [(0, 0.5), (0, 0.5)]})
+    plot.add_mark(finding)  # a finding's mark near the right edge: its label turns to the left of its line
+    qtbot.waitUntil(lambda: box.sceneBoundingRect().contains(finding.label.sceneBoundingRect()))
+    assert finding.label.sceneBoundingRect().right() <= finding.sceneBoundingRect().center().x() + 1
 
 
 def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):

@@ -82,3 +82,38 @@ def test_a_tiny_share_keeps_the_histograms_within_it():
     with_histograms = [r.epoch for r in records if r.layers]
     assert with_histograms[0] == 1 and with_histograms[-1] == 60 and len(with_histograms) < 60
     assert trainer.snapshots.seconds <= 0.01 * records[-1].elapsed + 0.005  # one snapshot may cross the line
+
+
+@pytest.mark.parametrize("cadence", [HistogramCadence(max_snapshots=7, min_interval=0.3, max_share=0.05, free_snapshots=4),
+                                     HistogramCadence(max_snapshots=50, min_interval=0.25, max_share=0.02,
+                                                      free_snapshots=20),
+                                     HistogramCadence(max_snapshots=1, min_interval=0.0), EVERY_EPOCH])
+def test_snapshots_take_exactly_the_epochs_the_cadence_picks(cadence, monkeypatch):
+    """Snapshots.due answers most epochs without the full rule: its answers are the rule's."""
+    from types import SimpleNamespace
+
+    import nnstudio.engine.snapshots as snapshots_module
+
+    trainer = Trainer(ExperimentConfig(layers=(LayerConfig(4, "tanh"),), epochs=1, data=IRIS), load_split(IRIS),
+                      histograms=cadence)
+    assert trainer.initial_record() is not None  # leaves activations in the layers
+    clock = {"wall": 100.0, "cpu": 5.0}
+    monkeypatch.setattr(snapshots_module, "time", SimpleNamespace(perf_counter=lambda: clock["wall"],
+                                                                  thread_time=lambda: clock["cpu"]))
+    snapshots, rng = trainer.snapshots, np.random.default_rng(4)
+    start, picked, expected = 100.0, [], []
+    for epochs in (120, 37):
+        for epoch in range(1, epochs + 1):
+            clock["wall"] += rng.choice([0.001, 0.01, 0.2, 0.31])
+            last = epoch == epochs
+            now = clock["wall"]
+            expected.append(cadence.due(epoch, epochs, last, now - snapshots._last, snapshots._count,
+                                        snapshots.seconds, now - start))
+            before = snapshots._count
+            layers = snapshots.due(epoch, epochs, last, start)
+            picked.append(bool(layers))
+            assert snapshots._count == before + bool(layers)
+            if layers:
+                snapshots.seconds += rng.choice([0.0, 0.02])  # as if making them took CPU time
+    assert picked == expected
+    assert all(picked) if cadence.min_interval == 0.0 else 0 < sum(picked) < len(picked)

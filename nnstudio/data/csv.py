@@ -152,7 +152,7 @@ def _read_layout(path: Path) -> _Layout:
                 if line.strip():
                     break
             else:
-                raise DataError(f"{path}: is empty")
+                raise DataError(f"{path}: the file is empty")
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}: is not a UTF-8 text file (undecodable byte at offset {exc.start}); "
                             "save it as CSV (UTF-8)") from None

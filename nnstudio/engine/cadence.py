@@ -34,8 +34,11 @@ class HistogramCadence:
             return True
         if made >= self.free_snapshots and spent > self.max_share * elapsed:
             return False
-        stride = -(-epochs // max(1, self.max_snapshots))
-        return epoch % stride == 0 or seconds_since >= self.min_interval
+        return epoch % self.stride(epochs) == 0 or seconds_since >= self.min_interval
+
+    def stride(self, epochs: int) -> int:
+        """Epochs between two evenly spaced snapshots in a run of ``epochs`` epochs."""
+        return -(-epochs // max(1, self.max_snapshots))
 
 
 EVERY_EPOCH = HistogramCadence(max_snapshots=2 ** 62, min_interval=0.0)

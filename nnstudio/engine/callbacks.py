@@ -45,6 +45,23 @@ class EarlyStopping:
         return True
 
 
+class HeldState:
+    """``network``'s state (as :meth:`Network.state` gives it) copied into a pair of arrays held
+    for the purpose: each call returns the same pair, overwritten.  Early stopping's copy of the
+    best state, without allocating two arrays in every improving epoch."""
+
+    def __init__(self, network):
+        self.network = network
+        self.held = network.state()
+
+    def __call__(self) -> tuple[np.ndarray, np.ndarray]:
+        params, buffers = self.held
+        params[...] = self.network.flat
+        if buffers.size:
+            buffers[...] = self.network.buffers_flat
+        return self.held
+
+
 DIVERGENCE_FACTOR = 2.0  # validation loss above this multiple of its initial value...
 DIVERGENCE_EPOCHS = 5    # ...this many epochs in a row: diverged
 

@@ -268,9 +268,9 @@ class HealthMonitor:
         start = time.thread_time()
         delta = np.subtract(flat, self._before, out=self._before)
         for i, w in enumerate(self._weights):
-            new = flat[w]
-            w_norm2 = float(np.dot(new, new))
-            d_norm2 = float(np.dot(delta[w], delta[w]))
+            new, change = flat[w], delta[w]
+            w_norm2 = float(new.dot(new))  # the method: np.dot's product without its dispatch
+            d_norm2 = float(change.dot(change))
             if w_norm2 > 0.0 and d_norm2 > 0.0 and math.isfinite(w_norm2) and math.isfinite(d_norm2):
                 self._log_sums[i] += 0.5 * math.log10(d_norm2 / w_norm2)
                 self._counts[i] += 1
@@ -281,11 +281,11 @@ class HealthMonitor:
         update sums for the next measured epoch."""
         start = time.thread_time()
         layers = self.network.layers
-        ratios = np.full(len(layers), math.nan)
-        seen = self._counts > 0
-        ratios[seen] = 10.0 ** (self._log_sums[seen] / self._counts[seen])
-        self._log_sums[:] = 0.0
-        self._counts[:] = 0
+        # the geometric mean of the sampled ratios, NaN for a layer with none
+        ratios = np.divide(self._log_sums, self._counts, out=np.full(len(layers), math.nan), where=self._counts > 0)
+        np.power(10.0, ratios, out=ratios)
+        self._log_sums.fill(0.0)
+        self._counts.fill(0)
         self._epoch = self._epoch + 1 if epoch is None else epoch
         last = len(layers) - 1
         out = tuple(self._layer(i, layer, ratio, i < last) for i, (layer, ratio) in enumerate(zip(layers, ratios.tolist())))

@@ -59,6 +59,7 @@ class HistogramBatch:
     def __init__(self, bins: int = HISTOGRAM_BINS):
         self.bins = bins
         self._sizes: tuple[int, ...] = ()
+        self._steps = np.arange(bins + 1)  # edge k = lo + k * width / bins
 
     def _prepare(self, sizes: tuple[int, ...], dtype: np.dtype) -> None:
         if sizes == self._sizes and self._values.dtype == dtype:
@@ -69,15 +70,18 @@ class HistogramBatch:
         total = int(self._counts.sum())
         self._values = np.empty(total, dtype)
         self._index = np.empty(total, np.int32)
-        # bin k of array i at position j counts into slot (j % LANES, i, k); slot k = bins
-        # catches each array's maximum
-        slots = len(sizes) * (self.bins + 1)
-        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * (self.bins + 1), sizes)
+        # bin k of array i at position j counts into slot (j % LANES, i, k)
+        slots = len(sizes) * self.bins
+        array_offsets = np.repeat(np.arange(len(sizes), dtype=np.int32) * self.bins, sizes)
         self._offsets = array_offsets + (np.arange(total, dtype=np.int32) % self.LANES) * slots
+        self._narrow = 1e3 * np.finfo(dtype).tiny  # as _flat_range has it
 
     def __call__(self, arrays) -> list[Histogram]:
-        arrays = [np.asarray(a).reshape(-1) for a in arrays]
-        sizes = tuple(a.size for a in arrays)
+        return self.flat([np.asarray(a).reshape(-1) for a in arrays])
+
+    def flat(self, arrays: list[np.ndarray]) -> list[Histogram]:
+        """As calling the batch, for arrays that are 1-D already."""
+        sizes = tuple(map(len, arrays))
         if not arrays or min(sizes) == 0:
             return [Histogram.of(a, self.bins) for a in arrays]
         dtype = np.result_type(*arrays)
@@ -86,22 +90,24 @@ class HistogramBatch:
         np.concatenate(arrays, out=values)
         lo = np.minimum.reduceat(values, self._starts).astype(np.float64)
         hi = np.maximum.reduceat(values, self._starts).astype(np.float64)
-        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        width = hi - lo  # finite when lo and hi are (unless a float64 range overflows it: then one by one too)
+        if not np.isfinite(width).all():
             return [Histogram.of(a, bins) for a in arrays]
-        flat = _flat_range(lo, hi, dtype)
-        lo[flat] -= 0.5
-        hi[flat] += 0.5
+        flat = width < self._narrow  # _flat_range(lo, hi, dtype)
+        if flat.any():
+            np.subtract(lo, 0.5, out=lo, where=flat)
+            np.add(hi, 0.5, out=hi, where=flat)
+            width = hi - lo
         # bin index = floor((v - lo) * bins / (hi - lo)), all arrays in one pass
         values -= np.repeat(lo.astype(dtype), self._counts)
-        values *= np.repeat((bins / (hi - lo)).astype(dtype), self._counts)
+        values *= np.repeat((bins / width).astype(dtype), self._counts)
         index = self._index
         np.copyto(index, values, casting="unsafe")  # truncation: floor, as values >= 0
+        np.minimum(index, bins - 1, out=index)  # the maximum belongs to the last bin
         index += self._offsets
-        counts = np.bincount(index, minlength=self.LANES * len(sizes) * (bins + 1))
-        counts = counts.reshape(self.LANES, len(sizes), bins + 1).sum(axis=0)
-        counts[:, bins - 1] += counts[:, bins]  # the maximum belongs to the last bin
-        counts = counts[:, :bins].copy()
-        edges = lo[:, None] + np.arange(bins + 1) * ((hi - lo) / bins)[:, None]
+        counts = np.bincount(index, minlength=self.LANES * len(sizes) * bins)
+        counts = counts.reshape(self.LANES, len(sizes), bins).sum(axis=0)
+        edges = lo[:, None] + self._steps * (width / bins)[:, None]
         edges[:, -1] = hi
         counts.setflags(write=False)
         edges.setflags(write=False)

@@ -26,18 +26,29 @@ class Snapshots:
         self.cadence = cadence
         self.last_grad = np.zeros_like(network.flat_grad)  # the trainer copies the last batch's gradient here
         self.activation_step = 1  # stride over the rows of the layers' cached activations
-        self._grad_W = [self.last_grad[layer.span][:layer.W.size].reshape(layer.W.shape) for layer in network.layers]
+        # per layer, 1-D views of its weights, biases and weight gradient (fixed views: only the
+        # activations change from one snapshot to the next)
+        self._fixed = [(layer.W.reshape(-1), layer.b.reshape(-1), self.last_grad[layer.span][:layer.W.size])
+                       for layer in network.layers]
         self._histograms = HistogramBatch()
         self._last = -math.inf  # perf_counter() when the last histograms were made
         self.seconds = 0.0      # CPU time spent making them
         self._count = 0         # records that carry them
+        self._epochs = self._stride = 0  # the run length the cadence's stride was computed for, and that stride
 
     def due(self, epoch: int, epochs: int, last: bool, start_time: float) -> tuple[LayerSnapshot, ...]:
         """The histograms when the cadence wants them in epoch ``epoch``'s record, else ()."""
-        if self.cadence is None:
+        cadence = self.cadence
+        if cadence is None:
             return ()
         now = time.perf_counter()
-        if not self.cadence.due(epoch, epochs, last, now - self._last, self._count, self.seconds, now - start_time):
+        if epochs != self._epochs:
+            self._epochs, self._stride = epochs, cadence.stride(epochs)
+        # most epochs are neither the first, the last, evenly spaced nor stale: the cadence's
+        # answer is no whatever the budget, known here without the full rule
+        if epoch % self._stride and now - self._last < cadence.min_interval and epoch != 1 and not last:
+            return ()
+        if not cadence.due(epoch, epochs, last, now - self._last, self._count, self.seconds, now - start_time):
             return ()
         self._last = now
         spent = time.thread_time()  # this thread's CPU time: a snapshot preempted by other work costs no more
@@ -50,6 +61,8 @@ class Snapshots:
         """Histograms per dense layer; activations are those of the last evaluation (validation)."""
         layers = self.network.layers
         step = self.activation_step
-        arrays = [a for layer, grad_W in zip(layers, self._grad_W) for a in (layer.W, layer.b, grad_W, layer.a[::step])]
-        hists = self._histograms(arrays)
-        return tuple(LayerSnapshot(layer.name, *hists[4 * i:4 * i + 4]) for i, layer in enumerate(layers))
+        arrays = []
+        for fixed, layer in zip(self._fixed, layers):
+            arrays += (*fixed, layer.a[::step].reshape(-1))
+        hists = self._histograms.flat(arrays)
+        return tuple(LayerSnapshot(layer.name, *hists[i:i + 4]) for i, layer in zip(range(0, len(hists), 4), layers))

@@ -30,7 +30,7 @@ from ..config import ExperimentConfig
 from ..data.datasets import CLASSIFICATION
 from ..data.split import Split
 from .cadence import EVERY_EPOCH, HistogramCadence
-from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, EarlyStopping  # noqa: F401 (re-exported)
+from .callbacks import DIVERGENCE_EPOCHS, DIVERGENCE_FACTOR, DivergenceWatch, EarlyStopping, HeldState  # noqa: F401
 from .clipping import CLIP_TYPES
 from .evaluation import ACTIVATION_ROWS, Evaluator, EvaluationStopped  # noqa: F401 (ACTIVATION_ROWS: its old home)
 from .diagnostics import DistinctCounter, EpochHealth, HealthMonitor  # noqa: F401 (EpochHealth: re-exported)
@@ -92,7 +92,7 @@ class Trainer:
             decay_mask=net.weight_mask)
         self.schedule = SCHEDULES[config.schedule.name](config.learning_rate, config.schedule, config.epochs)
         self.early_stopping = EarlyStopping(config.patience, config.min_delta, config.early_stopping)
-        self.initial_state = net.state()
+        self.initial_state, self._best_state = net.state(), HeldState(net)  # the latter: the best epoch's, in place
         self.initial_val_loss = math.nan  # measured when the run starts
         self._divergence = DivergenceWatch()
         self.summary: TrainingSummary | None = None
@@ -243,7 +243,7 @@ class Trainer:
             out = net._forward(self.X_val, False, None, fold=True)
             self.initial_val_loss, _ = self._eval.score(out, self.Y_val, self.split.y_val)
         self._divergence.initial = self.initial_val_loss
-        self.early_stopping.update(0, self.initial_val_loss, net.state)
+        self.early_stopping.update(0, self.initial_val_loss, self._best_state)
 
     def _batches(self, n: int, batch: int) -> list[tuple[int, int]]:
         """(start, stop) of each mini-batch; with batch norm a 1-row tail joins the batch before it."""
@@ -350,7 +350,7 @@ class Trainer:
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             return None, f"the loss became {train_loss if not math.isfinite(train_loss) else val_loss}"
         es = self.early_stopping
-        is_best = es.update(self.epoch, val_loss, self.network.state)
+        is_best = es.update(self.epoch, val_loss, self._best_state)
         self.schedule.observe(val_loss)
         last = self.epoch == self.config.epochs or es.should_stop
         stopping = self._stop()  # asked during this epoch: its record comes without histograms and health

@@ -48,6 +48,7 @@ SETTINGS_SPLITTER = "window/networkSplitter"
 STATE_VERSION = 1  # bump when the docks change, so an old saved layout is not applied
 STATUS_TIMEOUT_MS = 6000
 TRAINING_IDLE = "idle"  # the training panel's state after Reset (and before any run)
+TRAINING_PAUSED = "paused"  # its state while a run is paused
 
 TRAINING_PANEL = PanelContract(
     "training panel", signals=("runningChanged", "weightsChanged", "trainingFinished", "stateChanged",
@@ -258,6 +259,10 @@ class MainWindow(QMainWindow):
     def _on_training_state(self, state: str) -> None:
         if state == TRAINING_IDLE:  # Reset: the run's weights are gone from the plots too
             self.diagram.set_weights(None)
+        elif state == TRAINING_PAUSED:  # the run-start message would still say "Training…"
+            self.statusBar().showMessage("Paused: Resume (F6) continues, Step (F10) trains one epoch. The design "
+                                         "stays locked except the learning rate, L1, L2 and dropout.",
+                                         STATUS_TIMEOUT_MS)
 
     def _on_finished(self, summary) -> None:
         self.statusBar().showMessage(summary.message or "Training finished.", 2 * STATUS_TIMEOUT_MS)

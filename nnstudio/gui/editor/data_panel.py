@@ -50,7 +50,7 @@ def csv_columns(path: str | os.PathLike) -> list[str]:
     except OSError as exc:
         raise CsvHeaderError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not line.strip():
-        raise CsvHeaderError(f"{path}: is empty")
+        raise CsvHeaderError(f"{path}: the file is empty")
     delimiter = max(DELIMITERS, key=line.count)
     fields = [f.strip() for f in next(csv.reader([line], delimiter=delimiter if line.count(delimiter) else ","))]
     if len(fields) < 2:
@@ -293,7 +293,7 @@ class DataPanel(QWidget):
         try:
             columns = csv_columns(path)
         except CsvHeaderError as exc:
-            self._show_error(str(exc))
+            self._show_error(f"{exc}. Not imported: {self._current_data_name()} stays the data set.")
             return
         target, ok = QInputDialog.getItem(self, "Target column", f"Column of {Path(path).name} to predict:",
                                           columns, len(columns) - 1, False)
@@ -303,6 +303,12 @@ class DataPanel(QWidget):
         params = {k: v for k, v in (("path", path), ("target", target)) if k in known}
         cfg = self.editor.config
         self.editor.edit(cfg.replace(data={"name": CSV_NAME, "params": params}), f"Import {Path(path).name}")
+
+    def _current_data_name(self) -> str:
+        """The design's data set as the user knows it: a CSV file's name, else the data set's."""
+        data = self.editor.config.data
+        path = data.params.get("path") if data.name == CSV_NAME else None
+        return Path(str(path)).name if path else data.name
 
     def _show_error(self, message: str) -> None:
         self.sizes_label.setStyleSheet("color: #b71c1c;")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QLabel, QProgressBar, QSplitter, QStackedWidget, QVBoxLayout,
                                QWidget)
@@ -27,6 +28,22 @@ SHUTDOWN_TIMEOUT_MS = 5000
 STAGES = {"training": "Training the design", "training seed 2": "Training a second seed",
           "landscape": "Mapping the loss"}
 
+
+
+PATH_VISIBLE_SHARE = 0.05  # a path spanning less of the map's width than this looks like a dot
+
+
+def path_note(result: LandscapeResult) -> str:
+    """A sentence when the training path shrinks to a dot on the map (random directions are
+    nearly orthogonal to it in a high-dimensional space), else ""."""
+    if result.path is None or len(result.path) < 2:
+        return ""
+    span = float(np.ptp(result.path, axis=0).max())
+    width = float(result.xs[-1] - result.xs[0])
+    if width <= 0 or span >= PATH_VISIBLE_SHARE * width:
+        return ""
+    return (" The training path projects onto these directions as a dot at the centre (random directions are "
+            "nearly orthogonal to it); PCA directions follow it.")
 
 class LandscapePage(JobPage):
     """Signals: ``mapped()`` when a map run ends (finished, stopped or failed), ``pointShown(PointReport)``.
@@ -149,7 +166,8 @@ class LandscapePage(JobPage):
         if result.explained:
             explained = f"; the directions explain {100 * sum(result.explained):.0f}% of the path's variance"
         self._show(f"Loss at the trained weights {result.loss_at_trained:.4g} (validation "
-                   f"{result.val_loss_at_trained:.4g}){explained}. Click the map to inspect a point.", "success")
+                   f"{result.val_loss_at_trained:.4g}){explained}.{path_note(result)} Click the map to inspect "
+                   "a point.", "success")
 
     def _ended(self, stopped: bool) -> None:
         if stopped:

@@ -66,8 +66,9 @@ def _band_region(lo: float, hi: float) -> pg.LinearRegionItem:
 
 
 class FinderPlot(MeteredPlotWidget):
-    """``finderPlot``: each seed's smoothed loss, the seeds' spread, each seed's suggestion marks,
-    a dashed line per candidate (geometric mean over seeds), and the recommended band."""
+    """``finderPlot``: each seed's smoothed loss, the seeds' spread and mean, each seed's suggestion
+    marks, a dashed line per candidate (geometric mean over seeds) with a dot on the mean curve, and
+    the recommended band."""
 
     def __init__(self, parent=None):
         super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
@@ -80,15 +81,17 @@ class FinderPlot(MeteredPlotWidget):
         self.candidate_lines: dict[str, pg.InfiniteLine] = {}
         self.band: pg.LinearRegionItem | None = None
         self._spread: list = []
+        self.mean_curve: pg.PlotDataItem | None = None  # the seeds' mean (dashed), drawn with two seeds or more
         self.setToolTip("Each seed's range test: the rate rises exponentially, one mini-batch per step, and the "
                         "curve is the debiased moving average of the batch loss (β = 0.98).\nMarks: minimum/10 "
                         "(triangle), steep (diamond) and valley (square) of each seed; dashed lines: their "
-                        "geometric means; the green band is the recommendation after verification.")
+                        "geometric means, dotted on the seeds' mean curve (dashed, dark); the green band is the recommendation after verification.")
 
     def clear_all(self) -> None:
         self.getPlotItem().clear()
         self.getPlotItem().legend.clear()
         self.curves, self.marks, self.candidate_lines, self.band, self._spread = [], [], {}, None, []
+        self.mean_curve: pg.PlotDataItem | None = None
 
     def add_curve(self, curve: RangeCurve, marks: dict[str, Mark]) -> None:
         i = len(self.curves)
@@ -110,6 +113,9 @@ class FinderPlot(MeteredPlotWidget):
             fill.setZValue(-15)
             self.addItem(fill)
             self._spread = [low, high, fill]
+            # the curve the candidates' dots sit on: with one seed it is that seed's own curve
+            self.mean_curve = self.plot(lrs, mean, pen=pg.mkPen(TEXT_COLOR, width=1.4, style=Qt.PenStyle.DashLine),
+                                        name="mean of seeds")
         for candidate in result.candidates:
             # named in the legend (labels beside close lines would collide), with a dot on the mean curve
             tint = MARK_COLORS[candidate.method]
@@ -231,8 +237,12 @@ class LandscapeView(MeteredPlotWidget):
             self.start.setData([], [])
         self.trained.setData([0.0], [0.0])
         self.chosen.setData([], [])
-        what = "random directions" if result.directions == "random" else "PCA directions"
+        random = result.directions == "random"
+        what = "random directions" if random else "PCA directions"
         self.getPlotItem().setTitle(f"log10 training loss · {what}", size="10pt")
+        # random directions are filter-normalized alike, so a unit is the same length on both axes:
+        # square cells keep a round bowl round (PCA's axes differ in spread and fill the view instead)
+        self.getPlotItem().getViewBox().setAspectLocked(random, ratio=1.0)
         self.getPlotItem().autoRange()
 
     def data_to_widget(self, x: float, y: float):

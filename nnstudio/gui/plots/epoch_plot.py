@@ -9,7 +9,6 @@ a box beside the cursor; the legend sits in the view's emptiest corner (see :mod
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...history import History
 from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
-from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR, color
+from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
 from .overlay import HoverReadout, label_position_clear, place_legend, text_scene_rect
@@ -89,8 +88,9 @@ class EpochPlot(MeteredPlotWidget):
     def _place_legend(self, *_signal_args) -> None:
         """Keep the legend in the view's free corner; a best or stop mark's label under it moves
         along its line to just above (or below) the legend."""
-        if self.best_line.isVisible():
-            self._place_best_label()
+        for line in (self.best_line, *self._other_marks):
+            if line.isVisible():
+                self._place_beside(line)
         if not self.legend.isVisible() or not self.legend.items:
             return
         box = self.getPlotItem().getViewBox()
@@ -174,7 +174,7 @@ class EpochPlot(MeteredPlotWidget):
             x_max = max(last + max(1.0, 0.02 * last), 10.0)
         else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
             x_max = nice_ceil(max(1.2 * last, 10.0))
-        self._place_best_label()
+        self._place_beside(self.best_line)
         self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))
 
     def _fit_y(self, lo: float, hi: float) -> tuple[float, float]:
@@ -223,19 +223,19 @@ class EpochPlot(MeteredPlotWidget):
             return
         self.best_line.setValue(epoch)
         self.best_line.label.setText(f"best {epoch}")
-        self._place_best_label()
+        self._place_beside(self.best_line)
         self.best_line.show()
         self._legend_timer.start()  # its label may now sit under the legend
 
-    def _place_best_label(self) -> None:
-        """The best mark's label goes right of its line, or left of it where it would run past
-        the view's right edge (measured in pixels at the view's current range and width)."""
+    def _place_beside(self, line: pg.InfiniteLine) -> None:
+        """A mark's label goes right of its line, or left of it where it would run past the view's
+        right edge (measured in pixels at the view's current range and width)."""
         box = self.getPlotItem().getViewBox()
-        label = self.best_line.label
-        x_right = box.viewRange()[0][1]
+        label = line.label
         units_per_px = box.viewPixelSize()[0]
-        room = (x_right - self.best_line.value()) / units_per_px if units_per_px > 0 else math.inf
-        anchor = (1, 0.5) if room < label.boundingRect().width() + 4 else (0, 0.5)
+        (left, right), x = box.viewRange()[0], line.value()
+        room = (right - x) / units_per_px if units_per_px > 0 else math.inf
+        anchor = (1, 0.5) if room < label.boundingRect().width() + 4 and x - left > right - x else (0, 0.5)
         if label.anchors[0] != anchor:
             label.anchors = [anchor, anchor]
             label.updatePosition()
@@ -371,29 +371,3 @@ class LearningRatePlot(EpochPlot):
         if not on:
             self.getPlotItem().getAxis("left").setTicks(None)
         super()._on_log_toggled(on)
-
-
-class GradNormPlot(EpochPlot):
-    """Mean L2 norm of each layer's gradient per epoch (before clipping), one curve per layer."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__("gradNormPlot", "Gradient norm per layer", "‖∇‖₂", parent, y_from_zero=True,
-                         short_title="Gradient norms")
-        self.setToolTip("For each layer, the L2 norm of its parameter gradient (weights and biases together), "
-                        "averaged over the epoch's mini-batches, before clipping.\nNorms shrinking towards the "
-                        "input layers mean vanishing gradients; sudden spikes mean exploding ones (try clipping).")
-
-    def set_layers(self, names: Sequence[str]) -> None:
-        """One curve per layer; the same layers as the last run keep their curves (making a curve
-        and its legend entry costs the GUI thread ~10 ms, while the run's first epoch trains)."""
-        if tuple(names) == tuple(self.series):
-            return
-        self.remove_all_series()
-        for i, name in enumerate(names):
-            self.add_series(name, name, color(i + 2), width=1.5)
-
-    def _draw(self, history: History) -> None:
-        x = history.epochs
-        norms = history.grad_norms
-        for i, key in enumerate(self.series):
-            self.set_series(key, x, norms[:, i])

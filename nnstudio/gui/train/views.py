@@ -21,7 +21,8 @@ from ...lab import threshold_label
 from ..plots.boundary import BoundaryReplay, BoundaryView
 from ..plots.clipping import ClippingView
 from ..plots.confusion import ConfusionView
-from ..plots.epoch_plot import AccuracyPlot, GradNormPlot, LearningRatePlot
+from ..plots.epoch_plot import AccuracyPlot, LearningRatePlot
+from ..plots.grad_norm_plot import GradNormPlot
 from ..plots.ghost import GhostCurves, dashed_key
 from ..plots.histogram import HistogramView
 from ..plots.loss_plot import LossView

@@ -268,7 +268,9 @@ def test_the_previous_run_box_is_the_key_to_the_dashed_curves_and_the_legends_st
     grid.resize(640, 420)
     grid.show()
     qtbot.waitExposed(grid)
-    grid.ghosts.keep(history_of(20))
+    from nnstudio.config import ExperimentConfig
+
+    grid.keep_previous(history_of(20), ExperimentConfig(), ExperimentConfig(learning_rate=0.01))
     grid.ghosts.draw()
     for plot in (grid.lossPlot, grid.accuracyPlot):  # the legend keeps its two rows off the curves
         assert [label.text for _sample, label in plot.legend.items] == ["train", "validation"]

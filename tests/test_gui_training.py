@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
@@ -193,6 +193,27 @@ def test_histograms_start_at_epoch_zero_and_share_one_scale(qtbot, make_panel):
     assert float(np.sum(y * np.diff(x))) == pytest.approx(1.0)
 
 
+def test_the_epoch_zero_outline_is_a_closed_histogram(qtbot, make_panel):
+    """Drawn under a later epoch, the dashed epoch-0 outline rises from 0 at its first edge, runs
+    along each bin's top, falls to 0 at its last edge and returns along the baseline."""
+    panel = make_panel(iris(epochs=6, learning_rate=0.05))
+    panel.insideTabs.setCurrentIndex(0)
+    click_and_finish(qtbot, panel)
+    view = panel.histogramView
+    qtbot.waitUntil(lambda: len(view.first_curve.getData()[0] if view.first_curve.getData()[0] is not None
+                                else ()) > 0)
+    x, y = (np.asarray(a) for a in view.first_curve.getData())
+    edges, heights = view.outline_on_screen()
+    assert len(edges) == len(heights) + 1 >= 3 and heights.max() > 0
+    assert (x[0], y[0]) == (edges[0], 0.0) and (x[1], y[1]) == (edges[0], heights[0])  # the left side
+    assert (x[-3], y[-3]) == (edges[-1], heights[-1]) and (x[-2], y[-2]) == (edges[-1], 0.0)  # the right side
+    assert (x[-1], y[-1]) == (edges[0], 0.0)  # back along the baseline: closed
+    path = view.first_curve.curve.getPath()
+    start, end = path.elementAt(0), path.elementAt(path.elementCount() - 1)
+    assert (start.x, start.y) == (end.x, end.y) == (edges[0], 0.0)
+    assert path.boundingRect().top() == 0.0 and path.boundingRect().bottom() == pytest.approx(heights.max())
+
+
 # -- pause, step, stop ------------------------------------------------------------------------------------
 
 def test_step_from_idle_runs_exactly_one_epoch_at_a_time(qtbot, make_panel):
@@ -207,6 +228,34 @@ def test_step_from_idle_runs_exactly_one_epoch_at_a_time(qtbot, make_panel):
     np.testing.assert_array_equal(curve(panel.lossPlot, "train")[0], [1, 2, 3])
     summary = click_and_finish(qtbot, panel, panel.stopButton)
     assert summary.stop_reason == STOP_USER and summary.epochs_run == 3
+
+
+def painted_near(plot, key, radius=4) -> int:
+    """How many pixels of series ``key``'s colour the plot paints within ``radius`` of its last point."""
+    x, y = curve(plot, key)
+    box = plot.getPlotItem().getViewBox()
+    centre = plot.mapFromScene(box.mapViewToScene(QPointF(float(x[-1]), float(y[-1]))))
+    image = plot.grab().toImage()
+    want = plot.series[key].opts["pen"].color()
+    return sum(
+        abs(image.pixelColor(cx, cy).red() - want.red()) + abs(image.pixelColor(cx, cy).green() - want.green())
+        + abs(image.pixelColor(cx, cy).blue() - want.blue()) < 60
+        for cx in range(centre.x() - radius, centre.x() + radius + 1)
+        for cy in range(centre.y() - radius, centre.y() + radius + 1))
+
+
+def test_after_one_step_every_curve_plot_shows_its_point(qtbot, make_panel):
+    panel = make_panel(ENDLESS)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    plots = {panel.lossPlot: "val", panel.accuracyPlot: "val", panel.learningRatePlot: "lr",
+             panel.gradNormPlot: next(iter(panel.gradNormPlot.series))}
+    for plot, key in plots.items():
+        assert len(curve(plot, key)[0]) == 1
+        qtbot.waitUntil(lambda plot=plot, key=key: painted_near(plot, key) >= 9)
+    with wait_state(qtbot, panel, RunState.PAUSED):
+        qtbot.mouseClick(panel.stepButton, LEFT)
+    assert panel.lossPlot.series["val"].opts["symbol"] is None  # two points: a line, no dots
 
 
 def test_pause_step_resume_during_a_run(qtbot, make_panel):
@@ -597,6 +646,94 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     assert panel.lossPlot.series["ghost_val"].isVisible()
     qtbot.mouseClick(panel.resetButton, LEFT)
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+    assert not check.isEnabled() and check.text() == "Previous run" and "once there is one" in check.toolTip()
+
+
+def test_a_run_that_kept_its_initial_weights_says_epoch_zero_and_marks_it(qtbot, make_panel):
+    """lr 50 diverges at once: no epoch beats the untrained network, whose weights (epoch 0) are kept."""
+    panel = make_panel(moons(learning_rate=50.0, epochs=30, early_stopping=True, patience=5))
+    panel.insideTabs.setCurrentIndex(1)
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and summary.best_epoch == 0 and summary.epochs_run >= 5
+    assert panel.boundaryView.grid.epoch == 0
+    assert "epoch 0 (initial weights, kept" in panel.boundaryView.title_text
+    assert panel.insideTabs.boundaryReplay.label.text() == "Epoch 0 (initial weights, kept)"
+    for plot in (panel.lossPlot, panel.accuracyPlot):
+        assert plot.best_line.isVisible() and plot.best_line.value() == 0
+        assert plot.best_line.label.toPlainText() == "best 0 (initial)"
+
+
+def test_a_run_that_learned_nothing_gets_an_amber_box_with_one_account(qtbot, make_panel):
+    """Zeros init on moons: no epoch beats the untrained network and the test accuracy is 50%,
+    chance for two classes; the box warns, and never also says the best weights were restored."""
+    panel = make_panel(moons(init_method="zeros", epochs=40, early_stopping=True, patience=5))
+    summary = click_and_finish(qtbot, panel)
+    assert summary.best_epoch == 0 and summary.test_accuracy == pytest.approx(0.5, abs=0.05)
+    text = panel.statusLabel.text()
+    assert panel.statusLabel.property("severity") == "warning"
+    assert text.startswith("⚠ ") and "kept the initial parameters" in text and "restored" not in text
+    assert "is chance level for 2 classes" in text
+    from nnstudio.engine import TrainingSummary
+    from nnstudio.gui.train.texts import summary_severity, summary_text
+
+    # at chance although an epoch beat the initial weights: still amber
+    learned_little = TrainingSummary(30, 12, 1.0, "completed", "Trained all 30 epochs.", True, 1.0, 0.36,
+                                     math.nan, 1.0)
+    assert summary_severity(learned_little, 3, "success") == "warning"
+    assert summary_text(learned_little, 3).startswith("⚠ Trained all 30 epochs. Best weights restored (epoch 12).")
+    assert summary_severity(learned_little, 2, "success") == "warning"
+    good = TrainingSummary(30, 12, 1.0, "completed", "Trained all 30 epochs.", True, 1.0, 0.9, math.nan, 1.0)
+    assert summary_severity(good, 2, "success") == "success" and not summary_text(good, 2).startswith("⚠")
+
+
+def test_the_replay_label_says_what_the_newest_frame_holds(qtbot, make_panel):
+    runs = iter([moons(epochs=100_000), moons(epochs=30, early_stopping=True, patience=1000, learning_rate=0.3),
+                 moons(epochs=12)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    panel.insideTabs.setCurrentIndex(1)
+    replay = panel.insideTabs.boundaryReplay
+    qtbot.mouseClick(panel.trainButton, LEFT)  # mid-run: the right end is the newest frame received
+    qtbot.waitUntil(lambda: len(panel.boundaryView.frames) >= 3, timeout=RUN_TIMEOUT_MS)
+    assert replay.label.text().endswith(" (newest frame)")
+    with qtbot.waitSignal(panel.runningChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(panel.stopButton, LEFT)
+    config["now"] = next(runs)
+    summary = click_and_finish(qtbot, panel)
+    assert summary.restored_best and 0 < summary.best_epoch < 30
+    assert replay.slider.value() == replay.slider.maximum()
+    assert replay.label.text() == f"Epoch {summary.best_epoch} (best, restored)"
+    replay.slider.setValue(replay.slider.maximum() - 1)  # the live frame before it: the epoch alone
+    assert replay.label.text() == f"Epoch {panel.boundaryView.frames[-2].epoch}"
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    assert replay.label.text() == "Epoch 12 (final weights)"
+
+
+def x_range(plot) -> tuple[float, float]:
+    return tuple(plot.getPlotItem().getViewBox().viewRange()[0])
+
+
+def test_previous_curves_are_drawn_only_for_the_same_data_and_never_set_the_axes(qtbot, make_panel):
+    runs = iter([moons(epochs=40), moons(epochs=8, learning_rate=0.05), iris(epochs=5)])
+    config = {"now": next(runs)}
+    panel = make_panel(lambda: config["now"])
+    check = panel.curves.ghostCheck
+    click_and_finish(qtbot, panel)
+    assert not check.isEnabled()  # nothing earlier to compare with
+    config["now"] = next(runs)
+    click_and_finish(qtbot, panel)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 40  # same data set: drawn...
+    for plot in (panel.lossPlot, panel.accuracyPlot):  # ...but the axes fit the 8-epoch run
+        qtbot.waitUntil(lambda plot=plot: 8 < x_range(plot)[1] <= 12)
+    assert check.isEnabled() and check.text() == "Previous run (40 epochs)"
+    assert "learning rate 0.02 → 0.05" in check.toolTip() and "epochs 40 → 8" in check.toolTip()
+    config["now"] = next(runs)  # another data set: the moons curves mean nothing beside iris's
+    click_and_finish(qtbot, panel)
+    assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0
+    assert len(curve(panel.accuracyPlot, "ghost_train")[0]) == 0
+    assert not check.isEnabled() and "not comparable" in check.toolTip() and "“moons”" in check.toolTip()
+    qtbot.waitUntil(lambda: x_range(panel.lossPlot)[1] <= 12)
 
 
 def test_the_boundary_starts_at_epoch_zero_and_replays_the_run(qtbot, make_panel):

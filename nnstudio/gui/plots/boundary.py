@@ -96,6 +96,7 @@ class BoundaryView(MeteredPlotWidget):
         self.pending: BoundaryGrid | None = None  # the latest grid, drawn by draw_pending()
         self.frames: list[Frame] = []
         self.follow_latest = True  # False while the replay shows an earlier frame
+        self.run_ended = False  # the newest frame holds the weights the run ended with
         self.frames_drawn = 0  # frames put on screen while following the run (a rate measure)
         self._titles = ["Decision boundary"]
         self.setToolTip("The network's prediction over the input plane (original units), recomputed a few "
@@ -129,6 +130,24 @@ class BoundaryView(MeteredPlotWidget):
         """Keep ``grid`` and show it now (unless the replay shows another frame)."""
         self.receive(grid)
         self.draw_pending()
+
+    def end_run(self, grid: BoundaryGrid | None) -> None:
+        """The run has ended; ``grid`` (if any) holds the weights it kept, shown now."""
+        self.run_ended = True
+        if grid is not None:
+            self.set_grid(grid)
+        else:
+            self.framesChanged.emit()
+
+    def frame_label(self, index: int) -> str:
+        """``Epoch 64 (best, restored)``: the frame's epoch and, for the newest, what its weights are."""
+        frame = self.frames[index]
+        text = f"Epoch {frame.epoch}"
+        if frame.note:  # the weights a finished run kept: best, restored, or the initial ones
+            return f"{text} ({frame.note.split(';')[0].strip()})"
+        if index == len(self.frames) - 1:
+            return text + (" (final weights)" if self.run_ended else " (newest frame)")
+        return text
 
     def show_frame(self, index: int) -> None:
         frame = self.frames[index]
@@ -167,6 +186,7 @@ class BoundaryView(MeteredPlotWidget):
         self.grid = self.pending = None
         self.frames = []
         self.follow_latest = True
+        self.run_ended = False
         self.frames_drawn = 0
         self.framesChanged.emit()
         self.image.clear()
@@ -201,7 +221,10 @@ class BoundaryReplay(QWidget):
         self.speedCombo.setToolTip("Replay speed (1× = 5 frames a second).")
         self.label = QLabel("", self)
         self.label.setObjectName("boundaryFrameLabel")
+        # room for a long run's epoch; what the newest frame holds wraps to a second line in a narrow pane
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Epoch 100000 (latest)"))
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # the slider on a row of its own, as wide as the plot: beside the buttons and the frame's
         # label it had a few pixels in a narrow pane
         rows = QVBoxLayout(self)
@@ -211,8 +234,7 @@ class BoundaryReplay(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.playButton)
         row.addWidget(self.speedCombo)
-        row.addStretch(1)
-        row.addWidget(self.label)
+        row.addWidget(self.label, 1)  # the rest of the row, text at its right end
         rows.addLayout(row)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)
@@ -239,8 +261,7 @@ class BoundaryReplay(QWidget):
         if not frames:
             self.label.setText("")
             return
-        i = min(self.slider.value(), len(frames) - 1)
-        self.label.setText(f"Epoch {frames[i].epoch}" + (" (latest)" if i == len(frames) - 1 else ""))
+        self.label.setText(self.view.frame_label(min(self.slider.value(), len(frames) - 1)))
 
     def _on_slider(self, value: int) -> None:
         if self._syncing or not self.view.frames:

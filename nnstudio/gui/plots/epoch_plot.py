@@ -63,6 +63,7 @@ class EpochPlot(MeteredPlotWidget):
                                      labelTextSize="8pt", verSpacing=-6)
         self.series: dict[str, pg.PlotDataItem] = {}
         self._labels: dict[str, str] = {}
+        self.unbounded: set[str] = set()  # series drawn but left out of the range (another run's)
         self.format_value = format_value
         self._anchor = RangeAnchor()
         self.run_ended = False  # set when the run is over: the x range then fits the data snugly
@@ -114,8 +115,9 @@ class EpochPlot(MeteredPlotWidget):
                    legend: bool = True, style=Qt.PenStyle.SolidLine) -> pg.PlotDataItem:
         qcolor = pg.mkColor(pen_color)
         qcolor.setAlpha(alpha)
-        pen = pg.mkPen(qcolor, width=width, style=style)
-        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None)
+        pen = pg.mkPen(qcolor, width=width, style=style)  # a lone point is a dot (set_series)
+        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None, symbolBrush=qcolor,
+                                        symbolPen=None, symbolSize=2 * width + 3)
         self.series[key] = curve
         self._labels[key] = label
         return curve
@@ -127,7 +129,7 @@ class EpochPlot(MeteredPlotWidget):
         self._labels.clear()
 
     def set_series(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
-        self.series[key].setData(x, y)
+        self.series[key].setData(x, y, symbol="o" if len(x) == 1 else None)
 
     def clear_data(self) -> None:
         for curve in self.series.values():
@@ -154,11 +156,9 @@ class EpochPlot(MeteredPlotWidget):
     def fit_range(self) -> None:
         """Point the auto-range at sticky bounds around the visible curves' data."""
         lo, hi, last = math.inf, -math.inf, 0.0
-        for curve in self.series.values():
-            if not curve.isVisible():
-                continue
+        for key, curve in self.series.items():
             x, y = curve.getOriginalDataset()
-            if x is None or len(x) == 0:
+            if not curve.isVisible() or key in self.unbounded or x is None or len(x) == 0:
                 continue
             last = max(last, float(x[-1]))
             if self.log_y:
@@ -217,12 +217,12 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.start()
 
     def set_best_epoch(self, epoch: int | None) -> None:
-        """Mark the epoch with the lowest validation loss (None hides the mark)."""
-        if not epoch:
+        """Mark the epoch with the lowest validation loss (0: the initial weights; None hides the mark)."""
+        if epoch is None:
             self.best_line.hide()
             return
         self.best_line.setValue(epoch)
-        self.best_line.label.setText(f"best {epoch}")
+        self.best_line.label.setText(f"best {epoch}" + (" (initial)" if epoch == 0 else ""))
         self._place_beside(self.best_line)
         self.best_line.show()
         self._legend_timer.start()  # its label may now sit under the legend

@@ -5,7 +5,8 @@ The view keeps a bounded :class:`~nnstudio.history.HistogramStore`; the slider
 While a run is going the view follows the latest epoch, unless the user has moved the slider
 away from its right end (moving it back to the end follows again).  The first kept snapshot
 (epoch 0, the initializer's own distribution, when the run provides it) is drawn as a faint
-outline for comparison.
+dashed outline for comparison, closed down to 0 at both ends and along its baseline
+(:func:`step_outline`), so that it reads as a histogram of its own.
 
 Each epoch's histogram has its own bins (its own minimum to maximum), so the view draws
 *density*: count / (entries × bin width).  Curves of different epochs then share one scale
@@ -86,9 +87,7 @@ class HistogramView(QWidget):
         self.plot.setMinimumSize(240, 160)
         style_plot(self.plot, "Weights", "density", x_label="value")
         item = self.plot.getPlotItem()
-        self.first_curve = item.plot([], [], stepMode="center", pen=pg.mkPen(120, 120, 120, 160, width=1,
-                                                                            style=Qt.PenStyle.DashLine),
-                                     )
+        self.first_curve = item.plot([], [], pen=pg.mkPen(90, 90, 90, 190, width=1.2, style=Qt.PenStyle.DashLine))
         self.curve = item.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(PALETTE[0], width=1.5),
                                brush=pg.mkBrush(31, 119, 180, 90))
         self.first_note = pg.LabelItem("", color=NOTE_COLOR, size="8pt")
@@ -249,7 +248,7 @@ class HistogramView(QWidget):
         self._anchor.set_bounds(self._x_bounds.fit(lo, hi), self._y_bounds.fit(0.0, top))
         epoch = self.selected_epoch()
         if first is not None and self.epochSlider.value() > 0:
-            self.first_curve.setData(first.edges, first_shown, stepMode="center")
+            self.first_curve.setData(*step_outline(np.asarray(first.edges, dtype=float), first_shown))
             self.first_note.setText(f"dashed: epoch {self.store[0].epoch}")
         else:
             self.first_curve.setData([], [])
@@ -274,9 +273,19 @@ class HistogramView(QWidget):
         return np.empty(0) if y is None else np.asarray(y)
 
     def outline_on_screen(self) -> tuple[np.ndarray, np.ndarray]:
-        """The dashed first-snapshot outline as drawn: (bin edges, densities)."""
+        """The dashed first-snapshot outline as drawn: (bin edges, densities) (see :func:`step_outline`)."""
         x, y = self.first_curve.getData()
-        return (np.empty(0), np.empty(0)) if y is None else (np.asarray(x), np.asarray(y))
+        if y is None or len(y) < 3:
+            return np.empty(0), np.empty(0)
+        return np.asarray(x)[0:-1:2], np.asarray(y)[1:-2:2]
+
+
+def step_outline(edges: np.ndarray, heights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A histogram's closed outline as a polyline: up the first edge, across each bin's top,
+    down the last edge and back along the baseline (y = 0) to the start."""
+    x = np.concatenate([np.repeat(edges, 2), edges[:1]])
+    y = np.concatenate([[0.0], np.repeat(heights, 2), [0.0, 0.0]])
+    return x, y
 
 
 def density(hist: Histogram) -> np.ndarray:

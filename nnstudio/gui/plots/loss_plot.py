@@ -71,8 +71,9 @@ class LossPlot(EpochPlot):
         for key, raw, smooth in (("train", train, smooth_train), ("val", val, smooth_val)):
             self.set_series(key, x, raw)
             self.set_series(key + "_smooth", x, smooth)
+        # the untrained network is scored first (epoch 0): it stays the best until an epoch beats it
         best_rows = np.flatnonzero(history.column("is_best"))
-        self.set_best_epoch(int(x[best_rows[-1]]) if len(best_rows) else None)
+        self.set_best_epoch(int(x[best_rows[-1]]) if len(best_rows) else (0 if len(x) else None))
 
 
 class LossView(QWidget):

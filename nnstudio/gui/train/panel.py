@@ -28,7 +28,7 @@ from .views import DIAGNOSIS_PAGE, TrainingViews
 from .run_bar import TrainingBar
 from .run import TrainingRun
 from .texts import (STOP_STYLES, format_duration, identical_units_text, kept_val_accuracy, metrics_text,
-                    summary_text)
+                    summary_severity, summary_text)
 from .worker import RunInfo, RunResult, Update
 
 __all__ = ["RunState", "TrainingPanel"]
@@ -206,7 +206,7 @@ class TrainingPanel(TrainingExports, QWidget):
         self._clear_views()
         self.gradNormPlot.remove_all_series()  # a new run keeps them while its layers are the same
         self.liveEdits.forget()
-        self.curves.ghosts.forget()
+        self.curves.forget_previous()
         self.logView.clear()
         self.trainProgress.set_progress(0, 1, "")
         self._set_state(RunState.IDLE)
@@ -221,8 +221,8 @@ class TrainingPanel(TrainingExports, QWidget):
         except ConfigError as exc:
             self._show_status(f"Cannot train: {exc}", "error")
             return
+        self._clear_views(config)
         self.config = config
-        self._clear_views()
         self.liveEdits.run_started(config)
         self._run.start(config, steps, self.insideTabs.sharpnessPage.sharpness_every())
         self._set_state(RunState.STARTING)
@@ -231,9 +231,10 @@ class TrainingPanel(TrainingExports, QWidget):
         self._run.start_thread()
         self.runningChanged.emit(True)
 
-    def _clear_views(self) -> None:
+    def _clear_views(self, next_config: ExperimentConfig | None = None) -> None:
         self._refresh.cancel()
-        self.curves.ghosts.keep(self.history)  # the run being replaced stays faintly in the plots
+        # the run being replaced stays faintly in the plots, if the next one is comparable
+        self.curves.keep_previous(self.history, self.liveEdits.trained_config or self.config, next_config)
         self.history.clear(())
         self.info = self.result = None
         self.updates_received = 0
@@ -318,7 +319,9 @@ class TrainingPanel(TrainingExports, QWidget):
                                    "data set.")
         self.insideTabs.show_boundary(result)
         self._show_findings(result.findings, finished=True)
-        self._show_status(self._summary_text(summary) + "\n" + metrics, severity)
+        n_classes = len(self.info.class_labels) if self.info.classification else 0
+        self._show_status(summary_text(summary, n_classes) + "\n" + metrics,
+                          summary_severity(summary, n_classes, severity))
         self._set_state(RunState.FINISHED)
         self.liveEdits.run_finished(result.config)
         self.weightsChanged.emit(result.weights)

@@ -26,18 +26,45 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def summary_text(summary: TrainingSummary) -> str:
-    """How the run ended, and which weights it kept."""
-    text = summary.message
-    if summary.restored_best and summary.stop_reason == STOP_DIVERGED:
-        text = "⚠ " + text + f" Best weights kept (epoch {summary.best_epoch})."
-    elif summary.stop_reason == STOP_DIVERGED:
-        text = "⚠ " + text
-    elif summary.restored_best and summary.best_epoch == summary.epochs_run:
+CHANCE_MARGIN = 0.05  # test accuracy within this of 1 / classes is chance: nothing was learned
+
+
+def kept_initial(summary: TrainingSummary) -> bool:
+    """No epoch beat the untrained network, and its weights (epoch 0) are the ones kept."""
+    return summary.restored_best and summary.best_epoch == 0
+
+
+def at_chance(summary: TrainingSummary, n_classes: int) -> bool:
+    """Test accuracy no better than guessing among ``n_classes`` (0: not classification)."""
+    return (n_classes >= 2 and math.isfinite(summary.test_accuracy)
+            and summary.test_accuracy <= 1.0 / n_classes + CHANCE_MARGIN)
+
+
+def summary_text(summary: TrainingSummary, n_classes: int = 0) -> str:
+    """How the run ended and which weights it kept, in one coherent account; ``n_classes`` (for
+    classification) adds a warning when the test accuracy is at chance."""
+    text, initial = summary.message, kept_initial(summary)
+    if initial and summary.stop_reason not in (STOP_EARLY, STOP_DIVERGED):  # those messages say so already
+        text += " No epoch beat the untrained network, so it kept the initial parameters."
+    if summary.restored_best and summary.stop_reason == STOP_DIVERGED and not initial:
+        text += f" Best weights kept (epoch {summary.best_epoch})."
+    elif summary.restored_best and not initial and summary.best_epoch == summary.epochs_run:
         text += f" The last epoch ({summary.best_epoch}) was the best."
-    elif summary.restored_best:
+    elif summary.restored_best and not initial and summary.stop_reason != STOP_DIVERGED:
         text += f" Best weights restored (epoch {summary.best_epoch})."
-    return text
+    if at_chance(summary, n_classes):
+        text += (f" Test accuracy {summary.test_accuracy:.1%} is chance level for {n_classes} classes: "
+                 "the network has learned nothing.")
+    warn = summary.stop_reason == STOP_DIVERGED or initial or at_chance(summary, n_classes)
+    return "⚠ " + text if warn else text
+
+
+def summary_severity(summary: TrainingSummary, n_classes: int, severity: str) -> str:
+    """The end-of-run banner's severity: a warning (amber) when the run kept its untrained weights
+    or its test accuracy is at chance, whatever the stop reason says."""
+    if severity != "error" and (kept_initial(summary) or at_chance(summary, n_classes)):
+        return "warning"
+    return severity
 
 
 def metrics_text(summary: TrainingSummary, test_size: int, classification: bool,

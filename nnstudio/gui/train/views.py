@@ -66,8 +66,7 @@ class CurvesGrid(QWidget):
         key = dashed_key()  # the key to the dashed lines, in place of a legend row
         self.ghostCheck.setIcon(key)
         self.ghostCheck.setIconSize(key.availableSizes()[0])
-        self.ghostCheck.setToolTip("Draw the previous run's loss and accuracy as faint dashed lines, to see what "
-                                   "your change did without leaving this tab.")
+        self.show_previous(None)
         self.ghostCheck.toggled.connect(self.ghosts.set_visible)
         row = self.lossView.controls.layout()
         row.insertWidget(row.count() - 1, self.ghostCheck)  # before the trailing stretch
@@ -83,6 +82,24 @@ class CurvesGrid(QWidget):
         grid.setRowStretch(2, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
+
+    def keep_previous(self, history: History, config, next_config) -> None:
+        """The run of ``config`` (its ``history``) gives way to one of ``next_config``."""
+        self.ghosts.keep(history, config)
+        self.ghosts.compare_with(next_config)
+        self.show_previous(next_config)
+
+    def forget_previous(self) -> None:
+        self.ghosts.forget()
+        self.show_previous(None)
+
+    def show_previous(self, current) -> None:
+        """The check box names the previous run and what differed, or says why none is drawn."""
+        text, tip = self.ghosts.describe(current)
+        self.ghostCheck.setText(text)
+        self.ghostCheck.setToolTip(tip + "\nShows or hides the previous run's loss and accuracy (faint dashed "
+                                   "lines), to see what your change did without leaving this tab.")
+        self.ghostCheck.setEnabled(self.ghosts.comparable)
 
     def clear(self) -> None:
         for plot in self.curvePlots:
@@ -109,7 +126,7 @@ class CurvesGrid(QWidget):
     def mark_epochs(self, summary: TrainingSummary, mark: str) -> None:
         """The best epoch, and where the run stopped when ``mark`` names why."""
         for plot in (self.lossPlot, self.accuracyPlot):
-            plot.set_best_epoch(summary.best_epoch or None)
+            plot.set_best_epoch(summary.best_epoch)  # 0: the initial weights were the best
             plot.set_stop_epoch(summary.epochs_run if mark else None, mark)
 
 
@@ -249,8 +266,7 @@ class InsideTabs(QTabWidget):
                 self.setCurrentIndex(RESULTS_PAGE)
 
     def show_boundary(self, result: RunResult) -> None:
-        if result.boundary is not None:
-            self.boundaryView.set_grid(result.boundary)
+        self.boundaryView.end_run(result.boundary)
 
 
 def _draw_curves(plots, history: History, shown: Callable[[int], None]) -> None:

@@ -313,7 +313,8 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
 
 def final_weights_epoch(summary: TrainingSummary) -> tuple[int, str]:
     """The epoch whose weights a finished run holds, and how to say so: the best epoch when its
-    weights were restored, else the last epoch."""
-    if summary.restored_best and summary.best_epoch:
-        return summary.best_epoch, f"best, restored; run ended at epoch {summary.epochs_run}"
+    weights were restored (epoch 0: no epoch beat the initial weights), else the last epoch."""
+    if summary.restored_best and summary.best_epoch is not None:
+        kept = "initial weights, kept" if summary.best_epoch == 0 else "best, restored"
+        return summary.best_epoch, f"{kept}; run ended at epoch {summary.epochs_run}"
     return summary.epochs_run, ""

@@ -21,6 +21,11 @@ to 10,000 (a full-batch epoch does the same work every time); ``--full-article``
     .venv/bin/python benchmarks/bench_tuning.py --trials 20 --article-trials 3   # a quick look
     .venv/bin/python benchmarks/bench_tuning.py --skip-article --seeds 0 1 2 3 4  # the targets, 5 studies
 
+Each study also says what its worker processes cost beside the trials: the time from launch to
+the first trial, from the last trial to the end of the pool, and the trials' share of workers x
+wall clock.  The window's Tune tab runs the same pool (an 8-trial, 20-epoch study:
+``--trials 8 --epochs 20 --skip-article --confirm 0 --top 0``).
+
 Cross-validation (``--cv K``, as ``nnstudio tune --cv K``): every trial is scored by the mean
 over K folds of the training + validation rows.  With ``--cv K --against-plain`` each sampler
 seed runs the cross-validated study and then the same study on the validation split alone
@@ -40,6 +45,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 # One BLAS thread here (the worker processes use one each too): with two busy cores, threaded
@@ -57,7 +63,7 @@ from nnstudio.progress import ProgressBar  # noqa: E402
 from nnstudio.presets import load_preset  # noqa: E402
 from nnstudio.tuning import (SearchSpace, TuneSettings, WorkerPool, cached_split, config_from_trial,  # noqa: E402
                              config_of_trial, create_study, default_workers, quiet_optuna, rank_key)
-from nnstudio.tuning import confirm_top  # noqa: E402
+from nnstudio.tuning import StopFlag, confirm_top, run_pool  # noqa: E402
 from nnstudio.tuning.crossval import fold_values  # noqa: E402
 from nnstudio.tuning.objective import trial_val_loss  # noqa: E402
 
@@ -116,15 +122,10 @@ def run_nnstudio_way(args, store: Path, seed: int, cv: int = 0) -> dict:
     tuning = create_study(url, f"bench-digits-{seed}", base, SearchSpace(), settings)
     tuning.set_target(args.trials)
     pool = WorkerPool(tuning.storage_url, tuning.name, args.workers)
-    pool.start()
     bar = ProgressBar(args.trials, "  tune", stream=sys.stdout)
-    try:
-        while not pool.wait(1.0):
-            bar.update(tuning.n_finished())
-    finally:
-        pool.kill()
-        errors = pool.errors()
-        pool.close()
+    launched = datetime.now()  # the trials' own timestamps are local times too
+    errors = run_pool(pool, StopFlag(), study=tuning.study, on_poll=lambda: bar.update(tuning.n_finished())).errors
+    ended = datetime.now()
     seconds = time.perf_counter() - started
     bar.close()
     for line in errors:
@@ -141,8 +142,11 @@ def run_nnstudio_way(args, store: Path, seed: int, cv: int = 0) -> dict:
     top_test = [(t.number, t.value, trial_val_loss(t), train_and_score(config_of_trial(t))[1])
                 for t in ranked[:args.top]]
     folds = fold_values(best)
-    durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in tuning.trials()
-                 if t.datetime_complete is not None]
+    timed = [t for t in tuning.trials() if t.datetime_complete is not None]
+    durations = [(t.datetime_complete - t.datetime_start).total_seconds() for t in timed]
+    overhead = {"start_s": (min(t.datetime_start for t in timed) - launched).total_seconds(),
+                "end_s": (ended - max(t.datetime_complete for t in timed)).total_seconds(),
+                "busy": sum(durations) / args.workers / (ended - launched).total_seconds()}
     confirmed = run_confirmation(args, tuning, ranked, {n: t for n, _, _, t in top_test}) if args.confirm else {}
     return {**confirmed,
         "seed": seed, "seconds": seconds, "trials": len(tuning.trials()), "complete": counts["COMPLETE"],
@@ -152,7 +156,7 @@ def run_nnstudio_way(args, store: Path, seed: int, cv: int = 0) -> dict:
         "best_test_accuracy": best_test_accuracy, "best_epochs": best.user_attrs.get("epochs"),
         "tied_at_best": len(tied), "first_tied_trial": first_tied.number, "first_tied_test_accuracy": first_tied_test,
         "top5_val_test": top_test, "mean_trial_seconds": sum(durations) / len(durations), "cv": cv,
-        "best_fold_values": list(folds), "best_sd": float(np.std(folds, ddof=1)) if len(folds) > 1 else None,
+        "overhead": overhead, "best_fold_values": list(folds), "best_sd": float(np.std(folds, ddof=1)) if len(folds) > 1 else None,
     }
 
 
@@ -183,6 +187,9 @@ def run_confirmation(args, tuning, ranked, test_of: dict) -> dict:
 def print_run(ours: dict, metric: str) -> None:
     print(f"  {ours['seconds']:.0f} s wall clock ({ours['complete']} complete, {ours['pruned']} pruned, "
           f"{ours['failed']} failed; {ours['mean_trial_seconds']:.2f} s per trial on average)")
+    o = ours["overhead"]
+    print(f"  workers: first trial {o['start_s']:.2f} s after launch, pool ended {o['end_s']:.2f} s after the last "
+          f"trial; trials busy {o['busy']:.0%} of workers x wall (load average {os.getloadavg()[0]:.2f})")
     loss = "" if ours["best_val_loss"] is None else f", validation loss {ours['best_val_loss']:.4f}"
     print(f"  best trial #{ours['best_trial']} ({metric} {ours['best_value']:.4f}{loss}): "
           f"validation accuracy {ours['best_val_accuracy']:.4f}, "

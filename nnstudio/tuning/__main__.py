@@ -7,7 +7,8 @@
 timeout); ``confirm`` runs worker ``I``'s share of the study's confirmation plan.  The storage
 URL comes from the environment variable ``NNSTUDIO_WORKER_STORAGE``, never the command line.
 SIGINT or SIGTERM, or the end of the parent process, aborts the running training; the exit
-status is then 130.  A user error is one line on stderr and exit status 2.
+status is then 130.  A user error is one line on stderr and exit status 2.  The process ends
+without Python's teardown (:func:`exit_now`), so the launcher sees it end as soon as its work is done.
 """
 
 from __future__ import annotations
@@ -73,5 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def exit_now(code: int) -> None:
+    """End this worker process with ``code`` at once.  Its work is in the study's storage by now
+    (every write is committed), so Python's own teardown, which takes 0.3-0.6 s with NumPy, Optuna
+    and SQLAlchemy loaded, would only hold up the launcher, which waits for its workers to exit."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

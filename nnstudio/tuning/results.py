@@ -107,6 +107,7 @@ class StudySnapshot:
     importances: dict[str, float] = field(default_factory=dict)
     confirm_done: int = 0    # confirmation runs recorded, of the study's last confirmation plan
     confirm_total: int = 0   # runs in that plan (0: never confirmed)
+    rated_complete: int = -1  # complete trials ``importances`` were computed from (-1: as many as now)
 
     def count(self, *states: str) -> int:
         return sum(r.state in states for r in self.rows)
@@ -158,11 +159,16 @@ def param_importances(study: optuna.Study) -> dict[str, float]:
     just outside the parameter's range.  So the importance of ``hidden_size_2`` says how much
     having a third layer, and its width, go with good values.
     """
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    complete = [t for t in complete if t.value is not None and math.isfinite(t.value)]
+    return rate_importances(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), study.direction)
+
+
+def rate_importances(trials: Sequence[FrozenTrial], direction) -> dict[str, float]:
+    """:func:`param_importances` of the COMPLETE ``trials`` of a study of ``direction``, read beforehand
+    (so the rating needs no storage: it can run in a thread of its own)."""
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)]
     if len(complete) < MIN_COMPLETE_FOR_IMPORTANCE:
         return {}
-    filled = _with_absent_values(complete, study.direction)
+    filled = _with_absent_values(complete, direction)
     if filled is None:
         return {}
     try:

@@ -2,9 +2,10 @@
 confirmation.
 
 :func:`run_pool` starts a :class:`~nnstudio.tuning.pool.WorkerPool`, polls until every child has
-exited or a stop is requested, then stops the children (SIGINT: each aborts its trial, which ends
-as FAIL), gives them :data:`KILL_GRACE_S` seconds, kills whatever is left, and marks FAIL the
-trials a killed child left RUNNING.  :func:`confirm_top` runs a confirmation through it.
+exited or a stop is requested (it looks every :data:`CHECK_S` seconds, so the run ends as soon as
+the last child does, however seldom ``on_poll`` reads the study), then stops the children
+(SIGINT: each aborts its trial, which ends as FAIL), gives them :data:`KILL_GRACE_S` seconds,
+kills whatever is left, and marks FAIL the trials a killed child left RUNNING.  :func:`confirm_top` runs a confirmation through it.
 :func:`stop_on_signals` turns Ctrl-C and SIGTERM into a stop request in a command-line process.
 """
 
@@ -22,7 +23,8 @@ from .confirm import PLAN_ATTR, ConfirmResult, clear_confirmations, make_plan, r
 from .pool import WorkerPool
 from .worker import StopFlag
 
-POLL_S = 0.5          # how often the launcher looks at its children and the study
+POLL_S = 0.5          # how often the launcher reads the study (``on_poll``)
+CHECK_S = 0.05        # how often it looks whether a child has exited or a stop was requested
 KILL_GRACE_S = 15.0   # after a stop request, children still running this long are killed
 
 
@@ -46,8 +48,12 @@ def run_pool(pool: WorkerPool, stop: StopFlag, *, study: optuna.Study | None = N
     """
     poll = on_poll or (lambda: None)
     pool.start()
+    next_poll = time.monotonic() + poll_s
     try:
-        while pool.alive() and not stop.wait(poll_s):
+        while pool.alive() and not stop.wait(min(CHECK_S, poll_s)):
+            if time.monotonic() < next_poll:
+                continue
+            next_poll = time.monotonic() + poll_s
             if study is not None:
                 pool.release_trials(study)
             poll()

@@ -7,6 +7,7 @@ few seconds in a task thread, and hands the tab a snapshot only when something c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -29,7 +30,13 @@ def read_study(url: str | None, name: str, importances: dict, rated_complete: in
     snapshot = take_snapshot(tuning, importances)
     if snapshot.count("COMPLETE") != rated_complete:
         snapshot = take_snapshot(tuning, param_importances(tuning.study))
+        snapshot = replace(snapshot, rated_complete=snapshot.count("COMPLETE"))
     return snapshot
+
+
+def rated_complete(snapshot: StudySnapshot) -> int:
+    """The complete trials ``snapshot``'s importances were rated at."""
+    return snapshot.rated_complete if snapshot.rated_complete >= 0 else snapshot.count("COMPLETE")
 
 
 class StudyWatch(QObject):
@@ -57,6 +64,8 @@ class StudyWatch(QObject):
         self._study = (url, snapshot.name)
         self._last = snapshot
         self.timer.start()
+        if rated_complete(snapshot) != snapshot.count("COMPLETE"):  # trials completed since the last rating
+            self.read_now()
 
     def pause(self) -> None:
         """Stop following (a session of the tab runs, or no existing study is shown)."""
@@ -77,7 +86,7 @@ class StudyWatch(QObject):
         url, name = self._study
         last = self._last
         importances = dict(last.importances) if last is not None else {}
-        rated = last.count("COMPLETE") if last is not None else -1  # its importances are of that count
+        rated = rated_complete(last) if last is not None else -1  # its importances are of that count
         self._reading = True
         self._run_task(TASK_WATCH, lambda: read_study(url, name, importances, rated),
                        lambda snap, study=self._study: self._read(study, snap), self._failed)

@@ -2,7 +2,8 @@
 
 * :class:`TuningRunWorker` creates or opens the study, starts the worker processes
   (:class:`~nnstudio.tuning.WorkerPool`), then polls the storage at a throttled rate and emits
-  :class:`~nnstudio.tuning.StudySnapshot` copies; PED-ANOVA importances are computed here too.
+  :class:`~nnstudio.tuning.StudySnapshot` copies; PED-ANOVA importances are rated beside it, in a
+  thread of their own, so the poll never waits for them.
   Stop: the GUI sets a ``threading.Event``; :func:`~nnstudio.tuning.run_pool` asks the processes
   to abort their trials (which end as FAIL), waits for them, kills any that hang, and marks FAIL
   whatever a killed process left RUNNING.
@@ -16,8 +17,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -28,6 +30,7 @@ from ...tuning import (SearchSpace, StopFlag, TuneSettings, WorkerPool, confirm_
                        param_importances, run_pool, take_snapshot)
 
 from ...tuning.enqueue import enqueue_designs
+from ...tuning.results import MIN_COMPLETE_FOR_IMPORTANCE, rate_importances
 
 log = logging.getLogger("nnstudio.tuning")
 
@@ -139,29 +142,65 @@ class TuningRunWorker(_StudyWorker):
 
 
 class _Watcher:
-    """Reads the study and emits a snapshot when something changed."""
+    """Reads the study and emits a snapshot when something changed.
+
+    Importances are rated in a thread of their own (:class:`_Rating`): the first rating imports
+    ``optuna.importance`` and scikit-learn with it, seconds of work during which the pool's loop
+    would otherwise neither show progress nor notice that the study has ended.  The last snapshot
+    carries the count the importances were rated at; the tab's study watch rates them again when
+    trials completed since.
+    """
 
     def __init__(self, tuning, emit: Callable[[Any], None]):
         self.tuning = tuning
         self.emit = emit
         self._signature: tuple | None = None
         self._importances: dict[str, float] = {}
-        self._complete_rated = -1
+        self._complete_rated = 0
         self._rated_at = 0.0
+        self._rating: _Rating | None = None
 
     def poll(self, final: bool = False) -> None:
+        self._collect()
         snap = take_snapshot(self.tuning, self._importances)
         complete = snap.count("COMPLETE")
         now = time.monotonic()
-        if complete != self._complete_rated and (final or now - self._rated_at >= IMPORTANCE_EVERY_S):
-            self._importances = param_importances(self.tuning.study)
-            self._complete_rated, self._rated_at = complete, now
-            snap = take_snapshot(self.tuning, self._importances)
+        if (not final and self._rating is None and complete != self._complete_rated
+                and complete >= MIN_COMPLETE_FOR_IMPORTANCE and now - self._rated_at >= IMPORTANCE_EVERY_S):
+            self._rating = _Rating(self.tuning.study.get_trials(deepcopy=False), self.tuning.study.direction)
+            self._rated_at = now
         signature = (tuple((r.number, r.state, len(r.intermediate), r.value) for r in snap.rows),
                      tuple(self._importances.items()), snap.target)
         if final or signature != self._signature:
             self._signature = signature
-            self.emit(snap)
+            self.emit(replace(snap, rated_complete=self._complete_rated))
+
+    def _collect(self) -> None:
+        """Take the running rating's importances once it is done."""
+        if self._rating is not None and self._rating.done():
+            if self._rating.result is not None:
+                self._importances, self._complete_rated = self._rating.result, self._rating.complete
+            self._rating = None
+
+
+class _Rating:
+    """One importance rating (:func:`~nnstudio.tuning.results.rate_importances`) in a daemon thread."""
+
+    def __init__(self, trials, direction):
+        self.complete = sum(t.state.name == "COMPLETE" for t in trials)  # may exceed rated: non-finite values
+        self.result: dict[str, float] | None = None
+        self._thread = threading.Thread(target=self._rate, args=(trials, direction), name="tuning-importance",
+                                        daemon=True)
+        self._thread.start()
+
+    def _rate(self, trials, direction) -> None:
+        try:
+            self.result = rate_importances(trials, direction)
+        except Exception:  # a rating that fails leaves the previous importances shown
+            log.exception("rating parameter importances failed")
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
 
 
 @dataclass(frozen=True)

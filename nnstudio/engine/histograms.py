@@ -29,12 +29,22 @@ class Histogram:
             lo, hi = lo - 0.5, hi + 0.5
         # bin index = floor((v - lo) * bins / (hi - lo)), the maximum folded into the last bin;
         # np.bincount on these is several times faster than np.histogram at these sizes
-        scaled = np.subtract(v, lo)
-        scaled *= bins / (hi - lo)
+        wide = v.dtype.kind == "f" and not hi - lo <= float(np.finfo(v.dtype).max)  # v - lo would overflow v's type
+        if wide:  # bin the halves in float64, whose range is then wide enough
+            half = 0.5
+            scaled = np.multiply(v, half, dtype=np.float64)
+            scaled -= lo * half
+            scaled *= bins / (hi * half - lo * half)
+        else:
+            scaled = np.subtract(v, lo)
+            scaled *= bins / (hi - lo)
         idx = scaled.astype(np.intp)
         np.minimum(idx, bins - 1, out=idx)
         counts = np.bincount(idx, minlength=bins)
-        edges = lo + np.arange(bins + 1) * ((hi - lo) / bins)
+        if wide:  # the edges of the halves, doubled: each stays finite
+            edges = (lo * 0.5 + np.arange(bins + 1) * ((hi * 0.5 - lo * 0.5) / bins)) * 2.0
+        else:
+            edges = lo + np.arange(bins + 1) * ((hi - lo) / bins)
         edges[-1] = hi
         counts.setflags(write=False)
         edges.setflags(write=False)
@@ -43,7 +53,7 @@ class Histogram:
 
 def _flat_range(lo, hi, dtype) -> np.ndarray | bool:
     """Where [lo, hi] is too narrow to bin (equal values, or a width whose inverse overflows)."""
-    return hi - lo < 1e3 * np.finfo(dtype).tiny
+    return hi - lo < 1e3 * float(np.finfo(dtype).tiny)
 
 
 class HistogramBatch:
@@ -90,8 +100,8 @@ class HistogramBatch:
         np.concatenate(arrays, out=values)
         lo = np.minimum.reduceat(values, self._starts).astype(np.float64)
         hi = np.maximum.reduceat(values, self._starts).astype(np.float64)
-        width = hi - lo  # finite when lo and hi are (unless a float64 range overflows it: then one by one too)
-        if not np.isfinite(width).all():
+        width = hi - lo  # when a range is not finite or v - lo would overflow the values' type: one by one
+        if not (width <= (np.finfo(dtype).max if dtype.kind == "f" else np.inf)).all():
             return [Histogram.of(a, bins) for a in arrays]
         flat = width < self._narrow  # _flat_range(lo, hi, dtype)
         if flat.any():

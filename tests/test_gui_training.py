@@ -638,6 +638,7 @@ def test_the_previous_runs_curves_stay_faintly_until_hidden(qtbot, make_panel):
     np.testing.assert_allclose(y, first_val)
     np.testing.assert_allclose(curve(panel.accuracyPlot, "ghost_val")[1], 100 * first_acc)
     assert panel.lossPlot.series["ghost_val"].opts["pen"].style() == Qt.PenStyle.DashLine
+    assert all(panel.lossPlot.series[key].opts["symbol"] is None for key in ("ghost_train", "ghost_val"))  # lines
     assert len(curve(panel.lossPlot, "val")[0]) == 4  # the current run is the solid one
     check = panel.curves.ghostCheck
     qtbot.mouseClick(check, LEFT)

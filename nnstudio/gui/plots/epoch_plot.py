@@ -117,8 +117,8 @@ class EpochPlot(MeteredPlotWidget):
         qcolor = pg.mkColor(pen_color)
         qcolor.setAlpha(alpha)
         pen = pg.mkPen(qcolor, width=width, style=style)  # a lone point is a dot (set_series)
-        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None, symbolBrush=qcolor,
-                                        symbolPen=None, symbolSize=2 * width + 3)
+        curve = self.getPlotItem().plot([], [], pen=pen, name=label if legend else None, symbol=None,  # (or
+                                        symbolBrush=qcolor, symbolPen=None, symbolSize=2 * width + 3)  # pg adds 'o')
         self.series[key] = curve
         self._labels[key] = label
         return curve

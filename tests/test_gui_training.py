@@ -716,7 +716,7 @@ def x_range(plot) -> tuple[float, float]:
 
 
 def test_previous_curves_are_drawn_only_for_the_same_data_and_never_set_the_axes(qtbot, make_panel):
-    runs = iter([moons(epochs=40), moons(epochs=8, learning_rate=0.05), iris(epochs=5)])
+    runs = iter([moons(epochs=40), moons(epochs=8, learning_rate=0.001), iris(epochs=5)])
     config = {"now": next(runs)}
     panel = make_panel(lambda: config["now"])
     check = panel.curves.ghostCheck
@@ -727,8 +727,12 @@ def test_previous_curves_are_drawn_only_for_the_same_data_and_never_set_the_axes
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 40  # same data set: drawn...
     for plot in (panel.lossPlot, panel.accuracyPlot):  # ...but the axes fit the 8-epoch run
         qtbot.waitUntil(lambda plot=plot: 8 < x_range(plot)[1] <= 12)
+        x, y = curve(plot, "ghost_val")  # the previous run's values over these epochs stay in view
+        shown = y[x <= x_range(plot)[1]]
+        y_range = lambda plot=plot: plot.getPlotItem().getViewBox().viewRange()[1]  # noqa: E731
+        qtbot.waitUntil(lambda: y_range()[0] <= shown.min() and shown.max() <= y_range()[1])
     assert check.isEnabled() and check.text() == "Previous run (40 epochs)"
-    assert "learning rate 0.02 → 0.05" in check.toolTip() and "epochs 40 → 8" in check.toolTip()
+    assert "learning rate 0.02 → 0.001" in check.toolTip() and "epochs 40 → 8" in check.toolTip()
     config["now"] = next(runs)  # another data set: the moons curves mean nothing beside iris's
     click_and_finish(qtbot, panel)
     assert len(curve(panel.lossPlot, "ghost_val")[0]) == 0

@@ -155,13 +155,20 @@ class EpochPlot(MeteredPlotWidget):
         return self.getPlotItem().ctrl.logYCheck.isChecked()
 
     def fit_range(self) -> None:
-        """Point the auto-range at sticky bounds around the visible curves' data."""
-        lo, hi, last = math.inf, -math.inf, 0.0
-        for key, curve in self.series.items():
-            x, y = curve.getOriginalDataset()
-            if not curve.isVisible() or key in self.unbounded or x is None or len(x) == 0:
-                continue
-            last = max(last, float(x[-1]))
+        """Point the auto-range at sticky bounds around the visible curves' data.  Unbounded
+        curves (the previous run's) never widen the x range, but their values inside it count
+        for the y range, so the run they are compared with stays in view."""
+        visible = [(key, *curve.getOriginalDataset()) for key, curve in self.series.items() if curve.isVisible()]
+        visible = [(key, x, y) for key, x, y in visible if x is not None and len(x)]
+        last = max((float(x[-1]) for key, x, _y in visible if key not in self.unbounded), default=0.0)
+        if self.run_ended:  # fit the finished run snugly: the last epoch an epoch or 2% from the edge
+            x_max = max(last + max(1.0, 0.02 * last), 10.0)
+        else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
+            x_max = nice_ceil(max(1.2 * last, 10.0))
+        lo, hi = math.inf, -math.inf
+        for key, x, y in visible:
+            if key in self.unbounded:
+                y = y[x <= x_max]
             if self.log_y:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     y = np.log10(y)
@@ -171,10 +178,6 @@ class EpochPlot(MeteredPlotWidget):
         if last <= 0 or lo > hi:
             self._anchor.set_bounds(None, None)
             return
-        if self.run_ended:  # fit the finished run snugly: the last epoch an epoch or 2% from the edge
-            x_max = max(last + max(1.0, 0.02 * last), 10.0)
-        else:  # while it grows: 10, 20, 50, 100... with headroom, so the axis is rebuilt only now and then
-            x_max = nice_ceil(max(1.2 * last, 10.0))
         self._place_beside(self.best_line)
         self._anchor.set_bounds((0.0, x_max), self._fit_y(lo, hi))
 

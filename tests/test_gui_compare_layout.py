@@ -120,6 +120,17 @@ def test_the_curves_legend_shows_all_seven_initializers_beside_the_curves(qtbot,
         close(window)
 
 
+def histograms_of_every_initializer(qtbot, window):
+    """The window's Compare tab after a one-seed run of every default initializer, on its Histograms page."""
+    tab = window.compare_tab
+    window.tabs.setCurrentWidget(tab)
+    choose_factor(tab, "init_method")
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    tab.views.setCurrentIndex(1)  # Histograms
+    return tab
+
+
 @pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
 def test_every_variants_histogram_and_its_notes_fit_the_grid(qtbot, monkeypatch, width, height):
     from PySide6.QtCore import QRect, QRectF
@@ -128,12 +139,7 @@ def test_every_variants_histogram_and_its_notes_fit_the_grid(qtbot, monkeypatch,
 
     window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
     try:
-        tab = window.compare_tab
-        window.tabs.setCurrentWidget(tab)
-        choose_factor(tab, "init_method")
-        tab.seedsSpin.setValue(1)
-        run_to_end(qtbot, tab)
-        tab.views.setCurrentIndex(1)  # Histograms
+        tab = histograms_of_every_initializer(qtbot, window)
         tab.kindCombo.setCurrentText("Activations")
         grid = tab.histograms
         qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().width() > 0)
@@ -201,12 +207,7 @@ def test_histograms_of_seven_variants_keep_a_readable_height_and_scroll_into_vie
 
     window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height))
     try:
-        tab = window.compare_tab
-        window.tabs.setCurrentWidget(tab)
-        choose_factor(tab, "init_method")
-        tab.seedsSpin.setValue(1)
-        run_to_end(qtbot, tab)
-        tab.views.setCurrentIndex(1)  # Histograms
+        tab = histograms_of_every_initializer(qtbot, window)
         grid, scroll = tab.histograms, tab.views.histogramScroll
         qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().height() > 0)
         grid.grab()

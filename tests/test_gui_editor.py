@@ -180,7 +180,11 @@ def test_input_and_output_rows_are_locked(qtbot, studio):
 
 def _type_units(qtbot, studio, layer: int, text: str) -> None:
     """Type ``text`` into a layer's units editor and press Return, as a user does."""
-    view = studio.layers.view
+    type_units_in(qtbot, studio.layers.view, layer, text)
+
+
+def type_units_in(qtbot, view, layer: int, text: str) -> None:
+    """Type ``text`` into hidden layer ``layer``'s units cell of the layer table ``view``, then Return."""
     index = view.model().index(layer + 1, COL_UNITS)
     view.setCurrentIndex(index)
     view.edit(index)

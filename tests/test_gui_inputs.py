@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from test_gui_editor import moons_config, studio  # noqa: F401 - fixture
+from test_gui_editor import moons_config, studio, type_units_in  # noqa: F401 - fixture
 from test_gui_window import dialogs, window  # noqa: F401 - fixtures
 
 pytest.importorskip("pytestqt")
@@ -83,19 +83,7 @@ def test_a_tiny_learning_rate_and_a_batch_beyond_the_rows_get_a_note(qtbot, stud
 
 def _type_units_in_window(qtbot, window, text: str) -> None:
     """Type ``text`` into hidden layer 1's units cell of the window's layer table, then Return."""
-    from PySide6.QtWidgets import QSpinBox
-
-    from nnstudio.gui.editor.layer_editor import COL_UNITS
-    view = window.findChild(QWidget, "layerEditor")
-    index = view.model().index(1, COL_UNITS)
-    view.setCurrentIndex(index)
-    view.edit(index)
-    qtbot.waitUntil(lambda: bool(view.viewport().findChildren(QSpinBox)))
-    spin = view.viewport().findChildren(QSpinBox)[0]
-    spin.lineEdit().selectAll()
-    qtbot.keyClicks(spin.lineEdit(), text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not view.viewport().findChildren(QSpinBox))
+    type_units_in(qtbot, window.findChild(QWidget, "layerEditor"), 0, text)
 
 
 def _visible_texts(window) -> list[str]:

@@ -106,15 +106,20 @@ def test_stop_ends_the_verification_within_half_a_second(qtbot, make_tab):
     assert page.verdict is None and "Stopped" in page.status.text()
 
 
-def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
-    tab = make_tab()
+def map_landscape(qtbot, tab, *, grid: int, directions: str):
+    """Map the loss landscape on ``tab``'s landscape page (6 epochs of training) and wait for it."""
     page = tab.landscape
     tab.pages.setCurrentWidget(page)
-    page.gridSpin.setValue(7)
+    page.gridSpin.setValue(grid)
     page.epochsSpin.setValue(6)
-    page.directionsCombo.setCurrentText("pca")
+    page.directionsCombo.setCurrentText(directions)
     with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
         click(qtbot, page.mapButton)
+    return page
+
+
+def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
+    page = map_landscape(qtbot, make_tab(), grid=7, directions="pca")
     result = page.result
     assert result.loss.shape == (7, 7)
     np.testing.assert_allclose(page.landscapeView.image.image, np.log10(result.loss))
@@ -136,13 +141,7 @@ def test_landscape_map_and_a_clicked_point(qtbot, make_tab):
 
 def test_a_random_directions_map_has_square_cells_and_says_where_the_path_went(qtbot, make_tab):
     tab = make_tab()
-    page = tab.landscape
-    tab.pages.setCurrentWidget(page)
-    page.gridSpin.setValue(5)
-    page.epochsSpin.setValue(6)
-    page.directionsCombo.setCurrentText("random")
-    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
-        click(qtbot, page.mapButton)
+    page = map_landscape(qtbot, tab, grid=5, directions="random")
     result = page.result
     box = page.landscapeView.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: box.width() > 0)
@@ -152,9 +151,7 @@ def test_a_random_directions_map_has_square_cells_and_says_where_the_path_went(q
     short = span < 0.05 * float(result.xs[-1] - result.xs[0])
     assert short, span  # random directions hardly see a path this short
     assert "PCA directions follow it" in page.status.text()
-    page.directionsCombo.setCurrentText("pca")  # PCA axes differ in spread: the map fills the view
-    with qtbot.waitSignal(page.mapped, timeout=RUN_TIMEOUT_MS):
-        click(qtbot, page.mapButton)
+    map_landscape(qtbot, tab, grid=5, directions="pca")  # PCA axes differ in spread: the map fills the view
     assert not box.state["aspectLocked"]
     assert "PCA directions follow it" not in page.status.text()
 

@@ -13,6 +13,10 @@ implementation trains on the same standardized split:
   three forward products, three weight-gradient and two input-gradient products; per epoch the
   evaluation's three products over the training and validation rows.  No NumPy engine can do
   this work in less time;
+* **numpy**: the same training written out by hand in plain NumPy for this one network
+  (``numpy_reference.py``): every array allocated once, the dropout mask carrying relu's
+  derivative, no records.  The engine's time over it is what being general and what it records
+  cost; its time over **matmul** is what NumPy itself costs beyond the products;
 * **torch**: PyTorch eager on the CPU (when installed): ``nn.Sequential`` with ``Dropout``,
   ``cross_entropy``, ``clip_grad_norm_``, ``optim.SGD``, and the same end-of-epoch evaluation
   under ``no_grad``;
@@ -51,6 +55,8 @@ from nnstudio.data import load_split  # noqa: E402
 from nnstudio.engine import Trainer  # noqa: E402
 from nnstudio.gui.train.worker import HISTOGRAM_CADENCE  # noqa: E402  (Qt-free constant of the window's worker)
 from nnstudio.presets import load_preset  # noqa: E402
+
+from numpy_reference import NumpyRun  # noqa: E402  (beside this file)
 
 HIDDEN, DROPOUT, LR, CLIP = (64, 64), 0.2, 0.05, 5.0
 TARGETS = {"matmul": 2.4, "torch batch": 0.18, "torch full": 0.45, "record digits": 0.05, "record moons": 0.10}
@@ -160,6 +166,10 @@ class MatmulRun:
         self.seconds.append(clock() - start)
 
 
+def numpy_run(config: ExperimentConfig, split) -> NumpyRun:
+    return NumpyRun(split, 0 if config.full_batch else config.batch_size, HIDDEN, DROPOUT, LR, CLIP)
+
+
 class TorchRun:
     """PyTorch eager on the CPU: the same network, loss, clipping, optimizer and evaluation."""
 
@@ -246,7 +256,7 @@ def _mean(values) -> float:
 
 
 def benchmark(split, epochs: int, rounds: int, quiet: bool) -> dict:
-    kinds = {"engine": EngineRun, "matmul": MatmulRun, "sklearn": SklearnRun}
+    kinds = {"engine": EngineRun, "matmul": MatmulRun, "numpy": numpy_run, "sklearn": SklearnRun}
     if torch_available():
         kinds["torch"] = TorchRun
     cases = {"batch 64": engine_config(64, epochs), "full batch": engine_config(0, epochs)}
@@ -285,7 +295,7 @@ def record_shares(rounds: int) -> dict:
 
 def print_tables(results: dict, shares: dict) -> bool:
     ok = True
-    peers = [name for name in ("matmul", "torch", "sklearn") if name in next(iter(results.values()))]
+    peers = [name for name in ("matmul", "numpy", "torch", "sklearn") if name in next(iter(results.values()))]
     print(f"\nms per epoch (mean over an interleaved round; median over rounds), CPU time, 1 BLAS thread")
     header = f"{'case':<12} {'engine':>8} " + " ".join(f"{p:>8}" for p in peers) + "  " + \
              " ".join(f"{'eng/' + p:>12}" for p in peers) + "  targets"
@@ -304,6 +314,9 @@ def print_tables(results: dict, shares: dict) -> bool:
               + " ".join(f"{ratios[p]:12.2f}" for p in peers) + "  " + "; ".join(verdicts))
     if "torch" not in peers:
         print("(PyTorch is not installed: no torch column)")
+    for label, by_kind in results.items():
+        floor = statistics.median(h / m for h, m in zip(by_kind["numpy"], by_kind["matmul"]))
+        print(f"hand-written numpy / matmul, {label}: {floor:.2f} (what plain NumPy costs beyond the products)")
     print("\nThe record's share of an epoch (histograms at the window's cadence, early-stopping bookkeeping, the record)")
     for label, share in shares.items():
         limit = TARGETS["record moons" if label.startswith("moons") else "record digits"]

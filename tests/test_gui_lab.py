@@ -11,10 +11,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QFontMetrics, QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.config import DataConfig, ExperimentConfig, LayerConfig  # noqa: E402
 from nnstudio.gui.lab.tab import LabTab  # noqa: E402
+from nnstudio.gui.plots.titles import shown_title, title_font  # noqa: E402
 from nnstudio.lab.study import objectives  # noqa: E402
 from test_gui_window import Button, Dialogs, shown_window  # noqa: E402
 
@@ -199,3 +202,60 @@ def test_both_pages_lay_out_controls_then_status_then_views(qtbot, make_tab):
         assert area.isAncestorOf(views)
         assert area.geometry().top() > status.geometry().bottom()
         assert area.geometry().bottom() >= page.height() - page.layout().contentsMargins().bottom() - 1
+
+
+def drag_with_button_held(widget, pos: QPoint) -> None:
+    """A mouse move to ``pos`` with the left button held (``QTest.mouseMove`` moves with no button)."""
+    event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
+                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def test_a_square_map_gets_the_width_its_height_asks_for_until_the_user_drags_the_divider(qtbot, make_tab):
+    tab = make_tab()
+    page = map_landscape(qtbot, tab, grid=5, directions="random")
+    view = page.landscapeView
+    box = view.getPlotItem().getViewBox()
+    # the map fills a square box instead of floating in a tall one; the right column keeps its room
+    qtbot.waitUntil(lambda: abs(box.width() - box.height()) <= 0.03 * box.height())
+    assert page.linesPlot.width() >= 300
+
+    def map_share() -> float:  # of the box, what the map covers (the range follows at the next paint)
+        covered = view.image.mapRectToScene(view.image.boundingRect()).intersected(box.sceneBoundingRect())
+        return covered.width() * covered.height() / (box.width() * box.height())
+
+    qtbot.waitUntil(lambda: map_share() >= 0.8)  # all but the view's padding (in a tall box: about half)
+    # a user's drag of the divider is kept when the window changes size
+    handle = page._views.handle(1)
+    fitted = page._views.sizes()[0]
+    start = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=start)
+    drag_with_button_held(handle, start + QPoint(-120, 0))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=start + QPoint(-120, 0))
+    dragged = page._views.sizes()[0]
+    assert dragged == pytest.approx(fitted - 120, abs=4)
+    tab.resize(1400, 820)
+    qtbot.waitUntil(lambda: sum(page._views.sizes()) > 0 and tab.width() == 1400)
+    qtbot.wait(50)  # the deferred fit, had it not been switched off, runs on the next turn of the event loop
+    assert abs(box.width() - box.height()) > 0.1 * box.height()
+
+
+@pytest.mark.parametrize("width", [700, 1280])
+def test_lab_plot_titles_are_whole_and_fit_at_any_width(qtbot, make_tab, width):
+    tab = make_tab()
+    tab.resize(width, 760)
+    finder, lines = tab.finder.finderPlot, tab.landscape.linesPlot
+    for page, plot in ((tab.finder, finder), (tab.landscape, lines)):
+        tab.pages.setCurrentWidget(page)
+        qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 0)
+        item = plot.getPlotItem()
+        room = plot.width() - item.getAxis("left").width() - 2 * plot.title_margin
+
+        def fits() -> bool:
+            shown = shown_title(item)
+            return shown in plot._titles and QFontMetrics(title_font(plot)).horizontalAdvance(shown) <= room
+
+        qtbot.waitUntil(fits)
+        longest = plot._titles[0]
+        if QFontMetrics(title_font(plot)).horizontalAdvance(longest) <= room:
+            assert shown_title(item) == longest  # the full title whenever it fits

@@ -11,7 +11,7 @@ import math
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QLabel, QProgressBar, QSplitter, QStackedWidget, QVBoxLayout,
                                QWidget)
 
@@ -25,6 +25,7 @@ from .plots import LandscapeView, LinesPlot
 from .worker import LandscapeWorker, PointReport, PointWorker
 
 SHUTDOWN_TIMEOUT_MS = 5000
+RIGHT_MIN_WIDTH = 320  # the lines plot and the chosen point keep at least this much beside a square map
 STAGES = {"training": "Training the design", "training seed 2": "Training a second seed",
           "landscape": "Mapping the loss"}
 
@@ -122,7 +123,31 @@ class LandscapePage(JobPage):
         self.linesPlot.setMinimumHeight(160)
         split.setSizes([560, 440])
         right.setSizes([220, 330])
+        self._views, self._divider_moved = split, False
+        split.splitterMoved.connect(self._on_divider_moved)  # a user's drag only, not setSizes
         return split
+
+    def _on_divider_moved(self, *_args) -> None:
+        self._divider_moved = True
+
+    def _fit_map(self) -> None:
+        """Give a square map (random directions) the width its height asks for, so that the map
+        fills its box rather than float in a tall one; the right column keeps RIGHT_MIN_WIDTH.
+        Once the user drags the divider, their widths stay."""
+        view = self.landscapeView
+        box = view.getPlotItem().getViewBox()
+        if self._divider_moved or not box.state["aspectLocked"] or box.height() <= 0 or not self.isVisible():
+            return
+        sizes = self._views.sizes()
+        total = sum(sizes)
+        want = round(box.height() + view.width() - box.width())  # the axes and the colour bar beside the square
+        want = max(view.minimumWidth(), min(want, total - RIGHT_MIN_WIDTH))
+        if abs(want - sizes[0]) > 2:
+            self._views.setSizes([want, total - want])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_map)  # once the plots have their new sizes
 
     # -- mapping ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -160,6 +185,7 @@ class LandscapePage(JobPage):
         self.result, self._split = result, split
         self.landscapeView.show_result(result)
         self.linesPlot.show_result(result)
+        QTimer.singleShot(0, self, self._fit_map)
         self.pointMetrics.setText("")
         self.pointStack.setCurrentWidget(self.pointLabel)
         explained = ""

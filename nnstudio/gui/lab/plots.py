@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from ...lab import FinderResult, Mark, RangeCurve, Verdict
 from ..plots.base import EmptyNote, style_plot
+from ..plots.titles import FittedTitles
 from ..qt.refresh import MeteredPlotWidget
 from ..qt.style import BACKGROUND, PALETTE, SUCCESS_TEXT, TEXT_COLOR, color
 
@@ -65,7 +66,7 @@ def _band_region(lo: float, hi: float) -> pg.LinearRegionItem:
     return region
 
 
-class FinderPlot(MeteredPlotWidget):
+class FinderPlot(FittedTitles, MeteredPlotWidget):
     """``finderPlot``: each seed's smoothed loss, the seeds' spread and mean, each seed's suggestion
     marks, a dashed line per candidate (geometric mean over seeds) with a dot on the mean curve, and
     the recommended band."""
@@ -74,6 +75,8 @@ class FinderPlot(MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("finderPlot")
         _log_axis_plot(self, "Range test: smoothed training loss per seed", "smoothed loss")
+        self.set_titles("Range test: smoothed training loss per seed", "Smoothed training loss per seed",
+                        "Range test")
         legend = self.addLegend(offset=(10, -10), labelTextColor=TEXT_COLOR)  # bottom left: below the flat start
         legend.setColumnCount(3)
         self.curves: list[pg.PlotDataItem] = []
@@ -142,7 +145,7 @@ class FinderPlot(MeteredPlotWidget):
 EMPTY_DECADES = (-4.0, 0.0)  # the verification plot's rate axis before a verdict: 1e-4 to 1
 
 
-class VerifyPlot(MeteredPlotWidget):
+class VerifyPlot(FittedTitles, MeteredPlotWidget):
     """``verifyPlot``: each candidate's validation loss after the brief training (mean over seeds,
     bars from the best to the worst seed), the band and the suggestion."""
 
@@ -173,7 +176,7 @@ class VerifyPlot(MeteredPlotWidget):
         self.points.setData([], [])
         self.star.setData([], [])
         self.errors.setData(x=np.array([]), y=np.array([]), height=np.array([]))
-        self.getPlotItem().setTitle("Verification", size="10pt")
+        self.set_titles("Verification")
         if self.band is not None:
             self.removeItem(self.band)
             self.band = None
@@ -195,10 +198,11 @@ class VerifyPlot(MeteredPlotWidget):
             self.band = _band_region(*verdict.band)
             self.addItem(self.band)
         title = f"Verification: {verdict.epochs} epochs × {verdict.seeds} seeds"
-        self.getPlotItem().setTitle(title + (f" · diverged {', '.join(bad)}" if bad else ""), size="10pt")
+        diverged = f" · diverged {', '.join(bad)}" if bad else ""
+        self.set_titles(*dict.fromkeys((title + diverged, f"Verification{diverged}", title, "Verification")))
 
 
-class LandscapeView(MeteredPlotWidget):
+class LandscapeView(FittedTitles, MeteredPlotWidget):
     """``landscapeView``: log10 of the training loss over the plane, the training path, the trained
     point at (0, 0) and the chosen point.  Clicking the image emits ``pointChosen(x, y)``."""
 
@@ -252,11 +256,12 @@ class LandscapeView(MeteredPlotWidget):
         self.chosen.setData([], [])
         random = result.directions == "random"
         what = "random directions" if random else "PCA directions"
-        self.getPlotItem().setTitle(f"log10 training loss · {what}", size="10pt")
+        self.set_titles(f"log10 training loss · {what}", "log10 training loss")
         # random directions are filter-normalized alike, so a unit is the same length on both axes:
         # square cells keep a round bowl round (PCA's axes differ in spread and fill the view instead)
         self.getPlotItem().getViewBox().setAspectLocked(random, ratio=1.0)
-        self.getPlotItem().autoRange()
+        self.getPlotItem().autoRange()  # (a one-off range: it switches automatic ranging off)
+        self.getPlotItem().enableAutoRange()  # fitted again whenever the view changes size, until a pan or zoom
 
     def data_to_widget(self, x: float, y: float):
         """Where the point (x, y) of the plane is drawn, as a QPoint of this widget's viewport."""
@@ -272,7 +277,7 @@ class LandscapeView(MeteredPlotWidget):
             self.pointChosen.emit(point.x(), point.y())
 
 
-class LinesPlot(MeteredPlotWidget):
+class LinesPlot(FittedTitles, MeteredPlotWidget):
     """``linesPlot``: the loss along straight lines (initial → trained, seed 1 → seed 2)."""
 
     NAMES = {"init_to_trained": "initial → trained", "between_seeds": "seed 1 → seed 2"}
@@ -281,6 +286,8 @@ class LinesPlot(MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("linesPlot")
         style_plot(self, "Loss along straight lines (dashed: validation)", "loss", x_label="α (0: start, 1: end)")
+        self.set_titles("Loss along straight lines (dashed: validation)", "Loss along lines (dashed: validation)",
+                        "Loss along straight lines")
         self.addLegend(offset=(-10, 10), labelTextColor=TEXT_COLOR)
         self.curves: dict[str, pg.PlotDataItem] = {}
 

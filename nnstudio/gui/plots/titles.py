@@ -45,3 +45,24 @@ def fit_first_title(item: pg.PlotItem, titles: list[str] | tuple[str, ...], widt
     metrics = QFontMetrics(font)
     fits = [t for t in titles if metrics.horizontalAdvance(t) <= room]
     fit_title(item, fits[0] if fits else titles[-1], width, font, margin, least)
+
+
+class FittedTitles:
+    """Mixin for a ``pg.PlotWidget`` (listed before it): :meth:`set_titles` shows the first of the
+    plot's titles, longest first, that fits whole (see :func:`fit_first_title`), and fits them
+    again whenever the plot changes size."""
+
+    title_margin = 8  # pixels kept free at each end of the title
+    _titles: tuple[str, ...] = ()
+
+    def set_titles(self, *titles: str) -> None:
+        self._titles = titles
+        self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        if self._titles:
+            fit_first_title(self.getPlotItem(), self._titles, self.width(), title_font(self), self.title_margin)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_titles()

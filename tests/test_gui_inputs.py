@@ -100,3 +100,40 @@ def test_an_impossible_layer_width_is_explained_once_and_gets_no_size_note(qtbot
     assert any("Hidden layer 1 units needs a change" in t for t in texts)  # the status bar points to it
     window.editor.undo_stack.undo()
     assert not any("needs a change" in t for t in _visible_texts(window))
+
+
+def test_a_decimal_comma_is_a_point_in_a_rate_box_and_explained_in_a_fraction_box(qtbot, studio):
+    # a comma typed into a rate is never dropped: "0,02" used to become 0.02 × 100
+    type_into(qtbot, studio, "learningRateSpin", "0,02")
+    assert studio.editor.config.learning_rate == 0.02
+    assert not studio.w("refusedEntryNote").isVisibleTo(studio)
+    # a box of fractions reads "0,3" as 3 (thousands): refused, and the note says what to type
+    before = studio.editor.config.data.val_fraction
+    type_into(qtbot, studio, "valFractionSpin", "0,3")
+    assert studio.editor.config.data.val_fraction == before
+    note = studio.w("dataRefusedNote")
+    assert note.isVisibleTo(studio)
+    assert "Validation fraction: 0,3 was not applied (decimals take a point: 0.3); allowed: 0.01 to 0.8." in note.text()
+    type_into(qtbot, studio, "valFractionSpin", "0.3")
+    assert studio.editor.config.data.val_fraction == 0.3
+
+
+def test_the_window_writes_numbers_with_a_point_whatever_the_system_locale(qtbot):
+    from PySide6.QtCore import QLocale
+    from PySide6.QtWidgets import QApplication, QDoubleSpinBox
+
+    from nnstudio.gui.app import configure_application
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        configure_application(QApplication.instance())
+        spin = QDoubleSpinBox()
+        qtbot.addWidget(spin)
+        spin.setValue(0.15)
+        assert spin.text() == "0.15"
+        spin.setRange(0, 1e7)
+        spin.setValue(2000000)
+        assert spin.text() == "2000000.00"  # no thousands separator either
+    finally:
+        QLocale.setDefault(before)

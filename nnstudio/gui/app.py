@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QLocale, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -20,11 +20,14 @@ SIGNAL_TICK_MS = 200  # how often Python gets the chance to run a Ctrl-C handler
 
 
 def configure_application(app: QApplication) -> None:
-    """Names used by QSettings, the window icon and pyqtgraph's look."""
+    """Names used by QSettings, the window icon, pyqtgraph's look and how numbers are written."""
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("nnstudio")
     app.setWindowIcon(app_icon())
+    # numbers are written one way everywhere, as in files, the command line and the help texts:
+    # a decimal point, no thousands separators (a system locale would give some boxes a comma)
+    QLocale.setDefault(QLocale.c())
     configure_pyqtgraph()
     if app.findChild(GuiThreadCollector) is None:
         collect_on_gui_thread(app)

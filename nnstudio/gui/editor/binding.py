@@ -19,7 +19,7 @@ from ...config import ExperimentConfig
 from .controller import ConfigEditor
 from .problems import field_title
 from ...design.edits import get_field, set_field
-from ..widgets.inputs import range_text, refused_entry
+from ..widgets.inputs import decimal_comma, range_text, refused_entry
 
 Writer = Callable[[ExperimentConfig, Any], ExperimentConfig]
 
@@ -151,7 +151,9 @@ class SpinConnector(Connector):
         if title == self.path:
             title = self.label[:1].upper() + self.label[1:]
         current = self.widget.textFromValue(self.widget.value())
-        message = (f"{title}: {self.widget.cleanText().strip()} was not applied; allowed: "
+        typed = self.widget.cleanText().strip()
+        hint = f" (decimals take a point: {typed.replace(',', '.')})" if decimal_comma(self.widget) else ""
+        message = (f"{title}: {typed} was not applied{hint}; allowed: "
                    f"{range_text(self.widget)}. It stays {current}.")
         self.editor.entryRefused.emit(self.path, message)
 

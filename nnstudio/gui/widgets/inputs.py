@@ -70,7 +70,7 @@ class LogSpinBox(QDoubleSpinBox):
         if self._zero_text and text == self._zero_text:
             return 0.0
         try:
-            return float(text)
+            return parse_scale(text)
         except ValueError:
             return self.value()
 
@@ -79,9 +79,9 @@ class LogSpinBox(QDoubleSpinBox):
         if self._zero_text and stripped == self._zero_text:
             return QValidator.State.Acceptable
         try:
-            value = float(stripped)
+            value = parse_scale(stripped)
         except ValueError:
-            partial = stripped == "" or all(c in "0123456789.eE+-" for c in stripped)
+            partial = stripped == "" or all(c in "0123456789.,eE+-" for c in stripped)
             return QValidator.State.Intermediate if partial else QValidator.State.Invalid
         return QValidator.State.Acceptable if self.accepts(value) else QValidator.State.Intermediate
 
@@ -109,6 +109,20 @@ class LogSpinBox(QDoubleSpinBox):
         self.setValue(min(value, self._ceiling))
 
 
+def parse_scale(text: str) -> float:
+    """A typed scale parameter: a number, with a decimal comma taken as a point ("0,02" is 0.02,
+    never 2: such values need no thousands separator)."""
+    if "," in text and "." not in text and text.count(",") == 1:
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def decimal_comma(spin: QAbstractSpinBox) -> bool:
+    """Whether the text typed into a spin box of fractions holds a comma where a decimal point
+    belongs (the box reads "0,3" as 3: the comma separates thousands)."""
+    return isinstance(spin, QDoubleSpinBox) and not isinstance(spin, LogSpinBox) and "," in spin.cleanText()
+
+
 def _number(value: float) -> str:
     return f"{int(value):,}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
@@ -130,7 +144,7 @@ def refused_entry(spin: QAbstractSpinBox) -> bool:
     if not text or (spin.specialValueText() and text == spin.specialValueText()):
         return False
     try:
-        value = float(text.replace(",", "")) if not isinstance(spin, LogSpinBox) else float(text)
+        value = float(text.replace(",", "")) if not isinstance(spin, LogSpinBox) else parse_scale(text)
     except ValueError:
         return False
     if isinstance(spin, LogSpinBox):

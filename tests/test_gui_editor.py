@@ -607,10 +607,10 @@ def test_a_bad_csv_shows_its_error_in_the_panel(qtbot, studio, tmp_path, monkeyp
     label = studio.w("dataSizesLabel")
     assert ed.info.error and "oops" in label.text() and "line 3" in label.text()
     assert ed.problem is not None and ed.problem.field == "data"
-    # the inline message gives the file's reason, and does not blame the CSV data set itself
-    text = studio.w("configProblemLabel").text()
-    assert text.startswith("⚠ Data set: ") and "oops" in text and "line 3" in text
-    assert "cannot be used here" not in text
+    assert label.text().startswith("⚠ ") and "cannot be used here" not in label.text()
+    # said once, in the panel of the data set: the Hyperparameters panel's red line stays hidden
+    assert not studio.w("configProblemLabel").isVisibleTo(studio)
+    assert "oops" not in studio.w("configProblemLabel").text()
 
 
 def test_an_unreadable_csv_header_changes_nothing(qtbot, studio, tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ from ...config import TRAIN_METRICS, ExperimentConfig
 from ...engine import ACTIVATIONS, CLIP_TYPES, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from .binding import Connector, connect_field, reveal_field
 from .entry_note import ERROR_BANNER_STYLE, RefusedEntryNote
-from .problems import describe_problem, shown_by_network_panel
+from .problems import describe_problem, shown_by_data_panel, shown_by_network_panel
 from .controller import ConfigEditor
 from ...design.edits import OPTIMIZER_FIELDS, choose_loss, loss_fits, optimizer_settings, schedule_settings
 from ...design.help_texts import HELP, choice_tip
@@ -263,7 +263,7 @@ class HyperparamPanel(QWidget):
 
     def _show_validity(self, valid: bool, _message: str) -> None:
         problem = self.editor.problem
-        if valid or problem is None or shown_by_network_panel(problem.field):
+        if valid or problem is None or shown_by_network_panel(problem.field) or shown_by_data_panel(problem.field):
             self.problem_label.hide()
             self.problem_label.clear()
             return

@@ -41,6 +41,12 @@ def shown_by_network_panel(field: str) -> bool:
     return LAYER_FIELD.fullmatch(field) is not None
 
 
+def shown_by_data_panel(field: str) -> bool:
+    """The data set itself (still loading, or failing to load): the Data panel's line under the
+    split says so, in red for an error."""
+    return field == "data"
+
+
 def problem_pointer(exc: ConfigError) -> str:
     """The short form for the status bar and the Train tab, which point to the field: the full
     wording is shown once, by the panel that holds the field."""

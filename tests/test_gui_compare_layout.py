@@ -229,3 +229,34 @@ def test_histograms_of_seven_variants_keep_a_readable_height_and_scroll_into_vie
         assert seen() and scroll.viewport().rect().contains(bottom_right), (last, scroll.verticalScrollBar().value())
     finally:
         close(window)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_histogram_value_labels_never_run_into_each_other(qtbot, monkeypatch, width, height):
+    from PySide6.QtCore import QRect
+
+    from nnstudio.config import LayerConfig
+    from plot_probes import crowded, drawn_labels
+    from test_gui_layout import close, opened_on
+    from test_gui_window import small_config as window_config
+
+    wide = window_config(layers=(LayerConfig(64, "relu"), LayerConfig(64, "relu")))  # weights within ±0.5
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height), wide)
+    try:
+        tab = histograms_of_every_initializer(qtbot, window)
+        grid = tab.histograms
+        qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().width() > 0)
+        for kind in ("Weights", "Activations"):
+            tab.kindCombo.setCurrentText(kind)
+            for layer in range(tab.layerCombo.count()):
+                tab.layerCombo.setCurrentIndex(layer)
+                grid.grab()  # laid out and painted at the grid's size
+                for label, plot in zip(tab.comparison.labels, grid.plots):
+                    ticks = drawn_labels(plot.getAxis("bottom"))
+                    where = (kind, tab.layerCombo.currentText(), label, ticks)
+                    # weights (short labels: -0.4, 0, 0.4) keep a scale; an activation spread over
+                    # 1e-5 has labels like 0.500004, of which one fits
+                    assert len(ticks) >= (2 if kind == "Weights" else 1), where
+                    assert not crowded(ticks), where
+    finally:
+        close(window)

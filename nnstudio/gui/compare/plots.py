@@ -19,6 +19,7 @@ from ...compare import Band, DepthRecommendation, DepthRow
 from ...engine import Histogram
 from ..plots.base import save_widget_png, style_plot
 from ..plots.log_axis import LogTickAxis
+from ..plots.spaced_axis import SpacedTickAxis
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED_COLOR, RECOMMENDED_EDGE, TEXT_COLOR,
                         style_axis)
@@ -231,7 +232,8 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         columns = max(1, min(self.columns, math.ceil(math.sqrt(len(labels))) + 1))
         self.setMinimumHeight(max(1, math.ceil(len(labels) / columns)) * HISTOGRAM_ROW_PX)
         for i, label in enumerate(labels):
-            plot = self.addPlot(row=i // columns, col=i % columns)
+            # labels as many values as the narrow plot has room for: none touch
+            plot = self.addPlot(row=i // columns, col=i % columns, axisItems={"bottom": SpacedTickAxis("bottom")})
             plot.setTitle(label, color=TEXT_COLOR, size="9pt")
             for side in ("left", "bottom"):
                 axis = plot.getAxis(side)

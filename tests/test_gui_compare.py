@@ -154,6 +154,51 @@ def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_t
     assert all("distinct" not in t for i, t in enumerate(titles) if INITS[i] != "zeros")
 
 
+def note_lines(plot) -> list[str]:
+    """The lines a histogram's note shows under its variant's name."""
+    return plot.titleLabel.text.split("'>", 1)[1].removesuffix("</span>").replace("&nbsp;", "").split("<br>")
+
+
+def test_every_histogram_shows_the_sliders_epoch_or_says_its_run_stopped_before_it(qtbot, make_tab):
+    # a learning rate too small to ever improve the loss by min_delta: that run stops early, after
+    # patience epochs, at epoch 4; histograms are kept every 3rd epoch of 60, and at each run's last
+    tab = make_tab(small_config(epochs=60, early_stopping=True, patience=4, min_delta=0.01))
+    choose_factor(tab, "learning_rate")
+    for i in range(tab.valuesList.count()):
+        tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.keyClicks(tab.addValueEdit, "1e-7, 0.5")
+    qtbot.keyClick(tab.addValueEdit, Qt.Key.Key_Return)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    labels = list(tab.comparison.labels)
+    runs = [tab.results.runs[(v, 0)] for v in range(len(labels))]
+    slow = runs[[v.config.learning_rate for v in tab.comparison.variants].index(1e-7)]
+    assert slow.status == "early_stopping" and slow.n_epochs == 4
+    last = max(run.n_epochs for run in runs)
+    assert last > slow.n_epochs
+    tab.views.setCurrentIndex(1)
+    tab.kindCombo.setCurrentText("Weights")
+    slider = tab.epochSlider
+    assert slider.value() == slider.maximum() and tab.views.selected_epoch() == last
+    seen = set()
+    for position in range(slider.maximum() + 1):  # every epoch the slider offers
+        slider.setValue(position)
+        epoch = tab.views.selected_epoch()
+        seen.add(epoch)
+        assert tab.epochLabel.text() == f"Epoch {epoch}"
+        for label, run, plot, curve in zip(labels, runs, tab.histograms.plots, tab.histograms.curves):
+            first = note_lines(plot)[0]
+            if run.n_epochs >= epoch:  # the run reached the slider's epoch: its histogram is of that epoch
+                assert first.split(" · ")[0] == f"epoch {epoch}", (label, epoch, first)
+                shown = epoch
+            else:  # it ended sooner: the plot says so, and shows its last epoch
+                assert first == f"stopped early at {run.n_epochs}", (label, epoch, first)
+                shown = run.n_epochs
+            weights = run.snapshots[shown][0].weights
+            assert list(curve.getData()[1]) == list(np.asarray(weights.counts, float)), (label, epoch)
+    assert sorted(seen) == sorted({0, 1, last} | set(range(3, last + 1, 3)))  # the epochs with histograms
+
+
 def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qtbot):
     tab = finished_init_tab
     table, header = tab.table, tab.table.horizontalHeader()

@@ -216,7 +216,8 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
         self.setObjectName("compareHistograms")
         self.setBackground(BACKGROUND)
         self.setMinimumSize(320, HISTOGRAM_ROW_PX)
-        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed).\n"
+        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed);\n"
+                        "a run that ended sooner shows its last epoch (“stopped early at 65”).\n"
                         "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
                         "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
                         "leaves them).")

@@ -206,8 +206,46 @@ def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qt
     assert not any(header.isSectionHidden(c) for c in range(header.count()))
     assert not table.horizontalScrollBar().isVisible()
     assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
-    assert table.hidden_titles == [] and "more column" not in tab.targetLabel.text()
+    assert table.hidden_titles == [] and "No room" not in tab.targetLabel.text()
     assert header.sectionSize(0) >= table.sizeHintForColumn(0)  # the variant column takes the spare width
+
+
+def test_mixed_stop_reasons_take_a_line_each_so_the_other_columns_keep_their_room(finished_init_tab, qtbot):
+    import dataclasses
+
+    tab = finished_init_tab
+    rows = tab.results.rows()
+    mixed = dataclasses.replace(rows[1], status="completed 1/2, early_stopping 1/2")  # the seeds ended apart
+    tab.model.set_rows([rows[0], mixed, *rows[2:]], tab.results.classification)
+    column = [c.key for c in tab.model.columns].index("status")
+    row = [r for r in range(tab.proxy.rowCount()) if tab.proxy.index(r, 0).data() == mixed.label][0]
+    assert tab.proxy.index(row, column).data() == "all epochs 1/2\nearly stop 1/2"
+    one_line = tab.table.fontMetrics().horizontalAdvance("all epochs 1/2, early stop 1/2")
+    header = tab.table.horizontalHeader()
+    qtbot.waitUntil(lambda: 0 < header.sectionSize(column) < one_line)
+    assert tab.table.hidden_titles == []
+
+
+def test_a_narrow_table_names_the_columns_it_leaves_out_and_where_their_figures_are(finished_init_tab, qtbot):
+    tab = finished_init_tab
+    table, note = tab.table, tab.targetLabel
+    assert table.hidden_titles == [] and "No room" not in note.text()
+
+    def narrower_until(hidden: int) -> None:  # the table narrower, until that many columns are left out
+        width = tab.summary.width()
+        while len(table.hidden_titles) < hidden:
+            width -= 10
+            assert width > 200, table.hidden_titles
+            tab.summary.setMaximumWidth(width)
+            QApplication.processEvents()
+    narrower_until(1)
+    assert table.hidden_titles == ["Time (s)"]
+    assert "No room for the column Time (s): hover a variant's name to see it" in note.text()
+    assert "Time (s): " in tab.proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)  # its figure is there
+    narrower_until(3)
+    assert f"No room for {len(table.hidden_titles)} columns: hover a variant's name to see them" in note.text()
+    assert all(title in note.toolTip() for title in table.hidden_titles)
+    assert not table.horizontalScrollBar().isVisible()
 
 
 def test_table_sorts_numerically_and_opens_the_selected_variant(finished_init_tab, qtbot):
@@ -417,7 +455,7 @@ def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
         for column in tab.model.columns[1:]:  # every figure, also of the columns left out
             assert f"{column.title}: " in variant_tip
         if len(shown) < header.count():
-            assert "more column" in tab.targetLabel.text()
+            assert "No room for" in tab.targetLabel.text()
             assert all(t in tab.targetLabel.toolTip() for t in table.hidden_titles)
 
         # the log axis: labelled, and no two labels overlap

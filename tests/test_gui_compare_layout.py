@@ -62,7 +62,7 @@ def test_at_1280_by_800_the_table_shows_six_rows_and_every_column(qtbot):
         assert table.hidden_titles == [] and not table.horizontalScrollBar().isVisible()
         header = table.horizontalHeader()
         assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
-        assert "more column" not in tab.targetLabel.text()
+        assert "No room" not in tab.targetLabel.text()
     finally:
         window.shutdown()
 

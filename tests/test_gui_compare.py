@@ -285,6 +285,11 @@ def test_stop_ends_every_run_promptly(qtbot, make_tab):
     assert statuses <= {"stopped", "not run"} and "stopped" in statuses
     assert "Stopped" in tab.status.text()
     assert multiprocessing.active_children() == []
+    tab.views.setCurrentIndex(1)  # the histograms of the first seeds: those never started say so
+    never = [v for v in range(len(INITS)) if tab.results.runs[(v, 0)].status == "not run"]
+    assert never
+    for v, plot in enumerate(tab.histograms.plots):
+        assert (note_lines(plot)[0] == "not run") == (v in never), (INITS[v], note_lines(plot))
 
 
 def test_bad_values_are_reported_and_nothing_runs(qtbot, make_tab):
@@ -335,6 +340,35 @@ def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
     star_x, _ = tab.depthPlot.recommended.getData()
     assert len(star_x) == 1 and star_x[0] in (1, 2, 3)
     assert f"{int(star_x[0])} hidden layer" in tab.depthSentence.text()
+
+
+def test_a_depth_studys_histograms_show_the_chosen_layer_of_every_depth_by_name(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "depth")
+    for i in range(tab.valuesList.count()):
+        if int(tab.valuesList.item(i).text()) > 3:
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    tab.views.setCurrentIndex(1)
+    tab.kindCombo.setCurrentText("Weights")
+    assert [tab.layerCombo.itemText(i) for i in range(tab.layerCombo.count())] == [
+        "layer1", "layer2", "layer3", "output"]  # the deepest network's layers
+    epoch = tab.views.selected_epoch()
+    for name in ("output", "layer3"):
+        tab.layerCombo.setCurrentText(name)
+        for v, (plot, curve) in enumerate(zip(tab.histograms.plots, tab.histograms.curves)):
+            _shown, layers = tab.results.snapshot(v, epoch)
+            mine = {snap.name: snap for snap in layers}
+            values_shown = plot.getAxis("bottom").style["showValues"]
+            if name in mine:  # this variant's own layer of that name, however deep its network
+                assert list(curve.getData()[1]) == list(np.asarray(mine[name].weights.counts, float)), (v, name)
+                assert values_shown
+            else:  # a shallower network: it says so, with no bars and no scale of nothing
+                counts = curve.getData()[1]
+                assert note_lines(plot)[0] == f"has no {name}", (v, name)
+                assert (counts is None or len(counts) == 0) and not values_shown
+    assert [note_lines(p)[0] for p in tab.histograms.plots][:2] == ["has no layer3", "has no layer3"]
 
 
 def test_worker_processes_never_load_qt(qtbot):

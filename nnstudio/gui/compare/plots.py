@@ -271,6 +271,9 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
                 curve.setData([], [])
             else:
                 curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
+            axis = plot.getAxis("bottom")
+            if axis.style["showValues"] != (hist is not None):  # an empty plot has no values to label
+                axis.setStyle(showValues=hist is not None)
             note_lines = note.split("\n")
             note_lines += ["&nbsp;"] * (lines - len(note_lines))
             plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"

@@ -161,14 +161,16 @@ class ComparisonViews(QTabWidget):
         self.epochSlider.setValue(len(self._epochs) - 1 if at_end else
                                   max(0, bisect.bisect_right(self._epochs, chosen) - 1))
         self.epochSlider.blockSignals(False)
-        if self.layerCombo.count() == 0:
-            for run in results.runs.values():
-                if run.snapshots:
-                    layers = next(iter(run.snapshots.values()))
-                    self.layerCombo.blockSignals(True)
-                    self.layerCombo.addItems([snap.name for snap in layers])
-                    self.layerCombo.blockSignals(False)
-                    break
+        # the deepest network's layers (a depth study's variants differ): each plot finds its own by name
+        names = max(([snap.name for snap in next(iter(run.snapshots.values()))]
+                     for run in results.runs.values() if run.snapshots), key=len, default=[])
+        if len(names) > self.layerCombo.count():
+            current = self.layerCombo.currentText()
+            self.layerCombo.blockSignals(True)
+            self.layerCombo.clear()
+            self.layerCombo.addItems(names)
+            self.layerCombo.setCurrentIndex(max(0, self.layerCombo.findText(current)))
+            self.layerCombo.blockSignals(False)
 
     def selected_epoch(self) -> int:
         """The epoch the slider is on (0: before training)."""
@@ -181,15 +183,17 @@ class ComparisonViews(QTabWidget):
         self.epochLabel.setText(f"Epoch {epoch}")
         if results is None:
             return
-        layer = self.layerCombo.currentIndex()
+        name = self.layerCombo.currentText()
         attribute = KINDS[self.kindCombo.currentText()][0]
         items = []
         for v, variant in enumerate(self._comparison.variants):
             found = results.snapshot(v, epoch)
-            if found is None or layer < 0 or layer >= len(found[1]):
-                items.append((variant.label, None, "no snapshot yet"))
+            names = [snap.name for snap in found[1]] if found is not None else []
+            if name not in names:
+                items.append((variant.label, None, missing_text(results.runs[(v, 0)], found is None, name)))
                 continue
             shown_epoch, layers = found
+            layer = names.index(name)
             hist = getattr(layers[layer], attribute)
             which = shown_epoch_text(results.runs[(v, 0)], shown_epoch, epoch)
             # the epoch and the reading share a line when it is the slider's; else it says why: two lines
@@ -225,6 +229,16 @@ def slider_epochs(runs, planned: list[int]) -> list[int]:
         epochs.update(e for e in run.snapshots if not (early and e == run.n_epochs))
     last = max((max(run.snapshots) for run in runs if run.snapshots), default=0)
     return sorted(epochs | {last})
+
+
+def missing_text(run, nothing_yet: bool, layer: str) -> str:
+    """Why a variant's plot is empty: its run has not started (or failed), or its network has
+    no such layer (a shallower variant of a depth study)."""
+    if not nothing_yet:
+        return f"has no {layer}"
+    if run.error is not None:
+        return "failed: no histograms"
+    return "not run" if run.ended else "waiting to start"  # ended before it started: stopped
 
 
 # how a run ended, as a histogram's note says it ("stopped early at 143")

@@ -565,6 +565,10 @@ def test_depth_study_titles_fit_at_1280_by_800(qtbot):
             assert metrics.horizontalAdvance(title) <= item.getViewBox().width()
         assert "mean ± std over the seeds" in plot.toolTip() and "gap" in plot.toolTip()
         assert (window.width(), window.height()) == (1280, 800)
+        # the shared depth axis is named once, under the lower plot, and each plot keeps a readable height
+        bottoms = [p.getAxis("bottom") for p in (plot.metric_plot, plot.gap_plot)]
+        assert [axis.label.isVisible() and axis.labelText for axis in bottoms] == [False, "hidden layers"]
+        assert min(p.getViewBox().height() for p in (plot.metric_plot, plot.gap_plot)) >= 55  # 50 with two labels
     finally:
         window.shutdown()
 

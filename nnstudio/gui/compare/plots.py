@@ -305,7 +305,8 @@ class DepthPlot(pg.GraphicsLayoutWidget):
                 style_axis(axis)
                 axis.enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
+        # the plots share the depth axis: named once, under the lower one (the upper keeps the room)
+        self.gap_plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
         self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen(PALETTE[1], width=2), symbol="o",
                                                   symbolSize=7, symbolBrush=PALETTE[1], symbolPen=None)
         self.metric_errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0),

@@ -260,3 +260,37 @@ def test_histogram_value_labels_never_run_into_each_other(qtbot, monkeypatch, wi
                     assert not crowded(ticks), where
     finally:
         close(window)
+
+
+def test_a_narrower_histogram_page_puts_fewer_plots_in_a_row_instead_of_cutting_them_off(qtbot, monkeypatch):
+    from PySide6.QtCore import QRect, QRectF
+    from PySide6.QtWidgets import QSplitter
+
+    from nnstudio.gui.compare.histograms import HISTOGRAM_MIN_PX
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))
+    try:
+        tab = histograms_of_every_initializer(qtbot, window)
+        grid, scroll = tab.histograms, tab.views.histogramScroll
+        qtbot.waitUntil(lambda: grid.arranged == 4)
+
+        def whole_rows() -> bool:  # every plot inside the page's width, and as tall as a row should be
+            grid.grab()
+            width = scroll.viewport().width()
+            rects = [plot.sceneBoundingRect() for plot in grid.plots]
+            return (grid.width() <= width and all(QRectF(0, 0, width, grid.height()).contains(r) for r in rects)
+                    and all(plot.getViewBox().sceneBoundingRect().height() >= 60 for plot in grid.plots))
+        qtbot.waitUntil(whole_rows)
+        splitter = tab.findChild(QSplitter, "compareTopSplitter")
+        splitter.setSizes([splitter.width(), 0])  # the divider dragged right: the controls as wide as they go
+        qtbot.waitUntil(lambda: grid.arranged < 4)
+        qtbot.waitUntil(whole_rows)
+        widths = [plot.sceneBoundingRect().width() for plot in grid.plots]
+        assert min(widths) >= HISTOGRAM_MIN_PX, widths  # room for a note like "stopped early at 143"
+        assert grid.height() > scroll.viewport().height()  # the third row is scrolled to, not squeezed
+        splitter.setSizes([0, splitter.width()])  # and back: four in a row again
+        qtbot.waitUntil(lambda: grid.arranged == 4)
+        qtbot.waitUntil(whole_rows)
+    finally:
+        close(window)

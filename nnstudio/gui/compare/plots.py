@@ -1,4 +1,5 @@
-"""The compare tab's plots: overlaid curves with spread bands, small-multiple histograms, depth study.
+"""The compare tab's plots: overlaid curves with spread bands and the depth study (the histograms
+are in :mod:`.histograms`).
 
 Each plot creates its items once per comparison and then only calls ``setData``.  The same
 classes render the command line's PNG files (:func:`render_png`), so the files look like the tab.
@@ -13,19 +14,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
-from ...engine import Histogram
 from ..plots.base import save_widget_png, style_plot
 from ..plots.log_axis import LogTickAxis
-from ..plots.spaced_axis import SpacedTickAxis
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED_COLOR, RECOMMENDED_EDGE, TEXT_COLOR,
                         style_axis)
 
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
-HISTOGRAM_ROW_PX = 140  # a grid row's least height: three title lines, the axis, and bars about 70 px tall
 PREPARED_VARIANTS = 8  # the curves' items made ahead, while the window is idle
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
@@ -45,7 +43,8 @@ def variant_color(index: int) -> str:
     return pg.intColor(index, hues=17).name()
 
 
-def _fill(color: str, alpha: int) -> pg.QtGui.QBrush:
+def fill_brush(color: str, alpha: int) -> pg.QtGui.QBrush:
+    """A brush of ``color`` at opacity ``alpha`` (0-255): the bands and the histograms' bars."""
     c = pg.mkColor(color)
     c.setAlpha(alpha)
     return pg.mkBrush(c)
@@ -143,7 +142,7 @@ class CurvesPlot(pg.PlotWidget):
             fill.setVisible(used)
             if used:
                 color = variant_color(i)
-                fill.setBrush(_fill(color, BAND_ALPHA))
+                fill.setBrush(fill_brush(color, BAND_ALPHA))
                 curve.setPen(pg.mkPen(color, width=2))
                 self.legend.addItem(curve, labels[i])
             curve.opts["name"] = labels[i] if used else None
@@ -169,11 +168,11 @@ class CurvesPlot(pg.PlotWidget):
         item = self.getPlotItem()
         color = variant_color(len(self._slots))
         # edges need a (transparent) pen: a PlotDataItem without one never passes its data on
-        edge_pen = pg.mkPen(_fill(color, 0).color())
+        edge_pen = pg.mkPen(fill_brush(color, 0).color())
         lo = pg.PlotDataItem([], [], pen=edge_pen)
         hi = pg.PlotDataItem([], [], pen=edge_pen)
         curve = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=2))
-        fill = pg.FillBetweenItem(lo, hi, brush=_fill(color, BAND_ALPHA))
+        fill = pg.FillBetweenItem(lo, hi, brush=fill_brush(color, BAND_ALPHA))
         for obj in (lo, hi, fill, curve):
             item.addItem(obj)  # not in the legend: set_variants names the curves in use
             obj.setVisible(False)
@@ -206,85 +205,6 @@ class CurvesPlot(pg.PlotWidget):
             spread = keep & (band.count > 1)
             lo.setData(band.epochs[spread], band.lo[spread])
             hi.setData(band.epochs[spread], band.hi[spread])
-
-
-class HistogramGrid(pg.GraphicsLayoutWidget):
-    """Small multiples: one histogram per variant, same layer, quantity and epoch."""
-
-    def __init__(self, parent: QWidget | None = None, columns: int = 4):
-        super().__init__(parent)
-        self.setObjectName("compareHistograms")
-        self.setBackground(BACKGROUND)
-        self.setMinimumSize(320, HISTOGRAM_ROW_PX)
-        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed);\n"
-                        "a run that ended sooner shows its last epoch (“stopped early at 65”).\n"
-                        "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
-                        "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
-                        "leaves them).")
-        self.columns = columns
-        self.plots: list[pg.PlotItem] = []
-        self.curves: list[pg.PlotDataItem] = []
-
-    def set_variants(self, labels: Sequence[str]) -> None:
-        """One plot per variant, in rows of up to ``columns``; every row keeps at least
-        :data:`HISTOGRAM_ROW_PX` (the grid grows taller than its page and scrolls instead)."""
-        self.clear()
-        self.plots, self.curves = [], []
-        columns = max(1, min(self.columns, math.ceil(math.sqrt(len(labels))) + 1))
-        self.setMinimumHeight(max(1, math.ceil(len(labels) / columns)) * HISTOGRAM_ROW_PX)
-        for i, label in enumerate(labels):
-            # labels as many values as the narrow plot has room for: none touch
-            plot = self.addPlot(row=i // columns, col=i % columns, axisItems={"bottom": SpacedTickAxis("bottom")})
-            plot.setTitle(label, color=TEXT_COLOR, size="9pt")
-            for side in ("left", "bottom"):
-                axis = plot.getAxis(side)
-                style_axis(axis)
-                axis.enableAutoSIPrefix(False)
-            plot.getAxis("left").setStyle(showValues=False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            color = variant_color(i)
-            curve = plot.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(color, width=1.2),
-                              brush=_fill(color, 110))
-            self.plots.append(plot)
-            self.curves.append(curve)
-
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        """Scrolls the page the grid is on (the histograms neither zoom nor pan)."""
-        area = self.parentWidget()
-        while area is not None and not isinstance(area, QAbstractScrollArea):
-            area = area.parentWidget()
-        if area is None:
-            event.ignore()
-            return
-        QApplication.sendEvent(area.verticalScrollBar(), event)
-
-    def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
-        """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
-        newlines) go under the title, every title given as many lines, so that the plots of a row
-        line up.  A title never widens its column: the columns share the width equally."""
-        lines = max((note.count("\n") + 1 for _t, _h, note in items), default=1)
-        for column in range(self.columns):
-            self.ci.layout.setColumnStretchFactor(column, 1)
-        for plot, curve, (title, hist, note) in zip(self.plots, self.curves, items):
-            if hist is None:
-                curve.setData([], [])
-            else:
-                curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
-            axis = plot.getAxis("bottom")
-            if axis.style["showValues"] != (hist is not None):  # an empty plot has no values to label
-                axis.setStyle(showValues=hist is not None)
-            note_lines = note.split("\n")
-            note_lines += ["&nbsp;"] * (lines - len(note_lines))
-            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"
-                          f"</span>", color=TEXT_COLOR, size="9pt")
-            plot.titleLabel.setMinimumWidth(0)  # its text's width would push the other columns off the widget
-            plot.titleLabel.item.document().setDocumentMargin(1)  # not 4: a narrow plot's note fits
-            plot.titleLabel.updateMin()
-            plot.titleLabel.setMinimumWidth(0)
-            height = plot.titleLabel.item.boundingRect().height()  # the title row is 30 px unless told
-            plot.titleLabel.setMaximumHeight(height)
-            plot.layout.setRowFixedHeight(0, height)
 
 
 class DepthPlot(pg.GraphicsLayoutWidget):

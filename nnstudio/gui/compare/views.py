@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QLabel, QScrollArea,
 from ...compare import Comparison, ComparisonResults, depth_rows, metric_name, recommend_from_rows
 from ..plots.histogram import KINDS, layer_and_kind_combos
 from ..widgets.rows import page, row
-from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
+from .histograms import HistogramGrid
+from .plots import CURVE_METRICS, CurvesPlot, DepthPlot
 
 CURVES, HISTOGRAMS, DEPTH = 0, 1, 2  # page indexes
 

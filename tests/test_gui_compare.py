@@ -290,6 +290,17 @@ def test_stop_ends_every_run_promptly(qtbot, make_tab):
     assert never
     for v, plot in enumerate(tab.histograms.plots):
         assert (note_lines(plot)[0] == "not run") == (v in never), (INITS[v], note_lines(plot))
+        assert (plot.getAxis("bottom").textPen().color().alpha() == 0) == (v in never)  # no scale of nothing
+    grid = tab.histograms
+
+    def bars_line_up() -> bool:  # the empty plots' axes keep their height: a row's bars share a baseline
+        grid.grab()
+        rows = {}
+        for plot in grid.plots:
+            box = plot.getViewBox().sceneBoundingRect()
+            rows.setdefault(round(plot.sceneBoundingRect().top()), set()).add(round(box.bottom()))
+        return len(rows) == 2 and all(len(bottoms) == 1 for bottoms in rows.values())
+    qtbot.waitUntil(bars_line_up)
 
 
 def test_bad_values_are_reported_and_nothing_runs(qtbot, make_tab):
@@ -360,7 +371,7 @@ def test_a_depth_studys_histograms_show_the_chosen_layer_of_every_depth_by_name(
         for v, (plot, curve) in enumerate(zip(tab.histograms.plots, tab.histograms.curves)):
             _shown, layers = tab.results.snapshot(v, epoch)
             mine = {snap.name: snap for snap in layers}
-            values_shown = plot.getAxis("bottom").style["showValues"]
+            values_shown = plot.getAxis("bottom").textPen().color().alpha() > 0
             if name in mine:  # this variant's own layer of that name, however deep its network
                 assert list(curve.getData()[1]) == list(np.asarray(mine[name].weights.counts, float)), (v, name)
                 assert values_shown
@@ -369,6 +380,7 @@ def test_a_depth_studys_histograms_show_the_chosen_layer_of_every_depth_by_name(
                 assert note_lines(plot)[0] == f"has no {name}", (v, name)
                 assert (counts is None or len(counts) == 0) and not values_shown
     assert [note_lines(p)[0] for p in tab.histograms.plots][:2] == ["has no layer3", "has no layer3"]
+
 
 
 def test_worker_processes_never_load_qt(qtbot):

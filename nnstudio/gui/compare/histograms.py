@@ -119,8 +119,9 @@ class HistogramGrid(pg.GraphicsLayoutWidget):
             else:
                 curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
             axis = plot.getAxis("bottom")
-            if axis.style["showValues"] != (hist is not None):  # an empty plot has no values to label
-                axis.setStyle(showValues=hist is not None)
+            if (axis.textPen().color().alpha() > 0) != (hist is not None):
+                # an empty plot labels no scale of nothing (drawn clear: its axis keeps the row's height)
+                axis.setTextPen(pg.mkPen(TEXT_COLOR if hist is not None else (0, 0, 0, 0)))
             note_lines = note.split("\n")
             note_lines += ["&nbsp;"] * (lines - len(note_lines))
             plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"

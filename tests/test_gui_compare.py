@@ -530,6 +530,31 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
     qtbot.waitUntil(lambda: plot.shown_title() == plot.title)
 
 
+def test_the_curves_before_a_run_show_epochs_0_to_10_and_then_the_curves_own_range(qtbot):
+    from nnstudio.compare import Band
+    from nnstudio.gui.compare.plots import CurvesPlot
+
+    plot = CurvesPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
+    assert (x0, x1) == (0, 10) and (y0, y1) == (0, 1)  # whole epochs, not 0.2, 0.4...
+    plot.grab()
+    box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    hint = plot.hint.mapRectToScene(plot.hint.boundingRect())
+    assert box.contains(hint) and abs(hint.center().x() - box.center().x()) < 2, (hint, box)  # whole, centred
+    plot.set_variants(["a"])
+    epochs = np.arange(1, 31)
+    loss = 2.0 / epochs
+    plot.update_bands([Band(epochs, loss, 0 * loss, loss, loss, np.ones(30))])
+    qtbot.waitUntil(lambda: plot.getPlotItem().getViewBox().viewRange()[0][1] >= 30)
+    assert plot.getPlotItem().getViewBox().viewRange()[1][1] >= 2.0  # the whole curve in view
+    plot.set_variants([])
+    assert plot.getPlotItem().getViewBox().viewRange()[0] == [0, 10]
+
+
 def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
     from nnstudio.gui.widgets.status_label import STATUS_MAX_LINES
 

@@ -25,6 +25,7 @@ from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED
 
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
 PREPARED_VARIANTS = 8  # the curves' items made ahead, while the window is idle
+EMPTY_X, EMPTY_Y = (0, 10), (0, 1)  # the curves' range before a comparison: epochs 0 to 10
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
 # metric key -> (menu text, axis label)
@@ -94,9 +95,10 @@ class CurvesPlot(pg.PlotWidget):
         # centred and wrapped to the plot's width (a TextItem keeps its size in pixels)
         self.hint = pg.TextItem(HINT, color=AXIS_COLOR, anchor=(0.5, 0.5))
         self.hint.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
-        self.hint.setPos(0.5, 0.5)
+        self.hint.setPos(sum(EMPTY_X) / 2, sum(EMPTY_Y) / 2)  # the middle of the empty plot
         item.addItem(self.hint, ignoreBounds=True)
         self.set_metric(self.metric_key)
+        self._show_empty_range()
 
     def title_font(self) -> QFont:
         return title_font(self)
@@ -148,10 +150,19 @@ class CurvesPlot(pg.PlotWidget):
             curve.opts["name"] = labels[i] if used else None
         self.legend.setVisible(bool(labels))
         self._fit_legend()
+        if labels:
+            self.getPlotItem().enableAutoRange()  # the curves' own range, as they grow
+        else:
+            self._show_empty_range()
         n = len(labels)
         self.mean_curves = [slot[3] for slot in self._slots[:n]]
         self._edges = [(slot[0], slot[1]) for slot in self._slots[:n]]
         self._fills = [slot[2] for slot in self._slots[:n]]
+
+    def _show_empty_range(self) -> None:
+        """Before a comparison: epochs 0 to 10 and values from 0 to 1 (not pyqtgraph's 0 to 1 on
+        both axes, which would read as epoch 0.2, 0.4...)."""
+        self.getPlotItem().setRange(xRange=EMPTY_X, yRange=EMPTY_Y, padding=0)
 
     def prepare(self, count: int = PREPARED_VARIANTS) -> None:
         """Make the items of ``count`` variants ahead, one variant per turn of the event loop, so

@@ -215,6 +215,15 @@ def test_snapshots_are_thinned_for_long_runs():
     assert len(epochs) <= 10 + 2
 
 
+def test_an_early_stopped_run_keeps_histograms_of_the_epoch_it_stopped_at():
+    # a rate too small to improve the loss by min_delta: early stopping ends the run after patience epochs
+    config = small_config(epochs=60, early_stopping=True, patience=4, min_delta=0.01)
+    results = run_all(Comparison.build(config, "learning_rate", "1e-7", n_seeds=1), backend="thread")
+    run = results.runs[(0, 0)]
+    assert run.status == "early_stopping" and run.n_epochs == 4
+    assert sorted(run.snapshots) == [0, 1, 3, 4]  # every 3rd of 60 epochs, and the last one it trained
+
+
 def test_stop_ends_every_run_promptly_without_orphans():
     comparison = Comparison.build(small_config(epochs=100_000, early_stopping=False), "init_method",
                                   "he_normal, glorot_uniform, lecun_normal", n_seeds=3)

@@ -154,6 +154,51 @@ def test_histograms_show_every_variant_and_zeros_stays_identical(finished_init_t
     assert all("distinct" not in t for i, t in enumerate(titles) if INITS[i] != "zeros")
 
 
+def note_lines(plot) -> list[str]:
+    """The lines a histogram's note shows under its variant's name."""
+    return plot.titleLabel.text.split("'>", 1)[1].removesuffix("</span>").replace("&nbsp;", "").split("<br>")
+
+
+def test_every_histogram_shows_the_sliders_epoch_or_says_its_run_stopped_before_it(qtbot, make_tab):
+    # a learning rate too small to ever improve the loss by min_delta: that run stops early, after
+    # patience epochs, at epoch 4; histograms are kept every 3rd epoch of 60, and at each run's last
+    tab = make_tab(small_config(epochs=60, early_stopping=True, patience=4, min_delta=0.01))
+    choose_factor(tab, "learning_rate")
+    for i in range(tab.valuesList.count()):
+        tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    qtbot.keyClicks(tab.addValueEdit, "1e-7, 0.5")
+    qtbot.keyClick(tab.addValueEdit, Qt.Key.Key_Return)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    labels = list(tab.comparison.labels)
+    runs = [tab.results.runs[(v, 0)] for v in range(len(labels))]
+    slow = runs[[v.config.learning_rate for v in tab.comparison.variants].index(1e-7)]
+    assert slow.status == "early_stopping" and slow.n_epochs == 4
+    last = max(run.n_epochs for run in runs)
+    assert last > slow.n_epochs
+    tab.views.setCurrentIndex(1)
+    tab.kindCombo.setCurrentText("Weights")
+    slider = tab.epochSlider
+    assert slider.value() == slider.maximum() and tab.views.selected_epoch() == last
+    seen = set()
+    for position in range(slider.maximum() + 1):  # every epoch the slider offers
+        slider.setValue(position)
+        epoch = tab.views.selected_epoch()
+        seen.add(epoch)
+        assert tab.epochLabel.text() == f"Epoch {epoch}"
+        for label, run, plot, curve in zip(labels, runs, tab.histograms.plots, tab.histograms.curves):
+            first = note_lines(plot)[0]
+            if run.n_epochs >= epoch:  # the run reached the slider's epoch: its histogram is of that epoch
+                assert first.split(" · ")[0] == f"epoch {epoch}", (label, epoch, first)
+                shown = epoch
+            else:  # it ended sooner: the plot says so, and shows its last epoch
+                assert first == f"stopped early at {run.n_epochs}", (label, epoch, first)
+                shown = run.n_epochs
+            weights = run.snapshots[shown][0].weights
+            assert list(curve.getData()[1]) == list(np.asarray(weights.counts, float)), (label, epoch)
+    assert sorted(seen) == sorted({0, 1, last} | set(range(3, last + 1, 3)))  # the epochs with histograms
+
+
 def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qtbot):
     tab = finished_init_tab
     table, header = tab.table, tab.table.horizontalHeader()
@@ -161,8 +206,46 @@ def test_a_wide_table_shows_every_column_without_scrolling(finished_init_tab, qt
     assert not any(header.isSectionHidden(c) for c in range(header.count()))
     assert not table.horizontalScrollBar().isVisible()
     assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
-    assert table.hidden_titles == [] and "more column" not in tab.targetLabel.text()
+    assert table.hidden_titles == [] and "No room" not in tab.targetLabel.text()
     assert header.sectionSize(0) >= table.sizeHintForColumn(0)  # the variant column takes the spare width
+
+
+def test_mixed_stop_reasons_take_a_line_each_so_the_other_columns_keep_their_room(finished_init_tab, qtbot):
+    import dataclasses
+
+    tab = finished_init_tab
+    rows = tab.results.rows()
+    mixed = dataclasses.replace(rows[1], status="completed 1/2, early_stopping 1/2")  # the seeds ended apart
+    tab.model.set_rows([rows[0], mixed, *rows[2:]], tab.results.classification)
+    column = [c.key for c in tab.model.columns].index("status")
+    row = [r for r in range(tab.proxy.rowCount()) if tab.proxy.index(r, 0).data() == mixed.label][0]
+    assert tab.proxy.index(row, column).data() == "all epochs 1/2\nearly stop 1/2"
+    one_line = tab.table.fontMetrics().horizontalAdvance("all epochs 1/2, early stop 1/2")
+    header = tab.table.horizontalHeader()
+    qtbot.waitUntil(lambda: 0 < header.sectionSize(column) < one_line)
+    assert tab.table.hidden_titles == []
+
+
+def test_a_narrow_table_names_the_columns_it_leaves_out_and_where_their_figures_are(finished_init_tab, qtbot):
+    tab = finished_init_tab
+    table, note = tab.table, tab.targetLabel
+    assert table.hidden_titles == [] and "No room" not in note.text()
+
+    def narrower_until(hidden: int) -> None:  # the table narrower, until that many columns are left out
+        width = tab.summary.width()
+        while len(table.hidden_titles) < hidden:
+            width -= 10
+            assert width > 200, table.hidden_titles
+            tab.summary.setMaximumWidth(width)
+            QApplication.processEvents()
+    narrower_until(1)
+    assert table.hidden_titles == ["Time (s)"]
+    assert "No room for the column Time (s): hover a variant's name to see it" in note.text()
+    assert "Time (s): " in tab.proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)  # its figure is there
+    narrower_until(3)
+    assert f"No room for {len(table.hidden_titles)} columns: hover a variant's name to see them" in note.text()
+    assert all(title in note.toolTip() for title in table.hidden_titles)
+    assert not table.horizontalScrollBar().isVisible()
 
 
 def test_table_sorts_numerically_and_opens_the_selected_variant(finished_init_tab, qtbot):
@@ -202,6 +285,22 @@ def test_stop_ends_every_run_promptly(qtbot, make_tab):
     assert statuses <= {"stopped", "not run"} and "stopped" in statuses
     assert "Stopped" in tab.status.text()
     assert multiprocessing.active_children() == []
+    tab.views.setCurrentIndex(1)  # the histograms of the first seeds: those never started say so
+    never = [v for v in range(len(INITS)) if tab.results.runs[(v, 0)].status == "not run"]
+    assert never
+    for v, plot in enumerate(tab.histograms.plots):
+        assert (note_lines(plot)[0] == "not run") == (v in never), (INITS[v], note_lines(plot))
+        assert (plot.getAxis("bottom").textPen().color().alpha() == 0) == (v in never)  # no scale of nothing
+    grid = tab.histograms
+
+    def bars_line_up() -> bool:  # the empty plots' axes keep their height: a row's bars share a baseline
+        grid.grab()
+        rows = {}
+        for plot in grid.plots:
+            box = plot.getViewBox().sceneBoundingRect()
+            rows.setdefault(round(plot.sceneBoundingRect().top()), set()).add(round(box.bottom()))
+        return len(rows) == 2 and all(len(bottoms) == 1 for bottoms in rows.values())
+    qtbot.waitUntil(bars_line_up)
 
 
 def test_bad_values_are_reported_and_nothing_runs(qtbot, make_tab):
@@ -252,6 +351,36 @@ def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
     star_x, _ = tab.depthPlot.recommended.getData()
     assert len(star_x) == 1 and star_x[0] in (1, 2, 3)
     assert f"{int(star_x[0])} hidden layer" in tab.depthSentence.text()
+
+
+def test_a_depth_studys_histograms_show_the_chosen_layer_of_every_depth_by_name(qtbot, make_tab):
+    tab = make_tab()
+    choose_factor(tab, "depth")
+    for i in range(tab.valuesList.count()):
+        if int(tab.valuesList.item(i).text()) > 3:
+            tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
+    tab.seedsSpin.setValue(1)
+    run_to_end(qtbot, tab)
+    tab.views.setCurrentIndex(1)
+    tab.kindCombo.setCurrentText("Weights")
+    assert [tab.layerCombo.itemText(i) for i in range(tab.layerCombo.count())] == [
+        "layer1", "layer2", "layer3", "output"]  # the deepest network's layers
+    epoch = tab.views.selected_epoch()
+    for name in ("output", "layer3"):
+        tab.layerCombo.setCurrentText(name)
+        for v, (plot, curve) in enumerate(zip(tab.histograms.plots, tab.histograms.curves)):
+            _shown, layers = tab.results.snapshot(v, epoch)
+            mine = {snap.name: snap for snap in layers}
+            values_shown = plot.getAxis("bottom").textPen().color().alpha() > 0
+            if name in mine:  # this variant's own layer of that name, however deep its network
+                assert list(curve.getData()[1]) == list(np.asarray(mine[name].weights.counts, float)), (v, name)
+                assert values_shown
+            else:  # a shallower network: it says so, with no bars and no scale of nothing
+                counts = curve.getData()[1]
+                assert note_lines(plot)[0] == f"has no {name}", (v, name)
+                assert (counts is None or len(counts) == 0) and not values_shown
+    assert [note_lines(p)[0] for p in tab.histograms.plots][:2] == ["has no layer3", "has no layer3"]
+
 
 
 def test_worker_processes_never_load_qt(qtbot):
@@ -372,7 +501,7 @@ def test_in_the_window_title_hint_table_and_log_axis_fit(qtbot, size):
         for column in tab.model.columns[1:]:  # every figure, also of the columns left out
             assert f"{column.title}: " in variant_tip
         if len(shown) < header.count():
-            assert "more column" in tab.targetLabel.text()
+            assert "No room for" in tab.targetLabel.text()
             assert all(t in tab.targetLabel.toolTip() for t in table.hidden_titles)
 
         # the log axis: labelled, and no two labels overlap
@@ -399,6 +528,31 @@ def test_a_narrow_compare_plot_elides_its_title(qtbot):
     assert QFontMetrics(plot.title_font()).horizontalAdvance(plot.shown_title()) <= box.width()
     plot.resize(900, 400)
     qtbot.waitUntil(lambda: plot.shown_title() == plot.title)
+
+
+def test_the_curves_before_a_run_show_epochs_0_to_10_and_then_the_curves_own_range(qtbot):
+    from nnstudio.compare import Band
+    from nnstudio.gui.compare.plots import CurvesPlot
+
+    plot = CurvesPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    (x0, x1), (y0, y1) = plot.getPlotItem().getViewBox().viewRange()
+    assert (x0, x1) == (0, 10) and (y0, y1) == (0, 1)  # whole epochs, not 0.2, 0.4...
+    plot.grab()
+    box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    hint = plot.hint.mapRectToScene(plot.hint.boundingRect())
+    assert box.contains(hint) and abs(hint.center().x() - box.center().x()) < 2, (hint, box)  # whole, centred
+    plot.set_variants(["a"])
+    epochs = np.arange(1, 31)
+    loss = 2.0 / epochs
+    plot.update_bands([Band(epochs, loss, 0 * loss, loss, loss, np.ones(30))])
+    qtbot.waitUntil(lambda: plot.getPlotItem().getViewBox().viewRange()[0][1] >= 30)
+    assert plot.getPlotItem().getViewBox().viewRange()[1][1] >= 2.0  # the whole curve in view
+    plot.set_variants([])
+    assert plot.getPlotItem().getViewBox().viewRange()[0] == [0, 10]
 
 
 def test_a_long_message_never_makes_the_window_taller(qtbot, tmp_path):
@@ -448,6 +602,10 @@ def test_depth_study_titles_fit_at_1280_by_800(qtbot):
             assert metrics.horizontalAdvance(title) <= item.getViewBox().width()
         assert "mean ± std over the seeds" in plot.toolTip() and "gap" in plot.toolTip()
         assert (window.width(), window.height()) == (1280, 800)
+        # the shared depth axis is named once, under the lower plot, and each plot keeps a readable height
+        bottoms = [p.getAxis("bottom") for p in (plot.metric_plot, plot.gap_plot)]
+        assert [axis.label.isVisible() and axis.labelText for axis in bottoms] == [False, "hidden layers"]
+        assert min(p.getViewBox().height() for p in (plot.metric_plot, plot.gap_plot)) >= 55  # 50 with two labels
     finally:
         window.shutdown()
 

@@ -62,7 +62,7 @@ def test_at_1280_by_800_the_table_shows_six_rows_and_every_column(qtbot):
         assert table.hidden_titles == [] and not table.horizontalScrollBar().isVisible()
         header = table.horizontalHeader()
         assert sum(header.sectionSize(c) for c in range(header.count())) <= table.viewport().width()
-        assert "more column" not in tab.targetLabel.text()
+        assert "No room" not in tab.targetLabel.text()
     finally:
         window.shutdown()
 
@@ -227,5 +227,70 @@ def test_histograms_of_seven_variants_keep_a_readable_height_and_scroll_into_vie
             QApplication.sendEvent(grid.viewport(), wheel)
         bottom_right = grid.viewport().mapTo(scroll.viewport(), last.bottomRight())
         assert seen() and scroll.viewport().rect().contains(bottom_right), (last, scroll.verticalScrollBar().value())
+    finally:
+        close(window)
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1600, 1000)])
+def test_histogram_value_labels_never_run_into_each_other(qtbot, monkeypatch, width, height):
+    from PySide6.QtCore import QRect
+
+    from nnstudio.config import LayerConfig
+    from plot_probes import crowded, drawn_labels
+    from test_gui_layout import close, opened_on
+    from test_gui_window import small_config as window_config
+
+    wide = window_config(layers=(LayerConfig(64, "relu"), LayerConfig(64, "relu")))  # weights within ±0.5
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, width, height), wide)
+    try:
+        tab = histograms_of_every_initializer(qtbot, window)
+        grid = tab.histograms
+        qtbot.waitUntil(lambda: len(grid.plots) == 7 and grid.plots[-1].sceneBoundingRect().width() > 0)
+        for kind in ("Weights", "Activations"):
+            tab.kindCombo.setCurrentText(kind)
+            for layer in range(tab.layerCombo.count()):
+                tab.layerCombo.setCurrentIndex(layer)
+                grid.grab()  # laid out and painted at the grid's size
+                for label, plot in zip(tab.comparison.labels, grid.plots):
+                    ticks = drawn_labels(plot.getAxis("bottom"))
+                    where = (kind, tab.layerCombo.currentText(), label, ticks)
+                    # weights (short labels: -0.4, 0, 0.4) keep a scale; an activation spread over
+                    # 1e-5 has labels like 0.500004, of which one fits
+                    assert len(ticks) >= (2 if kind == "Weights" else 1), where
+                    assert not crowded(ticks), where
+    finally:
+        close(window)
+
+
+def test_a_narrower_histogram_page_puts_fewer_plots_in_a_row_instead_of_cutting_them_off(qtbot, monkeypatch):
+    from PySide6.QtCore import QRect, QRectF
+    from PySide6.QtWidgets import QSplitter
+
+    from nnstudio.gui.compare.histograms import HISTOGRAM_MIN_PX
+    from test_gui_layout import close, opened_on
+
+    window = opened_on(qtbot, monkeypatch, QRect(0, 0, 1280, 800))
+    try:
+        tab = histograms_of_every_initializer(qtbot, window)
+        grid, scroll = tab.histograms, tab.views.histogramScroll
+        qtbot.waitUntil(lambda: grid.arranged == 4)
+
+        def whole_rows() -> bool:  # every plot inside the page's width, and as tall as a row should be
+            grid.grab()
+            width = scroll.viewport().width()
+            rects = [plot.sceneBoundingRect() for plot in grid.plots]
+            return (grid.width() <= width and all(QRectF(0, 0, width, grid.height()).contains(r) for r in rects)
+                    and all(plot.getViewBox().sceneBoundingRect().height() >= 60 for plot in grid.plots))
+        qtbot.waitUntil(whole_rows)
+        splitter = tab.findChild(QSplitter, "compareTopSplitter")
+        splitter.setSizes([splitter.width(), 0])  # the divider dragged right: the controls as wide as they go
+        qtbot.waitUntil(lambda: grid.arranged < 4)
+        qtbot.waitUntil(whole_rows)
+        widths = [plot.sceneBoundingRect().width() for plot in grid.plots]
+        assert min(widths) >= HISTOGRAM_MIN_PX, widths  # room for a note like "stopped early at 143"
+        assert grid.height() > scroll.viewport().height()  # the third row is scrolled to, not squeezed
+        splitter.setSizes([0, splitter.width()])  # and back: four in a row again
+        qtbot.waitUntil(lambda: grid.arranged == 4)
+        qtbot.waitUntil(whole_rows)
     finally:
         close(window)

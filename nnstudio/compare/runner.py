@@ -92,8 +92,10 @@ def snapshot_step(epochs: int, max_snapshots: int = MAX_SNAPSHOTS) -> int:
     return max(1, math.ceil(epochs / max(1, max_snapshots)))
 
 
-def is_snapshot_epoch(epoch: int, epochs: int, max_snapshots: int = MAX_SNAPSHOTS) -> bool:
-    return epoch == 1 or epoch == epochs or epoch % snapshot_step(epochs, max_snapshots) == 0
+def is_snapshot_epoch(epoch: int, epochs: int, max_snapshots: int = MAX_SNAPSHOTS, last: bool = False) -> bool:
+    """Whether ``epoch`` gets histograms: the first, every step-th, and the run's last (``epochs``,
+    or the epoch early stopping ends it at: ``last``)."""
+    return last or epoch == 1 or epoch == epochs or epoch % snapshot_step(epochs, max_snapshots) == 0
 
 
 def layer_snapshots(trainer: Trainer) -> tuple[LayerSnapshot, ...]:
@@ -141,7 +143,7 @@ def _train(job: Job, emit: Callable[[RunEvent], None], stop: Callable[[], bool],
     emit(RunEvent(*key, initial=layer_snapshots(trainer)))
     for record in trainer.run(stop=stop):
         doctor.observe(record)
-        if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots):
+        if is_snapshot_epoch(record.epoch, config.epochs, max_snapshots, last=trainer.early_stopping.should_stop):
             record = dataclasses.replace(record, layers=layer_snapshots(trainer))
         emit(RunEvent(*key, record=record))
     emit(RunEvent(*key, summary=trainer.summary, cpu_seconds=time.thread_time() - cpu_start,

@@ -1,4 +1,5 @@
-"""The compare tab's plots: overlaid curves with spread bands, small-multiple histograms, depth study.
+"""The compare tab's plots: overlaid curves with spread bands and the depth study (the histograms
+are in :mod:`.histograms`).
 
 Each plot creates its items once per comparison and then only calls ``setData``.  The same
 classes render the command line's PNG files (:func:`render_png`), so the files look like the tab.
@@ -13,10 +14,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QTextOption
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from ...compare import Band, DepthRecommendation, DepthRow
-from ...engine import Histogram
 from ..plots.base import save_widget_png, style_plot
 from ..plots.log_axis import LogTickAxis
 from ..plots.titles import fit_title, shown_title, title_font
@@ -24,8 +24,8 @@ from ..qt.style import (AXIS_COLOR, BACKGROUND, BAND_ALPHA, PALETTE, RECOMMENDED
                         style_axis)
 
 TITLE_MARGIN_PX = 12  # kept free at each end of the title
-HISTOGRAM_ROW_PX = 140  # a grid row's least height: three title lines, the axis, and bars about 70 px tall
 PREPARED_VARIANTS = 8  # the curves' items made ahead, while the window is idle
+EMPTY_X, EMPTY_Y = (0, 10), (0, 1)  # the curves' range before a comparison: epochs 0 to 10
 HINT = "Choose what to vary and press Run comparison (Ctrl+Return)"
 
 # metric key -> (menu text, axis label)
@@ -44,7 +44,8 @@ def variant_color(index: int) -> str:
     return pg.intColor(index, hues=17).name()
 
 
-def _fill(color: str, alpha: int) -> pg.QtGui.QBrush:
+def fill_brush(color: str, alpha: int) -> pg.QtGui.QBrush:
+    """A brush of ``color`` at opacity ``alpha`` (0-255): the bands and the histograms' bars."""
     c = pg.mkColor(color)
     c.setAlpha(alpha)
     return pg.mkBrush(c)
@@ -94,9 +95,10 @@ class CurvesPlot(pg.PlotWidget):
         # centred and wrapped to the plot's width (a TextItem keeps its size in pixels)
         self.hint = pg.TextItem(HINT, color=AXIS_COLOR, anchor=(0.5, 0.5))
         self.hint.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
-        self.hint.setPos(0.5, 0.5)
+        self.hint.setPos(sum(EMPTY_X) / 2, sum(EMPTY_Y) / 2)  # the middle of the empty plot
         item.addItem(self.hint, ignoreBounds=True)
         self.set_metric(self.metric_key)
+        self._show_empty_range()
 
     def title_font(self) -> QFont:
         return title_font(self)
@@ -142,16 +144,25 @@ class CurvesPlot(pg.PlotWidget):
             fill.setVisible(used)
             if used:
                 color = variant_color(i)
-                fill.setBrush(_fill(color, BAND_ALPHA))
+                fill.setBrush(fill_brush(color, BAND_ALPHA))
                 curve.setPen(pg.mkPen(color, width=2))
                 self.legend.addItem(curve, labels[i])
             curve.opts["name"] = labels[i] if used else None
         self.legend.setVisible(bool(labels))
         self._fit_legend()
+        if labels:
+            self.getPlotItem().enableAutoRange()  # the curves' own range, as they grow
+        else:
+            self._show_empty_range()
         n = len(labels)
         self.mean_curves = [slot[3] for slot in self._slots[:n]]
         self._edges = [(slot[0], slot[1]) for slot in self._slots[:n]]
         self._fills = [slot[2] for slot in self._slots[:n]]
+
+    def _show_empty_range(self) -> None:
+        """Before a comparison: epochs 0 to 10 and values from 0 to 1 (not pyqtgraph's 0 to 1 on
+        both axes, which would read as epoch 0.2, 0.4...)."""
+        self.getPlotItem().setRange(xRange=EMPTY_X, yRange=EMPTY_Y, padding=0)
 
     def prepare(self, count: int = PREPARED_VARIANTS) -> None:
         """Make the items of ``count`` variants ahead, one variant per turn of the event loop, so
@@ -168,11 +179,11 @@ class CurvesPlot(pg.PlotWidget):
         item = self.getPlotItem()
         color = variant_color(len(self._slots))
         # edges need a (transparent) pen: a PlotDataItem without one never passes its data on
-        edge_pen = pg.mkPen(_fill(color, 0).color())
+        edge_pen = pg.mkPen(fill_brush(color, 0).color())
         lo = pg.PlotDataItem([], [], pen=edge_pen)
         hi = pg.PlotDataItem([], [], pen=edge_pen)
         curve = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=2))
-        fill = pg.FillBetweenItem(lo, hi, brush=_fill(color, BAND_ALPHA))
+        fill = pg.FillBetweenItem(lo, hi, brush=fill_brush(color, BAND_ALPHA))
         for obj in (lo, hi, fill, curve):
             item.addItem(obj)  # not in the legend: set_variants names the curves in use
             obj.setVisible(False)
@@ -207,80 +218,6 @@ class CurvesPlot(pg.PlotWidget):
             hi.setData(band.epochs[spread], band.hi[spread])
 
 
-class HistogramGrid(pg.GraphicsLayoutWidget):
-    """Small multiples: one histogram per variant, same layer, quantity and epoch."""
-
-    def __init__(self, parent: QWidget | None = None, columns: int = 4):
-        super().__init__(parent)
-        self.setObjectName("compareHistograms")
-        self.setBackground(BACKGROUND)
-        self.setMinimumSize(320, HISTOGRAM_ROW_PX)
-        self.setToolTip("Each variant's histogram of the chosen layer and quantity at the chosen epoch (first seed).\n"
-                        "σ: the spread (standard deviation from the bins). ⚠ k of n distinct: only k of the "
-                        "layer's n units differ,\nthe rest are copies (identical units, as zeros initialization "
-                        "leaves them).")
-        self.columns = columns
-        self.plots: list[pg.PlotItem] = []
-        self.curves: list[pg.PlotDataItem] = []
-
-    def set_variants(self, labels: Sequence[str]) -> None:
-        """One plot per variant, in rows of up to ``columns``; every row keeps at least
-        :data:`HISTOGRAM_ROW_PX` (the grid grows taller than its page and scrolls instead)."""
-        self.clear()
-        self.plots, self.curves = [], []
-        columns = max(1, min(self.columns, math.ceil(math.sqrt(len(labels))) + 1))
-        self.setMinimumHeight(max(1, math.ceil(len(labels) / columns)) * HISTOGRAM_ROW_PX)
-        for i, label in enumerate(labels):
-            plot = self.addPlot(row=i // columns, col=i % columns)
-            plot.setTitle(label, color=TEXT_COLOR, size="9pt")
-            for side in ("left", "bottom"):
-                axis = plot.getAxis(side)
-                style_axis(axis)
-                axis.enableAutoSIPrefix(False)
-            plot.getAxis("left").setStyle(showValues=False)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            color = variant_color(i)
-            curve = plot.plot([], [], stepMode="center", fillLevel=0, pen=pg.mkPen(color, width=1.2),
-                              brush=_fill(color, 110))
-            self.plots.append(plot)
-            self.curves.append(curve)
-
-    def wheelEvent(self, event) -> None:  # noqa: N802
-        """Scrolls the page the grid is on (the histograms neither zoom nor pan)."""
-        area = self.parentWidget()
-        while area is not None and not isinstance(area, QAbstractScrollArea):
-            area = area.parentWidget()
-        if area is None:
-            event.ignore()
-            return
-        QApplication.sendEvent(area.verticalScrollBar(), event)
-
-    def show_histograms(self, items: Sequence[tuple[str, Histogram | None, str]]) -> None:
-        """``items[i]`` = (title, histogram or None, note) for variant i; a note's lines (split at
-        newlines) go under the title, every title given as many lines, so that the plots of a row
-        line up.  A title never widens its column: the columns share the width equally."""
-        lines = max((note.count("\n") + 1 for _t, _h, note in items), default=1)
-        for column in range(self.columns):
-            self.ci.layout.setColumnStretchFactor(column, 1)
-        for plot, curve, (title, hist, note) in zip(self.plots, self.curves, items):
-            if hist is None:
-                curve.setData([], [])
-            else:
-                curve.setData(np.asarray(hist.edges, float), np.asarray(hist.counts, float))
-            note_lines = note.split("\n")
-            note_lines += ["&nbsp;"] * (lines - len(note_lines))
-            plot.setTitle(f"{title}<br><span style='font-size:7pt;color:{AXIS_COLOR}'>{'<br>'.join(note_lines)}"
-                          f"</span>", color=TEXT_COLOR, size="9pt")
-            plot.titleLabel.setMinimumWidth(0)  # its text's width would push the other columns off the widget
-            plot.titleLabel.item.document().setDocumentMargin(1)  # not 4: a narrow plot's note fits
-            plot.titleLabel.updateMin()
-            plot.titleLabel.setMinimumWidth(0)
-            height = plot.titleLabel.item.boundingRect().height()  # the title row is 30 px unless told
-            plot.titleLabel.setMaximumHeight(height)
-            plot.layout.setRowFixedHeight(0, height)
-
-
 class DepthPlot(pg.GraphicsLayoutWidget):
     """Best validation metric (mean ± std over seeds) and train/validation gap against depth,
     with the recommended depth marked."""
@@ -299,7 +236,8 @@ class DepthPlot(pg.GraphicsLayoutWidget):
                 style_axis(axis)
                 axis.enableAutoSIPrefix(False)
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
+        # the plots share the depth axis: named once, under the lower one (the upper keeps the room)
+        self.gap_plot.setLabel("bottom", "hidden layers", color=TEXT_COLOR)
         self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen(PALETTE[1], width=2), symbol="o",
                                                   symbolSize=7, symbolBrush=PALETTE[1], symbolPen=None)
         self.metric_errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0),

@@ -107,10 +107,11 @@ class SummaryArea(QWidget):
         parts = [f"Target: {target}"] if target is not None else []
         hidden = self.table.hidden_titles
         if hidden:
-            parts.append(f"{len(hidden)} more column{'s' if len(hidden) > 1 else ''}: hover a variant")
+            parts.append(hidden_note(hidden))
         self.targetLabel.setText(" · ".join(parts))
-        self.targetLabel.setToolTip("Not shown for lack of width (widen the window or drag the divider): "
-                                    + ", ".join(hidden) + "." if hidden else "")
+        self.targetLabel.setToolTip("Left out for lack of width: " + ", ".join(hidden) + ". Hover a variant's name "
+                                    "for every figure of its row, or make the window wider (or close a side "
+                                    "panel) to show the columns." if hidden else "")
 
     def _table_menu(self, pos: QPoint) -> None:
         index: QModelIndex = self.table.indexAt(pos)
@@ -120,3 +121,12 @@ class SummaryArea(QWidget):
         menu = QMenu(self)
         menu.addAction(self.openAction)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+
+def hidden_note(hidden: list[str]) -> str:
+    """What the note under the table says of the columns left out: their names (their count when
+    more than two) and where their figures are."""
+    if len(hidden) == 1:
+        return f"No room for the column {hidden[0]}: hover a variant's name to see it"
+    named = " and ".join(hidden) if len(hidden) == 2 else f"{len(hidden)} columns"
+    return f"No room for {named}: hover a variant's name to see them"

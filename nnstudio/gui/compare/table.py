@@ -116,11 +116,13 @@ class SummaryModel(QAbstractTableModel):
 
 
 def _cell(column: Column, row: SummaryRow) -> tuple:
-    """A cell's text (mean over ± std: half as wide) and its sort value (missing figures last)."""
+    """A cell's text (mean over ± std, and each of the seeds' stop reasons on a line of its own:
+    narrow columns) and its sort value (missing figures last)."""
     value = column.value(row)
     if isinstance(value, float) and math.isnan(value):
         value = math.inf
-    return column.text(row).replace(" ± ", "\n± "), value
+    text = column.text(row).replace(" ± ", "\n± ")
+    return (text.replace(", ", "\n") if column.key == "status" else text), value
 
 
 def sorting_proxy(model: SummaryModel, parent=None) -> QSortFilterProxyModel:

@@ -7,6 +7,8 @@ are drawn only while their page is shown (they are the slowest to draw).
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QLabel, QScrollArea, QSlider, QTabWidget, QWidget
@@ -14,7 +16,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QLabel, QScrollArea,
 from ...compare import Comparison, ComparisonResults, depth_rows, metric_name, recommend_from_rows
 from ..plots.histogram import KINDS, layer_and_kind_combos
 from ..widgets.rows import page, row
-from .plots import CURVE_METRICS, CurvesPlot, DepthPlot, HistogramGrid
+from .histograms import HistogramGrid
+from .plots import CURVE_METRICS, CurvesPlot, DepthPlot
 
 CURVES, HISTOGRAMS, DEPTH = 0, 1, 2  # page indexes
 
@@ -29,6 +32,7 @@ class ComparisonViews(QTabWidget):
         self._results: ComparisonResults | None = None
         self._histograms_dirty = False
         self._grid_labels: list[str] | None = None   # the variants the histogram grid was made for
+        self._epochs: list[int] = [0]  # the epochs the histogram slider steps through
         self._make_curve_controls()
         self._make_histogram_controls()
         self.depthPlot = DepthPlot(self)
@@ -85,9 +89,10 @@ class ComparisonViews(QTabWidget):
         self.epochSlider = QSlider(Qt.Orientation.Horizontal, self)
         self.epochSlider.setObjectName("compareEpochSlider")
         self.epochSlider.setRange(0, 0)
-        self.epochSlider.setToolTip("Epoch to show (0 = before training). Runs keep about 25 evenly spaced "
-                                    "snapshots; each plot says which epoch it shows. Histograms are of the "
-                                    "first seed.")
+        self.epochSlider.setToolTip("Epoch to show (0 = before training). The slider steps through the epochs "
+                                    "the runs kept histograms of:\nabout 25 evenly spaced ones and each run's "
+                                    "last. A run that ended before the chosen epoch shows its last one\n"
+                                    "(“stopped early at 65”). Histograms are of the first seed.")
         self.epochLabel = QLabel("Epoch 0", self)
         self.epochLabel.setObjectName("compareEpochLabel")
         self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 100000"))
@@ -102,6 +107,7 @@ class ComparisonViews(QTabWidget):
         if self.currentIndex() == HISTOGRAMS:
             self._make_grid()
         self.layerCombo.clear()
+        self._epochs = [0]
         self.epochSlider.setRange(0, 0)
         self.setTabEnabled(DEPTH, comparison.factor == "depth")
         if comparison.factor == "depth":
@@ -144,39 +150,56 @@ class ComparisonViews(QTabWidget):
         self.histograms.set_variants(self._grid_labels)
 
     def _sync_histogram_controls(self) -> None:
+        """The slider steps through the epochs the first seeds' runs have histograms of; it follows
+        the newest until the user moves it, and otherwise stays on the epoch chosen."""
         results = self._results
-        latest = max((run.n_epochs for run in results.runs.values()), default=0)
-        at_end = self.epochSlider.value() == self.epochSlider.maximum()
-        self.epochSlider.setMaximum(latest)
-        if at_end:
-            self.epochSlider.setValue(latest)  # follow the newest epoch until the user moves the slider
-        if self.layerCombo.count() == 0:
-            for run in results.runs.values():
-                if run.snapshots:
-                    layers = next(iter(run.snapshots.values()))
-                    self.layerCombo.blockSignals(True)
-                    self.layerCombo.addItems([snap.name for snap in layers])
-                    self.layerCombo.blockSignals(False)
-                    break
+        chosen, at_end = self.selected_epoch(), self.epochSlider.value() == self.epochSlider.maximum()
+        self._epochs = slider_epochs([results.runs[(v, 0)] for v in range(len(self._comparison.variants))],
+                                     [variant.config.epochs for variant in self._comparison.variants])
+        self.epochSlider.blockSignals(True)
+        self.epochSlider.setMaximum(len(self._epochs) - 1)
+        self.epochSlider.setPageStep(max(1, len(self._epochs) // 10))
+        self.epochSlider.setValue(len(self._epochs) - 1 if at_end else
+                                  max(0, bisect.bisect_right(self._epochs, chosen) - 1))
+        self.epochSlider.blockSignals(False)
+        # the deepest network's layers (a depth study's variants differ): each plot finds its own by name
+        names = max(([snap.name for snap in next(iter(run.snapshots.values()))]
+                     for run in results.runs.values() if run.snapshots), key=len, default=[])
+        if len(names) > self.layerCombo.count():
+            current = self.layerCombo.currentText()
+            self.layerCombo.blockSignals(True)
+            self.layerCombo.clear()
+            self.layerCombo.addItems(names)
+            self.layerCombo.setCurrentIndex(max(0, self.layerCombo.findText(current)))
+            self.layerCombo.blockSignals(False)
+
+    def selected_epoch(self) -> int:
+        """The epoch the slider is on (0: before training)."""
+        return self._epochs[min(self.epochSlider.value(), len(self._epochs) - 1)]
 
     def _redraw_histograms(self, *_) -> None:
         self._histograms_dirty = False
         results = self._results
-        epoch = self.epochSlider.value()
+        epoch = self.selected_epoch()
         self.epochLabel.setText(f"Epoch {epoch}")
         if results is None:
             return
-        layer = self.layerCombo.currentIndex()
+        name = self.layerCombo.currentText()
         attribute = KINDS[self.kindCombo.currentText()][0]
         items = []
         for v, variant in enumerate(self._comparison.variants):
             found = results.snapshot(v, epoch)
-            if found is None or layer < 0 or layer >= len(found[1]):
-                items.append((variant.label, None, "no snapshot yet"))
+            names = [snap.name for snap in found[1]] if found is not None else []
+            if name not in names:
+                items.append((variant.label, None, missing_text(results.runs[(v, 0)], found is None, name)))
                 continue
             shown_epoch, layers = found
+            layer = names.index(name)
             hist = getattr(layers[layer], attribute)
-            note = f"epoch {shown_epoch} · {describe_histogram(hist)}"
+            which = shown_epoch_text(results.runs[(v, 0)], shown_epoch, epoch)
+            # the epoch and the reading share a line when it is the slider's; else it says why: two lines
+            sep = " · " if shown_epoch == epoch else "\n"
+            note = f"{which}{sep}{describe_histogram(hist)}"
             units = variant.config.layers[layer].units if layer < len(variant.config.layers) else 0
             distinct = results.distinct_units(v, shown_epoch)
             if layer < len(distinct) and units > 1 and distinct[layer] < units:
@@ -194,6 +217,48 @@ class ComparisonViews(QTabWidget):
             self.depthSentence.setText(f"<b>Recommended: {recommendation.sentence}</b>")
         elif recommendation is not None:
             self.depthSentence.setText(f"So far (runs still training): {recommendation.sentence}")
+
+
+def slider_epochs(runs, planned: list[int]) -> list[int]:
+    """The epochs the histogram slider steps through: those the runs (each of ``planned[i]``
+    epochs) kept histograms of at their even spacing, and the last epoch any run reached.  The
+    epoch a run stopped early at is left out (the slider's next epoch shows it: "stopped early
+    at 65"), so that the other runs are not asked for an epoch they kept nothing of."""
+    epochs = {0}
+    for run, epochs_planned in zip(runs, planned):
+        early = run.ended and run.n_epochs < epochs_planned
+        epochs.update(e for e in run.snapshots if not (early and e == run.n_epochs))
+    last = max((max(run.snapshots) for run in runs if run.snapshots), default=0)
+    return sorted(epochs | {last})
+
+
+def missing_text(run, nothing_yet: bool, layer: str) -> str:
+    """Why a variant's plot is empty: its run has not started (or failed), or its network has
+    no such layer (a shallower variant of a depth study)."""
+    if not nothing_yet:
+        return f"has no {layer}"
+    if run.error is not None:
+        return "failed: no histograms"
+    return "not run" if run.ended else "waiting to start"  # ended before it started: stopped
+
+
+# how a run ended, as a histogram's note says it ("stopped early at 143")
+ENDED = {"early_stopping": "stopped early", "diverged": "diverged", "stopped": "stopped", "closed": "stopped",
+         "error": "failed", "completed": "ended"}
+
+
+def shown_epoch_text(run, shown: int, chosen: int) -> str:
+    """Which epoch a variant's histogram is of, when the slider is on ``chosen``: the chosen
+    epoch itself, the epoch its run ended at (stopped early), the latest so far of a run still
+    training, or the nearest earlier one its run has histograms of."""
+    if shown == chosen:
+        return f"epoch {shown}"
+    if run.ended and shown == max(run.snapshots):
+        ended = ENDED.get(run.status, "ended")
+        return f"{ended} at {shown}" if shown == run.n_epochs else f"epoch {shown}, {ended} at {run.n_epochs}"
+    if not run.ended and shown == max(run.snapshots) and run.n_epochs < chosen:
+        return f"epoch {shown} (training)"
+    return f"epoch {shown} (none at {chosen})"
 
 
 def describe_histogram(hist) -> str:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from ...history import History
@@ -81,11 +81,23 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.timeout.connect(self._place_legend)
         box.sigRangeChanged.connect(self._legend_timer.start)
         box.sigResized.connect(self._legend_timer.start)
+        box.sigResized.connect(self._fit_title)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         if hasattr(self, "titles"):  # not while the plot widget is still being built
-            fit_first_title(self.getPlotItem(), self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
+            self._fit_title()
+
+    def _fit_title(self, *_signal_args) -> None:
+        """The longest title that fits over the view.  Also when the left axis widens or narrows with
+        its tick labels (the view box resizes, the widget does not); a new title changes the plot's
+        minimum width, so the plot is laid out again at the widget's size, never wider."""
+        item = self.getPlotItem()
+        before = item.titleLabel.text
+        fit_first_title(item, self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
+        if item.titleLabel.text != before:
+            item.layout.invalidate()
+            item.setGeometry(QRectF(self.rect()))
 
     def _place_legend(self, *_signal_args) -> None:
         """Keep the legend in the view's free corner; a best or stop mark's label under it moves

@@ -43,7 +43,7 @@ def whole_plot_shown(qtbot, plot, numbers: list[int], best: int) -> None:
     assert widget.contains(legend), (legend, widget)
 
 
-def test_history_shows_every_trial_when_the_settings_return_after_a_run(qtbot, make_tab):
+def test_history_shows_every_trial_when_the_settings_are_shown_again_after_a_run(qtbot, make_tab):
     scored_study("gui-history", 40)
     tab = make_tab(iris_config())
     tab.resize(1100, 700)  # side by side with and without the settings: the plots narrow when they return
@@ -51,8 +51,10 @@ def test_history_shows_every_trial_when_the_settings_return_after_a_run(qtbot, m
     qtbot.waitExposed(tab)
     open_existing(qtbot, tab, "gui-history", 40)
     tab.nTrialsSpin.setValue(1)
-    start_and_wait(qtbot, tab)  # the settings hide while it runs and return after it
-    assert not tab.settingsPanel.isHidden() and tab.trialsTable.rowCount() == 41
+    start_and_wait(qtbot, tab)  # the settings hide while it runs and stay hidden after it
+    assert tab.settingsPanel.isHidden() and tab.trialsTable.rowCount() == 41
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)  # back: the plots narrow
+    assert not tab.settingsPanel.isHidden()
     snapshot = tab.snapshot()
     numbers = [r.number for r in snapshot.rows if r.state == "COMPLETE"]
     whole_plot_shown(qtbot, tab.historyPlot, numbers, snapshot.best().number)

@@ -214,3 +214,50 @@ def test_most_trials_failing_alike_is_said(qtbot, make_tab):
     label = tab.results.failureLabel
     assert not label.isHidden()
     assert label.text().startswith("4 of 5 trials ended the same way: layers[0]: 0 units is not valid")
+
+
+def test_the_table_gets_the_room_and_says_where_the_other_columns_are(qtbot, make_tab):
+    """With the settings hidden the table shows ten rows; each column fits its header and cells, the
+    headers explain their columns, and a link under the table counts the columns past its right
+    edge and scrolls to them."""
+    from nnstudio.gui.tune.table import COLUMNS, TABLE_ROWS
+    from nnstudio.tuning import SearchSpace
+    from nnstudio.tuning.views import param_title
+    from tuning_fixtures import add_scored_trials
+
+    tuning = create_study(None, "gui-wide", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
+    add_scored_trials(tuning, [(0.5 + 0.02 * i, 0.5) for i in range(14)])  # the article's space: many columns
+    tab = make_tab(iris_config())
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-wide", 14)
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)
+    assert tab.settingsPanel.isHidden() and tab.settingsButton.text() == "Show settings"
+    table = tab.trialsTable
+    qtbot.waitUntil(lambda: table.viewport().height() >= TABLE_ROWS * table.rowHeight(0))
+    header, metrics = table.horizontalHeader(), table.horizontalHeader().fontMetrics()
+    for col in range(table.columnCount()):
+        if table.isColumnHidden(col):
+            continue
+        label = table.horizontalHeaderItem(col).text()
+        assert table.columnWidth(col) >= metrics.horizontalAdvance(label), label  # the header whole
+        assert label in table.horizontalHeaderItem(col).toolTip()
+        if col >= len(COLUMNS):
+            assert param_title(label) in table.horizontalHeaderItem(col).toolTip()
+    hint, bar = tab.results.columnsHint, table.horizontalScrollBar()
+    past = table.columns_past_right_edge()
+    assert past and bar.isVisible() and bar.value() == 0
+    assert f"{len(past)} more columns" in hint.text() and hint.isVisible()
+    first_hidden = past[0]
+    qtbot.mouseClick(hint, Qt.MouseButton.LeftButton, pos=QPoint(hint.width() - 20, hint.height() // 2))
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    assert first_hidden not in table.columns_past_right_edge()  # now in view
+    assert len(table.columns_past_right_edge()) < len(past)
+    # a column the user drags keeps its width when more trials come in
+    column = len(COLUMNS)
+    header.resizeSection(column, 200)
+    add_scored_trials(tuning, [(0.4, 0.6)])
+    qtbot.mouseClick(tab.refreshStudiesButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: table.rowCount() == 15, timeout=10_000)
+    assert table.columnWidth(column) == 200

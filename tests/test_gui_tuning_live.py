@@ -208,3 +208,22 @@ def test_closing_the_window_mid_study_asks_first_and_no_keeps_it_open(qtbot, dat
         assert window.isVisible() and tab.is_running()
     finally:
         window.shutdown()
+
+
+def test_the_trial_axis_labels_whole_numbers(qtbot, make_tab):
+    """Three trials span trials 0 to 2: the history's axis says 0, 1, 2, never 0.5."""
+    from plot_probes import axis_labels
+
+    scored_study("gui-whole", 3)
+    tab = make_tab(iris_config())
+    tab.resize(1100, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-whole", 3)
+    tab.settingsButton.setChecked(False)
+    plot = tab.historyPlot
+    qtbot.waitUntil(lambda: plot.getPlotItem().getViewBox().width() > 50)
+    plot.grab()
+    labels = [text for text, _rect in axis_labels(plot, "bottom")]
+    assert all(text.isdigit() for text in labels), labels
+    assert {0, 1, 2} <= {int(text) for text in labels}

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 from ...tuning import METRICS, StudySnapshot, best_so_far
 from ...tuning.views import param_title
 from ..plots.base import style_plot
+from ..plots.count_axis import CountAxis
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
 
@@ -34,11 +35,13 @@ LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
 class _StudyPlot(pg.PlotWidget):
     """A plot with a short title that is elided to the width over the view box."""
 
-    def __init__(self, parent: QWidget | None, name: str, title: str, y_label: str, x_label: str):
+    def __init__(self, parent: QWidget | None, name: str, title: str, y_label: str, x_label: str,
+                 counts: bool = False):
         self.title = title
         self._title_shown = True
         self._ready = False
-        super().__init__(parent, background=BACKGROUND)
+        # x counts trials or epochs: whole numbers only
+        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": CountAxis("bottom")} if counts else None)
         self.setObjectName(name)
         style_plot(self, title, y_label, x_label)
         self.setMinimumSize(120, 150)
@@ -93,7 +96,7 @@ class HistoryPlot(_StudyPlot):
     (grey crosses) and the best value so far (a step line)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, "historyPlot", "History", "value", "trial")
+        super().__init__(parent, "historyPlot", "History", "value", "trial", counts=True)
         self.setMinimumWidth(HISTORY_MIN_WIDTH)
         self.legend = _legend_below(self, 3)
         item = self.getPlotItem()
@@ -162,7 +165,7 @@ class IntermediatePlot(_StudyPlot):
     }
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, "intermediatePlot", "Per-epoch values", "value", "epoch")
+        super().__init__(parent, "intermediatePlot", "Per-epoch values", "value", "epoch", counts=True)
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._styles: dict[int, tuple] = {}
         self.setToolTip("Intermediate values: the validation value each trial reported after each epoch while "

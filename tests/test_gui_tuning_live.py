@@ -227,3 +227,30 @@ def test_the_trial_axis_labels_whole_numbers(qtbot, make_tab):
     labels = [text for text, _rect in axis_labels(plot, "bottom")]
     assert all(text.isdigit() for text in labels), labels
     assert {0, 1, 2} <= {int(text) for text in labels}
+
+
+def test_the_importance_plot_says_why_it_has_no_bars(qtbot, make_tab):
+    """Too few complete trials, a rating under way, or bars: never "needs trials" beside a table
+    full of complete ones."""
+    from dataclasses import replace
+
+    from nnstudio.tuning.results import MIN_COMPLETE_FOR_IMPORTANCE
+
+    scored_study("gui-imp-few", MIN_COMPLETE_FOR_IMPORTANCE - 1)
+    scored_study("gui-imp", MIN_COMPLETE_FOR_IMPORTANCE + 2)
+    tab = make_tab(iris_config())
+    tab.show()
+    qtbot.waitExposed(tab)
+    plot = tab.importancePlot
+    assert plot.placeholder.isVisible() and "Importances appear once" in plot.placeholder.toPlainText()
+    open_existing(qtbot, tab, "gui-imp-few", MIN_COMPLETE_FOR_IMPORTANCE - 1)
+    assert plot.placeholder.toPlainText().endswith(f"({MIN_COMPLETE_FOR_IMPORTANCE - 1} so far)")
+    open_existing(qtbot, tab, "gui-imp", MIN_COMPLETE_FOR_IMPORTANCE + 2)
+    qtbot.waitUntil(lambda: bool(plot.importances()), timeout=10_000)
+    assert not plot.placeholder.isVisible()
+    # a snapshot whose importances are still being rated for its complete trials (as right after a run)
+    pending = replace(tab.snapshot(), importances={}, rated_complete=MIN_COMPLETE_FOR_IMPORTANCE)
+    tab.results.show_snapshot(pending)
+    assert plot.placeholder.isVisible() and not plot.importances()
+    text = plot.placeholder.toPlainText()
+    assert text.startswith("Rating the importances") and str(MIN_COMPLETE_FOR_IMPORTANCE + 2) in text

@@ -254,6 +254,25 @@ def test_the_table_gets_the_room_and_says_where_the_other_columns_are(qtbot, mak
     qtbot.waitUntil(lambda: bar.value() > 0)
     assert first_hidden not in table.columns_past_right_edge()  # now in view
     assert len(table.columns_past_right_edge()) < len(past)
+    # scrolled sideways, the trial numbers stay in view at the left edge, row for row
+    frozen = table.frozen
+    qtbot.waitUntil(frozen.isVisible)
+    assert frozen.geometry().left() <= table.frameWidth() and frozen.width() >= table.columnWidth(NUMBER)
+    for row in range(table.rowCount()):
+        y = table.rowViewportPosition(row) + table.rowHeight(row) // 2
+        index = frozen.indexAt(QPoint(frozen.columnViewportPosition(NUMBER) + 4, y))
+        assert index.row() == row and index.data() == table.item(row, NUMBER).text()
+    row = 3
+    y = frozen.rowViewportPosition(row) + frozen.rowHeight(row) // 2
+    qtbot.mouseClick(frozen.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(frozen.columnViewportPosition(NUMBER) + 4, y))
+    assert table.selected_number() == int(table.item(row, NUMBER).text())
+    hint_left = tab.results.columnsHint
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: "first columns" in hint_left.text())
+    qtbot.mouseClick(hint_left, Qt.MouseButton.LeftButton, pos=QPoint(hint_left.width() - 20, hint_left.height() // 2))
+    qtbot.waitUntil(lambda: bar.value() == 0)
+    assert not frozen.isVisible()  # the column itself is in view again
     # a column the user drags keeps its width when more trials come in
     column = len(COLUMNS)
     header.resizeSection(column, 200)

@@ -219,7 +219,7 @@ class ImportancePlot(_StudyPlot):
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.names: list[str] = []
         self.values: list[float] = []
-        self.placeholder = pg.TextItem("Needs a few complete trials", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        self.placeholder = pg.TextItem("", color=TEXT_COLOR, anchor=(0.5, 0.5))
         # centred and wrapped to the view's width (a TextItem keeps its size in pixels)
         self.placeholder.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         self.getPlotItem().addItem(self.placeholder, ignoreBounds=True)
@@ -228,8 +228,10 @@ class ImportancePlot(_StudyPlot):
                         "among all complete trials (Pearson divergence), normalized to sum 1.\nOnly parameters "
                         "every complete trial has are rated (the units of layer 6 exist only in deep networks).")
 
-    def set_importances(self, importances: dict[str, float]) -> None:
-        """Most important at the top."""
+    def set_importances(self, importances: dict[str, float], note: str = "") -> None:
+        """Most important at the top; without importances, ``note`` says why there are none."""
+        if note != self.placeholder.toPlainText():
+            self.placeholder.setText(note)
         items = sorted(importances.items(), key=lambda kv: kv[1])
         self.names = [k for k, _ in items]
         self.values = [float(v) for _, v in items]

@@ -13,7 +13,7 @@ from ..qt.style import PROBLEM_TEXT, text_color_style
 from .explore import explore_views
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..widgets.build import named_button
-from .status import test_result_text
+from .status import importance_note, test_result_text
 from .plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
 from .table import TrialsTable
 
@@ -72,7 +72,7 @@ class TuningResults(QSplitter):
         self.historyPlot = HistoryPlot(self)
         self.intermediatePlot = IntermediatePlot(self)
         self.importancePlot = ImportancePlot(self)
-        self.importancePlot.set_importances({})
+        self.importancePlot.set_importances({}, importance_note(None))
         # side by side when there is room (settings hidden, or a wide window), else one tab each
         self.plotTabs = QTabWidget(self)
         self.plotTabs.setObjectName("plotTabs")
@@ -191,7 +191,7 @@ class TuningResults(QSplitter):
         self.trialsTable.clear_trials()
         self.historyPlot.clear_data()
         self.intermediatePlot.clear_data()
-        self.importancePlot.set_importances({})
+        self.importancePlot.set_importances({}, importance_note(None))
         self.testResultLabel.setText("")
         self.failureLabel.hide()
         self._snapshot = None
@@ -206,7 +206,7 @@ class TuningResults(QSplitter):
         self._show_explore()
         self.historyPlot.update_from(snapshot)
         self.intermediatePlot.update_from(snapshot)
-        self.importancePlot.set_importances(snapshot.importances)
+        self.importancePlot.set_importances(snapshot.importances, importance_note(snapshot))
 
     def selected_row(self, snapshot: StudySnapshot | None):
         """The snapshot's row of the trial selected in the table, or None."""

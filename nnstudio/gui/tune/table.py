@@ -19,6 +19,7 @@ from ...tuning import StudySnapshot, TrialRow
 from ...tuning.diagnosis import finding_words
 from ...tuning.ranking import Standing, tie_rule
 from ...tuning.views import matches, param_names, param_sort_key, param_title, value_sort_key
+from .frozen import FrozenColumn
 from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS, WARNING_TEXT
 
 COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)", "Finding")
@@ -106,6 +107,7 @@ class TrialsTable(QTableWidget):
         self.direction = "maximize"
         self._label_columns()
         self.fit_columns()
+        self.frozen = FrozenColumn(self, NUMBER)  # the trial's number stays in view while scrolled sideways
 
     def clear_trials(self) -> None:
         self.setRowCount(0)
@@ -145,6 +147,11 @@ class TrialsTable(QTableWidget):
         self.fit_columns()
 
     # -- columns ------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if hasattr(self, "frozen"):
+            self.frozen.place()
+
     def sizeHint(self) -> QSize:  # noqa: N802
         """Room for :data:`TABLE_ROWS` rows, the header and the sideways scroll bar."""
         frame = 2 * self.frameWidth()
@@ -325,6 +332,7 @@ class TrialsTable(QTableWidget):
             else:
                 shown = matches(row.params.get(column), text)
             self.setRowHidden(items[NUMBER].row(), not shown)
+            self.frozen.set_row_hidden(items[NUMBER].row(), not shown)
 
     def shown_numbers(self) -> list[int]:
         """The trial numbers of the visible rows, top to bottom."""

@@ -254,3 +254,25 @@ def test_the_importance_plot_says_why_it_has_no_bars(qtbot, make_tab):
     assert plot.placeholder.isVisible() and not plot.importances()
     text = plot.placeholder.toPlainText()
     assert text.startswith("Rating the importances") and str(MIN_COMPLETE_FOR_IMPORTANCE + 2) in text
+
+
+def test_empty_study_plots_say_what_will_appear(qtbot, make_tab):
+    """Before any trial the history and per-epoch plots say what they will show and when; the
+    notes go once the trials of a study are drawn."""
+    tab = make_tab(iris_config())
+    tab.resize(1100, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.settingsButton.setChecked(False)
+    history, epochs = tab.historyPlot, tab.intermediatePlot
+    for plot, words in ((history, "each complete trial's value"), (epochs, "after every epoch")):
+        qtbot.waitUntil(lambda p=plot: p.getPlotItem().getViewBox().width() > 50)
+        note = plot.empty_note
+        assert note.isVisible() and words in note.toPlainText()
+        assert note.textItem.boundingRect().width() <= plot.getPlotItem().getViewBox().width()
+    tab.nTrialsSpin.setValue(2)
+    tab.epochsSpin.setValue(3)
+    tab.studyCombo.setEditText("gui-empty-notes")
+    start_and_wait(qtbot, tab)
+    assert tab.trialsTable.rowCount() == 2
+    assert not history.empty_note.isVisible() and not epochs.empty_note.isVisible()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, StudySnapshot, best_so_far
 from ...tuning.views import param_title
-from ..plots.base import style_plot
+from ..plots.base import EmptyNote, style_plot
 from ..plots.count_axis import CountAxis
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
@@ -30,6 +30,8 @@ TITLE_MARGIN_PX = 8      # kept free at each end of the title
 SIDE_BY_SIDE_MIN_WIDTH = 230  # px per plot; narrower and the plots go into tabs
 HISTORY_MIN_WIDTH = 170  # px: the legend in one column still fits under the view
 LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
+HISTORY_EMPTY = "No complete trials yet: each complete trial's value appears here when it ends, with the best so far."
+INTERMEDIATE_EMPTY = "No values yet: each trial's validation value appears here after every epoch it trains."
 
 
 class _StudyPlot(pg.PlotWidget):
@@ -108,6 +110,7 @@ class HistoryPlot(_StudyPlot):
         self.setToolTip("Optimization history. Each dot is a complete trial's validation value; grey crosses "
                         "are pruned trials at the epoch they were stopped.\nThe green line is the best value found "
                         "up to that trial.")
+        self.empty_note = EmptyNote(self, HISTORY_EMPTY, wrap=True)
         self._fit()
 
     def _fit(self) -> None:
@@ -144,10 +147,12 @@ class HistoryPlot(_StudyPlot):
         pruned = [(r.number, r.value) for r in snapshot.rows
                   if r.state == "PRUNED" and r.value is not None and math.isfinite(r.value)]
         self.pruned.setData([p[0] for p in pruned], [p[1] for p in pruned])
+        self.empty_note.setVisible(not numbers and not pruned)
 
     def clear_data(self) -> None:
         for curve in (self.values, self.best, self.pruned):
             curve.setData([], [])
+        self.empty_note.show()
 
 
 class IntermediatePlot(_StudyPlot):
@@ -172,6 +177,7 @@ class IntermediatePlot(_StudyPlot):
                         "it trained.\nDashed grey: pruned "
                         "(stopped early because it was worse than the median of earlier trials at that epoch);"
                         "\norange: running; thick green: the best trial.")
+        self.empty_note = EmptyNote(self, INTERMEDIATE_EMPTY, wrap=True)
 
     def update_from(self, snapshot: StudySnapshot) -> None:
         self.getPlotItem().setLabel("left", _metric_label(snapshot), color=TEXT_COLOR)
@@ -192,6 +198,7 @@ class IntermediatePlot(_StudyPlot):
             steps = np.array([s for s, _ in row.intermediate], dtype=float)
             values = np.array([v for _, v in row.intermediate], dtype=float)
             curve.setData(steps, values)
+        self.empty_note.setVisible(not self.curves)
 
     @staticmethod
     def _pen(style: tuple):
@@ -207,6 +214,7 @@ class IntermediatePlot(_StudyPlot):
             self.getPlotItem().removeItem(curve)
         self.curves.clear()
         self._styles.clear()
+        self.empty_note.show()
 
 
 class ImportancePlot(_StudyPlot):

@@ -20,6 +20,7 @@ from nnstudio.gui.plots.confusion import ConfusionView
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot, LearningRatePlot
 from nnstudio.gui.plots.epoch_plot import TITLE_MARGIN_PX
 from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
+from nnstudio.gui.plots.overlay import text_scene_rect
 from nnstudio.gui.plots.titles import shown_title, title_font
 from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
@@ -337,6 +338,37 @@ def test_best_mark_label_stays_inside_a_narrow_plot_while_the_run_grows(qtbot, f
     plot.add_mark(finding)  # a finding's mark near the right edge: its label turns to the left of its line
     qtbot.waitUntil(lambda: box.sceneBoundingRect().contains(finding.label.sceneBoundingRect()))
     assert finding.label.sceneBoundingRect().right() <= finding.sceneBoundingRect().center().x() + 1
+
+
+@pytest.mark.parametrize("width", [0, 280])
+def test_a_mark_label_too_long_for_either_side_of_its_line_stays_in_the_view(qtbot, fed_history, width):
+    """A finding's label longer than the room on either side of its line (the line mid-way) lies
+    across the line inside the view rather than running past an edge; in the narrowest plot,
+    where it is wider than the view, it is broken into lines."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(max(width, plot.minimumWidth()), 380)
+    plot.show()
+    plot.run_ended = True
+    plot.update_from(fed_history)
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] < 70)
+    finding = pg.InfiniteLine(30, angle=90, label="oscillating loss (cleared)",
+                              labelOpts={"position": 0.5, "anchors": [(0, 0.5), (0, 0.5)]})
+    one_line = text_scene_rect(finding.label)
+    plot.add_mark(finding)
+
+    def placed() -> tuple:
+        plot.grab()  # a paint brings the axes, the view's range and the label's place up to date
+        view = box.sceneBoundingRect()
+        (x0, x1), _ = box.viewRange()
+        return view, view.left() + (30 - x0) / (x1 - x0) * view.width(), text_scene_rect(finding.label)
+
+    qtbot.waitUntil(lambda: placed()[0].contains(placed()[2]), timeout=3000)
+    view, line_x, shown = placed()
+    assert one_line.width() > max(view.right() - line_x, line_x - view.left())  # fits on neither side
+    assert shown.left() < line_x < shown.right()  # across its line
+    assert (shown.height() > one_line.height()) == (one_line.width() > view.width())  # lines only when needed
 
 
 def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):

@@ -93,6 +93,8 @@ class EpochPlot(MeteredPlotWidget):
         its tick labels (the view box resizes, the widget does not); a new title changes the plot's
         minimum width, so the plot is laid out again at the widget's size, never wider."""
         item = self.getPlotItem()
+        if item is None:  # the widget is being closed
+            return
         before = item.titleLabel.text
         fit_first_title(item, self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
         if item.titleLabel.text != before:
@@ -245,13 +247,29 @@ class EpochPlot(MeteredPlotWidget):
 
     def _place_beside(self, line: pg.InfiniteLine) -> None:
         """A mark's label goes right of its line, or left of it where it would run past the view's
-        right edge (measured in pixels at the view's current range and width)."""
+        right edge (measured in pixels at the view's current range and width); a label too long
+        for either side lies across its line, inside the view, and one wider than the view is
+        broken into lines of its width."""
         box = self.getPlotItem().getViewBox()
         label = line.label
         units_per_px = box.viewPixelSize()[0]
         (left, right), x = box.viewRange()[0], line.value()
-        room = (right - x) / units_per_px if units_per_px > 0 else math.inf
-        anchor = (1, 0.5) if room < label.boundingRect().width() + 4 and x - left > right - x else (0, 0.5)
+        if units_per_px <= 0:
+            return
+        at, view = (x - left) / units_per_px, (right - left) / units_per_px
+        wrapped = label.textItem.textWidth() > 0
+        if wrapped or label.textItem.boundingRect().width() + 4 > view:  # wider than the view: lines of its width
+            label.setTextWidth(-1)
+            if label.textItem.boundingRect().width() + 4 > view:
+                label.setTextWidth(max(view - 8, 40))
+        width = label.boundingRect().width() + 4
+        if view - at >= width or at < 0 or at > view:
+            across = 0.0  # right of the line (also when the line is out of view)
+        elif at >= width:
+            across = 1.0  # left of it
+        else:  # the share of the label left of the line: its right end at the view's, its left end inside
+            across = min(max((at + width - view) / width, 0.0), at / width)
+        anchor = (across, 0.5)
         if label.anchors[0] != anchor:
             label.anchors = [anchor, anchor]
             label.updatePosition()

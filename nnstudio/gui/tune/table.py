@@ -41,8 +41,9 @@ COLUMN_TIPS = (
 )
 TABLE_ROWS = 10         # rows the table asks room for (the plots below get the rest)
 ROW_HEIGHT = 22         # px
-MAX_COLUMN_WIDTH = 130  # px: a column never fits itself wider (a dragged one may be); the cell's tooltip has it all
-MAX_FINDING_WIDTH = 170
+MAX_COLUMN_WIDTH = 130  # px: the widest a column makes itself (dragging its edge makes it wider)
+MAX_FINDING_WIDTH = 170  # (a finding's cell has its whole text in its tooltip)
+FIT_ROWS = 200          # rows a column looks at to fit its cells: the cost stays bounded in long studies
 
 
 class _SortItem(QTableWidgetItem):
@@ -83,6 +84,7 @@ class TrialsTable(QTableWidget):
         # jumps under the mouse); a column the user drags keeps its width
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
+        header.setResizeContentsPrecision(FIT_ROWS)
         header.sectionResized.connect(self._on_section_resized)
         header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())
         self.setTextElideMode(Qt.TextElideMode.ElideRight)

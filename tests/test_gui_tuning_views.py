@@ -280,3 +280,51 @@ def test_the_table_gets_the_room_and_says_where_the_other_columns_are(qtbot, mak
     qtbot.mouseClick(tab.refreshStudiesButton, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: table.rowCount() == 15, timeout=10_000)
     assert table.columnWidth(column) == 200
+
+
+def test_integer_axes_are_whole_and_the_parallel_axes_names_never_overlap(qtbot, make_tab):
+    """The slice of an integer parameter is ticked 5, 6, 7 (a fractional one keeps its fractions);
+    the parallel coordinates name their axes in words that fit between their neighbours, all of
+    them whole in the plot's tooltip."""
+    from plot_probes import axis_labels, overlapping
+
+    from nnstudio.tuning import SearchSpace
+    from nnstudio.tuning.views import param_title
+    from tuning_fixtures import add_scored_trials
+
+    tuning = create_study(None, "gui-axes", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
+    add_scored_trials(tuning, [(0.5 + 0.05 * i, 0.5) for i in range(8)])  # the article's space: many parameters
+    tab = make_tab(iris_config())
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-axes", 8)
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)  # hidden: the width the views have
+    results = tab.results
+    bar = results.plotTabs.tabBar()
+
+    def open_view(title: str):
+        index = next(i for i in range(bar.count()) if results.plotTabs.tabText(i) == title)
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        view = results.plotTabs.currentWidget()
+        qtbot.waitUntil(lambda: view.plot.getPlotItem().getViewBox().width() > 100)
+        return view
+
+    slice_view = open_view("Slice")
+    combo = slice_view.paramCombo
+    for title, whole in (("Hidden layers", True), ("Dropout rate", False)):
+        combo.setCurrentIndex(combo.findText(title))
+        slice_view.plot.grab()
+        labels = [text for text, _rect in axis_labels(slice_view.plot, "bottom")]
+        assert len(labels) >= 2 and all(text.isdigit() for text in labels) == whole, (title, labels)
+
+    parallel = open_view("Parallel")
+    parallel.plot.grab()
+    drawn = axis_labels(parallel.plot, "bottom")
+    assert len(drawn) == len(parallel.params) + 1, [t for t, _ in drawn]
+    for row in (drawn[0::2], drawn[1::2]):  # every other name is one line lower: each line apart
+        assert not overlapping(row), [t for t, _ in row]
+    assert not any(text.endswith("…") for text, _rect in drawn[1:-1]), [t for t, _ in drawn]  # short words, whole
+    box = parallel.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert all(box.left() - 1 <= rect.left() and rect.right() <= box.right() + 1 for _t, rect in drawn)
+    assert all(param_title(p) in parallel.plot.toolTip() for p in parallel.params)

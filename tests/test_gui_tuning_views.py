@@ -203,6 +203,14 @@ def test_slice_contour_parallel_and_pareto_views(qtbot, make_tab, cv_study):
     pareto = results.paretoView
     pareto.show_snapshot(tab.snapshot(), results.space)
     assert pareto.front_numbers and set(pareto.front_numbers) <= {t.number for t in complete}
+    # on the log time axis the dots sit at log10 of each trial's time, and the front's vertices on its dots
+    rows = {r.number: r for r in tab.snapshot().rows}
+    dots_x, dots_y = pareto.points.getData()
+    front_x, front_y = pareto.front.getData()
+    timed = [rows[t.number] for t in complete if rows[t.number].duration is not None]
+    np.testing.assert_allclose(sorted(dots_x), sorted(np.log10([r.duration for r in timed])))
+    dots = set(zip(np.round(dots_x, 9), np.round(dots_y, 9)))
+    assert set(zip(np.round(front_x, 9), np.round(front_y, 9))) <= dots
 
 
 def test_most_trials_failing_alike_is_said(qtbot, make_tab):

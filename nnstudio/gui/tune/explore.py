@@ -318,7 +318,9 @@ class ParetoView(_View):
         self.controls.addWidget(note, 1)
         _style(self.plot, "value", "training time (s, log)")
         self.plot.setLogMode(x=True, y=False)  # a few slow trials would squeeze the rest into a corner
-        self.points = pg.ScatterPlotItem(size=7, pen=None, brush=COMPLETE_BRUSH)
+        # a PlotDataItem, not a ScatterPlotItem: only it follows the log x axis, so the dots sit where
+        # the front's do
+        self.points = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolPen=None, symbolBrush=COMPLETE_BRUSH)
         self.front = pg.PlotDataItem(pen=FRONT_PEN, symbol="o", symbolBrush=PALETTE[1], symbolSize=8)
         self.plot.addItem(self.points)
         self.plot.addItem(self.front)

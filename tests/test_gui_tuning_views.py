@@ -211,6 +211,11 @@ def test_slice_contour_parallel_and_pareto_views(qtbot, make_tab, cv_study):
     np.testing.assert_allclose(sorted(dots_x), sorted(np.log10([r.duration for r in timed])))
     dots = set(zip(np.round(dots_x, 9), np.round(dots_y, 9)))
     assert set(zip(np.round(front_x, 9), np.round(front_y, 9))) <= dots
+    from plot_probes import axis_labels, overlapping
+    pareto.plot.getPlotItem().getViewBox().setXRange(np.log10(0.205), np.log10(0.295), padding=0)  # no power of 10
+    pareto.plot.grab()
+    labels = axis_labels(pareto.plot, "bottom")
+    assert len(labels) >= 3 and not overlapping(labels), [t for t, _ in labels]  # times between two mantissas labelled
 
 
 def test_most_trials_failing_alike_is_said(qtbot, make_tab):

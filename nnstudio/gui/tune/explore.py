@@ -22,7 +22,7 @@ from ...tuning.views import (CATEGORY, LINEAR, LOG, axis_position, categories, c
                              param_title, pareto_front, slice_points)
 from ..plots.base import style_plot
 from ..plots.count_axis import CountAxis
-from ..plots.log_axis import log_ticks
+from ..plots.log_axis import LogTickAxis, log_ticks
 from ..qt.style import AXIS_COLOR, BACKGROUND, FAILED_MARK, PALETTE, PRUNED_COLOR, TEXT_COLOR
 
 COMPLETE_BRUSH = pg.mkBrush(PALETTE[0])
@@ -316,6 +316,8 @@ class ParetoView(_View):
         note = QLabel("Trials on the line: no other trial is both better and faster to train.", self)
         note.setWordWrap(True)
         self.controls.addWidget(note, 1)
+        # labels that fit, also when the times span less than a decade (0.15, 0.2, 0.25 s)
+        self.plot.setAxisItems({"bottom": LogTickAxis("bottom")})
         _style(self.plot, "value", "training time (s, log)")
         self.plot.setLogMode(x=True, y=False)  # a few slow trials would squeeze the rest into a corner
         # a PlotDataItem, not a ScatterPlotItem: only it follows the log x axis, so the dots sit where

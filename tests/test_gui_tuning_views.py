@@ -341,3 +341,10 @@ def test_integer_axes_are_whole_and_the_parallel_axes_names_never_overlap(qtbot,
     box = parallel.plot.getPlotItem().getViewBox().sceneBoundingRect()
     assert all(box.left() - 1 <= rect.left() and rect.right() <= box.right() + 1 for _t, rect in drawn)
     assert all(param_title(p) in parallel.plot.toolTip() for p in parallel.params)
+
+
+def test_the_filter_offers_state_and_value_before_the_first_trial(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    combo = tab.results.filterColumnCombo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["State", "Value"]
+    assert combo.currentText() == "Value"

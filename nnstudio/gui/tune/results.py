@@ -63,6 +63,7 @@ class TuningResults(QSplitter):
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(self._filter_bar(table_box))
+        self._refill_filter_columns()  # State and Value before the first trial; the parameters come with it
         table_layout.addWidget(self.failureLabel)
         table_layout.addWidget(self.testResultLabel)
         table_layout.addWidget(self.trialsTable, 1)
@@ -195,6 +196,7 @@ class TuningResults(QSplitter):
         self.testResultLabel.setText("")
         self.failureLabel.hide()
         self._snapshot = None
+        self._refill_filter_columns()
 
     def show_snapshot(self, snapshot: StudySnapshot) -> None:
         self._snapshot = snapshot

@@ -20,7 +20,7 @@ from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
-from .overlay import HoverReadout, label_position_clear, place_legend, text_scene_rect
+from .overlay import HoverReadout, label_position_clear, place_beside, place_legend, text_scene_rect
 from .titles import fit_first_title, title_font
 
 TITLE_MARGIN_PX = 6  # kept free at each end of the title
@@ -246,33 +246,7 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.start()  # its label may now sit under the legend
 
     def _place_beside(self, line: pg.InfiniteLine) -> None:
-        """A mark's label goes right of its line, or left of it where it would run past the view's
-        right edge (measured in pixels at the view's current range and width); a label too long
-        for either side lies across its line, inside the view, and one wider than the view is
-        broken into lines of its width."""
-        box = self.getPlotItem().getViewBox()
-        label = line.label
-        units_per_px = box.viewPixelSize()[0]
-        (left, right), x = box.viewRange()[0], line.value()
-        if units_per_px <= 0:
-            return
-        at, view = (x - left) / units_per_px, (right - left) / units_per_px
-        wrapped = label.textItem.textWidth() > 0
-        if wrapped or label.textItem.boundingRect().width() + 4 > view:  # wider than the view: lines of its width
-            label.setTextWidth(-1)
-            if label.textItem.boundingRect().width() + 4 > view:
-                label.setTextWidth(max(view - 8, 40))
-        width = label.boundingRect().width() + 4
-        if view - at >= width or at < 0 or at > view:
-            across = 0.0  # right of the line (also when the line is out of view)
-        elif at >= width:
-            across = 1.0  # left of it
-        else:  # the share of the label left of the line: its right end at the view's, its left end inside
-            across = min(max((at + width - view) / width, 0.0), at / width)
-        anchor = (across, 0.5)
-        if label.anchors[0] != anchor:
-            label.anchors = [anchor, anchor]
-            label.updatePosition()
+        place_beside(line, self.getPlotItem().getViewBox())
 
     def set_stop_epoch(self, epoch: int | None, label: str) -> None:
         """Mark where training stopped early, was stopped or diverged (None hides the mark)."""

@@ -789,3 +789,37 @@ def test_a_mouse_click_on_a_layer_row_enables_its_buttons_and_keys(qtbot, studio
     _click_row(qtbot, view, 1)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert [l.units for l in layers_of(studio)] == [1, 3, 3]
+
+
+def test_a_squeezed_layer_table_keeps_the_activation_header_and_names_whole(qtbot):
+    """Pushed to its narrowest beside the diagram, with more layers than fit (the vertical scroll
+    bar takes its width) and a run training, the Activation column still shows its header and
+    names whole, and the table scrolls sideways to the columns past its edge instead of clipping
+    them; given room again, the column fills it."""
+    from PySide6.QtWidgets import QSplitter
+
+    layers = tuple(LayerConfig(64, "leaky_relu") for _ in range(12))
+    editor = ConfigEditor(moons_config(layers=layers))
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    table_editor = LayerEditor(editor, splitter)
+    splitter.addWidget(QWidget(splitter))
+    qtbot.addWidget(splitter)
+    splitter.resize(900, 300)
+    splitter.show()
+    qtbot.waitExposed(splitter)
+    wait_info(qtbot, editor)
+    table_editor.set_editable(False, dropout=True)  # as while a run trains
+    splitter.setSizes([1, 899])
+    view = table_editor.view
+    qtbot.waitUntil(lambda: view.verticalScrollBar().isVisible())
+    header = view.horizontalHeader()
+    widest = max(view.fontMetrics().horizontalAdvance(n) for n in hidden_activation_names())
+    assert header.sectionSize(COL_ACTIVATION) >= max(header.sectionSizeHint(COL_ACTIVATION), widest + 8)
+    bar = view.horizontalScrollBar()
+    assert header.length() > view.viewport().width() and bar.isVisible()  # the BN column is reachable
+    bar.setValue(bar.maximum())
+    assert header.sectionViewportPosition(COL_BN) + header.sectionSize(COL_BN) <= view.viewport().width()
+    splitter.setSizes([600, 300])  # room again: no sideways scrolling, the column takes the rest
+    qtbot.waitUntil(lambda: not bar.isVisible())
+    assert header.length() == view.viewport().width()
+    editor.shutdown()

@@ -12,12 +12,16 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 
 from nnstudio.engine import EpochRecord, Histogram, LayerSnapshot
 from nnstudio.gui.plots.boundary import LIGHTEN, BoundaryView, class_colors, probabilities_to_rgb
 from nnstudio.gui.plots.confusion import ConfusionView
 from nnstudio.gui.plots.epoch_plot import AccuracyPlot, LearningRatePlot
+from nnstudio.gui.plots.epoch_plot import TITLE_MARGIN_PX
 from nnstudio.gui.plots.grad_norm_plot import GradNormPlot
+from nnstudio.gui.plots.overlay import text_scene_rect
+from nnstudio.gui.plots.titles import shown_title, title_font
 from nnstudio.gui.plots.histogram import HistogramView, density
 from nnstudio.history import SCALAR_COLUMNS, History, HistogramStore
 from nnstudio.smoothing import debiased_ema, smooth_pair
@@ -336,6 +340,37 @@ def test_best_mark_label_stays_inside_a_narrow_plot_while_the_run_grows(qtbot, f
     assert finding.label.sceneBoundingRect().right() <= finding.sceneBoundingRect().center().x() + 1
 
 
+@pytest.mark.parametrize("width", [0, 280])
+def test_a_mark_label_too_long_for_either_side_of_its_line_stays_in_the_view(qtbot, fed_history, width):
+    """A finding's label longer than the room on either side of its line (the line mid-way) lies
+    across the line inside the view rather than running past an edge; in the narrowest plot,
+    where it is wider than the view, it is broken into lines."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(max(width, plot.minimumWidth()), 380)
+    plot.show()
+    plot.run_ended = True
+    plot.update_from(fed_history)
+    box = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.viewRange()[0][1] < 70)
+    finding = pg.InfiniteLine(30, angle=90, label="oscillating loss (cleared)",
+                              labelOpts={"position": 0.5, "anchors": [(0, 0.5), (0, 0.5)]})
+    one_line = text_scene_rect(finding.label)
+    plot.add_mark(finding)
+
+    def placed() -> tuple:
+        plot.grab()  # a paint brings the axes, the view's range and the label's place up to date
+        view = box.sceneBoundingRect()
+        (x0, x1), _ = box.viewRange()
+        return view, view.left() + (30 - x0) / (x1 - x0) * view.width(), text_scene_rect(finding.label)
+
+    qtbot.waitUntil(lambda: placed()[0].contains(placed()[2]), timeout=3000)
+    view, line_x, shown = placed()
+    assert one_line.width() > max(view.right() - line_x, line_x - view.left())  # fits on neither side
+    assert shown.left() < line_x < shown.right()  # across its line
+    assert (shown.height() > one_line.height()) == (one_line.width() > view.width())  # lines only when needed
+
+
 def test_accuracy_learning_rate_and_gradient_norm_plots(qtbot, fed_history):
     acc, lr, grads = AccuracyPlot(), LearningRatePlot(), GradNormPlot()
     for w in (acc, lr, grads):
@@ -359,16 +394,17 @@ def test_histogram_view_scrubs_and_follows_the_latest_epoch(qtbot):
     records = make_records(30)
     view.add_records(records[:20])
     assert view.epochSlider.maximum() == 19 and view.epochSlider.value() == 19
-    assert view.selected_epoch() == 20 and "latest" in view.epochLabel.text()
+    assert view.selected_epoch() == 20 and view.epochLabel.text() == "Epoch 20 of 20"
     latest = view.density_on_screen()
     np.testing.assert_allclose(latest, density(records[19].layers[0].weights))
 
     view.epochSlider.setValue(0)  # the user scrubs back
     assert view.selected_epoch() == 1 and not view.follow_latest
     np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].weights))
-    assert "Epoch 1" in view.epochLabel.text()
+    assert view.epochLabel.text() == "Epoch 1 of 20"  # the epoch shown, and the newest kept
     view.add_records(records[20:25])
     assert view.selected_epoch() == 1  # not yanked away while the user looks at epoch 1
+    assert view.epochLabel.text() == "Epoch 1 of 25"
 
     view.kindCombo.setCurrentText("Activations")
     np.testing.assert_allclose(view.density_on_screen(), density(records[0].layers[0].activations))
@@ -378,6 +414,72 @@ def test_histogram_view_scrubs_and_follows_the_latest_epoch(qtbot):
     view.epochSlider.setValue(view.epochSlider.maximum())  # back at the end: follow again
     view.add_records(records[25:])
     assert view.follow_latest and view.selected_epoch() == 30
+
+
+def test_histogram_view_says_what_will_appear_before_a_run_and_after_it_is_cleared(qtbot):
+    view = HistogramView()
+    qtbot.addWidget(view)
+    view.resize(300, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    box = view.plot.getPlotItem().getViewBox()
+
+    def empty_view_shown() -> None:
+        note = view.empty_note
+        assert note.isVisible() and "epoch 0" in note.toPlainText() and "Train" in note.toPlainText()
+        assert note.textItem.boundingRect().width() <= box.width()  # wrapped inside the view
+        assert view.epochLabel.text() == "No epochs yet"
+        (x0, x1), (y0, y1) = box.viewRange()
+        assert x0 <= -1.0 and x1 >= 1.0 and x1 - x0 < 2.5 and y0 <= 0.0 < 1.0 <= y1  # values around 0, not 0.2..0.8
+
+    view.plot.grab()  # a paint brings the auto range up to date
+    empty_view_shown()
+    view.set_layers(LAYERS)
+    view.add_records(make_records(3))
+    assert not view.empty_note.isVisible() and view.epochLabel.text() == "Epoch 3 of 3"
+    view.clear()
+    view.plot.grab()
+    empty_view_shown()
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e5])
+def test_gradient_norm_title_is_the_short_one_when_the_axis_labels_widen(qtbot, scale):
+    """The long title fits over an empty plot; data whose tick labels widen the left axis leave it
+    too little room, and the short title takes its place, the plot no wider than its widget."""
+    plot = GradNormPlot()
+    qtbot.addWidget(plot)
+    plot.set_layers(LAYERS)
+    item = plot.getPlotItem()
+    axis = item.getAxis("left")
+    long_title, short_title = plot.titles
+    metrics = QFontMetrics(title_font(plot))
+    plot.resize(400, 260)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.grab()
+    # just wide enough for the long title beside the empty plot's axis
+    plot.resize(round(axis.width() + 2 * TITLE_MARGIN_PX + metrics.horizontalAdvance(long_title)) + 4, 260)
+    qtbot.waitUntil(lambda: shown_title(item) == long_title and item.geometry().width() == plot.width())
+    history = History(LAYERS)
+    history.append([dataclasses.replace(r, grad_norms=tuple(scale * (1 + 0.1 * g) for g in r.grad_norms))
+                    for r in make_records(20, histograms=False)])
+    plot.update_from(history)
+    qtbot.waitUntil(lambda: axis.width() > 50, timeout=3000)  # tick labels like 0.0011 or 1.1e+05
+    qtbot.waitUntil(lambda: shown_title(item) == short_title, timeout=3000)
+    room = plot.width() - axis.width() - 2 * TITLE_MARGIN_PX
+    assert metrics.horizontalAdvance(long_title) > room >= metrics.horizontalAdvance(short_title)
+    qtbot.waitUntil(lambda: item.geometry().width() <= plot.width() + 0.5, timeout=3000)
+
+
+def test_a_narrow_gradient_norm_plot_is_laid_out_within_its_widget(qtbot):
+    plot = GradNormPlot()
+    qtbot.addWidget(plot)
+    plot.resize(plot.minimumWidth(), 260)  # the short title; the long one was made wider than this
+    plot.show()
+    qtbot.waitExposed(plot)
+    item = plot.getPlotItem()
+    assert shown_title(item) == plot.titles[1]
+    assert item.geometry().width() <= plot.width() + 0.5 and item.geometry().right() <= plot.width() + 0.5
 
 
 def test_histogram_view_maps_the_slider_to_kept_epochs_on_long_runs(qtbot):

@@ -112,7 +112,11 @@ def test_stop_ends_promptly_and_leaves_no_running_trial(qtbot, make_tab):
     assert states and "RUNNING" not in states
     assert table_column(tab, 1)[-1] == "FAIL (stopped)"
     assert tab.tuningStatus.text().startswith("Stopped")
-    assert tab.startTuningButton.isEnabled() and not tab.settingsPanel.isHidden()
+    # the results keep the room after the run; the button says how to get the settings back
+    assert tab.startTuningButton.isEnabled() and tab.settingsPanel.isHidden()
+    assert tab.settingsButton.text() == "Show settings"
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)
+    assert not tab.settingsPanel.isHidden() and tab.settingsButton.text() == "Hide settings"
 
 
 def test_existing_study_is_shown_and_resumed(qtbot, make_tab):

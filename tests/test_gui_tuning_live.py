@@ -43,7 +43,7 @@ def whole_plot_shown(qtbot, plot, numbers: list[int], best: int) -> None:
     assert widget.contains(legend), (legend, widget)
 
 
-def test_history_shows_every_trial_when_the_settings_return_after_a_run(qtbot, make_tab):
+def test_history_shows_every_trial_when_the_settings_are_shown_again_after_a_run(qtbot, make_tab):
     scored_study("gui-history", 40)
     tab = make_tab(iris_config())
     tab.resize(1100, 700)  # side by side with and without the settings: the plots narrow when they return
@@ -51,8 +51,10 @@ def test_history_shows_every_trial_when_the_settings_return_after_a_run(qtbot, m
     qtbot.waitExposed(tab)
     open_existing(qtbot, tab, "gui-history", 40)
     tab.nTrialsSpin.setValue(1)
-    start_and_wait(qtbot, tab)  # the settings hide while it runs and return after it
-    assert not tab.settingsPanel.isHidden() and tab.trialsTable.rowCount() == 41
+    start_and_wait(qtbot, tab)  # the settings hide while it runs and stay hidden after it
+    assert tab.settingsPanel.isHidden() and tab.trialsTable.rowCount() == 41
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)  # back: the plots narrow
+    assert not tab.settingsPanel.isHidden()
     snapshot = tab.snapshot()
     numbers = [r.number for r in snapshot.rows if r.state == "COMPLETE"]
     whole_plot_shown(qtbot, tab.historyPlot, numbers, snapshot.best().number)
@@ -206,3 +208,71 @@ def test_closing_the_window_mid_study_asks_first_and_no_keeps_it_open(qtbot, dat
         assert window.isVisible() and tab.is_running()
     finally:
         window.shutdown()
+
+
+def test_the_trial_axis_labels_whole_numbers(qtbot, make_tab):
+    """Three trials span trials 0 to 2: the history's axis says 0, 1, 2, never 0.5."""
+    from plot_probes import axis_labels
+
+    scored_study("gui-whole", 3)
+    tab = make_tab(iris_config())
+    tab.resize(1100, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-whole", 3)
+    tab.settingsButton.setChecked(False)
+    plot = tab.historyPlot
+    qtbot.waitUntil(lambda: plot.getPlotItem().getViewBox().width() > 50)
+    plot.grab()
+    labels = [text for text, _rect in axis_labels(plot, "bottom")]
+    assert all(text.isdigit() for text in labels), labels
+    assert {0, 1, 2} <= {int(text) for text in labels}
+
+
+def test_the_importance_plot_says_why_it_has_no_bars(qtbot, make_tab):
+    """Too few complete trials, a rating under way, or bars: never "needs trials" beside a table
+    full of complete ones."""
+    from dataclasses import replace
+
+    from nnstudio.tuning.results import MIN_COMPLETE_FOR_IMPORTANCE
+
+    scored_study("gui-imp-few", MIN_COMPLETE_FOR_IMPORTANCE - 1)
+    scored_study("gui-imp", MIN_COMPLETE_FOR_IMPORTANCE + 2)
+    tab = make_tab(iris_config())
+    tab.show()
+    qtbot.waitExposed(tab)
+    plot = tab.importancePlot
+    assert plot.placeholder.isVisible() and "Importances appear once" in plot.placeholder.toPlainText()
+    open_existing(qtbot, tab, "gui-imp-few", MIN_COMPLETE_FOR_IMPORTANCE - 1)
+    assert plot.placeholder.toPlainText().endswith(f"({MIN_COMPLETE_FOR_IMPORTANCE - 1} so far)")
+    open_existing(qtbot, tab, "gui-imp", MIN_COMPLETE_FOR_IMPORTANCE + 2)
+    qtbot.waitUntil(lambda: bool(plot.importances()), timeout=10_000)
+    assert not plot.placeholder.isVisible()
+    # a snapshot whose importances are still being rated for its complete trials (as right after a run)
+    pending = replace(tab.snapshot(), importances={}, rated_complete=MIN_COMPLETE_FOR_IMPORTANCE)
+    tab.results.show_snapshot(pending)
+    assert plot.placeholder.isVisible() and not plot.importances()
+    text = plot.placeholder.toPlainText()
+    assert text.startswith("Rating the importances") and str(MIN_COMPLETE_FOR_IMPORTANCE + 2) in text
+
+
+def test_empty_study_plots_say_what_will_appear(qtbot, make_tab):
+    """Before any trial the history and per-epoch plots say what they will show and when; the
+    notes go once the trials of a study are drawn."""
+    tab = make_tab(iris_config())
+    tab.resize(1100, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.settingsButton.setChecked(False)
+    history, epochs = tab.historyPlot, tab.intermediatePlot
+    for plot, words in ((history, "each complete trial's value"), (epochs, "after every epoch")):
+        qtbot.waitUntil(lambda p=plot: p.getPlotItem().getViewBox().width() > 50)
+        note = plot.empty_note
+        assert note.isVisible() and words in note.toPlainText()
+        assert note.textItem.boundingRect().width() <= plot.getPlotItem().getViewBox().width()
+    tab.nTrialsSpin.setValue(2)
+    tab.epochsSpin.setValue(3)
+    tab.studyCombo.setEditText("gui-empty-notes")
+    start_and_wait(qtbot, tab)
+    assert tab.trialsTable.rowCount() == 2
+    assert not history.empty_note.isVisible() and not epochs.empty_note.isVisible()

@@ -203,6 +203,19 @@ def test_slice_contour_parallel_and_pareto_views(qtbot, make_tab, cv_study):
     pareto = results.paretoView
     pareto.show_snapshot(tab.snapshot(), results.space)
     assert pareto.front_numbers and set(pareto.front_numbers) <= {t.number for t in complete}
+    # on the log time axis the dots sit at log10 of each trial's time, and the front's vertices on its dots
+    rows = {r.number: r for r in tab.snapshot().rows}
+    dots_x, dots_y = pareto.points.getData()
+    front_x, front_y = pareto.front.getData()
+    timed = [rows[t.number] for t in complete if rows[t.number].duration is not None]
+    np.testing.assert_allclose(sorted(dots_x), sorted(np.log10([r.duration for r in timed])))
+    dots = set(zip(np.round(dots_x, 9), np.round(dots_y, 9)))
+    assert set(zip(np.round(front_x, 9), np.round(front_y, 9))) <= dots
+    from plot_probes import axis_labels, overlapping
+    pareto.plot.getPlotItem().getViewBox().setXRange(np.log10(0.205), np.log10(0.295), padding=0)  # no power of 10
+    pareto.plot.grab()
+    labels = axis_labels(pareto.plot, "bottom")
+    assert len(labels) >= 3 and not overlapping(labels), [t for t, _ in labels]  # times between two mantissas labelled
 
 
 def test_most_trials_failing_alike_is_said(qtbot, make_tab):
@@ -214,3 +227,124 @@ def test_most_trials_failing_alike_is_said(qtbot, make_tab):
     label = tab.results.failureLabel
     assert not label.isHidden()
     assert label.text().startswith("4 of 5 trials ended the same way: layers[0]: 0 units is not valid")
+
+
+def test_the_table_gets_the_room_and_says_where_the_other_columns_are(qtbot, make_tab):
+    """With the settings hidden the table shows ten rows; each column fits its header and cells, the
+    headers explain their columns, and a link under the table counts the columns past its right
+    edge and scrolls to them."""
+    from nnstudio.gui.tune.table import COLUMNS, TABLE_ROWS
+    from nnstudio.tuning import SearchSpace
+    from nnstudio.tuning.views import param_title
+    from tuning_fixtures import add_scored_trials
+
+    tuning = create_study(None, "gui-wide", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
+    add_scored_trials(tuning, [(0.5 + 0.02 * i, 0.5) for i in range(14)])  # the article's space: many columns
+    tab = make_tab(iris_config())
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-wide", 14)
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)
+    assert tab.settingsPanel.isHidden() and tab.settingsButton.text() == "Show settings"
+    table = tab.trialsTable
+    qtbot.waitUntil(lambda: table.viewport().height() >= TABLE_ROWS * table.rowHeight(0))
+    header, metrics = table.horizontalHeader(), table.horizontalHeader().fontMetrics()
+    for col in range(table.columnCount()):
+        if table.isColumnHidden(col):
+            continue
+        label = table.horizontalHeaderItem(col).text()
+        assert table.columnWidth(col) >= metrics.horizontalAdvance(label), label  # the header whole
+        assert label in table.horizontalHeaderItem(col).toolTip()
+        if col >= len(COLUMNS):
+            assert param_title(label) in table.horizontalHeaderItem(col).toolTip()
+    hint, bar = tab.results.columnsHint, table.horizontalScrollBar()
+    past = table.columns_past_right_edge()
+    assert past and bar.isVisible() and bar.value() == 0
+    assert f"{len(past)} more columns" in hint.text() and hint.isVisible()
+    first_hidden = past[0]
+    qtbot.mouseClick(hint, Qt.MouseButton.LeftButton, pos=QPoint(hint.width() - 20, hint.height() // 2))
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    assert first_hidden not in table.columns_past_right_edge()  # now in view
+    assert len(table.columns_past_right_edge()) < len(past)
+    # scrolled sideways, the trial numbers stay in view at the left edge, row for row
+    frozen = table.frozen
+    qtbot.waitUntil(frozen.isVisible)
+    assert frozen.geometry().left() <= table.frameWidth() and frozen.width() >= table.columnWidth(NUMBER)
+    for row in range(table.rowCount()):
+        y = table.rowViewportPosition(row) + table.rowHeight(row) // 2
+        index = frozen.indexAt(QPoint(frozen.columnViewportPosition(NUMBER) + 4, y))
+        assert index.row() == row and index.data() == table.item(row, NUMBER).text()
+    row = 3
+    y = frozen.rowViewportPosition(row) + frozen.rowHeight(row) // 2
+    qtbot.mouseClick(frozen.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(frozen.columnViewportPosition(NUMBER) + 4, y))
+    assert table.selected_number() == int(table.item(row, NUMBER).text())
+    hint_left = tab.results.columnsHint
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: "first columns" in hint_left.text())
+    qtbot.mouseClick(hint_left, Qt.MouseButton.LeftButton, pos=QPoint(hint_left.width() - 20, hint_left.height() // 2))
+    qtbot.waitUntil(lambda: bar.value() == 0)
+    assert not frozen.isVisible()  # the column itself is in view again
+    # a column the user drags keeps its width when more trials come in
+    column = len(COLUMNS)
+    header.resizeSection(column, 200)
+    add_scored_trials(tuning, [(0.4, 0.6)])
+    qtbot.mouseClick(tab.refreshStudiesButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: table.rowCount() == 15, timeout=10_000)
+    assert table.columnWidth(column) == 200
+
+
+def test_integer_axes_are_whole_and_the_parallel_axes_names_never_overlap(qtbot, make_tab):
+    """The slice of an integer parameter is ticked 5, 6, 7 (a fractional one keeps its fractions);
+    the parallel coordinates name their axes in words that fit between their neighbours, all of
+    them whole in the plot's tooltip."""
+    from plot_probes import axis_labels, overlapping
+
+    from nnstudio.tuning import SearchSpace
+    from nnstudio.tuning.views import param_title
+    from tuning_fixtures import add_scored_trials
+
+    tuning = create_study(None, "gui-axes", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
+    add_scored_trials(tuning, [(0.5 + 0.05 * i, 0.5) for i in range(8)])  # the article's space: many parameters
+    tab = make_tab(iris_config())
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, "gui-axes", 8)
+    qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)  # hidden: the width the views have
+    results = tab.results
+    bar = results.plotTabs.tabBar()
+
+    def open_view(title: str):
+        index = next(i for i in range(bar.count()) if results.plotTabs.tabText(i) == title)
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        view = results.plotTabs.currentWidget()
+        qtbot.waitUntil(lambda: view.plot.getPlotItem().getViewBox().width() > 100)
+        return view
+
+    slice_view = open_view("Slice")
+    combo = slice_view.paramCombo
+    for title, whole in (("Hidden layers", True), ("Dropout rate", False)):
+        combo.setCurrentIndex(combo.findText(title))
+        slice_view.plot.grab()
+        labels = [text for text, _rect in axis_labels(slice_view.plot, "bottom")]
+        assert len(labels) >= 2 and all(text.isdigit() for text in labels) == whole, (title, labels)
+
+    parallel = open_view("Parallel")
+    parallel.plot.grab()
+    drawn = axis_labels(parallel.plot, "bottom")
+    assert len(drawn) == len(parallel.params) + 1, [t for t, _ in drawn]
+    for row in (drawn[0::2], drawn[1::2]):  # every other name is one line lower: each line apart
+        assert not overlapping(row), [t for t, _ in row]
+    assert not any(text.endswith("…") for text, _rect in drawn[1:-1]), [t for t, _ in drawn]  # short words, whole
+    box = parallel.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert all(box.left() - 1 <= rect.left() and rect.right() <= box.right() + 1 for _t, rect in drawn)
+    assert all(param_title(p) in parallel.plot.toolTip() for p in parallel.params)
+
+
+def test_the_filter_offers_state_and_value_before_the_first_trial(qtbot, make_tab):
+    tab = make_tab(iris_config())
+    combo = tab.results.filterColumnCombo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["State", "Value"]
+    assert combo.currentText() == "Value"

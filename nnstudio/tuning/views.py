@@ -22,7 +22,7 @@ import numpy as np
 from .enqueue import dimension_of
 from .ranking import Standing, rank_key
 from .results import TrialRow
-from .space import CATEGORICAL, DIMENSIONS, SearchSpace
+from .space import CATEGORICAL, DIMENSIONS, INT, SearchSpace
 
 LOG, LINEAR, CATEGORY = "log", "linear", "categorical"
 _HIDDEN = re.compile(r"hidden_size_(\d+)$")
@@ -50,6 +50,26 @@ def param_title(param: str) -> str:
     title = DIMENSIONS[dim].label if dim in DIMENSIONS else param
     layer = _HIDDEN.match(param)
     return f"{title} · layer {int(layer.group(1)) + 1}" if layer else title
+
+
+def param_is_integer(param: str) -> bool:
+    """Whether ``param`` takes whole numbers only (layers, units, batch size)."""
+    dim = dimension_of(param)
+    return dim in DIMENSIONS and DIMENSIONS[dim].kind == INT
+
+
+SHORT_TITLES = {"n_layers": "Layers", "dropout_rate": "Dropout", "learning_rate": "Rate", "init_method": "Init",
+                "clip_type": "Clip", "clip_value": "Threshold", "batch_size": "Batch", "batch_norm": "BN", "l2": "L2"}
+
+
+def param_short_titles(param: str) -> tuple[str, ...]:
+    """:func:`param_title` in fewer and fewer words, where there are any: ``hidden_size_0`` is
+    "Layer 1 units", then "Units 1"; ``learning_rate`` is "Rate"."""
+    layer = _HIDDEN.match(param)
+    if layer:
+        return f"Layer {int(layer.group(1)) + 1} units", f"Units {int(layer.group(1)) + 1}"
+    short = SHORT_TITLES.get(dimension_of(param))
+    return (short,) if short else ()
 
 
 def param_scale(space: SearchSpace | None, param: str) -> str:

@@ -4,12 +4,13 @@ its buttons and keys, and a line under it with the design's size and what is wro
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QSizePolicy, QStyle, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
 from ...config import ExperimentConfig
+from ...engine import hidden_activation_names
 from .controller import ConfigEditor
 from .problems import describe_problem
 from ...design.size import LARGE_PARAMS, design_size
@@ -142,13 +143,30 @@ class LayerEditor(QWidget):
         v.verticalHeader().setDefaultSectionSize(v.fontMetrics().height() + 10)
         header = v.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COL_ACTIVATION, QHeaderView.ResizeMode.Stretch)
         fm = v.fontMetrics()
         for col, sample in ((COL_NAME, "Hidden 10"), (COL_UNITS, "100000"), (COL_DROPOUT, "Dropout"),
                             (COL_BN, "BN")):
             v.setColumnWidth(col, fm.horizontalAdvance(sample) + 16)
-        v.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the Activation column takes the room the others leave, but never less than its header and
+        # longest name: a narrower table (a deep network's vertical scroll bar, a dragged splitter)
+        # scrolls sideways instead of clipping a column
+        names = [*hidden_activation_names(), "softmax"]
+        self._activation_min = max(header.sectionSizeHint(COL_ACTIVATION),
+                                   *(fm.horizontalAdvance(n) + 16 for n in names))
+        v.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        v.viewport().installEventFilter(self)
+        self._fit_activation()
         v.setMinimumHeight(fm.height() * 9)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_activation()
+        return False
+
+    def _fit_activation(self) -> None:
+        v = self.view
+        others = sum(v.columnWidth(col) for col in (COL_NAME, COL_UNITS, COL_DROPOUT, COL_BN))
+        v.setColumnWidth(COL_ACTIVATION, max(self._activation_min, v.viewport().width() - others))
 
     # -- selection ---------------------------------------------------------------------------
     def current_layer(self) -> int | None:

@@ -11,8 +11,8 @@ import weakref
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QImage, QTextOption
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QInputDialog, QMessageBox, QWidget
 
 from ...files import FileFormatError, atomic_write_bytes
@@ -117,14 +117,24 @@ def export_png_dialog(parent: QWidget, widget: QWidget, name: str) -> str | None
 
 class EmptyNote(pg.TextItem):
     """A grey sentence in the middle of a plot's view ("No run yet"), kept centred as the view
-    pans or resizes; show it while the plot has no data."""
+    pans or resizes; show it while the plot has no data.  ``wrap``: a longer note, its lines
+    centred and broken to the view's width."""
 
-    def __init__(self, plot: pg.PlotWidget, text: str):
+    def __init__(self, plot: pg.PlotWidget, text: str, wrap: bool = False):
         super().__init__(text, color=TEXT_COLOR, anchor=(0.5, 0.5))
         self._box = plot.getPlotItem().getViewBox()
         plot.getPlotItem().addItem(self, ignoreBounds=True)
         self._box.sigRangeChanged.connect(self._centre)
+        if wrap:
+            self.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+            self._box.sigResized.connect(self._wrap)
+            self._wrap()
         self._centre()
+
+    def _wrap(self, *_args) -> None:
+        width = self._box.width()
+        if width > 0:
+            self.setTextWidth(max(width - 12, 60))
 
     def _centre(self, *_args) -> None:
         (x0, x1), (y0, y1) = self._box.viewRange()

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from ...history import History
@@ -20,7 +20,7 @@ from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds, nice_ceil
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, STOP_COLOR, TEXT_COLOR, TRAIN_COLOR, VAL_COLOR
 from .base import style_plot
 from .log_axis import LogTickAxis, log_ticks
-from .overlay import HoverReadout, label_position_clear, place_legend, text_scene_rect
+from .overlay import HoverReadout, label_position_clear, place_beside, place_legend, text_scene_rect
 from .titles import fit_first_title, title_font
 
 TITLE_MARGIN_PX = 6  # kept free at each end of the title
@@ -81,11 +81,25 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.timeout.connect(self._place_legend)
         box.sigRangeChanged.connect(self._legend_timer.start)
         box.sigResized.connect(self._legend_timer.start)
+        box.sigResized.connect(self._fit_title)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         if hasattr(self, "titles"):  # not while the plot widget is still being built
-            fit_first_title(self.getPlotItem(), self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
+            self._fit_title()
+
+    def _fit_title(self, *_signal_args) -> None:
+        """The longest title that fits over the view.  Also when the left axis widens or narrows with
+        its tick labels (the view box resizes, the widget does not); a new title changes the plot's
+        minimum width, so the plot is laid out again at the widget's size, never wider."""
+        item = self.getPlotItem()
+        if item is None:  # the widget is being closed
+            return
+        before = item.titleLabel.text
+        fit_first_title(item, self.titles, self.width(), title_font(self), TITLE_MARGIN_PX)
+        if item.titleLabel.text != before:
+            item.layout.invalidate()
+            item.setGeometry(QRectF(self.rect()))
 
     def _place_legend(self, *_signal_args) -> None:
         """Keep the legend in the view's free corner; a best or stop mark's label under it moves
@@ -232,17 +246,7 @@ class EpochPlot(MeteredPlotWidget):
         self._legend_timer.start()  # its label may now sit under the legend
 
     def _place_beside(self, line: pg.InfiniteLine) -> None:
-        """A mark's label goes right of its line, or left of it where it would run past the view's
-        right edge (measured in pixels at the view's current range and width)."""
-        box = self.getPlotItem().getViewBox()
-        label = line.label
-        units_per_px = box.viewPixelSize()[0]
-        (left, right), x = box.viewRange()[0], line.value()
-        room = (right - x) / units_per_px if units_per_px > 0 else math.inf
-        anchor = (1, 0.5) if room < label.boundingRect().width() + 4 and x - left > right - x else (0, 0.5)
-        if label.anchors[0] != anchor:
-            label.anchors = [anchor, anchor]
-            label.updatePosition()
+        place_beside(line, self.getPlotItem().getViewBox())
 
     def set_stop_epoch(self, epoch: int | None, label: str) -> None:
         """Mark where training stopped early, was stopped or diverged (None hides the mark)."""

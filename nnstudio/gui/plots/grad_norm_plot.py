@@ -12,6 +12,7 @@ from .epoch_plot import EpochPlot
 
 MAX_LEGEND_ROWS = 4  # more layers than this: the legend goes to columns of short names
 LEGEND_COLUMNS = 3
+LEGEND_SPACING = 5  # px between a curve's sample and its name (pyqtgraph's)
 
 
 def short_layer_name(name: str) -> str:
@@ -37,6 +38,8 @@ class GradNormPlot(EpochPlot):
         self.remove_all_series()
         many = len(names) > MAX_LEGEND_ROWS  # one row each would cover the curves: columns of short names
         self.legend.setColumnCount(LEGEND_COLUMNS if many else 1)
+        # columns of short names sit close together: the legend stays inside a Train-tab plot's view
+        self.legend.layout.setHorizontalSpacing(0 if many else LEGEND_SPACING)
         for i, name in enumerate(names):  # the hover readout keeps the whole names
             curve = self.add_series(name, name, color(i + 2), width=1.5, legend=False)
             self.legend.addItem(curve, short_layer_name(name) if many else name)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from ...engine import EpochRecord, Histogram
 from ..qt.style import BACKGROUND, NOTE_COLOR, PALETTE, TEXT_COLOR
-from .base import style_plot
+from .base import EmptyNote, style_plot
 from ...history import DEFAULT_SNAPSHOTS, HistogramStore
 from ..qt.refresh import MeteredPlotWidget, RangeAnchor, StickyBounds
 
@@ -41,6 +41,10 @@ KINDS = {
                                    "outputs piled up at 0 and 1 (or tanh at ±1) mean saturated units that "
                                    "barely learn; ReLU outputs all 0 mean dead units."),
 }
+NO_RUN_NOTE = ("No run yet. Press Train: the chosen layer's histogram appears here from epoch 0 (before the "
+               "first training step) and follows the run.")
+NO_RUN_LABEL = "No epochs yet"
+EMPTY_RANGE = ((-1.0, 1.0), (0.0, 1.0))  # values around 0, densities from 0
 
 
 def layer_and_kind_combos(parent: QWidget, names: tuple[str, str], layer_tip: str,
@@ -80,6 +84,7 @@ class HistogramView(QWidget):
         self.kindCombo.currentIndexChanged.connect(self._on_selection)
         self.epochSlider.valueChanged.connect(self._on_slider)
         self._setting_slider = False
+        self.redraw()  # the empty view: what will appear, over a range that means something
 
     def _make_plot(self) -> None:
         self.plot = MeteredPlotWidget(self, background=BACKGROUND)
@@ -93,6 +98,7 @@ class HistogramView(QWidget):
         self.first_note = pg.LabelItem("", color=NOTE_COLOR, size="8pt")
         self.first_note.setParentItem(item.getViewBox())
         self.first_note.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(4, 2))
+        self.empty_note = EmptyNote(self.plot, NO_RUN_NOTE, wrap=True)
         # sticky axes: steady while the run streams in or the slider replays it
         self._anchor = RangeAnchor()
         item.addItem(self._anchor)
@@ -105,10 +111,11 @@ class HistogramView(QWidget):
         self.epochSlider.setEnabled(False)
         self.epochSlider.setToolTip("Scrub through the run: drag to replay how the histogram changed epoch by "
                                     "epoch.\nLong runs keep evenly spaced snapshots (the label shows the real "
-                                    "epoch). Move to the right end to follow the latest epoch again.")
-        self.epochLabel = QLabel("No run yet", self)
+                                    "epoch). At the right end the view follows the run's newest snapshot.")
+        self.epochLabel = QLabel(NO_RUN_LABEL, self)
         self.epochLabel.setObjectName("epochLabel")
-        self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 10000 (latest)  "))
+        self.epochLabel.setToolTip("The epoch whose histogram is shown, and the newest epoch kept so far.")
+        self.epochLabel.setMinimumWidth(self.epochLabel.fontMetrics().horizontalAdvance("Epoch 10000 of 10000  "))
 
     def _make_layout(self) -> None:
         controls = QHBoxLayout()
@@ -163,7 +170,7 @@ class HistogramView(QWidget):
         self._sync_slider()
         self.curve.setData([], [])
         self.first_curve.setData([], [])
-        self.epochLabel.setText("No run yet")
+        self.redraw()
 
     def add_records(self, records: Iterable[EpochRecord], redraw: bool = True) -> None:
         """Store the records' snapshots; redraw now, or leave it to a later :meth:`refresh`."""
@@ -230,11 +237,15 @@ class HistogramView(QWidget):
         layer = self.layerCombo.currentText()
         title = f"{layer} {kind.lower()}" if layer else kind
         hist = self.current_histogram()
+        self.empty_note.setVisible(not len(self.store))
         if hist is None:
             self.curve.setData([], [])
             self.first_curve.setData([], [])
             self.first_note.setText("")
             self._set_title(title)
+            if not len(self.store):
+                self._anchor.set_bounds(*EMPTY_RANGE)
+                self.epochLabel.setText(NO_RUN_LABEL)
             return
         shown = density(hist)
         self.curve.setData(hist.edges, shown, stepMode="center", fillLevel=0)
@@ -254,8 +265,7 @@ class HistogramView(QWidget):
             self.first_curve.setData([], [])
             self.first_note.setText("")
         self._set_title(f"{title} · epoch {epoch}")
-        latest = self.epochSlider.value() == self.epochSlider.maximum()
-        self.epochLabel.setText(f"Epoch {epoch}" + (" (latest)" if latest else ""))
+        self.epochLabel.setText(f"Epoch {epoch} of {self.store[len(self.store) - 1].epoch}")
 
     def _set_title(self, text: str) -> None:
         self.plot.getPlotItem().setTitle(text, color=TEXT_COLOR, size="10pt")

@@ -187,3 +187,31 @@ def place_legend(legend: pg.LegendItem, box: pg.ViewBox, curves: Iterable[pg.Plo
     legend.anchor(itemPos=item_anchor, parentPos=item_anchor, offset=(-m if right else m, m if top else -m))
     legend.corner = corner
     return corner
+
+
+def place_beside(line: pg.InfiniteLine, box: pg.ViewBox) -> None:
+    """A mark's label goes right of its line, or left of it where it would run past the view's
+    right edge (measured in pixels at the view's current range and width); a label too long
+    for either side lies across its line, inside the view, and one wider than the view is
+    broken into lines of its width."""
+    label = line.label
+    units_per_px = box.viewPixelSize()[0]
+    (left, right), x = box.viewRange()[0], line.value()
+    if units_per_px <= 0:
+        return
+    at, view = (x - left) / units_per_px, (right - left) / units_per_px
+    if label.textItem.textWidth() > 0 or label.textItem.boundingRect().width() + 4 > view:
+        label.setTextWidth(-1)  # its own width again, unless that is wider than the view
+        if label.textItem.boundingRect().width() + 4 > view:
+            label.setTextWidth(max(view - 8, 40))
+    width = label.boundingRect().width() + 4
+    if view - at >= width or at < 0 or at > view:
+        across = 0.0  # right of the line (also when the line is out of view)
+    elif at >= width:
+        across = 1.0  # left of it
+    else:  # the share of the label left of the line: its right end at the view's, its left end inside
+        across = min(max((at + width - view) / width, 0.0), at / width)
+    anchor = (across, 0.5)
+    if label.anchors[0] != anchor:
+        label.anchors = [anchor, anchor]
+        label.updatePosition()

@@ -13,19 +13,24 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, SearchSpace, StudySnapshot
-from ...tuning.views import (CATEGORY, LOG, axis_position, categories, common_params, contour_grid, parallel_lines,
-                             param_names, param_scale, param_title, pareto_front, slice_points)
+from ...tuning.views import (CATEGORY, LINEAR, LOG, axis_position, categories, common_params, contour_grid,
+                             parallel_lines, param_is_integer, param_names, param_scale, param_short_titles,
+                             param_title, pareto_front, slice_points)
 from ..plots.base import style_plot
-from ..plots.log_axis import log_ticks
+from ..plots.count_axis import CountAxis
+from ..plots.log_axis import LogTickAxis, log_ticks
 from ..qt.style import AXIS_COLOR, BACKGROUND, FAILED_MARK, PALETTE, PRUNED_COLOR, TEXT_COLOR
 
 COMPLETE_BRUSH = pg.mkBrush(PALETTE[0])
 PRUNED_BRUSH = pg.mkBrush(PRUNED_COLOR)
 FAILED_PEN = pg.mkPen(FAILED_MARK, width=2)
 FRONT_PEN = pg.mkPen(PALETTE[1], width=2)
+LABEL_GAP_PX = 6  # least free space between two axis names of the parallel coordinates
+END_ROOM = 0.75  # the parallel coordinates' first and last axes from the view's edges, in axis spacings
 
 
 def _metric(snapshot: StudySnapshot | None) -> str:
@@ -77,7 +82,9 @@ class _View(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName(name)
-        self.plot = pg.PlotWidget(self, background=BACKGROUND)
+        # an integer parameter's axis (layers, units) is ticked on whole numbers only
+        self.plot = pg.PlotWidget(self, background=BACKGROUND,
+                                  axisItems={side: CountAxis(side, whole=False) for side in ("bottom", "left")})
         self.plot.setObjectName(name + "Plot")
         self.controls = QHBoxLayout()
         layout = QVBoxLayout(self)
@@ -97,7 +104,9 @@ class _View(QWidget):
     def _axis(self, side: str, coords: np.ndarray, param: str) -> None:
         scale = param_scale(self.space, param)
         ticks = _ticks(coords, scale, categories(self.snapshot.rows, param, self.space))
-        self.plot.getPlotItem().getAxis(side).setTicks(ticks)
+        axis = self.plot.getPlotItem().getAxis(side)
+        axis.setTicks(ticks)
+        axis.set_whole(scale == LINEAR and param_is_integer(param))
         suffix = " (log)" if scale == LOG else ""
         self.plot.setLabel(side, param_title(param) + suffix, color=TEXT_COLOR)
 
@@ -233,6 +242,8 @@ class ParallelView(_View):
         self.axes = pg.PlotDataItem(pen=pg.mkPen(AXIS_COLOR, width=1), connect="pairs")
         self.plot.addItem(self.axes)
         self.params: list[str] = []
+        self._labels: list[tuple[str, ...]] = []  # per axis: its whole title, then in fewer and fewer words
+        self.plot.getPlotItem().getViewBox().sigResized.connect(self._label_axes)
 
     def redraw(self) -> None:
         snap = self.snapshot
@@ -260,14 +271,40 @@ class ParallelView(_View):
             self.plot.addItem(line)
             self.lines.append(line)
         self.axes.setData(np.repeat(xs, 2), np.tile([0.0, 1.0], len(xs)))
-        labels = [param_title(p) + (" (log)" if param_scale(self.space, p) == LOG else "") for p in params] + [_metric(snap)]
-        # every other label one line lower, so that neighbours do not overlap
-        ticks = [(float(i), ("\n" if i % 2 else "") + label) for i, label in enumerate(labels)]
-        axis = self.plot.getPlotItem().getAxis("bottom")
-        axis.setTicks([ticks])
-        axis.setHeight(46)  # two lines of labels
-        self.plot.setXRange(-0.5, len(params) + 0.5, padding=0)
+        log = [" (log)" if param_scale(self.space, p) == LOG else "" for p in params]
+        self._labels = []
+        for p, suffix in zip(params, log):
+            titles = (param_title(p), *param_short_titles(p))
+            self._labels.append(tuple(t + suffix for t in titles) + ((titles[-1],) if suffix else ()))
+        self._labels.append((_metric(snap), "value"))
+        self._label_axes()
+        self.plot.setXRange(-END_ROOM, len(params) + END_ROOM, padding=0)
         self.plot.setYRange(-0.03, 1.03, padding=0)
+
+
+    def _label_axes(self, *_signal_args) -> None:
+        """Name each axis in the words that fit between its neighbours' labels (every other label is
+        one line lower): the whole title, the title in fewer words, or the fewest cut short; the
+        plot's tooltip names them all."""
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setHeight(46)  # two lines of labels
+        n = len(self._labels)
+        width = self.plot.getPlotItem().getViewBox().width()
+        if not n:
+            axis.setTicks([[]])
+            return
+        if width <= 0:  # not laid out yet: named once the view has its width
+            return
+        spacing = width / (n - 1 + 2 * END_ROOM)  # the view spans -END_ROOM .. n - 1 + END_ROOM
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+        shown = []
+        for i, titles in enumerate(self._labels):
+            room = (2 * END_ROOM if i in (0, n - 1) else 2) * spacing - LABEL_GAP_PX  # the end ones stay in view
+            fits = [t for t in titles if metrics.horizontalAdvance(t) <= room]
+            shown.append(fits[0] if fits else metrics.elidedText(titles[-1], Qt.TextElideMode.ElideRight,
+                                                                 max(int(room), 1)))
+        axis.setTicks([[(float(i), ("\n" if i % 2 else "") + label) for i, label in enumerate(shown)]])
+        self.plot.setToolTip("Axes, left to right: " + ", ".join(titles[0] for titles in self._labels) + ".")
 
 
 class ParetoView(_View):
@@ -279,9 +316,13 @@ class ParetoView(_View):
         note = QLabel("Trials on the line: no other trial is both better and faster to train.", self)
         note.setWordWrap(True)
         self.controls.addWidget(note, 1)
+        # labels that fit, also when the times span less than a decade (0.15, 0.2, 0.25 s)
+        self.plot.setAxisItems({"bottom": LogTickAxis("bottom")})
         _style(self.plot, "value", "training time (s, log)")
         self.plot.setLogMode(x=True, y=False)  # a few slow trials would squeeze the rest into a corner
-        self.points = pg.ScatterPlotItem(size=7, pen=None, brush=COMPLETE_BRUSH)
+        # a PlotDataItem, not a ScatterPlotItem: only it follows the log x axis, so the dots sit where
+        # the front's do
+        self.points = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolPen=None, symbolBrush=COMPLETE_BRUSH)
         self.front = pg.PlotDataItem(pen=FRONT_PEN, symbol="o", symbolBrush=PALETTE[1], symbolSize=8)
         self.plot.addItem(self.points)
         self.plot.addItem(self.front)

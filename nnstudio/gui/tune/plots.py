@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ...tuning import METRICS, StudySnapshot, best_so_far
 from ...tuning.views import param_title
-from ..plots.base import style_plot
+from ..plots.base import EmptyNote, style_plot
+from ..plots.count_axis import CountAxis
 from ..plots.titles import fit_title, shown_title, title_font
 from ..qt.style import BACKGROUND, BEST_COLOR, PALETTE, PRUNED_COLOR, STOP_COLOR, TEXT_COLOR
 
@@ -29,16 +30,20 @@ TITLE_MARGIN_PX = 8      # kept free at each end of the title
 SIDE_BY_SIDE_MIN_WIDTH = 230  # px per plot; narrower and the plots go into tabs
 HISTORY_MIN_WIDTH = 170  # px: the legend in one column still fits under the view
 LEGEND_ROW = 4           # the row under the bottom axis in a PlotItem's layout
+HISTORY_EMPTY = "No complete trials yet: each complete trial's value appears here when it ends, with the best so far."
+INTERMEDIATE_EMPTY = "No values yet: each trial's validation value appears here after every epoch it trains."
 
 
 class _StudyPlot(pg.PlotWidget):
     """A plot with a short title that is elided to the width over the view box."""
 
-    def __init__(self, parent: QWidget | None, name: str, title: str, y_label: str, x_label: str):
+    def __init__(self, parent: QWidget | None, name: str, title: str, y_label: str, x_label: str,
+                 counts: bool = False):
         self.title = title
         self._title_shown = True
         self._ready = False
-        super().__init__(parent, background=BACKGROUND)
+        # x counts trials or epochs: whole numbers only
+        super().__init__(parent, background=BACKGROUND, axisItems={"bottom": CountAxis("bottom")} if counts else None)
         self.setObjectName(name)
         style_plot(self, title, y_label, x_label)
         self.setMinimumSize(120, 150)
@@ -93,7 +98,7 @@ class HistoryPlot(_StudyPlot):
     (grey crosses) and the best value so far (a step line)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, "historyPlot", "History", "value", "trial")
+        super().__init__(parent, "historyPlot", "History", "value", "trial", counts=True)
         self.setMinimumWidth(HISTORY_MIN_WIDTH)
         self.legend = _legend_below(self, 3)
         item = self.getPlotItem()
@@ -105,6 +110,7 @@ class HistoryPlot(_StudyPlot):
         self.setToolTip("Optimization history. Each dot is a complete trial's validation value; grey crosses "
                         "are pruned trials at the epoch they were stopped.\nThe green line is the best value found "
                         "up to that trial.")
+        self.empty_note = EmptyNote(self, HISTORY_EMPTY, wrap=True)
         self._fit()
 
     def _fit(self) -> None:
@@ -141,10 +147,12 @@ class HistoryPlot(_StudyPlot):
         pruned = [(r.number, r.value) for r in snapshot.rows
                   if r.state == "PRUNED" and r.value is not None and math.isfinite(r.value)]
         self.pruned.setData([p[0] for p in pruned], [p[1] for p in pruned])
+        self.empty_note.setVisible(not numbers and not pruned)
 
     def clear_data(self) -> None:
         for curve in (self.values, self.best, self.pruned):
             curve.setData([], [])
+        self.empty_note.show()
 
 
 class IntermediatePlot(_StudyPlot):
@@ -162,13 +170,14 @@ class IntermediatePlot(_StudyPlot):
     }
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, "intermediatePlot", "Per-epoch values", "value", "epoch")
+        super().__init__(parent, "intermediatePlot", "Per-epoch values", "value", "epoch", counts=True)
         self.curves: dict[int, pg.PlotDataItem] = {}
         self._styles: dict[int, tuple] = {}
         self.setToolTip("Intermediate values: the validation value each trial reported after each epoch while "
                         "it trained.\nDashed grey: pruned "
                         "(stopped early because it was worse than the median of earlier trials at that epoch);"
                         "\norange: running; thick green: the best trial.")
+        self.empty_note = EmptyNote(self, INTERMEDIATE_EMPTY, wrap=True)
 
     def update_from(self, snapshot: StudySnapshot) -> None:
         self.getPlotItem().setLabel("left", _metric_label(snapshot), color=TEXT_COLOR)
@@ -189,6 +198,7 @@ class IntermediatePlot(_StudyPlot):
             steps = np.array([s for s, _ in row.intermediate], dtype=float)
             values = np.array([v for _, v in row.intermediate], dtype=float)
             curve.setData(steps, values)
+        self.empty_note.setVisible(not self.curves)
 
     @staticmethod
     def _pen(style: tuple):
@@ -204,6 +214,7 @@ class IntermediatePlot(_StudyPlot):
             self.getPlotItem().removeItem(curve)
         self.curves.clear()
         self._styles.clear()
+        self.empty_note.show()
 
 
 class ImportancePlot(_StudyPlot):
@@ -216,7 +227,7 @@ class ImportancePlot(_StudyPlot):
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.names: list[str] = []
         self.values: list[float] = []
-        self.placeholder = pg.TextItem("Needs a few complete trials", color=TEXT_COLOR, anchor=(0.5, 0.5))
+        self.placeholder = pg.TextItem("", color=TEXT_COLOR, anchor=(0.5, 0.5))
         # centred and wrapped to the view's width (a TextItem keeps its size in pixels)
         self.placeholder.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         self.getPlotItem().addItem(self.placeholder, ignoreBounds=True)
@@ -225,8 +236,10 @@ class ImportancePlot(_StudyPlot):
                         "among all complete trials (Pearson divergence), normalized to sum 1.\nOnly parameters "
                         "every complete trial has are rated (the units of layer 6 exist only in deep networks).")
 
-    def set_importances(self, importances: dict[str, float]) -> None:
-        """Most important at the top."""
+    def set_importances(self, importances: dict[str, float], note: str = "") -> None:
+        """Most important at the top; without importances, ``note`` says why there are none."""
+        if note != self.placeholder.toPlainText():
+            self.placeholder.setText(note)
         items = sorted(importances.items(), key=lambda kv: kv[1])
         self.names = [k for k, _ in items]
         self.values = [float(v) for _, v in items]

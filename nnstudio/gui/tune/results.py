@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from ...engine import STOP_USER
 from ...tuning import SearchSpace, StudySnapshot
@@ -13,7 +13,7 @@ from ..qt.style import PROBLEM_TEXT, text_color_style
 from .explore import explore_views
 from ...tuning.confirm import EXTRA_SEEDS, TOP_K
 from ..widgets.build import named_button
-from .status import test_result_text
+from .status import importance_note, test_result_text
 from .plots import HistoryPlot, ImportancePlot, IntermediatePlot, PlotDeck
 from .table import TrialsTable
 
@@ -43,15 +43,27 @@ class TuningResults(QSplitter):
         self.failureLabel.setWordWrap(True)
         self.failureLabel.setStyleSheet(text_color_style(PROBLEM_TEXT))
         self.failureLabel.hide()
+        self.columnsHint = QLabel(table_box)
+        self.columnsHint.setObjectName("columnsHint")
+        self.columnsHint.setTextFormat(Qt.TextFormat.RichText)
+        self.columnsHint.linkActivated.connect(self._scroll_columns)
+        # the room the buttons leave, right-aligned: it never makes the results wider
+        self.columnsHint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.columnsHint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         trial_buttons = QHBoxLayout()
         for b in (self.loadBestButton, self.loadTrialButton, self.evaluateTestButton, self.confirmTopButton):
             trial_buttons.addWidget(b)
-        trial_buttons.addStretch(1)
+        trial_buttons.addWidget(self.columnsHint, 1)
+        bar = self.trialsTable.horizontalScrollBar()
+        bar.rangeChanged.connect(lambda *_: self._show_columns_hint())
+        bar.valueChanged.connect(lambda *_: self._show_columns_hint())
+        self._show_columns_hint()
         # the notes come and go above the table: the table gives them the room, and the buttons
         # under it never move
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(self._filter_bar(table_box))
+        self._refill_filter_columns()  # State and Value before the first trial; the parameters come with it
         table_layout.addWidget(self.failureLabel)
         table_layout.addWidget(self.testResultLabel)
         table_layout.addWidget(self.trialsTable, 1)
@@ -61,7 +73,7 @@ class TuningResults(QSplitter):
         self.historyPlot = HistoryPlot(self)
         self.intermediatePlot = IntermediatePlot(self)
         self.importancePlot = ImportancePlot(self)
-        self.importancePlot.set_importances({})
+        self.importancePlot.set_importances({}, importance_note(None))
         # side by side when there is room (settings hidden, or a wide window), else one tab each
         self.plotTabs = QTabWidget(self)
         self.plotTabs.setObjectName("plotTabs")
@@ -75,9 +87,10 @@ class TuningResults(QSplitter):
         self.plotTabs.currentChanged.connect(lambda _i: self._show_explore())
         self.addWidget(table_box)
         self.addWidget(self.plotTabs)
-        self.setStretchFactor(0, 2)
-        self.setStretchFactor(1, 3)
-        self.setSizes([280, 420])  # the plots' axis labels need the height; the splitter gives the table more
+        # the table keeps the height it asks for (ten rows); the plots get the rest, and more of a taller window
+        self.setStretchFactor(0, 0)
+        self.setStretchFactor(1, 1)
+        self.setSizes([table_box.sizeHint().height(), 10 * table_box.sizeHint().height()])
         self.setChildrenCollapsible(False)
 
     def _make_buttons(self, parent: QWidget) -> None:
@@ -131,6 +144,27 @@ class TuningResults(QSplitter):
         bar.addWidget(self.exportCsvButton)
         return bar
 
+    def _show_columns_hint(self) -> None:
+        """Say how many columns are past the table's right edge, as a link that scrolls to them
+        (and, at the right end, a link back to the first columns)."""
+        table, bar = self.trialsTable, self.trialsTable.horizontalScrollBar()
+        hidden = len(table.columns_past_right_edge())
+        if hidden:
+            text = f'<a href="right">{hidden} more column{"s" if hidden > 1 else ""} ›</a>'
+            tip = "Scroll the table sideways to the columns past its right edge (or drag the bar under the table)."
+        elif bar.value() > 0:
+            text = '<a href="left">‹ first columns</a>'
+            tip = "Scroll the table back to its first columns."
+        else:
+            text, tip = "", ""
+        if text != self.columnsHint.text():
+            self.columnsHint.setText(text)
+            self.columnsHint.setToolTip(tip)
+
+    def _scroll_columns(self, where: str) -> None:
+        bar = self.trialsTable.horizontalScrollBar()
+        bar.setValue(bar.value() + bar.pageStep() if where == "right" else 0)
+
     def _apply_filter(self) -> None:
         self.trialsTable.set_filter(self.filterColumnCombo.currentText(), self.filterEdit.text())
 
@@ -158,10 +192,11 @@ class TuningResults(QSplitter):
         self.trialsTable.clear_trials()
         self.historyPlot.clear_data()
         self.intermediatePlot.clear_data()
-        self.importancePlot.set_importances({})
+        self.importancePlot.set_importances({}, importance_note(None))
         self.testResultLabel.setText("")
         self.failureLabel.hide()
         self._snapshot = None
+        self._refill_filter_columns()
 
     def show_snapshot(self, snapshot: StudySnapshot) -> None:
         self._snapshot = snapshot
@@ -173,7 +208,7 @@ class TuningResults(QSplitter):
         self._show_explore()
         self.historyPlot.update_from(snapshot)
         self.intermediatePlot.update_from(snapshot)
-        self.importancePlot.set_importances(snapshot.importances)
+        self.importancePlot.set_importances(snapshot.importances, importance_note(snapshot))
 
     def selected_row(self, snapshot: StudySnapshot | None):
         """The snapshot's row of the trial selected in the table, or None."""

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 from ..widgets.build import named_button
 
 TRIALS_FORMAT = "%v / %m trials"
+SHOW_SETTINGS, HIDE_SETTINGS = "Show settings", "Hide settings"
 CONFIRM_FORMAT = "%v / %m confirmation runs"
 
 
@@ -27,14 +28,20 @@ class RunBar(QWidget):
             "(Ctrl+.).", self)
         self.settingsButton = QToolButton(self)
         self.settingsButton.setObjectName("tuningSettingsButton")
-        self.settingsButton.setText("Settings")
         self.settingsButton.setCheckable(True)
         self.settingsButton.setChecked(True)
         self.settingsButton.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow)
-        self.settingsButton.setToolTip("Show or hide the search space and run settings (hidden while tuning "
-                                       "runs, so the results get the room).")
+        self.settingsButton.setToolTip("Show or hide the search space, the run settings and the study (they are "
+                                       "hidden when tuning starts, so the trials and plots get the room, and stay "
+                                       "hidden until you show them again).")
+        # as wide as its longer text: Start and Stop never move when it changes
+        widths = []
+        for text in (SHOW_SETTINGS, HIDE_SETTINGS):
+            self.settingsButton.setText(text)
+            widths.append(self.settingsButton.sizeHint().width())
+        self.settingsButton.setMinimumWidth(max(widths))
         self.settingsButton.toggled.connect(self._point_arrow)
+        self._point_arrow(True)
         self.tuningProgress = QProgressBar(self)
         self.tuningProgress.setObjectName("tuningProgress")
         self.tuningProgress.setFormat(TRIALS_FORMAT)
@@ -47,6 +54,8 @@ class RunBar(QWidget):
         layout.addWidget(self.tuningProgress, 1)
 
     def _point_arrow(self, settings_shown: bool) -> None:
+        """The button says what a click does, its arrow where the settings go."""
+        self.settingsButton.setText(HIDE_SETTINGS if settings_shown else SHOW_SETTINGS)
         self.settingsButton.setArrowType(Qt.ArrowType.LeftArrow if settings_shown else Qt.ArrowType.RightArrow)
 
     def count_trials(self, total: int) -> None:

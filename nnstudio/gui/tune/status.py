@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from ...tuning import StudySnapshot
 from ...tuning.diagnosis import common_failure
+from ...tuning.results import MIN_COMPLETE_FOR_IMPORTANCE
+from .watch import rated_complete
+
+NO_IMPORTANCES = f"Importances appear once {MIN_COMPLETE_FOR_IMPORTANCE} trials are complete"
+
+
+def importance_note(snapshot: StudySnapshot | None) -> str:
+    """Why the importance plot has no bars yet: too few complete trials, a rating under way, or a
+    rating that found nothing to tell the parameters apart ("" when it has bars)."""
+    if snapshot is None:
+        return NO_IMPORTANCES
+    if snapshot.importances:
+        return ""
+    complete = snapshot.count("COMPLETE")
+    if complete < MIN_COMPLETE_FOR_IMPORTANCE:
+        return f"{NO_IMPORTANCES} ({complete} so far)"
+    if rated_complete(snapshot) < complete:
+        return f"Rating the importances of {complete} complete trials …"
+    return f"The {complete} complete trials do not tell the parameters' importances apart"
 
 
 def running_text(snapshot: StudySnapshot, done: int, workers: int | None = None) -> str:

@@ -65,7 +65,6 @@ class TuningTab(QWidget):
         self._snapshot: StudySnapshot | None = None
         self._view: StudyView | None = None     # the existing study chosen in the study box
         self._run_info: RunStarted | None = None
-        self._settings_were_shown = False
         self.pending_designs: list[ExperimentConfig] = []  # added before the study exists: run first at Start
         self._build()
         self._name_parts()
@@ -248,8 +247,7 @@ class TuningTab(QWidget):
             self._clear_results()
         self.tuningStatus.setText(f"Starting {request.workers} worker process"
                                   f"{'es' if request.workers > 1 else ''} for study {name!r} ...")
-        self._settings_were_shown = self.settingsButton.isChecked()
-        self.settingsButton.setChecked(False)
+        self.settingsButton.setChecked(False)  # the results take the room; the button brings the settings back
         self.watch.pause()
         self.session.start_tuning(request)
         self._on_launched()
@@ -301,8 +299,6 @@ class TuningTab(QWidget):
 
     @Slot(bool)
     def _on_finished(self, stopped: bool) -> None:
-        if self._settings_were_shown:
-            self.settingsButton.setChecked(True)
         self.tuningStatus.setText(finished_text(self._snapshot, self.study.study_name(), stopped, self.session.messages))
         self._update_controls()
         self.runningChanged.emit(False)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableWidget, QTableWidgetItem, QWidget
 
 from ...tuning import StudySnapshot, TrialRow
 from ...tuning.diagnosis import finding_words
 from ...tuning.ranking import Standing, tie_rule
-from ...tuning.views import matches, param_names, param_sort_key, value_sort_key
+from ...tuning.views import matches, param_names, param_sort_key, param_title, value_sort_key
+from .frozen import FrozenColumn
 from ..qt.style import SUCCESS_BACKGROUND, TEXT_COLOR, TIED_BACKGROUND as TIED_COLOR, TRIAL_STATE_COLORS, WARNING_TEXT
 
 COLUMNS = ("#", "State", "Value", "Mean ± sd", "Tied", "Val loss", "Confirmed", "Time (s)", "Finding")
@@ -27,6 +28,22 @@ STATE_COLORS = TRIAL_STATE_COLORS
 BEST_BACKGROUND = QColor(SUCCESS_BACKGROUND)
 TIED_BACKGROUND = QColor(TIED_COLOR)
 BEST_MARK, TIED_MARK = "★ best", "≈ tied"
+COLUMN_TIPS = (
+    "The trial's number, in the order the trials started.",
+    "COMPLETE, PRUNED (stopped early by the pruner), RUNNING or FAIL; hover a cell for the trial's message.",
+    "The trial's validation value (the study's metric); a pruned trial's is the last value it reported.",
+    "Mean ± standard deviation over the folds of a cross-validated trial or the seeds of a confirmed one.",
+    "★ best: the best trial. ≈ tied: within noise of it (hover a cell for the test and its p-value).",
+    "The validation loss of the trial's kept weights.",
+    "The mean validation value over the confirmation seeds (Confirm top).",
+    "How long the trial took, in seconds.",
+    "The training doctor's top warning for the trial; \"at chance\": no better than guessing.",
+)
+TABLE_ROWS = 10         # rows the table asks room for (the plots below get the rest)
+ROW_HEIGHT = 22         # px
+MAX_COLUMN_WIDTH = 130  # px: the widest a column makes itself (dragging its edge makes it wider)
+MAX_FINDING_WIDTH = 170  # (a finding's cell has its whole text in its tooltip)
+FIT_ROWS = 200          # rows a column looks at to fit its cells: the cost stays bounded in long studies
 
 
 class _SortItem(QTableWidgetItem):
@@ -54,17 +71,25 @@ class TrialsTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(0, len(COLUMNS), parent)
         self.setObjectName("trialsTable")
-        self.setHorizontalHeaderLabels(COLUMNS)
+        self.param_columns: list[str] = []
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(22)
+        self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # columns fit their contents as trials come in, up to a width, and never shrink meanwhile (nothing
+        # jumps under the mouse); a column the user drags keeps its width
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
+        header.setResizeContentsPrecision(FIT_ROWS)
+        header.sectionResized.connect(self._on_section_resized)
+        header.sortIndicatorChanged.connect(lambda *_: self.fit_columns())
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._fitting = False
+        self._user_sized: set[str] = set()
         self.setColumnHidden(CONFIRMED, True)
         self.setColumnHidden(MEAN, True)
         self.setSortingEnabled(True)
@@ -77,12 +102,14 @@ class TrialsTable(QTableWidget):
                         "trials whose difference to it is within noise (a paired comparison over the same folds "
                         "or seeds; hover for the p-value).\nFinding: the training doctor's top warning for the trial; "
                         "\"at chance\" marks a trial that scored no better than guessing.")
-        self.param_columns: list[str] = []
         self._rows: dict[int, list[_SortItem]] = {}
         self._trials: dict[int, TrialRow] = {}
         self._filter: tuple[str, str] = ("", "")
         self.best_number: int | None = None
         self.direction = "maximize"
+        self._label_columns()
+        self.fit_columns()
+        self.frozen = FrozenColumn(self, NUMBER)  # the trial's number stays in view while scrolled sideways
 
     def clear_trials(self) -> None:
         self.setRowCount(0)
@@ -93,6 +120,9 @@ class TrialsTable(QTableWidget):
         self._rows.clear()
         self._trials.clear()
         self.best_number = None
+        self._user_sized.clear()
+        self._label_columns()
+        self.fit_columns()
 
     def update_from(self, snapshot: StudySnapshot, space=None) -> None:
         """Add new trials and refresh changed ones, keeping the selection and the sort order."""
@@ -116,6 +146,67 @@ class TrialsTable(QTableWidget):
         finally:
             self.setSortingEnabled(True)
             self.sortByColumn(*sorting)
+        self.fit_columns()
+
+    # -- columns ------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if hasattr(self, "frozen"):
+            self.frozen.place()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """Room for :data:`TABLE_ROWS` rows, the header and the sideways scroll bar."""
+        frame = 2 * self.frameWidth()
+        height = (self.horizontalHeader().sizeHint().height() + TABLE_ROWS * ROW_HEIGHT
+                  + self.horizontalScrollBar().sizeHint().height() + frame)
+        return QSize(super().sizeHint().width(), height)
+
+    def header_label(self, col: int) -> str:
+        return (list(COLUMNS) + self.param_columns)[col]
+
+    def _label_columns(self) -> None:
+        """Every header says what its column holds when hovered: a parameter in the search space's words."""
+        self.setHorizontalHeaderLabels(list(COLUMNS) + self.param_columns)
+        for col, tip in enumerate(COLUMN_TIPS):
+            self.horizontalHeaderItem(col).setToolTip(f"{COLUMNS[col]}: {tip}")
+        for i, name in enumerate(self.param_columns):
+            title = param_title(name)
+            self.horizontalHeaderItem(len(COLUMNS) + i).setToolTip(
+                f"{name}: {title}" if title != name else f"{name}: a searched parameter")
+
+    def fit_columns(self) -> None:
+        """Widen each column to its header and cells, up to :data:`MAX_COLUMN_WIDTH` (the finding
+        column to :data:`MAX_FINDING_WIDTH`); a column the user sized is left alone."""
+        header = self.horizontalHeader()
+        self._fitting = True
+        try:
+            for col in range(self.columnCount()):
+                if self.isColumnHidden(col) or self.header_label(col) in self._user_sized:
+                    continue
+                cap = MAX_FINDING_WIDTH if col == FINDING else MAX_COLUMN_WIDTH
+                want = min(max(self._header_width(col), self.sizeHintForColumn(col)), cap)
+                if want > self.columnWidth(col) or self.rowCount() == 0:
+                    self.setColumnWidth(col, want)
+        finally:
+            self._fitting = False
+
+    def _header_width(self, col: int) -> int:
+        """The header's text with its margins; the sorted column's also has room for the sort arrow."""
+        header = self.horizontalHeader()
+        if header.isSortIndicatorShown() and col == header.sortIndicatorSection():
+            return header.sectionSizeHint(col)
+        margin = header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        return header.fontMetrics().horizontalAdvance(self.header_label(col)) + 2 * margin + 4
+
+    def _on_section_resized(self, col: int, old: int, new: int) -> None:
+        if not self._fitting and old and new and 0 <= col < self.columnCount():  # dragged, not hidden or shown
+            self._user_sized.add(self.header_label(col))
+
+    def columns_past_right_edge(self) -> list[int]:
+        """The shown columns that end past the right edge of the view: scrolling sideways shows them."""
+        right = self.viewport().width()
+        return [col for col in range(self.columnCount())
+                if not self.isColumnHidden(col) and self.columnViewportPosition(col) + self.columnWidth(col) > right + 1]
 
     def _add_param_columns(self, names: list[str]) -> None:
         new = [n for n in names if n not in self.param_columns]
@@ -129,7 +220,7 @@ class TrialsTable(QTableWidget):
         old = self.param_columns
         self.param_columns = ordered
         self.setColumnCount(len(COLUMNS) + len(ordered))
-        self.setHorizontalHeaderLabels(list(COLUMNS) + ordered)
+        self._label_columns()
         rebuilt = ordered[:len(old)] != old
         for number, items in self._rows.items():
             r = items[NUMBER].row()
@@ -186,6 +277,7 @@ class TrialsTable(QTableWidget):
         finding = finding_words(row.finding) if row.finding else ""
         text = f"at chance · {finding}" if row.at_chance and finding else "at chance" if row.at_chance else finding
         self._set(items[FINDING], text, (text,) if text else None)
+        items[FINDING].setToolTip(text)
         items[FINDING].setForeground(QBrush(QColor(WARNING_TEXT if row.at_chance else TEXT_COLOR)))
         for i, name in enumerate(self.param_columns):
             value = row.params.get(name)
@@ -242,6 +334,7 @@ class TrialsTable(QTableWidget):
             else:
                 shown = matches(row.params.get(column), text)
             self.setRowHidden(items[NUMBER].row(), not shown)
+            self.frozen.set_row_hidden(items[NUMBER].row(), not shown)
 
     def shown_numbers(self) -> list[int]:
         """The trial numbers of the visible rows, top to bottom."""

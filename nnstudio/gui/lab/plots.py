@@ -75,8 +75,8 @@ class FinderPlot(FittedTitles, MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND, axisItems={"bottom": DecadeAxis("bottom")})
         self.setObjectName("finderPlot")
         _log_axis_plot(self, "Range test: smoothed training loss per seed", "smoothed loss")
-        self.set_titles("Range test: smoothed training loss per seed", "Smoothed training loss per seed",
-                        "Range test")
+        self.set_titles(("Range test: smoothed training loss per seed", "Smoothed training loss per seed",
+                         "Range test"))
         legend = self.addLegend(offset=(10, -10), labelTextColor=TEXT_COLOR)  # bottom left: below the flat start
         legend.setColumnCount(3)
         self.curves: list[pg.PlotDataItem] = []
@@ -176,7 +176,7 @@ class VerifyPlot(FittedTitles, MeteredPlotWidget):
         self.points.setData([], [])
         self.star.setData([], [])
         self.errors.setData(x=np.array([]), y=np.array([]), height=np.array([]))
-        self.set_titles("Verification")
+        self.set_titles(("Verification",))
         if self.band is not None:
             self.removeItem(self.band)
             self.band = None
@@ -199,7 +199,7 @@ class VerifyPlot(FittedTitles, MeteredPlotWidget):
             self.addItem(self.band)
         title = f"Verification: {verdict.epochs} epochs × {verdict.seeds} seeds"
         diverged = f" · diverged {', '.join(bad)}" if bad else ""
-        self.set_titles(*dict.fromkeys((title + diverged, f"Verification{diverged}", title, "Verification")))
+        self.set_titles(dict.fromkeys((title + diverged, f"Verification{diverged}", title, "Verification")))
 
 
 class LandscapeView(FittedTitles, MeteredPlotWidget):
@@ -256,7 +256,7 @@ class LandscapeView(FittedTitles, MeteredPlotWidget):
         self.chosen.setData([], [])
         random = result.directions == "random"
         what = "random directions" if random else "PCA directions"
-        self.set_titles(f"log10 training loss · {what}", "log10 training loss")
+        self.set_titles((f"log10 training loss · {what}", "log10 training loss"))
         # random directions are filter-normalized alike, so a unit is the same length on both axes:
         # square cells keep a round bowl round (PCA's axes differ in spread and fill the view instead)
         self.getPlotItem().getViewBox().setAspectLocked(random, ratio=1.0)
@@ -286,8 +286,8 @@ class LinesPlot(FittedTitles, MeteredPlotWidget):
         super().__init__(parent, background=BACKGROUND)
         self.setObjectName("linesPlot")
         style_plot(self, "Loss along straight lines (dashed: validation)", "loss", x_label="α (0: start, 1: end)")
-        self.set_titles("Loss along straight lines (dashed: validation)", "Loss along lines (dashed: validation)",
-                        "Loss along straight lines")
+        self.set_titles(("Loss along straight lines (dashed: validation)", "Loss along lines (dashed: validation)",
+                         "Loss along straight lines"))
         self.addLegend(offset=(-10, 10), labelTextColor=TEXT_COLOR)
         self.curves: dict[str, pg.PlotDataItem] = {}
 

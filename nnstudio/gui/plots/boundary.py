@@ -21,11 +21,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButt
 
 from ..qt.style import BACKGROUND, PALETTE
 from .base import style_plot
-from .titles import fit_first_title, title_font
+from .titles import FittedTitles
 from ..qt.refresh import MeteredPlotWidget
 from ..train.worker import BoundaryGrid
 
-TITLE_MARGIN_PX = 8
 LIGHTEN = 0.45  # share of white mixed into the heatmap colours
 MAX_FRAMES = 400  # boundary frames kept for the replay
 SPEEDS = (("0.5×", 2.5), ("1×", 5.0), ("2×", 10.0), ("5×", 25.0))  # label, frames per second
@@ -69,7 +68,7 @@ def probabilities_to_rgb(probabilities: np.ndarray, n_classes: int) -> np.ndarra
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-class BoundaryView(MeteredPlotWidget):
+class BoundaryView(FittedTitles, MeteredPlotWidget):
     """``boundaryPlot``: the heatmap (``image``) and the training points (``points``).
 
     ``framesChanged`` is emitted when a frame is added (the replay's slider follows).
@@ -98,7 +97,7 @@ class BoundaryView(MeteredPlotWidget):
         self.follow_latest = True  # False while the replay shows an earlier frame
         self.run_ended = False  # the newest frame holds the weights the run ended with
         self.frames_drawn = 0  # frames put on screen while following the run (a rate measure)
-        self._titles = ["Decision boundary"]
+        self._titles = ("Decision boundary",)
         self.setToolTip("The network's prediction over the input plane (original units), recomputed a few "
                         "times a second while training.\nColour = class colours mixed by predicted probability; "
                         "pale areas are uncertain. Dots are the training points, coloured by their true class.")
@@ -155,22 +154,9 @@ class BoundaryView(MeteredPlotWidget):
         self.image.setRect(frame.rect)
         self.set_titles(frame_titles(frame.epoch, frame.note))
 
-    def set_titles(self, titles: list[str]) -> None:
-        """Show the first of ``titles`` that fits over the plot (the last one elided if none does)."""
-        self._titles = titles
-        self._fit_title()
-
-    def _fit_title(self) -> None:
-        fit_first_title(self.getPlotItem(), self._titles, self.width(), title_font(self), TITLE_MARGIN_PX)
-
     @property
     def title_text(self) -> str:
         return self.getPlotItem().titleLabel.text
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        if hasattr(self, "_titles"):  # not while the plot widget is still being built
-            self._fit_title()
 
     def draw_pending(self) -> None:
         """Show the newest frame if it has not been shown yet (and the replay follows the run)."""

@@ -55,8 +55,10 @@ class FittedTitles:
     title_margin = 8  # pixels kept free at each end of the title
     _titles: tuple[str, ...] = ()
 
-    def set_titles(self, *titles: str) -> None:
-        self._titles = titles
+    def set_titles(self, titles) -> None:
+        """Show the first of ``titles`` (longest first) that fits over the plot (the last one
+        elided if none does)."""
+        self._titles = tuple(titles)
         self._fit_titles()
 
     def _fit_titles(self) -> None:

@@ -337,14 +337,19 @@ def test_a_variant_from_a_file_joins_the_comparison(qtbot, make_tab, tmp_path):
     assert tab.comparison.variants[1].config.layers == (LayerConfig(16, "tanh"),)
 
 
-def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
-    tab = make_tab()
+def run_depth_study(qtbot, tab):
+    """A depth study of 1 to 3 hidden layers, one seed each, run to its end on ``tab``."""
     choose_factor(tab, "depth")
     for i in range(tab.valuesList.count()):
         if int(tab.valuesList.item(i).text()) > 3:
             tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
     tab.seedsSpin.setValue(1)
     run_to_end(qtbot, tab)
+    return tab
+
+
+def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
+    tab = run_depth_study(qtbot, make_tab())
     assert tab.views.isTabEnabled(2)
     x, y = tab.depthPlot.metric_curve.getData()
     assert list(x) == [1, 2, 3] and np.isfinite(y).all()
@@ -354,13 +359,7 @@ def test_depth_study_marks_a_recommended_depth(qtbot, make_tab):
 
 
 def test_a_depth_studys_histograms_show_the_chosen_layer_of_every_depth_by_name(qtbot, make_tab):
-    tab = make_tab()
-    choose_factor(tab, "depth")
-    for i in range(tab.valuesList.count()):
-        if int(tab.valuesList.item(i).text()) > 3:
-            tab.valuesList.item(i).setCheckState(Qt.CheckState.Unchecked)
-    tab.seedsSpin.setValue(1)
-    run_to_end(qtbot, tab)
+    tab = run_depth_study(qtbot, make_tab())
     tab.views.setCurrentIndex(1)
     tab.kindCombo.setCurrentText("Weights")
     assert [tab.layerCombo.itemText(i) for i in range(tab.layerCombo.count())] == [

@@ -229,22 +229,31 @@ def test_most_trials_failing_alike_is_said(qtbot, make_tab):
     assert label.text().startswith("4 of 5 trials ended the same way: layers[0]: 0 units is not valid")
 
 
+def article_space_tab(qtbot, make_tab, name: str, values: list[float]):
+    """A tab 1000 × 700 showing study ``name`` over the article's space (many parameters), one
+    complete trial per value; the tab and the study."""
+    from nnstudio.tuning import SearchSpace
+    from tuning_fixtures import add_scored_trials
+
+    tuning = create_study(None, name, iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
+    add_scored_trials(tuning, [(value, 0.5) for value in values])
+    tab = make_tab(iris_config())
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+    open_existing(qtbot, tab, name, len(values))
+    return tab, tuning
+
+
 def test_the_table_gets_the_room_and_says_where_the_other_columns_are(qtbot, make_tab):
     """With the settings hidden the table shows ten rows; each column fits its header and cells, the
     headers explain their columns, and a link under the table counts the columns past its right
     edge and scrolls to them."""
     from nnstudio.gui.tune.table import COLUMNS, TABLE_ROWS
-    from nnstudio.tuning import SearchSpace
     from nnstudio.tuning.views import param_title
     from tuning_fixtures import add_scored_trials
 
-    tuning = create_study(None, "gui-wide", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
-    add_scored_trials(tuning, [(0.5 + 0.02 * i, 0.5) for i in range(14)])  # the article's space: many columns
-    tab = make_tab(iris_config())
-    tab.resize(1000, 700)
-    tab.show()
-    qtbot.waitExposed(tab)
-    open_existing(qtbot, tab, "gui-wide", 14)
+    tab, tuning = article_space_tab(qtbot, make_tab, "gui-wide", [0.5 + 0.02 * i for i in range(14)])  # many columns
     qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)
     assert tab.settingsPanel.isHidden() and tab.settingsButton.text() == "Show settings"
     table = tab.trialsTable
@@ -301,17 +310,9 @@ def test_integer_axes_are_whole_and_the_parallel_axes_names_never_overlap(qtbot,
     them whole in the plot's tooltip."""
     from plot_probes import axis_labels, overlapping
 
-    from nnstudio.tuning import SearchSpace
     from nnstudio.tuning.views import param_title
-    from tuning_fixtures import add_scored_trials
 
-    tuning = create_study(None, "gui-axes", iris_config(), SearchSpace(), TuneSettings(epochs=2, pruner="none"))
-    add_scored_trials(tuning, [(0.5 + 0.05 * i, 0.5) for i in range(8)])  # the article's space: many parameters
-    tab = make_tab(iris_config())
-    tab.resize(1000, 700)
-    tab.show()
-    qtbot.waitExposed(tab)
-    open_existing(qtbot, tab, "gui-axes", 8)
+    tab, _ = article_space_tab(qtbot, make_tab, "gui-axes", [0.5 + 0.05 * i for i in range(8)])  # many parameters
     qtbot.mouseClick(tab.settingsButton, Qt.MouseButton.LeftButton)  # hidden: the width the views have
     results = tab.results
     bar = results.plotTabs.tabBar()
